@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+
+namespace ActorMigration.Domain.Config;
+
+/// <summary>Disk keys of a qm config and their values.</summary>
+public static class Drives
+{
+    private static readonly Regex DriveKey = new(@"^(ide([0-3])|sata([0-5])|scsi(\d|[12]\d|30)|virtio(\d|1[0-5])|efidisk0|tpmstate0|unused(\d+))$", RegexOptions.Compiled);
+
+    public static bool IsDriveKey(string key) => DriveKey.IsMatch(key);
+    public static bool IsUnused(string key) => key.StartsWith("unused", StringComparison.Ordinal) && DriveKey.IsMatch(key);
+
+    /// <summary>Bus of a drive key: ide, sata, scsi, virtio, efidisk, tpmstate, unused.</summary>
+    public static string Bus(string key) => new string(key.TakeWhile(char.IsLetter).ToArray());
+
+    public static int Index(string key) => int.Parse(new string(key.SkipWhile(char.IsLetter).ToArray()));
+
+    /// <summary>Drive keys in Proxmox order (ide, sata, scsi, virtio, efidisk, tpmstate, unused).</summary>
+    public static IEnumerable<(string Key, DriveSpec Drive)> All(QmSection section, bool includeUnused = true)
+    {
+        string[] order = ["ide", "sata", "scsi", "virtio", "efidisk", "tpmstate", "unused"];
+        return section.Keys
+            .Where(IsDriveKey)
+            .Where(k => includeUnused || !IsUnused(k))
+            .OrderBy(k => Array.IndexOf(order, Bus(k)))
+            .ThenBy(Index)
+            .Select(k => (k, DriveSpec.Parse(section[k]!)));
+    }
+}
+
+/// <summary>A drive value such as <c>local:100/vm-100-disk-0.qcow2,size=4G</c>.</summary>
+public sealed class DriveSpec
+{
+    public PropertyString Props { get; }
+
+    private DriveSpec(PropertyString props) => Props = props;
+
+    public static DriveSpec Parse(string value) => new(PropertyString.Parse(value, "file"));
+
+    public string File
+    {
+        get => Props["file"] ?? "";
+        set => Props["file"] = value;
+    }
+
+    public bool IsCdrom => Props["media"] == "cdrom";
+    public bool IsNone => File == "none" || File == "cdrom";
+    public string? ImportFrom => Props["import-from"];
+
+    public long? SizeBytes
+    {
+        get => Props["size"] is { } s && SizeFormat.TryParse(s, out var b) ? b : null;
+        set => Props["size"] = value is null ? null : SizeFormat.Format(value.Value);
+    }
+
+    /// <summary>The volume id if the file is a <c>storage:volname</c>, else null.</summary>
+    public VolumeIdRef? Volume => IsNone ? null : VolumeIdRef.TryParse(File, out var v) ? v : null;
+
+    /// <summary>"storage:size-in-GiB" allocation request, as in <c>local:4</c>.</summary>
+    public bool IsAllocation(out string storage, out double sizeGiB)
+    {
+        storage = "";
+        sizeGiB = 0;
+        var m = Regex.Match(File, @"^([a-z][a-z0-9\-_\.]*[a-z0-9]):(\d+(?:\.\d+)?)$");
+        if (!m.Success) return false;
+        storage = m.Groups[1].Value;
+        sizeGiB = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    public override string ToString() => Props.Print("file");
+}
+
+/// <summary>A parsed <c>storage:volname</c> reference (syntax only).</summary>
+public readonly record struct VolumeIdRef(string Storage, string VolName)
+{
+    private static readonly Regex Re = new(@"^([a-z][a-z0-9\-_\.]*[a-z0-9]):(.+)$", RegexOptions.Compiled);
+
+    public static bool TryParse(string text, out VolumeIdRef v)
+    {
+        var m = Re.Match(text);
+        v = m.Success ? new VolumeIdRef(m.Groups[1].Value, m.Groups[2].Value) : default;
+        return m.Success;
+    }
+
+    public override string ToString() => $"{Storage}:{VolName}";
+}

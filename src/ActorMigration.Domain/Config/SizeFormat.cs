@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ActorMigration.Domain.Config;
+
+/// <summary>Proxmox disk size strings (<c>4G</c>, <c>512M</c>) and human byte rendering.</summary>
+public static class SizeFormat
+{
+    private static readonly Regex SizeRe = new(@"^(\d+(?:\.\d+)?)([KMGT])?$", RegexOptions.Compiled);
+    public const long KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024, TiB = GiB * 1024;
+
+    public static bool TryParse(string text, out long bytes)
+    {
+        bytes = 0;
+        var m = SizeRe.Match(text);
+        if (!m.Success) return false;
+        var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        var mult = m.Groups[2].Value switch { "K" => KiB, "M" => MiB, "G" => GiB, "T" => TiB, _ => 1L };
+        bytes = (long)(n * mult);
+        return true;
+    }
+
+    public static long Parse(string text) =>
+        TryParse(text, out var b) ? b : throw new FormatException($"unable to parse size '{text}'");
+
+    /// <summary>Like PVE::JSONSchema::format_size: largest exact unit.</summary>
+    public static string Format(long bytes)
+    {
+        if (bytes > 0 && bytes % TiB == 0) return $"{bytes / TiB}T";
+        if (bytes > 0 && bytes % GiB == 0) return $"{bytes / GiB}G";
+        if (bytes > 0 && bytes % MiB == 0) return $"{bytes / MiB}M";
+        if (bytes > 0 && bytes % KiB == 0) return $"{bytes / KiB}K";
+        return bytes.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Like PVE::Tools::render_bytes: "512.0 MiB".</summary>
+    public static string Human(double bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        var i = 0;
+        while (bytes >= 1024 && i < units.Length - 1)
+        {
+            bytes /= 1024;
+            i++;
+        }
+        return i == 0
+            ? $"{bytes.ToString("0", CultureInfo.InvariantCulture)} B"
+            : $"{bytes.ToString("0.0", CultureInfo.InvariantCulture)} {units[i]}";
+    }
+
+    /// <summary>HH:MM:SS as in Proxmox task logs.</summary>
+    public static string Duration(TimeSpan t)
+    {
+        var s = (long)Math.Max(0, t.TotalSeconds);
+        return $"{s / 3600:00}:{s / 60 % 60:00}:{s % 60:00}";
+    }
+}

@@ -1,0 +1,61 @@
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Storage;
+
+namespace ActorMigration.Domain.Hypervisor;
+
+public sealed record DiskLaunch(string Drive, string Bus, int Index, string? Path, string Format, bool ReadOnly, bool Cdrom, long SizeBytes);
+
+public sealed record NicLaunch(string Name, string Model, string Mac);
+
+/// <summary>Start the VM waiting for an incoming migration; export <see cref="NbdDrives"/> for drive-mirror.</summary>
+public sealed record IncomingSpec(string ListenHost, IReadOnlyList<string> NbdDrives);
+
+/// <summary>Everything a driver needs to start a VM, derived from its qm config.</summary>
+public sealed record VmLaunchSpec(
+    int VmId,
+    string Name,
+    long MemoryMiB,
+    int Cores,
+    int Sockets,
+    string? Machine,
+    string? VmGenId,
+    string? SmbiosUuid,
+    IReadOnlyList<DiskLaunch> Disks,
+    IReadOnlyList<NicLaunch> Nics,
+    string? Args = null,
+    IncomingSpec? Incoming = null,
+    string? Tag = null,
+    string? Bios = null)
+{
+    /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
+    public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
+    {
+        var c = config.Main;
+        var memory = long.TryParse(c["memory"], out var m) ? m : 512;
+        var cores = int.TryParse(c["cores"], out var co) ? co : 1;
+        var sockets = int.TryParse(c["sockets"], out var so) ? so : 1;
+        var disks = new List<DiskLaunch>();
+        foreach (var (key, d) in Drives.All(c, includeUnused: false))
+        {
+            var bus = Drives.Bus(key);
+            if (bus is "efidisk" or "tpmstate") continue;
+            if (d.IsNone || d.Volume is null)
+            {
+                if (d.IsCdrom) disks.Add(new DiskLaunch(key, bus, Drives.Index(key), null, "raw", true, true, 0));
+                continue;
+            }
+            var (path, format, size) = resolve(d.File);
+            disks.Add(new DiskLaunch(key, bus, Drives.Index(key), path, format, d.IsCdrom || config.IsTemplate, d.IsCdrom, size));
+        }
+        var nics = new List<NicLaunch>();
+        foreach (var key in c.Keys.Where(NetSpec.IsNetKey).OrderBy(k => int.Parse(k[3..])))
+        {
+            var n = NetSpec.Parse(c[key]!);
+            nics.Add(new NicLaunch(key, n.Model, n.Mac ?? NetSpec.RandomMac()));
+        }
+        var vmgenid = c["vmgenid"] is { } g && g != "0" ? g : null;
+        var smbios = c["smbios1"] is { } s ? PropertyString.Parse(s)["uuid"] : null;
+        return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
+            disks, nics, c["args"], Bios: c["bios"]);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ActorMigration.Domain.Storage;
+
+/// <summary>One storage from storage.cfg. Only the <c>dir</c> type is implemented.</summary>
+public sealed record StorageDefinition(
+    string Id,
+    string Type,
+    string Path,
+    bool Shared,
+    IReadOnlyList<string> Content,
+    IReadOnlyList<string>? Nodes,
+    bool Disabled = false)
+{
+    public bool AvailableOn(string node) => !Disabled && (Nodes is null || Nodes.Contains(node));
+    public bool HasContent(string content) => Content.Contains(content);
+
+    /// <summary>The directory on <paramref name="node"/>. A <c>{node}</c> placeholder makes a per-node path.</summary>
+    public string PathOn(string node) => Path.Replace("{node}", node);
+}
+
+/// <summary>Parser and printer for Proxmox <c>storage.cfg</c>.</summary>
+public sealed class StorageConfig
+{
+    private static readonly Regex Header = new(@"^(\w+):\s*([a-z][a-z0-9\-_\.]*[a-z0-9])\s*$", RegexOptions.Compiled);
+    private static readonly Regex Prop = new(@"^\s+(\S+)(?:\s+(.*?))?\s*$", RegexOptions.Compiled);
+    public static readonly Regex StorageIdRe = new(@"^[a-z][a-z0-9\-_\.]*[a-z0-9]$", RegexOptions.Compiled);
+
+    public IReadOnlyList<StorageDefinition> Storages { get; }
+
+    public StorageConfig(IEnumerable<StorageDefinition> storages) => Storages = storages.ToList();
+
+    public StorageDefinition? Get(string id) => Storages.FirstOrDefault(s => s.Id == id);
+
+    public IEnumerable<StorageDefinition> On(string node) => Storages.Where(s => s.AvailableOn(node));
+
+    public static StorageConfig Parse(string text)
+    {
+        var list = new List<StorageDefinition>();
+        string? type = null, id = null;
+        var props = new Dictionary<string, string>();
+        var lineNo = 0;
+
+        void Flush()
+        {
+            if (type is null || id is null) return;
+            if (!props.TryGetValue("path", out var path))
+                throw new FormatException($"storage '{id}': missing property 'path'");
+            list.Add(new StorageDefinition(
+                id, type, path,
+                props.TryGetValue("shared", out var sh) && sh == "1",
+                props.TryGetValue("content", out var c) ? c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["images"],
+                props.TryGetValue("nodes", out var n) ? n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
+                props.TryGetValue("disable", out var d) && d == "1"));
+            props.Clear();
+        }
+
+        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            lineNo++;
+            if (raw.Trim().Length == 0 || raw.TrimStart().StartsWith('#')) continue;
+            var h = Header.Match(raw);
+            if (h.Success)
+            {
+                Flush();
+                type = h.Groups[1].Value;
+                id = h.Groups[2].Value;
+                if (type != "dir") throw new FormatException($"storage '{id}': unsupported type '{type}'");
+                if (list.Any(s => s.Id == id)) throw new FormatException($"storage ID '{id}' already defined");
+                continue;
+            }
+            var p = Prop.Match(raw);
+            if (!p.Success || id is null) throw new FormatException($"storage.cfg: unable to parse line {lineNo}: {raw}");
+            props[p.Groups[1].Value] = p.Groups[2].Value;
+        }
+        Flush();
+        return new StorageConfig(list);
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        foreach (var s in Storages)
+        {
+            if (sb.Length > 0) sb.Append('\n');
+            sb.Append(s.Type).Append(": ").Append(s.Id).Append('\n');
+            sb.Append("\tpath ").Append(s.Path).Append('\n');
+            sb.Append("\tcontent ").Append(string.Join(',', s.Content)).Append('\n');
+            if (s.Nodes is not null) sb.Append("\tnodes ").Append(string.Join(',', s.Nodes)).Append('\n');
+            if (s.Shared) sb.Append("\tshared 1\n");
+            if (s.Disabled) sb.Append("\tdisable 1\n");
+        }
+        return sb.ToString();
+    }
+}

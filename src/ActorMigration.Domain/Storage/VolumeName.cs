@@ -1,0 +1,118 @@
+using System.Text.RegularExpressions;
+
+namespace ActorMigration.Domain.Storage;
+
+/// <summary>Dir-storage volume names, parsed as PVE::Storage::Plugin::parse_volname does.</summary>
+public sealed record VolumeName(
+    string Storage,
+    string VolName,
+    string VType,
+    string Name,
+    int? VmId,
+    string? BaseName,
+    int? BaseVmId,
+    bool IsBase,
+    string Format)
+{
+    private static readonly Regex NameDir = new(@"^(base|vm)-(\d+)-(\S+)\.(raw|qcow2|vmdk)$", RegexOptions.Compiled);
+    private static readonly Regex Linked = new(@"^(\d+)/([^/\s]+)/(\d+)/([^/\s]+)$", RegexOptions.Compiled);
+    private static readonly Regex Image = new(@"^(\d+)/([^/\s]+)$", RegexOptions.Compiled);
+    private static readonly Regex Iso = new(@"^iso/([^/]+\.(?:iso|img))$", RegexOptions.Compiled | RegexOptions.IgnoreCase);
+    private static readonly Regex Backup = new(@"^backup/([^/]+)$", RegexOptions.Compiled);
+    private static readonly Regex Import = new(@"^import/(.+)$", RegexOptions.Compiled);
+
+    public string VolId => $"{Storage}:{VolName}";
+
+    public static bool TryParse(string volid, out VolumeName? v, out string? error)
+    {
+        v = null;
+        error = null;
+        var colon = volid.IndexOf(':');
+        if (colon <= 0 || !StorageConfig.StorageIdRe.IsMatch(volid[..colon]))
+        {
+            error = $"unable to parse volume ID '{volid}'";
+            return false;
+        }
+        var storage = volid[..colon];
+        var volname = volid[(colon + 1)..];
+        Match m;
+        if ((m = Linked.Match(volname)).Success)
+        {
+            var b = NameDir.Match(m.Groups[2].Value);
+            var n = NameDir.Match(m.Groups[4].Value);
+            if (!b.Success || !n.Success) return Fail(volname, out error);
+            v = new VolumeName(storage, volname, "images", m.Groups[4].Value, int.Parse(m.Groups[3].Value),
+                m.Groups[2].Value, int.Parse(m.Groups[1].Value), n.Groups[1].Value == "base", n.Groups[4].Value);
+            return true;
+        }
+        if ((m = Image.Match(volname)).Success)
+        {
+            var n = NameDir.Match(m.Groups[2].Value);
+            if (!n.Success) return Fail(volname, out error);
+            v = new VolumeName(storage, volname, "images", m.Groups[2].Value, int.Parse(m.Groups[1].Value),
+                null, null, n.Groups[1].Value == "base", n.Groups[4].Value);
+            return true;
+        }
+        if ((m = Iso.Match(volname)).Success)
+        {
+            v = new VolumeName(storage, volname, "iso", m.Groups[1].Value, null, null, null, false, "raw");
+            return true;
+        }
+        if ((m = Backup.Match(volname)).Success)
+        {
+            v = new VolumeName(storage, volname, "backup", m.Groups[1].Value, null, null, null, false, "tar");
+            return true;
+        }
+        if ((m = Import.Match(volname)).Success)
+        {
+            var rel = m.Groups[1].Value;
+            if (rel.Split('/').Any(seg => seg is ".." or "." or ""))
+                return Fail(volname, out error);
+            var ext = System.IO.Path.GetExtension(rel).TrimStart('.').ToLowerInvariant();
+            v = new VolumeName(storage, volname, "import", rel, null, null, null, false, ext);
+            return true;
+        }
+        return Fail(volname, out error);
+    }
+
+    private static bool Fail(string volname, out string? error)
+    {
+        error = $"unable to parse directory volume name '{volname}'";
+        return false;
+    }
+
+    public static VolumeName Parse(string volid) =>
+        TryParse(volid, out var v, out var e) ? v! : throw new FormatException(e);
+
+    /// <summary>Relative path inside the storage directory.</summary>
+    public string RelativePath => VType switch
+    {
+        "images" => $"images/{VmId}/{Name}",
+        "iso" => $"template/iso/{Name}",
+        "backup" => $"dump/{Name}",
+        "import" => $"import/{Name}",
+        _ => throw new InvalidOperationException(VType)
+    };
+
+    /// <summary>Path of this volume on <paramref name="node"/>.</summary>
+    public string PathOn(StorageDefinition storage, string node) =>
+        System.IO.Path.Combine(storage.PathOn(node), RelativePath);
+
+    /// <summary>Volid of the base image of a linked clone.</summary>
+    public string? BaseVolId => BaseName is null ? null : $"{Storage}:{BaseVmId}/{BaseName}";
+
+    public static string ImageVolId(string storage, int vmid, string name) => $"{storage}:{vmid}/{name}";
+
+    public static string DiskName(int vmid, int n, string format, bool isBase = false) =>
+        $"{(isBase ? "base" : "vm")}-{vmid}-disk-{n}.{format}";
+
+    /// <summary>Disk number of a <c>vm-100-disk-N.fmt</c> name.</summary>
+    public int? DiskNumber
+    {
+        get
+        {
+            var m = Regex.Match(Name, @"^(?:base|vm)-\d+-disk-(\d+)\.");
+            return m.Success ? int.Parse(m.Groups[1].Value) : null;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using ActorMigration.Domain.Cluster;
+using ActorMigration.Domain.Storage;
+
+namespace ActorMigration.Drivers.Abstractions;
+
+/// <summary>Settings of one hypervisor node hosted by this member.</summary>
+public sealed record NodeSettings(
+    string Node,
+    string RunDir,
+    StorageConfig Storage,
+    string Address = "127.0.0.1",
+    string? Version = null,
+    string? CpuVendor = null,
+    int PortRangeStart = 60000,
+    int PortRangeEnd = 60099,
+    string MacPrefix = "BC:24:11");
+
+/// <summary>The drivers of one node.</summary>
+public interface INodeDriver : IAsyncDisposable
+{
+    NodeSettings Settings { get; }
+    IHypervisorDriver Hypervisor { get; }
+    IStorageDriver Storage { get; }
+    IConntrackDriver Conntrack { get; }
+
+    /// <summary>Version, CPU vendor, address and capacity of the node.</summary>
+    Task<NodeFacts> GetFactsAsync(CancellationToken ct = default);
+}
+
+/// <summary>Creates drivers by name ("qemu", "sim").</summary>
+public interface INodeDriverFactory
+{
+    string Name { get; }
+    INodeDriver Create(NodeSettings settings);
+}
