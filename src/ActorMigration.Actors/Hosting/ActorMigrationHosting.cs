@@ -1,0 +1,85 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Persistence.Sql;
+using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Persistence;
+using ActorMigration.Actors.ReadModel;
+using ActorMigration.Actors.Vms;
+using ActorMigration.Actors.Workflows;
+using Microsoft.Data.Sqlite;
+
+namespace ActorMigration.Actors.Hosting;
+
+/// <summary>Composes one member: HOCON, serializer, regions, read model.</summary>
+public static class ActorMigrationHosting
+{
+    public static string HoconDir => Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    public static AkkaConfigurationBuilder AddActorMigration(this AkkaConfigurationBuilder builder, MemberOptions o)
+    {
+        Directory.CreateDirectory(o.Topology.DataDir);
+        if (o.Persistence == "sqlite") PrepareSqlite(o.SqliteFile);
+        var timeouts = o.Timeouts ?? StepTimeouts.Standard;
+
+        return builder
+            .AddHocon(BuildConfig(o), HoconAddMode.Prepend)
+            .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
+            .WithCustomSerializer("actormigration", WireTypes.All, system => new ActorMigrationSerializer(system))
+            .AddVirtualMachines()
+            .AddHypervisorNodes(o.Topology, o.DriverFactory)
+            .AddMigrationWorkflows(o.Topology, timeouts)
+            .AddTaskRouter()
+            .AddClusterReadModel()
+            .WithActors((system, _) =>
+            {
+                if (o.SeedNodes is null || o.SeedNodes.Count == 0)
+                {
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
+            })
+            .WithActors((_, registry) =>
+            {
+                // Wake the hosted nodes so they re-adopt their VMs right away.
+                var nodes = registry.Get<HypervisorNodeRegion>();
+                foreach (var n in o.Topology.HostedNodes) nodes.Tell(new GetNodeFacts(n), ActorRefs.NoSender);
+            });
+    }
+
+    /// <summary>The member's HOCON: files from hocon/ plus the runtime values that override them.</summary>
+    public static Config BuildConfig(MemberOptions o)
+    {
+        var files = new[] { "akka.conf", "cluster.conf", o.Persistence == "postgres" ? "persistence-postgres.conf" : "persistence-sqlite.conf" };
+        var sb = new StringBuilder();
+        var cs = Quote(o.ConnectionString);
+        sb.AppendLine($"akka.persistence.journal.sql.connection-string = {cs}");
+        sb.AppendLine($"akka.persistence.snapshot-store.sql.connection-string = {cs}");
+        sb.AppendLine($"akka.persistence.query.journal.sql.connection-string = {cs}");
+        sb.AppendLine($"akka.remote.dot-netty.tcp.hostname = {Quote(o.Hostname)}");
+        sb.AppendLine($"akka.remote.dot-netty.tcp.port = {o.Port}");
+        sb.AppendLine($"akka.cluster.roles = [{string.Join(",", o.Topology.HostedNodes.Select(n => Quote(ClusterTopology.RoleOf(n))))}]");
+        if (o.SeedNodes is { Count: > 0 })
+            sb.AppendLine($"akka.cluster.seed-nodes = [{string.Join(",", o.SeedNodes.Select(Quote))}]");
+        if (o.ExtraHocon is not null) sb.AppendLine(o.ExtraHocon);
+        var config = ConfigurationFactory.ParseString(sb.ToString());
+        foreach (var f in files)
+            config = config.WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDir, f))));
+        return config;
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>WAL lets the read model query while the journal writes.</summary>
+    private static void PrepareSqlite(string file)
+    {
+        using var c = new SqliteConnection($"Data Source={file}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        cmd.ExecuteNonQuery();
+    }
+}

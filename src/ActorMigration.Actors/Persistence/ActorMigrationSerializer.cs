@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using SerializationException = System.Runtime.Serialization.SerializationException;
+
+namespace ActorMigration.Actors.Persistence;
+
+/// <summary>
+/// The one serializer for our persisted events, snapshots and cluster messages: System.Text.Json with
+/// stable short manifests for everything persisted (see <see cref="EventManifests"/>).
+/// Other of our types travel with their type name as manifest.
+/// </summary>
+public sealed class ActorMigrationSerializer : SerializerWithStringManifest
+{
+    public const int SerializerId = 4711;
+    private const string TypePrefix = "T:";
+    private static readonly ConcurrentDictionary<string, Type> TypeCache = new();
+    private readonly JsonSerializerOptions _options;
+
+    public ActorMigrationSerializer(ExtendedActorSystem system) : base(system)
+    {
+        _options = CreateOptions(system);
+    }
+
+    public override int Identifier => SerializerId;
+
+    public static JsonSerializerOptions CreateOptions(ExtendedActorSystem? system)
+    {
+        var o = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            IncludeFields = false,
+        };
+        if (system is not null) o.Converters.Add(new ActorRefConverter(system));
+        o.Converters.Add(new StartTaskConverter());
+        return o;
+    }
+
+    public override string Manifest(object o) =>
+        EventManifests.ByType.TryGetValue(o.GetType(), out var m) ? m : TypePrefix + TypeName(o.GetType());
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        JsonSerializer.Deserialize(bytes, TypeOf(manifest), _options)
+        ?? throw new SerializationException($"null payload for manifest '{manifest}'");
+
+    public static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
+
+    public static Type TypeOf(string manifest)
+    {
+        if (EventManifests.ByManifest.TryGetValue(manifest, out var t)) return t;
+        if (!manifest.StartsWith(TypePrefix, StringComparison.Ordinal))
+            throw new SerializationException($"unknown manifest '{manifest}'");
+        return TypeCache.GetOrAdd(manifest[TypePrefix.Length..], n =>
+            Type.GetType(n) ?? throw new SerializationException($"unknown type '{n}'"));
+    }
+
+    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
+    {
+        public override IActorRef? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? null : system.Provider.ResolveActorRef(reader.GetString()!);
+
+        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+    }
+
+    /// <summary>StartTask carries its request as object: keep the request's type next to it.</summary>
+    private sealed class StartTaskConverter : JsonConverter<Workflows.StartTask>
+    {
+        public override Workflows.StartTask Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            var type = Type.GetType(root.GetProperty("requestType").GetString()!)!;
+            return new Workflows.StartTask(root.GetProperty("upid").GetString()!,
+                root.GetProperty("request").Deserialize(type, options)!);
+        }
+
+        public override void Write(Utf8JsonWriter writer, Workflows.StartTask value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("upid", value.Upid);
+            writer.WriteString("requestType", TypeName(value.Request.GetType()));
+            writer.WritePropertyName("request");
+            JsonSerializer.Serialize(writer, value.Request, value.Request.GetType(), options);
+            writer.WriteEndObject();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Migration;
+
+namespace ActorMigration.Actors.Persistence;
+
+/// <summary>
+/// Stable short manifests of everything that is persisted. Never change or reuse one;
+/// add new types with new manifests.
+/// </summary>
+public static class EventManifests
+{
+    public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
+    {
+        // VM record
+        [typeof(VmCreated)] = "vm.created",
+        [typeof(VmConfigReplaced)] = "vm.config",
+        [typeof(VmLocked)] = "vm.locked",
+        [typeof(VmUnlocked)] = "vm.unlocked",
+        [typeof(VmOwnerMoved)] = "vm.moved",
+        [typeof(VmDestroyed)] = "vm.destroyed",
+        [typeof(VmLinkedCloneAdded)] = "vm.clone+",
+        [typeof(VmLinkedCloneRemoved)] = "vm.clone-",
+        // Task life cycle, shared by all workflows
+        [typeof(TaskStarted)] = "task.started",
+        [typeof(TaskLogged)] = "task.log",
+        [typeof(TaskFinished)] = "task.finished",
+        [typeof(TaskAccepted)] = "task.accepted",
+        [typeof(TaskRejected)] = "task.rejected",
+        [typeof(StepCompleted)] = "step.done",
+        [typeof(StepAttemptFailed)] = "step.retry",
+        [typeof(WorkflowFailed)] = "wf.failed",
+        [typeof(PointOfNoReturnPassed)] = "wf.ponr",
+        [typeof(TaskWarned)] = "task.warn",
+        // Migration
+        [typeof(MigrationRequested)] = "mig.requested",
+        [typeof(MigrationPrepared)] = "mig.prepared",
+        [typeof(MigrationIncomingStarted)] = "mig.incoming",
+        [typeof(MigrationCompleted)] = "mig.completed",
+        [typeof(MigrationConntrackTransferred)] = "mig.conntrack",
+        [typeof(MigrationWorkflowState)] = "mig.state",
+    };
+
+    public static readonly IReadOnlyDictionary<string, Type> ByManifest =
+        ByType.ToDictionary(kv => kv.Value, kv => kv.Key);
+}

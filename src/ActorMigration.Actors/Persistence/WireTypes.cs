@@ -1,0 +1,27 @@
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Workflows;
+using ActorMigration.Domain.Cluster;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Migration;
+
+namespace ActorMigration.Actors.Persistence;
+
+/// <summary>Types bound to <see cref="ActorMigrationSerializer"/>: persisted events, snapshots and cluster messages.</summary>
+public static class WireTypes
+{
+    public static readonly Type[] All =
+    [
+        // persisted
+        typeof(IVmEvent), typeof(IWorkflowEvent), typeof(MigrationWorkflowState),
+        // commands
+        typeof(IVmCommand), typeof(INodeCommand), typeof(IWorkflowCommand),
+        // replies
+        typeof(VmReply), typeof(VmRuntime), typeof(NodeFacts), typeof(MigrationProgress), typeof(NbdExport),
+        typeof(NodeDone), typeof(NodeVms), typeof(NodeBlockJobs), typeof(NodeVmGenId), typeof(NodeVolume),
+        typeof(NodeVolumes), typeof(NodeCopyProgress), typeof(NodeBackupManifest), typeof(NodeText),
+        typeof(NodeConntrack), typeof(NodeCount),
+        typeof(TaskAcceptedReply), typeof(TaskRejectedReply), typeof(TaskStatusReply), typeof(TaskLogReply),
+    ];
+}

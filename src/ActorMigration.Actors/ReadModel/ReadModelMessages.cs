@@ -1,0 +1,29 @@
+namespace ActorMigration.Actors.ReadModel;
+
+/// <summary>Queries of the read model (may lag a little behind the entities). Local to each member.</summary>
+public interface IReadModelQuery;
+
+/// <summary>→ <see cref="VmList"/></summary>
+public sealed record ListVms(string? Node = null) : IReadModelQuery;
+
+/// <summary>→ <see cref="TaskList"/>, newest first.</summary>
+public sealed record ListTasks(string? Node = null, bool IncludeRunning = true) : IReadModelQuery;
+
+/// <summary>First vmid ≥ <see cref="Lower"/> no VM uses. → <see cref="NextIdReply"/></summary>
+public sealed record NextFreeId(int Lower = 100) : IReadModelQuery;
+
+/// <summary>→ <see cref="ReadModelStatus"/></summary>
+public sealed record GetReadModelStatus : IReadModelQuery;
+
+public sealed record VmEntry(int VmId, string Node, string ConfigText, string? Lock);
+
+public sealed record VmList(IReadOnlyList<VmEntry> Vms);
+
+public sealed record TaskEntry(string Upid, string Node, string Type, string Id, string User, DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt, string? ExitStatus);
+
+public sealed record TaskList(IReadOnlyList<TaskEntry> Tasks);
+
+public sealed record NextIdReply(int VmId);
+
+public sealed record ReadModelStatus(bool CaughtUp, long Offset, int Vms, int Tasks);

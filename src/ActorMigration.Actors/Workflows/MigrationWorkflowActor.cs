@@ -1,0 +1,18 @@
+using Akka.Actor;
+using ActorMigration.Domain.Workflows.Migration;
+
+namespace ActorMigration.Actors.Workflows;
+
+/// <summary>One migration (qm migrate), online or offline, as a persistent workflow keyed by its UPID.</summary>
+public sealed class MigrationWorkflowActor(string upid, StepRunner runner)
+    : WorkflowActor<MigrationWorkflowState>(PersistenceIdPrefix, upid, Machine, runner)
+{
+    public const string TypeName = "migration";
+    public const string PersistenceIdPrefix = "migration-";
+    private static readonly MigrationMachine Machine = new();
+
+    public static Props Props(string upid, StepRunner runner) =>
+        Akka.Actor.Props.Create(() => new MigrationWorkflowActor(upid, runner));
+
+    protected override string Phase(MigrationWorkflowState state) => state.Phase;
+}

@@ -1,0 +1,165 @@
+using Akka.Actor;
+using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Domain.Cluster;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows;
+
+namespace ActorMigration.Actors.Workflows;
+
+/// <summary>
+/// Runs workflow steps against the VM records and hypervisor nodes. Every step re-checks reality first,
+/// so running it twice (after a crash) does no harm.
+/// </summary>
+public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology topology, StepTimeouts timeouts)
+{
+    public ClusterTopology Topology => topology;
+
+    public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow)
+    {
+        switch (step)
+        {
+            case LockVm s:
+                await Vm(new AcquireVmLock(s.VmId, s.Lock, upid, s.Node));
+                return Done.Instance;
+            case UnlockVm s:
+                await Vm(new ReleaseVmLock(s.VmId, upid));
+                return Done.Instance;
+            case MoveVm s:
+                await Vm(new MoveVmOwner(s.VmId, s.From, s.To, s.ConfigText, upid));
+                return Done.Instance;
+            case ReplaceConfig s:
+                await Vm(new ReplaceVmConfig(s.VmId, s.ConfigText, upid));
+                return Done.Instance;
+            case CreateVmRecord s:
+            {
+                var existing = await VmQuery(s.VmId);
+                if (existing.Exists && existing.LockOwner == upid) return Done.Instance;
+                await Vm(new CreateVm(s.VmId, s.Node, s.ConfigText, s.Lock, upid));
+                return Done.Instance;
+            }
+            case DestroyVmRecord s:
+                await Vm(new DestroyVm(s.VmId, s.Node, upid));
+                return Done.Instance;
+            case LinkClone s:
+                await Vm(s.Add ? new AddLinkedClone(s.TemplateVmId, s.Child) : new RemoveLinkedClone(s.TemplateVmId, s.Child));
+                return Done.Instance;
+            case GatherMigrationFacts s:
+                return await MigrationFacts(s);
+            case GatherVmFacts s:
+            {
+                var vm = await VmQuery(s.VmId);
+                var rt = await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId));
+                return new VmFacts(vm, rt);
+            }
+            case AllocateVolumes s:
+                await Node<NodeDone>(new CreateNodeVolumes(s.Node, s.Volumes, ReplaceExisting: false));
+                return Done.Instance;
+            case DeleteVolumes s:
+                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, s.Volids));
+                return Done.Instance;
+            case StartVm s:
+                return new VmStarted(await Node<VmRuntime>(new StartNodeVm(s.Node, s.VmId, s.ConfigText, s.Incoming, s.Tag), timeouts.Start));
+            case StopVm s:
+                await Node<NodeDone>(new StopNodeVm(s.Node, s.VmId), timeouts.Start);
+                return Done.Instance;
+            case ShutdownVm s:
+                await Node<NodeDone>(new ShutdownNodeVm(s.Node, s.VmId, s.TimeoutSeconds), TimeSpan.FromSeconds(s.TimeoutSeconds + 30));
+                return Done.Instance;
+            case ResumeVm s:
+                await Node<NodeDone>(new ResumeNodeVm(s.Node, s.VmId));
+                return Done.Instance;
+            case StartMirrors s:
+                await Node<NodeDone>(new StartNodeMirrors(s.Node, s.VmId, s.Jobs));
+                return Done.Instance;
+            case PollMirrors s:
+                return new MirrorsPolled((await Node<NodeBlockJobs>(new QueryNodeBlockJobs(s.Node, s.VmId))).Jobs);
+            case FinishMirrors s:
+                await Node<NodeDone>(new FinishNodeMirrors(s.Node, s.VmId, s.Drives, s.Pivot), timeouts.Start);
+                return Done.Instance;
+            case StopNbd s:
+                await Node<NodeDone>(new StopNodeNbd(s.Node, s.VmId));
+                return Done.Instance;
+            case StartMigration s:
+                await Node<NodeDone>(new StartNodeMigration(s.Node, s.VmId, s.Spec));
+                return Done.Instance;
+            case PollMigration s:
+                return new MigrationPolled(await Node<MigrationProgress>(new QueryNodeMigration(s.Node, s.VmId)));
+            case CancelMigration s:
+                await Node<NodeDone>(new CancelNodeMigration(s.Node, s.VmId));
+                return Done.Instance;
+            case TransferConntrack s:
+            {
+                var dump = await Node<NodeConntrack>(new DumpNodeConntrack(s.Source, s.VmId));
+                var loaded = await Node<NodeCount>(new LoadNodeConntrack(s.Target, s.VmId, dump.Entries));
+                await Node<NodeCount>(new FlushNodeConntrack(s.Source, s.VmId));
+                return new ConntrackMoved(loaded.Count);
+            }
+            case CopyDisk s:
+                await CopyDisk(s, workflow);
+                return Done.Instance;
+            case ConvertDisk s:
+                await Node<NodeDone>(new ConvertNodeVolume(s.Node, s.SrcVolid, s.DstVolid, s.Format, s.Snapshot, s.BwLimitKiB, workflow), timeouts.Copy);
+                return Done.Instance;
+            default:
+                throw new StepRefusedException($"no runner for step {step.GetType().Name}");
+        }
+    }
+
+    private async Task CopyDisk(CopyDisk s, IActorRef workflow)
+    {
+        // A retry starts from a fresh target volume, so a half copy never survives.
+        await Node<NodeDone>(new CreateNodeVolumes(s.TargetNode, [new VolumeAlloc(s.DstVolid, s.Format, s.SizeBytes)], ReplaceExisting: true));
+        var export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true));
+        try
+        {
+            await Node<NodeDone>(new CopyNodeVolumeToNbd(s.SourceNode, s.SrcVolid, export.Uri, s.BwLimitKiB, workflow), timeouts.Copy);
+        }
+        finally
+        {
+            await Node<NodeDone>(new CloseNodeExport(s.TargetNode, export.ExportId));
+        }
+    }
+
+    private async Task<MigrationFacts> MigrationFacts(GatherMigrationFacts s)
+    {
+        var vm = await VmQuery(s.VmId);
+        var runtime = await Node<VmRuntime>(new GetVmRuntime(s.Source, s.VmId));
+        var source = await Node<NodeFacts>(new GetNodeFacts(s.Source));
+        NodeFacts? target = null;
+        var targetVolumes = new List<string>();
+        if (topology.ClusterNodes.Contains(s.Target) && s.Target != s.Source)
+        {
+            try
+            {
+                target = await Node<NodeFacts>(new GetNodeFacts(s.Target), timeouts.Facts);
+                foreach (var st in topology.Storage.On(s.Target).Where(x => x.HasContent("images") && !x.Shared))
+                    targetVolumes.AddRange((await Node<NodeVolumes>(new ListNodeVolumes(s.Target, st.Id, s.VmId))).Volumes.Select(v => v.VolId));
+            }
+            catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+            {
+                target = null;
+            }
+        }
+        return new MigrationFacts(vm, runtime, source, target, topology.ClusterNodes, topology.StorageConfigText, targetVolumes);
+    }
+
+    private async Task<VmSnapshot> Vm(IVmCommand cmd)
+    {
+        var reply = await vms.Ask<VmReply>(cmd, timeouts.Default);
+        return reply.Ok ? reply.Vm! : throw new StepRefusedException(reply.Error!);
+    }
+
+    private Task<VmSnapshot> VmQuery(int vmid) => Vm(new GetVm(vmid));
+
+    private Task<T> Node<T>(INodeCommand cmd, TimeSpan? timeout = null) =>
+        nodes.Ask<T>(cmd, timeout ?? timeouts.Default);
+}
+
+public sealed record StepTimeouts(TimeSpan Default, TimeSpan Start, TimeSpan Copy, TimeSpan Facts)
+{
+    public static readonly StepTimeouts Standard = new(
+        TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(120), TimeSpan.FromHours(24), TimeSpan.FromSeconds(10));
+}

@@ -1,0 +1,34 @@
+using Akka.Actor;
+using ActorMigration.Domain.Tasks;
+
+namespace ActorMigration.Actors.Workflows;
+
+/// <summary>Forwards task commands to the workflow region that owns the UPID's task type.</summary>
+public sealed class TaskRouterActor : ReceiveActor
+{
+    public static Props Props(IReadOnlyDictionary<string, IActorRef> regions) =>
+        Akka.Actor.Props.Create(() => new TaskRouterActor(regions));
+
+    /// <summary>Which workflow runs a task type (the UPID's type field).</summary>
+    public static string WorkflowOf(string taskType) => taskType switch
+    {
+        "qmigrate" or "hamigrate" => MigrationWorkflowActor.TypeName,
+        "qmclone" => "clone",
+        "qmtemplate" => "template",
+        "qmcreate" or "qmrestore" => "import",
+        _ => "vmtask"
+    };
+
+    public TaskRouterActor(IReadOnlyDictionary<string, IActorRef> regions)
+    {
+        Receive<IWorkflowCommand>(cmd =>
+        {
+            if (Upid.TryParse(cmd.Upid, out var upid) && regions.TryGetValue(WorkflowOf(upid!.Type), out var region))
+                region.Forward(cmd);
+            else
+                Sender.Tell(cmd is GetTaskLog
+                    ? new TaskLogReply(false, [], 0)
+                    : new TaskStatusReply(cmd.Upid, false, false, null, "unknown", null, null));
+        });
+    }
+}

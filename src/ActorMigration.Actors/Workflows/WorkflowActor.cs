@@ -1,0 +1,184 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Domain.Workflows;
+
+namespace ActorMigration.Actors.Workflows;
+
+/// <summary>
+/// Runs a pure <see cref="WorkflowMachine{TState}"/>: persist the decided events first, then run the next
+/// step, then reply. After recovery it simply runs the next step again; steps are idempotent.
+/// </summary>
+public abstract class WorkflowActor<TState> : ReceivePersistentActor where TState : class, IWorkflowState<TState>
+{
+    private const int SnapshotEvery = 200;
+    private readonly WorkflowMachine<TState> _machine;
+    private readonly StepRunner _runner;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private TState _state;
+    private IActorRef? _starter;
+    private WorkflowStep? _inflight;
+    private int _seq;
+
+    public override string PersistenceId { get; }
+
+    protected TState State => _state;
+
+    protected WorkflowActor(string persistenceIdPrefix, string upid, WorkflowMachine<TState> machine, StepRunner runner)
+    {
+        PersistenceId = persistenceIdPrefix + upid;
+        _machine = machine;
+        _runner = runner;
+        _state = machine.Initial(upid);
+
+        Recover<IWorkflowEvent>(e => _state = _machine.Apply(_state, e));
+        Recover<SnapshotOffer>(o =>
+        {
+            if (o.Snapshot is TState s) _state = s;
+        });
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_state.Core.IsRunning)
+                _log.Info("Workflow {0} recovered in phase {1}; resuming", _state.Core.Upid, Phase(_state));
+            Self.Tell(new WakeTask(_state.Core.Upid));
+        });
+
+        Command<StartTask>(OnStart);
+        Command<WakeTask>(_ => AfterChange());
+        Command<RunStep>(r =>
+        {
+            if (r.Seq != _seq || _inflight is null) return;
+            var self = Self;
+            var seq = r.Seq;
+            _runner.Run(r.Step, _state.Core.Upid, self).ContinueWith(t => t.IsCompletedSuccessfully
+                ? new StepOutcome(seq, r.Step, t.Result, null, false)
+                : Failure(seq, r.Step, t.Exception!)).PipeTo(self);
+        });
+        Command<StepOutcome>(o =>
+        {
+            if (o.Seq != _seq || _inflight is null) return;
+            _inflight = null;
+            var now = DateTimeOffset.UtcNow;
+            if (o.Error is null)
+                Handle(new StepSucceeded(o.Step, o.Result!, now));
+            else
+            {
+                _log.Warning("Workflow {0}: step {1} failed: {2}", _state.Core.Upid, o.Step.Key, o.Error);
+                Handle(new StepFailedInput(o.Step, o.Error, o.Final, now));
+            }
+        });
+        Command<NodeCopyProgress>(p =>
+        {
+            if (_inflight is not null)
+                Handle(new StepProgressed(_inflight, new CopyProgressed(p.DoneBytes, p.TotalBytes), DateTimeOffset.UtcNow));
+        });
+        Command<AbortTask>(_ =>
+        {
+            Handle(new AbortRequested(DateTimeOffset.UtcNow));
+            Sender.Tell(StatusReply());
+        });
+        Command<GetTaskStatus>(_ =>
+        {
+            Sender.Tell(StatusReply());
+            PassivateIfUnknown();
+        });
+        Command<GetTaskLog>(q =>
+        {
+            var log = _state.Core.Log;
+            var start = Math.Min(Math.Max(0, q.Start), log.Count);
+            var count = q.Limit <= 0 ? log.Count - start : Math.Min(q.Limit, log.Count - start);
+            Sender.Tell(new TaskLogReply(_state.Core.Started, log.GetRange(start, count), log.Count));
+            PassivateIfUnknown();
+        });
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+        Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+    }
+
+    /// <summary>The phase shown in task status.</summary>
+    protected abstract string Phase(TState state);
+
+    private void OnStart(StartTask start)
+    {
+        if (_state.Core.Started)
+        {
+            Reply(Sender);
+            return;
+        }
+        _starter = Sender;
+        Handle(new StartWorkflow(start.Request, DateTimeOffset.UtcNow));
+    }
+
+    private void Handle(WorkflowInput input)
+    {
+        var events = _machine.Decide(_state, input);
+        if (events.Count == 0)
+        {
+            AfterChange();
+            return;
+        }
+        PersistAll(events, e => _state = _machine.Apply(_state, e));
+        DeferAsync(events, _ =>
+        {
+            if (LastSequenceNr % SnapshotEvery < events.Count) SaveSnapshot(_state);
+            AfterChange();
+        });
+    }
+
+    private void AfterChange()
+    {
+        if (_starter is not null && (_state.Core.Accepted || _state.Core.Rejected))
+        {
+            Reply(_starter);
+            _starter = null;
+        }
+        if (_state.Core.Finished)
+        {
+            if (_state.Core.ExitStatus is { } exit && !_state.Core.Rejected)
+                _log.Info("Workflow {0} finished: {1}", _state.Core.Upid, exit);
+            Context.SetReceiveTimeout(TimeSpan.FromSeconds(30));
+            return;
+        }
+        if (_inflight is not null) return;
+        var step = _machine.Next(_state);
+        if (step is null) return;
+        _inflight = step;
+        var seq = ++_seq;
+        var attempts = _state.Core.AttemptsOf(step.Key);
+        var delay = step.Delay + (attempts == 0 ? TimeSpan.Zero
+            : TimeSpan.FromMilliseconds(Math.Min(5000, 250 * Math.Pow(2, attempts))));
+        if (delay <= TimeSpan.Zero) Self.Tell(new RunStep(seq, step));
+        else Context.System.Scheduler.ScheduleTellOnce(delay, Self, new RunStep(seq, step), Self);
+    }
+
+    private void Reply(IActorRef to)
+    {
+        var core = _state.Core;
+        to.Tell(core.Rejected
+            ? new TaskRejectedReply(core.Upid, core.ExitStatus ?? "rejected")
+            : new TaskAcceptedReply(core.Upid));
+    }
+
+    private TaskStatusReply StatusReply()
+    {
+        var c = _state.Core;
+        return new TaskStatusReply(c.Upid, c.Started && !c.Rejected, c.IsRunning, c.Finished ? c.ExitStatus : null,
+            Phase(_state), c.Started ? c.StartedAt : null, c.EndedAt);
+    }
+
+    private void PassivateIfUnknown()
+    {
+        if (!_state.Core.Started) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+
+    private static StepOutcome Failure(int seq, WorkflowStep step, AggregateException e)
+    {
+        var root = e.GetBaseException();
+        var message = root is AskTimeoutException ? $"timeout waiting for {step.Key}" : root.Message;
+        return new StepOutcome(seq, step, null, message, root is StepRefusedException);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+
+namespace ActorMigration.Api.Http;
+
+/// <summary>
+/// Request parameters merged the Proxmox way: body (form or JSON), then query (overrides), then path.
+/// A body value that conflicts with the path is an error; <c>_dc</c> is dropped.
+/// </summary>
+public sealed class PveParams
+{
+    public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
+    /// <summary>Keys whose JSON value was a real boolean (true/false allowed there).</summary>
+    public HashSet<string> JsonBooleans { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+
+    public string? this[string key] => Values.TryGetValue(key, out var v) ? v : null;
+
+    public static async Task<PveParams> ReadAsync(HttpContext ctx)
+    {
+        var p = new PveParams();
+        var req = ctx.Request;
+        if (req.Method is "POST" or "PUT")
+        {
+            var contentType = req.ContentType ?? "";
+            if (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    using var doc = await JsonDocument.ParseAsync(req.Body);
+                    if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                        p.Errors["body"] = "JSON body must be an object";
+                    else
+                        foreach (var prop in doc.RootElement.EnumerateObject())
+                            p.AddJson(prop.Name, prop.Value);
+                }
+                catch (JsonException e)
+                {
+                    p.Errors["body"] = $"unable to parse JSON body - {e.Message}";
+                }
+            }
+            else if (req.HasFormContentType)
+            {
+                try
+                {
+                    var form = await req.ReadFormAsync();
+                    foreach (var (k, v) in form) p.Add(k, v.ToString(), multi: v.Count > 1);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
+                {
+                    p.Errors["body"] = $"unable to parse form body - {e.Message}";
+                }
+            }
+        }
+        foreach (var (k, v) in req.Query)
+        {
+            p.Values.Remove(k);
+            p.Add(k, v.ToString(), multi: v.Count > 1);
+        }
+        p.Values.Remove("_dc");
+        foreach (var (k, v) in req.RouteValues)
+        {
+            var s = v?.ToString() ?? "";
+            if (p.Values.TryGetValue(k, out var existing) && existing != s)
+                p.Errors[k] = "duplicate parameter (already defined in URI) with conflicting values!";
+            p.Values[k] = s;
+        }
+        return p;
+    }
+
+    private void Add(string key, string value, bool multi)
+    {
+        if (multi) Errors[key] = "duplicate parameter";
+        Values[key] = value;
+    }
+
+    private void AddJson(string key, JsonElement v)
+    {
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.True:
+                Values[key] = "1";
+                JsonBooleans.Add(key);
+                break;
+            case JsonValueKind.False:
+                Values[key] = "0";
+                JsonBooleans.Add(key);
+                break;
+            case JsonValueKind.String:
+                Values[key] = v.GetString()!;
+                break;
+            case JsonValueKind.Number:
+                Values[key] = v.GetRawText();
+                break;
+            case JsonValueKind.Null:
+                break;
+            default:
+                Errors[key] = $"type check ('string') failed - got {v.ValueKind.ToString().ToLowerInvariant()}";
+                break;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Cluster;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Storage;
+
+namespace ActorMigration.Domain.Workflows.Migration;
+
+/// <summary>A volume of the VM as GET .../migrate reports it.</summary>
+public sealed record VmVolume(string Drive, string Volid, long SizeBytes, string Format, bool Cdrom, bool IsUnused, bool Shared, bool InSnapshot);
+
+/// <summary>The seed's migration requirements, with Proxmox's wording where it has one.</summary>
+public static class MigrationChecks
+{
+    private static readonly Regex LocalResourceKey = new(@"^(hostpci\d+|usb\d+|parallel\d+|serial\d+)$", RegexOptions.Compiled);
+
+    public const string RunningWithoutOnline = "can't migrate running VM without --online";
+    public const string LocalDisksNeedOption = "can't live migrate attached local disks without with-local-disks option";
+
+    /// <summary>Devices bound to the host: hostpci*, usb* (unless spice), host serial/parallel ports.</summary>
+    public static IReadOnlyList<string> LocalResources(QmSection c) =>
+        c.Keys.Where(k => LocalResourceKey.IsMatch(k))
+            .Where(k => k switch
+            {
+                _ when k.StartsWith("usb") => !(c[k]!.StartsWith("spice") || c[k]!.Contains("mapping=")),
+                _ when k.StartsWith("serial") => c[k] != "socket",
+                _ => true
+            })
+            .OrderBy(k => k, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>All volumes referenced by the config, its unused entries and its snapshots.</summary>
+    public static IReadOnlyList<VmVolume> Volumes(QmConfig cfg, StorageConfig storage)
+    {
+        var seen = new Dictionary<string, VmVolume>();
+        void Add(string key, DriveSpec d, bool inSnapshot)
+        {
+            if (d.Volume is not { } v || seen.ContainsKey(d.File)) return;
+            var def = storage.Get(v.Storage);
+            var fmt = VolumeName.TryParse(d.File, out var vn, out _) ? vn!.Format : "raw";
+            seen[d.File] = new VmVolume(key, d.File, d.SizeBytes ?? 0, fmt, d.IsCdrom, Drives.IsUnused(key), def?.Shared ?? false, inSnapshot);
+        }
+        foreach (var (k, d) in Drives.All(cfg.Main)) Add(k, d, false);
+        foreach (var (_, snap) in cfg.Snapshots)
+            foreach (var (k, d) in Drives.All(snap)) Add(k, d, true);
+        return seen.Values.ToList();
+    }
+
+    /// <summary>Errors about the target node itself, checked before a task starts.</summary>
+    public static string? TargetError(string source, string target, IReadOnlyCollection<string> clusterNodes) =>
+        target == source ? "target is local node."
+        : !clusterNodes.Contains(target) ? $"no such cluster node '{target}'"
+        : null;
+
+    /// <summary>Storages a VM needs that the target cannot provide.</summary>
+    public static IReadOnlyList<string> UnavailableStorages(QmConfig cfg, StorageConfig storage, string target, StorageMap map)
+    {
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var v in Volumes(cfg, storage))
+        {
+            var sid = VolumeIdRef.TryParse(v.Volid, out var r) ? r.Storage : "";
+            var needed = v.Shared || v.Cdrom ? sid : map.Map(sid);
+            var def = storage.Get(needed);
+            if (def is null || !def.AvailableOn(target)) missing.Add(needed);
+        }
+        return missing.ToList();
+    }
+
+    /// <summary>All checks of prepare. Returns the first refusal, or the plan.</summary>
+    public static (MigrationPlan? Plan, string? Error, IReadOnlyList<string> Info) Prepare(
+        MigrationRequest req, MigrationFacts f, string lockOwner)
+    {
+        var info = new List<string>();
+        var storage = StorageConfig.Parse(f.StorageConfigText);
+        var vm = f.Vm;
+        if (!vm.Exists || vm.Node != req.Source)
+            return Fail($"Configuration file 'nodes/{req.Source}/qemu-server/{req.VmId}.conf' does not exist");
+        if (TargetError(req.Source, req.Target, f.ClusterNodes) is { } te) return Fail(te);
+        if (f.Target is null || !f.Target.Online) return Fail($"target node '{req.Target}' is offline");
+        if (vm.Lock is { } l && vm.LockOwner != lockOwner) return Fail($"VM is locked ({l})");
+
+        var cfg = QmConfig.Parse(vm.ConfigText);
+        var running = f.Runtime.IsAlive;
+        if (running && !req.Online) return Fail(RunningWithoutOnline);
+        var online = running && req.Online;
+
+        if (PackageVersion.Compare(f.Target.Version, f.Source.Version) < 0)
+            return Fail($"target node '{req.Target}' runs an older version ({f.Target.Version}) than source node '{req.Source}' ({f.Source.Version})");
+        if (online && !string.Equals(f.Target.CpuVendor, f.Source.CpuVendor, StringComparison.OrdinalIgnoreCase))
+            return Fail($"CPU vendor of target node '{req.Target}' ({f.Target.CpuVendor}) differs from source node '{req.Source}' ({f.Source.CpuVendor})");
+
+        var localRes = LocalResources(cfg.Main);
+        if (localRes.Count > 0)
+        {
+            if (online) return Fail($"can't migrate VM which uses local devices: {string.Join(", ", localRes)}");
+            info.Add("migrating VM which uses local devices");
+        }
+
+        if (!StorageMap.TryParse(req.TargetStorage, out var map, out var mapErr)) return Fail(mapErr!);
+
+        var volumes = Volumes(cfg, storage);
+        var moves = new List<DiskMove>();
+        var taken = new HashSet<string>(f.TargetVolumes, StringComparer.Ordinal);
+        foreach (var v in volumes)
+        {
+            var src = VolumeIdRef.TryParse(v.Volid, out var r) ? r : default;
+            var srcDef = storage.Get(src.Storage);
+            if (srcDef is null) return Fail($"storage '{src.Storage}' does not exist");
+            if (v.Shared)
+            {
+                if (!srcDef.AvailableOn(req.Target)) return Fail($"storage '{src.Storage}' is not available on node '{req.Target}'");
+                continue;
+            }
+            if (v.Cdrom) return Fail($"can't migrate local cdrom drive '{v.Drive}' ({v.Volid})");
+            if (v.InSnapshot || cfg.Snapshots.Count > 0)
+                return Fail($"can't migrate local disk '{v.Volid}': VM has snapshots");
+            var attached = !v.IsUnused;
+            info.Add($"found local disk '{v.Volid}' ({(attached ? "attached" : "unused")})");
+            if (online && attached && !req.WithLocalDisks) return Fail(LocalDisksNeedOption);
+
+            var dstSid = map.Map(src.Storage);
+            var dstDef = storage.Get(dstSid);
+            if (dstDef is null) return Fail($"storage '{dstSid}' does not exist");
+            if (!dstDef.AvailableOn(req.Target)) return Fail($"storage '{dstSid}' is not available on node '{req.Target}'");
+            if (!dstDef.HasContent("images")) return Fail($"storage '{dstSid}' does not support vm images");
+            if (!VolumeName.TryParse(v.Volid, out var vn, out var vnErr)) return Fail(vnErr!);
+            if (vn!.VType != "images") return Fail($"can't migrate local volume '{v.Volid}'");
+            if (vn.BaseName is not null) return Fail($"can't migrate linked clone volume '{v.Volid}' on local storage");
+            var dst = FreeName(dstSid, req.VmId, vn, taken);
+            taken.Add(dst);
+            moves.Add(new DiskMove(v.Drive, v.Volid, dst, vn.Format, v.SizeBytes, online && attached));
+        }
+
+        var newCfg = cfg.Clone();
+        foreach (var mv in moves)
+        {
+            var d = DriveSpec.Parse(newCfg[mv.Drive]!);
+            d.File = mv.DstVolid;
+            newCfg[mv.Drive] = d.ToString();
+        }
+        newCfg["lock"] = null;
+        var incoming = newCfg.Clone();
+        if (incoming["machine"] is null && f.Runtime.RunningMachine is { } machine) incoming["machine"] = machine;
+
+        foreach (var mv in moves.Where(m => m.SrcVolid != m.DstVolid))
+            info.Add($"volume '{mv.SrcVolid}' is '{mv.DstVolid}' on the target");
+        var plan = new MigrationPlan(online, running, f.Target.Address, cfg.ToString(), newCfg.ToString(), incoming.ToString(), moves);
+        return (plan, null, info);
+
+        (MigrationPlan?, string?, IReadOnlyList<string>) Fail(string e) => (null, e, info);
+    }
+
+    private static string FreeName(string storage, int vmid, VolumeName src, HashSet<string> taken)
+    {
+        var candidate = VolumeName.ImageVolId(storage, vmid, src.Name);
+        if (!taken.Contains(candidate)) return candidate;
+        for (var n = 0; ; n++)
+        {
+            candidate = VolumeName.ImageVolId(storage, vmid, VolumeName.DiskName(vmid, n, src.Format));
+            if (!taken.Contains(candidate)) return candidate;
+        }
+    }
+}

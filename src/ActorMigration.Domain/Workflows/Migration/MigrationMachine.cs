@@ -1,0 +1,262 @@
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
+using Hypervisor = ActorMigration.Domain.Hypervisor;
+
+namespace ActorMigration.Domain.Workflows.Migration;
+
+/// <summary>
+/// Online: prepare → start-incoming → precopy-iterations → stop-and-copy → conntrack-transfer → cleanup.
+/// Offline: prepare → copy-disks → move-config → cleanup. The owner move is the point of no return.
+/// </summary>
+public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
+{
+    public const string OwnerKey = "owner";
+    public static string CopyKey(DiskMove d) => $"copy:{d.Drive}";
+
+    public override MigrationWorkflowState Initial(string upid) =>
+        new(WorkflowCore.Create(upid), null, null, null, null, null, null);
+
+    protected override MigrationWorkflowState ApplyOwn(MigrationWorkflowState s, IWorkflowEvent e) => e switch
+    {
+        MigrationRequested r => s with { Request = r.Request },
+        MigrationPrepared p => s with { Plan = p.Plan },
+        MigrationIncomingStarted i => s with { IncomingUri = i.Uri, NbdUri = i.NbdUri },
+        MigrationCompleted c => s with { Stats = new MigrationStats(c.TransferredBytes, c.TotalTimeMs, c.DowntimeMs, c.Iterations) },
+        MigrationConntrackTransferred c => s with { ConntrackEntries = c.Entries },
+        _ => s
+    };
+
+    protected override IEnumerable<IWorkflowEvent> OnStart(MigrationWorkflowState s, object request, DateTimeOffset at)
+    {
+        var req = (MigrationRequest)request;
+        yield return new MigrationRequested(req);
+    }
+
+    protected override IEnumerable<WorkflowStep> Forward(MigrationWorkflowState s)
+    {
+        var req = s.Request!;
+        yield return new LockVm("lock", req.VmId, "migrate", req.Source);
+        yield return new GatherMigrationFacts("prepare", req.VmId, req.Source, req.Target);
+        if (s.Plan is not { } plan) yield break;
+
+        foreach (var d in plan.CopiedDisks)
+            yield return new CopyDisk(CopyKey(d), req.Source, req.Target, d.SrcVolid, d.DstVolid, d.Format, d.SizeBytes, req.BwLimitKiB);
+
+        if (plan.Online)
+        {
+            var live = plan.LiveDisks.ToList();
+            var poll = TimeSpan.FromMilliseconds(req.PollIntervalMs);
+            if (live.Count > 0)
+                yield return new AllocateVolumes("alloc", req.Target, live.Select(d => new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)).ToList());
+            yield return new StartVm("incoming", req.Target, req.VmId, plan.IncomingConfigText,
+                new IncomingSpec(plan.TargetAddress, live.Select(d => d.Drive).ToList()), s.Core.Upid);
+            if (live.Count > 0)
+            {
+                yield return new StartMirrors("mirror-start", req.Source, req.VmId,
+                    live.Select(d => new MirrorJob(d.Drive, new MirrorTarget($"{s.NbdUri}:exportname=drive-{d.Drive}", "raw",
+                        req.BwLimitKiB * 1024))).ToList());
+                yield return new PollMirrors("mirror-ready", req.Source, req.VmId, poll);
+            }
+            yield return new StartMigration("migrate", req.Source, req.VmId,
+                new MigrationStartSpec(s.IncomingUri ?? "", req.BwLimitKiB * 1024, req.DowntimeLimitMs));
+            yield return new PollMigration("precopy", req.Source, req.VmId, poll);
+            if (live.Count > 0)
+            {
+                yield return new FinishMirrors("mirror-finish", req.Source, req.VmId, live.Select(d => d.Drive).ToList(), Pivot: false);
+                yield return new StopNbd("nbd-stop", req.Target, req.VmId);
+            }
+            if (req.WithConntrackState)
+                yield return new TransferConntrack("conntrack", req.Source, req.Target, req.VmId);
+        }
+
+        yield return new MoveVm(OwnerKey, req.VmId, req.Source, req.Target, plan.NewConfigText);
+        if (plan.Online)
+        {
+            yield return new ResumeVm("resume-target", req.Target, req.VmId);
+            yield return new StopVm("stop-source", req.Source, req.VmId);
+        }
+        if (plan.Disks.Count > 0)
+            yield return new DeleteVolumes("free-source", req.Source, plan.Disks.Select(d => d.SrcVolid).ToList());
+        yield return new UnlockVm("unlock", req.VmId);
+    }
+
+    protected override IEnumerable<WorkflowStep> Rollback(MigrationWorkflowState s)
+    {
+        var req = s.Request!;
+        if (s.Plan is { } plan)
+        {
+            var started = s.Core.Done.Contains("incoming");
+            if (plan.Online && started)
+            {
+                yield return new CancelMigration("rb-cancel", req.Source, req.VmId);
+                if (plan.LiveDisks.Any())
+                    yield return new FinishMirrors("rb-mirrors", req.Source, req.VmId, plan.LiveDisks.Select(d => d.Drive).ToList(), Pivot: false);
+            }
+            if (plan.Online)
+                yield return new StopVm("rb-stop-target", req.Target, req.VmId);
+            if (plan.Disks.Count > 0)
+                yield return new DeleteVolumes("rb-free-target", req.Target, plan.Disks.Select(d => d.DstVolid).ToList());
+            if (plan.Online && started && plan.Running)
+                yield return new ResumeVm("rb-resume-source", req.Source, req.VmId);
+        }
+        yield return new UnlockVm("rb-unlock", req.VmId);
+    }
+
+    protected override IEnumerable<IWorkflowEvent> OnStepDone(MigrationWorkflowState s, WorkflowStep step, StepResult result, DateTimeOffset at)
+    {
+        var req = s.Request!;
+        switch (step, result)
+        {
+            case (LockVm, _):
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (GatherMigrationFacts, MigrationFacts f):
+            {
+                var address = f.Target?.Address ?? "unknown";
+                yield return Log(at, $"starting migration of VM {req.VmId} to node '{req.Target}' ({address})");
+                var (plan, error, info) = MigrationChecks.Prepare(req, f, s.Core.Upid);
+                if (info.Count > 0) yield return Log(at, info.ToArray());
+                if (plan is null)
+                {
+                    yield return new WorkflowFailed(error!, at);
+                    yield break;
+                }
+                yield return new MigrationPrepared(plan);
+                if (plan.CopiedDisks.Any()) yield return Log(at, "copying local disk images");
+                if (plan.Online) yield return Log(at, $"starting VM {req.VmId} on remote node '{req.Target}'");
+                yield return new StepCompleted(step.Key);
+                break;
+            }
+
+            case (CopyDisk c, _):
+                yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(c.SizeBytes)} of {SizeFormat.Human(c.SizeBytes)} (100.00%)",
+                    $"volume '{c.SrcVolid}' copied to '{c.DstVolid}' on node '{c.TargetNode}'");
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (StartVm, VmStarted v):
+                yield return new MigrationIncomingStarted(v.Runtime.IncomingUri, v.Runtime.NbdUri);
+                yield return Log(at, $"start remote tunnel", $"migration listens on {v.Runtime.IncomingUri}");
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (StartMirrors m, _):
+                yield return Log(at, ["starting storage migration",
+                    .. m.Jobs.Select(j => $"{j.Drive}: start migration to {j.Target.Target}"),
+                    .. m.Jobs.Select(j => $"drive mirror is starting for drive-{j.Drive}")]);
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (PollMirrors, MirrorsPolled p):
+            {
+                if (p.Jobs.FirstOrDefault(j => j.Error is not null || j.Status is "concluded" && !j.Ready) is { } bad)
+                {
+                    yield return new WorkflowFailed($"mirroring error: drive-{bad.Device}: {bad.Error ?? bad.Status}", at);
+                    yield break;
+                }
+                var ready = p.Jobs.Count > 0 && p.Jobs.All(j => j.Ready);
+                if (ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+                    yield return Log(at, p.Jobs.Select(j =>
+                        $"drive-{j.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)} ({Pct(j.Offset, j.Length)}%){(j.Ready ? ", ready" : "")}").ToArray());
+                if (ready)
+                {
+                    yield return Log(at, "all 'mirror' jobs are ready");
+                    yield return new StepCompleted(step.Key);
+                }
+                break;
+            }
+
+            case (StartMigration m, _):
+                yield return Log(at, $"starting online/live migration on {m.Spec.Uri}", "set migration capabilities",
+                    $"migration downtime limit: {m.Spec.DowntimeLimitMs} ms",
+                    m.Spec.MaxBandwidthBytesPerSec is { } bw ? $"migration speed limit: {SizeFormat.Human(bw)}/s" : "migration speed limit: unlimited",
+                    "set migration parameters", $"start migrate command to {m.Spec.Uri}");
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (PollMigration, MigrationPolled p):
+                foreach (var e in OnMigrationPolled(s, step, p.Progress, at)) yield return e;
+                break;
+
+            case (FinishMirrors f, _):
+                yield return Log(at, f.Drives.SelectMany(d => new[] { $"drive-{d}: Completing block job...", $"drive-{d}: Completed successfully." })
+                    .Append("all 'mirror' jobs are finished").ToArray());
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (TransferConntrack, ConntrackMoved c):
+                yield return new MigrationConntrackTransferred(c.Count);
+                yield return Log(at, $"migrated {c.Count} conntrack state entries");
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (MoveVm m, _):
+                yield return new PointOfNoReturnPassed(at);
+                yield return Log(at, $"moved VM {req.VmId} config to node '{m.To}'");
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (ResumeVm { Key: "resume-target" }, _):
+                yield return Log(at, $"resumed VM {req.VmId} on node '{req.Target}'");
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (DeleteVolumes { Key: "free-source" } d, _):
+                yield return Log(at, d.Volids.Select(v => $"removed source volume '{v}'").ToArray());
+                yield return new StepCompleted(step.Key);
+                break;
+
+            default:
+                yield return new StepCompleted(step.Key);
+                break;
+        }
+    }
+
+    private static IEnumerable<IWorkflowEvent> OnMigrationPolled(MigrationWorkflowState s, WorkflowStep step, MigrationProgress p, DateTimeOffset at)
+    {
+        switch (p.Status)
+        {
+            case Hypervisor.MigrationState.Completed:
+            {
+                var seconds = Math.Max(0.001, (p.TotalTimeMs ?? 0) / 1000.0);
+                yield return new MigrationCompleted(p.TransferredBytes, p.TotalTimeMs ?? 0, p.DowntimeMs ?? 0, p.DirtySyncCount);
+                yield return Log(at,
+                    $"average migration speed: {SizeFormat.Human(p.TransferredBytes / seconds)}/s - downtime {p.DowntimeMs ?? 0} ms",
+                    "migration status: completed");
+                yield return new StepCompleted(step.Key);
+                break;
+            }
+            case Hypervisor.MigrationState.Failed or Hypervisor.MigrationState.Cancelled or Hypervisor.MigrationState.Cancelling:
+                yield return new WorkflowFailed($"migration status error: {(p.Error is { } err ? $"failed - {err}" : p.Status.ToString().ToLowerInvariant())}", at);
+                break;
+            case Hypervisor.MigrationState.None:
+                yield return new WorkflowFailed("migration not active on source", at);
+                break;
+            default:
+                if (at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1) && p.TotalBytes > 0)
+                {
+                    var line = $"migration active, transferred {SizeFormat.Human(p.TransferredBytes)} of {SizeFormat.Human(p.TotalBytes)} VM-state, {SizeFormat.Human(p.SpeedBytesPerSec)}/s";
+                    var extra = new List<string> { line };
+                    if (p.DirtyPagesRate > 0 || p.DirtySyncCount > 1)
+                        extra.Add($"migration iteration {p.DirtySyncCount}, remaining {SizeFormat.Human(p.RemainingBytes)}, dirty rate {SizeFormat.Human(p.DirtyBytesPerSec)}/s, expected downtime {p.ExpectedDowntimeMs ?? 0} ms");
+                    yield return Log(at, extra.ToArray());
+                }
+                break;
+        }
+    }
+
+    protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(MigrationWorkflowState s, DateTimeOffset at)
+    {
+        var duration = SizeFormat.Duration(at - s.Core.StartedAt);
+        if (s.Core.Error is { } err && !s.Core.PastPointOfNoReturn)
+            return ([Tasks.TaskLog.Line(at, $"ERROR: migration aborted (duration {duration}): {err}")], "migration aborted");
+        if (s.Core.Error is not null)
+            return ([Tasks.TaskLog.Line(at, $"ERROR: migration finished with problems (duration {duration})")], "migration problems");
+        return ([Tasks.TaskLog.Line(at, $"migration finished successfully (duration {duration})")],
+            Tasks.TaskLog.ExitStatus(null, s.Core.Warnings));
+    }
+
+    private static string Pct(long done, long total) =>
+        (total == 0 ? 100.0 : done * 100.0 / total).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+}

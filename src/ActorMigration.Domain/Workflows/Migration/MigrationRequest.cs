@@ -1,0 +1,33 @@
+namespace ActorMigration.Domain.Workflows.Migration;
+
+/// <summary>POST /nodes/{node}/qemu/{vmid}/migrate, validated.</summary>
+public sealed record MigrationRequest(
+    int VmId,
+    string Source,
+    string Target,
+    bool Online,
+    bool WithLocalDisks,
+    string? TargetStorage,
+    long? BwLimitKiB,
+    bool Force,
+    bool WithConntrackState,
+    string User,
+    long DowntimeLimitMs = 100,
+    int PollIntervalMs = 500);
+
+/// <summary>A disk that moves with the VM.</summary>
+public sealed record DiskMove(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, bool Live);
+
+/// <summary>What prepare decided.</summary>
+public sealed record MigrationPlan(
+    bool Online,
+    bool Running,
+    string TargetAddress,
+    string ConfigText,
+    string NewConfigText,
+    string IncomingConfigText,
+    IReadOnlyList<DiskMove> Disks)
+{
+    public IEnumerable<DiskMove> LiveDisks => Disks.Where(d => d.Live);
+    public IEnumerable<DiskMove> CopiedDisks => Disks.Where(d => !d.Live);
+}

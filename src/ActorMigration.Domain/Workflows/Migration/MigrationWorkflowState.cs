@@ -1,0 +1,38 @@
+namespace ActorMigration.Domain.Workflows.Migration;
+
+public sealed record MigrationStats(long TransferredBytes, long TotalTimeMs, long DowntimeMs, long Iterations);
+
+public sealed record MigrationWorkflowState(
+    WorkflowCore Core,
+    MigrationRequest? Request,
+    MigrationPlan? Plan,
+    string? IncomingUri,
+    string? NbdUri,
+    MigrationStats? Stats,
+    int? ConntrackEntries) : IWorkflowState<MigrationWorkflowState>
+{
+    public MigrationWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
+
+    /// <summary>The phase as the architecture names it.</summary>
+    public string Phase
+    {
+        get
+        {
+            var done = Core.Done;
+            if (Core.Finished) return "done";
+            if (Core.RollingBack) return "rollback";
+            if (Plan is null) return "prepare";
+            if (!Plan.Online)
+            {
+                if (Plan.CopiedDisks.Any(d => !done.Contains(MigrationMachine.CopyKey(d)))) return "copy-disks";
+                return done.Contains(MigrationMachine.OwnerKey) ? "cleanup" : "move-config";
+            }
+            if (Plan.CopiedDisks.Any(d => !done.Contains(MigrationMachine.CopyKey(d)))) return "prepare";
+            if (!done.Contains("incoming") || (Plan.LiveDisks.Any() && !done.Contains("mirror-ready"))) return "start-incoming";
+            if (!done.Contains("precopy")) return "precopy-iterations";
+            if (Plan.LiveDisks.Any() && !done.Contains("nbd-stop")) return "stop-and-copy";
+            if (Request!.WithConntrackState && !done.Contains("conntrack")) return "conntrack-transfer";
+            return "cleanup";
+        }
+    }
+}

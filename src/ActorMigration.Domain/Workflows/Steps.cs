@@ -1,0 +1,93 @@
+using ActorMigration.Domain.Hypervisor;
+
+namespace ActorMigration.Domain.Workflows;
+
+/// <summary>An effect a workflow asks its actor to run. <see cref="Key"/> names it in the step bookkeeping.</summary>
+public abstract record WorkflowStep(string Key)
+{
+    /// <summary>Attempts before the failure counts (transient errors are retried).</summary>
+    public virtual int MaxAttempts => 3;
+
+    /// <summary>Wait before running (polling steps).</summary>
+    public virtual TimeSpan Delay => TimeSpan.Zero;
+
+    /// <summary>A gate: its success accepts the request, its refusal rejects it (no task is listed).</summary>
+    public virtual bool IsGate => false;
+}
+
+// VM record steps.
+public sealed record LockVm(string Key, int VmId, string Lock, string? Node) : WorkflowStep(Key)
+{
+    public override bool IsGate => true;
+}
+
+public sealed record UnlockVm(string Key, int VmId) : WorkflowStep(Key);
+
+public sealed record MoveVm(string Key, int VmId, string From, string To, string ConfigText) : WorkflowStep(Key);
+
+public sealed record ReplaceConfig(string Key, int VmId, string ConfigText) : WorkflowStep(Key);
+
+/// <summary>Creates the VM record locked by the workflow.</summary>
+public sealed record CreateVmRecord(string Key, int VmId, string Node, string ConfigText, string Lock) : WorkflowStep(Key)
+{
+    public override bool IsGate => true;
+}
+
+/// <summary>Removes the VM record (it must be locked by the workflow, or absent).</summary>
+public sealed record DestroyVmRecord(string Key, int VmId, string Node) : WorkflowStep(Key);
+
+public sealed record LinkClone(string Key, int TemplateVmId, int Child, bool Add) : WorkflowStep(Key);
+
+/// <summary>Reads the VM record, the VM's runtime and both nodes' facts for a migration.</summary>
+public sealed record GatherMigrationFacts(string Key, int VmId, string Source, string Target) : WorkflowStep(Key);
+
+/// <summary>Reads the VM record and its runtime on a node.</summary>
+public sealed record GatherVmFacts(string Key, int VmId, string Node) : WorkflowStep(Key);
+
+// Node steps.
+public sealed record VolumeAlloc(string Volid, string Format, long SizeBytes, string? BackingVolid = null);
+
+public sealed record AllocateVolumes(string Key, string Node, IReadOnlyList<VolumeAlloc> Volumes) : WorkflowStep(Key);
+
+public sealed record DeleteVolumes(string Key, string Node, IReadOnlyList<string> Volids) : WorkflowStep(Key);
+
+public sealed record StartVm(string Key, string Node, int VmId, string ConfigText, IncomingSpec? Incoming, string Tag) : WorkflowStep(Key);
+
+public sealed record StopVm(string Key, string Node, int VmId) : WorkflowStep(Key);
+
+public sealed record ShutdownVm(string Key, string Node, int VmId, int TimeoutSeconds) : WorkflowStep(Key);
+
+public sealed record ResumeVm(string Key, string Node, int VmId) : WorkflowStep(Key);
+
+public sealed record MirrorJob(string Drive, MirrorTarget Target);
+
+public sealed record StartMirrors(string Key, string Node, int VmId, IReadOnlyList<MirrorJob> Jobs) : WorkflowStep(Key);
+
+public sealed record PollMirrors(string Key, string Node, int VmId, TimeSpan PollDelay) : WorkflowStep(Key)
+{
+    public override TimeSpan Delay => PollDelay;
+}
+
+public sealed record FinishMirrors(string Key, string Node, int VmId, IReadOnlyList<string> Drives, bool Pivot) : WorkflowStep(Key);
+
+public sealed record StopNbd(string Key, string Node, int VmId) : WorkflowStep(Key);
+
+public sealed record StartMigration(string Key, string Node, int VmId, MigrationStartSpec Spec) : WorkflowStep(Key);
+
+public sealed record PollMigration(string Key, string Node, int VmId, TimeSpan PollDelay) : WorkflowStep(Key)
+{
+    public override TimeSpan Delay => PollDelay;
+    public override int MaxAttempts => 10;
+}
+
+public sealed record CancelMigration(string Key, string Node, int VmId) : WorkflowStep(Key);
+
+public sealed record TransferConntrack(string Key, string Source, string Target, int VmId) : WorkflowStep(Key);
+
+/// <summary>Copies a volume to another node through an NBD export on the target.</summary>
+public sealed record CopyDisk(string Key, string SourceNode, string TargetNode, string SrcVolid, string DstVolid,
+    string Format, long SizeBytes, long? BwLimitKiB) : WorkflowStep(Key);
+
+/// <summary>qemu-img convert on one node (full clone of a stopped VM, import).</summary>
+public sealed record ConvertDisk(string Key, string Node, string SrcVolid, string DstVolid, string Format,
+    long SizeBytes, string? Snapshot, long? BwLimitKiB) : WorkflowStep(Key);
