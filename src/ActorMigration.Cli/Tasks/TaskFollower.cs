@@ -1,0 +1,58 @@
+using ActorMigration.Cli.Api;
+
+namespace ActorMigration.Cli.Tasks;
+
+/// <summary>How a task ended.</summary>
+public sealed record TaskOutcome(Upid Upid, string ExitStatus)
+{
+    public bool Ok => ExitStatus == "OK" || ExitStatus.StartsWith("WARNINGS", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Polls a task's log (from the last line seen, limit=0) and its status until it is stopped,
+/// handing each new log line to a callback exactly once.
+/// </summary>
+public sealed class TaskFollower(PveClient api, TimeSpan interval)
+{
+    // Placeholders the server returns instead of line 1 while the log is empty or not yet created.
+    private static bool IsPlaceholder(string t) =>
+        t == "no content" || t.StartsWith("unable to open file", StringComparison.Ordinal);
+
+    public async Task<TaskOutcome> FollowAsync(Upid upid, Action<string> onLine, CancellationToken ct)
+    {
+        var seen = 0;
+        while (true)
+        {
+            seen = await ReadNewLinesAsync(upid, seen, onLine, final: false, ct);
+            var status = (await api.GetAsync(Paths.TaskStatus(upid), ct: ct)).Data;
+            if (status.Str("status") == "stopped")
+            {
+                await ReadNewLinesAsync(upid, seen, onLine, final: true, ct);
+                var exit = status.Str("exitstatus");
+                return new TaskOutcome(upid, exit.Length > 0 ? exit : "unexpected status");
+            }
+            await Task.Delay(interval, ct);
+        }
+    }
+
+    private async Task<int> ReadNewLinesAsync(Upid upid, int seen, Action<string> onLine, bool final, CancellationToken ct)
+    {
+        var query = new Form().Add("start", seen.ToString()).Add("limit", "0");
+        var log = (await api.GetAsync(Paths.TaskLog(upid), query, ct)).Data;
+        foreach (var item in log.Items())
+        {
+            var n = (int)(item.Long("n") ?? seen + 1);
+            var text = item.Str("t");
+            if (n <= seen) continue;
+            if (n == 1 && IsPlaceholder(text))
+            {
+                // Don't advance past a placeholder: the real line 1 comes later.
+                if (final && text != "no content") onLine(text);
+                continue;
+            }
+            onLine(text);
+            seen = n;
+        }
+        return seen;
+    }
+}
