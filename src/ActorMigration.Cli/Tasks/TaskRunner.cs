@@ -15,10 +15,19 @@ public sealed class TaskRunner(PveClient api, Output output, TaskRunnerSettings 
         void Observe(string line) => downtime = LogLineParser.Downtime(line) ?? downtime;
 
         if (!settings.Live) output.Note($"task {upid.Raw}");
-        var outcome = settings.Live
-            ? await LiveTaskView.RunAsync(output.Console, upid, (onLine, ct) =>
-                follower.FollowAsync(upid, l => { Observe(l); onLine(l); }, ct), cancel)
-            : await follower.FollowAsync(upid, l => { Observe(l); output.Line(l); }, cancel);
+        TaskOutcome outcome;
+        try
+        {
+            outcome = settings.Live
+                ? await LiveTaskView.RunAsync(output.Console, upid, (onLine, ct) =>
+                    follower.FollowAsync(upid, l => { Observe(l); onLine(l); }, ct), cancel)
+                : await follower.FollowAsync(upid, l => { Observe(l); output.Line(l); }, cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            output.Warn($"stopped following; the task keeps running (amctl task stop {upid.Raw})");
+            throw;
+        }
 
         if (downtime is not null)
             output.Console.MarkupLine($"[bold]downtime:[/] {Markup.Escape(downtime)}");

@@ -9,10 +9,18 @@ namespace ActorMigration.Cli.Tests.Fakes;
 public sealed class FakeTask(string upid, string[] lines, string exitStatus, int linesPerPoll = 2)
 {
     private int _visible;
+    private readonly Queue<Reply> _statusFailures = new();
 
     public string Upid { get; } = upid;
     public string Node => Upid.Split(':')[1];
     public int StatusPolls { get; private set; }
+
+    /// <summary>The next status polls answer these replies (in order) before the task shows up.</summary>
+    public FakeTask FailStatus(params Reply[] replies)
+    {
+        foreach (var r in replies) _statusFailures.Enqueue(r);
+        return this;
+    }
 
     public FakeTask Register(FakePve pve)
     {
@@ -35,6 +43,7 @@ public sealed class FakeTask(string upid, string[] lines, string exitStatus, int
     private Reply Status()
     {
         StatusPolls++;
+        if (_statusFailures.TryDequeue(out var failure)) return failure;
         var visible = Math.Min(lines.Length, _visible + linesPerPoll);
         Volatile.Write(ref _visible, visible);
         var stopped = visible == lines.Length;
