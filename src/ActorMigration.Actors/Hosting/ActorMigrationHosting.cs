@@ -32,6 +32,8 @@ public static class ActorMigrationHosting
             .AddVirtualMachines()
             .AddHypervisorNodes(o.Topology, o.DriverFactory)
             .AddMigrationWorkflows(o.Topology, timeouts)
+            .AddCreateWorkflows(o.Topology, timeouts)
+            .AddVmTaskWorkflows(o.Topology, timeouts)
             .AddTaskRouter()
             .AddClusterReadModel()
             .WithActors((system, _) =>

@@ -1,6 +1,8 @@
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Create;
 using ActorMigration.Domain.Workflows.Migration;
+using ActorMigration.Domain.Workflows.VmTask;
 
 namespace ActorMigration.Actors.Persistence;
 
@@ -39,6 +41,14 @@ public static class EventManifests
         [typeof(MigrationCompleted)] = "mig.completed",
         [typeof(MigrationConntrackTransferred)] = "mig.conntrack",
         [typeof(MigrationWorkflowState)] = "mig.state",
+        // Create and import
+        [typeof(CreateRequested)] = "create.requested",
+        [typeof(CreateDiskReady)] = "create.disk",
+        [typeof(CreateWorkflowState)] = "create.state",
+        // Short VM tasks
+        [typeof(VmTaskRequested)] = "vmtask.requested",
+        [typeof(VmTaskChecked)] = "vmtask.checked",
+        [typeof(VmTaskWorkflowState)] = "vmtask.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

@@ -15,6 +15,7 @@ public static class WireTypes
     [
         // persisted
         typeof(IVmEvent), typeof(IWorkflowEvent), typeof(MigrationWorkflowState),
+        typeof(Domain.Workflows.Create.CreateWorkflowState), typeof(Domain.Workflows.VmTask.VmTaskWorkflowState),
         // commands
         typeof(IVmCommand), typeof(INodeCommand), typeof(IWorkflowCommand),
         // replies

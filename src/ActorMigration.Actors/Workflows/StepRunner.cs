@@ -33,6 +33,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case ReplaceConfig s:
                 await Vm(new ReplaceVmConfig(s.VmId, s.ConfigText, upid));
                 return Done.Instance;
+            case EditConfig s:
+                await Vm(new EditVmConfig(s.VmId, s.Node, s.Set, s.Delete, s.Digest, upid));
+                return Done.Instance;
             case CreateVmRecord s:
             {
                 var existing = await VmQuery(s.VmId);
@@ -101,8 +104,14 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 await CopyDisk(s, workflow);
                 return Done.Instance;
             case ConvertDisk s:
+            {
+                // A retry starts over: remove what a crashed attempt left behind.
+                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.DstVolid]));
                 await Node<NodeDone>(new ConvertNodeVolume(s.Node, s.SrcVolid, s.DstVolid, s.Format, s.Snapshot, s.BwLimitKiB, workflow), timeouts.Copy);
-                return Done.Instance;
+                var info = (await Node<NodeVolume>(new GetNodeVolume(s.Node, s.DstVolid))).Volume
+                    ?? throw new NodeOperationException($"volume '{s.DstVolid}' missing after copy");
+                return new VolumeReady(info);
+            }
             default:
                 throw new StepRefusedException($"no runner for step {step.GetType().Name}");
         }

@@ -11,6 +11,10 @@ namespace ActorMigration.Actors.Workflows;
 /// <summary>Registry keys of the workflow regions and the task router.</summary>
 public sealed class MigrationWorkflowRegion;
 
+public sealed class CreateWorkflowRegion;
+
+public sealed class VmTaskWorkflowRegion;
+
 public sealed class TaskRouter;
 
 /// <summary>Workflow entities are keyed by UPID.</summary>
@@ -39,12 +43,24 @@ public static class WorkflowHosting
 
     public static AkkaConfigurationBuilder AddMigrationWorkflows(this AkkaConfigurationBuilder builder,
         ClusterTopology topology, StepTimeouts timeouts) =>
-        builder.WithShardRegion<MigrationWorkflowRegion>(
-            MigrationWorkflowActor.TypeName,
+        builder.AddWorkflow<MigrationWorkflowRegion>(MigrationWorkflowActor.TypeName, topology, timeouts, MigrationWorkflowActor.Props);
+
+    public static AkkaConfigurationBuilder AddCreateWorkflows(this AkkaConfigurationBuilder builder,
+        ClusterTopology topology, StepTimeouts timeouts) =>
+        builder.AddWorkflow<CreateWorkflowRegion>(CreateWorkflowActor.TypeName, topology, timeouts, CreateWorkflowActor.Props);
+
+    public static AkkaConfigurationBuilder AddVmTaskWorkflows(this AkkaConfigurationBuilder builder,
+        ClusterTopology topology, StepTimeouts timeouts) =>
+        builder.AddWorkflow<VmTaskWorkflowRegion>(VmTaskWorkflowActor.TypeName, topology, timeouts, VmTaskWorkflowActor.Props);
+
+    private static AkkaConfigurationBuilder AddWorkflow<TRegion>(this AkkaConfigurationBuilder builder, string typeName,
+        ClusterTopology topology, StepTimeouts timeouts, Func<string, StepRunner, Props> props) =>
+        builder.WithShardRegion<TRegion>(
+            typeName,
             (_, registry, _) =>
             {
                 var runner = Runner(registry, topology, timeouts);
-                return upid => MigrationWorkflowActor.Props(upid, runner);
+                return upid => props(upid, runner);
             },
             new WorkflowMessageExtractor(),
             RememberedEntities);
@@ -56,6 +72,8 @@ public static class WorkflowHosting
             var regions = new Dictionary<string, IActorRef>
             {
                 [MigrationWorkflowActor.TypeName] = registry.Get<MigrationWorkflowRegion>(),
+                [CreateWorkflowActor.TypeName] = registry.Get<CreateWorkflowRegion>(),
+                [VmTaskWorkflowActor.TypeName] = registry.Get<VmTaskWorkflowRegion>(),
             };
             foreach (var (name, region) in ExtraRegions(registry)) regions[name] = region;
             registry.Register<TaskRouter>(system.ActorOf(TaskRouterActor.Props(regions), "task-router"));

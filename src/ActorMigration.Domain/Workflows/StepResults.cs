@@ -33,3 +33,6 @@ public sealed record MigrationPolled(MigrationProgress Progress) : StepResult;
 public sealed record ConntrackMoved(int Count) : StepResult;
 
 public sealed record CopyProgressed(long DoneBytes, long TotalBytes) : StepResult;
+
+/// <summary>A volume a step created or converted, as qemu-img info sees it afterwards.</summary>
+public sealed record VolumeReady(VolumeInfo Volume) : StepResult;

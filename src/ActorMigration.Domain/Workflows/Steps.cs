@@ -27,6 +27,13 @@ public sealed record MoveVm(string Key, int VmId, string From, string To, string
 
 public sealed record ReplaceConfig(string Key, int VmId, string ConfigText) : WorkflowStep(Key);
 
+/// <summary>Sets and deletes options; refused if the config changed since <paramref name="Digest"/>.</summary>
+public sealed record EditConfig(string Key, int VmId, string Node, IReadOnlyDictionary<string, string> Set,
+    IReadOnlyList<string> Delete, string? Digest) : WorkflowStep(Key)
+{
+    public override int MaxAttempts => 1;
+}
+
 /// <summary>Creates the VM record locked by the workflow.</summary>
 public sealed record CreateVmRecord(string Key, int VmId, string Node, string ConfigText, string Lock) : WorkflowStep(Key)
 {

@@ -1,0 +1,43 @@
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Vms;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>A qm config as the API returns it: numbers for integer and boolean options, strings otherwise.</summary>
+public static class ConfigJson
+{
+    private static readonly HashSet<string> Numeric =
+    [
+        "cores", "sockets", "vcpus", "balloon", "cpuunits", "template", "onboot", "kvm", "acpi", "numa",
+        "protection", "tablet", "localtime", "shares", "freeze", "snaptime", "reboot"
+    ];
+
+    public static Dictionary<string, object?> From(QmSection s, string? digest)
+    {
+        var d = new Dictionary<string, object?>();
+        if (s.Description is not null) d["description"] = s.Description;
+        foreach (var (k, v) in s.Values)
+            d[k] = Numeric.Contains(k) && long.TryParse(v, out var n) ? n : v;
+        if (digest is not null) d["digest"] = digest;
+        return d;
+    }
+
+    public static long MaxMem(QmSection c) =>
+        (long.TryParse(PropertyString.Parse(c["memory"] ?? "512", "current")["current"], out var m) ? m : 512) * 1024 * 1024;
+
+    /// <summary>Size of the boot disk (as Proxmox reports maxdisk).</summary>
+    public static long MaxDisk(QmSection c)
+    {
+        var disks = Drives.All(c, includeUnused: false).Where(d => !d.Drive.IsCdrom && d.Drive.Volume is not null).ToList();
+        var boot = PropertyString.Parse(c["boot"] ?? "")["order"]?.Split(';').FirstOrDefault(k => disks.Any(d => d.Key == k));
+        var disk = boot is not null ? disks.First(d => d.Key == boot) : disks.FirstOrDefault();
+        return disk.Drive?.SizeBytes ?? 0;
+    }
+
+    public static int Cpus(QmSection c) =>
+        (int.TryParse(c["cores"], out var co) ? co : 1) * (int.TryParse(c["sockets"], out var so) ? so : 1);
+
+    public static string Name(QmSection c, int vmid) => c["name"] ?? $"VM {vmid}";
+
+    public static string Digest(string configText) => VmState.DigestOf(configText);
+}

@@ -1,0 +1,271 @@
+using Akka.Actor;
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.ReadModel;
+using ActorMigration.Api.Http;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows.Create;
+using ActorMigration.Domain.Workflows.VmTask;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>/nodes/{node}/qemu: list, create, config, status and destroy.</summary>
+public static class QemuEndpoints
+{
+    private static readonly ParamSchema NodeOnly = new(Formats.NodeParam());
+    private static readonly ParamSchema NodeVm = new(Formats.NodeParam(), Formats.VmIdParam());
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/nodes/{node}/qemu", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("full", PType.Boolean)), p => List(s, p["node"]!)));
+
+        api.MapPost("/nodes/{node}/qemu", (HttpContext ctx, ApiServices s) => Create(ctx, s));
+
+        api.MapGet("/nodes/{node}/qemu/{vmid}", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, NodeVm, async p =>
+            {
+                var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+                return err ?? PveResult.Data(new[] { "config", "status", "migrate", "clone", "template", "snapshot" }
+                    .Select(n => new Dictionary<string, object?> { ["subdir"] = n }).ToList());
+            }));
+
+        api.MapGet("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("current", PType.Boolean),
+                new ParamSpec("snapshot", Format: Formats.ConfigId)), p => GetConfig(s, p)));
+
+        api.MapPut("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) => UpdateConfig(ctx, s, async: false));
+        api.MapPost("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) => UpdateConfig(ctx, s, async: true));
+
+        api.MapGet("/nodes/{node}/qemu/{vmid}/status", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, NodeVm, async p =>
+            {
+                var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+                return err ?? PveResult.Data(new[] { "current", "start", "stop", "shutdown" }
+                    .Select(n => new Dictionary<string, object?> { ["subdir"] = n }).ToList());
+            }));
+
+        api.MapGet("/nodes/{node}/qemu/{vmid}/status/current", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, NodeVm, async p =>
+            {
+                var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+                if (err is not null) return err;
+                var rt = await s.Runtime(p["node"]!, vm!.VmId);
+                var entry = Entry(vm.VmId, QmConfig.Parse(vm.ConfigText).Main, rt);
+                entry["qmpstatus"] = rt?.QmpStatus ?? "unknown";
+                entry["ha"] = new Dictionary<string, object?> { ["managed"] = 0 };
+                if (rt?.RunningMachine is { } m) entry["running-machine"] = m;
+                if (rt?.RunningQemu is { } q) entry["running-qemu"] = q;
+                return PveResult.Data(entry);
+            }));
+
+        foreach (var kind in new[] { VmTaskMachine.Start, VmTaskMachine.Stop, VmTaskMachine.Shutdown })
+        {
+            var schema = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
+                new ParamSpec("skiplock", PType.Boolean, RootOnly: true), new ParamSpec("timeout", PType.Integer, Min: 0),
+                new ParamSpec("keepActive", PType.Boolean, RootOnly: true), new ParamSpec("overrule-shutdown", PType.Boolean),
+                new ParamSpec("forceStop", PType.Boolean), new ParamSpec("machine"), new ParamSpec("migratedfrom", RootOnly: true),
+                new ParamSpec("migration_type", RootOnly: true), new ParamSpec("migration_network", RootOnly: true),
+                new ParamSpec("targetstorage", RootOnly: true), new ParamSpec("stateuri", RootOnly: true),
+                new ParamSpec("force-cpu", RootOnly: true), new ParamSpec("with-conntrack-state", PType.Boolean, RootOnly: true));
+            api.MapPost($"/nodes/{{node}}/qemu/{{vmid}}/status/{kind}", (HttpContext ctx, ApiServices s) =>
+                Handler.Run(ctx, schema, p => VmTask(ctx, s, p, kind)));
+        }
+
+        api.MapDelete("/nodes/{node}/qemu/{vmid}", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("purge", PType.Boolean),
+                new ParamSpec("destroy-unreferenced-disks", PType.Boolean), new ParamSpec("skiplock", PType.Boolean, RootOnly: true)),
+                p => VmTask(ctx, s, p, VmTaskMachine.Destroy)));
+    }
+
+    public static Dictionary<string, object?> Entry(int vmid, QmSection c, VmRuntime? rt)
+    {
+        var running = rt?.IsAlive == true;
+        var e = new Dictionary<string, object?>
+        {
+            ["vmid"] = vmid,
+            ["name"] = ConfigJson.Name(c, vmid),
+            ["status"] = rt is null ? "unknown" : running ? "running" : "stopped",
+            ["cpus"] = ConfigJson.Cpus(c),
+            ["cpu"] = 0,
+            ["maxmem"] = ConfigJson.MaxMem(c),
+            ["mem"] = running ? ConfigJson.MaxMem(c) : 0,
+            ["maxdisk"] = ConfigJson.MaxDisk(c),
+            ["disk"] = 0,
+            ["netin"] = 0,
+            ["netout"] = 0,
+            ["diskread"] = 0,
+            ["diskwrite"] = 0,
+            ["uptime"] = running ? rt!.UptimeSeconds : 0,
+        };
+        if (running && rt!.Pid is { } pid) e["pid"] = pid;
+        if (c["template"] == "1") e["template"] = 1;
+        if (c["lock"] is { } l) e["lock"] = l;
+        if (c["tags"] is { } t) e["tags"] = t;
+        return e;
+    }
+
+    private static async Task<IResult> List(ApiServices s, string node)
+    {
+        if (s.CheckNode(node) is { } bad) return bad;
+        var vms = await s.ReadModel.Ask<VmList>(new ListVms(node), ApiServices.AskTimeout);
+        var runtimes = (await s.NodeVms(node, TimeSpan.FromSeconds(5)))?.Vms.ToDictionary(v => v.VmId);
+        return PveResult.Data(vms.Vms.Select(v => Entry(v.VmId, QmConfig.Parse(v.ConfigText).Main,
+            runtimes is null ? null : runtimes.TryGetValue(v.VmId, out var rt) ? rt : new VmRuntime(v.VmId, VmRunState.Stopped))).ToList());
+    }
+
+    private static async Task<IResult> GetConfig(ApiServices s, PveParams p)
+    {
+        if (p["current"] is not null && p["snapshot"] is not null)
+            return PveResult.ParamErrors(new Dictionary<string, string>
+            {
+                ["current"] = "option conflicts with option 'snapshot'",
+                ["snapshot"] = "option conflicts with option 'current'",
+            });
+        var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+        if (err is not null) return err;
+        var cfg = QmConfig.Parse(vm!.ConfigText);
+        if (p["snapshot"] is { } snap)
+            return cfg.Snapshot(snap) is { } section
+                ? PveResult.Data(ConfigJson.From(section, null))
+                : PveResult.Error($"snapshot '{snap}' does not exist");
+        return PveResult.Data(ConfigJson.From(cfg.Main, vm.Digest));
+    }
+
+    private static async Task<IResult> VmTask(HttpContext ctx, ApiServices s, PveParams p, string kind)
+    {
+        var node = p["node"]!;
+        if (s.CheckNode(node) is { } bad) return bad;
+        var (vm, err) = await s.VmOnNode(node, p.Int("vmid"));
+        if (err is not null) return err;
+        var user = TokenAuth.UserOf(ctx);
+        var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
+        var timeout = p[ "timeout"] is { } t ? int.Parse(t) : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
+        return await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
+    }
+
+    private static Task<IResult> Create(HttpContext ctx, ApiServices s)
+    {
+        var storage = s.Topology.Storage;
+        var schema = VmOptions.Schema(storage,
+            Formats.NodeParam(), Formats.VmIdParam(),
+            new ParamSpec("archive", MaxLength: 255), new ParamSpec("storage", Format: Formats.StorageId),
+            new ParamSpec("pool"), new ParamSpec("start", PType.Boolean), new ParamSpec("ha-managed", PType.Boolean),
+            new ParamSpec("bwlimit", PType.Integer, Min: 0), new ParamSpec("force", PType.Boolean, Requires: "archive", RootOnly: true),
+            new ParamSpec("unique", PType.Boolean, Requires: "archive"), new ParamSpec("live-restore", PType.Boolean),
+            new ParamSpec("import-working-storage", Format: Formats.StorageId));
+        return Handler.Run(ctx, schema, async p =>
+        {
+            var node = p["node"]!;
+            if (s.CheckNode(node) is { } bad) return bad;
+            var vmid = p.Int("vmid");
+            if (p["archive"] is not null)
+                return await RestoreEndpoints.Restore(ctx, s, p);
+            var existing = await s.Vm(vmid);
+            if (existing.Exists)
+                return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
+            if (await s.Facts(node, TimeSpan.FromSeconds(5)) is null)
+                return PveResult.Error($"node '{node}' seems to be offline");
+
+            var cfg = new QmConfig();
+            foreach (var (k, v) in p.Values)
+                if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid")) cfg[k] = v;
+            var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
+            if (error is not null) return error;
+            VmConfigRules.CompleteNew(cfg, Guid.NewGuid, s.Options.MacPrefix, DateTimeOffset.UtcNow);
+            foreach (var d in disks) cfg[d.Drive] = null;
+            // Keep the boot order computed with the new disks in place.
+            var user = TokenAuth.UserOf(ctx);
+            var upid = s.NewUpid(node, "qmcreate", vmid.ToString(), user);
+            return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user));
+        });
+    }
+
+    /// <summary>New disks (<c>storage:size</c> or <c>storage:0,import-from=</c>) get free volume names on the node.</summary>
+    public static async Task<(List<DiskPlan> Disks, IResult? Error)> PlanDisks(ApiServices s, string node, int vmid, QmConfig cfg, string? defaultStorage)
+    {
+        var plans = new List<DiskPlan>();
+        var taken = new HashSet<string>();
+        foreach (var (key, d) in Drives.All(cfg.Main, includeUnused: false))
+        {
+            if (!d.IsAllocation(out var sid, out var gib)) continue;
+            var def = s.Topology.Storage.Get(sid)!;
+            if (!def.AvailableOn(node)) return ([], PveResult.Error($"storage '{sid}' is not available on node '{node}'"));
+            if (taken.Count == 0 || !taken.Any(t => t.StartsWith(sid + ":")))
+                foreach (var v in (await s.Nodes.Ask<NodeVolumes>(new ListNodeVolumes(node, sid, vmid), ApiServices.AskTimeout)).Volumes)
+                    taken.Add(v.VolId);
+            var format = d.Props["format"] ?? (d.ImportFrom is not null && d.ImportFrom.EndsWith(".raw") ? "raw" : "qcow2");
+            var n = 0;
+            string volid;
+            while (taken.Contains(volid = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format)))) n++;
+            taken.Add(volid);
+            var rest = new PropertyString();
+            foreach (var (k, v) in d.Props.Items)
+                if (k is not ("file" or "import-from" or "size" or "format")) rest.Set(k, v);
+            plans.Add(new DiskPlan(key, volid, format, (long)(gib * SizeFormat.GiB), d.ImportFrom, rest.Print()));
+        }
+        return (plans, null);
+    }
+
+    private static Task<IResult> UpdateConfig(HttpContext ctx, ApiServices s, bool async)
+    {
+        var storage = s.Topology.Storage;
+        var own = new List<ParamSpec>
+        {
+            Formats.NodeParam(), Formats.VmIdParam(), new("delete", MaxLength: 4096), new("revert", MaxLength: 4096),
+            new("force", PType.Boolean, Requires: "delete"), new("skiplock", PType.Boolean, RootOnly: true),
+            new("digest", MaxLength: 40),
+        };
+        if (async)
+        {
+            own.Add(new ParamSpec("background_delay", PType.Integer, Min: 1, Max: 30));
+            own.Add(new ParamSpec("import-working-storage", Format: Formats.StorageId));
+        }
+        return Handler.Run(ctx, VmOptions.Schema(storage, own.ToArray()), async p =>
+        {
+            var node = p["node"]!;
+            if (s.CheckNode(node) is { } bad) return bad;
+            var vmid = p.Int("vmid");
+            var set = p.Values.Where(kv => VmOptions.IsVmOption(kv.Key, storage) && kv.Key is not ("node" or "vmid"))
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+            var delete = (p["delete"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
+            foreach (var k in delete)
+            {
+                if (!VmOptions.IsVmOption(k, storage)) return PveResult.ParamError("delete", $"unknown option '{k}'");
+                if (set.ContainsKey(k)) return PveResult.ParamError("delete", $"you can't use '-{k}' and -delete {k}' at the same time");
+            }
+            if (set.Count == 0 && delete.Count == 0) return PveResult.Error("no options specified");
+            var (vm, err) = await s.VmOnNode(node, vmid);
+            if (err is not null) return err;
+            if (set.Keys.Any(Drives.IsDriveKey) && set.Where(kv => Drives.IsDriveKey(kv.Key))
+                    .Any(kv => DriveSpec.Parse(kv.Value).IsAllocation(out _, out _)))
+                return PveResult.Error("allocating new disks through the config is not supported; add them at create time");
+
+            // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
+            var cfg = QmConfig.Parse(vm!.ConfigText);
+            var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, Guid.NewGuid));
+            var deletes = new List<string>();
+            foreach (var k in delete)
+            {
+                deletes.Add(k);
+                if (Drives.IsDriveKey(k) && !Drives.IsUnused(k) && cfg[k] is { } dv && DriveSpec.Parse(dv) is { Volume: not null, IsCdrom: false } ds)
+                {
+                    var n = 0;
+                    while (cfg[$"unused{n}"] is not null || normalized.ContainsKey($"unused{n}")) n++;
+                    normalized[$"unused{n}"] = ds.File;
+                }
+            }
+            var user = TokenAuth.UserOf(ctx);
+            if (async)
+            {
+                var upid = s.NewUpid(node, "qmconfig", vmid.ToString(), user);
+                return await s.StartTask(upid, new VmTaskRequest(VmTaskMachine.Config, vmid, node, user, 0, p.Bool("skiplock"),
+                    normalized, deletes, p["digest"]));
+            }
+            var reply = await s.Vms.Ask<VmReply>(new EditVmConfig(vmid, node, normalized, deletes, p["digest"], null, p.Bool("skiplock")), ApiServices.AskTimeout);
+            return reply.Ok ? PveResult.Data(null) : PveResult.Error(reply.Error!);
+        });
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+
+namespace ActorMigration.Api.Http;
+
+public enum PType { String, Integer, Boolean, Number }
+
+/// <summary>One parameter of an endpoint, checked the way pve-common's JSONSchema does it.</summary>
+public sealed record ParamSpec(
+    string Name,
+    PType Type = PType.String,
+    bool Optional = true,
+    Func<string, string?>? Format = null,
+    string[]? Enum = null,
+    long? Min = null,
+    long? Max = null,
+    int? MaxLength = null,
+    string? Pattern = null,
+    bool RootOnly = false,
+    string? Requires = null);
+
+/// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
+public sealed class ParamSchema(params ParamSpec[] specs)
+{
+    private readonly Dictionary<string, ParamSpec> _specs = specs.ToDictionary(s => s.Name);
+
+    /// <summary>Extra keys matched by pattern (e.g. net0..net31) with their own check.</summary>
+    public Func<string, ParamSpec?>? Dynamic { get; init; }
+
+    public ParamSpec? Find(string key) => _specs.TryGetValue(key, out var s) ? s : Dynamic?.Invoke(key);
+
+    public Dictionary<string, string> Validate(PveParams p, string authUser)
+    {
+        var errors = new Dictionary<string, string>(p.Errors, StringComparer.Ordinal);
+        foreach (var (key, value) in p.Values)
+        {
+            if (errors.ContainsKey(key)) continue;
+            var spec = Find(key);
+            if (spec is null)
+            {
+                errors[key] = "property is not defined in schema and the schema does not allow additional properties";
+                continue;
+            }
+            if (CheckValue(spec, value, p.JsonBooleans.Contains(key)) is { } e) errors[key] = e;
+            else if (spec.RootOnly && authUser != "root@pam") errors[key] = "Only root may use this option.";
+        }
+        foreach (var spec in _specs.Values)
+        {
+            if (!spec.Optional && !p.Values.ContainsKey(spec.Name) && !errors.ContainsKey(spec.Name))
+                errors[spec.Name] = "property is missing and it is not optional";
+            if (spec.Requires is { } req && p.Values.ContainsKey(spec.Name) && !p.Values.ContainsKey(req))
+                errors[req] = $"missing property required by '{spec.Name}'";
+        }
+        return errors;
+    }
+
+    public static string? CheckValue(ParamSpec spec, string value, bool jsonBoolean = false)
+    {
+        switch (spec.Type)
+        {
+            case PType.Boolean:
+                if (value is not ("0" or "1") && !jsonBoolean) return $"type check ('boolean') failed - got '{value}'";
+                return null;
+            case PType.Integer:
+                if (!Regex.IsMatch(value, @"^[+-]?\d+$") || !long.TryParse(value, out var n))
+                    return $"type check ('integer') failed - got '{value}'";
+                if (spec.Min is { } min && n < min) return $"value must have a minimum value of {min}";
+                if (spec.Max is { } max && n > max) return $"value must have a maximum value of {max}";
+                break;
+            case PType.Number:
+                if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d))
+                    return $"type check ('number') failed - got '{value}'";
+                if (spec.Min is { } mn && d < mn) return $"value must have a minimum value of {mn}";
+                if (spec.Max is { } mx && d > mx) return $"value must have a maximum value of {mx}";
+                break;
+        }
+        if (spec.MaxLength is { } ml && value.Length > ml) return $"value may only be {ml} characters long";
+        if (spec.Enum is { } en && !en.Contains(value))
+            return $"value '{value}' does not have a value in the enumeration '{string.Join(", ", en)}'";
+        if (spec.Pattern is { } pat && !Regex.IsMatch(value, $"^(?:{pat})$")) return "value does not match the regex pattern";
+        if (spec.Format?.Invoke(value) is { } fe) return $"invalid format - {fe}\n";
+        return null;
+    }
+}

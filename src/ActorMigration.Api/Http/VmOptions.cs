@@ -1,0 +1,135 @@
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Vms;
+
+namespace ActorMigration.Api.Http;
+
+/// <summary>The VM options a config create/update accepts, with Proxmox's checks.</summary>
+public static class VmOptions
+{
+    private static readonly string[] OsTypes = ["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"];
+    private static readonly string[] ScsiHw = ["lsi", "lsi53c810", "virtio-scsi-pci", "virtio-scsi-single", "megasas", "pvscsi"];
+    private static readonly HashSet<string> DriveOptions =
+    [
+        "size", "media", "cache", "discard", "iothread", "ssd", "format", "backup", "replicate", "serial", "snapshot",
+        "import-from", "aio", "ro", "shared", "detect_zeroes", "wwn", "model", "efitype", "pre-enrolled-keys",
+        "product", "vendor", "queues", "rerror", "werror", "mbps", "iops", "heads", "secs", "cyls", "trans", "file"
+    ];
+    private static readonly HashSet<string> NetOptions = ["bridge", "firewall", "link_down", "macaddr", "mtu", "queues", "rate", "tag", "trunks"];
+    private static readonly Regex DeviceKey = new(@"^(hostpci\d+|usb\d+|serial\d+|parallel\d+|ipconfig\d+)$", RegexOptions.Compiled);
+
+    /// <summary>Every settable option; drive values are checked against <paramref name="storage"/>.</summary>
+    public static IEnumerable<ParamSpec> Fixed() =>
+    [
+        new("name", Format: Formats.DnsName, MaxLength: 128),
+        new("memory", Format: v => int.TryParse(PropertyString.Parse(v, "current")["current"], out var m) && m >= 16 ? null : "value must be an integer of at least 16"),
+        new("cores", PType.Integer, Min: 1, Max: 8192),
+        new("sockets", PType.Integer, Min: 1, Max: 4096),
+        new("vcpus", PType.Integer, Min: 1, Max: 8192),
+        new("cpu", MaxLength: 256),
+        new("ostype", Enum: OsTypes),
+        new("description", MaxLength: 8192),
+        new("tags", MaxLength: 1024, Pattern: @"[a-zA-Z0-9_\-\+\.;, ]*"),
+        new("onboot", PType.Boolean),
+        new("template", PType.Boolean),
+        new("vmgenid", Pattern: @"(?:[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}|[01])"),
+        new("smbios1", MaxLength: 512, Format: v => PropertyString.Parse(v)["uuid"] is { } u && !Guid.TryParse(u, out _) ? "invalid uuid" : null),
+        new("boot", MaxLength: 256),
+        new("machine", Pattern: @"(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)"),
+        new("bios", Enum: ["seabios", "ovmf"]),
+        new("args", MaxLength: 4096),
+        new("scsihw", Enum: ScsiHw),
+        new("agent", MaxLength: 256),
+        new("balloon", PType.Integer, Min: 0),
+        new("kvm", PType.Boolean),
+        new("acpi", PType.Boolean),
+        new("numa", PType.Boolean),
+        new("protection", PType.Boolean),
+        new("tablet", PType.Boolean),
+        new("localtime", PType.Boolean),
+        new("startup", MaxLength: 256),
+        new("vga", MaxLength: 256),
+        new("keyboard", MaxLength: 16),
+        new("hotplug", MaxLength: 256),
+        new("cpulimit", PType.Number, Min: 0, Max: 128),
+        new("cpuunits", PType.Integer, Min: 1, Max: 262144),
+        new("lock", Enum: ["backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"], RootOnly: true),
+    ];
+
+    public static ParamSpec? Dynamic(string key, StorageConfig storage)
+    {
+        if (NetSpec.IsNetKey(key)) return new ParamSpec(key, Format: CheckNet);
+        if (Drives.IsDriveKey(key)) return new ParamSpec(key, Format: v => CheckDrive(key, v, storage));
+        if (DeviceKey.IsMatch(key)) return new ParamSpec(key, MaxLength: 1024);
+        return null;
+    }
+
+    public static string? CheckNet(string value)
+    {
+        NetSpec n;
+        try
+        {
+            n = NetSpec.Parse(value);
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+        if (!NetSpec.Models.Contains(n.Model)) return $"unknown network model '{n.Model}'";
+        foreach (var (k, v) in n.Props.Items)
+        {
+            if (!NetOptions.Contains(k)) return $"unknown network option '{k}'";
+            if (k == "macaddr" && !NetSpec.IsValidMac(v)) return $"invalid MAC address '{v}'";
+        }
+        return null;
+    }
+
+    public static string? CheckDrive(string key, string value, StorageConfig storage)
+    {
+        DriveSpec d;
+        try
+        {
+            d = DriveSpec.Parse(value);
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+        foreach (var (k, _) in d.Props.Items)
+            if (!DriveOptions.Contains(k)) return $"unknown drive option '{k}'";
+        if (d.Props["format"] is { } f && f is not ("raw" or "qcow2" or "vmdk"))
+            return $"format: value '{f}' does not have a value in the enumeration 'raw, qcow2, vmdk'";
+        if (d.Props["media"] is { } m && m is not ("disk" or "cdrom")) return $"media: value '{m}' does not have a value in the enumeration 'disk, cdrom'";
+        if (d.Props["size"] is { } sz && !SizeFormat.TryParse(sz, out _)) return $"size: unable to parse size '{sz}'";
+        if (d.IsNone) return d.IsCdrom || Drives.Bus(key) is "ide" or "sata" or "scsi" ? null : "'none' is only allowed for cdrom drives";
+        if (d.IsAllocation(out var sid, out var gib))
+        {
+            if (Drives.IsUnused(key)) return "unused disks must reference a volume";
+            if (storage.Get(sid) is not { } def) return $"storage '{sid}' does not exist";
+            if (!def.HasContent("images")) return $"storage '{sid}' does not support vm images";
+            if (d.ImportFrom is { } src)
+            {
+                if (gib != 0) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
+                if (!VolumeName.TryParse(src, out var sv, out var se)) return se;
+                if (storage.Get(sv!.Storage) is null) return $"storage '{sv.Storage}' does not exist";
+                return sv.VType is "import" or "images" ? null : $"cannot import from volume '{src}'";
+            }
+            return gib <= 0 ? "size must be greater than 0" : null;
+        }
+        if (d.ImportFrom is not null) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
+        if (!VolumeName.TryParse(d.File, out var vn, out var err)) return err;
+        if (storage.Get(vn!.Storage) is null) return $"storage '{vn.Storage}' does not exist";
+        if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
+        return null;
+    }
+
+    /// <summary>A schema of all VM options plus the endpoint's own parameters.</summary>
+    public static ParamSchema Schema(StorageConfig storage, params ParamSpec[] own) =>
+        new(Fixed().Concat(own).ToArray()) { Dynamic = k => Dynamic(k, storage) };
+
+    public static bool IsVmOption(string key, StorageConfig storage) =>
+        Fixed().Any(s => s.Name == key) || Dynamic(key, storage) is not null;
+
+    public static string NewGenId() => VmConfigRules.VmGenId("1", Guid.NewGuid);
+}

@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ActorMigration.Domain.Storage;
+
+namespace ActorMigration.Api.Setup;
+
+/// <summary>First-start files in the data directory: storage.cfg, the admin token and the TLS certificate.</summary>
+public static class DataDirectory
+{
+    public const string TokenFile = "admin.token";
+    public const string AdminTokenId = "root@pam!admin";
+
+    public static StorageConfig EnsureStorage(string dataDir)
+    {
+        var file = Path.Combine(dataDir, "storage.cfg");
+        if (!File.Exists(file))
+        {
+            var cfg = new StorageConfig(
+            [
+                new StorageDefinition("local", "dir", Path.Combine(dataDir, "nodes", "{node}", "local"), false,
+                    ["images", "iso", "import", "backup"], null),
+                new StorageDefinition("shared", "dir", Path.Combine(dataDir, "shared"), true,
+                    ["images", "iso", "import", "backup"], null),
+            ]);
+            File.WriteAllText(file, cfg.ToString());
+        }
+        return StorageConfig.Parse(File.ReadAllText(file));
+    }
+
+    /// <summary>The admin token line <c>root@pam!admin=&lt;secret&gt;</c>, created with mode 0600.</summary>
+    public static string EnsureAdminToken(string dataDir)
+    {
+        var file = Path.Combine(dataDir, TokenFile);
+        if (!File.Exists(file))
+        {
+            var line = $"{AdminTokenId}={Guid.NewGuid()}";
+            using (var s = new FileStream(file, new FileStreamOptions
+                   {
+                       Mode = FileMode.CreateNew, Access = FileAccess.Write,
+                       UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                   }))
+            using (var w = new StreamWriter(s))
+                w.Write(line + "\n");
+        }
+        return File.ReadAllText(file).Trim();
+    }
+
+    /// <summary>A self-signed certificate (pve-ssl.pem / pve-ssl.key), generated at first start.</summary>
+    public static X509Certificate2 EnsureCertificate(string dataDir)
+    {
+        var pem = Path.Combine(dataDir, "pve-ssl.pem");
+        var key = Path.Combine(dataDir, "pve-ssl.key");
+        if (!File.Exists(pem) || !File.Exists(key))
+        {
+            using var rsa = RSA.Create(2048);
+            var req = new CertificateRequest($"CN={Environment.MachineName}, O=ActorMigration", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName("localhost");
+            san.AddDnsName(Environment.MachineName);
+            san.AddIpAddress(System.Net.IPAddress.Loopback);
+            req.CertificateExtensions.Add(san.Build());
+            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+            using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2));
+            File.WriteAllText(pem, cert.ExportCertificatePem() + "\n");
+            using (var s = new FileStream(key, new FileStreamOptions
+                   {
+                       Mode = FileMode.Create, Access = FileAccess.Write,
+                       UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                   }))
+            using (var w = new StreamWriter(s))
+                w.Write(rsa.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+        using var loaded = X509Certificate2.CreateFromPemFile(pem, key);
+        // Kestrel needs a persisted key on some platforms; a PFX round trip gives one.
+        return X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pfx), null);
+    }
+}

@@ -1,0 +1,83 @@
+using ActorMigration.Actors.Cluster;
+
+namespace ActorMigration.Api.Setup;
+
+/// <summary>Member settings from the environment (AM_*) and the command line (--data-dir, --driver, ...).</summary>
+public sealed record ServerSettings(
+    string DataDir,
+    string Driver,
+    IReadOnlyList<string> HostedNodes,
+    IReadOnlyList<string> ClusterNodes,
+    int ApiPort,
+    string ApiBind,
+    int? HttpPort,
+    string Persistence,
+    string? PgConnection,
+    string AkkaHost,
+    int AkkaPort,
+    IReadOnlyList<string> Seeds,
+    int AuthFailDelayMs,
+    IReadOnlyDictionary<string, NodeOverride> Overrides,
+    string? GuestDir,
+    IReadOnlyDictionary<string, string> SimOptions,
+    string MacPrefix,
+    int PollIntervalMs)
+{
+    public static ServerSettings Load(string[] args, IDictionary<string, string?>? env = null)
+    {
+        var e = env ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(x => (string)x.Key, x => (string?)x.Value);
+        // Command-line options override the matching AM_* variables.
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--")) continue;
+            var name = args[i][2..];
+            string value;
+            var eq = name.IndexOf('=');
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--")) value = args[++i];
+            else value = "1";
+            e["AM_" + name.Replace('-', '_').ToUpperInvariant()] = value;
+        }
+
+        string Get(string key, string def) => e.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v) ? v! : def;
+        string[] List(string key, string def) => Get(key, def).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        var hosted = List("AM_NODES", "node1,node2,node3");
+        var cluster = List("AM_CLUSTER_NODES", string.Join(',', hosted));
+        var overrides = new Dictionary<string, NodeOverride>();
+        foreach (var n in cluster)
+        {
+            var p = "AM_NODE_" + n.ToUpperInvariant().Replace('-', '_') + "_";
+            string? O(string k) => e.TryGetValue(p + k, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null;
+            overrides[n] = new NodeOverride(O("ADDRESS"), O("VERSION"), O("CPU_VENDOR"),
+                O("PORT_START") is { } ps ? int.Parse(ps) : null, O("PORT_END") is { } pe ? int.Parse(pe) : null);
+        }
+        var sim = e.Where(kv => kv.Key.StartsWith("AM_SIM_") && kv.Value is not null)
+            .ToDictionary(kv => kv.Key["AM_SIM_".Length..].ToLowerInvariant().Replace('_', '-'), kv => kv.Value!);
+
+        return new ServerSettings(
+            Path.GetFullPath(Get("AM_DATA_DIR", "./data")),
+            Get("AM_DRIVER", "auto"),
+            hosted,
+            cluster,
+            int.Parse(Get("AM_API_PORT", "8006")),
+            Get("AM_API_BIND", "127.0.0.1"),
+            e.TryGetValue("AM_HTTP_PORT", out var hp) && int.TryParse(hp, out var h) ? h : null,
+            Get("AM_PERSISTENCE", "sqlite"),
+            e.TryGetValue("AM_PG_CONNECTION", out var pg) ? pg : null,
+            Get("AM_AKKA_HOST", "127.0.0.1"),
+            int.Parse(Get("AM_AKKA_PORT", "0")),
+            List("AM_SEED_NODES", ""),
+            int.Parse(Get("AM_AUTH_FAIL_DELAY_MS", "3000")),
+            overrides,
+            e.TryGetValue("AM_GUEST_DIR", out var g) ? g : null,
+            sim,
+            Get("AM_MAC_PREFIX", "BC:24:11"),
+            int.Parse(Get("AM_POLL_MS", "500")));
+    }
+}

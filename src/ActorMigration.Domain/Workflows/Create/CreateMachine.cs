@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+using ActorMigration.Domain.Config;
+
+namespace ActorMigration.Domain.Workflows.Create;
+
+public sealed record CreateWorkflowState(
+    WorkflowCore Core,
+    CreateRequest? Request,
+    ImmutableDictionary<string, long> DiskSizes) : IWorkflowState<CreateWorkflowState>
+{
+    public CreateWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
+
+    public string Phase => Core.Finished ? "done" : Core.RollingBack ? "rollback"
+        : Request is null || !Core.Done.Contains("create") ? "prepare"
+        : Request.Disks.Any(d => !Core.Done.Contains(CreateMachine.DiskKey(d))) ? "create-disks"
+        : "finish";
+
+    /// <summary>The final config: the request's config with each new disk's volid and size.</summary>
+    public string FinalConfig()
+    {
+        var cfg = QmConfig.Parse(Request!.ConfigText);
+        foreach (var d in Request.Disks)
+        {
+            var size = DiskSizes.TryGetValue(d.Drive, out var s) ? s : d.SizeBytes;
+            var spec = DriveSpec.Parse(d.Options.Length == 0 ? d.DstVolid : $"{d.DstVolid},{d.Options}");
+            spec.File = d.DstVolid;
+            spec.SizeBytes = size;
+            cfg[d.Drive] = spec.ToString();
+        }
+        return cfg.ToString();
+    }
+}
+
+/// <summary>qmcreate: reserve the vmid (locked), create or import disks, write the config, unlock, optionally start.</summary>
+public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
+{
+    public static string DiskKey(DiskPlan d) => (d.ImportFrom is null ? "alloc:" : "import:") + d.Drive;
+
+    public override CreateWorkflowState Initial(string upid) =>
+        new(WorkflowCore.Create(upid), null, ImmutableDictionary<string, long>.Empty);
+
+    protected override CreateWorkflowState ApplyOwn(CreateWorkflowState s, IWorkflowEvent e) => e switch
+    {
+        CreateRequested r => s with { Request = r.Request },
+        CreateDiskReady d => s with { DiskSizes = s.DiskSizes.SetItem(d.Drive, d.SizeBytes) },
+        _ => s
+    };
+
+    protected override IEnumerable<IWorkflowEvent> OnStart(CreateWorkflowState s, object request, DateTimeOffset at)
+    {
+        yield return new CreateRequested((CreateRequest)request);
+    }
+
+    protected override IEnumerable<WorkflowStep> Forward(CreateWorkflowState s)
+    {
+        var r = s.Request!;
+        yield return new CreateVmRecord("create", r.VmId, r.Node, r.ConfigText, "create");
+        foreach (var d in r.Disks)
+        {
+            if (d.ImportFrom is null)
+                yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)]);
+            else
+                yield return new ConvertDisk(DiskKey(d), r.Node, d.ImportFrom, d.DstVolid, d.Format, d.SizeBytes, null, r.BwLimitKiB);
+        }
+        yield return new ReplaceConfig("config", r.VmId, s.FinalConfig());
+        yield return new UnlockVm("unlock", r.VmId);
+        if (r.Start)
+            yield return new StartVm("start", r.Node, r.VmId, s.FinalConfig(), null, s.Core.Upid);
+    }
+
+    protected override IEnumerable<WorkflowStep> Rollback(CreateWorkflowState s)
+    {
+        var r = s.Request!;
+        if (s.Core.Done.Contains("unlock"))
+        {
+            // The VM exists and is usable; only the start failed.
+            yield break;
+        }
+        if (r.Disks.Count > 0)
+            yield return new DeleteVolumes("rb-volumes", r.Node, r.Disks.Select(d => d.DstVolid).ToList());
+        if (s.Core.Done.Contains("create"))
+            yield return new DestroyVmRecord("rb-destroy", r.VmId, r.Node);
+    }
+
+    protected override IEnumerable<IWorkflowEvent> OnStepDone(CreateWorkflowState s, WorkflowStep step, StepResult result, DateTimeOffset at)
+    {
+        var r = s.Request!;
+        switch (step, result)
+        {
+            case (AllocateVolumes, _):
+            {
+                var d = r.Disks.First(x => DiskKey(x) == step.Key);
+                yield return new CreateDiskReady(d.Drive, d.DstVolid, d.SizeBytes);
+                yield return Log(at, $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(d.SizeBytes)}'");
+                break;
+            }
+            case (ConvertDisk c, VolumeReady v):
+            {
+                var d = r.Disks.First(x => DiskKey(x) == step.Key);
+                yield return new CreateDiskReady(d.Drive, d.DstVolid, v.Volume.VirtualSize);
+                yield return Log(at, $"importing disk '{c.SrcVolid}' to VM {r.VmId} ...",
+                    $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)",
+                    $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(v.Volume.VirtualSize)}'");
+                break;
+            }
+        }
+        yield return new StepCompleted(step.Key);
+    }
+
+    protected override IEnumerable<IWorkflowEvent> OnProgress(CreateWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
+    {
+        if (progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes):0.00}%)");
+    }
+
+    protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(CreateWorkflowState s, DateTimeOffset at)
+    {
+        if (s.Core.Error is { } err)
+        {
+            var msg = s.Core.Done.Contains("unlock") ? err : $"unable to create VM {s.Request!.VmId} - {err}";
+            return ([], msg);
+        }
+        return ([], Tasks.TaskLog.ExitStatus(null, s.Core.Warnings));
+    }
+}

@@ -1,0 +1,152 @@
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Vms;
+
+namespace ActorMigration.Domain.Workflows.VmTask;
+
+/// <summary>Short tasks on one VM: qmstart, qmstop, qmshutdown, qmdestroy.</summary>
+public sealed record VmTaskRequest(string Kind, int VmId, string Node, string User, int TimeoutSeconds = 60, bool SkipLock = false,
+    IReadOnlyDictionary<string, string>? Set = null, IReadOnlyList<string>? Delete = null, string? Digest = null);
+
+public interface IVmTaskEvent : IWorkflowEvent;
+
+public sealed record VmTaskRequested(VmTaskRequest Request) : IVmTaskEvent;
+
+/// <summary>What the check step read: the config at that time (destroy needs its volumes).</summary>
+public sealed record VmTaskChecked(string ConfigText) : IVmTaskEvent;
+
+public sealed record VmTaskWorkflowState(WorkflowCore Core, VmTaskRequest? Request, string? ConfigText)
+    : IWorkflowState<VmTaskWorkflowState>
+{
+    public VmTaskWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
+    public string Phase => Core.Finished ? "done" : Request?.Kind ?? "prepare";
+}
+
+public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
+{
+    public const string Start = "start", Stop = "stop", Shutdown = "shutdown", Destroy = "destroy", Config = "config";
+
+    public static string TaskType(string kind) => kind switch
+    {
+        Start => "qmstart",
+        Stop => "qmstop",
+        Shutdown => "qmshutdown",
+        Destroy => "qmdestroy",
+        Config => "qmconfig",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind))
+    };
+
+    public override VmTaskWorkflowState Initial(string upid) => new(WorkflowCore.Create(upid), null, null);
+
+    protected override VmTaskWorkflowState ApplyOwn(VmTaskWorkflowState s, IWorkflowEvent e) => e switch
+    {
+        VmTaskRequested r => s with { Request = r.Request },
+        VmTaskChecked c => s with { ConfigText = c.ConfigText },
+        _ => s
+    };
+
+    protected override IEnumerable<IWorkflowEvent> OnStart(VmTaskWorkflowState s, object request, DateTimeOffset at)
+    {
+        var r = (VmTaskRequest)request;
+        yield return new VmTaskRequested(r);
+        // Short tasks have no gate: the request is accepted as soon as it is recorded.
+        if (r.Kind != Destroy) yield return new TaskAccepted(at);
+    }
+
+    protected override IEnumerable<WorkflowStep> Forward(VmTaskWorkflowState s)
+    {
+        var r = s.Request!;
+        if (r.Kind == Destroy) yield return new LockVm("lock", r.VmId, "destroyed", r.Node);
+        yield return new GatherVmFacts("check", r.VmId, r.Node);
+        if (s.ConfigText is not { } text) yield break;
+        switch (r.Kind)
+        {
+            case Start:
+                yield return new StartVm("start", r.Node, r.VmId, text, null, s.Core.Upid);
+                break;
+            case Stop:
+                yield return new StopVm("stop", r.Node, r.VmId);
+                break;
+            case Shutdown:
+                yield return new ShutdownVm("shutdown", r.Node, r.VmId, r.TimeoutSeconds);
+                break;
+            case Config:
+                yield return new EditConfig("edit", r.VmId, r.Node, r.Set ?? new Dictionary<string, string>(), r.Delete ?? [], r.Digest);
+                break;
+            case Destroy:
+            {
+                var cfg = QmConfig.Parse(text);
+                var volumes = OwnVolumes(cfg, r.VmId);
+                if (volumes.Count > 0) yield return new DeleteVolumes("volumes", r.Node, volumes);
+                yield return new DestroyVmRecord("record", r.VmId, r.Node);
+                foreach (var t in LinkedTemplates(cfg))
+                    yield return new LinkClone($"unlink:{t}", t, r.VmId, Add: false);
+                break;
+            }
+        }
+    }
+
+    protected override IEnumerable<WorkflowStep> Rollback(VmTaskWorkflowState s)
+    {
+        if (s.Request!.Kind == Destroy && !s.Core.Done.Contains("record"))
+            yield return new UnlockVm("rb-unlock", s.Request.VmId);
+    }
+
+    /// <summary>Volumes this VM owns: its images (not a template's base it links to).</summary>
+    public static IReadOnlyList<string> OwnVolumes(QmConfig cfg, int vmid)
+    {
+        var all = Drives.All(cfg.Main).Concat(cfg.Snapshots.SelectMany(x => Drives.All(x.Section)));
+        return all.Select(d => d.Drive.Volume?.ToString())
+            .Where(v => v is not null && Storage.VolumeName.TryParse(v, out var n, out _) && n!.VType == "images" && n.VmId == vmid)
+            .Select(v => v!)
+            .Distinct()
+            .ToList();
+    }
+
+    /// <summary>Templates whose base volumes this VM's linked-clone disks use.</summary>
+    public static IReadOnlyList<int> LinkedTemplates(QmConfig cfg) =>
+        Drives.All(cfg.Main)
+            .Select(d => d.Drive.Volume?.ToString())
+            .Where(v => v is not null)
+            .Select(v => Storage.VolumeName.TryParse(v!, out var n, out _) ? n!.BaseVmId : null)
+            .Where(b => b is not null)
+            .Select(b => b!.Value)
+            .Distinct()
+            .ToList();
+
+    protected override IEnumerable<IWorkflowEvent> OnStepDone(VmTaskWorkflowState s, WorkflowStep step, StepResult result, DateTimeOffset at)
+    {
+        var r = s.Request!;
+        if (step is GatherVmFacts && result is VmFacts f)
+        {
+            if (Check(r, f) is { } error)
+            {
+                yield return new WorkflowFailed(error, at);
+                yield break;
+            }
+            yield return new VmTaskChecked(f.Vm.ConfigText);
+        }
+        if (step is DeleteVolumes d)
+            yield return Log(at, d.Volids.Select(v => $"Removed volume '{v}'").ToArray());
+        yield return new StepCompleted(step.Key);
+    }
+
+    private static string? Check(VmTaskRequest r, VmFacts f)
+    {
+        if (!f.Vm.Exists || f.Vm.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
+        var cfg = QmConfig.Parse(f.Vm.ConfigText);
+        var ownLock = r.Kind == Destroy && f.Vm.Lock == "destroyed";
+        if (f.Vm.Lock is { } l && !r.SkipLock && !ownLock) return VmDecider.Locked(l);
+        return r.Kind switch
+        {
+            Start when cfg.IsTemplate => "you can't start a vm if it's a template",
+            Start when f.Runtime.IsAlive => $"VM {r.VmId} already running",
+            Destroy when f.Runtime.IsAlive => $"VM {r.VmId} is running - destroy failed",
+            Destroy when f.Vm.LinkedClones.Count > 0 =>
+                $"base volume is used by linked clone(s): {string.Join(", ", f.Vm.LinkedClones)}",
+            _ => null
+        };
+    }
+
+    protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(VmTaskWorkflowState s, DateTimeOffset at) =>
+        ([], Tasks.TaskLog.ExitStatus(s.Core.Error, s.Core.Warnings));
+}
