@@ -6,9 +6,13 @@ namespace ActorMigration.Drivers.Simulated;
 public sealed class SimulatedConntrackDriver : IConntrackDriver
 {
     private readonly string _dir;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _gate;
 
-    public SimulatedConntrackDriver(NodeSettings settings) => _dir = SimPaths.ConntrackDir(settings.RunDir);
+    public SimulatedConntrackDriver(NodeSettings settings)
+    {
+        _dir = SimPaths.ConntrackDir(settings.RunDir);
+        _gate = SimLocks.For(_dir);
+    }
 
     private string FileOf(int vmid) => Path.Combine(_dir, $"{vmid}.txt");
 

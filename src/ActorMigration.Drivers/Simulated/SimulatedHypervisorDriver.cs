@@ -21,7 +21,7 @@ public sealed class SimulatedHypervisorDriver : IHypervisorDriver
     private readonly FaultInjector _faults;
     private readonly SimPortAllocator _ports;
     private readonly SimulatedConntrackDriver? _conntrack;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _gate;
     private readonly ConcurrentDictionary<string, MigrationPlan> _plans = new();
 
     public SimulatedHypervisorDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
@@ -42,6 +42,7 @@ public sealed class SimulatedHypervisorDriver : IHypervisorDriver
         _faults = faults;
         _ports = ports;
         _conntrack = conntrack;
+        _gate = SimLocks.For(SimPaths.VmDir(settings.RunDir));
     }
 
     public string Node => _settings.Node;

@@ -235,9 +235,12 @@ public sealed class SimulatedStorageDriver : IStorageDriver
     public Task SetReadOnlyAsync(string volid, bool readOnly, CancellationToken ct = default)
     {
         var v = ResolveExisting(volid);
-        var meta = ReadMeta(v);
-        meta.ReadOnly = readOnly;
-        SimFiles.WriteJson(v.MetaPath, meta);
+        using (MetaLock(v.MetaPath))
+        {
+            var meta = ReadMeta(v);
+            meta.ReadOnly = readOnly;
+            SimFiles.WriteJson(v.MetaPath, meta);
+        }
         SetWritable(v.Path, !readOnly);
         return Task.CompletedTask;
     }
@@ -284,6 +287,7 @@ public sealed class SimulatedStorageDriver : IStorageDriver
 
     private static void FinishTarget(string path, string metaPath, long allocated)
     {
+        using var _ = MetaLock(metaPath);
         var m = ReadMeta(path, metaPath, "raw");
         m.Allocated = Math.Min(m.VirtualSize, Math.Max(m.Allocated, allocated));
         m.BackingVolId = null;
@@ -363,6 +367,7 @@ public sealed class SimulatedStorageDriver : IStorageDriver
     private Task EditMeta(string volid, bool needsSnapshots, Action<VolumeMeta> edit)
     {
         var v = ResolveExisting(volid);
+        using var _ = MetaLock(v.MetaPath);
         var m = ReadMeta(v);
         if (needsSnapshots && m.Format != "qcow2")
             throw new NotSupportedException($"snapshots are not supported for format '{m.Format}' ({volid})");
@@ -470,6 +475,19 @@ public sealed class SimulatedStorageDriver : IStorageDriver
             if (resolved is null || !Inside(root, Path.GetFullPath(resolved)))
                 throw new UnauthorizedAccessException($"'{volid}' escapes its storage through a symlink");
         }
+    }
+
+    /// <summary>Serializes read-modify-write of sidecars in one directory (in this process).</summary>
+    private static IDisposable MetaLock(string metaPath)
+    {
+        var gate = SimLocks.For(Path.GetDirectoryName(metaPath)!);
+        gate.Wait();
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
     }
 
     private static double Limit(double bandwidth, long? bwlimitKiB) =>
