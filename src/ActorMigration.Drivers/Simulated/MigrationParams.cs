@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ActorMigration.Drivers.Simulated;
 
 /// <summary>Inputs of one simulated pre-copy migration; rates per simulated second.</summary>
@@ -21,5 +23,6 @@ public sealed record MigrationParams(
     public const int ThrottleTriggerPct = 50;
 
     /// <summary>Switch over once the dirty bytes at a sync are at most this (bandwidth × downtime limit).</summary>
+    [JsonIgnore]
     public double ThresholdBytes => BandwidthBytesPerSec * DowntimeLimitMs / 1000.0;
 }
