@@ -1,0 +1,16 @@
+namespace ActorMigration.Drivers.Simulated;
+
+/// <summary>Layout of the simulation's files under a node's run dir and a storage dir.</summary>
+internal static class SimPaths
+{
+    public static string Root(string runDir) => Path.Combine(runDir, "sim");
+    public static string VmDir(string runDir) => Path.Combine(Root(runDir), "vms");
+    public static string VmFile(string runDir, int vmid) => Path.Combine(VmDir(runDir), $"{vmid}.json");
+    public static string NbdDir(string runDir) => Path.Combine(Root(runDir), "nbd");
+    public static string NbdFile(string runDir, string exportId) => Path.Combine(NbdDir(runDir), $"{exportId}.json");
+    public static string ConntrackDir(string runDir) => Path.Combine(Root(runDir), "conntrack");
+
+    /// <summary>Volume metadata lives in a hidden tree beside the volumes: &lt;storage&gt;/.sim/&lt;relpath&gt;.json.</summary>
+    public static string MetaRoot(string storageDir) => Path.Combine(storageDir, ".sim");
+    public static string MetaFile(string storageDir, string relativePath) => Path.Combine(MetaRoot(storageDir), relativePath + ".json");
+}

@@ -1,0 +1,454 @@
+using System.Collections.Concurrent;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Abstractions;
+using Serilog;
+
+namespace ActorMigration.Drivers.Simulated;
+
+/// <summary>
+/// Simulated QEMU processes. Each VM is a JSON file in <c>{RunDir}/sim/vms</c>, so VMs outlive the driver (and the
+/// member process): a new instance re-adopts them. Migrations and mirrors store only their start time and parameters;
+/// their progress is computed from the clock, so they go on while no driver is alive.
+/// </summary>
+public sealed class SimulatedHypervisorDriver : IHypervisorDriver
+{
+    private const long MiB = 1024 * 1024;
+    private static readonly ILogger Log = Serilog.Log.ForContext<SimulatedHypervisorDriver>();
+
+    private readonly NodeSettings _settings;
+    private readonly SimulationOptions _options;
+    private readonly SimClock _clock;
+    private readonly FaultInjector _faults;
+    private readonly SimPortAllocator _ports;
+    private readonly SimulatedConntrackDriver? _conntrack;
+    private readonly SemaphoreSlim _gate;
+    private readonly ConcurrentDictionary<string, MigrationPlan> _plans = new();
+
+    public SimulatedHypervisorDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
+        FaultInjector? faults = null)
+        : this(settings, options, new SimClock(time ?? TimeProvider.System, options.SpeedFactor),
+            faults ?? new FaultInjector(options.Faults, options.FaultStateFile),
+            new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd), null)
+    {
+    }
+
+    internal SimulatedHypervisorDriver(NodeSettings settings, SimulationOptions options, SimClock clock,
+        FaultInjector faults, SimPortAllocator ports, SimulatedConntrackDriver? conntrack)
+    {
+        options.Validate();
+        _settings = settings;
+        _options = options;
+        _clock = clock;
+        _faults = faults;
+        _ports = ports;
+        _conntrack = conntrack;
+        _gate = SimLocks.For(SimPaths.VmDir(settings.RunDir));
+    }
+
+    public string Node => _settings.Node;
+
+    private string FileOf(int vmid) => SimPaths.VmFile(_settings.RunDir, vmid);
+    private SimVmState? Load(int vmid) => SimFiles.ReadJson<SimVmState>(FileOf(vmid));
+    private void Save(SimVmState vm) => SimFiles.WriteJson(FileOf(vm.VmId), vm);
+
+    public async Task<IReadOnlyList<VmRuntime>> DiscoverAsync(CancellationToken ct = default)
+    {
+        var dir = SimPaths.VmDir(_settings.RunDir);
+        if (!Directory.Exists(dir)) return [];
+        var list = new List<VmRuntime>();
+        await _gate.WaitAsync(ct);
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(dir, "*.json"))
+            {
+                if (SimFiles.ReadJson<SimVmState>(file) is not { } vm) continue;
+                if (Materialize(vm)) Save(vm);
+                list.Add(ToRuntime(vm));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Log.Information("Node {Node}: re-adopted {Count} simulated VMs", Node, list.Count);
+        return list.OrderBy(v => v.VmId).ToList();
+    }
+
+    public Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default) =>
+        Task.FromResult(Load(vmid) is { } vm ? ToRuntime(vm) : new VmRuntime(vmid, VmRunState.Stopped));
+
+    public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
+    {
+        SimVmState vm;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (Load(spec.VmId) is { } existing)
+            {
+                if (spec.Tag is not null && existing.Tag == spec.Tag)
+                {
+                    if (Materialize(existing)) Save(existing);
+                    return ToRuntime(existing);
+                }
+                throw new InvalidOperationException($"VM {spec.VmId} already running");
+            }
+            if (spec.Incoming is not null && _faults.TryFire(FaultPhase.StartIncoming, Node, spec.VmId) is not null)
+                throw new SimulatedFaultException(FaultPhase.StartIncoming,
+                    $"start failed: QEMU exited with code 1 (simulated {FaultPhase.StartIncoming} fault, VM {spec.VmId})");
+            if (_options.CheckDiskFiles)
+                foreach (var d in spec.Disks)
+                    if (!d.Cdrom && d.Path is not null && !File.Exists(d.Path))
+                        throw new FileNotFoundException($"Could not open '{d.Path}': No such file or directory", d.Path);
+
+            var workload = Workload.FromArgs(spec.Args, _options);
+            vm = new SimVmState
+            {
+                VmId = spec.VmId,
+                Tag = spec.Tag,
+                Name = spec.Name,
+                MemoryMiB = spec.MemoryMiB,
+                Cores = spec.Cores,
+                Sockets = spec.Sockets,
+                Machine = spec.Machine ?? _options.DefaultMachine,
+                QemuVersion = _options.QemuVersion,
+                VmGenId = spec.VmGenId,
+                SmbiosUuid = spec.SmbiosUuid,
+                Disks = spec.Disks.Select(d => new SimDisk
+                {
+                    Drive = d.Drive, Path = d.Path, Format = d.Format, SizeBytes = d.SizeBytes, Cdrom = d.Cdrom
+                }).ToList(),
+                State = spec.Incoming is null ? VmRunState.Running : VmRunState.InMigrate,
+                Pid = Random.Shared.Next(10_000, 4_000_000),
+                StartedAt = _clock.Now,
+                SpeedFactor = _options.SpeedFactor,
+                DirtyRateBytesPerSec = workload.DirtyRateBytesPerSec,
+                WorkingSetBytes = workload.WorkingSetBytes
+            };
+            if (spec.Incoming is { } inc)
+            {
+                var withNbd = inc.NbdDrives.Count > 0;
+                _ports.Allocate(withNbd ? 2 : 1, ports =>
+                {
+                    vm.IncomingPort = ports[0];
+                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0]);
+                    if (withNbd)
+                    {
+                        vm.NbdPort = ports[1];
+                        vm.NbdUri = SimUris.VmNbd(Node, ports[1]);
+                        vm.NbdDrives = inc.NbdDrives.ToList();
+                    }
+                    Save(vm);
+                    return 0;
+                });
+            }
+            else
+            {
+                Save(vm);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        if (spec.Incoming is null && _conntrack is not null)
+            await _conntrack.SeedAsync(spec.VmId, _options.ConntrackEntriesPerVm, ct);
+        Log.Information("Node {Node}: started simulated VM {VmId} ({State}, {MemoryMiB} MiB)", Node, vm.VmId, vm.State, vm.MemoryMiB);
+        return ToRuntime(vm);
+    }
+
+    public async Task StopAsync(int vmid, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (Load(vmid) is null) return;
+            SimFiles.DeleteIfExists(FileOf(vmid));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Log.Information("Node {Node}: stopped simulated VM {VmId}", Node, vmid);
+    }
+
+    public async Task ShutdownAsync(int vmid, TimeSpan timeout, CancellationToken ct = default)
+    {
+        if (Load(vmid) is not { } vm) return;
+        // A guest that is not running ignores the ACPI request: the hard stop comes after the timeout.
+        var real = ToRuntime(vm).State == VmRunState.Running
+            ? TimeSpan.FromSeconds(_options.GuestShutdownSeconds / _options.SpeedFactor)
+            : timeout;
+        if (real > timeout) real = timeout;
+        if (real > TimeSpan.Zero) await Task.Delay(real, _clock.Time, ct);
+        await StopAsync(vmid, ct);
+    }
+
+    public Task PauseAsync(int vmid, CancellationToken ct = default) =>
+        Mutate(vmid, vm =>
+        {
+            if (vm.State == VmRunState.Running) vm.State = VmRunState.Paused;
+        }, ct);
+
+    public Task ResumeAsync(int vmid, CancellationToken ct = default) =>
+        Mutate(vmid, vm =>
+        {
+            var state = EffectiveState(vm);
+            if (state == VmRunState.Running) return;
+            if (state == VmRunState.FinishMigrate)
+                throw new InvalidOperationException($"VM {vmid} is in finish-migrate state");
+            if (vm.State == VmRunState.InMigrate)
+            {
+                vm.IncomingPort = null;
+                vm.IncomingUri = null;
+            }
+            vm.State = VmRunState.Running;
+        }, ct);
+
+    public async Task StartMigrationAsync(int vmid, MigrationStartSpec spec, CancellationToken ct = default)
+    {
+        await Mutate(vmid, vm =>
+        {
+            if (vm.Migration is { } old)
+            {
+                var phase = Snapshot(old).Phase;
+                if (phase is MigrationPhase.Precopy or MigrationPhase.Switchover)
+                {
+                    if (old.Uri == spec.Uri) return;
+                    throw new InvalidOperationException($"VM {vmid}: a migration to {old.Uri} is already in progress");
+                }
+                if (phase == MigrationPhase.Completed && vm.State == VmRunState.PostMigrate && old.Uri == spec.Uri) return;
+            }
+            var state = EffectiveState(vm);
+            if (state is not (VmRunState.Running or VmRunState.Paused))
+                throw new InvalidOperationException($"VM {vmid} is in state {state}; cannot migrate");
+
+            var target = SimUris.TargetHost(spec.Uri);
+            double bw = _options.LinkBandwidth(Node, target);
+            if (spec.MaxBandwidthBytesPerSec is > 0 and var max) bw = Math.Min(bw, max);
+            var fault = _faults.TryFire(FaultPhase.PrecopyIterations, Node, vmid)
+                        ?? _faults.TryFire(FaultPhase.StopAndCopy, Node, vmid);
+            vm.Migration = new SimMigrationState
+            {
+                Uri = spec.Uri,
+                TargetNode = target,
+                StartedAt = _clock.Now,
+                SpeedFactor = _options.SpeedFactor,
+                Params = new MigrationParams(vm.MemoryMiB * MiB, bw, spec.DowntimeLimitMs, spec.AutoConverge,
+                    vm.DirtyRateBytesPerSec, vm.WorkingSetBytes, _options.SwitchoverOverheadMs, _options.InstantCopy),
+                FaultPhase = fault?.Phase,
+                FaultIteration = fault?.Iteration ?? 1
+            };
+            Log.Information("Node {Node}: VM {VmId} migration to {Uri} started at {BandwidthBytesPerSec} B/s",
+                Node, vmid, spec.Uri, bw);
+        }, ct);
+    }
+
+    public Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default)
+    {
+        if (Load(vmid) is not { } vm)
+            return Task.FromResult(new MigrationProgress(MigrationState.None, Error: $"VM {vmid} not running"));
+        if (vm.Migration is not { } m) return Task.FromResult(new MigrationProgress(MigrationState.None));
+        var s = Snapshot(m);
+        return Task.FromResult(new MigrationProgress(
+            s.Phase switch
+            {
+                MigrationPhase.Completed => MigrationState.Completed,
+                MigrationPhase.Failed => MigrationState.Failed,
+                MigrationPhase.Cancelled => MigrationState.Cancelled,
+                _ => MigrationState.Active
+            },
+            TotalBytes: m.Params.RamBytes,
+            TransferredBytes: (long)s.TransferredBytes,
+            RemainingBytes: (long)Math.Ceiling(s.RemainingBytes),
+            SpeedBytesPerSec: m.Params.BandwidthBytesPerSec,
+            DirtyPagesRate: s.DirtyPagesRate,
+            PageSize: MigrationParams.PageSize,
+            DirtySyncCount: s.DirtySyncCount,
+            ExpectedDowntimeMs: s.ExpectedDowntimeMs is { } e ? (long)Math.Round(e) : null,
+            DowntimeMs: s.DowntimeMs is { } d ? (long)Math.Round(d) : null,
+            TotalTimeMs: (long)Math.Round(s.ElapsedSec * 1000),
+            Error: s.Error));
+    }
+
+    public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (Load(vmid) is not { } vm || vm.Migration is not { } m) return;
+            if (Snapshot(m).Phase is not (MigrationPhase.Precopy or MigrationPhase.Switchover)) return;
+            m.CancelledAt = _clock.Now;
+            Save(vm);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Log.Information("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
+    }
+
+    public Task StartMirrorAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct = default) =>
+        Mutate(vmid, vm =>
+        {
+            if (vm.BlockJobs.TryGetValue(drive, out var job))
+            {
+                if (job.Target == target.Target) return;
+                throw new InvalidOperationException($"VM {vmid}: block job for {drive} already exists");
+            }
+            var disk = vm.Disks.FirstOrDefault(d => d.Drive == drive && !d.Cdrom)
+                       ?? throw new ArgumentException($"VM {vmid} has no drive {drive}");
+            var length = disk.SizeBytes > 0 ? disk.SizeBytes
+                : disk.Path is not null && File.Exists(disk.Path) ? new FileInfo(disk.Path).Length : 0;
+            var local = Path.IsPathRooted(target.Target);
+            double bw = local ? _options.DiskBandwidthBytesPerSec : _options.LinkBandwidth(Node, SimUris.TargetHost(target.Target));
+            if (target.BandwidthBytesPerSec is > 0 and var max) bw = Math.Min(bw, max);
+            vm.BlockJobs[drive] = new SimBlockJobState
+            {
+                Drive = drive,
+                Target = target.Target,
+                Format = target.Format,
+                Length = length,
+                BandwidthBytesPerSec = bw,
+                Instant = _options.InstantCopy,
+                StartedAt = _clock.Now,
+                SpeedFactor = _options.SpeedFactor,
+                Fail = _faults.TryFire(FaultPhase.Mirror, Node, vmid) is not null
+            };
+            Log.Information("Node {Node}: VM {VmId} drive-mirror {Drive} to {Target} ({Length} bytes)", Node, vmid, drive, target.Target, length);
+        }, ct);
+
+    public Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct = default)
+    {
+        IReadOnlyList<BlockJobInfo> jobs = Load(vmid) is { } vm
+            ? vm.BlockJobs.Values.OrderBy(j => j.Drive).Select(JobInfo).ToList()
+            : [];
+        return Task.FromResult(jobs);
+    }
+
+    public async Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (Load(vmid) is not { } vm || !vm.BlockJobs.TryGetValue(drive, out var job)) return;
+            if (pivot)
+            {
+                var info = JobInfo(job);
+                if (info.Error is not null) throw new InvalidOperationException($"block job {drive} failed: {info.Error}");
+                if (!info.Ready) throw new InvalidOperationException($"block job {drive} is not ready");
+                if (Path.IsPathRooted(job.Target) && vm.Disks.FirstOrDefault(d => d.Drive == drive) is { } disk)
+                {
+                    if (!File.Exists(job.Target))
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(job.Target)!);
+                        using var fs = new FileStream(job.Target, FileMode.CreateNew);
+                        fs.SetLength(job.Length);
+                    }
+                    disk.Path = job.Target;
+                    disk.Format = job.Format;
+                }
+            }
+            vm.BlockJobs.Remove(drive);
+            Save(vm);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Log.Information("Node {Node}: VM {VmId} mirror {Drive} finished (pivot {Pivot})", Node, vmid, drive, pivot);
+    }
+
+    public Task StopNbdServerAsync(int vmid, CancellationToken ct = default) =>
+        Mutate(vmid, vm =>
+        {
+            vm.NbdPort = null;
+            vm.NbdUri = null;
+            vm.NbdDrives.Clear();
+        }, ct, missingOk: true);
+
+    public Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default) =>
+        Load(vmid) is { } vm
+            ? Task.FromResult(vm.VmGenId)
+            : Task.FromException<string?>(new InvalidOperationException($"VM {vmid} not running"));
+
+    private async Task Mutate(int vmid, Action<SimVmState> change, CancellationToken ct, bool missingOk = false)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (Load(vmid) is not { } vm)
+            {
+                if (missingOk) return;
+                throw new InvalidOperationException($"VM {vmid} not running");
+            }
+            Materialize(vm);
+            change(vm);
+            Save(vm);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Applies a finished migration to the stored run state; true when something changed.</summary>
+    private bool Materialize(SimVmState vm)
+    {
+        if (vm.Migration is not { Applied: false } m) return false;
+        var phase = Snapshot(m).Phase;
+        if (phase is MigrationPhase.Precopy or MigrationPhase.Switchover) return false;
+        if (phase == MigrationPhase.Completed && vm.State is VmRunState.Running or VmRunState.Paused)
+            vm.State = VmRunState.PostMigrate;
+        m.Applied = true;
+        return true;
+    }
+
+    private VmRunState EffectiveState(SimVmState vm)
+    {
+        if (vm.Migration is { Applied: false } m && vm.State is VmRunState.Running or VmRunState.Paused)
+        {
+            switch (Snapshot(m).Phase)
+            {
+                case MigrationPhase.Switchover: return VmRunState.FinishMigrate;
+                case MigrationPhase.Completed: return VmRunState.PostMigrate;
+            }
+        }
+        return vm.State;
+    }
+
+    private MigrationSnapshot Snapshot(SimMigrationState m)
+    {
+        var plan = _plans.GetOrAdd(m.Id, _ => MigrationPlan.Compute(m.Params));
+        var t = _clock.SimSecondsSince(m.StartedAt, m.SpeedFactor);
+        double? failAt = m.FaultPhase switch
+        {
+            FaultPhase.PrecopyIterations => plan.PrecopyFailureSec(m.FaultIteration),
+            FaultPhase.StopAndCopy when plan.Converges => plan.SwitchoverStartSec,
+            _ => null
+        };
+        double? cancelAt = m.CancelledAt is { } c ? Math.Max(0, (c - m.StartedAt).TotalSeconds) * m.SpeedFactor : null;
+        return plan.At(t, failAt, $"{m.FaultPhase}: simulated migration failure (injected)", cancelAt);
+    }
+
+    private BlockJobInfo JobInfo(SimBlockJobState j)
+    {
+        var t = _clock.SimSecondsSince(j.StartedAt, j.SpeedFactor);
+        var done = j.Instant ? j.Length : (long)Math.Min(j.Length, j.BandwidthBytesPerSec * t);
+        if (j.Fail && (j.Instant || done >= j.Length / 2))
+            return new BlockJobInfo(j.Drive, "mirror", j.Length, j.Length / 2, false, "concluded",
+                $"{FaultPhase.Mirror}: simulated I/O error (injected)");
+        var ready = done >= j.Length;
+        return new BlockJobInfo(j.Drive, "mirror", j.Length, done, ready, ready ? "ready" : "running");
+    }
+
+    private VmRuntime ToRuntime(SimVmState vm) => new(
+        vm.VmId,
+        EffectiveState(vm),
+        vm.Pid,
+        (long)_clock.SimSecondsSince(vm.StartedAt, vm.SpeedFactor),
+        vm.IncomingUri,
+        vm.NbdUri,
+        vm.Tag,
+        vm.Machine,
+        vm.QemuVersion);
+}

@@ -1,0 +1,44 @@
+using ActorMigration.Domain.Cluster;
+using ActorMigration.Drivers.Abstractions;
+
+namespace ActorMigration.Drivers.Simulated;
+
+/// <summary>The simulated drivers of one node. Disposing leaves the simulated VMs "running" (their files stay).</summary>
+public sealed class SimulatedNodeDriver : INodeDriver
+{
+    private readonly SimulationOptions _options;
+
+    public SimulatedNodeDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
+        FaultInjector? faults = null)
+    {
+        options.Validate();
+        Settings = settings;
+        _options = options;
+        Directory.CreateDirectory(SimPaths.Root(settings.RunDir));
+        var clock = new SimClock(time ?? TimeProvider.System, options.SpeedFactor);
+        faults ??= new FaultInjector(options.Faults, options.FaultStateFile);
+        var ports = new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd);
+        var conntrack = new SimulatedConntrackDriver(settings);
+        Conntrack = conntrack;
+        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack);
+        Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports);
+    }
+
+    public NodeSettings Settings { get; }
+    public IHypervisorDriver Hypervisor { get; }
+    public IStorageDriver Storage { get; }
+    public IConntrackDriver Conntrack { get; }
+
+    public Task<NodeFacts> GetFactsAsync(CancellationToken ct = default) =>
+        Task.FromResult(new NodeFacts(
+            Settings.Node,
+            Settings.Address,
+            Settings.Version ?? _options.Version,
+            Settings.CpuVendor ?? _options.CpuVendor,
+            Online: true,
+            MaxCpu: _options.MaxCpu,
+            MaxMem: _options.MaxMemBytes,
+            Accelerator: _options.Accelerator));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,31 @@
+using ActorMigration.Drivers.Abstractions;
+
+namespace ActorMigration.Drivers.Simulated;
+
+/// <summary>Creates simulated node drivers ("sim"). Nodes created by one factory share its fault counters.</summary>
+public sealed class SimulatedNodeDriverFactory : INodeDriverFactory
+{
+    private readonly TimeProvider _time;
+    private readonly FaultInjector _faults;
+
+    public SimulatedNodeDriverFactory(SimulationOptions options, TimeProvider? time = null)
+    {
+        options.Validate();
+        Options = options;
+        _time = time ?? TimeProvider.System;
+        _faults = new FaultInjector(options.Faults.ToList(), options.FaultStateFile);
+    }
+
+    /// <summary>Options from string pairs (see <see cref="SimulationOptionsParser"/>).</summary>
+    public static SimulatedNodeDriverFactory FromDictionary(IEnumerable<KeyValuePair<string, string>> values, TimeProvider? time = null) =>
+        new(SimulationOptionsParser.FromDictionary(values), time);
+
+    /// <summary>Options from a JSON or <c>key = value</c> file.</summary>
+    public static SimulatedNodeDriverFactory FromFile(string path, TimeProvider? time = null) =>
+        new(SimulationOptionsParser.Load(path), time);
+
+    public string Name => "sim";
+    public SimulationOptions Options { get; }
+
+    public INodeDriver Create(NodeSettings settings) => new SimulatedNodeDriver(settings, Options, _time, _faults);
+}

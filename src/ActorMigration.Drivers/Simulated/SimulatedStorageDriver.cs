@@ -1,0 +1,524 @@
+using System.Formats.Tar;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Drivers.Abstractions;
+using Serilog;
+
+namespace ActorMigration.Drivers.Simulated;
+
+/// <summary>
+/// Dir storages with real sparse files at the real paths (length = virtual size) plus a JSON sidecar per volume in
+/// <c>&lt;storage&gt;/.sim/</c> (format, backing volid, snapshots, read-only). Copies take size / bandwidth of
+/// simulated time. NBD exports are files in the run dir whose path travels in the export URI.
+/// </summary>
+public sealed class SimulatedStorageDriver : IStorageDriver
+{
+    public const string ManifestEntry = "manifest.json";
+    public const string ConfigEntry = "qemu-server.conf";
+    private const long Qcow2OverlayBytes = 196_608;
+    private const long MaxTextBytes = 16L * 1024 * 1024;
+    private static readonly ILogger Log = Serilog.Log.ForContext<SimulatedStorageDriver>();
+    private static readonly Regex BackupVmId = new(@"^vzdump-(?:qemu|lxc)-(\d+)-", RegexOptions.Compiled);
+
+    private readonly NodeSettings _settings;
+    private readonly SimulationOptions _options;
+    private readonly SimClock _clock;
+    private readonly FaultInjector _faults;
+    private readonly SimPortAllocator _ports;
+
+    public SimulatedStorageDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
+        FaultInjector? faults = null)
+        : this(settings, options, new SimClock(time ?? TimeProvider.System, options.SpeedFactor),
+            faults ?? new FaultInjector(options.Faults, options.FaultStateFile),
+            new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd))
+    {
+    }
+
+    internal SimulatedStorageDriver(NodeSettings settings, SimulationOptions options, SimClock clock,
+        FaultInjector faults, SimPortAllocator ports)
+    {
+        options.Validate();
+        _settings = settings;
+        _options = options;
+        _clock = clock;
+        _faults = faults;
+        _ports = ports;
+    }
+
+    public string Node => _settings.Node;
+
+    private sealed record Vol(VolumeName Name, string Root, string Path, string MetaPath)
+    {
+        public bool Exists => File.Exists(Path);
+    }
+
+    private Vol Resolve(string volid)
+    {
+        var v = VolumeName.Parse(volid);
+        var s = _settings.Storage.Get(v.Storage) ?? throw new ArgumentException($"storage '{v.Storage}' does not exist");
+        if (!s.AvailableOn(Node)) throw new ArgumentException($"storage '{v.Storage}' is not available on node '{Node}'");
+        var root = s.PathOn(Node);
+        return new Vol(v, root, System.IO.Path.Combine(root, v.RelativePath), SimPaths.MetaFile(root, v.RelativePath));
+    }
+
+    private Vol ResolveExisting(string volid)
+    {
+        var vol = Resolve(volid);
+        return vol.Exists ? vol : throw new FileNotFoundException($"volume '{volid}' does not exist", vol.Path);
+    }
+
+    public string PathOf(string volid) => Resolve(volid).Path;
+
+    /// <summary>Sidecar, or what the file itself tells (images placed by hand, imports).</summary>
+    private static VolumeMeta ReadMeta(string path, string metaPath, string formatHint)
+    {
+        if (SimFiles.ReadJson<VolumeMeta>(metaPath) is { } m) return m;
+        var (format, size) = DiskImageProbe.Probe(path, formatHint);
+        return new VolumeMeta { Format = format, VirtualSize = size, Allocated = new FileInfo(path).Length };
+    }
+
+    private static VolumeMeta ReadMeta(Vol v) => ReadMeta(v.Path, v.MetaPath, v.Name.Format);
+
+    public Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
+    {
+        var v = Resolve(volid);
+        return Task.FromResult(v.Exists ? ToInfo(volid, v, ReadMeta(v)) : null);
+    }
+
+    private static VolumeInfo ToInfo(string volid, Vol v, VolumeMeta m)
+    {
+        // qemu-img shows the backing file as Proxmox creates it: relative, ../<basevmid>/<basename>
+        string? backing = null;
+        if (m.BackingVolId is not null && VolumeName.TryParse(m.BackingVolId, out var b, out _))
+            backing = $"../{b!.VmId}/{b.Name}";
+        return new VolumeInfo(volid, v.Path, m.Format, m.VirtualSize, m.Allocated, backing, m.ReadOnly,
+            m.Snapshots.Select(s => s.Name).ToList());
+    }
+
+    public Task<IReadOnlyList<VolumeInfo>> ListAsync(string storage, int? vmid = null, CancellationToken ct = default)
+    {
+        var s = _settings.Storage.Get(storage) ?? throw new ArgumentException($"storage '{storage}' does not exist");
+        var root = s.PathOn(Node);
+        var result = new List<VolumeInfo>();
+
+        void Add(string volid)
+        {
+            if (!VolumeName.TryParse(volid, out _, out _)) return;
+            var v = Resolve(volid);
+            if (v.Exists) result.Add(ToInfo(volid, v, ReadMeta(v)));
+        }
+
+        var images = Path.Combine(root, "images");
+        if (Directory.Exists(images))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(images))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var id) || (vmid is not null && id != vmid)) continue;
+                foreach (var file in Directory.EnumerateFiles(dir).Where(IsVolumeFile))
+                {
+                    var name = Path.GetFileName(file);
+                    var meta = SimFiles.ReadJson<VolumeMeta>(SimPaths.MetaFile(root, $"images/{id}/{name}"));
+                    var baseVol = meta?.BackingVolId is { } bv && VolumeName.TryParse(bv, out var b, out _) ? b : null;
+                    Add(baseVol is null ? $"{storage}:{id}/{name}" : $"{storage}:{baseVol.VmId}/{baseVol.Name}/{id}/{name}");
+                }
+            }
+        }
+        foreach (var file in Files(Path.Combine(root, "dump")))
+        {
+            var name = Path.GetFileName(file);
+            var m = BackupVmId.Match(name);
+            if (vmid is null || (m.Success && int.Parse(m.Groups[1].Value) == vmid)) Add($"{storage}:backup/{name}");
+        }
+        if (vmid is null)
+        {
+            foreach (var file in Files(Path.Combine(root, "import"))) Add($"{storage}:import/{Path.GetFileName(file)}");
+            foreach (var file in Files(Path.Combine(root, "template", "iso"))) Add($"{storage}:iso/{Path.GetFileName(file)}");
+        }
+        return Task.FromResult<IReadOnlyList<VolumeInfo>>(result.OrderBy(v => v.VolId, StringComparer.Ordinal).ToList());
+    }
+
+    private static IEnumerable<string> Files(string dir) =>
+        Directory.Exists(dir) ? Directory.EnumerateFiles(dir).Where(IsVolumeFile) : [];
+
+    private static bool IsVolumeFile(string path) => !Path.GetFileName(path).Contains(".tmp-");
+
+    public Task<VolumeInfo> CreateAsync(string volid, string format, long sizeBytes, string? backingVolid = null,
+        CancellationToken ct = default)
+    {
+        var v = Resolve(volid);
+        if (v.Name.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
+        if (!string.Equals(format, v.Name.Format, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"format '{format}' does not match volume name '{volid}'");
+        backingVolid ??= v.Name.BaseVolId;
+        var meta = new VolumeMeta { Format = v.Name.Format, VirtualSize = sizeBytes };
+        var length = sizeBytes;
+        if (backingVolid is not null)
+        {
+            if (meta.Format != "qcow2") throw new ArgumentException("linked clones need format qcow2");
+            var b = ResolveExisting(backingVolid);
+            var bm = ReadMeta(b);
+            meta.BackingVolId = b.Name.VolId;
+            if (meta.VirtualSize <= 0) meta.VirtualSize = bm.VirtualSize;
+            length = Qcow2OverlayBytes;
+        }
+        else if (sizeBytes <= 0)
+        {
+            throw new ArgumentException("size must be > 0");
+        }
+        if (meta.Format == "qcow2") meta.Allocated = Qcow2OverlayBytes;
+        Directory.CreateDirectory(Path.GetDirectoryName(v.Path)!);
+        try
+        {
+            using var fs = new FileStream(v.Path, FileMode.CreateNew, FileAccess.Write);
+            fs.SetLength(length);
+        }
+        catch (IOException) when (File.Exists(v.Path))
+        {
+            throw new IOException($"disk image '{v.Path}' already exists");
+        }
+        SimFiles.WriteJson(v.MetaPath, meta);
+        Log.Debug("Node {Node}: created volume {VolId} ({Size} bytes, backing {Backing})", Node, volid, meta.VirtualSize, backingVolid);
+        return Task.FromResult(ToInfo(volid, v, meta));
+    }
+
+    public Task DeleteAsync(string volid, CancellationToken ct = default)
+    {
+        var v = Resolve(volid);
+        if (v.Exists)
+        {
+            var clone = FindLinkedClone(v);
+            if (clone is not null)
+                throw new InvalidOperationException($"base volume '{v.Name.VolId}' is still in use by linked clone '{clone}'");
+            SetWritable(v.Path, true);
+            File.Delete(v.Path);
+        }
+        SimFiles.DeleteIfExists(v.MetaPath);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A volume on the same storage whose backing is <paramref name="v"/>.</summary>
+    private static string? FindLinkedClone(Vol v)
+    {
+        var metaImages = Path.Combine(SimPaths.MetaRoot(v.Root), "images");
+        if (!Directory.Exists(metaImages)) return null;
+        foreach (var f in Directory.EnumerateFiles(metaImages, "*.json", SearchOption.AllDirectories))
+        {
+            if (SimFiles.ReadJson<VolumeMeta>(f)?.BackingVolId != v.Name.VolId) continue;
+            var volPath = Path.Combine(v.Root, Path.GetRelativePath(SimPaths.MetaRoot(v.Root), f)[..^".json".Length]);
+            if (File.Exists(volPath)) return volPath;
+        }
+        return null;
+    }
+
+    public Task RenameAsync(string fromVolid, string toVolid, CancellationToken ct = default)
+    {
+        var from = Resolve(fromVolid);
+        var to = Resolve(toVolid);
+        if (from.Name.Storage != to.Name.Storage) throw new ArgumentException("rename across storages");
+        if (!from.Exists)
+        {
+            if (to.Exists) return Task.CompletedTask; // done before a crash
+            throw new FileNotFoundException($"volume '{fromVolid}' does not exist", from.Path);
+        }
+        if (to.Exists) throw new IOException($"volume '{toVolid}' already exists");
+        var meta = ReadMeta(from);
+        Directory.CreateDirectory(Path.GetDirectoryName(to.Path)!);
+        SimFiles.WriteJson(to.MetaPath, meta);
+        File.Move(from.Path, to.Path);
+        SimFiles.DeleteIfExists(from.MetaPath);
+        return Task.CompletedTask;
+    }
+
+    public Task SetReadOnlyAsync(string volid, bool readOnly, CancellationToken ct = default)
+    {
+        var v = ResolveExisting(volid);
+        using (MetaLock(v.MetaPath))
+        {
+            var meta = ReadMeta(v);
+            meta.ReadOnly = readOnly;
+            SimFiles.WriteJson(v.MetaPath, meta);
+        }
+        SetWritable(v.Path, !readOnly);
+        return Task.CompletedTask;
+    }
+
+    private static void SetWritable(string path, bool writable)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var mode = File.GetUnixFileMode(path);
+        const UnixFileMode w = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        File.SetUnixFileMode(path, writable ? mode | UnixFileMode.UserWrite : mode & ~w);
+    }
+
+    public async Task ConvertAsync(string srcVolid, string dstVolid, string dstFormat, string? snapshot = null,
+        long? bwlimitKiB = null, IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var src = ResolveExisting(srcVolid);
+        var sm = ReadMeta(src);
+        if (snapshot is not null && sm.Snapshots.All(s => s.Name != snapshot))
+            throw new ArgumentException($"snapshot '{snapshot}' of '{srcVolid}' does not exist");
+        var dst = Resolve(dstVolid);
+        var size = snapshot is null ? sm.VirtualSize : sm.Snapshots.First(s => s.Name == snapshot).VirtualSize;
+        PrepareTarget(dst, dstFormat, size);
+        var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, dst.Name.VmId ?? src.Name.VmId) is not null;
+        Log.Information("Node {Node}: converting {Src} to {Dst} ({Size} bytes)", Node, srcVolid, dstVolid, size);
+        await SimulateCopyAsync(size, Limit(_options.DiskBandwidthBytesPerSec, bwlimitKiB), progress,
+            fail ? FaultPhase.CopyDisks : null, ct);
+        FinishTarget(dst.Path, dst.MetaPath, sm.Allocated);
+    }
+
+    /// <summary>qemu-img convert target: an existing volume (-n) must be large enough, else it is created.</summary>
+    private void PrepareTarget(Vol dst, string format, long size)
+    {
+        if (dst.Exists)
+        {
+            var dm = ReadMeta(dst);
+            if (dm.VirtualSize < size)
+                throw new IOException($"target '{dst.Name.VolId}' is smaller ({dm.VirtualSize}) than the source ({size})");
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(dst.Path)!);
+        using (var fs = new FileStream(dst.Path, FileMode.CreateNew, FileAccess.Write)) fs.SetLength(size);
+        SimFiles.WriteJson(dst.MetaPath, new VolumeMeta { Format = format, VirtualSize = size });
+    }
+
+    private static void FinishTarget(string path, string metaPath, long allocated)
+    {
+        using var _ = MetaLock(metaPath);
+        var m = ReadMeta(path, metaPath, "raw");
+        m.Allocated = Math.Min(m.VirtualSize, Math.Max(m.Allocated, allocated));
+        m.BackingVolId = null;
+        SimFiles.WriteJson(metaPath, m);
+    }
+
+    public Task<NbdExport> ExportAsync(string volid, bool writable, CancellationToken ct = default)
+    {
+        var v = ResolveExisting(volid);
+        var id = $"nbd-{v.Name.VmId?.ToString() ?? "vol"}-{Guid.NewGuid().ToString("N")[..8]}";
+        var file = SimPaths.NbdFile(_settings.RunDir, id);
+        var export = _ports.Allocate(port =>
+        {
+            SimFiles.WriteJson(file, new NbdExportRecord
+            {
+                ExportId = id, Node = Node, VolId = volid, Path = v.Path, MetaPath = v.MetaPath, Writable = writable, Port = port
+            });
+            return new NbdExport(id, SimUris.Export(Node, port, id, Path.GetFullPath(file)));
+        });
+        Log.Information("Node {Node}: exporting {VolId} as {Uri}", Node, volid, export.Uri);
+        return Task.FromResult(export);
+    }
+
+    public Task CloseExportAsync(string exportId, CancellationToken ct = default)
+    {
+        SimFiles.DeleteIfExists(SimPaths.NbdFile(_settings.RunDir, exportId));
+        return Task.CompletedTask;
+    }
+
+    public async Task CopyToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var src = ResolveExisting(srcVolid);
+        var sm = ReadMeta(src);
+        var registry = SimUris.RegistryFile(nbdUri);
+        NbdExportRecord? export = null;
+        if (registry is not null)
+        {
+            export = SimFiles.ReadJson<NbdExportRecord>(registry)
+                     ?? throw new IOException($"Failed to connect to '{nbdUri}': Connection refused");
+            if (!export.Writable) throw new IOException($"NBD export '{export.ExportId}' is read-only");
+            var dm = ReadMeta(export.Path, export.MetaPath, "raw");
+            if (dm.VirtualSize < sm.VirtualSize)
+                throw new IOException($"NBD export '{export.ExportId}' is smaller ({dm.VirtualSize}) than the source ({sm.VirtualSize})");
+        }
+        // else: an NBD server of a simulated incoming VM; its disk exists already, only the time is simulated
+        var targetNode = export?.Node ?? SimUris.TargetHost(nbdUri);
+        var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, src.Name.VmId) is not null;
+        Log.Information("Node {Node}: copying {Src} to {Uri} ({Size} bytes)", Node, srcVolid, nbdUri, sm.VirtualSize);
+        await SimulateCopyAsync(sm.VirtualSize, Limit(_options.LinkBandwidth(Node, targetNode), bwlimitKiB), progress,
+            fail ? FaultPhase.CopyDisks : null, ct);
+        if (export is not null)
+        {
+            if (!File.Exists(export.Path)) throw new IOException($"NBD export '{export.ExportId}': volume vanished");
+            FinishTarget(export.Path, export.MetaPath, sm.Allocated);
+        }
+    }
+
+    public Task SnapshotCreateAsync(string volid, string name, CancellationToken ct = default) =>
+        EditMeta(volid, true, m =>
+        {
+            if (m.Snapshots.Any(s => s.Name == name)) throw new InvalidOperationException($"snapshot '{name}' already exists");
+            m.Snapshots.Add(new SnapshotMeta { Name = name, VirtualSize = m.VirtualSize, CreatedAt = _clock.Now });
+        });
+
+    public Task SnapshotRollbackAsync(string volid, string name, CancellationToken ct = default) =>
+        EditMeta(volid, true, m =>
+        {
+            var s = m.Snapshots.FirstOrDefault(s => s.Name == name)
+                    ?? throw new InvalidOperationException($"snapshot '{name}' does not exist");
+            m.VirtualSize = s.VirtualSize;
+        });
+
+    public Task SnapshotDeleteAsync(string volid, string name, CancellationToken ct = default) =>
+        EditMeta(volid, true, m => m.Snapshots.RemoveAll(s => s.Name == name));
+
+    private Task EditMeta(string volid, bool needsSnapshots, Action<VolumeMeta> edit)
+    {
+        var v = ResolveExisting(volid);
+        using var _ = MetaLock(v.MetaPath);
+        var m = ReadMeta(v);
+        if (needsSnapshots && m.Format != "qcow2")
+            throw new NotSupportedException($"snapshots are not supported for format '{m.Format}' ({volid})");
+        edit(m);
+        SimFiles.WriteJson(v.MetaPath, m);
+        if (new FileInfo(v.Path).Length != m.VirtualSize && m.BackingVolId is null)
+            using (var fs = new FileStream(v.Path, FileMode.Open, FileAccess.Write)) fs.SetLength(m.VirtualSize);
+        return Task.CompletedTask;
+    }
+
+    public async Task CreateBackupAsync(string backupVolid, string configText, IReadOnlyList<(string Drive, string Volid)> disks,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var target = Resolve(backupVolid);
+        if (target.Name.VType != "backup") throw new ArgumentException($"'{backupVolid}' is not a backup volume");
+        var entries = disks.Select(d =>
+        {
+            var v = ResolveExisting(d.Volid);
+            var m = ReadMeta(v);
+            return new ManifestDisk(d.Drive, $"drive-{d.Drive}.{m.Format}", m.Format, m.VirtualSize, m.Allocated, d.Volid);
+        }).ToList();
+        var total = entries.Sum(e => e.SizeBytes);
+        var vmid = BackupVmId.Match(target.Name.Name) is { Success: true } mm ? int.Parse(mm.Groups[1].Value) : (int?)null;
+        var fail = _faults.TryFire(FaultPhase.Backup, Node, vmid) is not null;
+        await SimulateCopyAsync(total, _options.DiskBandwidthBytesPerSec, progress, fail ? FaultPhase.Backup : null, ct);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(target.Path)!);
+        var tmp = $"{target.Path}.tmp-{Guid.NewGuid():N}";
+        await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite))
+        using (var tar = new SimTar(fs))
+        {
+            tar.AddText(ConfigEntry, configText);
+            tar.AddText(ManifestEntry, JsonSerializer.Serialize(new Manifest(1, _clock.Now, entries), SimFiles.Json));
+            foreach (var e in entries) tar.AddSparse(e.FileName, e.SizeBytes);
+        }
+        File.Move(tmp, target.Path, overwrite: true);
+        Log.Information("Node {Node}: wrote backup {VolId} with {Count} disks", Node, backupVolid, entries.Count);
+    }
+
+    public async Task<BackupManifest> ReadBackupAsync(string backupVolid, CancellationToken ct = default)
+    {
+        var (config, manifest) = await ReadArchiveAsync(ResolveExisting(backupVolid).Path, ct);
+        return new BackupManifest(config,
+            manifest.Disks.Select(d => new BackupDisk(d.Drive, d.FileName, d.Format, d.SizeBytes)).ToList());
+    }
+
+    private static async Task<(string Config, Manifest Manifest)> ReadArchiveAsync(string path, CancellationToken ct)
+    {
+        string? config = null;
+        Manifest? manifest = null;
+        await using var fs = File.OpenRead(path);
+        await using var reader = new TarReader(fs);
+        while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry && (config is null || manifest is null))
+        {
+            if (entry.DataStream is null) continue;
+            using var sr = new StreamReader(entry.DataStream, Encoding.UTF8);
+            var text = await sr.ReadToEndAsync(ct);
+            if (entry.Name == ConfigEntry) config = text;
+            else if (entry.Name == ManifestEntry) manifest = JsonSerializer.Deserialize<Manifest>(text, SimFiles.Json);
+        }
+        if (config is null || manifest is null) throw new InvalidDataException($"'{path}' is not a simulated backup archive");
+        return (config, manifest);
+    }
+
+    public async Task RestoreDiskAsync(string backupVolid, string drive, string dstVolid, string dstFormat,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var (_, manifest) = await ReadArchiveAsync(ResolveExisting(backupVolid).Path, ct);
+        var disk = manifest.Disks.FirstOrDefault(d => d.Drive == drive)
+                   ?? throw new ArgumentException($"backup '{backupVolid}' has no drive '{drive}'");
+        var dst = Resolve(dstVolid);
+        if (dst.Exists) throw new IOException($"volume '{dstVolid}' already exists");
+        PrepareTarget(dst, dstFormat, disk.SizeBytes);
+        var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, dst.Name.VmId) is not null;
+        await SimulateCopyAsync(disk.SizeBytes, _options.DiskBandwidthBytesPerSec, progress, fail ? FaultPhase.CopyDisks : null, ct);
+        FinishTarget(dst.Path, dst.MetaPath, disk.Allocated);
+    }
+
+    public async Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
+    {
+        var v = ResolveExisting(volid);
+        if (v.Name.VType is not ("import" or "backup"))
+            throw new ArgumentException($"'{volid}' is not on an import or backup content path");
+        var root = Path.GetFullPath(v.Root).TrimEnd(Path.DirectorySeparatorChar);
+        EnsureInside(root, v.Path, volid);
+        if (new FileInfo(v.Path).Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' is too large to read as text");
+        return await File.ReadAllTextAsync(v.Path, ct);
+    }
+
+    /// <summary>Refuses paths that leave the storage dir, also through symlinks in any component.</summary>
+    private static void EnsureInside(string root, string path, string volid)
+    {
+        static bool Inside(string root, string p) =>
+            p == root || p.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+        var full = Path.GetFullPath(path);
+        if (!Inside(root, full)) throw new UnauthorizedAccessException($"'{volid}' escapes its storage");
+        var current = root;
+        foreach (var part in Path.GetRelativePath(root, full).Split(Path.DirectorySeparatorChar))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo fi = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (fi.LinkTarget is null) continue;
+            var resolved = fi.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            if (resolved is null || !Inside(root, Path.GetFullPath(resolved)))
+                throw new UnauthorizedAccessException($"'{volid}' escapes its storage through a symlink");
+        }
+    }
+
+    /// <summary>Serializes read-modify-write of sidecars in one directory (in this process).</summary>
+    private static IDisposable MetaLock(string metaPath)
+    {
+        var gate = SimLocks.For(Path.GetDirectoryName(metaPath)!);
+        gate.Wait();
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    private static double Limit(double bandwidth, long? bwlimitKiB) =>
+        bwlimitKiB is > 0 and var kib ? Math.Min(bandwidth, kib * 1024.0) : bandwidth;
+
+    /// <summary>Takes bytes / bandwidth of simulated time, reporting progress; a fault strikes half way.</summary>
+    private async Task SimulateCopyAsync(long bytes, double bandwidth, IProgress<CopyProgress>? progress, string? faultPhase,
+        CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        progress?.Report(new CopyProgress(0, bytes));
+        var duration = _options.InstantCopy || bytes <= 0 ? 0 : bytes / bandwidth;
+        var failAt = faultPhase is null ? double.PositiveInfinity : duration / 2;
+        var step = duration / 50;
+        var start = _clock.Now;
+        while (true)
+        {
+            var t = _clock.SimSecondsSince(start);
+            if (t >= failAt)
+            {
+                progress?.Report(new CopyProgress(bytes / 2, bytes));
+                throw new SimulatedFaultException(faultPhase!, $"{faultPhase}: simulated I/O error after {bytes / 2} of {bytes} bytes (injected)");
+            }
+            if (t >= duration) break;
+            progress?.Report(new CopyProgress((long)(bytes * (t / duration)), bytes));
+            await _clock.DelaySim(Math.Min(step, Math.Min(failAt, duration) - t), ct);
+        }
+        progress?.Report(new CopyProgress(bytes, bytes));
+    }
+
+    private sealed record Manifest(int Version, DateTimeOffset Created, List<ManifestDisk> Disks);
+
+    private sealed record ManifestDisk(string Drive, string FileName, string Format, long SizeBytes, long Allocated, string SourceVolId);
+}
