@@ -79,6 +79,13 @@ public sealed class ClusterReadModelActor : ReceiveActor
         foreach (var upid in unfinished) _taskRouter.Tell(new WakeTask(upid));
     }
 
+    private static string WithLock(string configText, string? lockName)
+    {
+        var cfg = QmConfig.Parse(configText);
+        cfg["lock"] = lockName;
+        return cfg.ToString();
+    }
+
     private void Apply(string tag, EventEnvelope env)
     {
         if (env.Offset is Sequence seq)
@@ -103,10 +110,10 @@ public sealed class ClusterReadModelActor : ReceiveActor
                 _vms[r.VmId] = v with { ConfigText = r.ConfigText, Lock = QmConfig.Parse(r.ConfigText).Lock };
                 break;
             case VmLocked l when _vms.TryGetValue(l.VmId, out var v):
-                _vms[l.VmId] = v with { Lock = l.Lock };
+                _vms[l.VmId] = v with { Lock = l.Lock, ConfigText = WithLock(v.ConfigText, l.Lock) };
                 break;
             case VmUnlocked u when _vms.TryGetValue(u.VmId, out var v):
-                _vms[u.VmId] = v with { Lock = null };
+                _vms[u.VmId] = v with { Lock = null, ConfigText = WithLock(v.ConfigText, null) };
                 break;
             case VmOwnerMoved m when _vms.TryGetValue(m.VmId, out var v):
                 _vms[m.VmId] = v with { Node = m.To, ConfigText = m.ConfigText };

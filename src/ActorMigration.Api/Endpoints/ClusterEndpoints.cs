@@ -1,0 +1,123 @@
+using Akka.Actor;
+using ActorMigration.Actors.ReadModel;
+using ActorMigration.Api.Http;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Vms;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>/version, /nodes, /cluster/resources, /cluster/nextid.</summary>
+public static class ClusterEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/version", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(), _ => Task.FromResult(PveResult.Data(new Dictionary<string, object?>
+            {
+                ["version"] = s.Options.Version,
+                ["release"] = s.Options.Release,
+                ["repoid"] = "a1c7e0d2b3f4a5b6",
+            }))));
+
+        api.MapGet("/nodes", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(), async _ =>
+            {
+                var list = new List<Dictionary<string, object?>>();
+                foreach (var n in s.Topology.ClusterNodes) list.Add(await NodeEntry(s, n, "id"));
+                return PveResult.Data(list);
+            }));
+
+        api.MapGet("/nodes/{node}", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam()), p => Task.FromResult(s.CheckNode(p["node"]!) ??
+                PveResult.Data(new[] { "qemu", "tasks", "status", "storage" }.Select(n => new Dictionary<string, object?> { ["name"] = n }).ToList()))));
+
+        api.MapGet("/nodes/{node}/status", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam()), async p =>
+            {
+                if (s.CheckNode(p["node"]!) is { } bad) return bad;
+                var f = await s.Facts(p["node"]!, TimeSpan.FromSeconds(5));
+                if (f is null) return PveResult.Error($"node '{p["node"]}' seems to be offline");
+                return PveResult.Data(new Dictionary<string, object?>
+                {
+                    ["pveversion"] = $"pve-manager/{f.Version}",
+                    ["cpuinfo"] = new Dictionary<string, object?> { ["cpus"] = f.MaxCpu, ["vendor"] = f.CpuVendor },
+                    ["memory"] = new Dictionary<string, object?> { ["total"] = f.MaxMem },
+                    ["accelerator"] = f.Accelerator,
+                    ["address"] = f.Address,
+                });
+            }));
+
+        api.MapGet("/cluster/resources", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(new ParamSpec("type", Enum: ["vm", "storage", "node", "sdn"])), async p =>
+            {
+                var type = p["type"];
+                var result = new List<Dictionary<string, object?>>();
+                if (type is null or "vm")
+                {
+                    var vms = await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout);
+                    var runtimes = new Dictionary<(string, int), VmRuntime>();
+                    foreach (var n in vms.Vms.Select(v => v.Node).Distinct())
+                        if (await s.NodeVms(n, TimeSpan.FromSeconds(3)) is { } nv)
+                            foreach (var r in nv.Vms) runtimes[(n, r.VmId)] = r;
+                    foreach (var v in vms.Vms)
+                    {
+                        var c = QmConfig.Parse(v.ConfigText).Main;
+                        var e = QemuEndpoints.Entry(v.VmId, c, runtimes.TryGetValue((v.Node, v.VmId), out var rt) ? rt : new VmRuntime(v.VmId, VmRunState.Stopped));
+                        var entry = new Dictionary<string, object?> { ["id"] = $"qemu/{v.VmId}", ["type"] = "qemu", ["node"] = v.Node };
+                        foreach (var (k, val) in e) entry[k] = val;
+                        entry["maxcpu"] = entry["cpus"];
+                        entry.Remove("cpus");
+                        entry["template"] = c["template"] == "1" ? 1 : 0;
+                        result.Add(entry);
+                    }
+                }
+                if (type is null or "node")
+                    foreach (var n in s.Topology.ClusterNodes)
+                        result.Add(await NodeEntry(s, n, "resource"));
+                if (type is null or "storage")
+                    foreach (var n in s.Topology.ClusterNodes)
+                        foreach (var st in s.Topology.Storage.On(n))
+                            result.Add(new Dictionary<string, object?>
+                            {
+                                ["id"] = $"storage/{n}/{st.Id}", ["storage"] = st.Id, ["node"] = n, ["type"] = "storage",
+                                ["plugintype"] = st.Type, ["status"] = "available", ["shared"] = st.Shared ? 1 : 0,
+                                ["content"] = string.Join(',', st.Content), ["disk"] = 0, ["maxdisk"] = 0,
+                            });
+                return PveResult.Data(result);
+            }));
+
+        api.MapGet("/cluster/nextid", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(new ParamSpec("vmid", PType.Integer, Format: Formats.VmId)), async p =>
+            {
+                if (p["vmid"] is { } wanted)
+                {
+                    var vm = await s.Vm(int.Parse(wanted));
+                    return vm.Exists ? PveResult.ParamError("vmid", $"VM {wanted} already exists") : PveResult.Data(wanted);
+                }
+                // The read model may lag; confirm with the entity and move on if taken.
+                var id = (await s.ReadModel.Ask<NextIdReply>(new NextFreeId(100), ApiServices.AskTimeout)).VmId;
+                while ((await s.Vm(id)).Exists)
+                    id = (await s.ReadModel.Ask<NextIdReply>(new NextFreeId(id + 1), ApiServices.AskTimeout)).VmId;
+                return PveResult.Data(id.ToString());
+            }));
+    }
+
+    private static async Task<Dictionary<string, object?>> NodeEntry(ApiServices s, string node, string idStyle)
+    {
+        var f = await s.Facts(node, TimeSpan.FromSeconds(2));
+        var e = new Dictionary<string, object?> { ["id"] = $"node/{node}", ["node"] = node, ["type"] = "node", ["status"] = f is null ? "offline" : "online" };
+        if (f is not null)
+        {
+            e["cpu"] = 0;
+            e["maxcpu"] = f.MaxCpu;
+            e["mem"] = 0;
+            e["maxmem"] = f.MaxMem;
+            e["disk"] = 0;
+            e["maxdisk"] = 0;
+            e["uptime"] = 0;
+            e["level"] = "";
+        }
+        return e;
+    }
+}

@@ -1,0 +1,108 @@
+using ActorMigration.Api.Http;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Migration;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>GET (precondition) and POST (start) of /nodes/{node}/qemu/{vmid}/migrate.</summary>
+public static class MigrateEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), Formats.NodeParam("target", optional: true)),
+                p => Precondition(s, p)));
+
+        var post = new ParamSchema(
+            Formats.NodeParam(), Formats.VmIdParam(), Formats.NodeParam("target"),
+            new ParamSpec("online", PType.Boolean), new ParamSpec("with-local-disks", PType.Boolean),
+            new ParamSpec("targetstorage", MaxLength: 1024), new ParamSpec("bwlimit", PType.Integer, Min: 0),
+            new ParamSpec("force", PType.Boolean, RootOnly: true),
+            new ParamSpec("migration_type", Enum: ["secure", "insecure"], RootOnly: true),
+            new ParamSpec("migration_network", RootOnly: true),
+            new ParamSpec("with-conntrack-state", PType.Boolean));
+        api.MapPost("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, post, p => Start(ctx, s, p)));
+    }
+
+    private static async Task<IResult> Precondition(ApiServices s, PveParams p)
+    {
+        var node = p["node"]!;
+        if (s.CheckNode(node) is { } bad) return bad;
+        var (vm, err) = await s.VmOnNode(node, p.Int("vmid"));
+        if (err is not null) return err;
+        if (p["target"] is { } t && MigrationChecks.TargetError(node, t, s.Topology.ClusterNodes) is { } te)
+            return PveResult.ParamError("target", te);
+
+        var cfg = QmConfig.Parse(vm!.ConfigText);
+        var storage = s.Topology.Storage;
+        var rt = await s.Runtime(node, vm.VmId);
+        var source = await s.Facts(node, TimeSpan.FromSeconds(5));
+        var allowed = new List<string>();
+        var notAllowed = new Dictionary<string, object?>();
+        foreach (var n in s.Topology.ClusterNodes.Where(n => n != node && (p["target"] is null || p["target"] == n)))
+        {
+            var reasons = new Dictionary<string, object?>();
+            var unavailable = MigrationChecks.UnavailableStorages(cfg, storage, n, StorageMap.Same);
+            if (unavailable.Count > 0) reasons["unavailable_storages"] = unavailable;
+            var facts = await s.Facts(n, TimeSpan.FromSeconds(2));
+            var blockers = new List<string>();
+            if (facts is null || !facts.Online) blockers.Add("node is offline");
+            else if (source is not null)
+            {
+                if (Domain.Cluster.PackageVersion.Compare(facts.Version, source.Version) < 0)
+                    blockers.Add($"older version {facts.Version} < {source.Version}");
+                if (rt?.IsAlive == true && !string.Equals(facts.CpuVendor, source.CpuVendor, StringComparison.OrdinalIgnoreCase))
+                    blockers.Add($"CPU vendor {facts.CpuVendor} differs from {source.CpuVendor}");
+            }
+            if (blockers.Count > 0) reasons["blocking-reasons"] = blockers;
+            if (reasons.Count == 0) allowed.Add(n);
+            else notAllowed[n] = reasons;
+        }
+        var localDisks = MigrationChecks.Volumes(cfg, storage).Where(v => !v.Shared).Select(v => new Dictionary<string, object?>
+        {
+            ["volid"] = v.Volid, ["size"] = v.SizeBytes, ["drivename"] = v.Drive, ["cdrom"] = v.Cdrom ? 1 : 0,
+            ["is_unused"] = v.IsUnused ? 1 : 0, ["is_attached"] = v.IsUnused || v.InSnapshot ? 0 : 1,
+            ["is_cloudinit"] = 0, ["is_vmstate"] = 0, ["is_tpmstate"] = 0, ["replicate"] = 0, ["shared"] = 0,
+        }).ToList();
+        return PveResult.Data(new Dictionary<string, object?>
+        {
+            ["running"] = rt?.IsAlive == true ? 1 : 0,
+            ["allowed_nodes"] = allowed,
+            ["not_allowed_nodes"] = notAllowed,
+            ["local_disks"] = localDisks,
+            ["local_resources"] = MigrationChecks.LocalResources(cfg.Main),
+            ["mapped-resources"] = Array.Empty<string>(),
+            ["mapped-resource-info"] = new Dictionary<string, object?>(),
+            ["has-dbus-vmstate"] = 0,
+        });
+    }
+
+    private static async Task<IResult> Start(HttpContext ctx, ApiServices s, PveParams p)
+    {
+        var node = p["node"]!;
+        var target = p["target"]!;
+        if (s.CheckNode(node) is { } bad) return bad;
+        if (MigrationChecks.TargetError(node, target, s.Topology.ClusterNodes) is { } te)
+            return PveResult.ParamError("target", te);
+        if (!StorageMap.TryParse(p["targetstorage"], out _, out var mapErr))
+            return PveResult.ParamError("targetstorage", mapErr!);
+        var vmid = p.Int("vmid");
+        var (vm, err) = await s.VmOnNode(node, vmid);
+        if (err is not null) return err;
+
+        var user = TokenAuth.UserOf(ctx);
+        var request = new MigrationRequest(vmid, node, target, p.Bool("online"), p.Bool("with-local-disks"),
+            p["targetstorage"], p.Long("bwlimit"), p.Bool("force"), p.Bool("with-conntrack-state"), user,
+            PollIntervalMs: s.Options.PollIntervalMs);
+
+        // The same checks prepare runs, now, so a refusal changes nothing and names its reason.
+        var upid = s.NewUpid(node, "qmigrate", vmid.ToString(), user);
+        var facts = (MigrationFacts)await s.Runner.Run(new GatherMigrationFacts("prepare", vmid, node, target), upid.ToString(), Akka.Actor.ActorRefs.Nobody);
+        var (_, error, _) = MigrationChecks.Prepare(request, facts, upid.ToString());
+        if (error is not null) return PveResult.Error(error);
+        return await s.StartTask(upid, request);
+    }
+}

@@ -1,0 +1,116 @@
+using Akka.Actor;
+using ActorMigration.Actors.ReadModel;
+using ActorMigration.Actors.Workflows;
+using ActorMigration.Api.Http;
+using ActorMigration.Domain.Tasks;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>/nodes/{node}/tasks: list, status, log, stop.</summary>
+public static class TaskEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/nodes/{node}/tasks", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("start", PType.Integer, Min: 0),
+                new ParamSpec("limit", PType.Integer, Min: 0), new ParamSpec("vmid", PType.Integer, Format: Formats.VmId),
+                new ParamSpec("typefilter"), new ParamSpec("userfilter"), new ParamSpec("errors", PType.Boolean),
+                new ParamSpec("source", Enum: ["archive", "active", "all"]), new ParamSpec("since", PType.Integer),
+                new ParamSpec("until", PType.Integer), new ParamSpec("statusfilter")), async p =>
+            {
+                var node = p["node"]!;
+                if (s.CheckNode(node) is { } bad) return bad;
+                var list = await s.ReadModel.Ask<TaskList>(new ListTasks(node), ApiServices.AskTimeout);
+                var source = p["source"] ?? "archive";
+                var tasks = list.Tasks
+                    .Where(t => source == "all" || (source == "active") == (t.EndedAt is null))
+                    .Where(t => p["vmid"] is not { } v || t.Id == v)
+                    .Where(t => p["typefilter"] is not { } tf || t.Type == tf)
+                    .Where(t => p["userfilter"] is not { } uf || t.User.Contains(uf))
+                    .Where(t => !p.Bool("errors") || (t.ExitStatus is not null && t.ExitStatus != TaskLog.Ok))
+                    .ToList();
+                var start = p["start"] is { } st ? int.Parse(st) : 0;
+                var limit = p["limit"] is { } l ? int.Parse(l) : 50;
+                var page = tasks.Skip(start).Take(limit == 0 ? int.MaxValue : limit).Select(Entry).ToList();
+                return PveResult.Data(page, tasks.Count);
+            }));
+
+        var upidSchema = new ParamSchema(Formats.NodeParam(), new ParamSpec("upid", Optional: false));
+        api.MapGet("/nodes/{node}/tasks/{upid}", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, upidSchema, async p =>
+            {
+                if (await Find(s, p) is { Error: { } e }) return e;
+                return PveResult.Data(new[] { "log", "status" }.Select(n => new Dictionary<string, object?> { ["name"] = n }).ToList());
+            }));
+
+        api.MapGet("/nodes/{node}/tasks/{upid}/status", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, upidSchema, async p =>
+            {
+                var (upid, status, error) = await Find(s, p);
+                if (error is not null) return error;
+                var d = new Dictionary<string, object?>
+                {
+                    ["upid"] = upid!.ToString(), ["node"] = upid.Node, ["pid"] = upid.Pid, ["pstart"] = upid.PStart,
+                    ["starttime"] = upid.StartTime, ["type"] = upid.Type, ["id"] = upid.Id, ["user"] = upid.UserName,
+                };
+                if (upid.TokenId is { } tid) d["tokenid"] = tid;
+                d["status"] = status!.Running ? "running" : "stopped";
+                if (!status.Running) d["exitstatus"] = status.ExitStatus;
+                d["phase"] = status.Phase;
+                return PveResult.Data(d);
+            }));
+
+        api.MapGet("/nodes/{node}/tasks/{upid}/log", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("upid", Optional: false),
+                new ParamSpec("start", PType.Integer, Min: 0), new ParamSpec("limit", PType.Integer, Min: 0),
+                new ParamSpec("download", PType.Boolean)), async p =>
+            {
+                var (upid, _, error) = await Find(s, p);
+                if (error is not null) return error;
+                var start = p["start"] is { } st ? int.Parse(st) : 0;
+                var limit = p["limit"] is { } l ? int.Parse(l) : 50;
+                var log = await s.Tasks.Ask<TaskLogReply>(new GetTaskLog(upid!.ToString(), start, limit), ApiServices.AskTimeout);
+                if (p.Bool("download"))
+                    return Results.Text(string.Join("\n", log.Lines) + "\n", "text/plain");
+                if (log.Total == 0)
+                    return PveResult.Data(new[] { new Dictionary<string, object?> { ["n"] = 1, ["t"] = "no content" } }, 1);
+                var lines = log.Lines.Select((t, i) => new Dictionary<string, object?> { ["n"] = start + i + 1, ["t"] = t }).ToList();
+                return PveResult.Data(lines, log.Total);
+            }));
+
+        api.MapDelete("/nodes/{node}/tasks/{upid}", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, upidSchema, async p =>
+            {
+                var (upid, _, error) = await Find(s, p);
+                if (error is not null) return error;
+                await s.Tasks.Ask<TaskStatusReply>(new AbortTask(upid!.ToString()), ApiServices.AskTimeout);
+                return PveResult.Data(null);
+            }));
+    }
+
+    private static Dictionary<string, object?> Entry(TaskEntry t)
+    {
+        var u = Upid.Parse(t.Upid);
+        var d = new Dictionary<string, object?>
+        {
+            ["upid"] = t.Upid, ["node"] = u.Node, ["pid"] = u.Pid, ["pstart"] = u.PStart, ["starttime"] = u.StartTime,
+            ["type"] = u.Type, ["id"] = u.Id, ["user"] = u.User,
+        };
+        if (t.EndedAt is { } end)
+        {
+            d["endtime"] = end.ToUnixTimeSeconds();
+            d["status"] = t.ExitStatus;
+        }
+        else d["status"] = "running";
+        return d;
+    }
+
+    /// <summary>Parses the UPID and asks its workflow; 400 as Proxmox answers for bad or unknown UPIDs.</summary>
+    private static async Task<(Upid? Upid, TaskStatusReply? Status, IResult? Error)> Find(ApiServices s, PveParams p)
+    {
+        if (s.CheckNode(p["node"]!) is { } bad) return (null, null, bad);
+        if (!Upid.TryParse(p["upid"], out var upid)) return (null, null, PveResult.ParamError("upid", "unable to parse worker upid"));
+        var status = await s.Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid!.ToString()), ApiServices.AskTimeout);
+        return status.Exists ? (upid, status, null) : (null, null, PveResult.ParamError("upid", "no such task"));
+    }
+}

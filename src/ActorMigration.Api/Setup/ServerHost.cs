@@ -1,0 +1,79 @@
+using System.Net;
+using Akka.Hosting;
+using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Hosting;
+using ActorMigration.Api.Endpoints;
+using ActorMigration.Api.Http;
+using ActorMigration.Drivers.Abstractions;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Serilog;
+
+namespace ActorMigration.Api.Setup;
+
+/// <summary>One member process: the actor system with its nodes and workflows, and the REST API.</summary>
+public static class ServerHost
+{
+    public static WebApplication Build(ServerSettings settings, INodeDriverFactory? driverOverride = null)
+    {
+        var storage = DataDirectory.EnsureStorage(settings.DataDir);
+        var token = DataDirectory.EnsureAdminToken(settings.DataDir);
+        var cert = DataDirectory.EnsureCertificate(settings.DataDir);
+        var topology = new ClusterTopology(settings.ClusterNodes, settings.HostedNodes, storage, settings.DataDir,
+            settings.Overrides, settings.MacPrefix);
+        var driver = driverOverride ?? DriverSelection.Create(settings);
+        Log.Information("Member hosts {Nodes} of cluster {Cluster} with the {Driver} driver, data in {DataDir}",
+            settings.HostedNodes, settings.ClusterNodes, driver.Name, settings.DataDir);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Host.UseSerilog();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            var bind = settings.ApiBind == "0.0.0.0" ? IPAddress.Any : IPAddress.Parse(settings.ApiBind);
+            k.Listen(bind, settings.ApiPort, o =>
+            {
+                o.Protocols = HttpProtocols.Http1;
+                o.UseHttps(cert);
+            });
+            if (settings.HttpPort is { } http)
+                k.Listen(IPAddress.Loopback, http, o => o.Protocols = HttpProtocols.Http1);
+        });
+        builder.Services.AddSingleton(topology);
+        builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix));
+        builder.Services.AddSingleton<ApiServices>();
+        builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
+            topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds)));
+
+        var app = builder.Build();
+        app.Use(async (ctx, next) =>
+        {
+            ctx.Response.Headers.Server = "pve-api-daemon/3.0";
+            await next();
+        });
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api2/json"),
+            b => b.UseMiddleware<TokenAuth>(new TokenStore([token]), settings.AuthFailDelayMs));
+
+        var api = app.MapGroup("/api2/json");
+        ClusterEndpoints.Map(api);
+        QemuEndpoints.Map(api);
+        MigrateEndpoints.Map(api);
+        TaskEndpoints.Map(api);
+        app.MapFallback((HttpContext ctx) =>
+            PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+            Log.Information("API listening on https://{Bind}:{Port}/api2/json; token in {TokenFile}",
+                settings.ApiBind, settings.ApiPort, Path.Combine(settings.DataDir, DataDirectory.TokenFile)));
+        return app;
+    }
+
+    public static void ConfigureLogging(ServerSettings settings) =>
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
+            .WriteTo.File(Path.Combine(settings.DataDir, "logs", "actormigration.log"), rollingInterval: RollingInterval.Day)
+            .CreateLogger();
+}
