@@ -15,7 +15,6 @@ public sealed class NodeMessageExtractor : IMessageExtractor
     public string? EntityId(object message) => message switch
     {
         INodeCommand c => c.Node,
-        ShardRegion.StartEntity s => s.EntityId,
         _ => null
     };
 

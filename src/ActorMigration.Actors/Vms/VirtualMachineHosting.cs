@@ -13,7 +13,6 @@ public sealed class VmMessageExtractor() : HashCodeMessageExtractor(100)
     public override string? EntityId(object message) => message switch
     {
         IVmCommand c => c.VmId.ToString(),
-        ShardRegion.StartEntity s => s.EntityId,
         _ => null
     };
 }

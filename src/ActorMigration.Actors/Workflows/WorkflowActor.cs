@@ -11,7 +11,7 @@ namespace ActorMigration.Actors.Workflows;
 /// Runs a pure <see cref="WorkflowMachine{TState}"/>: persist the decided events first, then run the next
 /// step, then reply. After recovery it simply runs the next step again; steps are idempotent.
 /// </summary>
-public abstract class WorkflowActor<TState> : ReceivePersistentActor where TState : class, IWorkflowState<TState>
+public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimers where TState : class, IWorkflowState<TState>
 {
     private const int SnapshotEvery = 200;
     private readonly WorkflowMachine<TState> _machine;
@@ -23,6 +23,8 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor where TStat
     private int _seq;
 
     public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected TState State => _state;
 
@@ -152,7 +154,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor where TStat
         var delay = step.Delay + (attempts == 0 ? TimeSpan.Zero
             : TimeSpan.FromMilliseconds(Math.Min(5000, 250 * Math.Pow(2, attempts))));
         if (delay <= TimeSpan.Zero) Self.Tell(new RunStep(seq, step));
-        else Context.System.Scheduler.ScheduleTellOnce(delay, Self, new RunStep(seq, step), Self);
+        else Timers.StartSingleTimer("step", new RunStep(seq, step), delay);
     }
 
     private void Reply(IActorRef to)

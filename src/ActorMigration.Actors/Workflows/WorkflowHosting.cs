@@ -23,7 +23,6 @@ public sealed class WorkflowMessageExtractor() : HashCodeMessageExtractor(50)
     public override string? EntityId(object message) => message switch
     {
         IWorkflowCommand c => c.Upid,
-        ShardRegion.StartEntity s => s.EntityId,
         _ => null
     };
 }
