@@ -4,6 +4,8 @@ using ActorMigration.Domain.Storage;
 namespace ActorMigration.Drivers.Abstractions;
 
 /// <summary>Settings of one hypervisor node hosted by this member.</summary>
+/// <param name="HostNetns">Network namespace (ip netns name) holding the node's host network,
+/// where its conntrack table lives; null = the member's own namespace.</param>
 public sealed record NodeSettings(
     string Node,
     string RunDir,
@@ -13,7 +15,8 @@ public sealed record NodeSettings(
     string? CpuVendor = null,
     int PortRangeStart = 60000,
     int PortRangeEnd = 60099,
-    string MacPrefix = "BC:24:11");
+    string MacPrefix = "BC:24:11",
+    string? HostNetns = null);
 
 /// <summary>The drivers of one node.</summary>
 public interface INodeDriver : IAsyncDisposable

@@ -29,8 +29,10 @@ public sealed class SimulatedNodeDriver : INodeDriver
     public IStorageDriver Storage { get; }
     public IConntrackDriver Conntrack { get; }
 
-    public Task<NodeFacts> GetFactsAsync(CancellationToken ct = default) =>
-        Task.FromResult(new NodeFacts(
+    public async Task<NodeFacts> GetFactsAsync(CancellationToken ct = default)
+    {
+        if (_options.FactsDelayMs > 0) await Task.Delay(_options.FactsDelayMs, ct);
+        return new NodeFacts(
             Settings.Node,
             Settings.Address,
             Settings.Version ?? _options.Version,
@@ -38,7 +40,8 @@ public sealed class SimulatedNodeDriver : INodeDriver
             Online: true,
             MaxCpu: _options.MaxCpu,
             MaxMem: _options.MaxMemBytes,
-            Accelerator: _options.Accelerator));
+            Accelerator: _options.Accelerator);
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -39,6 +39,9 @@ public sealed class SimulationOptions
     /// <summary>StartAsync fails like QEMU when a disk path does not exist.</summary>
     public bool CheckDiskFiles { get; set; } = true;
 
+    /// <summary>A slow node: reporting its facts takes this long (real milliseconds).</summary>
+    public int FactsDelayMs { get; set; }
+
     /// <summary>Node version when <c>NodeSettings.Version</c> is null.</summary>
     public string Version { get; set; } = "1.0.0";
 

@@ -107,3 +107,33 @@ public sealed class MigrationApiTests(ServerFixture f) : IClassFixture<ServerFix
         Assert.Equal("Authentication failed!", bad.Reason);
     }
 }
+
+public sealed class MigrationAbortTests(ServerFixture f) : IClassFixture<ServerFixture>
+{
+    private PveClient C => f.Client;
+
+    [Fact]
+    public async Task Abort_before_the_point_of_no_return_rolls_back()
+    {
+        var vmid = f.NextVmId();
+        Assert.Equal("OK", await C.Wait(await C.Upid(C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("memory", "4096"), ("scsi0", "local:1")))));
+        Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/status/start"))));
+        // 1 MiB/s: the disk mirror alone takes a long while.
+        var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"),
+            ("with-local-disks", "1"), ("bwlimit", "1024")));
+        await PveClient.Eventually(async () => (await C.Log(upid)).Any(l => l.Contains("drive mirror is starting")), what: "mirror started");
+
+        var del = await C.Delete($"/nodes/node1/tasks/{upid}");
+        Assert.Equal(HttpStatusCode.OK, del.Status);
+        Assert.Equal("migration aborted", await C.Wait(upid));
+
+        var log = await C.Log(upid);
+        Assert.Contains(log, l => l.Contains("ERROR: migration aborted (duration") && l.EndsWith("received interrupt"));
+        Assert.Equal("TASK ERROR: migration aborted", log[^1]);
+        Assert.Equal(["node1"], Reality.NodesRunning(f.Server.DataDir, vmid, "node1", "node2", "node3"));
+        var cfg = await C.Get($"/nodes/node1/qemu/{vmid}/config");
+        Assert.Null(cfg.Data!["lock"]);
+        Assert.Equal($"local:{vmid}/vm-{vmid}-disk-0.qcow2,size=1G", cfg.Data["scsi0"]!.GetValue<string>());
+        Assert.False(File.Exists(Path.Combine(f.Server.DataDir, "nodes", "node2", "local", "images", vmid.ToString(), $"vm-{vmid}-disk-0.qcow2")));
+    }
+}
