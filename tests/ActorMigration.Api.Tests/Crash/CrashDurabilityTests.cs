@@ -92,11 +92,11 @@ public sealed class CrashDurabilityTests
     [Fact]
     public async Task Kill9_during_offline_disk_copy_then_restart_leaves_one_volume_on_the_target()
     {
-        await using var m = new MemberProcess(new Dictionary<string, string> { ["AM_SIM_SPEED_FACTOR"] = "1" });
+        await using var m = new MemberProcess(new Dictionary<string, string> { ["AM_SIM_SPEED_FACTOR"] = "4" });
         await m.StartAsync();
         var c = m.Client;
         const int vmid = 102;
-        Assert.Equal("OK", await c.Wait(await c.Upid(c.Post("/nodes/node1/qemu", ("vmid", "102"), ("scsi0", "local:8")))));
+        Assert.Equal("OK", await c.Wait(await c.Upid(c.Post("/nodes/node1/qemu", ("vmid", "102"), ("scsi0", "local:4")))));
 
         var upid = await c.Upid(c.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2")));
         await PveClient.Eventually(async () => await Phase(c, upid) == "copy-disks", TimeSpan.FromSeconds(30), "copy-disks");

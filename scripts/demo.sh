@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: one member hosting node1..node3 (SQLite in the data dir),
+# a live migration of a running 2 GiB VM with progress, an offline migration with a local disk,
+# then the cluster state and the task logs. Exits 0 only if every task ended OK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIG="${CONFIG:-Release}"
+DRIVER="${AM_DRIVER:-sim}"
+export AM_DATA_DIR="${AM_DATA_DIR:-$PWD/data/demo}"
+export AM_API_PORT="${AM_API_PORT:-8006}"
+export AM_API="https://127.0.0.1:${AM_API_PORT}"
+export AM_DRIVER="$DRIVER"
+export AM_SIM_SPEED_FACTOR="${AM_SIM_SPEED_FACTOR:-2}"
+SERVER="src/ActorMigration.Api/bin/$CONFIG/net10.0/actormigration.dll"
+AMCTL=(dotnet "src/ActorMigration.Cli/bin/$CONFIG/net10.0/amctl.dll")
+
+rm -rf "$AM_DATA_DIR"
+mkdir -p "$AM_DATA_DIR"
+echo "== starting one member hosting node1, node2, node3 (driver: $DRIVER, data: $AM_DATA_DIR)"
+dotnet "$SERVER" > "$AM_DATA_DIR/member.out" 2>&1 &
+MEMBER=$!
+trap 'kill $MEMBER 2>/dev/null || true; wait $MEMBER 2>/dev/null || true' EXIT
+
+for i in $(seq 1 120); do
+  if [ -f "$AM_DATA_DIR/admin.token" ] && "${AMCTL[@]}" nodes >/dev/null 2>&1; then break; fi
+  if ! kill -0 $MEMBER 2>/dev/null; then cat "$AM_DATA_DIR/member.out"; exit 1; fi
+  sleep 0.5
+done
+"${AMCTL[@]}" nodes
+
+echo
+echo "== creating VM 100 (2 GiB, running) and VM 101 (stopped, local disk) on node1"
+"${AMCTL[@]}" vm create node1 100 --name web --memory 2048 --cores 2 --net0 virtio,bridge=vmbr0 --start
+"${AMCTL[@]}" vm create node1 101 --name db --memory 1024 --scsi0 local:2 --net0 virtio,bridge=vmbr0
+"${AMCTL[@]}" vm list
+
+echo
+echo "== live migration of VM 100: node1 -> node2"
+"${AMCTL[@]}" migrate 100 node2 --online
+
+echo
+echo "== offline migration of VM 101 with its local disk: node1 -> node2"
+"${AMCTL[@]}" migrate 101 node2
+
+echo
+echo "== cluster state"
+"${AMCTL[@]}" vm list
+
+echo
+echo "== task logs"
+status=0
+for upid in $("${AMCTL[@]}" task list --json | python3 -c 'import json,sys; [print(t["upid"]) for t in reversed(json.load(sys.stdin))]'); do
+  echo "--- $upid"
+  "${AMCTL[@]}" task log "$upid" | tee "$AM_DATA_DIR/last.log"
+  tail -n 1 "$AM_DATA_DIR/last.log" | grep -q "TASK OK" || status=1
+done
+exit $status
