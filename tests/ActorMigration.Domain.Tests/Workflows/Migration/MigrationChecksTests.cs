@@ -1,5 +1,6 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Migration;
 using static ActorMigration.Domain.Tests.Workflows.Migration.Scenario;
 
@@ -149,5 +150,74 @@ public class MigrationChecksTests
     {
         var (_, error, _) = MigrationChecks.Prepare(Request(online: false), Facts(SharedConfig + "scsi5: gone:100/vm-100-disk-5.raw\n", running: false), Upid);
         Assert.Equal("storage 'gone' does not exist", error);
+    }
+
+    // ---- known bugs (QemuMigrate::scan_local_volumes / check_local_resources) ----
+
+    [Fact]
+    [Trait("Bug", "open")]
+    public void Local_cloud_init_drive_does_not_block_migration()
+    {
+        // A vm-<id>-cloudinit volume is 'generated': Proxmox copies/regenerates it instead of refusing
+        // "local cdrom image"; every cloud-init VM on local storage would otherwise be unmigratable.
+        var cfg = LocalConfig + "ide2: local:100/vm-100-cloudinit.qcow2,media=cdrom\n";
+        var (plan, error, _) = MigrationChecks.Prepare(Request(withLocalDisks: true), Facts(cfg), Upid);
+        Assert.Null(error);
+        Assert.NotNull(plan);
+    }
+
+    [Fact]
+    [Trait("Bug", "open")]
+    public void Disk_owned_by_another_vm_is_refused()
+    {
+        // "can't migrate local disk 'local:101/vm-101-disk-0.qcow2': owned by other VM (owner = VM 101)".
+        // Today the plan copies it to local:100/vm-101-disk-0.qcow2 and free-source deletes VM 101's disk.
+        var cfg = SharedConfig + "scsi1: local:101/vm-101-disk-0.qcow2,size=1G\n";
+        var (plan, error, info) = MigrationChecks.Prepare(Request(online: false), Facts(cfg, running: false), Upid);
+        Assert.Null(plan);
+        Assert.NotNull(error);
+        Assert.Contains("owned by other VM (owner = VM 101)", string.Join("\n", info.Append(error!)));
+    }
+
+    [Fact]
+    [Trait("Bug", "open")]
+    public void Base_volume_used_by_linked_clones_is_refused()
+    {
+        // "can't migrate local disk '...': referenced by linked clone(s)"; moving the base and freeing the
+        // source would pull the backing file from under VM 101.
+        const string template = "name: tpl\nscsi0: local:100/base-100-disk-0.qcow2,size=8G\ntemplate: 1\n";
+        var s = VmState.Empty(100);
+        foreach (var cmd in new IVmCommand[]
+                 {
+                     new CreateVm(100, "node1", template),
+                     new AddLinkedClone(100, 101),
+                     new AcquireVmLock(100, "migrate", Upid),
+                 })
+            s = VmDecider.Decide(s, cmd).Events.Aggregate(s, VmDecider.Apply);
+        var (plan, error, info) = MigrationChecks.Prepare(Request(online: false), Facts(template, running: false, vm: s.ToSnapshot()), Upid);
+        Assert.Null(plan);
+        Assert.Contains("linked clone", string.Join("\n", info.Append(error ?? "")));
+    }
+
+    [Fact]
+    [Trait("Bug", "open")]
+    public void Tpm_state_is_copied_offline_not_mirrored()
+    {
+        // swtpm state is no QEMU block device; Proxmox migrates 'generated' tpmstate volumes offline first.
+        var cfg = LocalConfig + "tpmstate0: local:100/vm-100-disk-5.raw,size=4M,version=v2.0\n";
+        var (plan, error, _) = MigrationChecks.Prepare(Request(withLocalDisks: true), Facts(cfg), Upid);
+        Assert.Null(error);
+        var tpm = Assert.Single(plan!.Disks, d => d.Drive == "tpmstate0");
+        Assert.False(tpm.Live);
+        Assert.Equal(["scsi0", "scsi1"], plan.LiveDisks.Select(d => d.Drive));
+    }
+
+    [Fact]
+    [Trait("Bug", "open")]
+    public void Ivshmem_is_a_local_device()
+    {
+        // check_local_resources: push @loc_res, "ivshmem" if $conf->{ivshmem};
+        var (_, error, _) = MigrationChecks.Prepare(Request(), Facts(SharedConfig + "ivshmem: size=32,name=looking-glass\n"), Upid);
+        Assert.Equal("can't migrate VM which uses local devices: ivshmem", error);
     }
 }

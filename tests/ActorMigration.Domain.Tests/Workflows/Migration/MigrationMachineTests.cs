@@ -722,4 +722,17 @@ public class MigrationMachineTests
         h.Run();
         Assert.Contains("migrated 1 conntrack state entry", h.Text);
     }
+
+    [Fact]
+    [Trait("Bug", "open")]
+    public void Offline_copy_progress_reaches_the_task_log()
+    {
+        // The actor feeds copy progress as StepProgressed(CopyProgressed); the machine has no OnProgress, so
+        // a long offline copy logs nothing until it ends. Proxmox logs "transferred X of Y (Z%)" while copying.
+        var h = OfflineLocalRun().Run(stopAt: "copy:scsi0");
+        h.Now += TimeSpan.FromSeconds(2);
+        var events = h.Progress(new CopyProgressed(8 * GiB, 32 * GiB), "copy:scsi0");
+        var logged = Assert.IsType<TaskLogged>(Assert.Single(events));
+        Assert.Contains(logged.Lines, l => l.EndsWith("transferred 8.0 GiB of 32.0 GiB (25.00%)"));
+    }
 }
