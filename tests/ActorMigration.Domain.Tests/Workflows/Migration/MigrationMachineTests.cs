@@ -617,8 +617,9 @@ public class MigrationMachineTests
     {
         var h = OfflineLocalRun().Run(stopAt: "copy:scsi0");
         var other = new CopyDisk("copy:scsi1", "node1", "node2", "a", "b", "raw", 1, null);
+        var before = h.S;
         Assert.Empty(h.Feed(new StepProgressed(other, new CopyProgressed(1, 2), h.Now)));
-        Assert.Empty(h.Progress(new CopyProgressed(GiB, 32 * GiB), "copy:scsi0"));
+        Assert.Equal(before, h.S);
     }
 
     // ---- the gate ----
