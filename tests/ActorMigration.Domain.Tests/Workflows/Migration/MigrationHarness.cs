@@ -1,0 +1,166 @@
+using ActorMigration.Domain.Cluster;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Migration;
+
+namespace ActorMigration.Domain.Tests.Workflows.Migration;
+
+/// <summary>Scenario data shared by the migration tests.</summary>
+internal static class Scenario
+{
+    public const string Upid = "UPID:node1:0001E240:0000C350:66F1C2D3:qmigrate:100:root@pam:";
+    public const long GiB = 1024L * 1024 * 1024;
+
+    public const string StorageCfg =
+        "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,images,import\n\n" +
+        "dir: fast\n\tpath /mnt/fast\n\tcontent images\n\tnodes node2,node3\n\n" +
+        "dir: nfs-shared\n\tpath /mnt/pve/nfs-shared\n\tcontent images,iso\n\tshared 1\n\n" +
+        "dir: only1\n\tpath /mnt/only1\n\tcontent images\n\tnodes node1\n\n" +
+        "dir: isos\n\tpath /mnt/isos\n\tcontent iso\n\n" +
+        "dir: shared13\n\tpath /mnt/pve/shared13\n\tcontent images\n\tshared 1\n\tnodes node1,node3\n";
+
+    public const string SharedConfig =
+        "boot: order=scsi0;ide2;net0\ncores: 2\nide2: nfs-shared:iso/debian-12.iso,media=cdrom,size=631M\nmemory: 2048\nname: web01\n" +
+        "net0: virtio=BC:24:11:5A:3C:01,bridge=vmbr0\nostype: l26\nscsi0: nfs-shared:100/vm-100-disk-0.qcow2,iothread=1,size=32G\nscsihw: virtio-scsi-single\n";
+
+    public const string LocalConfig =
+        "boot: order=scsi0;net0\ncores: 2\nmemory: 2048\nname: db01\nnet0: virtio=BC:24:11:5A:3C:02,bridge=vmbr0\n" +
+        "scsi0: local:100/vm-100-disk-0.qcow2,discard=on,size=32G\nscsi1: local:100/vm-100-disk-1.raw,size=4G\n" +
+        "scsi2: nfs-shared:100/vm-100-disk-2.qcow2,size=8G\nscsihw: virtio-scsi-single\n";
+
+    public static MigrationRequest Request(bool online = true, bool withLocalDisks = false, string? targetStorage = null,
+        string target = "node2", bool force = false, bool conntrack = false, long? bwlimit = null) =>
+        new(100, "node1", target, online, withLocalDisks, targetStorage, bwlimit, force, conntrack, "root@pam");
+
+    /// <summary>The VM record as the lock step left it: locked 'migrate' by the task.</summary>
+    public static VmSnapshot Vm(string config, string? lockOwner = Upid, string lockName = "migrate", string node = "node1")
+    {
+        var s = VmState.Empty(100);
+        foreach (var e in VmDecider.Decide(s, new CreateVm(100, node, config)).Events) s = VmDecider.Apply(s, e);
+        if (lockOwner is not null)
+            foreach (var e in VmDecider.Decide(s, new AcquireVmLock(100, lockName, lockOwner)).Events) s = VmDecider.Apply(s, e);
+        return s.ToSnapshot();
+    }
+
+    public static NodeFacts Node(string name, string address, string version = "8.2.4", string vendor = "GenuineIntel", bool online = true) =>
+        new(name, address, version, vendor, online, 8, 32 * GiB, "kvm");
+
+    public static MigrationFacts Facts(string config, bool running = true, VmSnapshot? vm = null, NodeFacts? source = null,
+        NodeFacts? target = null, bool noTarget = false, IReadOnlyList<string>? targetVolumes = null, string? storage = null) =>
+        new(vm ?? Vm(config),
+            new VmRuntime(100, running ? VmRunState.Running : VmRunState.Stopped, running ? 4242 : null, RunningMachine: running ? "pc-i440fx-8.1+pve0" : null),
+            source ?? Node("node1", "10.0.0.1"),
+            noTarget ? null : target ?? Node("node2", "10.0.0.2"),
+            ["node1", "node2", "node3"],
+            storage ?? StorageCfg,
+            targetVolumes ?? []);
+}
+
+/// <summary>Drives a <see cref="MigrationMachine"/> purely through its inputs, like the actor does.</summary>
+internal sealed class MigrationHarness
+{
+    public static readonly DateTimeOffset T0 = new(2024, 9, 23, 21, 34, 43, TimeSpan.Zero);
+
+    public MigrationMachine Machine { get; } = new();
+    public MigrationWorkflowState S { get; private set; }
+    public DateTimeOffset Now { get; set; } = T0;
+    public List<IWorkflowEvent> Events { get; } = new();
+    public List<string> Ran { get; } = new();
+    public List<WorkflowStep> Steps { get; } = new();
+    public List<string> Phases { get; } = new();
+    public MigrationFacts Facts { get; set; }
+    public TimeSpan StepTime { get; set; } = TimeSpan.FromSeconds(1);
+    public int ConntrackEntries { get; set; } = 12;
+
+    public MigrationHarness(MigrationFacts facts)
+    {
+        S = Machine.Initial(Scenario.Upid);
+        Facts = facts;
+    }
+
+    public static MigrationHarness Started(MigrationRequest req, MigrationFacts facts)
+    {
+        var h = new MigrationHarness(facts);
+        h.Feed(new StartWorkflow(req, h.Now));
+        return h;
+    }
+
+    public WorkflowStep? Next => Machine.Next(S);
+    public WorkflowCore Core => S.Core;
+    public IReadOnlyList<string> Log => S.Core.Log;
+
+    public IReadOnlyList<IWorkflowEvent> Feed(WorkflowInput input)
+    {
+        var events = Machine.Decide(S, input);
+        S = Machine.ApplyAll(S, events);
+        Events.AddRange(events);
+        return events;
+    }
+
+    public StepResult ResultFor(WorkflowStep step) => step switch
+    {
+        GatherMigrationFacts => Facts,
+        StartVm => new VmStarted(new VmRuntime(100, VmRunState.InMigrate, 5151, IncomingUri: "tcp:10.0.0.2:60000", NbdUri: "nbd:10.0.0.2:60001")),
+        PollMirrors => new MirrorsPolled(S.Plan!.LiveDisks.Select(d => new BlockJobInfo(d.Drive, "mirror", d.SizeBytes, d.SizeBytes, true, "ready")).ToList()),
+        PollMigration => new MigrationPolled(new MigrationProgress(MigrationState.Completed, 2 * Scenario.GiB, 2 * Scenario.GiB,
+            DirtySyncCount: 3, DowntimeMs: 45, TotalTimeMs: 4000)),
+        TransferConntrack => new ConntrackMoved(ConntrackEntries),
+        _ => Done.Instance,
+    };
+
+    private WorkflowStep Current(string? expectKey)
+    {
+        var step = Next ?? throw new InvalidOperationException("no step is due");
+        if (expectKey is not null) Assert.Equal(expectKey, step.Key);
+        return step;
+    }
+
+    public IReadOnlyList<IWorkflowEvent> Succeed(string? expectKey = null, StepResult? result = null)
+    {
+        var step = Current(expectKey);
+        Ran.Add(step.Key);
+        Steps.Add(step);
+        Now += StepTime;
+        return Feed(new StepSucceeded(step, result ?? ResultFor(step), Now));
+    }
+
+    public IReadOnlyList<IWorkflowEvent> Fail(string error, bool final = true, string? expectKey = null)
+    {
+        var step = Current(expectKey);
+        Now += StepTime;
+        return Feed(new StepFailedInput(step, error, final, Now));
+    }
+
+    public IReadOnlyList<IWorkflowEvent> Progress(StepResult progress, string? expectKey = null)
+    {
+        var step = Current(expectKey);
+        return Feed(new StepProgressed(step, progress, Now));
+    }
+
+    public IReadOnlyList<IWorkflowEvent> Abort()
+    {
+        Now += StepTime;
+        return Feed(new AbortRequested(Now));
+    }
+
+    /// <summary>Runs steps with their default results until none is due or <paramref name="stopAt"/> is next.</summary>
+    public MigrationHarness Run(string? stopAt = null, int max = 200)
+    {
+        Phases.Add(S.Phase);
+        for (var i = 0; i < max && Next is { } step && step.Key != stopAt; i++)
+        {
+            Succeed();
+            if (Phases[^1] != S.Phase) Phases.Add(S.Phase);
+        }
+        if (stopAt is not null) Assert.Equal(stopAt, Next?.Key);
+        return this;
+    }
+
+    public T Step<T>(string key) where T : WorkflowStep => Assert.IsType<T>(Steps.Single(s => s.Key == key));
+
+    /// <summary>Log text without the local-time prefix.</summary>
+    public IReadOnlyList<string> Text => Log.Select(l => l.Length > 20 && l[4] == '-' && l[13] == ':' ? l[20..] : l).ToList();
+
+    public T[] Of<T>() => Events.OfType<T>().ToArray();
+}
