@@ -1,0 +1,103 @@
+using Akka.Actor;
+using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Tests.Support;
+using ActorMigration.Actors.Workflows;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows.Migration;
+using ActorMigration.Drivers.Simulated;
+
+namespace ActorMigration.Actors.Tests.Workflows;
+
+/// <summary>The migration workflow actor on the simulated driver, with a journal that can fail.</summary>
+public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("am-wf-").FullName;
+    private readonly ClusterTopology _topology;
+    private readonly IActorRef _vms;
+    private readonly IActorRef _nodes;
+    private readonly StepRunner _runner;
+
+    public MigrationWorkflowActorTests()
+    {
+        var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(_dir, "{node}"), false, ["images"], null)]);
+        _topology = new ClusterTopology(["node1", "node2"], ["node1", "node2"], storage, _dir, new Dictionary<string, NodeOverride>());
+        var factory = new SimulatedNodeDriverFactory(new SimulationOptions { SpeedFactor = 10 });
+        _vms = Sys.ActorOf(Props.Create(() => new VmRouter()), "vms");
+        _nodes = Sys.ActorOf(Props.Create(() => new NodeRouter(_topology, factory)), "nodes");
+        _runner = new StepRunner(_vms, _nodes, _topology, StepTimeouts.Standard);
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        Directory.Delete(_dir, true);
+    }
+
+    private async Task RunningVm(int vmid)
+    {
+        const string config = "memory: 2048\nname: web\n";
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(vmid, "node1", config))).Ok);
+        await _nodes.Ask<Domain.Hypervisor.VmRuntime>(new StartNodeVm("node1", vmid, config, null, "test"));
+    }
+
+    private async Task<TaskStatusReply> WaitFinished(IActorRef wf, string upid)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var s = await wf.Ask<TaskStatusReply>(new GetTaskStatus(upid));
+            if (s.Exists && !s.Running) return s;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException(upid);
+    }
+
+    [Fact]
+    public async Task A_workflow_whose_journal_write_fails_recovers_and_finishes()
+    {
+        await RunningVm(100);
+        const string upid = "UPID:node1:00000001:00000001:6B000000:qmigrate:100:root@pam!admin:";
+        var wf = Sys.ActorOf(MigrationWorkflowActor.Props(upid, _runner));
+        var reply = await wf.Ask<object>(new StartTask(upid, new MigrationRequest(100, "node1", "node2", true, false, null, null,
+            false, false, "root@pam!admin", PollIntervalMs: 50)));
+        Assert.IsType<TaskAcceptedReply>(reply);
+
+        Watch(wf);
+        await WithFailingWrites(async () =>
+        {
+            ExpectTerminated(wf, TimeSpan.FromSeconds(20));
+            await Task.CompletedTask;
+        });
+
+        // What sharding with remembered entities does: start it again and wake it.
+        var again = Sys.ActorOf(MigrationWorkflowActor.Props(upid, _runner));
+        again.Tell(new WakeTask(upid));
+        var status = await WaitFinished(again, upid);
+
+        Assert.Equal("OK", status.ExitStatus);
+        var vm = (await _vms.Ask<VmReply>(new GetVm(100))).Vm!;
+        Assert.Equal("node2", vm.Node);
+        Assert.Null(vm.Lock);
+        Assert.Equal(Domain.Hypervisor.VmRunState.Running, (await _nodes.Ask<Domain.Hypervisor.VmRuntime>(new GetVmRuntime("node2", 100))).State);
+        Assert.Equal(Domain.Hypervisor.VmRunState.Stopped, (await _nodes.Ask<Domain.Hypervisor.VmRuntime>(new GetVmRuntime("node1", 100))).State);
+        var log = await again.Ask<TaskLogReply>(new GetTaskLog(upid, 0, 0));
+        Assert.Equal("TASK OK", log.Lines[^1]);
+    }
+
+    [Fact]
+    public async Task A_start_that_loses_the_lock_race_is_rejected_and_leaves_no_task()
+    {
+        await RunningVm(101);
+        Assert.True((await _vms.Ask<VmReply>(new AcquireVmLock(101, "backup", "someone-else"))).Ok);
+        const string upid = "UPID:node1:00000001:00000002:6B000000:qmigrate:101:root@pam!admin:";
+        var wf = Sys.ActorOf(MigrationWorkflowActor.Props(upid, _runner));
+        var reply = await wf.Ask<object>(new StartTask(upid, new MigrationRequest(101, "node1", "node2", true, false, null, null,
+            false, false, "root@pam!admin")));
+        var rejected = Assert.IsType<TaskRejectedReply>(reply);
+        Assert.Equal("VM is locked (backup)", rejected.Error);
+        var status = await wf.Ask<TaskStatusReply>(new GetTaskStatus(upid));
+        Assert.False(status.Exists);
+        Assert.Equal("node1", (await _vms.Ask<VmReply>(new GetVm(101))).Vm!.Node);
+    }
+}
