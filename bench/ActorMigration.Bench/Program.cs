@@ -1,0 +1,45 @@
+using System.Globalization;
+using ActorMigration.Bench;
+
+// dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
+var mode = args.FirstOrDefault() ?? "orchestration";
+int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
+var inv = CultureInfo.InvariantCulture;
+
+switch (mode)
+{
+    case "orchestration":
+    {
+        var results = await OrchestrationBench.Run(Arg(1, 200), Arg(2, 3));
+        Console.WriteLine("| round | migrations | seconds | workflows/s | events | events/s | bare sequential events/s | ratio | bare batched events/s | ratio |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        for (var i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            Console.WriteLine(string.Format(inv, "| {0} | {1} | {2:F2} | {3:F1} | {4} | {5:F0} | {6:F0} | {7:F2} | {8:F0} | {9:F2} |",
+                i + 1, r.Migrations, r.Seconds, r.WorkflowsPerSec, r.Events, r.EventsPerSec, r.BareEventsPerSec, r.Ratio,
+                r.BatchedEventsPerSec, r.EventsPerSec / r.BatchedEventsPerSec));
+        }
+        double Median(IEnumerable<double> xs) => xs.OrderBy(x => x).ElementAt(results.Count / 2);
+        Console.WriteLine(string.Format(inv, "\nmedian workflows/s: {0:F1}; median ratio to bare sequential: {1:F2}; to bare batched: {2:F2}",
+            Median(results.Select(r => r.WorkflowsPerSec)), Median(results.Select(r => r.Ratio)),
+            Median(results.Select(r => r.EventsPerSec / r.BatchedEventsPerSec))));
+        break;
+    }
+    case "memory":
+    {
+        var r = await MemoryBench.Run(Arg(1, 1000), Arg(2, 100));
+        Console.WriteLine("| state | managed heap |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine(string.Format(inv, "| member started, no VMs | {0:F1} MiB |", r.BaselineBytes / 1048576.0));
+        Console.WriteLine(string.Format(inv, "| {0} idle VMs | {1:F1} MiB (+{2:F1} KiB per VM) |", r.IdleVms, r.IdleBytes / 1048576.0,
+            (r.IdleBytes - r.BaselineBytes) / 1024.0 / r.IdleVms));
+        Console.WriteLine(string.Format(inv, "| + {0} concurrent migrations | {1:F1} MiB (+{2:F1} KiB per migration) |", r.Migrations,
+            r.MigratingBytes / 1048576.0, (r.MigratingBytes - r.IdleBytes) / 1024.0 / r.Migrations));
+        break;
+    }
+    default:
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations]");
+        return 2;
+}
+return 0;
