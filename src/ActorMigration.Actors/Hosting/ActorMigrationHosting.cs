@@ -34,6 +34,7 @@ public static class ActorMigrationHosting
             .AddMigrationWorkflows(o.Topology, timeouts)
             .AddCreateWorkflows(o.Topology, timeouts)
             .AddVmTaskWorkflows(o.Topology, timeouts)
+            .AddCopyWorkflows(o.Topology, timeouts)
             .AddTaskRouter()
             .AddClusterReadModel()
             .WithActors((system, _) =>

@@ -188,11 +188,27 @@ public sealed class HypervisorNodeActor : ReceiveActor
         await _driver.Storage.SetReadOnlyAsync(m.To, m.ReadOnly);
     }
 
-    private Task Snapshot(SnapshotNodeVolume m) => m.Action switch
+    /// <summary>Idempotent: creating an existing snapshot or deleting a missing one does nothing.</summary>
+    private async Task Snapshot(SnapshotNodeVolume m)
     {
-        "create" => _driver.Storage.SnapshotCreateAsync(m.Volid, m.Name),
-        "rollback" => _driver.Storage.SnapshotRollbackAsync(m.Volid, m.Name),
-        "delete" => _driver.Storage.SnapshotDeleteAsync(m.Volid, m.Name),
-        _ => throw new NodeOperationException($"unknown snapshot action '{m.Action}'")
-    };
+        var info = await _driver.Storage.InfoAsync(m.Volid) ?? throw new NodeOperationException($"volume '{m.Volid}' does not exist");
+        var has = info.Snapshots?.Contains(m.Name) == true;
+        switch (m.Action)
+        {
+            case "create" when !has:
+                await _driver.Storage.SnapshotCreateAsync(m.Volid, m.Name);
+                break;
+            case "rollback":
+                if (!has) throw new NodeOperationException($"snapshot '{m.Name}' does not exist on '{m.Volid}'");
+                await _driver.Storage.SnapshotRollbackAsync(m.Volid, m.Name);
+                break;
+            case "delete" when has:
+                await _driver.Storage.SnapshotDeleteAsync(m.Volid, m.Name);
+                break;
+            case "create" or "delete":
+                break;
+            default:
+                throw new NodeOperationException($"unknown snapshot action '{m.Action}'");
+        }
+    }
 }

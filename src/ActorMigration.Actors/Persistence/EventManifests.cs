@@ -3,6 +3,10 @@ using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Create;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Domain.Workflows.VmTask;
+using ActorMigration.Domain.Workflows.Clone;
+using ActorMigration.Domain.Workflows.Template;
+using ActorMigration.Domain.Workflows.Snapshot;
+using ActorMigration.Domain.Workflows.Backup;
 
 namespace ActorMigration.Actors.Persistence;
 
@@ -49,6 +53,22 @@ public static class EventManifests
         [typeof(VmTaskRequested)] = "vmtask.requested",
         [typeof(VmTaskChecked)] = "vmtask.checked",
         [typeof(VmTaskWorkflowState)] = "vmtask.state",
+        // Clones
+        [typeof(CloneRequested)] = "clone.requested",
+        [typeof(ClonePlanned)] = "clone.planned",
+        [typeof(CloneWorkflowState)] = "clone.state",
+        // Templates
+        [typeof(TemplateRequested)] = "tmpl.requested",
+        [typeof(TemplatePlanned)] = "tmpl.planned",
+        [typeof(TemplateWorkflowState)] = "tmpl.state",
+        // Snapshots
+        [typeof(SnapshotRequested)] = "snap.requested",
+        [typeof(SnapshotPlanned)] = "snap.planned",
+        [typeof(SnapshotWorkflowState)] = "snap.state",
+        // Backups
+        [typeof(BackupRequested)] = "backup.requested",
+        [typeof(BackupPlanned)] = "backup.planned",
+        [typeof(BackupWorkflowState)] = "backup.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

@@ -16,6 +16,8 @@ public static class WireTypes
         // persisted
         typeof(IVmEvent), typeof(IWorkflowEvent), typeof(MigrationWorkflowState),
         typeof(Domain.Workflows.Create.CreateWorkflowState), typeof(Domain.Workflows.VmTask.VmTaskWorkflowState),
+        typeof(Domain.Workflows.Clone.CloneWorkflowState), typeof(Domain.Workflows.Template.TemplateWorkflowState),
+        typeof(Domain.Workflows.Snapshot.SnapshotWorkflowState), typeof(Domain.Workflows.Backup.BackupWorkflowState),
         // commands
         typeof(IVmCommand), typeof(INodeCommand), typeof(IWorkflowCommand),
         // replies

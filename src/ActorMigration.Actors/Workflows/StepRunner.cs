@@ -112,6 +112,42 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                     ?? throw new NodeOperationException($"volume '{s.DstVolid}' missing after copy");
                 return new VolumeReady(info);
             }
+            case GatherCloneFacts s:
+                return await CloneFacts(s);
+            case RenameVolume s:
+                await Node<NodeDone>(new RenameNodeVolume(s.Node, s.From, s.To, s.ReadOnly));
+                return Done.Instance;
+            case SnapshotVolumes s:
+                foreach (var v in s.Volids)
+                    await Node<NodeDone>(new SnapshotNodeVolume(s.Node, v, s.Name, s.Action), timeouts.Copy);
+                return Done.Instance;
+            case MirrorToVolumes s:
+            {
+                var jobs = new List<MirrorJob>();
+                foreach (var m in s.Mirrors)
+                {
+                    var info = (await Node<NodeVolume>(new GetNodeVolume(s.Node, m.DstVolid))).Volume
+                        ?? throw new NodeOperationException($"volume '{m.DstVolid}' does not exist");
+                    jobs.Add(new MirrorJob(m.Drive, new MirrorTarget(info.Path, m.Format, s.BwLimitKiB * 1024)));
+                }
+                await Node<NodeDone>(new StartNodeMirrors(s.Node, s.VmId, jobs));
+                return Done.Instance;
+            }
+            case BackupVm s:
+                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.ArchiveVolid]));
+                await Node<NodeDone>(new BackupNodeVm(s.Node, s.ArchiveVolid, s.ConfigText,
+                    s.Disks.Select(d => new BackupDrive(d.Drive, d.Volid)).ToList(), workflow), timeouts.Copy);
+                return Done.Instance;
+            case RestoreDisk s:
+            {
+                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.DstVolid]));
+                await Node<NodeDone>(new RestoreNodeDisk(s.Node, s.ArchiveVolid, s.Drive, s.DstVolid, s.Format, workflow), timeouts.Copy);
+                var info = (await Node<NodeVolume>(new GetNodeVolume(s.Node, s.DstVolid))).Volume
+                    ?? throw new NodeOperationException($"volume '{s.DstVolid}' missing after restore");
+                return new VolumeReady(info);
+            }
+            case Noop:
+                return Done.Instance;
             default:
                 throw new StepRefusedException($"no runner for step {step.GetType().Name}");
         }
@@ -153,6 +189,17 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             }
         }
         return new MigrationFacts(vm, runtime, source, target, topology.ClusterNodes, topology.StorageConfigText, targetVolumes);
+    }
+
+    private async Task<CloneFacts> CloneFacts(GatherCloneFacts s)
+    {
+        var source = await VmQuery(s.VmId);
+        var runtime = await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId));
+        var newVm = await VmQuery(s.NewId);
+        var existing = new List<string>();
+        foreach (var st in topology.Storage.On(s.Node).Where(x => x.HasContent("images")))
+            existing.AddRange((await Node<NodeVolumes>(new ListNodeVolumes(s.Node, st.Id, s.NewId))).Volumes.Select(v => v.VolId));
+        return new CloneFacts(source, runtime, newVm, existing, topology.StorageConfigText);
     }
 
     private async Task<VmSnapshot> Vm(IVmCommand cmd)

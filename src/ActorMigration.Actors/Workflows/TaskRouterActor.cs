@@ -13,10 +13,12 @@ public sealed class TaskRouterActor : ReceiveActor
     public static string WorkflowOf(string taskType) => taskType switch
     {
         "qmigrate" or "hamigrate" => MigrationWorkflowActor.TypeName,
-        "qmclone" => "clone",
-        "qmtemplate" => "template",
-        "qmcreate" or "qmrestore" => "import",
-        _ => "vmtask"
+        "qmclone" => CloneWorkflowActor.TypeName,
+        "qmtemplate" => TemplateWorkflowActor.TypeName,
+        "qmsnapshot" or "qmrollback" or "qmdelsnapshot" => SnapshotWorkflowActor.TypeName,
+        "vzdump" => BackupWorkflowActor.TypeName,
+        "qmcreate" or "qmrestore" => CreateWorkflowActor.TypeName,
+        _ => VmTaskWorkflowActor.TypeName
     };
 
     public TaskRouterActor(IReadOnlyDictionary<string, IActorRef> regions)

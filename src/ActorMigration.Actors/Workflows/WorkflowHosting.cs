@@ -15,6 +15,14 @@ public sealed class CreateWorkflowRegion;
 
 public sealed class VmTaskWorkflowRegion;
 
+public sealed class CloneWorkflowRegion;
+
+public sealed class TemplateWorkflowRegion;
+
+public sealed class SnapshotWorkflowRegion;
+
+public sealed class BackupWorkflowRegion;
+
 public sealed class TaskRouter;
 
 /// <summary>Workflow entities are keyed by UPID.</summary>
@@ -52,6 +60,14 @@ public static class WorkflowHosting
         ClusterTopology topology, StepTimeouts timeouts) =>
         builder.AddWorkflow<VmTaskWorkflowRegion>(VmTaskWorkflowActor.TypeName, topology, timeouts, VmTaskWorkflowActor.Props);
 
+    public static AkkaConfigurationBuilder AddCopyWorkflows(this AkkaConfigurationBuilder builder,
+        ClusterTopology topology, StepTimeouts timeouts) =>
+        builder
+            .AddWorkflow<CloneWorkflowRegion>(CloneWorkflowActor.TypeName, topology, timeouts, CloneWorkflowActor.Props)
+            .AddWorkflow<TemplateWorkflowRegion>(TemplateWorkflowActor.TypeName, topology, timeouts, TemplateWorkflowActor.Props)
+            .AddWorkflow<SnapshotWorkflowRegion>(SnapshotWorkflowActor.TypeName, topology, timeouts, SnapshotWorkflowActor.Props)
+            .AddWorkflow<BackupWorkflowRegion>(BackupWorkflowActor.TypeName, topology, timeouts, BackupWorkflowActor.Props);
+
     private static AkkaConfigurationBuilder AddWorkflow<TRegion>(this AkkaConfigurationBuilder builder, string typeName,
         ClusterTopology topology, StepTimeouts timeouts, Func<string, StepRunner, Props> props) =>
         builder.WithShardRegion<TRegion>(
@@ -73,11 +89,11 @@ public static class WorkflowHosting
                 [MigrationWorkflowActor.TypeName] = registry.Get<MigrationWorkflowRegion>(),
                 [CreateWorkflowActor.TypeName] = registry.Get<CreateWorkflowRegion>(),
                 [VmTaskWorkflowActor.TypeName] = registry.Get<VmTaskWorkflowRegion>(),
+                [CloneWorkflowActor.TypeName] = registry.Get<CloneWorkflowRegion>(),
+                [TemplateWorkflowActor.TypeName] = registry.Get<TemplateWorkflowRegion>(),
+                [SnapshotWorkflowActor.TypeName] = registry.Get<SnapshotWorkflowRegion>(),
+                [BackupWorkflowActor.TypeName] = registry.Get<BackupWorkflowRegion>(),
             };
-            foreach (var (name, region) in ExtraRegions(registry)) regions[name] = region;
             registry.Register<TaskRouter>(system.ActorOf(TaskRouterActor.Props(regions), "task-router"));
         });
-
-    /// <summary>Other workflow kinds register here as they are added.</summary>
-    private static IEnumerable<(string, IActorRef)> ExtraRegions(IActorRegistry registry) => [];
 }

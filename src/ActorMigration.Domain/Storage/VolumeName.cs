@@ -106,6 +106,13 @@ public sealed record VolumeName(
     public static string DiskName(int vmid, int n, string format, bool isBase = false) =>
         $"{(isBase ? "base" : "vm")}-{vmid}-disk-{n}.{format}";
 
+    /// <summary>Disk number in a volume file name such as <c>vm-100-disk-3.qcow2</c>.</summary>
+    public static int? TryParseDiskNumber(string name)
+    {
+        var m = Regex.Match(name, @"^(?:base|vm)-\d+-disk-(\d+)\.");
+        return m.Success ? int.Parse(m.Groups[1].Value) : null;
+    }
+
     /// <summary>Disk number of a <c>vm-100-disk-N.fmt</c> name.</summary>
     public int? DiskNumber
     {

@@ -36,3 +36,6 @@ public sealed record CopyProgressed(long DoneBytes, long TotalBytes) : StepResul
 
 /// <summary>A volume a step created or converted, as qemu-img info sees it afterwards.</summary>
 public sealed record VolumeReady(VolumeInfo Volume) : StepResult;
+
+public sealed record CloneFacts(VmSnapshot Source, VmRuntime Runtime, VmSnapshot NewVm, IReadOnlyList<string> ExistingVolumes,
+    string StorageConfigText) : StepResult;

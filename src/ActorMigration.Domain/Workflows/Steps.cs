@@ -48,6 +48,9 @@ public sealed record LinkClone(string Key, int TemplateVmId, int Child, bool Add
 /// <summary>Reads the VM record, the VM's runtime and both nodes' facts for a migration.</summary>
 public sealed record GatherMigrationFacts(string Key, int VmId, string Source, string Target) : WorkflowStep(Key);
 
+/// <summary>Reads the source VM, its runtime, the new VM's record and the volumes the new vmid already has on the node.</summary>
+public sealed record GatherCloneFacts(string Key, int VmId, string Node, int NewId) : WorkflowStep(Key);
+
 /// <summary>Reads the VM record and its runtime on a node.</summary>
 public sealed record GatherVmFacts(string Key, int VmId, string Node) : WorkflowStep(Key);
 
@@ -98,3 +101,26 @@ public sealed record CopyDisk(string Key, string SourceNode, string TargetNode, 
 /// <summary>qemu-img convert on one node (full clone of a stopped VM, import).</summary>
 public sealed record ConvertDisk(string Key, string Node, string SrcVolid, string DstVolid, string Format,
     long SizeBytes, string? Snapshot, long? BwLimitKiB) : WorkflowStep(Key);
+
+/// <summary>Renames a volume (template conversion) and sets its read-only flag. Idempotent.</summary>
+public sealed record RenameVolume(string Key, string Node, string From, string To, bool ReadOnly) : WorkflowStep(Key);
+
+/// <summary>Internal snapshots of qcow2 volumes: create, rollback or delete. Idempotent.</summary>
+public sealed record SnapshotVolumes(string Key, string Node, IReadOnlyList<string> Volids, string Name, string Action) : WorkflowStep(Key);
+
+/// <summary>drive-mirror of a running VM's drives into new volumes on the same node (full clone).</summary>
+public sealed record MirrorToVolumes(string Key, string Node, int VmId, IReadOnlyList<VolumeMirror> Mirrors, long? BwLimitKiB) : WorkflowStep(Key);
+
+public sealed record VolumeMirror(string Drive, string DstVolid, string Format);
+
+/// <summary>Writes a backup archive of a stopped VM: its config and disks.</summary>
+public sealed record BackupVm(string Key, string Node, int VmId, string ArchiveVolid, string ConfigText,
+    IReadOnlyList<DriveVolume> Disks) : WorkflowStep(Key);
+
+public sealed record DriveVolume(string Drive, string Volid);
+
+/// <summary>Restores one drive of a backup archive into a new volume.</summary>
+public sealed record RestoreDisk(string Key, string Node, string ArchiveVolid, string Drive, string DstVolid, string Format) : WorkflowStep(Key);
+
+/// <summary>A step with nothing to do but be recorded (marks parts a batch step already did).</summary>
+public sealed record Noop(string Key) : WorkflowStep(Key);

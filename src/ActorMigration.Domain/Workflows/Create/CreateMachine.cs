@@ -34,7 +34,8 @@ public sealed record CreateWorkflowState(
 /// <summary>qmcreate: reserve the vmid (locked), create or import disks, write the config, unlock, optionally start.</summary>
 public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 {
-    public static string DiskKey(DiskPlan d) => (d.ImportFrom is null ? "alloc:" : "import:") + d.Drive;
+    public static string DiskKey(DiskPlan d) =>
+        (d.RestoreFrom is not null ? "restore:" : d.ImportFrom is null ? "alloc:" : "import:") + d.Drive;
 
     public override CreateWorkflowState Initial(string upid) =>
         new(WorkflowCore.Create(upid), null, ImmutableDictionary<string, long>.Empty);
@@ -48,7 +49,14 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 
     protected override IEnumerable<IWorkflowEvent> OnStart(CreateWorkflowState s, object request, DateTimeOffset at)
     {
-        yield return new CreateRequested((CreateRequest)request);
+        var r = (CreateRequest)request;
+        yield return new CreateRequested(r);
+        if (r.Archive is not null) yield return Log(at, $"restore archive: {r.Archive}");
+        foreach (var w in r.Warnings ?? [])
+        {
+            yield return Log(at, $"WARN: {w}");
+            yield return new TaskWarned(w);
+        }
     }
 
     protected override IEnumerable<WorkflowStep> Forward(CreateWorkflowState s)
@@ -57,7 +65,9 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
         yield return new CreateVmRecord("create", r.VmId, r.Node, r.ConfigText, "create");
         foreach (var d in r.Disks)
         {
-            if (d.ImportFrom is null)
+            if (d.RestoreFrom is { } archive)
+                yield return new RestoreDisk(DiskKey(d), r.Node, archive, d.Drive, d.DstVolid, d.Format);
+            else if (d.ImportFrom is null)
                 yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)]);
             else
                 yield return new ConvertDisk(DiskKey(d), r.Node, d.ImportFrom, d.DstVolid, d.Format, d.SizeBytes, null, r.BwLimitKiB);
@@ -94,6 +104,13 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
                 yield return Log(at, $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(d.SizeBytes)}'");
                 break;
             }
+            case (RestoreDisk rd, VolumeReady v):
+            {
+                var d = r.Disks.First(x => DiskKey(x) == step.Key);
+                yield return new CreateDiskReady(d.Drive, d.DstVolid, v.Volume.VirtualSize);
+                yield return Log(at, $"restored drive-{d.Drive} to '{d.DstVolid}' ({SizeFormat.Human(v.Volume.VirtualSize)})");
+                break;
+            }
             case (ConvertDisk c, VolumeReady v):
             {
                 var d = r.Disks.First(x => DiskKey(x) == step.Key);
@@ -117,7 +134,9 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
     {
         if (s.Core.Error is { } err)
         {
-            var msg = s.Core.Done.Contains("unlock") ? err : $"unable to create VM {s.Request!.VmId} - {err}";
+            var msg = s.Core.Done.Contains("unlock") ? err
+                : s.Request!.Archive is not null ? $"unable to restore VM {s.Request.VmId} - {err}"
+                : $"unable to create VM {s.Request.VmId} - {err}";
             return ([], msg);
         }
         return ([], Tasks.TaskLog.ExitStatus(null, s.Core.Warnings));

@@ -1,15 +1,16 @@
 namespace ActorMigration.Domain.Workflows.Create;
 
-/// <summary>A disk the create task makes: a new empty volume, or one imported with qemu-img convert.</summary>
+/// <summary>A disk the create task makes: new and empty, imported with qemu-img convert, or restored from a backup archive (<see cref="RestoreFrom"/>).</summary>
 public sealed record DiskPlan(
     string Drive,
     string DstVolid,
     string Format,
     long SizeBytes,
     string? ImportFrom,
-    string Options);
+    string Options,
+    string? RestoreFrom = null);
 
-/// <summary>POST /nodes/{node}/qemu, validated: the config without its new disks, and the disk plans.</summary>
+/// <summary>POST /nodes/{node}/qemu, validated: the config without its new disks, and the disk plans. With <see cref="Archive"/> it is a restore.</summary>
 public sealed record CreateRequest(
     int VmId,
     string Node,
@@ -17,4 +18,6 @@ public sealed record CreateRequest(
     IReadOnlyList<DiskPlan> Disks,
     bool Start,
     long? BwLimitKiB,
-    string User);
+    string User,
+    IReadOnlyList<string>? Warnings = null,
+    string? Archive = null);
