@@ -155,7 +155,8 @@ public static class QemuEndpoints
             new ParamSpec("pool"), new ParamSpec("start", PType.Boolean), new ParamSpec("ha-managed", PType.Boolean),
             new ParamSpec("bwlimit", PType.Integer, Min: 0), new ParamSpec("force", PType.Boolean, Requires: "archive", RootOnly: true),
             new ParamSpec("unique", PType.Boolean, Requires: "archive"), new ParamSpec("live-restore", PType.Boolean),
-            new ParamSpec("import-working-storage", Format: Formats.StorageId));
+            new ParamSpec("import-working-storage", Format: Formats.StorageId),
+            new ParamSpec("import-source", MaxLength: 1024));
         return Handler.Run(ctx, schema, async p =>
         {
             var node = p["node"]!;
@@ -168,10 +169,20 @@ public static class QemuEndpoints
                 return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
             if (await s.Facts(node, TimeSpan.FromSeconds(5)) is null)
                 return PveResult.Error($"node '{node}' seems to be offline");
+            List<string>? warnings = null;
+            if (p["import-source"] is not null)
+            {
+                (warnings, var importError) = await RestoreEndpoints.ApplyImportSource(s, p);
+                if (importError is not null) return importError;
+                var recheck = VmOptions.Schema(storage).Validate(p, TokenAuth.AuthUserOf(ctx));
+                foreach (var key in new[] { "node", "vmid", "storage", "import-source", "start", "bwlimit" }) recheck.Remove(key);
+                if (recheck.Count > 0) return PveResult.ParamErrors(recheck);
+            }
 
             var cfg = new QmConfig();
             foreach (var (k, v) in p.Values)
-                if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid")) cfg[k] = v;
+                if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid" or "description")) cfg[k] = v;
+            if (p["description"] is { } description) cfg.Main.Description = description;
             var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
             if (error is not null) return error;
             VmConfigRules.CompleteNew(cfg, Guid.NewGuid, s.Options.MacPrefix, DateTimeOffset.UtcNow);
@@ -179,7 +190,7 @@ public static class QemuEndpoints
             // Keep the boot order computed with the new disks in place.
             var user = TokenAuth.UserOf(ctx);
             var upid = s.NewUpid(node, "qmcreate", vmid.ToString(), user);
-            return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user));
+            return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user, warnings));
         });
     }
 

@@ -1,10 +1,91 @@
+using Akka.Actor;
+using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Import;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows.Create;
 
 namespace ActorMigration.Api.Endpoints;
 
-/// <summary>POST /nodes/{node}/qemu with <c>archive</c>: restore of a backup.</summary>
+/// <summary>POST /nodes/{node}/qemu with <c>archive</c> (restore), or with our <c>import-source</c> (one-call import).</summary>
 public static class RestoreEndpoints
 {
-    public static Task<IResult> Restore(HttpContext ctx, ApiServices s, PveParams p) =>
-        Task.FromResult(PveResult.Error("restore from backup archives is not available yet"));
+    public static async Task<IResult> Restore(HttpContext ctx, ApiServices s, PveParams p)
+    {
+        var node = p["node"]!;
+        var vmid = p.Int("vmid");
+        var archive = p["archive"]!;
+        if (!VolumeName.TryParse(archive, out var vn, out var perr) || vn!.VType != "backup")
+            return PveResult.ParamError("archive", perr ?? $"'{archive}' is not a backup volume");
+        if (s.Topology.Storage.Get(vn.Storage) is not { } def || !def.AvailableOn(node))
+            return PveResult.Error($"storage '{vn.Storage}' is not available on node '{node}'");
+        var existing = await s.Vm(vmid);
+        if (existing.Exists)
+            return PveResult.Error($"unable to restore VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
+
+        NodeBackupManifest manifest;
+        try
+        {
+            manifest = await s.Nodes.Ask<NodeBackupManifest>(new ReadNodeBackup(node, archive), ApiServices.AskTimeout);
+        }
+        catch (NodeOperationException e)
+        {
+            return PveResult.Error($"unable to read backup archive '{archive}' - {e.Message}");
+        }
+
+        var cfg = QmConfig.Parse(manifest.ConfigText);
+        var restored = new QmConfig();
+        foreach (var (k, v) in cfg.Main.Values)
+            if (k is not ("lock" or "parent")) restored[k] = v;
+        restored.Main.Description = cfg.Main.Description;
+        // A restore is a new generation for the guest; MACs and smbios uuid change only with unique=1.
+        if (restored["vmgenid"] is { } g && g != "0") restored["vmgenid"] = Guid.NewGuid().ToString();
+        if (p.Bool("unique")) VmConfigRules.NewIdentity(restored.Main, Guid.NewGuid, s.Options.MacPrefix, vmgenid: false);
+
+        var plans = new List<DiskPlan>();
+        var taken = new HashSet<string>();
+        foreach (var disk in manifest.Disks)
+        {
+            if (restored[disk.Drive] is not { } dv) continue;
+            var d = DriveSpec.Parse(dv);
+            var origin = d.Volume?.Storage;
+            var sid = p["storage"] ?? origin ?? "local";
+            if (s.Topology.Storage.Get(sid) is not { } sdef || !sdef.AvailableOn(node) || !sdef.HasContent("images"))
+                return PveResult.Error($"storage '{sid}' is not available on node '{node}' for VM images");
+            foreach (var v in (await s.Nodes.Ask<NodeVolumes>(new ListNodeVolumes(node, sid, vmid), ApiServices.AskTimeout)).Volumes)
+                taken.Add(v.VolId);
+            var format = d.Volume is not null && VolumeName.TryParse(d.File, out var ov, out _) ? ov!.Format : disk.Format;
+            var n = 0;
+            string dst;
+            while (taken.Any(t => VolumeName.TryParse(t, out var tv, out _) && tv!.Storage == sid && tv.DiskNumber == n)) n++;
+            dst = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format));
+            taken.Add(dst);
+            var rest = new PropertyString();
+            foreach (var (k, v) in d.Props.Items)
+                if (k is not ("file" or "size" or "format")) rest.Set(k, v);
+            plans.Add(new DiskPlan(disk.Drive, dst, format, disk.SizeBytes, null, rest.Print(), archive));
+            restored[disk.Drive] = null;
+        }
+        var user = TokenAuth.UserOf(ctx);
+        var upid = s.NewUpid(node, "qmrestore", vmid.ToString(), user);
+        return await s.StartTask(upid, new CreateRequest(vmid, node, restored.ToString(), plans, p.Bool("start"), p.Long("bwlimit"),
+            user, Archive: archive));
+    }
+
+    /// <summary>Fills the create parameters from an OVF/VMX manifest; its warnings go into the task log.</summary>
+    public static async Task<(List<string>? Warnings, IResult? Error)> ApplyImportSource(ApiServices s, PveParams p)
+    {
+        var source = p["import-source"]!;
+        if (!VolumeIdRef.TryParse(source, out var r)) return (null, PveResult.ParamError("import-source", $"unable to parse volume ID '{source}'"));
+        var (meta, error) = await ImportEndpoints.Read(s, p["node"]!, r.Storage, source);
+        if (error is not null) return (null, error);
+        var target = p["storage"] ?? "local";
+        foreach (var (k, v) in OvfImport.CreateParams(meta!, p.Int("vmid"), target))
+            if (!p.Values.ContainsKey(k)) p.Values[k] = v;
+        var warnings = meta!.Warnings.Select(w => $"{w.Type}{(w.Key is null ? "" : $" ({w.Key})")}: {w.Describe()}").ToList();
+        warnings.AddRange(meta.Notes.Select(n => $"note: {n}"));
+        return (warnings, null);
+    }
 }
