@@ -140,6 +140,13 @@ public static class QemuEndpoints
         if (s.CheckNode(node) is { } bad) return bad;
         var (vm, err) = await s.VmOnNode(node, p.Int("vmid"));
         if (err is not null) return err;
+        if (kind == VmTaskMachine.Destroy)
+        {
+            if (vm!.LinkedClones.Count > 0)
+                return PveResult.Error($"base volume is used by linked clone(s): {string.Join(", ", vm.LinkedClones)}");
+            if ((await s.Runtime(node, vm.VmId))?.IsAlive == true) return PveResult.Error($"VM {vm.VmId} is running - destroy failed");
+            if (vm.Lock is { } l && !p.Bool("skiplock")) return PveResult.Error(VmDecider.Locked(l));
+        }
         var user = TokenAuth.UserOf(ctx);
         var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
         var timeout = p[ "timeout"] is { } t ? int.Parse(t) : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
