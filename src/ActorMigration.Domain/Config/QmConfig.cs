@@ -55,7 +55,7 @@ public sealed class QmConfig
 
     public QmSection Main { get; } = new();
     public QmSection? Pending { get; set; }
-    /// <summary>Snapshot sections in file order.</summary>
+    /// <summary>Snapshot sections in file order (printed sorted by name).</summary>
     public List<(string Name, QmSection Section)> Snapshots { get; } = new();
     /// <summary>Other bracketed sections (e.g. special:cloudinit), kept verbatim.</summary>
     public List<(string Name, QmSection Section)> Special { get; } = new();
@@ -139,12 +139,13 @@ public sealed class QmConfig
             sb.Append("\n[").Append(PendingSection).Append("]\n");
             WriteSection(sb, Pending, pending: true);
         }
-        foreach (var (name, s) in Special)
+        // write_vm_config prints special sections and snapshots sorted by name.
+        foreach (var (name, s) in Special.OrderBy(x => x.Name, StringComparer.Ordinal))
         {
             sb.Append("\n[").Append(name).Append("]\n");
             WriteSection(sb, s, pending: false);
         }
-        foreach (var (name, s) in Snapshots)
+        foreach (var (name, s) in Snapshots.OrderBy(x => x.Name, StringComparer.Ordinal))
         {
             sb.Append("\n[").Append(name).Append("]\n");
             WriteSection(sb, s, pending: false);

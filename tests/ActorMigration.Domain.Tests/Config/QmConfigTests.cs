@@ -230,6 +230,15 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
+    public void Special_sections_are_printed_sorted_by_name_like_write_vm_config()
+    {
+        var cfg = new QmConfig { ["name"] = "a" };
+        cfg.Special.Add(("special:fleecing", new QmSection { ["fleecing-images"] = "x" }));
+        cfg.Special.Add(("special:cloudinit", new QmSection { ["ciuser"] = "u" }));
+        Assert.Equal("name: a\n\n[special:cloudinit]\nciuser: u\n\n[special:fleecing]\nfleecing-images: x\n", cfg.ToString());
+    }
+
+    [Fact]
     public void Description_key_is_the_description_for_get_has_and_remove()
     {
         var s = new QmSection { ["name"] = "a", ["description"] = "notes" };
@@ -310,7 +319,6 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Snapshot_sections_are_printed_sorted_by_name_like_write_vm_config()
     {
         var cfg = new QmConfig { ["name"] = "a" };
