@@ -149,14 +149,20 @@ public static class MigrationChecks
         (MigrationPlan?, string?, IReadOnlyList<string>) Fail(string e) => (null, e, info);
     }
 
+    // Keeps the name if free, else get_next_vm_diskname: the first disk number free in every format.
     private static string FreeName(string storage, int vmid, VolumeName src, HashSet<string> taken)
     {
         var candidate = VolumeName.ImageVolId(storage, vmid, src.Name);
         if (!taken.Contains(candidate)) return candidate;
-        for (var n = 0; ; n++)
-        {
-            candidate = VolumeName.ImageVolId(storage, vmid, VolumeName.DiskName(vmid, n, src.Format));
-            if (!taken.Contains(candidate)) return candidate;
-        }
+        var prefix = $"{storage}:{vmid}/";
+        var used = taken
+            .Where(t => t.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(t => Regex.Match(t[prefix.Length..], $@"^(?:vm|base)-{vmid}-disk-(\d+)\."))
+            .Where(m => m.Success)
+            .Select(m => int.Parse(m.Groups[1].Value))
+            .ToHashSet();
+        var n = 0;
+        while (used.Contains(n)) n++;
+        return VolumeName.ImageVolId(storage, vmid, VolumeName.DiskName(vmid, n, src.Format));
     }
 }

@@ -113,7 +113,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Renamed_volumes_get_a_disk_number_free_in_every_format()
     {
         // PVE::Storage::Plugin::get_next_vm_diskname collects the disk numbers of vm-<vmid>-disk-<N>.* whatever
@@ -150,6 +149,17 @@ public class MigrationChecksTests
     {
         var (_, error, _) = MigrationChecks.Prepare(Request(online: false), Facts(SharedConfig + "scsi5: gone:100/vm-100-disk-5.raw\n", running: false), Upid);
         Assert.Equal("storage 'gone' does not exist", error);
+    }
+
+    [Fact]
+    public void Renamed_volume_skips_numbers_only_of_its_own_vm_and_storage()
+    {
+        var facts = Facts(LocalConfig, running: false,
+            targetVolumes: ["local:100/vm-100-disk-0.qcow2", "local:101/vm-101-disk-1.qcow2", "fast:100/vm-100-disk-1.raw", "local:100/vm-100-cloudinit.qcow2"]);
+        var (plan, error, _) = MigrationChecks.Prepare(Request(online: false), facts, Upid);
+        Assert.Null(error);
+        // disk-1 is free on local for VM 100; scsi1 keeps its name, as nothing of that name exists there
+        Assert.Equal(["local:100/vm-100-disk-1.qcow2", "local:100/vm-100-disk-1.raw"], plan!.Disks.Select(d => d.DstVolid));
     }
 
     // ---- known bugs (QemuMigrate::scan_local_volumes / check_local_resources) ----
