@@ -11,22 +11,31 @@ public sealed record VmVolume(string Drive, string Volid, long SizeBytes, string
 /// <summary>The seed's migration requirements, with Proxmox's wording where it has one.</summary>
 public static class MigrationChecks
 {
-    private static readonly Regex LocalResourceKey = new(@"^(hostpci\d+|usb\d+|parallel\d+|serial\d+)$", RegexOptions.Compiled);
+    private static readonly Regex LocalResourceKey = new(@"^(hostpci\d+|usb\d+|parallel\d+|serial\d+|ivshmem)$", RegexOptions.Compiled);
 
     public const string RunningWithoutOnline = "can't migrate running VM without --online";
     public const string LocalDisksNeedOption = "can't live migrate attached local disks without with-local-disks option";
 
-    /// <summary>Devices bound to the host: hostpci*, usb* (unless spice), host serial/parallel ports.</summary>
+    /// <summary>Devices bound to the host: hostpci*, usb* (unless spice), host serial/parallel ports, ivshmem.</summary>
     public static IReadOnlyList<string> LocalResources(QmSection c) =>
         c.Keys.Where(k => LocalResourceKey.IsMatch(k))
             .Where(k => k switch
             {
-                _ when k.StartsWith("usb") => !(c[k]!.StartsWith("spice") || c[k]!.Contains("mapping=")),
+                _ when k.StartsWith("usb") => !IsSpiceOrMappedUsb(c[k]!),
                 _ when k.StartsWith("serial") => c[k] != "socket",
                 _ => true
             })
             .OrderBy(k => k, StringComparer.Ordinal)
             .ToList();
+
+    // check_local_resources parses pve-qm-usb: host=spice (any case) is no host device.
+    private static bool IsSpiceOrMappedUsb(string value)
+    {
+        PropertyString usb;
+        try { usb = PropertyString.Parse(value, "host"); }
+        catch (FormatException) { return false; }
+        return string.Equals(usb["host"], "spice", StringComparison.OrdinalIgnoreCase) || usb.Has("mapping");
+    }
 
     /// <summary>All volumes referenced by the config, its unused entries and its snapshots.</summary>
     public static IReadOnlyList<VmVolume> Volumes(QmConfig cfg, StorageConfig storage)
@@ -88,10 +97,11 @@ public static class MigrationChecks
         if (online && !string.Equals(f.Target.CpuVendor, f.Source.CpuVendor, StringComparison.OrdinalIgnoreCase))
             return Fail($"CPU vendor of target node '{req.Target}' ({f.Target.CpuVendor}) differs from source node '{req.Source}' ({f.Source.CpuVendor})");
 
+        // QemuMigrate::prepare: never while running, offline only with force.
         var localRes = LocalResources(cfg.Main);
         if (localRes.Count > 0)
         {
-            if (online) return Fail($"can't migrate VM which uses local devices: {string.Join(", ", localRes)}");
+            if (running || !req.Force) return Fail($"can't migrate VM which uses local devices: {string.Join(", ", localRes)}");
             info.Add("migrating VM which uses local devices");
         }
 

@@ -162,6 +162,13 @@ public class MigrationChecksTests
         Assert.Equal(["local:100/vm-100-disk-1.qcow2", "local:100/vm-100-disk-1.raw"], plan!.Disks.Select(d => d.DstVolid));
     }
 
+    [Fact]
+    public void Force_does_not_allow_local_devices_on_a_running_vm()
+    {
+        var (_, error, _) = MigrationChecks.Prepare(Request(force: true), Facts(SharedConfig + "hostpci0: 0000:01:00.0\n"), Upid);
+        Assert.Equal("can't migrate VM which uses local devices: hostpci0", error);
+    }
+
     // ---- known bugs (QemuMigrate::scan_local_volumes / check_local_resources) ----
 
     [Fact]
@@ -223,7 +230,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Ivshmem_is_a_local_device()
     {
         // check_local_resources: push @loc_res, "ivshmem" if $conf->{ivshmem};

@@ -666,7 +666,6 @@ public class MigrationMachineTests
     // ---- known bugs ----
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Offline_migration_with_local_devices_needs_force()
     {
         // QemuMigrate::prepare: die "can't migrate VM which uses local devices: ..." if $running || !$opts->{force}
@@ -676,7 +675,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Usb_spice_written_with_its_key_is_not_a_local_device()
     {
         // check_local_resources parses the property string: host=spice (any case) is skipped.
