@@ -698,7 +698,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void A_successful_poll_resets_the_failure_count()
     {
         // QemuMigrate::phase2 sets $err_count = 0 after every successful query-migrate; here 9 failures spread
