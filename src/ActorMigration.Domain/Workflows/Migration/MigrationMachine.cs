@@ -155,6 +155,13 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                     yield return new WorkflowFailed($"mirroring error: drive-{bad.Device}: {bad.Error ?? bad.Status}", at);
                     yield break;
                 }
+                // BlockJob::monitor: a job that vanished before completion was cancelled.
+                var expected = s.Plan!.LiveDisks.Select(d => d.Drive).ToList();
+                if (expected.FirstOrDefault(d => p.Jobs.All(j => j.Device != d)) is { } gone)
+                {
+                    yield return new WorkflowFailed($"mirroring error: drive-{gone}: 'mirror' has been cancelled", at);
+                    yield break;
+                }
                 var ready = p.Jobs.Count > 0 && p.Jobs.All(j => j.Ready);
                 if (ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
                     yield return Log(at, p.Jobs.Select(j =>

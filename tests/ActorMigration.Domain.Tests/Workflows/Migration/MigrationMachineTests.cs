@@ -684,7 +684,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Vanished_mirror_jobs_fail_the_migration_instead_of_polling_forever()
     {
         // BlockJob::monitor: die "$job_id: 'mirror' has been cancelled\n" if !defined($job)
