@@ -194,7 +194,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
 
             case (TransferConntrack, ConntrackMoved c):
                 yield return new MigrationConntrackTransferred(c.Count);
-                yield return Log(at, $"migrated {c.Count} conntrack state entries");
+                yield return Log(at, $"migrated {c.Count} conntrack state {(c.Count != 1 ? "entries" : "entry")}");
                 yield return new StepCompleted(step.Key);
                 break;
 

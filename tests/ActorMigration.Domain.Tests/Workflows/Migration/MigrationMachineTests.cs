@@ -710,7 +710,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void One_conntrack_entry_is_singular()
     {
         // QemuMigrate: my $plural = $num != 1 ? "entries" : "entry";
