@@ -220,6 +220,13 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         }
     }
 
+    /// <summary>Offline copy progress, at most one line a second.</summary>
+    protected override IEnumerable<IWorkflowEvent> OnProgress(MigrationWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
+    {
+        if (step is CopyDisk c && progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+            yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({Pct(p.DoneBytes, p.TotalBytes)}%)");
+    }
+
     private static IEnumerable<IWorkflowEvent> OnMigrationPolled(MigrationWorkflowState s, WorkflowStep step, MigrationProgress p, DateTimeOffset at)
     {
         switch (p.Status)
