@@ -129,6 +129,10 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 break;
             }
 
+            case (GatherMigrationFacts, _):
+                yield return new WorkflowFailed($"internal error: prepare returned {result.GetType().Name} instead of migration facts", at);
+                break;
+
             case (CopyDisk c, _):
                 yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(c.SizeBytes)} of {SizeFormat.Human(c.SizeBytes)} (100.00%)",
                     $"volume '{c.SrcVolid}' copied to '{c.DstVolid}' on node '{c.TargetNode}'");

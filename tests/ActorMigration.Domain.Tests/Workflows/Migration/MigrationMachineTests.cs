@@ -676,6 +676,18 @@ public class MigrationMachineTests
         Assert.Single(h.Progress(new CopyProgressed(10 * GiB, 32 * GiB), "copy:scsi0"));
     }
 
+    [Fact]
+    public void Prepare_without_migration_facts_fails_instead_of_finishing_without_a_plan()
+    {
+        var h = OnlineSharedRun().Run(stopAt: "prepare");
+        h.Succeed("prepare", Done.Instance);
+        Assert.StartsWith("internal error: prepare returned Done", h.Core.Error);
+        h.Run();
+        Assert.Equal(["lock", "prepare", "rb-unlock"], h.Ran);
+        Assert.Null(h.S.Plan);
+        Assert.Equal("migration aborted", h.Core.ExitStatus);
+    }
+
     // ---- known bugs ----
 
     [Fact]
