@@ -60,6 +60,8 @@ public sealed class NetSpec
     {
         var parts = prefix.Split(':', StringSplitOptions.RemoveEmptyEntries);
         var bytes = RandomNumberGenerator.GetBytes(6 - parts.Length);
+        // random_ether_addr: clear the multicast bit, set the locally administered bit.
+        if (parts.Length == 0) bytes[0] = (byte)((bytes[0] & 0xFE) | 0x02);
         return string.Join(':', parts.Select(p => p.ToUpperInvariant()).Concat(bytes.Select(b => b.ToString("X2"))));
     }
 }

@@ -9,21 +9,21 @@ public sealed class PropertyString
 
     public IReadOnlyList<KeyValuePair<string, string>> Items => _items;
 
+    /// <summary>Like parse_property_string: empty parts are skipped, a key may appear once,
+    /// and the key-less value (of <paramref name="defaultKey"/>) may stand anywhere.</summary>
     public static PropertyString Parse(string text, string? defaultKey = null)
     {
         var ps = new PropertyString();
         if (string.IsNullOrEmpty(text)) return ps;
-        var first = true;
         foreach (var part in text.Split(','))
         {
+            if (string.IsNullOrWhiteSpace(part)) continue;
             var eq = part.IndexOf('=');
-            if (eq < 0)
-            {
-                if (first && defaultKey is not null) ps.Set(defaultKey, part);
-                else throw new FormatException($"missing key in comma-separated list property: '{part}'");
-            }
-            else ps.Set(part[..eq], part[(eq + 1)..]);
-            first = false;
+            var (key, value) = eq < 0
+                ? (defaultKey ?? throw new FormatException($"missing key in comma-separated list property: '{part}'"), part)
+                : (part[..eq], part[(eq + 1)..]);
+            if (ps.Has(key)) throw new FormatException($"duplicate key in comma-separated list property: {key}");
+            ps.Set(key, value);
         }
         return ps;
     }

@@ -8,21 +8,34 @@ public sealed class QmSection
 {
     private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
 
+    public const string DescriptionKey = "description";
+
+    /// <summary>Notes, written as leading '#' lines (never as a key).</summary>
     public string? Description { get; set; }
     public IReadOnlyDictionary<string, string> Values => _values;
 
+    /// <summary>Option value; "description" maps to <see cref="Description"/>.</summary>
     public string? this[string key]
     {
-        get => _values.TryGetValue(key, out var v) ? v : null;
+        get => key == DescriptionKey ? Description : _values.TryGetValue(key, out var v) ? v : null;
         set
         {
-            if (value is null) _values.Remove(key);
+            if (key == DescriptionKey) Description = value;
+            else if (value is null) _values.Remove(key);
             else _values[key] = value;
         }
     }
 
-    public bool Has(string key) => _values.ContainsKey(key);
-    public bool Remove(string key) => _values.Remove(key);
+    public bool Has(string key) => key == DescriptionKey ? Description is not null : _values.ContainsKey(key);
+
+    public bool Remove(string key)
+    {
+        if (key != DescriptionKey) return _values.Remove(key);
+        var had = Description is not null;
+        Description = null;
+        return had;
+    }
+
     public IEnumerable<string> Keys => _values.Keys;
 
     public QmSection Clone()
@@ -42,7 +55,7 @@ public sealed class QmConfig
 
     public QmSection Main { get; } = new();
     public QmSection? Pending { get; set; }
-    /// <summary>Snapshot sections in file order.</summary>
+    /// <summary>Snapshot sections in file order (printed sorted by name).</summary>
     public List<(string Name, QmSection Section)> Snapshots { get; } = new();
     /// <summary>Other bracketed sections (e.g. special:cloudinit), kept verbatim.</summary>
     public List<(string Name, QmSection Section)> Special { get; } = new();
@@ -63,9 +76,10 @@ public sealed class QmConfig
             lineNo++;
             var line = raw.TrimEnd();
             if (line.Length == 0) continue;
-            if (line.StartsWith('#'))
+            if (raw.StartsWith('#'))
             {
-                var d = UnescapeDescription(line[1..]);
+                // '#(.*)$': trailing spaces of a line are part of the text.
+                var d = UnescapeDescription(raw[1..]);
                 current.Description = current.Description is null ? d : current.Description + "\n" + d;
                 continue;
             }
@@ -73,6 +87,7 @@ public sealed class QmConfig
             if (sm.Success)
             {
                 var name = sm.Groups[1].Value;
+                FinishDescription(current);
                 current = new QmSection();
                 if (name == PendingSection) cfg.Pending = current;
                 else if (name.Contains(':')) cfg.Special.Add((name, current));
@@ -89,7 +104,14 @@ public sealed class QmConfig
             else
                 current[key] = value;
         }
+        FinishDescription(current);
         return cfg;
+    }
+
+    // parse_vm_config: $descr =~ s/\s+$//
+    private static void FinishDescription(QmSection s)
+    {
+        if (s.Description is { } d) s.Description = d.TrimEnd();
     }
 
     public static bool TryParse(string text, out QmConfig? config, out string? error)
@@ -111,41 +133,48 @@ public sealed class QmConfig
     public override string ToString()
     {
         var sb = new StringBuilder();
-        WriteSection(sb, Main);
+        WriteSection(sb, Main, pending: false);
         if (Pending is not null)
         {
             sb.Append("\n[").Append(PendingSection).Append("]\n");
-            WriteSection(sb, Pending);
+            WriteSection(sb, Pending, pending: true);
         }
-        foreach (var (name, s) in Special)
+        // write_vm_config prints special sections and snapshots sorted by name.
+        foreach (var (name, s) in Special.OrderBy(x => x.Name, StringComparer.Ordinal))
         {
             sb.Append("\n[").Append(name).Append("]\n");
-            WriteSection(sb, s);
+            WriteSection(sb, s, pending: false);
         }
-        foreach (var (name, s) in Snapshots)
+        foreach (var (name, s) in Snapshots.OrderBy(x => x.Name, StringComparer.Ordinal))
         {
             sb.Append("\n[").Append(name).Append("]\n");
-            WriteSection(sb, s);
+            WriteSection(sb, s, pending: false);
         }
         return sb.ToString();
     }
 
-    private static void WriteSection(StringBuilder sb, QmSection s)
+    private static void WriteSection(StringBuilder sb, QmSection s, bool pending)
     {
-        if (s.Description is not null)
-            foreach (var l in s.Description.Split('\n'))
+        if (s.Description is { Length: > 0 } d)
+        {
+            // Perl's split(/\n/) drops trailing empty lines.
+            var lines = d.Split('\n').AsEnumerable().Reverse().SkipWhile(l => l.Length == 0).Reverse();
+            foreach (var l in lines)
                 sb.Append('#').Append(EscapeDescription(l)).Append('\n');
+        }
+        else if (s.Description is not null && pending)
+            sb.Append("#\n");
         foreach (var (k, v) in s.Values)
             sb.Append(k).Append(": ").Append(v).Append('\n');
     }
 
-    // PVE::Tools::encode_text: control and hi-bit bytes, and ':'.
+    // PVE::Tools::encode_text: control and hi-bit bytes, ':' and '%' (fix #5486).
     private static string EscapeDescription(string line)
     {
         var sb = new StringBuilder();
         foreach (var b in Encoding.UTF8.GetBytes(line))
         {
-            if (b < 0x20 || b >= 0x7F || b == (byte)':') sb.Append('%').Append(b.ToString("X2"));
+            if (b < 0x20 || b >= 0x7F || b == (byte)':' || b == (byte)'%') sb.Append('%').Append(b.ToString("X2"));
             else sb.Append((char)b);
         }
         return sb.ToString();

@@ -33,7 +33,7 @@ public static class SizeFormat
         return bytes.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Like PVE::Tools::render_bytes: "512.0 MiB".</summary>
+    /// <summary>Like PVE::Format::render_bytes with precision 1: "512.0 MiB", "0.0 B".</summary>
     public static string Human(double bytes)
     {
         string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -43,9 +43,7 @@ public static class SizeFormat
             bytes /= 1024;
             i++;
         }
-        return i == 0
-            ? $"{bytes.ToString("0", CultureInfo.InvariantCulture)} B"
-            : $"{bytes.ToString("0.0", CultureInfo.InvariantCulture)} {units[i]}";
+        return $"{bytes.ToString("0.0", CultureInfo.InvariantCulture)} {units[i]}";
     }
 
     /// <summary>HH:MM:SS as in Proxmox task logs.</summary>

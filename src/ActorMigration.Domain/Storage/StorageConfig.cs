@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace ActorMigration.Domain.Storage;
 
 /// <summary>One storage from storage.cfg. Only the <c>dir</c> type is implemented.</summary>
+/// <param name="Properties">Properties as read (e.g. <c>prune-backups</c>), printed back; the typed fields win.</param>
 public sealed record StorageDefinition(
     string Id,
     string Type,
@@ -11,7 +12,8 @@ public sealed record StorageDefinition(
     bool Shared,
     IReadOnlyList<string> Content,
     IReadOnlyList<string>? Nodes,
-    bool Disabled = false)
+    bool Disabled = false,
+    IReadOnlyDictionary<string, string>? Properties = null)
 {
     public bool AvailableOn(string node) => !Disabled && (Nodes is null || Nodes.Contains(node));
     public bool HasContent(string content) => Content.Contains(content);
@@ -29,6 +31,9 @@ public sealed class StorageConfig
 
     public IReadOnlyList<StorageDefinition> Storages { get; }
 
+    /// <summary>Proxmox ends every section with an empty line; kept as read, off for new configs.</summary>
+    public bool EndsWithBlankLine { get; init; }
+
     public StorageConfig(IEnumerable<StorageDefinition> storages) => Storages = storages.ToList();
 
     public StorageDefinition? Get(string id) => Storages.FirstOrDefault(s => s.Id == id);
@@ -41,6 +46,7 @@ public sealed class StorageConfig
         string? type = null, id = null;
         var props = new Dictionary<string, string>();
         var lineNo = 0;
+        text = text.Replace("\r\n", "\n");
 
         void Flush()
         {
@@ -49,14 +55,15 @@ public sealed class StorageConfig
                 throw new FormatException($"storage '{id}': missing property 'path'");
             list.Add(new StorageDefinition(
                 id, type, path,
-                props.TryGetValue("shared", out var sh) && sh == "1",
+                props.TryGetValue("shared", out var sh) && IsTrue(sh),
                 props.TryGetValue("content", out var c) ? c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["images"],
                 props.TryGetValue("nodes", out var n) ? n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
-                props.TryGetValue("disable", out var d) && d == "1"));
+                props.TryGetValue("disable", out var d) && IsTrue(d),
+                new Dictionary<string, string>(props)));
             props.Clear();
         }
 
-        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+        foreach (var raw in text.Split('\n'))
         {
             lineNo++;
             if (raw.Trim().Length == 0 || raw.TrimStart().StartsWith('#')) continue;
@@ -75,9 +82,14 @@ public sealed class StorageConfig
             props[p.Groups[1].Value] = p.Groups[2].Value;
         }
         Flush();
-        return new StorageConfig(list);
+        return new StorageConfig(list) { EndsWithBlankLine = list.Count > 0 && text.TrimEnd(' ', '\t').EndsWith("\n\n") };
     }
 
+    // SectionConfig::check_value: a boolean without value is 1.
+    private static bool IsTrue(string v) =>
+        v.Length == 0 || v.ToLowerInvariant() is "1" or "on" or "yes" or "true";
+
+    /// <summary>As SectionConfig::write_config: header, <c>disable</c>, <c>path</c>, then the other properties sorted.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -85,12 +97,19 @@ public sealed class StorageConfig
         {
             if (sb.Length > 0) sb.Append('\n');
             sb.Append(s.Type).Append(": ").Append(s.Id).Append('\n');
+            if (s.Disabled) sb.Append("\tdisable\n");
             sb.Append("\tpath ").Append(s.Path).Append('\n');
-            sb.Append("\tcontent ").Append(string.Join(',', s.Content)).Append('\n');
-            if (s.Nodes is not null) sb.Append("\tnodes ").Append(string.Join(',', s.Nodes)).Append('\n');
-            if (s.Shared) sb.Append("\tshared 1\n");
-            if (s.Disabled) sb.Append("\tdisable 1\n");
+            var props = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in s.Properties ?? new Dictionary<string, string>())
+                if (k is not ("path" or "disable" or "content" or "nodes")) props[k] = v;
+            props["content"] = string.Join(',', s.Content);
+            if (s.Nodes is not null) props["nodes"] = string.Join(',', s.Nodes);
+            if (s.Shared) props["shared"] = "1";
+            else if (props.ContainsKey("shared")) props["shared"] = "0";
+            foreach (var (k, v) in props)
+                sb.Append('\t').Append(k).Append(v.Length > 0 ? " " + v : "").Append('\n');
         }
+        if (EndsWithBlankLine && sb.Length > 0) sb.Append('\n');
         return sb.ToString();
     }
 }

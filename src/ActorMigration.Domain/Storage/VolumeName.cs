@@ -14,11 +14,14 @@ public sealed record VolumeName(
     bool IsBase,
     string Format)
 {
-    private static readonly Regex NameDir = new(@"^(base|vm)-(\d+)-(\S+)\.(raw|qcow2|vmdk)$", RegexOptions.Compiled);
+    // parse_name_dir: any "[base-]name.fmt"; snapshot files of volume chains are no volumes.
+    private static readonly Regex NameDir = new(@"^(base-)?[^/\s]+\.(raw|qcow2|vmdk)$", RegexOptions.Compiled);
+    private static readonly Regex SnapFile = new(@"^snap-.*\.qcow2$", RegexOptions.Compiled);
     private static readonly Regex Linked = new(@"^(\d+)/([^/\s]+)/(\d+)/([^/\s]+)$", RegexOptions.Compiled);
     private static readonly Regex Image = new(@"^(\d+)/([^/\s]+)$", RegexOptions.Compiled);
     private static readonly Regex Iso = new(@"^iso/([^/]+\.(?:iso|img))$", RegexOptions.Compiled | RegexOptions.IgnoreCase);
-    private static readonly Regex Backup = new(@"^backup/([^/]+)$", RegexOptions.Compiled);
+    private static readonly Regex Backup = new(@"^backup/([^/]+\.(?:tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?))$", RegexOptions.Compiled);
+    private static readonly Regex BackupOwner = new(@"^vzdump-(?:openvz|lxc|qemu)-(\d+)-.+", RegexOptions.Compiled);
     private static readonly Regex Import = new(@"^import/(.+)$", RegexOptions.Compiled);
 
     public string VolId => $"{Storage}:{VolName}";
@@ -38,19 +41,19 @@ public sealed record VolumeName(
         Match m;
         if ((m = Linked.Match(volname)).Success)
         {
-            var b = NameDir.Match(m.Groups[2].Value);
-            var n = NameDir.Match(m.Groups[4].Value);
-            if (!b.Success || !n.Success) return Fail(volname, out error);
+            var b = ParseNameDir(m.Groups[2].Value);
+            var n = ParseNameDir(m.Groups[4].Value);
+            if (b is null || n is null) return Fail(volname, out error);
             v = new VolumeName(storage, volname, "images", m.Groups[4].Value, int.Parse(m.Groups[3].Value),
-                m.Groups[2].Value, int.Parse(m.Groups[1].Value), n.Groups[1].Value == "base", n.Groups[4].Value);
+                m.Groups[2].Value, int.Parse(m.Groups[1].Value), n.Value.IsBase, n.Value.Format);
             return true;
         }
         if ((m = Image.Match(volname)).Success)
         {
-            var n = NameDir.Match(m.Groups[2].Value);
-            if (!n.Success) return Fail(volname, out error);
+            var n = ParseNameDir(m.Groups[2].Value);
+            if (n is null) return Fail(volname, out error);
             v = new VolumeName(storage, volname, "images", m.Groups[2].Value, int.Parse(m.Groups[1].Value),
-                null, null, n.Groups[1].Value == "base", n.Groups[4].Value);
+                null, null, n.Value.IsBase, n.Value.Format);
             return true;
         }
         if ((m = Iso.Match(volname)).Success)
@@ -60,7 +63,9 @@ public sealed record VolumeName(
         }
         if ((m = Backup.Match(volname)).Success)
         {
-            v = new VolumeName(storage, volname, "backup", m.Groups[1].Value, null, null, null, false, "tar");
+            var owner = BackupOwner.Match(m.Groups[1].Value);
+            v = new VolumeName(storage, volname, "backup", m.Groups[1].Value,
+                owner.Success ? int.Parse(owner.Groups[1].Value) : null, null, null, false, "raw");
             return true;
         }
         if ((m = Import.Match(volname)).Success)
@@ -73,6 +78,13 @@ public sealed record VolumeName(
             return true;
         }
         return Fail(volname, out error);
+    }
+
+    private static (bool IsBase, string Format)? ParseNameDir(string name)
+    {
+        var m = NameDir.Match(name);
+        if (!m.Success || SnapFile.IsMatch(name)) return null;
+        return (m.Groups[1].Success, m.Groups[2].Value);
     }
 
     private static bool Fail(string volname, out string? error)

@@ -31,7 +31,7 @@ public sealed record Upid(string Node, int Pid, long PStart, long StartTime, str
     }
 
     public static Upid Parse(string text) =>
-        TryParse(text, out var u) ? u! : throw new FormatException("unable to parse worker upid");
+        TryParse(text, out var u) ? u! : throw new FormatException($"unable to parse worker upid '{text}'");
 
     /// <summary>User part without a token id: root@pam.</summary>
     public string UserName => User.Contains('!') ? User[..User.IndexOf('!')] : User;

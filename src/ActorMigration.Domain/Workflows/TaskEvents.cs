@@ -23,6 +23,9 @@ public sealed record StepCompleted(string Key) : ITaskEvent;
 
 public sealed record StepAttemptFailed(string Key, string Error) : ITaskEvent;
 
+/// <summary>A poll step succeeded without completing: its failures so far no longer count (Proxmox's $err_count = 0).</summary>
+public sealed record StepAttemptsReset(string Key) : ITaskEvent;
+
 /// <summary>A failure: before the point of no return it starts the rollback.</summary>
 public sealed record WorkflowFailed(string Reason, DateTimeOffset At) : ITaskEvent;
 

@@ -43,6 +43,7 @@ public sealed record WorkflowCore(
         TaskRejected r => this with { Rejected = true, Finished = true, ExitStatus = r.Error, EndedAt = r.At },
         StepCompleted c => this with { Done = Done.Add(c.Key), Attempts = Attempts.Remove(c.Key) },
         StepAttemptFailed a => this with { Attempts = Attempts.SetItem(a.Key, AttemptsOf(a.Key) + 1) },
+        StepAttemptsReset r => this with { Attempts = Attempts.Remove(r.Key) },
         WorkflowFailed f => PastPointOfNoReturn
             ? this with { Error = Error ?? f.Reason }
             : this with { Error = Error ?? f.Reason, RollingBack = true },

@@ -53,7 +53,12 @@ public abstract class WorkflowMachine<TState> where TState : class, IWorkflowSta
             case StepSucceeded ok:
                 if (!IsCurrent(s, ok.Step)) return [];
                 if (ok.Step.IsGate && !s.Core.Accepted) events.Add(new TaskAccepted(ok.At));
-                events.AddRange(OnStepDone(s, ok.Step, ok.Result, ok.At));
+                var done = OnStepDone(s, ok.Step, ok.Result, ok.At).ToList();
+                // A poll that answered but is not finished ends a run of failures: only consecutive ones count.
+                if (s.Core.AttemptsOf(ok.Step.Key) > 0
+                    && !done.Any(e => e is WorkflowFailed || e is StepCompleted c && c.Key == ok.Step.Key))
+                    events.Add(new StepAttemptsReset(ok.Step.Key));
+                events.AddRange(done);
                 break;
             case StepProgressed p:
                 if (!IsCurrent(s, p.Step)) return [];

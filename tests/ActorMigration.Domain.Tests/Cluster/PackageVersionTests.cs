@@ -32,7 +32,6 @@ public class PackageVersionTests
     }
 
     [Theory]
-    [Trait("Bug", "open")]
     [InlineData("8.2.4-pve2", "8.2.4-pve1", 1)]
     [InlineData("9.0.0~rc1", "9.0.0", -1)]
     [InlineData("9.0.0+pve1", "9.0.0", 1)]

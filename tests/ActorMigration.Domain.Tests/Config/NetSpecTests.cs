@@ -75,7 +75,6 @@ public class NetSpecTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Random_mac_without_prefix_is_unicast_and_locally_administered()
     {
         // PVE::Tools::random_ether_addr: vec($rand, 0, 8) = (vec($rand, 0, 8) & 0xfe) | 2

@@ -72,7 +72,6 @@ public class PropertyStringTests
     // ---- Known bugs ----
 
     [Theory]
-    [Trait("Bug", "open")]
     [InlineData("local:100/vm-100-disk-0.qcow2,size=4G,")]
     [InlineData("local:100/vm-100-disk-0.qcow2,,size=4G")]
     public void Empty_parts_are_skipped_like_parse_property_string(string text)
@@ -83,7 +82,6 @@ public class PropertyStringTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Duplicate_keys_are_refused_like_parse_property_string()
     {
         // "duplicate key in comma-separated list property: size"
@@ -92,7 +90,6 @@ public class PropertyStringTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void The_default_key_value_may_stand_anywhere()
     {
         // parse_property_string accepts the key-less value in any position.

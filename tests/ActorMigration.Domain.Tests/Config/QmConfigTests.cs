@@ -229,10 +229,44 @@ public class QmConfigFixtureTests
         Assert.Equal("a", cfg!["name"]);
     }
 
+    [Fact]
+    public void Special_sections_are_printed_sorted_by_name_like_write_vm_config()
+    {
+        var cfg = new QmConfig { ["name"] = "a" };
+        cfg.Special.Add(("special:fleecing", new QmSection { ["fleecing-images"] = "x" }));
+        cfg.Special.Add(("special:cloudinit", new QmSection { ["ciuser"] = "u" }));
+        Assert.Equal("name: a\n\n[special:cloudinit]\nciuser: u\n\n[special:fleecing]\nfleecing-images: x\n", cfg.ToString());
+    }
+
+    [Fact]
+    public void Description_key_is_the_description_for_get_has_and_remove()
+    {
+        var s = new QmSection { ["name"] = "a", ["description"] = "notes" };
+        Assert.Equal("notes", s.Description);
+        Assert.Equal("notes", s["description"]);
+        Assert.True(s.Has("description"));
+        Assert.DoesNotContain("description", s.Keys);
+        Assert.True(s.Remove("description"));
+        Assert.Null(s.Description);
+        Assert.False(s.Has("description"));
+        Assert.False(s.Remove("description"));
+    }
+
+    [Fact]
+    public void Empty_description_is_kept_as_a_bare_comment_only_in_pending()
+    {
+        // generate_raw_config: '$raw .= "#\n" if $pending' for an empty description
+        var cfg = QmConfig.Parse("#\nname: a\n\n[PENDING]\n#\ncores: 2\n");
+        Assert.Equal("", cfg.Main.Description);
+        Assert.Equal("", cfg.Pending!.Description);
+        Assert.Equal("name: a\n\n[PENDING]\n#\ncores: 2\n", cfg.ToString());
+        // Perl's split drops trailing empty lines when writing
+        Assert.Equal("#a\nname: a\n", new QmConfig { ["name"] = "a", ["description"] = "a\n\n" }.ToString());
+    }
+
     // ---- Known bugs (see report) ----
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Percent_in_a_description_is_escaped_as_in_encode_text_since_fix_5486()
     {
         // PVE::Tools::encode_text escapes '%' too (pve-common "fix #5486"), otherwise "%41" in a note
@@ -244,7 +278,6 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Trailing_spaces_of_a_description_line_survive_a_round_trip()
     {
         // Markdown hard line breaks ("two trailing spaces") are common in VM notes. Proxmox reads '#(.*)$'
@@ -256,7 +289,6 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Markdown_notes_fixture_round_trips()
     {
         var text = QmFixtures.Text("106-markdown-notes.conf");
@@ -267,7 +299,6 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Trailing_blank_description_lines_are_dropped_like_parse_vm_config()
     {
         // parse_vm_config: $descr =~ s/\s+$//
@@ -277,7 +308,6 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Setting_description_through_the_indexer_writes_comment_lines()
     {
         // EditVmConfig does cfg[key] = value for every option, description included.
@@ -289,7 +319,6 @@ public class QmConfigFixtureTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Snapshot_sections_are_printed_sorted_by_name_like_write_vm_config()
     {
         var cfg = new QmConfig { ["name"] = "a" };

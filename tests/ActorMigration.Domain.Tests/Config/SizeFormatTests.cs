@@ -70,7 +70,6 @@ public class SizeFormatTests
         Assert.Equal(text, SizeFormat.Human(bytes));
 
     [Theory]
-    [Trait("Bug", "open")]
     [InlineData(0d, "0.0 B")]
     [InlineData(512d, "512.0 B")]
     [InlineData(1023d, "1023.0 B")]

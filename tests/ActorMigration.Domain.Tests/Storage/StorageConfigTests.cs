@@ -121,7 +121,6 @@ public class StorageConfigTests
     // ---- Known bugs ----
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Disable_flag_without_value_disables_the_storage()
     {
         // SectionConfig writes "\tdisable" (no value) and check_value turns a missing boolean value into 1.
@@ -131,7 +130,6 @@ public class StorageConfigTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void A_storage_cfg_written_by_proxmox_round_trips()
     {
         // SectionConfig::write_config: "disable" right after the header, then the fixed "path", then the

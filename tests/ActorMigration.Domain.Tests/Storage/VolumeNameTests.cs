@@ -153,7 +153,6 @@ public class VolumeNameTests
     // ---- Known bugs (PVE::Storage::Plugin::parse_volname / parse_name_dir) ----
 
     [Theory]
-    [Trait("Bug", "open")]
     [InlineData("local:100/custom-name.qcow2", "custom-name.qcow2", "qcow2", false)]
     [InlineData("local:100/restored.raw", "restored.raw", "raw", false)]
     [InlineData("local:9000/base-golden.qcow2", "base-golden.qcow2", "qcow2", true)]
@@ -168,7 +167,6 @@ public class VolumeNameTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Backup_of_a_vm_reports_its_vmid_and_raw_format()
     {
         // return ('backup', $fn, $2, undef, undef, undef, 'raw') for vzdump-qemu-<vmid>-...
@@ -178,7 +176,6 @@ public class VolumeNameTests
     }
 
     [Theory]
-    [Trait("Bug", "open")]
     [InlineData("local:backup/notes.txt")]
     [InlineData("local:backup/vzdump-qemu-100.log")]
     public void Backup_names_need_a_backup_extension(string volid)

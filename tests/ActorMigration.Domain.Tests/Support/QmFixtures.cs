@@ -20,6 +20,7 @@ internal static class QmFixtures
         "103-cloudinit.conf",
         "104-linked-clone.conf",
         "105-windows-efi-tpm.conf",
+        "106-markdown-notes.conf",
         "9000-template.conf",
     ];
 

@@ -102,7 +102,6 @@ public class UpidTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Parse_error_names_the_upid_like_upid_decode()
     {
         // PVE::UPID::decode: die "unable to parse worker upid '$upid'\n"

@@ -359,7 +359,6 @@ public class VmDeciderTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Editing_a_multi_line_description_keeps_the_config_parseable()
     {
         // Proxmox writes the description as '#' comment lines (encode_text). The decider sets it as a key,
@@ -373,5 +372,15 @@ public class VmDeciderTests
         Assert.Null(cfg!["hostpci0"]);
         Assert.Equal("line one\nhostpci0: 0000:01:00.0", cfg.Main.Description);
         Assert.StartsWith("#line one\n#hostpci0%3A 0000%3A01%3A00.0\n", next.ConfigText);
+    }
+
+    [Fact]
+    public void Deleting_the_description_removes_its_comment_lines()
+    {
+        var s = Ok(Created(), new EditVmConfig(100, "node1", new Dictionary<string, string> { ["description"] = "a\nb" }, []));
+        Assert.StartsWith("#a\n#b\n", s.ConfigText);
+        var after = Ok(s, new EditVmConfig(100, "node1", new Dictionary<string, string>(), ["description"]));
+        Assert.DoesNotContain("#", after.ConfigText);
+        Assert.Null(after.Config.Main.Description);
     }
 }

@@ -55,6 +55,16 @@ public class WorkflowCoreTests
     }
 
     [Fact]
+    public void Attempts_reset_clears_only_that_step()
+    {
+        var c = Apply(new StepAttemptFailed("s", "e"), new StepAttemptFailed("t", "e"), new StepAttemptsReset("s"));
+        Assert.Equal(0, c.AttemptsOf("s"));
+        Assert.Equal(1, c.AttemptsOf("t"));
+        Assert.DoesNotContain("s", c.Done);
+        Assert.Equal(c, c.Apply(new StepAttemptsReset("never-failed")));
+    }
+
+    [Fact]
     public void First_failure_wins_and_starts_the_rollback_only_before_the_point_of_no_return()
     {
         var before = Apply(new WorkflowFailed("first", T), new WorkflowFailed("second", T));

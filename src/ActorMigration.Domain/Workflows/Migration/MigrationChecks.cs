@@ -11,22 +11,35 @@ public sealed record VmVolume(string Drive, string Volid, long SizeBytes, string
 /// <summary>The seed's migration requirements, with Proxmox's wording where it has one.</summary>
 public static class MigrationChecks
 {
-    private static readonly Regex LocalResourceKey = new(@"^(hostpci\d+|usb\d+|parallel\d+|serial\d+)$", RegexOptions.Compiled);
+    private static readonly Regex LocalResourceKey = new(@"^(hostpci\d+|usb\d+|parallel\d+|serial\d+|ivshmem)$", RegexOptions.Compiled);
+    private static readonly Regex CloudInitVolume = new(@"vm-\d+-cloudinit", RegexOptions.Compiled);
 
     public const string RunningWithoutOnline = "can't migrate running VM without --online";
     public const string LocalDisksNeedOption = "can't live migrate attached local disks without with-local-disks option";
 
-    /// <summary>Devices bound to the host: hostpci*, usb* (unless spice), host serial/parallel ports.</summary>
+    /// <summary>Devices bound to the host: hostpci*, usb* (unless spice), host serial/parallel ports, ivshmem.</summary>
     public static IReadOnlyList<string> LocalResources(QmSection c) =>
         c.Keys.Where(k => LocalResourceKey.IsMatch(k))
             .Where(k => k switch
             {
-                _ when k.StartsWith("usb") => !(c[k]!.StartsWith("spice") || c[k]!.Contains("mapping=")),
+                _ when k.StartsWith("usb") => !IsSpiceOrMappedUsb(c[k]!),
                 _ when k.StartsWith("serial") => c[k] != "socket",
                 _ => true
             })
             .OrderBy(k => k, StringComparer.Ordinal)
             .ToList();
+
+    // check_local_resources parses pve-qm-usb: host=spice (any case) is no host device.
+    private static bool IsSpiceOrMappedUsb(string value)
+    {
+        PropertyString usb;
+        try { usb = PropertyString.Parse(value, "host"); }
+        catch (FormatException) { return false; }
+        return string.Equals(usb["host"], "spice", StringComparison.OrdinalIgnoreCase) || usb.Has("mapping");
+    }
+
+    /// <summary>A cloud-init drive (<c>vm-N-cloudinit</c>): generated, copied offline like Proxmox does.</summary>
+    public static bool IsCloudInit(string volid) => CloudInitVolume.IsMatch(volid);
 
     /// <summary>All volumes referenced by the config, its unused entries and its snapshots.</summary>
     public static IReadOnlyList<VmVolume> Volumes(QmConfig cfg, StorageConfig storage)
@@ -58,7 +71,7 @@ public static class MigrationChecks
         foreach (var v in Volumes(cfg, storage))
         {
             var sid = VolumeIdRef.TryParse(v.Volid, out var r) ? r.Storage : "";
-            var needed = v.Shared || v.Cdrom ? sid : map.Map(sid);
+            var needed = v.Shared || (v.Cdrom && !IsCloudInit(v.Volid)) ? sid : map.Map(sid);
             var def = storage.Get(needed);
             if (def is null || !def.AvailableOn(target)) missing.Add(needed);
         }
@@ -88,10 +101,11 @@ public static class MigrationChecks
         if (online && !string.Equals(f.Target.CpuVendor, f.Source.CpuVendor, StringComparison.OrdinalIgnoreCase))
             return Fail($"CPU vendor of target node '{req.Target}' ({f.Target.CpuVendor}) differs from source node '{req.Source}' ({f.Source.CpuVendor})");
 
+        // QemuMigrate::prepare: never while running, offline only with force.
         var localRes = LocalResources(cfg.Main);
         if (localRes.Count > 0)
         {
-            if (online) return Fail($"can't migrate VM which uses local devices: {string.Join(", ", localRes)}");
+            if (running || !req.Force) return Fail($"can't migrate VM which uses local devices: {string.Join(", ", localRes)}");
             info.Add("migrating VM which uses local devices");
         }
 
@@ -110,11 +124,22 @@ public static class MigrationChecks
                 if (!srcDef.AvailableOn(req.Target)) return Fail($"storage '{src.Storage}' is not available on node '{req.Target}'");
                 continue;
             }
-            if (v.Cdrom) return Fail($"can't migrate local cdrom drive '{v.Drive}' ({v.Volid})");
+            // scan_local_volumes: cloud-init and TPM state are 'generated' and always copied offline.
+            var cloudInit = v.Cdrom && IsCloudInit(v.Volid);
+            if (v.Cdrom && !cloudInit) return Fail($"can't migrate local cdrom drive '{v.Drive}' ({v.Volid})");
+            var generated = cloudInit || v.Drive == "tpmstate0";
+            if (!VolumeName.TryParse(v.Volid, out var vn, out var vnErr)) return Fail(vnErr!);
+            if (vn!.VType != "images") return Fail($"can't migrate local volume '{v.Volid}'");
+            if (vn.VmId != req.VmId) return Fail($"can't migrate local disk '{v.Volid}': owned by other VM (owner = VM {vn.VmId})");
             if (v.InSnapshot || cfg.Snapshots.Count > 0)
                 return Fail($"can't migrate local disk '{v.Volid}': VM has snapshots");
-            var attached = !v.IsUnused;
-            info.Add($"found local disk '{v.Volid}' ({(attached ? "attached" : "unused")})");
+            // volume_is_base_and_used: the record knows its linked clones, not which base each uses.
+            if (vn.IsBase && vm.LinkedClones.Count > 0)
+                return Fail($"can't migrate local disk '{v.Volid}': referenced by linked clone(s)");
+            var attached = !v.IsUnused && !generated;
+            info.Add(generated
+                ? $"found generated disk '{v.Volid}' (in current VM config)"
+                : $"found local disk '{v.Volid}' ({(attached ? "attached" : "unused")})");
             if (online && attached && !req.WithLocalDisks) return Fail(LocalDisksNeedOption);
 
             var dstSid = map.Map(src.Storage);
@@ -122,8 +147,6 @@ public static class MigrationChecks
             if (dstDef is null) return Fail($"storage '{dstSid}' does not exist");
             if (!dstDef.AvailableOn(req.Target)) return Fail($"storage '{dstSid}' is not available on node '{req.Target}'");
             if (!dstDef.HasContent("images")) return Fail($"storage '{dstSid}' does not support vm images");
-            if (!VolumeName.TryParse(v.Volid, out var vn, out var vnErr)) return Fail(vnErr!);
-            if (vn!.VType != "images") return Fail($"can't migrate local volume '{v.Volid}'");
             if (vn.BaseName is not null) return Fail($"can't migrate linked clone volume '{v.Volid}' on local storage");
             var dst = FreeName(dstSid, req.VmId, vn, taken);
             taken.Add(dst);
@@ -149,14 +172,20 @@ public static class MigrationChecks
         (MigrationPlan?, string?, IReadOnlyList<string>) Fail(string e) => (null, e, info);
     }
 
+    // Keeps the name if free, else get_next_vm_diskname: the first disk number free in every format.
     private static string FreeName(string storage, int vmid, VolumeName src, HashSet<string> taken)
     {
         var candidate = VolumeName.ImageVolId(storage, vmid, src.Name);
         if (!taken.Contains(candidate)) return candidate;
-        for (var n = 0; ; n++)
-        {
-            candidate = VolumeName.ImageVolId(storage, vmid, VolumeName.DiskName(vmid, n, src.Format));
-            if (!taken.Contains(candidate)) return candidate;
-        }
+        var prefix = $"{storage}:{vmid}/";
+        var used = taken
+            .Where(t => t.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(t => Regex.Match(t[prefix.Length..], $@"^(?:vm|base)-{vmid}-disk-(\d+)\."))
+            .Where(m => m.Success)
+            .Select(m => int.Parse(m.Groups[1].Value))
+            .ToHashSet();
+        var n = 0;
+        while (used.Contains(n)) n++;
+        return VolumeName.ImageVolId(storage, vmid, VolumeName.DiskName(vmid, n, src.Format));
     }
 }

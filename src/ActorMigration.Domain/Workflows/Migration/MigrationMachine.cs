@@ -129,6 +129,10 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 break;
             }
 
+            case (GatherMigrationFacts, _):
+                yield return new WorkflowFailed($"internal error: prepare returned {result.GetType().Name} instead of migration facts", at);
+                break;
+
             case (CopyDisk c, _):
                 yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(c.SizeBytes)} of {SizeFormat.Human(c.SizeBytes)} (100.00%)",
                     $"volume '{c.SrcVolid}' copied to '{c.DstVolid}' on node '{c.TargetNode}'");
@@ -153,6 +157,13 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 if (p.Jobs.FirstOrDefault(j => j.Error is not null || j.Status is "concluded" && !j.Ready) is { } bad)
                 {
                     yield return new WorkflowFailed($"mirroring error: drive-{bad.Device}: {bad.Error ?? bad.Status}", at);
+                    yield break;
+                }
+                // BlockJob::monitor: a job that vanished before completion was cancelled.
+                var expected = s.Plan!.LiveDisks.Select(d => d.Drive).ToList();
+                if (expected.FirstOrDefault(d => p.Jobs.All(j => j.Device != d)) is { } gone)
+                {
+                    yield return new WorkflowFailed($"mirroring error: drive-{gone}: 'mirror' has been cancelled", at);
                     yield break;
                 }
                 var ready = p.Jobs.Count > 0 && p.Jobs.All(j => j.Ready);
@@ -187,7 +198,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
 
             case (TransferConntrack, ConntrackMoved c):
                 yield return new MigrationConntrackTransferred(c.Count);
-                yield return Log(at, $"migrated {c.Count} conntrack state entries");
+                yield return Log(at, $"migrated {c.Count} conntrack state {(c.Count != 1 ? "entries" : "entry")}");
                 yield return new StepCompleted(step.Key);
                 break;
 
@@ -211,6 +222,13 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 yield return new StepCompleted(step.Key);
                 break;
         }
+    }
+
+    /// <summary>Offline copy progress, at most one line a second.</summary>
+    protected override IEnumerable<IWorkflowEvent> OnProgress(MigrationWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
+    {
+        if (step is CopyDisk c && progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+            yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({Pct(p.DoneBytes, p.TotalBytes)}%)");
     }
 
     private static IEnumerable<IWorkflowEvent> OnMigrationPolled(MigrationWorkflowState s, WorkflowStep step, MigrationProgress p, DateTimeOffset at)

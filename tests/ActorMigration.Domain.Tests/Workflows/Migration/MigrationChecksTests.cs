@@ -113,7 +113,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Renamed_volumes_get_a_disk_number_free_in_every_format()
     {
         // PVE::Storage::Plugin::get_next_vm_diskname collects the disk numbers of vm-<vmid>-disk-<N>.* whatever
@@ -152,10 +151,51 @@ public class MigrationChecksTests
         Assert.Equal("storage 'gone' does not exist", error);
     }
 
+    [Fact]
+    public void Renamed_volume_skips_numbers_only_of_its_own_vm_and_storage()
+    {
+        var facts = Facts(LocalConfig, running: false,
+            targetVolumes: ["local:100/vm-100-disk-0.qcow2", "local:101/vm-101-disk-1.qcow2", "fast:100/vm-100-disk-1.raw", "local:100/vm-100-cloudinit.qcow2"]);
+        var (plan, error, _) = MigrationChecks.Prepare(Request(online: false), facts, Upid);
+        Assert.Null(error);
+        // disk-1 is free on local for VM 100; scsi1 keeps its name, as nothing of that name exists there
+        Assert.Equal(["local:100/vm-100-disk-1.qcow2", "local:100/vm-100-disk-1.raw"], plan!.Disks.Select(d => d.DstVolid));
+    }
+
+    [Fact]
+    public void Force_does_not_allow_local_devices_on_a_running_vm()
+    {
+        var (_, error, _) = MigrationChecks.Prepare(Request(force: true), Facts(SharedConfig + "hostpci0: 0000:01:00.0\n"), Upid);
+        Assert.Equal("can't migrate VM which uses local devices: hostpci0", error);
+    }
+
+    [Fact]
+    public void Local_cloud_init_drive_is_copied_offline_to_the_mapped_storage()
+    {
+        var cfg = LocalConfig + "ide2: local:100/vm-100-cloudinit.qcow2,media=cdrom\n";
+        var (plan, error, info) = MigrationChecks.Prepare(Request(withLocalDisks: true, targetStorage: "fast"), Facts(cfg), Upid);
+        Assert.Null(error);
+        var ci = Assert.Single(plan!.Disks, d => d.Drive == "ide2");
+        Assert.Equal(new DiskMove("ide2", "local:100/vm-100-cloudinit.qcow2", "fast:100/vm-100-cloudinit.qcow2", "qcow2", 0, false), ci);
+        Assert.Contains("found generated disk 'local:100/vm-100-cloudinit.qcow2' (in current VM config)", info);
+        // it needs the mapped storage on the target, unlike an ISO
+        StorageMap.TryParse("only1", out var map, out _);
+        Assert.Equal(["only1"], MigrationChecks.UnavailableStorages(QmConfig.Parse(cfg), Storage, "node2", map));
+    }
+
+    [Fact]
+    public void Local_tpm_state_alone_needs_no_with_local_disks()
+    {
+        // 'generated', not 'attached': scan_local_volumes asks for with-local-disks only for attached disks.
+        var cfg = SharedConfig + "tpmstate0: local:100/vm-100-disk-5.raw,size=4M,version=v2.0\n";
+        var (plan, error, _) = MigrationChecks.Prepare(Request(), Facts(cfg), Upid);
+        Assert.Null(error);
+        Assert.False(Assert.Single(plan!.Disks).Live);
+    }
+
     // ---- known bugs (QemuMigrate::scan_local_volumes / check_local_resources) ----
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Local_cloud_init_drive_does_not_block_migration()
     {
         // A vm-<id>-cloudinit volume is 'generated': Proxmox copies/regenerates it instead of refusing
@@ -167,7 +207,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Disk_owned_by_another_vm_is_refused()
     {
         // "can't migrate local disk 'local:101/vm-101-disk-0.qcow2': owned by other VM (owner = VM 101)".
@@ -180,7 +219,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Base_volume_used_by_linked_clones_is_refused()
     {
         // "can't migrate local disk '...': referenced by linked clone(s)"; moving the base and freeing the
@@ -200,7 +238,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Tpm_state_is_copied_offline_not_mirrored()
     {
         // swtpm state is no QEMU block device; Proxmox migrates 'generated' tpmstate volumes offline first.
@@ -213,7 +250,6 @@ public class MigrationChecksTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Ivshmem_is_a_local_device()
     {
         // check_local_resources: push @loc_res, "ivshmem" if $conf->{ivshmem};

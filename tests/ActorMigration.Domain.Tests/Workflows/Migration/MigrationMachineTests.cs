@@ -663,10 +663,34 @@ public class MigrationMachineTests
         Assert.True(h.Core.Accepted);
     }
 
+    [Fact]
+    public void Offline_copy_progress_is_logged_at_most_once_a_second()
+    {
+        var h = OfflineLocalRun().Run(stopAt: "copy:scsi0");
+        h.Now += TimeSpan.FromSeconds(2);
+        var first = Assert.IsType<TaskLogged>(Assert.Single(h.Progress(new CopyProgressed(8 * GiB, 32 * GiB), "copy:scsi0")));
+        Assert.EndsWith("local:100/vm-100-disk-0.qcow2: transferred 8.0 GiB of 32.0 GiB (25.00%)", first.Lines.Single());
+        h.Now += TimeSpan.FromMilliseconds(500);
+        Assert.Empty(h.Progress(new CopyProgressed(9 * GiB, 32 * GiB), "copy:scsi0"));
+        h.Now += TimeSpan.FromMilliseconds(500);
+        Assert.Single(h.Progress(new CopyProgressed(10 * GiB, 32 * GiB), "copy:scsi0"));
+    }
+
+    [Fact]
+    public void Prepare_without_migration_facts_fails_instead_of_finishing_without_a_plan()
+    {
+        var h = OnlineSharedRun().Run(stopAt: "prepare");
+        h.Succeed("prepare", Done.Instance);
+        Assert.StartsWith("internal error: prepare returned Done", h.Core.Error);
+        h.Run();
+        Assert.Equal(["lock", "prepare", "rb-unlock"], h.Ran);
+        Assert.Null(h.S.Plan);
+        Assert.Equal("migration aborted", h.Core.ExitStatus);
+    }
+
     // ---- known bugs ----
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Offline_migration_with_local_devices_needs_force()
     {
         // QemuMigrate::prepare: die "can't migrate VM which uses local devices: ..." if $running || !$opts->{force}
@@ -676,7 +700,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Usb_spice_written_with_its_key_is_not_a_local_device()
     {
         // check_local_resources parses the property string: host=spice (any case) is skipped.
@@ -686,7 +709,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Vanished_mirror_jobs_fail_the_migration_instead_of_polling_forever()
     {
         // BlockJob::monitor: die "$job_id: 'mirror' has been cancelled\n" if !defined($job)
@@ -700,7 +722,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void A_successful_poll_resets_the_failure_count()
     {
         // QemuMigrate::phase2 sets $err_count = 0 after every successful query-migrate; here 9 failures spread
@@ -714,7 +735,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void One_conntrack_entry_is_singular()
     {
         // QemuMigrate: my $plural = $num != 1 ? "entries" : "entry";
@@ -725,7 +745,6 @@ public class MigrationMachineTests
     }
 
     [Fact]
-    [Trait("Bug", "open")]
     public void Offline_copy_progress_reaches_the_task_log()
     {
         // The actor feeds copy progress as StepProgressed(CopyProgressed); the machine has no OnProgress, so
