@@ -77,7 +77,16 @@ public sealed class ParamSchema(params ParamSpec[] specs)
         if (spec.Enum is { } en && !en.Contains(value))
             return $"value '{value}' does not have a value in the enumeration '{string.Join(", ", en)}'";
         if (spec.Pattern is { } pat && !Regex.IsMatch(value, $"^(?:{pat})$")) return "value does not match the regex pattern";
-        if (spec.Format?.Invoke(value) is { } fe) return $"invalid format - {fe}\n";
+        string? fe;
+        try
+        {
+            fe = spec.Format?.Invoke(value);
+        }
+        catch (FormatException e)
+        {
+            fe = e.Message;
+        }
+        if (fe is not null) return $"invalid format - {fe}\n";
         return null;
     }
 }
