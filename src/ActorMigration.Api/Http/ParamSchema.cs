@@ -16,7 +16,8 @@ public sealed record ParamSpec(
     int? MaxLength = null,
     string? Pattern = null,
     bool RootOnly = false,
-    string? Requires = null);
+    string? Requires = null,
+    Func<string, string?>? Check = null);
 
 /// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
 public sealed class ParamSchema(params ParamSpec[] specs)
@@ -88,7 +89,8 @@ public sealed class ParamSchema(params ParamSpec[] specs)
             fe = e.Message;
         }
         if (fe is not null) return $"invalid format - {fe}\n";
-        return null;
+        // A semantic check whose message is used as is (e.g. drive specs: "storage 'x' does not exist").
+        return spec.Check?.Invoke(value);
     }
 
     /// <summary>
