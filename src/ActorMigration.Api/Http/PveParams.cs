@@ -33,7 +33,9 @@ public sealed class PveParams
                         foreach (var prop in doc.RootElement.EnumerateObject())
                             p.AddJson(prop.Name, prop.Value);
                 }
-                catch (JsonException e)
+                // Invalid UTF-8 or lone surrogates in strings surface as InvalidOperationException when read,
+                // an oversized or aborted body as an IOException (BadHttpRequestException).
+                catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
                 {
                     p.Errors["body"] = $"unable to parse JSON body - {e.Message}";
                 }
