@@ -52,6 +52,9 @@ public sealed class PveParams
                     p.Errors["body"] = $"unable to parse form body - {e.Message}";
                 }
             }
+            else if (req.ContentLength > 0 || req.Headers.TransferEncoding.Count > 0)
+                // A body we cannot read must not be ignored silently (Proxmox answers 506 here).
+                p.Errors["body"] = $"unsupported content type '{contentType}'";
         }
         foreach (var (k, v) in req.Query)
         {
