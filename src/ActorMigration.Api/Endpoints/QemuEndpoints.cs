@@ -64,7 +64,7 @@ public static class QemuEndpoints
         foreach (var kind in new[] { VmTaskMachine.Start, VmTaskMachine.Stop, VmTaskMachine.Shutdown })
         {
             var schema = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
-                new ParamSpec("skiplock", PType.Boolean, RootOnly: true), new ParamSpec("timeout", PType.Integer, Min: 0),
+                new ParamSpec("skiplock", PType.Boolean, RootOnly: true), new ParamSpec("timeout", PType.Integer, Min: 0, Max: int.MaxValue),
                 new ParamSpec("keepActive", PType.Boolean, RootOnly: true), new ParamSpec("overrule-shutdown", PType.Boolean),
                 new ParamSpec("forceStop", PType.Boolean), new ParamSpec("machine"), new ParamSpec("migratedfrom", RootOnly: true),
                 new ParamSpec("migration_type", RootOnly: true), new ParamSpec("migration_network", RootOnly: true),

@@ -12,8 +12,8 @@ public static class TaskEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/tasks", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("start", PType.Integer, Min: 0),
-                new ParamSpec("limit", PType.Integer, Min: 0), new ParamSpec("vmid", PType.Integer, Format: Formats.VmId),
+            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("start", PType.Integer, Min: 0, Max: int.MaxValue),
+                new ParamSpec("limit", PType.Integer, Min: 0, Max: int.MaxValue), new ParamSpec("vmid", PType.Integer, Format: Formats.VmId),
                 new ParamSpec("typefilter"), new ParamSpec("userfilter"), new ParamSpec("errors", PType.Boolean),
                 new ParamSpec("source", Enum: ["archive", "active", "all"]), new ParamSpec("since", PType.Integer),
                 new ParamSpec("until", PType.Integer), new ParamSpec("statusfilter")), async p =>
@@ -62,7 +62,7 @@ public static class TaskEndpoints
 
         api.MapGet("/nodes/{node}/tasks/{upid}/log", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("upid", Optional: false),
-                new ParamSpec("start", PType.Integer, Min: 0), new ParamSpec("limit", PType.Integer, Min: 0),
+                new ParamSpec("start", PType.Integer, Min: 0, Max: int.MaxValue), new ParamSpec("limit", PType.Integer, Min: 0, Max: int.MaxValue),
                 new ParamSpec("download", PType.Boolean)), async p =>
             {
                 var (upid, _, error) = await Find(s, p);

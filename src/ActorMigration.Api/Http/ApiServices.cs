@@ -39,6 +39,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     /// <summary>The VM if its config lives on <paramref name="node"/>, else Proxmox's "does not exist" error.</summary>
     public async Task<(VmSnapshot? Vm, IResult? Error)> VmOnNode(string node, int vmid)
     {
+        if (CheckNode(node) is { } bad) return (null, bad);
         var vm = await Vm(vmid);
         return vm.Exists && vm.Node == node ? (vm, null) : (null, PveResult.Error(VmDecider.NoConfig(node, vmid)));
     }

@@ -7,11 +7,12 @@ public static class Handler
 {
     public static async Task<IResult> Run(HttpContext ctx, ParamSchema schema, Func<PveParams, Task<IResult>> body)
     {
-        var p = await PveParams.ReadAsync(ctx);
-        var errors = schema.Validate(p, TokenAuth.AuthUserOf(ctx));
-        if (errors.Count > 0) return PveResult.ParamErrors(errors);
         try
         {
+            // Reading and validating are inside the try too: nothing a client sends may escape as an unhandled 500.
+            var p = await PveParams.ReadAsync(ctx);
+            var errors = schema.Validate(p, TokenAuth.AuthUserOf(ctx));
+            if (errors.Count > 0) return PveResult.ParamErrors(errors);
             return await body(p);
         }
         catch (AskTimeoutException)

@@ -16,7 +16,8 @@ public sealed record ParamSpec(
     int? MaxLength = null,
     string? Pattern = null,
     bool RootOnly = false,
-    string? Requires = null);
+    string? Requires = null,
+    Func<string, string?>? Check = null);
 
 /// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
 public sealed class ParamSchema(params ParamSpec[] specs)
@@ -73,11 +74,36 @@ public sealed class ParamSchema(params ParamSpec[] specs)
                 if (spec.Max is { } mx && d > mx) return $"value must have a maximum value of {mx}";
                 break;
         }
+        if (spec.Type == PType.String && BadCharacters(value) is { } bc) return bc;
         if (spec.MaxLength is { } ml && value.Length > ml) return $"value may only be {ml} characters long";
         if (spec.Enum is { } en && !en.Contains(value))
             return $"value '{value}' does not have a value in the enumeration '{string.Join(", ", en)}'";
         if (spec.Pattern is { } pat && !Regex.IsMatch(value, $"^(?:{pat})$")) return "value does not match the regex pattern";
-        if (spec.Format?.Invoke(value) is { } fe) return $"invalid format - {fe}\n";
+        string? fe;
+        try
+        {
+            fe = spec.Format?.Invoke(value);
+        }
+        catch (FormatException e)
+        {
+            fe = e.Message;
+        }
+        if (fe is not null) return $"invalid format - {fe}\n";
+        // A semantic check whose message is used as is (e.g. drive specs: "storage 'x' does not exist").
+        return spec.Check?.Invoke(value);
+    }
+
+    /// <summary>
+    /// Values end up in config lines, task logs and command lines: a newline would inject a config key.
+    /// U+FFFD is what invalid UTF-8 in a form or query value decodes to.
+    /// </summary>
+    private static string? BadCharacters(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is (< ' ' and not '\t') or '\x7f') return "value must not contain control characters";
+            if (c == '\uFFFD') return "value is not valid UTF-8";
+        }
         return null;
     }
 }

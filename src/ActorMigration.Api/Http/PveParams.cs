@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace ActorMigration.Api.Http;
@@ -33,9 +34,24 @@ public sealed class PveParams
                         foreach (var prop in doc.RootElement.EnumerateObject())
                             p.AddJson(prop.Name, prop.Value);
                 }
-                catch (JsonException e)
+                // Invalid UTF-8 or lone surrogates in strings surface as InvalidOperationException when read,
+                // an oversized or aborted body as an IOException (BadHttpRequestException).
+                catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
                 {
                     p.Errors["body"] = $"unable to parse JSON body - {e.Message}";
+                }
+            }
+            else if (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    using var buffer = new MemoryStream();
+                    await req.Body.CopyToAsync(buffer);
+                    p.AddUrlEncoded(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+                }
+                catch (IOException e)
+                {
+                    p.Errors["body"] = $"unable to parse form body - {e.Message}";
                 }
             }
             else if (req.HasFormContentType)
@@ -50,12 +66,12 @@ public sealed class PveParams
                     p.Errors["body"] = $"unable to parse form body - {e.Message}";
                 }
             }
+            else if (req.ContentLength > 0 || req.Headers.TransferEncoding.Count > 0)
+                // A body we cannot read must not be ignored silently (Proxmox answers 506 here).
+                p.Errors["body"] = $"unsupported content type '{contentType}'";
         }
-        foreach (var (k, v) in req.Query)
-        {
-            p.Values.Remove(k);
-            p.Add(k, v.ToString(), multi: v.Count > 1);
-        }
+        if (req.QueryString.Value is { Length: > 1 } query)
+            p.AddUrlEncoded(Encoding.UTF8.GetBytes(query[1..]), overrides: true);
         p.Values.Remove("_dc");
         foreach (var (k, v) in req.RouteValues)
         {
@@ -65,6 +81,60 @@ public sealed class PveParams
             p.Values[k] = s;
         }
         return p;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// <c>key=value&amp;…</c> pairs ('+' is a space, %XX a byte) decoded as strict UTF-8, as Proxmox decodes them.
+    /// ASP.NET's own readers keep an undecodable escape such as %E9 as literal text; here it is an error for its key.
+    /// Query pairs override body pairs.
+    /// </summary>
+    private void AddUrlEncoded(ReadOnlySpan<byte> data, bool overrides = false)
+    {
+        var pairs = new List<(string Key, string? Value)>();
+        while (!data.IsEmpty)
+        {
+            var amp = data.IndexOf((byte)'&');
+            var pair = amp < 0 ? data : data[..amp];
+            data = amp < 0 ? [] : data[(amp + 1)..];
+            if (pair.IsEmpty) continue;
+            var eq = pair.IndexOf((byte)'=');
+            var (key, _) = Unescape(eq < 0 ? pair : pair[..eq]);
+            var (value, valid) = Unescape(eq < 0 ? [] : pair[(eq + 1)..]);
+            pairs.Add((key, valid ? value : null));
+        }
+        foreach (var g in pairs.GroupBy(x => x.Key))
+        {
+            if (overrides) Values.Remove(g.Key);
+            if (g.Any(x => x.Value is null)) Errors[g.Key] = "value is not valid UTF-8";
+            else Add(g.Key, g.Last().Value!, multi: g.Count() > 1);
+        }
+    }
+
+    private static (string Text, bool Valid) Unescape(ReadOnlySpan<byte> s)
+    {
+        var bytes = new byte[s.Length];
+        var n = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var b = s[i];
+            if (b == (byte)'+') b = (byte)' ';
+            else if (b == (byte)'%' && i + 2 < s.Length && Uri.IsHexDigit((char)s[i + 1]) && Uri.IsHexDigit((char)s[i + 2]))
+            {
+                b = (byte)(Uri.FromHex((char)s[i + 1]) << 4 | Uri.FromHex((char)s[i + 2]));
+                i += 2;
+            }
+            bytes[n++] = b;
+        }
+        try
+        {
+            return (StrictUtf8.GetString(bytes, 0, n), true);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (Encoding.UTF8.GetString(bytes, 0, n), false);
+        }
     }
 
     private void Add(string key, string value, bool multi)

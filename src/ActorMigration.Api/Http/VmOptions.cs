@@ -60,7 +60,7 @@ public static class VmOptions
     public static ParamSpec? Dynamic(string key, StorageConfig storage)
     {
         if (NetSpec.IsNetKey(key)) return new ParamSpec(key, Format: CheckNet);
-        if (Drives.IsDriveKey(key)) return new ParamSpec(key, Format: v => CheckDrive(key, v, storage));
+        if (Drives.IsDriveKey(key)) return new ParamSpec(key, Check: v => CheckDrive(key, v, storage));
         if (DeviceKey.IsMatch(key)) return new ParamSpec(key, MaxLength: 1024);
         return null;
     }
@@ -108,20 +108,36 @@ public static class VmOptions
             if (Drives.IsUnused(key)) return "unused disks must reference a volume";
             if (storage.Get(sid) is not { } def) return $"storage '{sid}' does not exist";
             if (!def.HasContent("images")) return $"storage '{sid}' does not support vm images";
+            if (gib * SizeFormat.GiB >= long.MaxValue) return "size is too large";
             if (d.ImportFrom is { } src)
             {
                 if (gib != 0) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
-                if (!VolumeName.TryParse(src, out var sv, out var se)) return se;
+                if (!TryVolume(src, out var sv, out var se)) return se;
                 if (storage.Get(sv!.Storage) is null) return $"storage '{sv.Storage}' does not exist";
                 return sv.VType is "import" or "images" ? null : $"cannot import from volume '{src}'";
             }
             return gib <= 0 ? "size must be greater than 0" : null;
         }
         if (d.ImportFrom is not null) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
-        if (!VolumeName.TryParse(d.File, out var vn, out var err)) return err;
+        if (!TryVolume(d.File, out var vn, out var err)) return err;
         if (storage.Get(vn!.Storage) is null) return $"storage '{vn.Storage}' does not exist";
         if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
         return null;
+    }
+
+    /// <summary>VolumeName.TryParse, but a vmid too large for an int is a parse error, not an OverflowException.</summary>
+    private static bool TryVolume(string volid, out VolumeName? v, out string? error)
+    {
+        try
+        {
+            return VolumeName.TryParse(volid, out v, out error);
+        }
+        catch (OverflowException)
+        {
+            v = null;
+            error = $"unable to parse volume ID '{volid}'";
+            return false;
+        }
     }
 
     /// <summary>A schema of all VM options plus the endpoint's own parameters.</summary>
