@@ -35,6 +35,7 @@ public static class EventManifests
         [typeof(TaskRejected)] = "task.rejected",
         [typeof(StepCompleted)] = "step.done",
         [typeof(StepAttemptFailed)] = "step.retry",
+        [typeof(StepAttemptsReset)] = "step.reset",
         [typeof(WorkflowFailed)] = "wf.failed",
         [typeof(PointOfNoReturnPassed)] = "wf.ponr",
         [typeof(TaskWarned)] = "task.warn",

@@ -16,7 +16,7 @@ public static class CopyEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var clone = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), Formats.VmIdParam("newid"),
-            new ParamSpec("name", Format: Formats.DnsName, MaxLength: 128), new ParamSpec("description", MaxLength: 8192),
+            new ParamSpec("name", Format: Formats.DnsName, MaxLength: 128), new ParamSpec("description", MaxLength: 8192, MultiLine: true),
             new ParamSpec("full", PType.Boolean), Formats.NodeParam("target", optional: true),
             new ParamSpec("storage", Format: Formats.StorageId), new ParamSpec("format", Enum: ["raw", "qcow2", "vmdk"]),
             new ParamSpec("snapname", Format: Formats.ConfigId), new ParamSpec("pool"), new ParamSpec("bwlimit", PType.Integer, Min: 0));
@@ -47,7 +47,7 @@ public static class CopyEndpoints
 
         var snapCreate = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
             new ParamSpec("snapname", Optional: false, Format: v => v == "current" ? "invalid snapshot name 'current'" : Formats.ConfigId(v)),
-            new ParamSpec("description", MaxLength: 8192), new ParamSpec("vmstate", PType.Boolean));
+            new ParamSpec("description", MaxLength: 8192, MultiLine: true), new ParamSpec("vmstate", PType.Boolean));
         api.MapPost("/nodes/{node}/qemu/{vmid}/snapshot", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, snapCreate, p =>
             p.Bool("vmstate")
                 ? Task.FromResult(PveResult.ParamError("vmstate", "saving the RAM state is not supported; snapshots need a stopped VM"))

@@ -17,7 +17,8 @@ public sealed record ParamSpec(
     string? Pattern = null,
     bool RootOnly = false,
     string? Requires = null,
-    Func<string, string?>? Check = null);
+    Func<string, string?>? Check = null,
+    bool MultiLine = false);
 
 /// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
 public sealed class ParamSchema(params ParamSpec[] specs)
@@ -74,7 +75,7 @@ public sealed class ParamSchema(params ParamSpec[] specs)
                 if (spec.Max is { } mx && d > mx) return $"value must have a maximum value of {mx}";
                 break;
         }
-        if (spec.Type == PType.String && BadCharacters(value) is { } bc) return bc;
+        if (spec.Type == PType.String && BadCharacters(value, spec.MultiLine) is { } bc) return bc;
         if (spec.MaxLength is { } ml && value.Length > ml) return $"value may only be {ml} characters long";
         if (spec.Enum is { } en && !en.Contains(value))
             return $"value '{value}' does not have a value in the enumeration '{string.Join(", ", en)}'";
@@ -97,10 +98,11 @@ public sealed class ParamSchema(params ParamSpec[] specs)
     /// Values end up in config lines, task logs and command lines: a newline would inject a config key.
     /// U+FFFD is what invalid UTF-8 in a form or query value decodes to.
     /// </summary>
-    private static string? BadCharacters(string value)
+    private static string? BadCharacters(string value, bool multiLine)
     {
         foreach (var c in value)
         {
+            if (multiLine && c is '\n' or '\r') continue;
             if (c is (< ' ' and not '\t') or '\x7f') return "value must not contain control characters";
             if (c == '\uFFFD') return "value is not valid UTF-8";
         }

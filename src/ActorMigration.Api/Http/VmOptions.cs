@@ -29,7 +29,7 @@ public static class VmOptions
         new("vcpus", PType.Integer, Min: 1, Max: 8192),
         new("cpu", MaxLength: 256),
         new("ostype", Enum: OsTypes),
-        new("description", MaxLength: 8192),
+        new("description", MaxLength: 8192, MultiLine: true),
         new("tags", MaxLength: 1024, Pattern: @"[a-zA-Z0-9_\-\+\.;, ]*"),
         new("onboot", PType.Boolean),
         new("template", PType.Boolean),

@@ -111,7 +111,7 @@ public sealed class ConfigValidationTests(ValidationFixture f)
 
     [Theory]
     [InlineData("local:4,foo=bar", "unknown drive option 'foo'")]
-    [InlineData("local:4,size", "missing key in comma-separated list property: 'size'")]
+    [InlineData("local:4,size", "duplicate key in comma-separated list property: file")]
     [InlineData("local:4,size=12X", "size: unable to parse size '12X'")]
     [InlineData("local:4,media=tape", "media: value 'tape' does not have a value in the enumeration 'disk, cdrom'")]
     [InlineData("local:0", "size must be greater than 0")]
