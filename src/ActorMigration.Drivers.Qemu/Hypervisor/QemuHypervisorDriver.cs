@@ -340,21 +340,17 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     public async Task StartMigrationAsync(int vmid, MigrationStartSpec spec, CancellationToken ct = default)
     {
-        var cur = QmpMapping.Migration(await QmpAsync(vmid, "query-migrate", null, null, ct));
-        if (cur.Status is MigrationState.Setup or MigrationState.Active or MigrationState.PreSwitchover or MigrationState.Device)
+        var files = FilesOf(vmid);
+        var meta = VmMetadata.Read(files.MetaFile);
+        var cur = await QueryMigrationAsync(vmid, ct);
+        var inFlight = cur.Status is MigrationState.Setup or MigrationState.Active or MigrationState.PreSwitchover or MigrationState.Device;
+        if (meta?.OutgoingUri == spec.Uri && (inFlight || cur.Status == MigrationState.Completed))
         {
-            _log.Information("{VmId} on {Node} is already migrating ({Status})", vmid, Node, cur.Status);
+            _log.Information("{VmId} on {Node} is already migrating to {Target} ({Status})", vmid, Node, spec.Uri, cur.Status);
             return;
         }
-        if (cur.Status == MigrationState.Completed)
-        {
-            var st = await QmpAsync(vmid, "query-status", null, null, ct);
-            if (QmpMapping.Str(st, "status") == "postmigrate")
-            {
-                _log.Information("{VmId} on {Node} has already migrated", vmid, Node);
-                return;
-            }
-        }
+        if (inFlight)
+            throw new InvalidOperationException($"VM {vmid} on {Node} is already migrating to {meta?.OutgoingUri ?? "elsewhere"} ({cur.Status})");
         await QmpAsync(vmid, "migrate-set-capabilities", new JsonObject
         {
             ["capabilities"] = new JsonArray(
@@ -366,13 +362,26 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
             ["downtime-limit"] = spec.DowntimeLimitMs,
             ["max-bandwidth"] = spec.MaxBandwidthBytesPerSec is > 0 and var bw ? bw : _options.UnlimitedBandwidthBytesPerSec
         }, null, ct);
+        // Recorded first, so that a query right after knows a stale incoming status is not this migration's.
+        if (meta is not null) (meta with { OutgoingUri = spec.Uri }).Write(files.MetaFile);
         await QmpAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, null, ct);
         _log.Information("Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge})",
             vmid, Node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge);
     }
 
-    public async Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default) =>
-        QmpMapping.Migration(await QmpAsync(vmid, "query-migrate", null, null, ct));
+    /// <summary>
+    /// query-migrate of the outgoing migration. A VM that was itself migrated in reports its incoming
+    /// "completed" (without RAM figures) until a new outgoing one has connected: that is shown as Setup.
+    /// </summary>
+    public async Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default)
+    {
+        var raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
+        var p = QmpMapping.Migration(raw);
+        if (p.Status == MigrationState.Completed && raw?["ram"] is null &&
+            VmMetadata.Read(FilesOf(vmid).MetaFile) is { OutgoingUri: not null })
+            return p with { Status = MigrationState.Setup };
+        return p;
+    }
 
     public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
     {

@@ -18,6 +18,9 @@ public sealed record VmMetadata
     public int? NbdPort { get; init; }
     public IReadOnlyList<string> NbdDrives { get; init; } = [];
     public string? VmGenId { get; init; }
+
+    /// <summary>Where the last outgoing migration was sent (set before QMP migrate).</summary>
+    public string? OutgoingUri { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public IReadOnlyList<string> CommandLine { get; init; } = [];
 

@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ActorMigration.Drivers.Qemu.Tests;
+
+/// <summary>
+/// Documents a known QEMU 7.2 TCG defect (not a driver failure): a guest that dirties memory heavily while
+/// it is live-migrated under TCG is corrupted on the target after switchover (kernel oops such as
+/// "list_add corruption" / NULL dereference, or a silent hang). The other migration tests therefore use
+/// a lightly dirtying guest. See docs/qemu-driver.md, "Known QEMU 7.2 TCG defect".
+/// </summary>
+public sealed class KnownDefectTests(ITestOutputHelper output)
+{
+    private static readonly Regex Oops = new(@"BUG:|Oops|general protection fault|list_(add|del) corruption|Kernel panic|Bad page state",
+        RegexOptions.Compiled);
+
+    [Fact]
+    public async Task KnownQemu72TcgDefect_heavily_dirtying_guest_is_corrupted_on_the_target_after_switchover()
+    {
+        await using var env = await TestEnv.CreateAsync(output, configure: o => o with { ExtraKernelArgs = "am.dirty=1" });
+        var n1 = env.AddNode("node1");
+        var n2 = env.AddNode("node2");
+        var spec = Specs.Guest(190, "src", memoryMiB: 512);
+
+        var src = await n1.Hypervisor.StartAsync(spec);
+        await GuestConsole.WaitForLineAsync(n1.Qemu, 190, "dirty mode on");
+        await GuestConsole.WaitForHeartbeatAsync(n1.Qemu, 190, 5);
+        // The source guest is healthy before the migration: the defect is not in the guest itself.
+        Assert.DoesNotMatch(Oops, n1.Qemu.ReadSerialLog(190));
+
+        // Per migration the defect shows in about half to three quarters of the runs here, so the guest is
+        // migrated back and forth (node1 → node2 → node1 ...) until it shows, at most maxAttempts times.
+        const int maxAttempts = 8;
+        var nodes = new[] { n1, n2 };
+        Observation? broken = null;
+        for (var attempt = 1; attempt <= maxAttempts && broken is null; attempt++)
+        {
+            var from = nodes[(attempt - 1) % 2];
+            var to = nodes[attempt % 2];
+            var dst = await to.Hypervisor.StartAsync(Specs.Incoming(spec, src.RunningMachine!, $"dst-{attempt}"));
+            await from.Hypervisor.StartMigrationAsync(190, new MigrationStartSpec(dst.IncomingUri!, null, 100, AutoConverge: true));
+            MigrationProgress p;
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!(p = await from.Hypervisor.QueryMigrationAsync(190)).IsFinal)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"migration still {p.Status}");
+                await Task.Delay(200);
+            }
+            // QEMU itself reports success ...
+            Assert.Equal(MigrationState.Completed, p.Status);
+            var lastOnSource = GuestConsole.LastHeartbeat(from.Qemu, 190);
+            await to.Hypervisor.ResumeAsync(190);
+            await from.Hypervisor.StopAsync(190);
+            Assert.Equal([dst.Pid!.Value], env.LiveQemuPids());
+
+            // ... but the guest on the target breaks: an oops on its console, or no heartbeat any more.
+            var seen = await Observe(to.Qemu, 190, TimeSpan.FromSeconds(7));
+            output.WriteLine($"attempt {attempt} {from.Settings.Node}->{to.Settings.Node}: migration {p.TotalTimeMs} ms, " +
+                             $"{p.DirtySyncCount} dirty syncs, downtime {p.DowntimeMs} ms; last source heartbeat {lastOnSource}; " +
+                             $"target: oops={seen.Oops}, heartbeats {seen.FirstBeat}..{seen.LastBeat}, still beating={seen.StillBeating}");
+            foreach (var line in seen.OopsLines) output.WriteLine("  target console: " + line);
+            if (seen.Oops || !seen.StillBeating) broken = seen;
+        }
+
+        Assert.True(broken is not null,
+            $"The known QEMU 7.2 TCG defect did not reproduce in {maxAttempts} migrations: the heavily dirtying guest survived. " +
+            "If QEMU was upgraded this may be fixed; update docs/qemu-driver.md and this test.");
+    }
+
+    private sealed record Observation(bool Oops, IReadOnlyList<string> OopsLines, int FirstBeat, int LastBeat, bool StillBeating);
+
+    /// <summary>Watches the target console; "still beating" = heartbeats advanced during the last 3 s.</summary>
+    private static async Task<Observation> Observe(Hypervisor.QemuHypervisorDriver hv, int vmid, TimeSpan window)
+    {
+        var end = DateTime.UtcNow + window;
+        var samples = new List<(DateTime At, int Beat)>();
+        string log;
+        do
+        {
+            await Task.Delay(500);
+            log = hv.ReadSerialLog(vmid);
+            samples.Add((DateTime.UtcNow, GuestConsole.Heartbeats(log) is { Count: > 0 } h ? h[^1] : -1));
+        } while (DateTime.UtcNow < end);
+        var beats = GuestConsole.Heartbeats(log);
+        var recent = samples.Where(s => s.At >= samples[^1].At.AddSeconds(-3)).ToList();
+        var oopsLines = GuestConsole.Lines(log).Where(l => Oops.IsMatch(l)).Take(8).ToList();
+        return new Observation(oopsLines.Count > 0, oopsLines, beats.Count > 0 ? beats[0] : -1, beats.Count > 0 ? beats[^1] : -1,
+            recent[^1].Beat > recent[0].Beat);
+    }
+}
