@@ -14,7 +14,8 @@ log() { echo "build-guest-image: $*" >&2; }
 
 # --- packages -------------------------------------------------------------
 need_pkgs=()
-for p in linux-image-amd64 busybox-static cpio gzip; do
+# qemu-system-x86 and qemu-utils are not needed to build, but to run the guest (tests, CI).
+for p in linux-image-amd64 busybox-static cpio gzip qemu-system-x86 qemu-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then

@@ -49,11 +49,13 @@ public sealed class KnownDefectTests(ITestOutputHelper output)
                 await Task.Delay(200);
             }
             // QEMU itself reports success ...
-            Assert.Equal(MigrationState.Completed, p.Status);
+            output.WriteLine($"attempt {attempt}: query-migrate {p}");
+            Assert.True(p.Status == MigrationState.Completed, $"attempt {attempt}: migration {p.Status}: {p.Error}");
             var lastOnSource = GuestConsole.LastHeartbeat(from.Qemu, 190);
             await to.Hypervisor.ResumeAsync(190);
             await from.Hypervisor.StopAsync(190);
-            Assert.Equal([dst.Pid!.Value], env.LiveQemuPids());
+            Assert.True(env.LiveQemuPids().SequenceEqual([dst.Pid!.Value]),
+                $"attempt {attempt}: expected only pid {dst.Pid} alive, found {string.Join(',', env.LiveQemuPids())}");
 
             // ... but the guest on the target breaks: an oops on its console, or no heartbeat any more.
             var seen = await Observe(to.Qemu, 190, TimeSpan.FromSeconds(7));
