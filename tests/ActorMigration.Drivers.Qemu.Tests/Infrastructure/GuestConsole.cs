@@ -33,10 +33,10 @@ public static class GuestConsole
     }
 
     public static Task<string> WaitForLineAsync(QemuHypervisorDriver d, int vmid, string line, TimeSpan? timeout = null) =>
-        WaitForAsync(d, vmid, log => Lines(log).Contains(line), timeout ?? TimeSpan.FromSeconds(60), $"line '{line}'");
+        WaitForAsync(d, vmid, log => Lines(log).Contains(line), timeout ?? TimeSpan.FromSeconds(90), $"line '{line}'");
 
     public static Task<string> WaitForHeartbeatAsync(QemuHypervisorDriver d, int vmid, int atLeast, TimeSpan? timeout = null) =>
-        WaitForAsync(d, vmid, log => Heartbeats(log) is { Count: > 0 } h && h[^1] >= atLeast, timeout ?? TimeSpan.FromSeconds(60),
+        WaitForAsync(d, vmid, log => Heartbeats(log) is { Count: > 0 } h && h[^1] >= atLeast, timeout ?? TimeSpan.FromSeconds(90),
             $"heartbeat >= {atLeast}");
 
     /// <summary>Runs a shell command in the guest; returns the log lines it printed before its end marker.</summary>
@@ -45,14 +45,14 @@ public static class GuestConsole
         var id = Guid.NewGuid().ToString("N")[..8];
         var start = $"cmd-start-{id}";
         var end = $"cmd-end-{id}";
-        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
         var deadline = DateTime.UtcNow + limit;
         for (var attempt = 0; ; attempt++)
         {
             await d.SendSerialLineAsync(vmid, $"echo {start}; {command}; echo {end}");
             try
             {
-                var log = await WaitForAsync(d, vmid, l => Lines(l).Contains(end), TimeSpan.FromSeconds(10), $"end of '{command}'");
+                var log = await WaitForAsync(d, vmid, l => Lines(l).Contains(end), TimeSpan.FromSeconds(20), $"end of '{command}'");
                 var lines = Lines(log);
                 var from = lines.ToList().LastIndexOf(start);
                 var to = lines.ToList().LastIndexOf(end);
