@@ -74,7 +74,7 @@ public sealed class KnownDefectTests(ITestOutputHelper output)
 
     /// <summary>
     /// Watches the target console for <paramref name="window"/>, stopping early on an oops;
-    /// it is clear whether heartbeats still advance ("still beating" = they advanced during the last 4 s).
+    /// "still beating" = heartbeats advanced during the last 4 s.
     /// </summary>
     private static async Task<Observation> Observe(Hypervisor.QemuHypervisorDriver hv, int vmid, TimeSpan window)
     {
