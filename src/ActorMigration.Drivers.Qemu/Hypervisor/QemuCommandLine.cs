@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ActorMigration.Domain.Hypervisor;
+
+namespace ActorMigration.Drivers.Qemu.Hypervisor;
+
+/// <summary>Everything that decides a QEMU command line besides the spec.</summary>
+internal sealed record LaunchPlan(
+    VmLaunchSpec Spec,
+    VmRunFiles Files,
+    string Machine,
+    string Accelerator,
+    string? IncomingUri,
+    QemuDriverOptions Options);
+
+/// <summary>
+/// Builds the qemu-system-x86_64 argument list from a <see cref="VmLaunchSpec"/>. Deterministic: the same spec
+/// gives the same device order, so source and target of a migration match.
+/// </summary>
+internal static class QemuCommandLine
+{
+    /// <summary>Block node name of a drive key: scsi0 → drive-scsi0 (also the NBD export name).</summary>
+    public static string NodeName(string drive) => drive.StartsWith("drive-", StringComparison.Ordinal) ? drive : "drive-" + drive;
+
+    /// <summary>Drive key of a node or job name: drive-scsi0 → scsi0.</summary>
+    public static string DriveKey(string nodeOrDrive) => nodeOrDrive.StartsWith("drive-", StringComparison.Ordinal) ? nodeOrDrive[6..] : nodeOrDrive;
+
+    public static List<string> Build(LaunchPlan p, List<string> warnings)
+    {
+        var s = p.Spec;
+        var f = p.Files;
+        var args = new List<string>();
+        void A(params string[] xs) => args.AddRange(xs);
+
+        var vcpus = Math.Max(1, s.Cores) * Math.Max(1, s.Sockets);
+        A("-name", Escape(string.IsNullOrWhiteSpace(s.Name) ? $"vm{s.VmId}" : s.Name));
+        A("-machine", $"type={p.Machine},accel={p.Accelerator}");
+        A("-m", Math.Max(16, s.MemoryMiB).ToString());
+        A("-smp", $"{vcpus},sockets={Math.Max(1, s.Sockets)},cores={Math.Max(1, s.Cores)},maxcpus={vcpus}");
+        A("-nodefaults", "-no-user-config", "-display", "none");
+        A("-daemonize", "-pidfile", f.PidFile);
+        A("-qmp", $"unix:{Escape(f.QmpSocket)},server=on,wait=off");
+        A("-chardev", $"socket,id=serial0,path={Escape(f.SerialSocket)},server=on,wait=off,logfile={Escape(f.SerialLog)},logappend=on");
+        A("-serial", "chardev:serial0");
+        A("-rtc", "base=utc");
+
+        if (s.SmbiosUuid is { Length: > 0 } uuid) A("-smbios", $"type=1,uuid={Escape(uuid)}");
+        if (s.VmGenId is { Length: > 0 } gen) A("-device", $"vmgenid,guid={Escape(gen)},id=vmgenid0");
+        if (s.Bios is { } bios && !bios.Equals("seabios", StringComparison.OrdinalIgnoreCase))
+            warnings.Add($"bios '{bios}' is not supported; using SeaBIOS");
+
+        var extra = SplitArgs(s.Args);
+        if (p.Options.GuestKernel is { } kernel && !extra.Contains("-kernel"))
+        {
+            A("-kernel", kernel);
+            if (p.Options.GuestInitrd is { } initrd) A("-initrd", initrd);
+            var cmdline = p.Options.GuestCmdline;
+            if (!string.IsNullOrWhiteSpace(p.Options.ExtraKernelArgs)) cmdline += " " + p.Options.ExtraKernelArgs!.Trim();
+            A("-append", cmdline);
+        }
+
+        var q35 = p.Machine.Contains("q35", StringComparison.Ordinal);
+        if (s.Disks.Any(d => d.Bus == "scsi")) A("-device", "virtio-scsi-pci,id=scsihw0");
+        if (s.Disks.Any(d => d.Bus == "sata")) A("-device", "ahci,id=ahci0");
+
+        foreach (var d in s.Disks)
+        {
+            var node = NodeName(d.Drive);
+            var hasMedia = d.Path is not null;
+            if (!hasMedia && !d.Cdrom)
+            {
+                warnings.Add($"{d.Drive}: no volume path; skipped");
+                continue;
+            }
+            if (hasMedia) A("-blockdev", BlockdevJson(node, d.Path!, d.Cdrom ? "raw" : d.Format, d.ReadOnly || d.Cdrom));
+            var drive = hasMedia ? $",drive={node}" : "";
+            switch (d.Bus)
+            {
+                case "virtio":
+                    if (d.Cdrom) { warnings.Add($"{d.Drive}: virtio cannot be a cdrom; skipped"); continue; }
+                    A("-device", $"virtio-blk-pci{drive},id={d.Drive}");
+                    break;
+                case "scsi":
+                    A("-device", $"{(d.Cdrom ? "scsi-cd" : "scsi-hd")},bus=scsihw0.0,channel=0,scsi-id={d.Index},lun=0{drive},id={d.Drive}");
+                    break;
+                case "ide":
+                    var ideBus = q35 ? $"ide.{d.Index}" : $"ide.{d.Index / 2},unit={d.Index % 2}";
+                    A("-device", $"{(d.Cdrom ? "ide-cd" : "ide-hd")},bus={ideBus}{drive},id={d.Drive}");
+                    break;
+                case "sata":
+                    A("-device", $"{(d.Cdrom ? "ide-cd" : "ide-hd")},bus=ahci0.{d.Index}{drive},id={d.Drive}");
+                    break;
+                default:
+                    warnings.Add($"{d.Drive}: unsupported bus '{d.Bus}'; skipped");
+                    break;
+            }
+        }
+
+        foreach (var n in s.Nics)
+        {
+            var idx = n.Name.StartsWith("net", StringComparison.Ordinal) ? n.Name : "net" + n.Name;
+            A("-netdev", $"user,id={idx},restrict=on");
+            A("-device", $"{NicDevice(n.Model)},netdev={idx},mac={n.Mac},id={idx}");
+        }
+
+        if (p.IncomingUri is { } incoming) A("-S", "-incoming", incoming);
+        args.AddRange(extra);
+        return args;
+    }
+
+    /// <summary>-blockdev in JSON form (no comma escaping); node name = drive-&lt;key&gt;.</summary>
+    public static string BlockdevJson(string node, string path, string format, bool readOnly)
+    {
+        var o = new JsonObject
+        {
+            ["driver"] = format,
+            ["node-name"] = node,
+            ["read-only"] = readOnly,
+            ["file"] = new JsonObject
+            {
+                ["driver"] = "file",
+                ["filename"] = path,
+                ["read-only"] = readOnly
+            }
+        };
+        return o.ToJsonString();
+    }
+
+    public static string NicDevice(string model) => model switch
+    {
+        "virtio" => "virtio-net-pci",
+        _ => model
+    };
+
+    /// <summary>QEMU option values double their commas.</summary>
+    public static string Escape(string value) => value.Replace(",", ",,");
+
+    /// <summary>Splits the qm <c>args</c> string like a shell would (quotes, backslashes).</summary>
+    public static List<string> SplitArgs(string? text)
+    {
+        var list = new List<string>();
+        if (string.IsNullOrWhiteSpace(text)) return list;
+        var cur = new StringBuilder();
+        var inToken = false;
+        char? quote = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote is not null)
+            {
+                if (c == quote) quote = null;
+                else if (c == '\\' && quote == '"' && i + 1 < text.Length) cur.Append(text[++i]);
+                else cur.Append(c);
+                continue;
+            }
+            if (char.IsWhiteSpace(c))
+            {
+                if (inToken) { list.Add(cur.ToString()); cur.Clear(); inToken = false; }
+                continue;
+            }
+            inToken = true;
+            if (c is '"' or '\'') quote = c;
+            else if (c == '\\' && i + 1 < text.Length) cur.Append(text[++i]);
+            else cur.Append(c);
+        }
+        if (inToken) list.Add(cur.ToString());
+        return list;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Qemu.Util;
+
+namespace ActorMigration.Drivers.Qemu.Storage;
+
+/// <summary>Runs qemu-img; errors carry qemu-img's own message.</summary>
+internal sealed class QemuImg(string binary)
+{
+    private static readonly Regex Progress = new(@"\((\d+(?:\.\d+)?)/100%\)", RegexOptions.Compiled);
+
+    public async Task<string> RunAsync(IEnumerable<string> args, CancellationToken ct = default, Action<string>? onOutput = null)
+    {
+        var list = args.ToList();
+        var r = await ProcessRunner.RunAsync(binary, list, TimeSpan.FromHours(12), onOutput, ct);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException($"qemu-img {list.FirstOrDefault()} failed: {r.ErrorText}");
+        return r.StdOut;
+    }
+
+    /// <summary><c>qemu-img info --output=json -U</c>; -U reads images that a running VM holds.</summary>
+    public async Task<JsonNode> InfoAsync(string path, CancellationToken ct = default)
+    {
+        var json = await RunAsync(["info", "--output=json", "-U", path], ct);
+        return JsonNode.Parse(json) ?? throw new InvalidOperationException($"qemu-img info {path}: empty answer");
+    }
+
+    /// <summary>Runs a command that takes <c>-p</c>, reporting progress against <paramref name="totalBytes"/>.</summary>
+    public Task RunWithProgressAsync(IEnumerable<string> args, long totalBytes, IProgress<CopyProgress>? progress, CancellationToken ct,
+        long offset = 0, long? grandTotal = null)
+    {
+        var total = grandTotal ?? totalBytes;
+        progress?.Report(new CopyProgress(offset, total));
+        return RunAsync(args, ct, piece =>
+        {
+            if (progress is null) return;
+            var m = Progress.Match(piece);
+            if (!m.Success) return;
+            var pct = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            progress.Report(new CopyProgress(offset + (long)(totalBytes * pct / 100.0), total));
+        });
+    }
+
+    /// <summary>Rate limit argument (<c>-r</c>) for a bwlimit in KiB/s.</summary>
+    public static IEnumerable<string> RateLimit(long? bwlimitKiB) =>
+        bwlimitKiB is > 0 and var kib ? ["-r", $"{kib}K"] : [];
+}

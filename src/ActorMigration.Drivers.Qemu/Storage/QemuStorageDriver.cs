@@ -1,0 +1,506 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Qemu.Util;
+using Serilog;
+
+namespace ActorMigration.Drivers.Qemu.Storage;
+
+/// <summary>
+/// Volumes as files in dir storages (<see cref="StorageDefinition.PathOn"/> + <see cref="VolumeName.RelativePath"/>),
+/// handled with qemu-img and qemu-nbd. qemu-img info is the truth about formats and sizes.
+/// </summary>
+public sealed class QemuStorageDriver : IStorageDriver
+{
+    private static readonly Regex LinkedBacking = new(@"^\.\./(\d+)/(base-\d+-[^/]+)$", RegexOptions.Compiled);
+    private static readonly Regex ImageFile = new(@"^(base|vm)-(\d+)-(\S+)\.(raw|qcow2|vmdk)$", RegexOptions.Compiled);
+    private static readonly string[] DiskExtensions = ["qcow2", "raw", "vmdk", "img", "iso"];
+    private const long MaxTextBytes = 16 << 20;
+
+    private readonly NodeSettings _settings;
+    private readonly QemuDriverOptions _options;
+    private readonly PortAllocator _ports;
+    private readonly QemuImg _img;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _exportLock = new(1, 1);
+
+    public QemuStorageDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null)
+    {
+        _settings = settings;
+        _options = options;
+        _ports = ports ?? new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd);
+        _img = new QemuImg(options.QemuImg);
+        _log = options.Log.ForContext<QemuStorageDriver>().ForContext("Node", settings.Node);
+        AdoptExports();
+    }
+
+    public string Node => _settings.Node;
+
+    private string ExportDir => Path.Combine(_settings.RunDir, "nbd");
+
+    // ---- paths -----------------------------------------------------------------
+
+    public string PathOf(string volid) => Resolve(volid).Path;
+
+    private (StorageDefinition Storage, VolumeName Vol, string Path, string Root) Resolve(string volid)
+    {
+        var v = VolumeName.Parse(volid);
+        var st = _settings.Storage.Get(v.Storage) ?? throw new ArgumentException($"storage '{v.Storage}' does not exist");
+        if (!st.AvailableOn(Node)) throw new ArgumentException($"storage '{v.Storage}' is not available on node '{Node}'");
+        var root = Path.GetFullPath(st.PathOn(Node));
+        var path = Path.GetFullPath(Path.Combine(root, v.RelativePath));
+        if (!IsInside(root, path)) throw new ArgumentException($"volume '{volid}' escapes storage '{v.Storage}'");
+        return (st, v, path, root);
+    }
+
+    private static bool IsInside(string root, string path) =>
+        path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
+
+    // ---- info / list -------------------------------------------------------------
+
+    public async Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
+    {
+        var (_, v, path, _) = Resolve(volid);
+        if (!File.Exists(path)) return null;
+        var readOnly = (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+        if (!IsDiskImage(v))
+        {
+            var len = new FileInfo(path).Length;
+            return new VolumeInfo(volid, path, v.Format, len, len, ReadOnly: readOnly);
+        }
+        var j = await _img.InfoAsync(path, ct);
+        var snapshots = (j["snapshots"] as JsonArray)?.Select(s => s?["name"]?.ToString() ?? "").Where(s => s.Length > 0).ToList();
+        return new VolumeInfo(volid, path,
+            j["format"]?.ToString() ?? v.Format,
+            j["virtual-size"]?.GetValue<long>() ?? 0,
+            j["actual-size"]?.GetValue<long>() ?? 0,
+            j["backing-filename"]?.ToString(),
+            readOnly,
+            snapshots ?? []);
+    }
+
+    private static bool IsDiskImage(VolumeName v) =>
+        v.VType is "images" or "iso" || (v.VType == "import" && DiskExtensions.Contains(v.Format));
+
+    public async Task<IReadOnlyList<VolumeInfo>> ListAsync(string storage, int? vmid = null, CancellationToken ct = default)
+    {
+        var st = _settings.Storage.Get(storage) ?? throw new ArgumentException($"storage '{storage}' does not exist");
+        var root = st.PathOn(Node);
+        var volids = new List<string>();
+        var images = Path.Combine(root, "images");
+        if (Directory.Exists(images))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(images).Order())
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var owner) || (vmid is not null && owner != vmid)) continue;
+                foreach (var file in Directory.EnumerateFiles(dir).Order())
+                {
+                    var name = Path.GetFileName(file);
+                    if (!ImageFile.IsMatch(name)) continue;
+                    volids.Add(await ImageVolIdAsync(storage, owner, name, file, ct));
+                }
+            }
+        }
+        if (vmid is null)
+        {
+            AddFiles(Path.Combine(root, "dump"), f => f.EndsWith(".tar", StringComparison.Ordinal), f => $"{storage}:backup/{f}");
+            AddFiles(Path.Combine(root, "template", "iso"), _ => true, f => $"{storage}:iso/{f}");
+            AddFiles(Path.Combine(root, "import"), _ => true, f => $"{storage}:import/{f}");
+        }
+        var result = new List<VolumeInfo>();
+        foreach (var volid in volids)
+        {
+            if (!VolumeName.TryParse(volid, out _, out _)) continue;
+            if (await InfoAsync(volid, ct) is { } info) result.Add(info);
+        }
+        return result;
+
+        void AddFiles(string dir, Func<string, bool> keep, Func<string, string> volidOf)
+        {
+            if (!Directory.Exists(dir)) return;
+            foreach (var f in Directory.EnumerateFiles(dir).Select(Path.GetFileName).Order())
+                if (f is not null && !f.StartsWith('.') && keep(f)) volids.Add(volidOf(f));
+        }
+    }
+
+    /// <summary>A linked clone's volid names its base: local:9000/base-9000-disk-0.qcow2/101/vm-101-disk-0.qcow2.</summary>
+    private async Task<string> ImageVolIdAsync(string storage, int owner, string name, string file, CancellationToken ct)
+    {
+        if (name.EndsWith(".qcow2", StringComparison.Ordinal))
+        {
+            try
+            {
+                var j = await _img.InfoAsync(file, ct);
+                if (j["backing-filename"]?.ToString() is { } b && LinkedBacking.Match(b) is { Success: true } m)
+                    return $"{storage}:{m.Groups[1].Value}/{m.Groups[2].Value}/{owner}/{name}";
+            }
+            catch (InvalidOperationException e)
+            {
+                _log.Warning("Cannot read {File}: {Error}", file, e.Message);
+            }
+        }
+        return VolumeName.ImageVolId(storage, owner, name);
+    }
+
+    // ---- create / delete / rename ----------------------------------------------------
+
+    public async Task<VolumeInfo> CreateAsync(string volid, string format, long sizeBytes, string? backingVolid = null, CancellationToken ct = default)
+    {
+        var (_, v, path, _) = Resolve(volid);
+        if (v.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
+        if (!string.Equals(v.Format, format, StringComparison.Ordinal))
+            throw new ArgumentException($"volume name '{v.Name}' does not match format '{format}'");
+        if (format is not ("qcow2" or "raw" or "vmdk")) throw new ArgumentException($"unsupported format '{format}'");
+
+        string? backingPath = null, backingRel = null, backingFormat = null;
+        long backingSize = 0;
+        if (backingVolid is not null)
+        {
+            if (format != "qcow2") throw new ArgumentException("a linked clone (backing volume) needs qcow2");
+            var b = await InfoAsync(backingVolid, ct) ?? throw new FileNotFoundException($"backing volume '{backingVolid}' does not exist");
+            backingPath = b.Path;
+            backingFormat = b.Format;
+            backingSize = b.VirtualSize;
+            backingRel = Path.GetRelativePath(Path.GetDirectoryName(path)!, backingPath);
+        }
+
+        if (File.Exists(path))
+        {
+            var existing = (await InfoAsync(volid, ct))!;
+            var sameBacking = backingRel is null ? existing.BackingFile is null : existing.BackingFile == backingRel;
+            if (existing.Format == format && sameBacking && (backingRel is not null || existing.VirtualSize >= sizeBytes))
+            {
+                _log.Information("Volume {VolId} on {Node} already exists", volid, Node);
+                return existing;
+            }
+            throw new IOException($"volume '{volid}' already exists");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var args = new List<string> { "create", "-q", "-f", format };
+        if (backingRel is not null)
+        {
+            args.AddRange(["-F", backingFormat!, "-b", backingRel, path]);
+            // An overlay takes its size from the base; only a larger size is passed.
+            if (sizeBytes > backingSize) args.Add(sizeBytes.ToString());
+        }
+        else
+        {
+            if (sizeBytes <= 0) throw new ArgumentException("size must be positive");
+            args.AddRange([path, sizeBytes.ToString()]);
+        }
+        await _img.RunAsync(args, ct);
+        _log.Information("Created {VolId} on {Node} ({Format}, {Size} bytes, backing {Backing})", volid, Node, format, sizeBytes, backingRel);
+        return (await InfoAsync(volid, ct))!;
+    }
+
+    public async Task DeleteAsync(string volid, CancellationToken ct = default)
+    {
+        var (_, v, path, root) = Resolve(volid);
+        if (!File.Exists(path)) return;
+        if (v.IsBase)
+        {
+            var users = await LinkedClonesOfAsync(root, v, ct);
+            if (users.Count > 0) throw new InvalidOperationException($"base volume '{volid}' is still used by linked clones: {string.Join(", ", users)}");
+        }
+        File.Delete(path);
+        _log.Information("Deleted {VolId} on {Node}", volid, Node);
+    }
+
+    private async Task<List<string>> LinkedClonesOfAsync(string root, VolumeName baseVol, CancellationToken ct)
+    {
+        var rel = $"../{baseVol.VmId}/{baseVol.Name}";
+        var users = new List<string>();
+        var images = Path.Combine(root, "images");
+        if (!Directory.Exists(images)) return users;
+        foreach (var f in Directory.EnumerateFiles(images, "*.qcow2", SearchOption.AllDirectories))
+        {
+            if (f.EndsWith("/" + baseVol.Name, StringComparison.Ordinal)) continue;
+            var j = await _img.InfoAsync(f, ct);
+            if (j["backing-filename"]?.ToString() == rel) users.Add(Path.GetRelativePath(images, f));
+        }
+        return users;
+    }
+
+    public Task RenameAsync(string fromVolid, string toVolid, CancellationToken ct = default)
+    {
+        var from = Resolve(fromVolid);
+        var to = Resolve(toVolid);
+        if (from.Storage.Id != to.Storage.Id) throw new ArgumentException("rename works within one storage");
+        if (!File.Exists(from.Path))
+        {
+            if (File.Exists(to.Path)) return Task.CompletedTask; // done before
+            throw new FileNotFoundException($"volume '{fromVolid}' does not exist");
+        }
+        if (File.Exists(to.Path)) throw new IOException($"volume '{toVolid}' already exists");
+        Directory.CreateDirectory(Path.GetDirectoryName(to.Path)!);
+        File.Move(from.Path, to.Path);
+        _log.Information("Renamed {From} to {To} on {Node}", fromVolid, toVolid, Node);
+        return Task.CompletedTask;
+    }
+
+    public Task SetReadOnlyAsync(string volid, bool readOnly, CancellationToken ct = default)
+    {
+        var path = PathOf(volid);
+        if (!File.Exists(path)) throw new FileNotFoundException($"volume '{volid}' does not exist");
+        File.SetUnixFileMode(path, readOnly
+            ? UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return Task.CompletedTask;
+    }
+
+    // ---- copies ----------------------------------------------------------------------
+
+    public async Task ConvertAsync(string srcVolid, string dstVolid, string dstFormat, string? snapshot = null,
+        long? bwlimitKiB = null, IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var src = await InfoAsync(srcVolid, ct) ?? throw new FileNotFoundException($"volume '{srcVolid}' does not exist");
+        var dst = PathOf(dstVolid);
+        var args = new List<string> { "convert", "-p", "-f", src.Format, "-O", dstFormat };
+        if (snapshot is not null)
+        {
+            if (src.Format != "qcow2") throw new NotSupportedException($"snapshots need qcow2; '{srcVolid}' is {src.Format}");
+            if (src.Snapshots?.Contains(snapshot) != true) throw new InvalidOperationException($"'{srcVolid}' has no snapshot '{snapshot}'");
+            args.AddRange(["-U", "-l", $"snapshot.name={snapshot}"]);
+        }
+        args.AddRange(QemuImg.RateLimit(bwlimitKiB));
+        if (File.Exists(dst)) args.Add("-n");
+        else Directory.CreateDirectory(Path.GetDirectoryName(dst)!);
+        args.AddRange([src.Path, dst]);
+        _log.Information("Converting {Src} to {Dst} ({Format}) on {Node}, snapshot {Snapshot}, bwlimit {BwLimitKiB} KiB/s",
+            srcVolid, dstVolid, dstFormat, Node, snapshot, bwlimitKiB);
+        await _img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
+        progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
+    }
+
+    public async Task<NbdExport> ExportAsync(string volid, bool writable, CancellationToken ct = default)
+    {
+        var info = await InfoAsync(volid, ct) ?? throw new FileNotFoundException($"volume '{volid}' does not exist");
+        await _exportLock.WaitAsync(ct);
+        try
+        {
+            foreach (var rec in ExportRecords())
+                if (rec.VolId == volid && rec.Writable == writable && IsAlive(rec))
+                    return new NbdExport(rec.Id, rec.Uri);
+
+            Directory.CreateDirectory(ExportDir);
+            var exportName = Path.GetFileNameWithoutExtension(VolumeName.Parse(volid).Name);
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = _ports.Acquire();
+                var id = $"{exportName}-{port}";
+                var pidFile = Path.Combine(ExportDir, id + ".pid");
+                var args = new List<string>
+                {
+                    "--fork", "--pid-file", pidFile, "-b", _settings.Address, "-p", port.ToString(),
+                    "-x", exportName, "-f", info.Format, "--persistent", "--shared=8"
+                };
+                if (!writable) args.Add("--read-only");
+                args.Add(info.Path);
+                var r = await ProcessRunner.RunAsync(_options.QemuNbd, args, TimeSpan.FromSeconds(30), ct: ct);
+                if (r.ExitCode != 0)
+                {
+                    _ports.Release(port);
+                    if (attempt < 3 && r.ErrorText.Contains("in use", StringComparison.OrdinalIgnoreCase)) continue;
+                    throw new InvalidOperationException($"qemu-nbd for '{volid}' failed: {r.ErrorText}");
+                }
+                var host = _settings.Address.Contains(':') ? $"[{_settings.Address}]" : _settings.Address;
+                var rec = new NbdExportRecord(id, volid, info.Path, port, writable, $"nbd://{host}:{port}/{exportName}", pidFile);
+                rec.Write(Path.Combine(ExportDir, id + ".json"));
+                _log.Information("Exported {VolId} on {Node} at {Uri} ({Mode})", volid, Node, rec.Uri, writable ? "writable" : "read-only");
+                return new NbdExport(id, rec.Uri);
+            }
+        }
+        finally
+        {
+            _exportLock.Release();
+        }
+    }
+
+    public async Task CloseExportAsync(string exportId, CancellationToken ct = default)
+    {
+        await _exportLock.WaitAsync(ct);
+        try
+        {
+            var file = Path.Combine(ExportDir, exportId + ".json");
+            if (NbdExportRecord.Read(file) is not { } rec) return;
+            if (ProcessTools.ReadPidFile(rec.PidFile) is { } pid)
+                await ProcessTools.TerminateAsync(pid, rec.PidFile, TimeSpan.FromSeconds(5), ct);
+            File.Delete(rec.PidFile);
+            File.Delete(file);
+            _ports.Release(rec.Port);
+            _log.Information("Closed export {ExportId} of {VolId} on {Node}", exportId, rec.VolId, Node);
+        }
+        finally
+        {
+            _exportLock.Release();
+        }
+    }
+
+    public async Task CopyToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var src = await InfoAsync(srcVolid, ct) ?? throw new FileNotFoundException($"volume '{srcVolid}' does not exist");
+        var args = new List<string> { "convert", "-p", "-n", "-f", src.Format, "-O", "raw" };
+        args.AddRange(QemuImg.RateLimit(bwlimitKiB));
+        args.AddRange([src.Path, nbdUri]);
+        _log.Information("Copying {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
+        await _img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
+        progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
+    }
+
+    // ---- snapshots -------------------------------------------------------------------
+
+    public async Task SnapshotCreateAsync(string volid, string name, CancellationToken ct = default)
+    {
+        var info = await QcowOrThrowAsync(volid, ct);
+        if (info.Snapshots?.Contains(name) == true) return;
+        await _img.RunAsync(["snapshot", "-c", name, info.Path], ct);
+        _log.Information("Snapshot {Snapshot} of {VolId} created on {Node}", name, volid, Node);
+    }
+
+    public async Task SnapshotRollbackAsync(string volid, string name, CancellationToken ct = default)
+    {
+        var info = await QcowOrThrowAsync(volid, ct);
+        if (info.Snapshots?.Contains(name) != true) throw new InvalidOperationException($"'{volid}' has no snapshot '{name}'");
+        await _img.RunAsync(["snapshot", "-a", name, info.Path], ct);
+        _log.Information("Rolled {VolId} back to {Snapshot} on {Node}", volid, name, Node);
+    }
+
+    public async Task SnapshotDeleteAsync(string volid, string name, CancellationToken ct = default)
+    {
+        var info = await QcowOrThrowAsync(volid, ct);
+        if (info.Snapshots?.Contains(name) != true) return;
+        await _img.RunAsync(["snapshot", "-d", name, info.Path], ct);
+        _log.Information("Snapshot {Snapshot} of {VolId} deleted on {Node}", name, volid, Node);
+    }
+
+    private async Task<VolumeInfo> QcowOrThrowAsync(string volid, CancellationToken ct)
+    {
+        var info = await InfoAsync(volid, ct) ?? throw new FileNotFoundException($"volume '{volid}' does not exist");
+        if (info.Format != "qcow2")
+            throw new NotSupportedException($"snapshots need qcow2; '{volid}' is {info.Format}");
+        return info;
+    }
+
+    // ---- backup ----------------------------------------------------------------------
+
+    public async Task CreateBackupAsync(string backupVolid, string configText, IReadOnlyList<(string Drive, string Volid)> disks,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var (_, v, path, _) = Resolve(backupVolid);
+        if (v.VType != "backup") throw new ArgumentException($"'{backupVolid}' is not a backup volume");
+        var dir = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(dir);
+        var work = Path.Combine(dir, $".{v.Name}.work-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var infos = new List<(string Drive, VolumeInfo Info)>();
+            foreach (var (drive, volid) in disks)
+                infos.Add((drive, await InfoAsync(volid, ct) ?? throw new FileNotFoundException($"volume '{volid}' does not exist")));
+            var grand = infos.Sum(i => i.Info.VirtualSize);
+            long done = 0;
+            var files = new List<(string Entry, string File)>();
+            var entries = new List<BackupDisk>();
+            foreach (var (drive, info) in infos)
+            {
+                var entry = BackupArchive.DiskEntry(drive);
+                var file = Path.Combine(work, entry);
+                await _img.RunWithProgressAsync(["convert", "-p", "-f", info.Format, "-O", "qcow2", info.Path, file],
+                    info.VirtualSize, progress, ct, done, grand);
+                done += info.VirtualSize;
+                files.Add((entry, file));
+                entries.Add(new BackupDisk(drive, entry, "qcow2", info.VirtualSize));
+            }
+            var part = Path.Combine(work, "archive.tar");
+            await BackupArchive.WriteAsync(part, configText,
+                new BackupArchive.Manifest(BackupArchive.FormatTag, DateTimeOffset.UtcNow, entries), files, ct);
+            File.Move(part, path, overwrite: true);
+            progress?.Report(new CopyProgress(grand, grand));
+            _log.Information("Backup {VolId} on {Node} written with {Count} disks", backupVolid, Node, entries.Count);
+        }
+        finally
+        {
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+    public async Task<BackupManifest> ReadBackupAsync(string backupVolid, CancellationToken ct = default)
+    {
+        var path = PathOf(backupVolid);
+        if (!File.Exists(path)) throw new FileNotFoundException($"backup '{backupVolid}' does not exist");
+        return await BackupArchive.ReadAsync(path, ct);
+    }
+
+    public async Task RestoreDiskAsync(string backupVolid, string drive, string dstVolid, string dstFormat,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var manifest = await ReadBackupAsync(backupVolid, ct);
+        var disk = manifest.Disks.FirstOrDefault(d => d.Drive == drive)
+                   ?? throw new InvalidOperationException($"backup '{backupVolid}' has no drive '{drive}'");
+        var dst = PathOf(dstVolid);
+        var dstDir = Path.GetDirectoryName(dst)!;
+        Directory.CreateDirectory(dstDir);
+        var tmp = Path.Combine(dstDir, $".restore-{Guid.NewGuid():N}.{disk.Format}");
+        try
+        {
+            await BackupArchive.ExtractAsync(PathOf(backupVolid), disk.FileName, tmp, ct);
+            var args = new List<string> { "convert", "-p", "-f", disk.Format, "-O", dstFormat };
+            if (File.Exists(dst)) args.Add("-n");
+            args.AddRange([tmp, dst]);
+            await _img.RunWithProgressAsync(args, disk.SizeBytes, progress, ct);
+            progress?.Report(new CopyProgress(disk.SizeBytes, disk.SizeBytes));
+            _log.Information("Restored {Drive} of {Backup} into {VolId} on {Node}", drive, backupVolid, dstVolid, Node);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
+    // ---- text ------------------------------------------------------------------------
+
+    public async Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
+    {
+        var (_, v, path, root) = Resolve(volid);
+        if (v.VType is not ("import" or "backup")) throw new ArgumentException($"'{volid}' is not an import or backup file");
+        var fi = new FileInfo(path);
+        if (!fi.Exists) throw new FileNotFoundException($"volume '{volid}' does not exist");
+        // Symlinks must not lead out of the storage.
+        var real = fi.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fi.FullName;
+        var realRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
+        if (!IsInside(realRoot, Path.GetFullPath(real)) && !IsInside(root, Path.GetFullPath(real)))
+            throw new UnauthorizedAccessException($"'{volid}' points outside storage '{v.Storage}'");
+        if (new FileInfo(real).Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' is too large to read as text");
+        return await File.ReadAllTextAsync(real, ct);
+    }
+
+    // ---- exports bookkeeping ----------------------------------------------------------
+
+    private IEnumerable<NbdExportRecord> ExportRecords()
+    {
+        if (!Directory.Exists(ExportDir)) yield break;
+        foreach (var f in Directory.EnumerateFiles(ExportDir, "*.json"))
+            if (NbdExportRecord.Read(f) is { } rec) yield return rec;
+    }
+
+    private static bool IsAlive(NbdExportRecord rec) =>
+        ProcessTools.ReadPidFile(rec.PidFile) is { } pid && ProcessTools.IsAlive(pid, rec.PidFile);
+
+    /// <summary>Reserves ports of exports left by an earlier member; forgets dead ones.</summary>
+    private void AdoptExports()
+    {
+        foreach (var rec in ExportRecords().ToList())
+        {
+            if (IsAlive(rec)) _ports.Reserve(rec.Port);
+            else
+            {
+                File.Delete(Path.Combine(ExportDir, rec.Id + ".json"));
+                File.Delete(rec.PidFile);
+            }
+        }
+    }
+}

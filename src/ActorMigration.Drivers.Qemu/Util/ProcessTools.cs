@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+
+namespace ActorMigration.Drivers.Qemu.Util;
+
+/// <summary>Looks at and signals processes that are not our children (daemonized QEMU, qemu-nbd).</summary>
+internal static class ProcessTools
+{
+    public const int SigTerm = 15;
+    public const int SigKill = 9;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int sig);
+
+    /// <summary>Reads a pidfile; null when missing or garbled.</summary>
+    public static int? ReadPidFile(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path).Trim();
+            return int.TryParse(text, out var pid) && pid > 1 ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="pid"/> runs, is not a zombie, and its command line contains
+    /// <paramref name="marker"/> (guards against a recycled pid).
+    /// </summary>
+    public static bool IsAlive(int pid, string? marker = null)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            if (close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X') return false;
+            if (marker is null) return true;
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            return cmdline.Contains(marker, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public static string[] CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    public static void Signal(int pid, int sig) => SysKill(pid, sig);
+
+    /// <summary>Waits until the process is gone; true if it went away in time.</summary>
+    public static async Task<bool> WaitExitAsync(int pid, string? marker, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (IsAlive(pid, marker))
+        {
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(50, ct);
+        }
+        return true;
+    }
+
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; waits until gone.</summary>
+    public static async Task TerminateAsync(int pid, string? marker, TimeSpan grace, CancellationToken ct = default)
+    {
+        if (!IsAlive(pid, marker)) return;
+        Signal(pid, SigTerm);
+        if (await WaitExitAsync(pid, marker, grace, ct)) return;
+        Signal(pid, SigKill);
+        if (!await WaitExitAsync(pid, marker, TimeSpan.FromSeconds(10), ct))
+            throw new InvalidOperationException($"process {pid} did not die after SIGKILL");
+    }
+
+    /// <summary>Seconds since the process started, from /proc.</summary>
+    public static long UptimeSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var startTicks = long.Parse(fields[19]); // field 22 overall
+            var uptime = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            return Math.Max(0, (long)(uptime - startTicks / 100.0));
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+}

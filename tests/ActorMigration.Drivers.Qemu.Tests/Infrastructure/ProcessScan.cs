@@ -1,0 +1,41 @@
+namespace ActorMigration.Drivers.Qemu.Tests.Infrastructure;
+
+/// <summary>Finds and kills processes whose command line mentions a test directory.</summary>
+public static class ProcessScan
+{
+    public static IReadOnlyList<int> Find(string root, string? program = null)
+    {
+        var result = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            string[] argv;
+            try
+            {
+                argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) continue;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (argv.Length == 0) continue;
+            if (program is not null && !Path.GetFileName(argv[0]).StartsWith(program, StringComparison.Ordinal)) continue;
+            if (argv.Any(a => a.Contains(root, StringComparison.Ordinal))) result.Add(pid);
+        }
+        return result;
+    }
+
+    /// <summary>SIGKILLs every process that mentions <paramref name="root"/> and waits until they are gone.</summary>
+    public static async Task KillAllAsync(string root)
+    {
+        var pids = Find(root);
+        foreach (var pid in pids)
+        {
+            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (Exception) { }
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Find(root).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+    }
+}
