@@ -57,6 +57,18 @@ public static class QemuEndpoints
                 entry["qmpstatus"] = rt?.QmpStatus ?? "unknown";
                 entry["ha"] = new Dictionary<string, object?> { ["managed"] = 0 };
                 if (rt?.RunningMachine is { } m) entry["running-machine"] = m;
+                // Our extension: the generation id the running QEMU exposes (query-vm-generation-id).
+                if (rt?.IsAlive == true)
+                {
+                    try
+                    {
+                        var genid = await s.Nodes.Ask<NodeVmGenId>(new QueryNodeVmGenId(p["node"]!, vm.VmId), TimeSpan.FromSeconds(5));
+                        if (genid.Guid is { } gid) entry["running-vmgenid"] = gid;
+                    }
+                    catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+                    {
+                    }
+                }
                 if (rt?.RunningQemu is { } q) entry["running-qemu"] = q;
                 return PveResult.Data(entry);
             }));

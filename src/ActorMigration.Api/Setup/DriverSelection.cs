@@ -1,29 +1,37 @@
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Qemu;
+using ActorMigration.Drivers.Qemu.GuestImage;
+using ActorMigration.Drivers.Qemu.Node;
 using ActorMigration.Drivers.Simulated;
 using Serilog;
 
 namespace ActorMigration.Api.Setup;
 
-/// <summary>Picks the node driver: "qemu", "sim", or "auto" (QEMU if it is installed).</summary>
+/// <summary>Picks the node driver: "qemu", "sim", or "auto" (QEMU when qemu-system-x86_64 and qemu-img are installed).</summary>
 public static class DriverSelection
 {
     public static INodeDriverFactory Create(ServerSettings s)
     {
         var name = s.Driver;
-        if (name == "auto") name = File.Exists("/usr/bin/qemu-system-x86_64") && QemuAvailable() ? "qemu" : "sim";
+        if (name == "auto") name = QemuInstalled() ? "qemu" : "sim";
         return name switch
         {
             "sim" => SimulatedNodeDriverFactory.FromDictionary(s.SimOptions),
-            "qemu" => QemuFactory(s),
+            "qemu" => Qemu(s),
             _ => throw new InvalidOperationException($"unknown driver '{s.Driver}' (use qemu or sim)")
         };
     }
 
-    private static bool QemuAvailable() => false;
+    public static bool QemuInstalled() =>
+        File.Exists("/usr/bin/qemu-system-x86_64") && File.Exists("/usr/bin/qemu-img") && File.Exists("/usr/bin/qemu-nbd");
 
-    private static INodeDriverFactory QemuFactory(ServerSettings s)
+    private static INodeDriverFactory Qemu(ServerSettings s)
     {
-        Log.Warning("QEMU driver requested but not yet wired; using the simulated driver");
-        return SimulatedNodeDriverFactory.FromDictionary(s.SimOptions);
+        // The guest image the VMs boot: given, found next to the repository, or built now.
+        var dir = s.GuestDir is { } g && GuestImageBuilder.IsBuilt(g)
+            ? g
+            : GuestImageBuilder.EnsureBuiltAsync(s.GuestDir).GetAwaiter().GetResult();
+        Log.Information("QEMU guest image in {GuestDir}", dir);
+        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir) with { Logger = Log.Logger });
     }
 }

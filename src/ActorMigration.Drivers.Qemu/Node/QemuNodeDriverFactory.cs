@@ -1,4 +1,5 @@
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Qemu.Conntrack;
 
 namespace ActorMigration.Drivers.Qemu.Node;
 
@@ -11,5 +12,8 @@ public sealed class QemuNodeDriverFactory(QemuDriverOptions options) : INodeDriv
 
     public string Name => DriverName;
 
-    public INodeDriver Create(NodeSettings settings) => new QemuNodeDriver(settings, Options);
+    /// <summary>Conntrack runs in the node's host network namespace; without one there is no separate table to move entries between.</summary>
+    public INodeDriver Create(NodeSettings settings) =>
+        new QemuNodeDriver(settings, Options,
+            settings.HostNetns is null ? null : LinuxConntrackDriver.ForNode(settings, Options.Logger));
 }
