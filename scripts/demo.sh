@@ -5,7 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-Release}"
-DRIVER="${AM_DRIVER:-sim}"
+DRIVER="${AM_DRIVER:-auto}"
+if [ "$DRIVER" = auto ]; then
+  if [ -x /usr/bin/qemu-system-x86_64 ] && [ -x /usr/bin/qemu-img ]; then DRIVER=qemu; else DRIVER=sim; fi
+fi
+if [ "$DRIVER" = qemu ]; then
+  export AM_GUEST_DIR="${AM_GUEST_DIR:-$PWD/.build/guest}"
+  bash scripts/build-guest-image.sh "$AM_GUEST_DIR" >/dev/null
+fi
 export AM_DATA_DIR="${AM_DATA_DIR:-$PWD/data/demo}"
 export AM_API_PORT="${AM_API_PORT:-8006}"
 export AM_API="https://127.0.0.1:${AM_API_PORT}"
@@ -28,15 +35,31 @@ for i in $(seq 1 120); do
 done
 "${AMCTL[@]}" nodes
 
+heartbeat() { # last heartbeat line the guest printed on its serial console
+  local log="$AM_DATA_DIR/run/$1/qemu/100/serial.log"
+  [ -f "$log" ] && grep -a "heartbeat" "$log" | tail -n 1 | tr -d '\r' || echo "(no serial log on $1)"
+}
+
 echo
 echo "== creating VM 100 (2 GiB, running) and VM 101 (stopped, local disk) on node1"
-"${AMCTL[@]}" vm create node1 100 --name web --memory 2048 --cores 2 --net0 virtio,bridge=vmbr0 --start
+"${AMCTL[@]}" vm create node1 100 --name web --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --start
 "${AMCTL[@]}" vm create node1 101 --name db --memory 1024 --scsi0 local:2 --net0 virtio,bridge=vmbr0
 "${AMCTL[@]}" vm list
+if [ "$DRIVER" = qemu ]; then
+  for i in $(seq 1 60); do grep -aq heartbeat "$AM_DATA_DIR/run/node1/qemu/100/serial.log" 2>/dev/null && break; sleep 1; done
+  sleep 1
+  echo "guest heartbeat on node1 before the migration: $(heartbeat node1)"
+fi
 
 echo
 echo "== live migration of VM 100: node1 -> node2"
 "${AMCTL[@]}" migrate 100 node2 --online
+if [ "$DRIVER" = qemu ]; then
+  sleep 2
+  echo "guest heartbeat on node2 after the migration:  $(heartbeat node2)"
+fi
+MIG=$("${AMCTL[@]}" task list --json | python3 -c 'import json,sys; print([t["upid"] for t in json.load(sys.stdin) if t["type"]=="qmigrate"][0])')
+echo "QEMU's measured downtime: $("${AMCTL[@]}" task log "$MIG" | grep -o 'downtime [0-9]* ms' | tail -n 1)"
 
 echo
 echo "== offline migration of VM 101 with its local disk: node1 -> node2"
@@ -45,6 +68,12 @@ echo "== offline migration of VM 101 with its local disk: node1 -> node2"
 echo
 echo "== cluster state"
 "${AMCTL[@]}" vm list
+
+if [ "$DRIVER" = qemu ]; then
+  echo
+  echo "== stopping VM 100 (the demo leaves no QEMU running)"
+  "${AMCTL[@]}" vm stop 100
+fi
 
 echo
 echo "== task logs"
