@@ -4,25 +4,32 @@ using System.Net.Sockets;
 namespace ActorMigration.Drivers.Abstractions;
 
 /// <summary>Hands out TCP ports from a node's range: never twice while held, and only ports free to bind.</summary>
-public sealed class PortAllocator(string host, int first, int last)
+public sealed class PortAllocator
 {
     private readonly HashSet<int> _held = new();
-    private int _next = first;
+    private readonly string _host;
+    private readonly int _first, _last;
+    private int _next;
+
+    public PortAllocator(string host, int first, int last)
+    {
+        (_host, _first, _last, _next) = (host, first, last, first);
+    }
 
     public int Acquire()
     {
         lock (_held)
         {
-            for (var i = 0; i <= last - first; i++)
+            for (var i = 0; i <= _last - _first; i++)
             {
                 var port = _next;
-                _next = _next >= last ? first : _next + 1;
+                _next = _next >= _last ? _first : _next + 1;
                 if (_held.Contains(port) || !IsFree(port)) continue;
                 _held.Add(port);
                 return port;
             }
         }
-        throw new InvalidOperationException($"no free port in range {first}-{last}");
+        throw new InvalidOperationException($"no free port in range {_first}-{_last}");
     }
 
     /// <summary>Marks a port as in use (e.g. by a re-adopted process).</summary>
@@ -40,7 +47,7 @@ public sealed class PortAllocator(string host, int first, int last)
     {
         try
         {
-            using var l = new TcpListener(IPAddress.Parse(host), port);
+            using var l = new TcpListener(IPAddress.Parse(_host), port);
             l.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
             l.Start();
             l.Stop();
