@@ -108,9 +108,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 // A retry starts over: remove what a crashed attempt left behind.
                 await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.DstVolid]));
                 await Node<NodeDone>(new ConvertNodeVolume(s.Node, s.SrcVolid, s.DstVolid, s.Format, s.Snapshot, s.BwLimitKiB, workflow), timeouts.Copy);
-                var info = (await Node<NodeVolume>(new GetNodeVolume(s.Node, s.DstVolid))).Volume
-                    ?? throw new NodeOperationException($"volume '{s.DstVolid}' missing after copy");
-                return new VolumeReady(info);
+                return await Ready(s.Node, s.DstVolid);
             }
             case GatherCloneFacts s:
                 return await CloneFacts(s);
@@ -142,9 +140,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             {
                 await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.DstVolid]));
                 await Node<NodeDone>(new RestoreNodeDisk(s.Node, s.ArchiveVolid, s.Drive, s.DstVolid, s.Format, workflow), timeouts.Copy);
-                var info = (await Node<NodeVolume>(new GetNodeVolume(s.Node, s.DstVolid))).Volume
-                    ?? throw new NodeOperationException($"volume '{s.DstVolid}' missing after restore");
-                return new VolumeReady(info);
+                return await Ready(s.Node, s.DstVolid);
             }
             case Noop:
                 return Done.Instance;
@@ -190,6 +186,11 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         }
         return new MigrationFacts(vm, runtime, source, target, topology.ClusterNodes, topology.StorageConfigText, targetVolumes);
     }
+
+    /// <summary>A volume a step just wrote, as qemu-img info sees it.</summary>
+    private async Task<VolumeReady> Ready(string node, string volid) =>
+        new((await Node<NodeVolume>(new GetNodeVolume(node, volid))).Volume
+            ?? throw new NodeOperationException($"volume '{volid}' missing after it was written"));
 
     private async Task<CloneFacts> CloneFacts(GatherCloneFacts s)
     {

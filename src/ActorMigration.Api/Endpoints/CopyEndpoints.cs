@@ -105,12 +105,11 @@ public static class CopyEndpoints
         var node = p["node"]!;
         if (s.CheckNode(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
-        var (vm, err) = await s.VmOnNode(node, vmid);
+        var (facts, err) = await s.VmFactsOnNode(node, vmid);
         if (err is not null) return err;
-        var rt = await s.Runtime(node, vmid) ?? new Domain.Hypervisor.VmRuntime(vmid, Domain.Hypervisor.VmRunState.Stopped);
         var user = TokenAuth.UserOf(ctx);
         var request = new TemplateRequest(vmid, node, p["disk"], user);
-        if (TemplateMachine.Check(new Domain.Workflows.VmFacts(vm!, rt), request, null) is { } refusal) return PveResult.Error(refusal);
+        if (TemplateMachine.Check(facts!, request, null) is { } refusal) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, "qmtemplate", vmid.ToString(), user), request);
     }
 
@@ -119,12 +118,11 @@ public static class CopyEndpoints
         var node = p["node"]!;
         if (s.CheckNode(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
-        var (vm, err) = await s.VmOnNode(node, vmid);
+        var (facts, err) = await s.VmFactsOnNode(node, vmid);
         if (err is not null) return err;
-        var rt = await s.Runtime(node, vmid) ?? new Domain.Hypervisor.VmRuntime(vmid, Domain.Hypervisor.VmRunState.Stopped);
         var user = TokenAuth.UserOf(ctx);
         var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user);
-        var (_, _, refusal) = SnapshotMachine.Plan(request, new Domain.Workflows.VmFacts(vm!, rt), "", DateTimeOffset.UtcNow, Guid.NewGuid);
+        var (_, _, refusal) = SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow, Guid.NewGuid);
         if (refusal is not null) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, SnapshotMachine.TaskType(action), vmid.ToString(), user), request);
     }

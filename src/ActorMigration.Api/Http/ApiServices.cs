@@ -44,6 +44,15 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         return vm.Exists && vm.Node == node ? (vm, null) : (null, PveResult.Error(VmDecider.NoConfig(node, vmid)));
     }
 
+    /// <summary>The VM on <paramref name="node"/> and its runtime (stopped when the node does not answer).</summary>
+    public async Task<(ActorMigration.Domain.Workflows.VmFacts? Facts, IResult? Error)> VmFactsOnNode(string node, int vmid)
+    {
+        var (vm, err) = await VmOnNode(node, vmid);
+        if (err is not null) return (null, err);
+        var rt = await Runtime(node, vmid) ?? new VmRuntime(vmid, VmRunState.Stopped);
+        return (new ActorMigration.Domain.Workflows.VmFacts(vm!, rt), null);
+    }
+
     public async Task<VmRuntime?> Runtime(string node, int vmid)
     {
         try
