@@ -94,10 +94,9 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             Sender.Tell(new TaskLogReply(_state.Core.Started, log.GetRange(start, count), log.Count));
             PassivateIfUnknown();
         });
-        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        // Events stay in the journal after a snapshot: the read model and the wake-up after a restart read them by tag.
+        Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(_ => { });
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
     }
 
