@@ -1,3 +1,2 @@
 // Real QEMU guests need the CPU: run the tests one after another.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

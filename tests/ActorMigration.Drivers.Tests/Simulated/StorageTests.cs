@@ -36,7 +36,9 @@ public class StorageTests : IDisposable
         Assert.Equal(path, info.Path);
         Assert.Equal(32 * GiB, new FileInfo(path).Length);
         Assert.Equal(("raw", 32 * GiB, 0L), (info.Format, info.VirtualSize, info.ActualSize));
-        Assert.Equal(info, await st.InfoAsync("local:100/vm-100-disk-0.raw") with { Snapshots = info.Snapshots });
+        var again = await st.InfoAsync("local:100/vm-100-disk-0.raw");
+        Assert.NotNull(again);
+        Assert.Equal(info, again with { Snapshots = info.Snapshots });
 
         await Assert.ThrowsAsync<IOException>(() => st.CreateAsync("local:100/vm-100-disk-0.raw", "raw", GiB));
         await Assert.ThrowsAsync<ArgumentException>(() => st.CreateAsync("local:100/vm-100-disk-1.raw", "qcow2", GiB));
