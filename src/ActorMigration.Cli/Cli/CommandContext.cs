@@ -34,15 +34,25 @@ public sealed class CommandContext(
             ? id
             : throw new UsageException($"not a VM id: '{text}'");
 
-    /// <summary>The VM's node: --node if given, else looked up in /cluster/resources.</summary>
+    /// <summary>
+    /// The VM's node: --node if given, else looked up in /cluster/resources. That listing may lag a moment
+    /// behind a VM just created, so a missing VM is looked up again for a few seconds.
+    /// </summary>
     public async Task<string> NodeOfAsync(long vmid)
     {
         if (Args.Opt("node") is { } node) return node;
-        var res = await Api.GetAsync(Paths.Resources, new Form().Add("type", "vm"), Cancel);
-        var entry = res.Data.Items().FirstOrDefault(e => e.Long("vmid") == vmid);
-        var found = entry.Str("node");
-        return found.Length > 0 ? found : throw new CliException($"VM {vmid} not found in the cluster");
+        var until = DateTime.UtcNow + LookupGrace;
+        while (true)
+        {
+            var res = await Api.GetAsync(Paths.Resources, new Form().Add("type", "vm"), Cancel);
+            var found = res.Data.Items().FirstOrDefault(e => e.Long("vmid") == vmid).Str("node");
+            if (found.Length > 0) return found;
+            if (DateTime.UtcNow >= until) throw new CliException($"VM {vmid} not found in the cluster");
+            await Task.Delay(200, Cancel);
+        }
     }
+
+    public static TimeSpan LookupGrace { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Follows a task unless --no-wait, then maps its exit status to 0/1.</summary>
     public async Task<int> FinishTaskAsync(ApiResult started)
