@@ -378,6 +378,13 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public async Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default)
     {
         var raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
+        // QEMU sets "completed" before it computes total-time and downtime (migration_completion, then
+        // migration_calculate_complete): a query in between reads 0 for both. Ask again for the real figures.
+        for (var i = 0; i < 100 && CompletedWithoutTimes(raw); i++)
+        {
+            await Task.Delay(10, ct);
+            raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
+        }
         var p = QmpMapping.Migration(raw);
         if (p.Status == MigrationState.Completed && raw?["ram"] is null)
             return p with
@@ -386,6 +393,9 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
             };
         return p;
     }
+
+    private static bool CompletedWithoutTimes(JsonNode? raw) =>
+        QmpMapping.Str(raw, "status") == "completed" && raw?["ram"] is not null && QmpMapping.Long(raw, "total-time") is null or 0;
 
     public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
     {
