@@ -17,6 +17,14 @@ public sealed class ChildMember : IAsyncDisposable
 
     public string DataDir { get; }
 
+    /// <summary>CPU seconds (user + system) the member process has used so far, from /proc/&lt;pid&gt;/stat.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(f[11]) + long.Parse(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ = 100)
+    }
+
     private ChildMember(Process process, HttpClient http, string token, string dataDir)
     {
         _process = process;

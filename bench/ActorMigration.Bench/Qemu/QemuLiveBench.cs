@@ -18,7 +18,7 @@ namespace ActorMigration.Bench.Qemu;
 /// Where the time of one migration went, in seconds: spawn = until the incoming target QEMU runs (engine: request,
 /// lock, prepare, start); setup = until the migrate command returned; qemu = until "completed" was seen;
 /// switchover = until the target runs (engine: config move + resume); cleanup = until the source is gone and the
-/// run is over (engine: stop source, unlock, task end, seen by the client).
+/// run is over (engine: stop source, unlock, until the member logs the workflow's end).
 /// </summary>
 public sealed record Phases(double Spawn, double Setup, double Qemu, double Switchover, double Cleanup)
 {
@@ -27,7 +27,7 @@ public sealed record Phases(double Spawn, double Setup, double Qemu, double Swit
 }
 
 /// <summary>One timed migration.</summary>
-public sealed record Measured(string Direction, double Seconds, long DowntimeMs, Phases Phases);
+public sealed record Measured(string Direction, double Seconds, long DowntimeMs, Phases Phases, double OrchestratorCpuSeconds = 0);
 
 /// <summary>One round: the same live migration by the engine (through the API of a child member) and by a bare QMP script.</summary>
 public sealed record QemuLiveRound(int Round, string First, Measured Engine, Measured Bare)
@@ -41,7 +41,8 @@ public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int Mem
 /// <summary>
 /// qemu-live: a running test guest (heartbeat console, no disks, same memory) is live-migrated back and forth
 /// (a) by the engine: POST /nodes/{n}/qemu/{vmid}/migrate online=1 on a child member (AM_DRIVER=qemu), timed from the
-///     POST until the task has stopped (lock, prepare, target start, migrate, poll, config move, resume, source stop);
+///     POST until the member logs the workflow's end (lock, prepare, target start, migrate, poll, config move, resume,
+///     source stop, unlock); the task is then read through the API (status OK, downtime from its log);
 /// (b) by a bare script: the target QEMU spawned by the driver's StartAsync (the same command line builder), then
 ///     only QMP: migrate-set-capabilities, migrate-set-parameters, migrate, poll query-migrate, cont on the target,
 ///     quit on the source, timed from spawning the target until the source process is gone.
@@ -69,21 +70,23 @@ public static class QemuLiveBench
                 x.Round, x.First, x.Engine.Direction, x.Engine.Seconds, x.Engine.DowntimeMs, x.Bare.Direction, x.Bare.Seconds,
                 x.Bare.DowntimeMs, x.Ratio));
         Console.WriteLine();
-        Console.WriteLine("| mode | median total s | median downtime ms | spawn | setup | qemu | switchover | cleanup |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| mode | median total s | median downtime ms | spawn | setup | qemu | switchover | cleanup | orchestrator CPU s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var (name, pick) in new (string, Func<QemuLiveRound, Measured>)[] { ("engine (API)", x => x.Engine), ("bare QMP", x => x.Bare) })
         {
             var ms = r.Rounds.Select(pick).ToList();
-            Console.WriteLine(string.Format(inv, "| {0} | {1:F2} | {2} | {3:F2} | {4:F2} | {5:F2} | {6:F2} | {7:F2} |", name,
+            Console.WriteLine(string.Format(inv, "| {0} | {1:F2} | {2} | {3:F2} | {4:F2} | {5:F2} | {6:F2} | {7:F2} | {8:F2} |", name,
                 Median(ms.Select(m => m.Seconds)), Median(ms.Select(m => (double)m.DowntimeMs)),
                 Median(ms.Select(m => m.Phases.Spawn)), Median(ms.Select(m => m.Phases.Setup)), Median(ms.Select(m => m.Phases.Qemu)),
-                Median(ms.Select(m => m.Phases.Switchover)), Median(ms.Select(m => m.Phases.Cleanup))));
+                Median(ms.Select(m => m.Phases.Switchover)), Median(ms.Select(m => m.Phases.Cleanup)),
+                Median(ms.Select(m => m.OrchestratorCpuSeconds))));
         }
         var ratio = Median(r.Rounds.Select(x => x.Ratio));
         Console.WriteLine(string.Format(inv, "\nmedian ratio engine/bare: {0:F2} (target <= 1.10: {1}); ratio of the medians: {2:F2}",
             ratio, ratio <= 1.10 ? "met" : "NOT met",
             Median(r.Rounds.Select(x => x.Engine.Seconds)) / Median(r.Rounds.Select(x => x.Bare.Seconds))));
-        Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total)");
+        Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
+                          "orchestrator CPU = CPU time of the member process, resp. of this bench process, during the migration)");
         Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- qemu-live {rounds} {memoryMiB} {pollMs}");
         return 0;
     }
@@ -183,6 +186,17 @@ public static class QemuLiveBench
             }
             return new QemuLiveResult(results, memoryMiB, pollMs, accel, version, check);
         }
+        catch
+        {
+            var output = Path.Combine(memberDir, "member.out");
+            if (File.Exists(output))
+            {
+                var keep = Path.Combine(Path.GetTempPath(), "am-bench-qemu-member.out");
+                File.Copy(output, keep, true);
+                log.WriteLine($"--- member output (last 40 lines; all of it in {keep}) ---\n" + string.Join('\n', File.ReadLines(output).TakeLast(40)));
+            }
+            throw;
+        }
         finally
         {
             foreach (var c in qmp.Values) await c.DisposeAsync();
@@ -221,10 +235,14 @@ public static class QemuLiveBench
         var logFile = Path.Combine(memberDir, "member.out");
         var logStart = new FileInfo(logFile).Length;
         var t0 = DateTime.Now;
+        var cpu0 = m.CpuSeconds();
         var sw = Stopwatch.StartNew();
         var upid = await m.PostAsync($"/nodes/{from}/qemu/{VmId}/migrate", ("target", to), ("online", "1"));
-        var status = await m.WaitTaskAsync(upid, 10, TimeSpan.FromMinutes(5));
+        // Polled gently (a tight poll loop would load the member during the migration); the end time comes from
+        // the member's own log line "Workflow <upid> finished" below.
+        var status = await m.WaitTaskAsync(upid, 200, TimeSpan.FromMinutes(5));
         sw.Stop();
+        var cpu = m.CpuSeconds() - cpu0;
         var log = await m.TaskLogAsync(upid);
         Expect("OK", status, $"engine migration {from}→{to}:\n{string.Join('\n', log)}");
         var line = log.Single(l => l.Contains("average migration speed: "));
@@ -247,9 +265,10 @@ public static class QemuLiveBench
         var migrating = At($"Migrating {VmId} from {from} ");
         var completed = At($"QMP event MIGRATION of {VmId} on {from}: {{\"status\":\"completed\"}}");
         var resumed = At($"Resumed {VmId} on {to}");
-        var total = sw.Elapsed.TotalSeconds;
+        var finished = At($"Workflow {upid} finished");
+        var total = double.IsNaN(finished) ? sw.Elapsed.TotalSeconds : finished;
         return new Measured($"{from}→{to}", total, down,
-            new Phases(started, migrating - started, completed - migrating, resumed - completed, total - resumed));
+            new Phases(started, migrating - started, completed - migrating, resumed - completed, total - resumed), cpu);
     }
 
     /// <summary>
@@ -261,6 +280,7 @@ public static class QemuLiveBench
     {
         var srcFiles = from.Qemu.FilesOf(VmId);
         var srcPid = int.Parse(File.ReadAllText(srcFiles.PidFile).Trim());
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var dst = await to.Hypervisor.StartAsync(spec with { Incoming = new IncomingSpec("127.0.0.1", []) });
         // From here on only our own QMP connections: the driver lets go of its (QEMU serves one client per socket).
@@ -310,8 +330,9 @@ public static class QemuLiveBench
         qmp.Remove(srcFiles.QmpSocket);
         await sq.DisposeAsync();
         var total = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         return new Measured($"{from.Settings.Node}→{to.Settings.Node}", total, q!["downtime"]?.GetValue<long>() ?? -1,
-            new Phases(spawn, setup - spawn, migrated - setup, resumed - migrated, total - resumed));
+            new Phases(spawn, setup - spawn, migrated - setup, resumed - migrated, total - resumed), cpu);
     }
 
     private static async Task<QmpClient> Connect(Dictionary<string, QmpClient> qmp, string socket)
