@@ -13,8 +13,9 @@ public static class QemuEnv
     public const string DataDirPrefix = "am-qe2e";
     public static readonly string[] Nodes = ["node1", "node2", "node3"];
 
-    private static readonly Lazy<Task<string>> Guest = new(() =>
-        GuestImageBuilder.EnsureBuiltAsync(Path.Combine(Repo.Root, ".build", "guest"), Repo.Root));
+    private static readonly Lazy<Task<string>> Guest = new(() => OperatingSystem.IsLinux()
+        ? GuestImageBuilder.EnsureBuiltAsync(Path.Combine(Repo.Root, ".build", "guest"), Repo.Root)
+        : throw new PlatformNotSupportedException("the QEMU driver runs on Linux only"));
 
     private static int _cleaned;
 
