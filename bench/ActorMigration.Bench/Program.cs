@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorMigration.Bench;
 
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
+//   | qemu-live [rounds] [memoryMiB] [pollMs]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -38,8 +39,10 @@ switch (mode)
             r.MigratingBytes / 1048576.0, (r.MigratingBytes - r.IdleBytes) / 1024.0 / r.Migrations));
         break;
     }
+    case "qemu-live":
+        return await ActorMigration.Bench.Qemu.QemuLiveBench.RunAndPrint(Arg(1, 5), Arg(2, 512), Arg(3, 100));
     default:
-        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations]");
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs]");
         return 2;
 }
 return 0;

@@ -371,17 +371,31 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     /// <summary>
     /// query-migrate of the outgoing migration. A VM that was itself migrated in reports its incoming
-    /// "completed" (without RAM figures) until a new outgoing one has connected: that is shown as Setup.
+    /// "completed" (without RAM figures) until a new outgoing one has connected: that is shown as Setup once an
+    /// outgoing migration was started, and as None before (there is no outgoing migration yet; "completed" there
+    /// made the node skip the migrate command and the workflow stop the only running copy).
     /// </summary>
     public async Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default)
     {
         var raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
+        // QEMU sets "completed" before it computes total-time and downtime (migration_completion, then
+        // migration_calculate_complete): a query in between reads 0 for both. Ask again for the real figures.
+        for (var i = 0; i < 100 && CompletedWithoutTimes(raw); i++)
+        {
+            await Task.Delay(10, ct);
+            raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
+        }
         var p = QmpMapping.Migration(raw);
-        if (p.Status == MigrationState.Completed && raw?["ram"] is null &&
-            VmMetadata.Read(FilesOf(vmid).MetaFile) is { OutgoingUri: not null })
-            return p with { Status = MigrationState.Setup };
+        if (p.Status == MigrationState.Completed && raw?["ram"] is null)
+            return p with
+            {
+                Status = VmMetadata.Read(FilesOf(vmid).MetaFile) is { OutgoingUri: not null } ? MigrationState.Setup : MigrationState.None
+            };
         return p;
     }
+
+    private static bool CompletedWithoutTimes(JsonNode? raw) =>
+        QmpMapping.Str(raw, "status") == "completed" && raw?["ram"] is not null && QmpMapping.Long(raw, "total-time") is null or 0;
 
     public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace ActorMigration.Api.Tests.Infrastructure;
 
@@ -14,9 +15,15 @@ public sealed class MemberProcess : IAsyncDisposable
     public PveClient Client { get; private set; } = null!;
     public string LogFile => Path.Combine(DataDir, $"member-{_generation}.out");
 
-    public MemberProcess(IDictionary<string, string>? env = null)
+    /// <summary>How many times the member was started (1 after the first start).</summary>
+    public int Generation => _generation;
+
+    /// <summary>The pid of the running member (the dotnet process), null before the first start.</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
+    public MemberProcess(IDictionary<string, string>? env = null, string dataDirPrefix = "am-proc")
     {
-        DataDir = Repo.TempDir("am-proc");
+        DataDir = Repo.TempDir(dataDirPrefix);
         HttpPort = Repo.FreePort();
         _env = new Dictionary<string, string>
         {
@@ -76,6 +83,34 @@ public sealed class MemberProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>The output of one start of the member (default: the current one).</summary>
+    public string ReadLog(int? generation = null)
+    {
+        var file = Path.Combine(DataDir, $"member-{generation ?? _generation}.out");
+        using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(fs).ReadToEnd();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int sig);
+
+    /// <summary>SIGTERM: the member shuts down gracefully (hosts stop, actors stop); falls back to SIGKILL.</summary>
+    public async Task StopGracefullyAsync(TimeSpan? timeout = null)
+    {
+        if (_process is null || _process.HasExited) return;
+        SysKill(_process.Id, 15);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill9();
+            throw new TimeoutException("member did not stop on SIGTERM");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -83,6 +118,8 @@ public sealed class MemberProcess : IAsyncDisposable
             _process.Kill();
             await _process.WaitForExitAsync();
         }
+        // Whatever the member started and left running (QEMU, qemu-nbd are daemons) dies with its data directory.
+        await Reality.KillProcessesMentioningAsync(DataDir);
         try
         {
             Directory.Delete(DataDir, true);

@@ -1,0 +1,429 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Qemu;
+using ActorMigration.Drivers.Qemu.GuestImage;
+using ActorMigration.Drivers.Qemu.Hypervisor;
+using ActorMigration.Drivers.Qemu.Node;
+using ActorMigration.Drivers.Qemu.Qmp;
+
+namespace ActorMigration.Bench.Qemu;
+
+/// <summary>
+/// Where the time of one migration went, in seconds: spawn = until the incoming target QEMU runs (engine: request,
+/// lock, prepare, start); setup = until the migrate command returned; qemu = until "completed" was seen;
+/// switchover = until the target runs (engine: config move + resume); cleanup = until the source is gone and the
+/// run is over (engine: stop source, unlock, until the member logs the workflow's end).
+/// </summary>
+public sealed record Phases(double Spawn, double Setup, double Qemu, double Switchover, double Cleanup)
+{
+    public override string ToString() => string.Format(CultureInfo.InvariantCulture,
+        "spawn {0:F2}, setup {1:F2}, qemu {2:F2}, switchover {3:F2}, cleanup {4:F2}", Spawn, Setup, Qemu, Switchover, Cleanup);
+}
+
+/// <summary>One timed migration.</summary>
+public sealed record Measured(string Direction, double Seconds, long DowntimeMs, Phases Phases, double OrchestratorCpuSeconds = 0);
+
+/// <summary>One round: the same live migration by the engine (through the API of a child member) and by a bare QMP script.</summary>
+public sealed record QemuLiveRound(int Round, string First, Measured Engine, Measured Bare)
+{
+    public double Ratio => Engine.Seconds / Bare.Seconds;
+}
+
+public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int MemoryMiB, int PollMs, string Accelerator,
+    string QemuVersion, string CommandLineCheck);
+
+/// <summary>
+/// qemu-live: a running test guest (heartbeat console, no disks, same memory) is live-migrated back and forth
+/// (a) by the engine: POST /nodes/{n}/qemu/{vmid}/migrate online=1 on a child member (AM_DRIVER=qemu), timed from the
+///     POST until the member logs the workflow's end (lock, prepare, target start, migrate, poll, config move, resume,
+///     source stop, unlock); the task is then read through the API (status OK, downtime from its log);
+/// (b) by a bare script: the target QEMU spawned by the driver's StartAsync (the same command line builder), then
+///     only QMP: migrate-set-capabilities, migrate-set-parameters, migrate, poll query-migrate, cont on the target,
+///     quit on the source, timed from spawning the target until the source process is gone.
+/// Both use downtime-limit 100 ms, unlimited bandwidth (the driver's 16 GiB/s max-bandwidth), auto-converge on,
+/// and poll query-migrate every <c>pollMs</c> (the member's AM_POLL_MS). One warm-up migration per mode is not
+/// counted; rounds alternate which mode goes first.
+/// </summary>
+public static class QemuLiveBench
+{
+    private const int VmId = 100;
+    private const long UnlimitedBandwidth = 16L << 30; // QemuDriverOptions.UnlimitedBandwidthBytesPerSec
+    private const int DowntimeLimitMs = 100;
+
+    public static async Task<int> RunAndPrint(int rounds, int memoryMiB, int pollMs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var r = await Run(rounds, memoryMiB, pollMs, Console.Error);
+        Console.WriteLine($"QEMU {r.QemuVersion}, accel {r.Accelerator}, guest: test image (heartbeat every 200 ms), {r.MemoryMiB} MiB, no disks; " +
+                          $"downtime limit {DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms; {Environment.ProcessorCount} CPUs");
+        Console.WriteLine($"command lines: {r.CommandLineCheck}\n");
+        Console.WriteLine("| round | first | engine (API) | total s | downtime ms | bare (QMP) | total s | downtime ms | engine/bare |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var x in r.Rounds)
+            Console.WriteLine(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4} | {5} | {6:F2} | {7} | {8:F2} |",
+                x.Round, x.First, x.Engine.Direction, x.Engine.Seconds, x.Engine.DowntimeMs, x.Bare.Direction, x.Bare.Seconds,
+                x.Bare.DowntimeMs, x.Ratio));
+        Console.WriteLine();
+        Console.WriteLine("| mode | median total s | median downtime ms | spawn | setup | qemu | switchover | cleanup | orchestrator CPU s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var (name, pick) in new (string, Func<QemuLiveRound, Measured>)[] { ("engine (API)", x => x.Engine), ("bare QMP", x => x.Bare) })
+        {
+            var ms = r.Rounds.Select(pick).ToList();
+            Console.WriteLine(string.Format(inv, "| {0} | {1:F2} | {2} | {3:F2} | {4:F2} | {5:F2} | {6:F2} | {7:F2} | {8:F2} |", name,
+                Median(ms.Select(m => m.Seconds)), Median(ms.Select(m => (double)m.DowntimeMs)),
+                Median(ms.Select(m => m.Phases.Spawn)), Median(ms.Select(m => m.Phases.Setup)), Median(ms.Select(m => m.Phases.Qemu)),
+                Median(ms.Select(m => m.Phases.Switchover)), Median(ms.Select(m => m.Phases.Cleanup)),
+                Median(ms.Select(m => m.OrchestratorCpuSeconds))));
+        }
+        var ratio = Median(r.Rounds.Select(x => x.Ratio));
+        Console.WriteLine(string.Format(inv, "\nmedian ratio engine/bare: {0:F2} (target <= 1.10: {1}); ratio of the medians: {2:F2}",
+            ratio, ratio <= 1.10 ? "met" : "NOT met",
+            Median(r.Rounds.Select(x => x.Engine.Seconds)) / Median(r.Rounds.Select(x => x.Bare.Seconds))));
+        Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
+                          "orchestrator CPU = CPU time of the member process, resp. of this bench process, during the migration)");
+        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- qemu-live {rounds} {memoryMiB} {pollMs}");
+        return 0;
+    }
+
+    public static async Task<QemuLiveResult> Run(int rounds, int memoryMiB, int pollMs, TextWriter log)
+    {
+        var guest = await GuestImageBuilder.EnsureBuiltAsync();
+        var dll = await ChildMember.BuildAsync(log);
+        var root = Directory.CreateTempSubdirectory("am-bench-qemu-").FullName;
+        var memberDir = Path.Combine(root, "member");
+        var bareDir = Path.Combine(root, "bare");
+        Directory.CreateDirectory(memberDir);
+        Directory.CreateDirectory(bareDir);
+        var bareNodes = new List<QemuNodeDriver>();
+        var qmp = new Dictionary<string, QmpClient>();
+        ChildMember? member = null;
+        try
+        {
+            // (a) the engine: a child member hosting node1..node3 with the QEMU driver.
+            var env = new Dictionary<string, string>
+            {
+                ["AM_DRIVER"] = "qemu", ["AM_GUEST_DIR"] = guest, ["AM_POLL_MS"] = pollMs.ToString(),
+            };
+            for (var i = 0; i < 3; i++)
+            {
+                env[$"AM_NODE_NODE{i + 1}_PORT_START"] = (60600 + i * 100).ToString();
+                env[$"AM_NODE_NODE{i + 1}_PORT_END"] = (60699 + i * 100).ToString();
+            }
+            log.WriteLine($"starting member in {memberDir}");
+            member = await ChildMember.StartAsync(dll, memberDir, env);
+            var create = await member.PostAsync("/nodes/node1/qemu", ("vmid", VmId.ToString()), ("name", "bench"),
+                ("memory", memoryMiB.ToString()), ("net0", "virtio,bridge=vmbr0"), ("start", "1"));
+            Expect("OK", await member.WaitTaskAsync(create, 50, TimeSpan.FromMinutes(2)), "create");
+            await WaitHeartbeatAsync(() => ReadText(EngineSerialLog(memberDir, "node1")), 3);
+
+            // (b) the bare script's two "nodes": the driver only spawns QEMU (same spec from the same config).
+            var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
+            var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)]);
+            for (var i = 0; i < 2; i++)
+                bareNodes.Add(new QemuNodeDriver(new NodeSettings($"bare{i + 1}", Path.Combine(bareDir, "run", $"bare{i + 1}"), storage,
+                    PortRangeStart: 60900 + i * 50, PortRangeEnd: 60949 + i * 50), opts));
+            var config = await member.GetAsync($"/nodes/node1/qemu/{VmId}/config");
+            var configText = string.Join('\n', config.AsObject().Where(kv => kv.Key != "digest").Select(kv => $"{kv.Key}: {kv.Value}"));
+            var spec = VmLaunchSpec.FromConfig(VmId, QmConfig.Parse(configText), _ => throw new InvalidOperationException("no disks"));
+            var src = await bareNodes[0].Hypervisor.StartAsync(spec);
+            await WaitHeartbeatAsync(() => bareNodes[0].Qemu.ReadSerialLog(VmId), 3);
+            spec = spec with { Machine = src.RunningMachine };
+            var check = CompareCommandLines(Path.Combine(memberDir, "run", "node1", "qemu", VmId.ToString(), "meta.json"),
+                bareNodes[0].Qemu.FilesOf(VmId).MetaFile);
+            log.WriteLine($"command lines: {check}");
+            var accel = (await bareNodes[0].Qemu.GetAcceleratorAsync()).Accelerator;
+            var version = src.RunningQemu ?? "?";
+
+            var engineAt = 0; // the engine's VM runs on node1 (0) or node2 (1); the bare one on bare1 (0) or bare2 (1)
+            var bareAt = 0;
+            async Task<Measured> Engine()
+            {
+                var (from, to) = ($"node{engineAt + 1}", $"node{2 - engineAt}");
+                var m = await EngineMigrateAsync(member, memberDir, from, to, pollMs);
+                await WaitHeartbeatAsync(() => ReadText(EngineSerialLog(memberDir, to)), 1, requireProgress: true);
+                engineAt = 1 - engineAt;
+                return m;
+            }
+            async Task<Measured> Bare()
+            {
+                var (from, to) = (bareNodes[bareAt], bareNodes[1 - bareAt]);
+                var m = await BareMigrateAsync(from, to, spec, qmp, pollMs);
+                await WaitHeartbeatAsync(() => to.Qemu.ReadSerialLog(VmId), 1, requireProgress: true);
+                bareAt = 1 - bareAt;
+                return m;
+            }
+
+            var warmEngine = await Engine();
+            var warmBare = await Bare();
+            log.WriteLine(string.Format(CultureInfo.InvariantCulture, "warm-up (not counted): engine {0:F2} s, bare {1:F2} s",
+                warmEngine.Seconds, warmBare.Seconds));
+            var results = new List<QemuLiveRound>();
+            for (var round = 1; round <= rounds; round++)
+            {
+                var engineFirst = round % 2 == 1;
+                Measured e, b;
+                if (engineFirst)
+                {
+                    e = await Engine();
+                    b = await Bare();
+                }
+                else
+                {
+                    b = await Bare();
+                    e = await Engine();
+                }
+                var row = new QemuLiveRound(round, engineFirst ? "engine" : "bare", e, b);
+                results.Add(row);
+                log.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                    "round {0}: engine {1:F2} s (downtime {2} ms; {3}), bare {4:F2} s (downtime {5} ms; {6}), ratio {7:F2}",
+                    round, e.Seconds, e.DowntimeMs, e.Phases, b.Seconds, b.DowntimeMs, b.Phases, row.Ratio));
+            }
+            return new QemuLiveResult(results, memoryMiB, pollMs, accel, version, check);
+        }
+        catch
+        {
+            var output = Path.Combine(memberDir, "member.out");
+            if (File.Exists(output))
+            {
+                var keep = Path.Combine(Path.GetTempPath(), "am-bench-qemu-member.out");
+                File.Copy(output, keep, true);
+                log.WriteLine($"--- member output (last 40 lines; all of it in {keep}) ---\n" + string.Join('\n', File.ReadLines(output).TakeLast(40)));
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var c in qmp.Values) await c.DisposeAsync();
+            foreach (var n in bareNodes)
+            {
+                try
+                {
+                    await n.Hypervisor.StopAsync(VmId);
+                }
+                catch (Exception)
+                {
+                }
+                await n.DisposeAsync();
+            }
+            if (member is not null) await member.DisposeAsync();
+            KillProcessesMentioning(root);
+            try
+            {
+                Directory.Delete(root, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static string EngineSerialLog(string memberDir, string node) =>
+        Path.Combine(memberDir, "run", node, "qemu", VmId.ToString(), "serial.log");
+
+    /// <summary>
+    /// Engine: POST migrate, then poll the task until it stopped. The phases come from the member's own log
+    /// (millisecond timestamps of "Started", "Migrating", the completed event, "Resumed").
+    /// </summary>
+    private static async Task<Measured> EngineMigrateAsync(ChildMember m, string memberDir, string from, string to, int pollMs)
+    {
+        var logFile = Path.Combine(memberDir, "member.out");
+        var logStart = new FileInfo(logFile).Length;
+        var t0 = DateTime.Now;
+        var cpu0 = m.CpuSeconds();
+        var sw = Stopwatch.StartNew();
+        var upid = await m.PostAsync($"/nodes/{from}/qemu/{VmId}/migrate", ("target", to), ("online", "1"));
+        // Polled gently (a tight poll loop would load the member during the migration); the end time comes from
+        // the member's own log line "Workflow <upid> finished" below.
+        var status = await m.WaitTaskAsync(upid, 200, TimeSpan.FromMinutes(5));
+        sw.Stop();
+        var cpu = m.CpuSeconds() - cpu0;
+        var log = await m.TaskLogAsync(upid);
+        Expect("OK", status, $"engine migration {from}→{to}:\n{string.Join('\n', log)}");
+        var line = log.Single(l => l.Contains("average migration speed: "));
+        var down = long.Parse(Regex.Match(line, @"downtime (\d+) ms").Groups[1].Value);
+
+        string memberLog;
+        using (var fs = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            fs.Position = logStart;
+            memberLog = await new StreamReader(fs).ReadToEndAsync();
+        }
+        double At(string contains)
+        {
+            foreach (var l in memberLog.Split('\n'))
+                if (l.Contains(contains) && TimeSpan.TryParseExact(l.Split(' ')[0], @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture, out var ts))
+                    return (t0.Date + ts - t0).TotalSeconds;
+            return double.NaN;
+        }
+        var started = At($"Started {VmId} on {to}:");
+        var migrating = At($"Migrating {VmId} from {from} ");
+        var completed = At($"QMP event MIGRATION of {VmId} on {from}: {{\"status\":\"completed\"}}");
+        var resumed = At($"Resumed {VmId} on {to}");
+        var finished = At($"Workflow {upid} finished");
+        var total = double.IsNaN(finished) ? sw.Elapsed.TotalSeconds : finished;
+        return new Measured($"{from}→{to}", total, down,
+            new Phases(started, migrating - started, completed - migrating, resumed - completed, total - resumed), cpu);
+    }
+
+    /// <summary>
+    /// Bare QMP: spawn the incoming target (driver start = the same command line), then migrate with QMP only and
+    /// stop the source.
+    /// </summary>
+    private static async Task<Measured> BareMigrateAsync(QemuNodeDriver from, QemuNodeDriver to, VmLaunchSpec spec,
+        Dictionary<string, QmpClient> qmp, int pollMs)
+    {
+        var srcFiles = from.Qemu.FilesOf(VmId);
+        var srcPid = int.Parse(File.ReadAllText(srcFiles.PidFile).Trim());
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var dst = await to.Hypervisor.StartAsync(spec with { Incoming = new IncomingSpec("127.0.0.1", []) });
+        // From here on only our own QMP connections: the driver lets go of its (QEMU serves one client per socket).
+        await to.DisposeAsync();
+        await from.DisposeAsync();
+        var spawn = sw.Elapsed.TotalSeconds;
+        var sq = await Connect(qmp, srcFiles.QmpSocket);
+        var dq = await Connect(qmp, to.Qemu.FilesOf(VmId).QmpSocket);
+        await sq.ExecuteAsync("migrate-set-capabilities", new JsonObject
+        {
+            ["capabilities"] = new JsonArray(
+                new JsonObject { ["capability"] = "events", ["state"] = true },
+                new JsonObject { ["capability"] = "auto-converge", ["state"] = true })
+        });
+        await sq.ExecuteAsync("migrate-set-parameters", new JsonObject { ["downtime-limit"] = DowntimeLimitMs, ["max-bandwidth"] = UnlimitedBandwidth });
+        await sq.ExecuteAsync("migrate", new JsonObject { ["uri"] = dst.IncomingUri });
+        var setup = sw.Elapsed.TotalSeconds;
+        JsonNode? q;
+        while (true)
+        {
+            q = await sq.ExecuteAsync("query-migrate");
+            var status = q?["status"]?.GetValue<string>();
+            // "completed" with RAM figures is this migration's (an incoming one has none); QEMU sets it a moment
+            // before it computes total-time and downtime, so ask again until they are there (as the driver does).
+            if (status == "completed" && q?["ram"] is not null)
+            {
+                if ((q["total-time"]?.GetValue<long>() ?? 0) > 0) break;
+                await Task.Delay(10);
+                continue;
+            }
+            if (status is "failed" or "cancelled") throw new InvalidOperationException($"bare migration {status}: {q?.ToJsonString()}");
+            await Task.Delay(pollMs);
+        }
+        var migrated = sw.Elapsed.TotalSeconds;
+        await dq.ExecuteAsync("cont");
+        var resumed = sw.Elapsed.TotalSeconds;
+        try
+        {
+            await sq.ExecuteAsync("quit");
+        }
+        catch (IOException)
+        {
+            // QEMU may close the socket before its answer arrives.
+        }
+        while (IsAlive(srcPid)) await Task.Delay(5);
+        sw.Stop();
+        qmp.Remove(srcFiles.QmpSocket);
+        await sq.DisposeAsync();
+        var total = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        return new Measured($"{from.Settings.Node}→{to.Settings.Node}", total, q!["downtime"]?.GetValue<long>() ?? -1,
+            new Phases(spawn, setup - spawn, migrated - setup, resumed - migrated, total - resumed), cpu);
+    }
+
+    private static async Task<QmpClient> Connect(Dictionary<string, QmpClient> qmp, string socket)
+    {
+        if (qmp.TryGetValue(socket, out var c) && c.IsConnected) return c;
+        c = await QmpClient.ConnectAsync(socket, TimeSpan.FromSeconds(10));
+        qmp[socket] = c;
+        return c;
+    }
+
+    /// <summary>The two source command lines with the run dirs taken out: "identical" or the differences.</summary>
+    private static string CompareCommandLines(string engineMeta, string bareMeta)
+    {
+        static List<string> Norm(string meta)
+        {
+            var m = VmMetadata.Read(meta) ?? throw new InvalidOperationException($"no {meta}");
+            var runDir = Path.GetDirectoryName(meta)!;
+            return m.CommandLine.Select(a => a.Replace(runDir, "<run>")).ToList();
+        }
+        var a = Norm(engineMeta);
+        var b = Norm(bareMeta);
+        if (a.SequenceEqual(b)) return $"engine and bare sources identical ({a.Count} args, run dir aside)";
+        var diff = a.Except(b).Select(x => "engine: " + x).Concat(b.Except(a).Select(x => "bare: " + x));
+        return "DIFFER: " + string.Join("; ", diff);
+    }
+
+    private static async Task WaitHeartbeatAsync(Func<string> log, int atLeast, bool requireProgress = false)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        var first = -1;
+        while (true)
+        {
+            var beats = Regex.Matches(log(), @"^heartbeat (\d+)\r?$", RegexOptions.Multiline).Select(m => int.Parse(m.Groups[1].Value)).ToList();
+            var max = beats.Count > 0 ? beats.Max() : -1;
+            if (first < 0 && max >= 0) first = max;
+            if (requireProgress ? max >= 0 && max >= first + atLeast : max >= atLeast) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("guest heartbeat did not advance: " + string.Join(' ', beats.TakeLast(5)));
+            await Task.Delay(100);
+        }
+    }
+
+    private static string ReadText(string path)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return new StreamReader(fs).ReadToEnd();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return "";
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            return !(close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static void KillProcessesMentioning(string dir)
+    {
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(d), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(d, "cmdline")).Contains(dir + "/")) Process.GetProcessById(pid).Kill();
+            }
+            catch (Exception)
+            {
+            }
+        }
+    }
+
+    private static void Expect(string expected, string actual, string what)
+    {
+        if (expected != actual) throw new InvalidOperationException($"{what}: expected {expected}, got {actual}");
+    }
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var s = xs.OrderBy(x => x).ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}
