@@ -85,7 +85,8 @@ public static class RestoreEndpoints
         foreach (var (k, v) in OvfImport.CreateParams(meta!, p.Int("vmid"), target))
             if (!p.Values.ContainsKey(k)) p.Values[k] = v;
         var warnings = meta!.Warnings.Select(w => $"{w.Type}{(w.Key is null ? "" : $" ({w.Key})")}: {w.Describe()}").ToList();
-        warnings.AddRange(meta.Notes.Select(n => $"note: {n}"));
+        // Notes are logged but are no typed warnings: they do not count in "WARNINGS: n".
+        warnings.AddRange(meta.Notes.Select(n => CreateRequest.NotePrefix + n));
         return (warnings, null);
     }
 }

@@ -54,6 +54,11 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
         if (r.Archive is not null) yield return Log(at, $"restore archive: {r.Archive}");
         foreach (var w in r.Warnings ?? [])
         {
+            if (w.StartsWith(CreateRequest.NotePrefix, StringComparison.Ordinal))
+            {
+                yield return Log(at, w);
+                continue;
+            }
             yield return Log(at, $"WARN: {w}");
             yield return new TaskWarned(w);
         }
