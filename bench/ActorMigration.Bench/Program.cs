@@ -1,7 +1,7 @@
 using System.Globalization;
 using ActorMigration.Bench;
 
-// dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
+// dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations] | clone [rounds] [data MiB] [dir]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -38,8 +38,11 @@ switch (mode)
             r.MigratingBytes / 1048576.0, (r.MigratingBytes - r.IdleBytes) / 1024.0 / r.Migrations));
         break;
     }
+    case "clone":
+        ActorMigration.Bench.Clone.CloneReport.Print(await ActorMigration.Bench.Clone.CloneBench.Run(Arg(1, 5), Arg(2, 1536), args.ElementAtOrDefault(3)), args);
+        break;
     default:
-        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations]");
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | clone [rounds] [data MiB] [dir]");
         return 2;
 }
 return 0;
