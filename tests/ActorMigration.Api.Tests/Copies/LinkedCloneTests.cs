@@ -94,6 +94,32 @@ public sealed class LinkedCloneTests(QemuMemberFixture f)
     }
 
     [Fact]
+    public async Task A_linked_clone_turned_into_a_template_gets_a_read_only_base_volume_in_the_chain()
+    {
+        var tpl = await TemplateVm();
+        var mid = f.NextVmId();
+        await C.Clone(tpl, mid);
+        await C.Template(mid);
+
+        // As Proxmox's create_base: vm-<mid>-disk-0 becomes base-<mid>-disk-0, still on top of the first base.
+        var baseOfMid = $"local:{tpl}/base-{tpl}-disk-0.qcow2/{mid}/base-{mid}-disk-0.qcow2";
+        var m = await C.Config(mid);
+        Assert.Equal(baseOfMid, m.Volid("scsi0"));
+        var midFile = f.PathOf(baseOfMid);
+        Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(midFile) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+        Assert.Equal($"../{tpl}/base-{tpl}-disk-0.qcow2", (await QemuHost.Info(midFile))["backing-filename"]!.ToString());
+
+        var leaf = f.NextVmId();
+        await C.Clone(mid, leaf);
+        var l = await C.Config(leaf);
+        Assert.Equal($"local:{mid}/base-{mid}-disk-0.qcow2/{leaf}/vm-{leaf}-disk-0.qcow2", l.Volid("scsi0"));
+        var leafInfo = await QemuHost.Info(f.PathOf(l.Volid("scsi0")));
+        Assert.Equal($"../{mid}/base-{mid}-disk-0.qcow2", leafInfo["backing-filename"]!.ToString());
+        Assert.True(await QemuHost.HasPattern(f.PathOf(l.Volid("scsi0")), "qcow2", 0, (int)MiB, 0x3c));
+        Assert.Contains("linked clone", await C.Refused(C.Delete($"/nodes/node1/qemu/{mid}")));
+    }
+
+    [Fact]
     public async Task Template_with_linked_clones_cannot_be_destroyed_until_they_are_gone()
     {
         var tpl = await TemplateVm();

@@ -57,7 +57,10 @@ public sealed class TemplateMachine : WorkflowMachine<TemplateWorkflowState>
         return null;
     }
 
-    /// <summary>Renames vm-&lt;vmid&gt;-disk-N to base-&lt;vmid&gt;-disk-N for the VM's own disks.</summary>
+    /// <summary>
+    /// Renames vm-&lt;vmid&gt;-disk-N to base-&lt;vmid&gt;-disk-N for the VM's own disks. A linked clone's disk keeps its
+    /// place in the chain (Proxmox's create_base): &lt;basevmid&gt;/&lt;basename&gt;/&lt;vmid&gt;/base-&lt;vmid&gt;-disk-N.
+    /// </summary>
     public static (IReadOnlyList<VolumeRename> Renames, string Config) Plan(string configText, int vmid, string? onlyDisk)
     {
         var cfg = QmConfig.Parse(configText);
@@ -66,9 +69,13 @@ public sealed class TemplateMachine : WorkflowMachine<TemplateWorkflowState>
         {
             if (onlyDisk is not null && key != onlyDisk) continue;
             if (d.IsCdrom || d.Volume is null) continue;
-            if (!VolumeName.TryParse(d.File, out var vn, out _) || vn!.VType != "images" || vn.VmId != vmid || vn.IsBase || vn.BaseName is not null)
+            if (!VolumeName.TryParse(d.File, out var vn, out _) || vn!.VType != "images" || vn.VmId != vmid || vn.IsBase
+                || !vn.Name.StartsWith("vm-", StringComparison.Ordinal))
                 continue;
-            var to = VolumeName.ImageVolId(vn.Storage, vmid, "base" + vn.Name[2..]);
+            var baseName = "base" + vn.Name[2..];
+            var to = vn.BaseName is null
+                ? VolumeName.ImageVolId(vn.Storage, vmid, baseName)
+                : $"{vn.Storage}:{vn.BaseVmId}/{vn.BaseName}/{vmid}/{baseName}";
             renames.Add(new VolumeRename(key, d.File, to));
             d.File = to;
             cfg[key] = d.ToString();
