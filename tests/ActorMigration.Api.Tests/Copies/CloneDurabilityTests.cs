@@ -8,7 +8,7 @@ namespace ActorMigration.Api.Tests.Copies;
 /// the clone either completes or is rolled back — never an orphan volume, a stale lock or a stray qemu-img.
 /// </summary>
 [Collection(CopiesCollection.Name)]
-public sealed class CloneDurabilityTests
+public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const long MiB = 1 << 20;
 
@@ -39,12 +39,16 @@ public sealed class CloneDurabilityTests
             Assert.Single(partial);
 
             m.Kill9();
+            output.WriteLine($"qemu-img left after kill -9: {QemuHost.Processes(m.DataDir, "qemu-img").Count}");
             await m.StartAsync();
             c = m.Client;
 
             var exit = await c.Wait(upid, TimeSpan.FromSeconds(120));
             var log = await c.Log(upid);
             var why = $"exit '{exit}', log:\n{string.Join('\n', log)}";
+            output.WriteLine(why);
+            var begin = log.ToList().FindIndex(l => l.Contains($"create full clone of drive scsi0 (local:{src}/vm-{src}-disk-0.raw)"));
+            Assert.True(begin >= 0 && begin < log.ToList().FindIndex(l => l.Contains("transferred")), why);
 
             // No stale lock on the source, whatever happened.
             var s = await c.Config(src);

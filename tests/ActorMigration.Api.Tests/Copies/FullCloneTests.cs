@@ -32,6 +32,13 @@ public sealed class FullCloneTests(QemuMemberFixture f)
         var d = await C.Config(dst);
         Assert.Contains(log, l => l.Contains($"create full clone of drive scsi0 ({s.Volid("scsi0")})"));
         Assert.Contains(log, l => l.Contains($"create full clone of drive virtio1 ({s.Volid("virtio1")})"));
+        // As in Proxmox: each drive's line first, then its copy's progress, ending with one 100% line.
+        foreach (var drive in new[] { "scsi0", "virtio1" })
+        {
+            var i = log.ToList().FindIndex(l => l.Contains($"create full clone of drive {drive} "));
+            Assert.True(i >= 0 && i + 1 < log.Count && log[i + 1].Contains("transferred 1.0 GiB of 1.0 GiB (100.00%)"), string.Join('\n', log));
+        }
+        Assert.Equal(2, log.Count(l => l.Contains("(100.00%)")));
         Assert.Equal($"local:{dst}/vm-{dst}-disk-0.qcow2", d.Volid("scsi0"));
         Assert.Equal($"local:{dst}/vm-{dst}-disk-1.raw", d.Volid("virtio1"));
         Assert.Equal("full-copy", d.Str("name"));

@@ -147,7 +147,9 @@ public sealed class ImportTests(QemuMemberFixture f)
         var vmid = f.NextVmId();
         var log = await C.Task(C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()),
             ("import-source", $"local:import/{sub}/Win_2008_R2_two-disks.ovf"), ("storage", "shared")));
-        Assert.Contains(log, l => l.Contains($"importing disk 'local:import/{sub}/disk1.vmdk' to VM {vmid}"));
+        var importing = log.ToList().FindIndex(l => l.Contains($"importing disk 'local:import/{sub}/disk1.vmdk' to VM {vmid} ..."));
+        Assert.True(importing >= 0 && log[importing + 1].Contains("transferred 2.0 KiB of 2.0 KiB (100.00%)"), string.Join('\n', log));
+        Assert.Equal(2, log.Count(l => l.Contains("(100.00%)")));
         var cfg = await C.Config(vmid);
         Assert.Equal(("Win2008-R2x64", "2048", "win7"), (cfg.Str("name"), cfg.Str("memory"), cfg.Str("ostype")));
         Assert.StartsWith("e1000=BC:24:11:", cfg.Str("net0"));

@@ -37,6 +37,8 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
     public static string DiskKey(DiskPlan d) =>
         (d.RestoreFrom is not null ? "restore:" : d.ImportFrom is null ? "alloc:" : "import:") + d.Drive;
 
+    private static string BeginKey(DiskPlan d) => "begin:" + d.Drive;
+
     public override CreateWorkflowState Initial(string upid) =>
         new(WorkflowCore.Create(upid), null, ImmutableDictionary<string, long>.Empty);
 
@@ -75,7 +77,11 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
             else if (d.ImportFrom is null)
                 yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)]);
             else
+            {
+                // Logged before the copy, so the progress lines follow it.
+                yield return new Noop(BeginKey(d));
                 yield return new ConvertDisk(DiskKey(d), r.Node, d.ImportFrom, d.DstVolid, d.Format, d.SizeBytes, null, r.BwLimitKiB);
+            }
         }
         yield return new ReplaceConfig("config", r.VmId, s.FinalConfig());
         yield return new UnlockVm("unlock", r.VmId);
@@ -116,12 +122,14 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
                 yield return Log(at, $"restored drive-{d.Drive} to '{d.DstVolid}' ({SizeFormat.Human(v.Volume.VirtualSize)})");
                 break;
             }
-            case (ConvertDisk c, VolumeReady v):
+            case (Noop n, _) when r.Disks.FirstOrDefault(x => BeginKey(x) == n.Key) is { ImportFrom: { } from }:
+                yield return Log(at, $"importing disk '{from}' to VM {r.VmId} ...");
+                break;
+            case (ConvertDisk, VolumeReady v):
             {
                 var d = r.Disks.First(x => DiskKey(x) == step.Key);
                 yield return new CreateDiskReady(d.Drive, d.DstVolid, v.Volume.VirtualSize);
-                yield return Log(at, $"importing disk '{c.SrcVolid}' to VM {r.VmId} ...",
-                    $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)",
+                yield return Log(at, $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)",
                     $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(v.Volume.VirtualSize)}'");
                 break;
             }
@@ -131,7 +139,8 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 
     protected override IEnumerable<IWorkflowEvent> OnProgress(CreateWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
-        if (progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+        // The 100% line comes once, when the step is done.
+        if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
             yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes):0.00}%)");
     }
 
