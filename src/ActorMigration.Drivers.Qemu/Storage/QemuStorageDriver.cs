@@ -196,9 +196,20 @@ public sealed class QemuStorageDriver : IStorageDriver
         return (await InfoAsync(volid, ct))!;
     }
 
+    /// <summary>Where a backup archive is assembled before it is moved into place.</summary>
+    private static string WorkDirOf(string archivePath) =>
+        Path.Combine(Path.GetDirectoryName(archivePath)!, $".{Path.GetFileName(archivePath)}.work");
+
+    /// <summary>Where a restored drive is extracted before it is converted into the volume.</summary>
+    private static string RestoreTempOf(string volumePath) =>
+        Path.Combine(Path.GetDirectoryName(volumePath)!, $".{Path.GetFileName(volumePath)}.restore");
+
     public async Task DeleteAsync(string volid, CancellationToken ct = default)
     {
         var (_, v, path, root) = Resolve(volid);
+        // Work files of an interrupted backup or restore go with the volume they were for.
+        if (v.VType == "backup" && Directory.Exists(WorkDirOf(path))) Directory.Delete(WorkDirOf(path), true);
+        if (v.VType == "images" && File.Exists(RestoreTempOf(path))) File.Delete(RestoreTempOf(path));
         if (!File.Exists(path)) return;
         if (v.IsBase)
         {
@@ -394,7 +405,9 @@ public sealed class QemuStorageDriver : IStorageDriver
         if (v.VType != "backup") throw new ArgumentException($"'{backupVolid}' is not a backup volume");
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
-        var work = Path.Combine(dir, $".{v.Name}.work-{Guid.NewGuid():N}");
+        // One work directory per archive: an attempt that died (kill -9) left it behind; start it anew.
+        var work = WorkDirOf(path);
+        if (Directory.Exists(work)) Directory.Delete(work, true);
         Directory.CreateDirectory(work);
         try
         {
@@ -444,7 +457,8 @@ public sealed class QemuStorageDriver : IStorageDriver
         var dst = PathOf(dstVolid);
         var dstDir = Path.GetDirectoryName(dst)!;
         Directory.CreateDirectory(dstDir);
-        var tmp = Path.Combine(dstDir, $".restore-{Guid.NewGuid():N}.{disk.Format}");
+        // One extraction file per volume: an attempt that died (kill -9) left it behind; it is overwritten.
+        var tmp = RestoreTempOf(dst);
         try
         {
             await BackupArchive.ExtractAsync(PathOf(backupVolid), disk.FileName, tmp, ct);

@@ -78,4 +78,77 @@ public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper ou
             await QemuHost.KillAll(m.DataDir);
         }
     }
+
+    /// <summary>Every file under the member's storages (backup and image dirs), hidden work files included.</summary>
+    private static IReadOnlyList<string> StorageFiles(string dataDir) =>
+        Directory.EnumerateFiles(dataDir, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(dataDir, f))
+            .Where(f => f.StartsWith("nodes/") || f.StartsWith("shared/"))
+            .Order().ToList();
+
+    [Fact]
+    public async Task Kill9_during_backup_and_during_restore_leaves_no_work_files_behind()
+    {
+        var env = (await QemuHost.EnvAsync()).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        await using var m = new MemberProcess(env);
+        try
+        {
+            await m.StartAsync();
+            var c = m.Client;
+            const int vm = 100, restored = 200;
+            await c.CreateVm(vm, ("scsi0", "local:1,format=raw"));
+            var disk = QemuHost.PathOf(m.DataDir, "node1", $"local:{vm}/vm-{vm}-disk-0.raw");
+            QemuHost.FillRandom(disk, 768 * MiB);
+
+            // Backup: die while the disk is being converted into the archive's work directory.
+            var upid = await c.Upid(c.Post("/nodes/node1/vzdump", ("vmid", $"{vm}"), ("storage", "shared")));
+            var dump = Path.Combine(m.DataDir, "shared", "dump");
+            await PveClient.Eventually(() => Task.FromResult(Directory.Exists(dump) && Directory.EnumerateFileSystemEntries(dump).Any()),
+                TimeSpan.FromSeconds(30), "backup work files");
+            m.Kill9();
+            output.WriteLine($"after kill during backup: {string.Join(", ", StorageFiles(m.DataDir))}");
+            await m.StartAsync();
+            c = m.Client;
+            var exit = await c.Wait(upid, TimeSpan.FromSeconds(120));
+            output.WriteLine($"backup: {exit}");
+            Assert.True((await c.Config(vm))["lock"] is null);
+            var archives = Directory.GetFiles(dump, "*.tar").Select(Path.GetFileName).ToList();
+            var dumpFiles = Directory.EnumerateFileSystemEntries(dump, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+            Assert.Equal(exit == "OK" ? 1 : 0, archives.Count);
+            Assert.Equal(archives, dumpFiles);
+            if (exit != "OK") return;
+
+            // Restore: die while a drive is extracted / converted into the new volume.
+            var archive = $"shared:backup/{archives[0]}";
+            upid = await c.Upid(c.Post("/nodes/node1/qemu", ("vmid", $"{restored}"), ("archive", archive)));
+            var images = Path.Combine(m.DataDir, "nodes", "node1", "local", "images", $"{restored}");
+            await PveClient.Eventually(() => Task.FromResult(Directory.Exists(images) && Directory.EnumerateFiles(images).Any()),
+                TimeSpan.FromSeconds(30), "restore work files");
+            m.Kill9();
+            output.WriteLine($"after kill during restore: {string.Join(", ", StorageFiles(m.DataDir))}");
+            await m.StartAsync();
+            c = m.Client;
+            exit = await c.Wait(upid, TimeSpan.FromSeconds(120));
+            output.WriteLine($"restore: {exit}");
+            var left = Directory.Exists(images) ? Directory.GetFiles(images).Select(Path.GetFileName).ToList() : [];
+            if (exit == "OK")
+            {
+                var cfg = await c.Config(restored);
+                Assert.True(cfg["lock"] is null);
+                Assert.Equal([$"vm-{restored}-disk-0.raw"], left);
+                Assert.True(await QemuHost.SameContent(disk, Path.Combine(images, $"vm-{restored}-disk-0.raw")));
+            }
+            else
+            {
+                Assert.Empty(left);
+                Assert.Equal(HttpStatusCode.InternalServerError, (await c.Get($"/nodes/node1/qemu/{restored}/config")).Status);
+            }
+            await PveClient.Eventually(() => Task.FromResult(QemuHost.Processes(m.DataDir, "qemu-img").Count == 0),
+                TimeSpan.FromSeconds(15), "no qemu-img left running");
+        }
+        finally
+        {
+            await QemuHost.KillAll(m.DataDir);
+        }
+    }
 }
