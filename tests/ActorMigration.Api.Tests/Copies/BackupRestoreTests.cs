@@ -81,6 +81,34 @@ public sealed class BackupRestoreTests(QemuMemberFixture f)
     }
 
     [Fact]
+    public async Task A_restored_template_is_a_template_again_with_read_only_base_volumes()
+    {
+        var tpl = f.NextVmId();
+        await C.CreateVm(tpl, ("scsi0", "local:1"), ("net0", "virtio"));
+        await QemuHost.WritePattern(f.PathOf((await C.Config(tpl)).Volid("scsi0")), "qcow2", 0, (int)MiB, 0x71);
+        await C.Template(tpl);
+        var archive = ArchiveOf(await C.Task(C.Post("/nodes/node1/vzdump", ("vmid", tpl.ToString()), ("storage", "shared"))));
+
+        var restored = f.NextVmId();
+        var log = await C.Task(C.Post("/nodes/node2/qemu", ("vmid", restored.ToString()), ("archive", archive)));
+        Assert.Contains(log, l => l.Contains("Convert to template."));
+        var r = await C.Config(restored, "node2");
+        Assert.Equal("1", r.Str("template"));
+        Assert.Equal($"local:{restored}/base-{restored}-disk-0.qcow2", r.Volid("scsi0"));
+        var file = f.PathOf(r.Volid("scsi0"), "node2");
+        Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(file) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+        Assert.True(await QemuHost.HasPattern(file, "qcow2", 0, (int)MiB, 0x71));
+
+        // It serves linked clones like the original.
+        var clone = f.NextVmId();
+        await C.Task(C.Post($"/nodes/node2/qemu/{restored}/clone", ("newid", clone.ToString())));
+        var c = await C.Config(clone, "node2");
+        Assert.Equal($"local:{restored}/base-{restored}-disk-0.qcow2/{clone}/vm-{clone}-disk-0.qcow2", c.Volid("scsi0"));
+        Assert.Equal($"../{restored}/base-{restored}-disk-0.qcow2",
+            (await QemuHost.Info(f.PathOf(c.Volid("scsi0"), "node2")))["backing-filename"]!.ToString());
+    }
+
+    [Fact]
     public async Task Backup_and_restore_refusals()
     {
         var vm = f.NextVmId();

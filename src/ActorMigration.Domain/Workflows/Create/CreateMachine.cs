@@ -39,6 +39,8 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 
     private static string BeginKey(DiskPlan d) => "begin:" + d.Drive;
 
+    private static string TemplateKey(DiskPlan d) => "template:" + d.Drive;
+
     public override CreateWorkflowState Initial(string upid) =>
         new(WorkflowCore.Create(upid), null, ImmutableDictionary<string, long>.Empty);
 
@@ -83,6 +85,10 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
                 yield return new ConvertDisk(DiskKey(d), r.Node, d.ImportFrom, d.DstVolid, d.Format, d.SizeBytes, null, r.BwLimitKiB);
             }
         }
+        // A restored template: its (base) volumes are read-only again, as after qm template.
+        if (r.Archive is not null && QmConfig.Parse(r.ConfigText).IsTemplate)
+            foreach (var d in r.Disks)
+                yield return new RenameVolume(TemplateKey(d), r.Node, d.DstVolid, d.DstVolid, ReadOnly: true);
         yield return new ReplaceConfig("config", r.VmId, s.FinalConfig());
         yield return new UnlockVm("unlock", r.VmId);
         if (r.Start)
@@ -122,6 +128,10 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
                 yield return Log(at, $"restored drive-{d.Drive} to '{d.DstVolid}' ({SizeFormat.Human(v.Volume.VirtualSize)})");
                 break;
             }
+            case (RenameVolume rv, _) when r.Disks.FirstOrDefault(x => TemplateKey(x) == rv.Key) is { } d:
+                if (r.Disks[0] == d) yield return Log(at, "Convert to template.");
+                yield return Log(at, $"{d.Drive}: base volume '{d.DstVolid}' is read-only");
+                break;
             case (Noop n, _) when r.Disks.FirstOrDefault(x => BeginKey(x) == n.Key) is { ImportFrom: { } from }:
                 yield return Log(at, $"importing disk '{from}' to VM {r.VmId} ...");
                 break;
