@@ -36,6 +36,29 @@ public sealed class TemplateTests(QemuMemberFixture f)
     }
 
     [Fact]
+    public async Task Template_of_one_disk_then_the_other_linked_clones_need_every_disk_to_be_a_base()
+    {
+        var vmid = f.NextVmId();
+        await C.CreateVm(vmid, ("scsi0", "local:1"), ("scsi1", "local:1"));
+        await C.Task(C.Post($"/nodes/node1/qemu/{vmid}/template", ("disk", "scsi1")));
+        var cfg = await C.Config(vmid);
+        Assert.Equal("1", cfg.Str("template"));
+        Assert.Equal($"local:{vmid}/vm-{vmid}-disk-0.qcow2", cfg.Volid("scsi0"));
+        Assert.Equal($"local:{vmid}/base-{vmid}-disk-1.qcow2", cfg.Volid("scsi1"));
+
+        // scsi0 is no base volume: no overlay may be put on a writable disk.
+        Assert.Equal($"Linked clone feature is not supported for 'local:{vmid}/vm-{vmid}-disk-0.qcow2' (scsi0)",
+            await C.RefusedNow(C.Post($"/nodes/node1/qemu/{vmid}/clone", ("newid", f.NextVmId().ToString()))));
+
+        // disk=... on a template converts that disk too.
+        await C.Task(C.Post($"/nodes/node1/qemu/{vmid}/template", ("disk", "scsi0")));
+        Assert.Equal($"local:{vmid}/base-{vmid}-disk-0.qcow2", (await C.Config(vmid)).Volid("scsi0"));
+        var clone = f.NextVmId();
+        await C.Clone(vmid, clone);
+        Assert.Equal($"local:{vmid}/base-{vmid}-disk-0.qcow2/{clone}/vm-{clone}-disk-0.qcow2", (await C.Config(clone)).Volid("scsi0"));
+    }
+
+    [Fact]
     public async Task Template_refusals_running_snapshots_already_a_template_and_start()
     {
         var running = f.NextVmId();

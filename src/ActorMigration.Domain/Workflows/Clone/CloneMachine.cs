@@ -136,8 +136,10 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
         {
             if (r.Storage is not null) return "parameter 'storage' not allowed for linked clones";
             if (r.Format is not null) return "parameter 'format' not allowed for linked clones";
+            // Only base volumes can back a linked clone (a template made with disk=... may still have others).
             foreach (var (key, d) in Drives.All(section, includeUnused: false))
-                if (!d.IsCdrom && d.Volume is not null && !cfg.IsTemplate)
+                if (!d.IsCdrom && d.Volume is not null
+                    && (!cfg.IsTemplate || !VolumeName.TryParse(d.File, out var vn, out _) || !vn!.IsBase))
                     return $"Linked clone feature is not supported for '{d.File}' ({key})";
         }
         if (r.Storage is { } sid)

@@ -50,7 +50,8 @@ public sealed class TemplateMachine : WorkflowMachine<TemplateWorkflowState>
         if (!f.Vm.Exists || f.Vm.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         if (f.Vm.Lock is { } l && f.Vm.LockOwner != lockOwner) return VmDecider.Locked(l);
         var cfg = QmConfig.Parse(f.Vm.ConfigText);
-        if (cfg.IsTemplate) return AlreadyTemplate;
+        // With disk=..., a template converts one more of its disks (Proxmox: only without 'disk' is this refused).
+        if (cfg.IsTemplate && r.Disk is null) return AlreadyTemplate;
         if (f.Runtime.IsAlive) return Running;
         if (cfg.Snapshots.Count > 0) return HasSnapshots;
         if (r.Disk is { } d && (cfg[d] is null || !Drives.IsDriveKey(d))) return $"no such disk '{d}'";
