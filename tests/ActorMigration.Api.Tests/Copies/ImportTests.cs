@@ -171,6 +171,44 @@ public sealed class ImportTests(QemuMemberFixture f)
         Assert.True(await QemuHost.SameContent(Path.Combine(ImportDir, sub, "Win10-Liz-disk1.vmdk"), f.PathOf(p.Volid("scsi0"))));
     }
 
+    [Fact]
+    public async Task Ova_descriptor_is_read_from_the_archive_and_its_disk_is_converted_in_place()
+    {
+        var sub = CopyOvfFixtures();
+        var dir = Path.Combine(ImportDir, sub);
+        // A real vmdk with data under the name the descriptor uses; the OVA is a tar with the .ovf first.
+        var vmdk = Path.Combine(dir, "Win10-Liz-disk1.vmdk");
+        File.Delete(vmdk);
+        await QemuHost.Img("create", "-q", "-f", "vmdk", vmdk, "48M");
+        await QemuHost.WritePattern(vmdk, "vmdk", 5 << 20, 1 << 20, 0x4f);
+        var ova = Path.Combine(dir, "liz.ova");
+        await using (var fs = File.Create(ova))
+        await using (var tar = new System.Formats.Tar.TarWriter(fs, System.Formats.Tar.TarEntryFormat.Ustar))
+        {
+            await tar.WriteEntryAsync(Path.Combine(dir, "Win10-Liz.ovf"), "Win10-Liz.ovf");
+            await tar.WriteEntryAsync(vmdk, "Win10-Liz-disk1.vmdk");
+        }
+        File.Delete(Path.Combine(dir, "Win10-Liz.ovf"));
+
+        var meta = (await Metadata($"import/{sub}/liz.ova")).Data!;
+        Assert.Equal(("Win10-Liz", "4", "6144"), (Args(meta)["name"], Args(meta)["cores"], Args(meta)["memory"]));
+        Assert.Equal($"local:import/{sub}/liz.ova/Win10-Liz-disk1.vmdk", meta["disks"]!["scsi0"]!["volid"]!.ToString());
+        Assert.Contains("ova-needs-extracting", meta["warnings"]!.AsArray().Select(w => w!["type"]!.ToString()));
+
+        var before = Directory.GetFileSystemEntries(dir).Order().ToList();
+        var vmid = f.NextVmId();
+        var upid = await C.Upid(C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("import-source", $"local:import/{sub}/liz.ova")));
+        var exit = await C.Wait(upid, Pve.TaskTimeout);
+        Assert.True(exit == "WARNINGS: 1", $"{exit}\n{string.Join('\n', await C.Log(upid))}");
+        var cfg = await C.Config(vmid);
+        var file = f.PathOf(cfg.Volid("scsi0"));
+        Assert.Equal("qcow2", (await QemuHost.Info(file))["format"]!.ToString());
+        Assert.Equal(48L << 20, (await QemuHost.Info(file))["virtual-size"]!.GetValue<long>());
+        Assert.True(await QemuHost.SameContent(vmdk, file), "imported disk differs from the vmdk in the OVA");
+        // Read in place: nothing was extracted next to the archive.
+        Assert.Equal(before, Directory.GetFileSystemEntries(dir).Order().ToList());
+    }
+
     /// <summary>An ESXi VM directory: the .vmx fixture with real vmdk files made by qemu-img.</summary>
     private async Task<string> EsxiDir(string name, params (string File, string Size)[] disks)
     {
