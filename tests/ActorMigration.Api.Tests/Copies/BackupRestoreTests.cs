@@ -123,7 +123,20 @@ public sealed class BackupRestoreTests(QemuMemberFixture f)
         {
             await C.Stop(vm);
         }
+        // A VM with a snapshot: the archive holds only the current config (as vzdump).
+        await C.Task(C.Post($"/nodes/node1/qemu/{vm}/snapshot", ("snapname", "keep")));
         var archive = ArchiveOf(await C.Task(C.Post("/nodes/node1/vzdump", ("vmid", vm.ToString()), ("storage", "local"))));
+        string conf;
+        await using (var fs = File.OpenRead(f.PathOf(archive)))
+        await using (var reader = new TarReader(fs))
+        {
+            TarEntry? e;
+            while ((e = await reader.GetNextEntryAsync(copyData: true)) is not null && e.Name != "qemu-server.conf") { }
+            conf = new StreamReader(e!.DataStream!).ReadToEnd();
+        }
+        Assert.DoesNotContain("[keep]", conf);
+        Assert.DoesNotContain("parent:", conf);
+        Assert.Contains("scsi0:", conf);
         Assert.Equal($"unable to restore VM {vm} - VM {vm} already exists on node 'node1'",
             await C.RefusedNow(C.Post("/nodes/node1/qemu", ("vmid", vm.ToString()), ("archive", archive))));
         // node2's own "local" does not hold node1's archive.
