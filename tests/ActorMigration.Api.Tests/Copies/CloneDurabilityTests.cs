@@ -79,6 +79,60 @@ public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper ou
         }
     }
 
+    [Fact]
+    public async Task Kill9_during_the_drive_mirror_of_a_running_vm_then_restart_finishes_and_the_source_keeps_running()
+    {
+        var env = (await QemuHost.EnvAsync()).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        await using var m = new MemberProcess(env);
+        try
+        {
+            await m.StartAsync();
+            var c = m.Client;
+            const int src = 100, dst = 101;
+            await c.CreateVm(src, ("memory", "64"), ("virtio0", "local:1,format=raw"));
+            var srcFile = QemuHost.PathOf(m.DataDir, "node1", $"local:{src}/vm-{src}-disk-0.raw");
+            // Data that is not an ext2 file system, so the guest leaves the disk alone.
+            QemuHost.FillRandom(srcFile, 160 * MiB);
+            await c.Start(src);
+
+            var upid = await c.Upid(c.Post($"/nodes/node1/qemu/{src}/clone", ("newid", dst.ToString()), ("bwlimit", "16384")));
+            await PveClient.Eventually(async () => (await c.Log(upid)).Any(l => l.Contains("drive mirror is starting")),
+                TimeSpan.FromSeconds(60), "mirror started");
+            await Task.Delay(2000);
+            Assert.Equal("copy-disks", await Phase(c, upid));
+            m.Kill9();
+            await m.StartAsync();
+            c = m.Client;
+
+            var exit = await c.Wait(upid, TimeSpan.FromSeconds(120));
+            var log = await c.Log(upid);
+            var why = $"exit '{exit}', log:\n{string.Join('\n', log)}";
+            output.WriteLine(why);
+            Assert.True((await c.Config(src))["lock"] is null, why);
+            var cur = await c.Current(src);
+            Assert.Equal("running", cur.Str("status"));
+            var cmd = QemuHost.QemuCommandLine(m.DataDir, "node1", src);
+            Assert.Contains(srcFile, cmd);                         // still on its own disk
+            if (exit == "OK")
+            {
+                var d = await c.Config(dst);
+                Assert.True(d["lock"] is null, why);
+                var file = QemuHost.PathOf(m.DataDir, "node1", d.Volid("virtio0"));
+                Assert.True(await QemuHost.SameContent(srcFile, file), "mirror copy differs from the source");
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.InternalServerError, (await c.Get($"/nodes/node1/qemu/{dst}/config")).Status);
+                Assert.Empty(QemuHost.ImageFilesOf(m.DataDir, dst));
+            }
+            await c.Stop(src);
+        }
+        finally
+        {
+            await QemuHost.KillAll(m.DataDir);
+        }
+    }
+
     /// <summary>Every file under the member's storages (backup and image dirs), hidden work files included.</summary>
     private static IReadOnlyList<string> StorageFiles(string dataDir) =>
         Directory.EnumerateFiles(dataDir, "*", SearchOption.AllDirectories)
