@@ -132,6 +132,56 @@ public sealed class FullCloneTests(QemuMemberFixture f)
     }
 
     [Fact]
+    public async Task Full_clone_of_a_linked_clone_flattens_the_chain()
+    {
+        var tpl = await SourceVm();
+        await C.Template(tpl);
+        var linked = f.NextVmId();
+        await C.Clone(tpl, linked);
+        var overlay = f.PathOf((await C.Config(linked)).Volid("scsi0"));
+        await QemuHost.WritePattern(overlay, "qcow2", 30 * MiB, (int)MiB, 0xc3);
+
+        var full = f.NextVmId();
+        await C.Clone(linked, full, ("full", "1"));
+        var copy = f.PathOf((await C.Config(full)).Volid("scsi0"));
+        Assert.Null((await QemuHost.Info(copy))["backing-filename"]);
+        Assert.True(await QemuHost.SameContent(overlay, copy));
+        Assert.True(await QemuHost.HasPattern(copy, "qcow2", 10 * MiB, (int)MiB, 0xa1));   // from the base
+        Assert.True(await QemuHost.HasPattern(copy, "qcow2", 30 * MiB, (int)MiB, 0xc3));   // from the overlay
+    }
+
+    [Fact]
+    public async Task A_full_clone_that_fails_halfway_removes_the_volumes_it_made_the_record_and_the_locks()
+    {
+        var src = f.NextVmId();
+        await C.CreateVm(src, ("scsi0", "local:1"), ("scsi1", "shared:1"));
+        var dst = f.NextVmId();
+        // The first disk goes to local; the second cannot be written (its directory is a file).
+        var blocker = Path.Combine(f.DataDir, "shared", "images", dst.ToString());
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        File.WriteAllText(blocker, "not a directory");
+        try
+        {
+            var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{src}/clone", ("newid", dst.ToString()), ("full", "1")));
+            var exit = await C.Wait(upid, Pve.TaskTimeout);
+            Assert.StartsWith("clone failed:", exit);
+            var log = await C.Log(upid);
+            Assert.True(log.Any(l => l.Contains("create full clone of drive scsi0")) && log.Any(l => l.Contains("create full clone of drive scsi1")),
+                string.Join('\n', log));   // scsi0 was copied before scsi1 failed
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, (await C.Get($"/nodes/node1/qemu/{dst}/config")).Status);
+        Assert.Empty(QemuHost.ImageFilesOf(f.DataDir, dst));
+        Assert.Null((await C.Config(src))["lock"]);
+        // Nothing is left over: the same newid clones fine afterwards.
+        await C.Clone(src, dst, ("full", "1"));
+        Assert.Equal(2, QemuHost.ImageFilesOf(f.DataDir, dst).Count);
+    }
+
+    [Fact]
     public async Task Full_clone_to_another_node_needs_shared_target_storage()
     {
         var src = await SourceVm();
