@@ -123,7 +123,8 @@ public static class CopyEndpoints
         if (err is not null) return err;
         var rt = await s.Runtime(node, vmid) ?? new Domain.Hypervisor.VmRuntime(vmid, Domain.Hypervisor.VmRunState.Stopped);
         var user = TokenAuth.UserOf(ctx);
-        var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user);
+        var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user,
+            action == SnapshotMachine.Rollback_ && p.Bool("start"));
         var (_, _, refusal) = SnapshotMachine.Plan(request, new Domain.Workflows.VmFacts(vm!, rt), "", DateTimeOffset.UtcNow, Guid.NewGuid);
         if (refusal is not null) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, SnapshotMachine.TaskType(action), vmid.ToString(), user), request);

@@ -75,6 +75,29 @@ public sealed class VmGenIdTests(QemuMemberFixture f)
     }
 
     [Fact]
+    public async Task Rollback_with_start_runs_the_vm_with_the_new_generation()
+    {
+        var vm = f.NextVmId();
+        await C.CreateVm(vm, ("memory", "64"), ("scsi0", "local:1"));
+        await C.Task(C.Post($"/nodes/node1/qemu/{vm}/snapshot", ("snapname", "snap")));
+        var before = (await C.Config(vm)).Str("vmgenid");
+        await C.Task(C.Post($"/nodes/node1/qemu/{vm}/snapshot/snap/rollback", ("start", "1")));
+        try
+        {
+            var cfg = await C.Config(vm);
+            Assert.NotEqual(before, cfg.Str("vmgenid"));
+            Assert.Null(cfg["lock"]);
+            var cur = await C.Current(vm);
+            Assert.Equal("running", cur.Str("status"));
+            Assert.Equal(cfg.Str("vmgenid"), cur.Str("running-vmgenid"));
+        }
+        finally
+        {
+            await C.Stop(vm);
+        }
+    }
+
+    [Fact]
     public async Task Rollback_restore_and_clone_each_give_a_new_generation()
     {
         var vm = f.NextVmId();
