@@ -130,7 +130,7 @@ public static class CloneBench
     private static async Task Settle()
     {
         await Exec("sync");
-        await Task.Delay(500);
+        await Task.Delay(int.TryParse(Environment.GetEnvironmentVariable("AM_BENCH_SETTLE_MS"), out var ms) ? ms : 500);
     }
 
     private static async Task Exec(string file, params string[] args)
