@@ -76,10 +76,21 @@ public sealed class TemplateTests(QemuMemberFixture f)
         Assert.Null((await C.Config(running))["template"]);
 
         var snap = f.NextVmId();
-        await C.CreateVm(snap, ("scsi0", "local:1"));
+        await C.CreateVm(snap, ("scsi0", "local:1"), ("memory", "64"));
         await C.Task(C.Post($"/nodes/node1/qemu/{snap}/snapshot", ("snapname", "s1")));
         Assert.Equal("unable to create template, because VM contains snapshots",
             await C.RefusedNow(C.Post($"/nodes/node1/qemu/{snap}/template")));
+        // Running as well: the snapshots are named first, as in Proxmox.
+        await C.Start(snap);
+        try
+        {
+            Assert.Equal("unable to create template, because VM contains snapshots",
+                await C.RefusedNow(C.Post($"/nodes/node1/qemu/{snap}/template")));
+        }
+        finally
+        {
+            await C.Stop(snap);
+        }
         Assert.Equal($"local:{snap}/vm-{snap}-disk-0.qcow2", (await C.Config(snap)).Volid("scsi0"));
         Assert.True(File.Exists(f.PathOf($"local:{snap}/vm-{snap}-disk-0.qcow2")));
 

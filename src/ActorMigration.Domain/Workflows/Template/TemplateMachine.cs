@@ -50,10 +50,11 @@ public sealed class TemplateMachine : WorkflowMachine<TemplateWorkflowState>
         if (!f.Vm.Exists || f.Vm.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         if (f.Vm.Lock is { } l && f.Vm.LockOwner != lockOwner) return VmDecider.Locked(l);
         var cfg = QmConfig.Parse(f.Vm.ConfigText);
+        // Proxmox's order: snapshots, template, running.
+        if (cfg.Snapshots.Count > 0) return HasSnapshots;
         // With disk=..., a template converts one more of its disks (Proxmox: only without 'disk' is this refused).
         if (cfg.IsTemplate && r.Disk is null) return AlreadyTemplate;
         if (f.Runtime.IsAlive) return Running;
-        if (cfg.Snapshots.Count > 0) return HasSnapshots;
         if (r.Disk is { } d && (cfg[d] is null || !Drives.IsDriveKey(d))) return $"no such disk '{d}'";
         return null;
     }
