@@ -270,7 +270,10 @@ public sealed class ImportTests(QemuMemberFixture f)
             Assert.Equal("qcow2", (await QemuHost.Info(file))["format"]!.ToString());
             Assert.True(await QemuHost.SameContent(Path.Combine(ImportDir, dir, src), file), $"{drive} differs from {src}");
         }
-        Assert.NotNull(cfg["efidisk0"]);
+        // The EFI vars disk has the size of the 4m OVMF vars template, not the "1" (GiB) of the create call.
+        Assert.Contains("efitype=4m", cfg.Str("efidisk0"));
+        Assert.Contains("size=528K", cfg.Str("efidisk0"));
+        Assert.Equal(540672, (await QemuHost.Info(f.PathOf(cfg.Volid("efidisk0"))))["virtual-size"]!.GetValue<long>());
     }
 
     [Fact]

@@ -39,6 +39,14 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 
     private static string BeginKey(DiskPlan d) => "begin:" + d.Drive;
 
+    /// <summary>
+    /// An EFI vars disk is as large as the OVMF vars template, whatever size was asked (Proxmox's create_efidisk:
+    /// 528K for efitype=4m, 128K otherwise); every other disk as asked.
+    /// </summary>
+    public static long AllocationSize(DiskPlan d) =>
+        d.Drive != "efidisk0" ? d.SizeBytes
+        : d.Options.Split(',').Contains("efitype=4m") ? 540672 : 131072;
+
     private static string TemplateKey(DiskPlan d) => "template:" + d.Drive;
 
     public override CreateWorkflowState Initial(string upid) =>
@@ -77,7 +85,7 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
             if (d.RestoreFrom is { } archive)
                 yield return new RestoreDisk(DiskKey(d), r.Node, archive, d.Drive, d.DstVolid, d.Format);
             else if (d.ImportFrom is null)
-                yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)]);
+                yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, AllocationSize(d))]);
             else
             {
                 // Logged before the copy, so the progress lines follow it.
@@ -117,8 +125,9 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
             case (AllocateVolumes, _):
             {
                 var d = r.Disks.First(x => DiskKey(x) == step.Key);
-                yield return new CreateDiskReady(d.Drive, d.DstVolid, d.SizeBytes);
-                yield return Log(at, $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(d.SizeBytes)}'");
+                var size = AllocationSize(d);
+                yield return new CreateDiskReady(d.Drive, d.DstVolid, size);
+                yield return Log(at, $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(size)}'");
                 break;
             }
             case (RestoreDisk rd, VolumeReady v):
