@@ -65,6 +65,8 @@ public static class CloneBench
             // Warm-up (page cache, JIT): one of each, not counted.
             await LinkedClone(api, 9001, 200);
             await api.Wait(api.Delete("/nodes/node1/qemu/200"));
+            await FullClone(api, source, 201);
+            await api.Wait(api.Delete("/nodes/node1/qemu/201"));
             await Bare(sourceFile, bareOut);
             File.Delete(bareOut);
 
@@ -77,13 +79,37 @@ public static class CloneBench
                 var l64a = await LinkedClone(api, 9064, next++);
                 var l64b = await LinkedClone(api, 9064, next++);
                 var l1b = await LinkedClone(api, 9001, next++);
-                var ea = await FullClone(api, source, next++);
-                var ba = await Bare(sourceFile, bareOut);
-                File.Delete(bareOut);
-                var bb = await Bare(sourceFile, bareOut);
-                File.Delete(bareOut);
-                var eb = await FullClone(api, source, next++);
-                for (var id = next - 6; id < next; id++) await api.Wait(api.Delete($"/nodes/node1/qemu/{id}"));
+                // Each copy's output is removed right after it is timed, so every copy starts from the same state:
+                // on this VM, writing into memory that was not just freed (page cache, tmpfs) costs several times more.
+                // Odd rounds E-B-B-E, even rounds B-E-E-B: each side gets the first slot of a round equally often.
+                async Task<double> Engine()
+                {
+                    var t = await FullClone(api, source, next);
+                    await api.Wait(api.Delete($"/nodes/node1/qemu/{next++}"));
+                    return t;
+                }
+                async Task<double> Plain()
+                {
+                    var t = await Bare(sourceFile, bareOut);
+                    File.Delete(bareOut);
+                    return t;
+                }
+                double ea, eb, ba, bb;
+                if (i % 2 == 0)
+                {
+                    ea = await Engine();
+                    ba = await Plain();
+                    bb = await Plain();
+                    eb = await Engine();
+                }
+                else
+                {
+                    ba = await Plain();
+                    ea = await Engine();
+                    eb = await Engine();
+                    bb = await Plain();
+                }
+                for (var id = next - 6; id < next - 2; id++) await api.Wait(api.Delete($"/nodes/node1/qemu/{id}"));
                 var round = new Round((l1a + l1b) / 2, (l64a + l64b) / 2, (ea + eb) / 2, (ba + bb) / 2);
                 results.Add(round);
                 Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture,
