@@ -2,7 +2,7 @@ using System.Globalization;
 using ActorMigration.Bench;
 
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
-//   | qemu-live [rounds] [memoryMiB] [pollMs]
+//   | qemu-live [rounds] [memoryMiB] [pollMs] | clone [rounds] [data MiB] [dir]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -41,8 +41,11 @@ switch (mode)
     }
     case "qemu-live":
         return await ActorMigration.Bench.Qemu.QemuLiveBench.RunAndPrint(Arg(1, 5), Arg(2, 512), Arg(3, 100));
+    case "clone":
+        ActorMigration.Bench.Clone.CloneReport.Print(await ActorMigration.Bench.Clone.CloneBench.Run(Arg(1, 5), Arg(2, 1536), args.ElementAtOrDefault(3)), args);
+        break;
     default:
-        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs]");
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] | clone [rounds] [data MiB] [dir]");
         return 2;
 }
 return 0;

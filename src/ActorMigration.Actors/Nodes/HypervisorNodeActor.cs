@@ -181,7 +181,10 @@ public sealed class HypervisorNodeActor : ReceiveActor
 
     private async Task Rename(RenameNodeVolume m)
     {
-        if (await _driver.Storage.InfoAsync(m.From) is not null)
+        // From == To only sets the read-only flag (a restored template's base volumes).
+        if (m.From == m.To && await _driver.Storage.InfoAsync(m.To) is null)
+            throw new NodeOperationException($"volume '{m.To}' does not exist");
+        if (m.From != m.To && await _driver.Storage.InfoAsync(m.From) is not null)
             await _driver.Storage.RenameAsync(m.From, m.To);
         else if (await _driver.Storage.InfoAsync(m.To) is null)
             throw new NodeOperationException($"volume '{m.From}' does not exist");

@@ -121,7 +121,8 @@ public static class CopyEndpoints
         var (facts, err) = await s.VmFactsOnNode(node, vmid);
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
-        var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user);
+        var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user,
+            action == SnapshotMachine.Rollback_ && p.Bool("start"));
         var (_, _, refusal) = SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow, Guid.NewGuid);
         if (refusal is not null) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, SnapshotMachine.TaskType(action), vmid.ToString(), user), request);

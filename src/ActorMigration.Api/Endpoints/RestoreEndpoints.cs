@@ -60,7 +60,8 @@ public static class RestoreEndpoints
             var n = 0;
             string dst;
             while (taken.Any(t => VolumeName.TryParse(t, out var tv, out _) && tv!.Storage == sid && tv.DiskNumber == n)) n++;
-            dst = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format));
+            // A template's disks come back as its base volumes (Proxmox converts a restored template again).
+            dst = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format, isBase: restored.IsTemplate));
             taken.Add(dst);
             var rest = new PropertyString();
             foreach (var (k, v) in d.Props.Items)
@@ -85,7 +86,8 @@ public static class RestoreEndpoints
         foreach (var (k, v) in OvfImport.CreateParams(meta!, p.Int("vmid"), target))
             if (!p.Values.ContainsKey(k)) p.Values[k] = v;
         var warnings = meta!.Warnings.Select(w => $"{w.Type}{(w.Key is null ? "" : $" ({w.Key})")}: {w.Describe()}").ToList();
-        warnings.AddRange(meta.Notes.Select(n => $"note: {n}"));
+        // Notes are logged but are no typed warnings: they do not count in "WARNINGS: n".
+        warnings.AddRange(meta.Notes.Select(n => CreateRequest.NotePrefix + n));
         return (warnings, null);
     }
 }

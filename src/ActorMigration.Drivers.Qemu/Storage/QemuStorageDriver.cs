@@ -62,7 +62,16 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     public async Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
     {
-        var (_, v, path, _) = Resolve(volid);
+        var (_, v, path, root) = Resolve(volid);
+        if (OvaMember(v, path) is { } member)
+        {
+            // As for text files: a symlinked archive must not lead out of the storage.
+            var real = new FileInfo(member.Ova).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? member.Ova;
+            var realRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
+            if (!IsInside(realRoot, Path.GetFullPath(real)) && !IsInside(root, Path.GetFullPath(real)))
+                throw new UnauthorizedAccessException($"'{volid}' points outside storage '{v.Storage}'");
+            return await OvaMemberInfoAsync(volid, real, member.Name, ct);
+        }
         if (!File.Exists(path)) return null;
         var readOnly = (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
         if (!IsDiskImage(v))
@@ -196,9 +205,20 @@ public sealed class QemuStorageDriver : IStorageDriver
         return (await InfoAsync(volid, ct))!;
     }
 
+    /// <summary>Where a backup archive is assembled before it is moved into place.</summary>
+    private static string WorkDirOf(string archivePath) =>
+        Path.Combine(Path.GetDirectoryName(archivePath)!, $".{Path.GetFileName(archivePath)}.work");
+
+    /// <summary>Where a restored drive is extracted before it is converted into the volume.</summary>
+    private static string RestoreTempOf(string volumePath) =>
+        Path.Combine(Path.GetDirectoryName(volumePath)!, $".{Path.GetFileName(volumePath)}.restore");
+
     public async Task DeleteAsync(string volid, CancellationToken ct = default)
     {
         var (_, v, path, root) = Resolve(volid);
+        // Work files of an interrupted backup or restore go with the volume they were for.
+        if (v.VType == "backup" && Directory.Exists(WorkDirOf(path))) Directory.Delete(WorkDirOf(path), true);
+        if (v.VType == "images" && File.Exists(RestoreTempOf(path))) File.Delete(RestoreTempOf(path));
         if (!File.Exists(path)) return;
         if (v.IsBase)
         {
@@ -394,7 +414,9 @@ public sealed class QemuStorageDriver : IStorageDriver
         if (v.VType != "backup") throw new ArgumentException($"'{backupVolid}' is not a backup volume");
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
-        var work = Path.Combine(dir, $".{v.Name}.work-{Guid.NewGuid():N}");
+        // One work directory per archive: an attempt that died (kill -9) left it behind; start it anew.
+        var work = WorkDirOf(path);
+        if (Directory.Exists(work)) Directory.Delete(work, true);
         Directory.CreateDirectory(work);
         try
         {
@@ -444,7 +466,8 @@ public sealed class QemuStorageDriver : IStorageDriver
         var dst = PathOf(dstVolid);
         var dstDir = Path.GetDirectoryName(dst)!;
         Directory.CreateDirectory(dstDir);
-        var tmp = Path.Combine(dstDir, $".restore-{Guid.NewGuid():N}.{disk.Format}");
+        // One extraction file per volume: an attempt that died (kill -9) left it behind; it is overwritten.
+        var tmp = RestoreTempOf(dst);
         try
         {
             await BackupArchive.ExtractAsync(PathOf(backupVolid), disk.FileName, tmp, ct);
@@ -461,6 +484,63 @@ public sealed class QemuStorageDriver : IStorageDriver
         }
     }
 
+    // ---- OVA members -----------------------------------------------------------------
+
+    /// <summary><c>storage:import/x.ova/disk.vmdk</c>: a disk inside an OVA archive (the .ova file must exist).</summary>
+    private static (string Ova, string Name)? OvaMember(VolumeName v, string path)
+    {
+        if (v.VType != "import") return null;
+        var dir = Path.GetDirectoryName(path)!;
+        return dir.EndsWith(".ova", StringComparison.OrdinalIgnoreCase) && File.Exists(dir) ? (dir, Path.GetFileName(path)) : null;
+    }
+
+    /// <summary>Offset and length of a member's data inside a tar (OVA) file; null when it has no such member.</summary>
+    private static async Task<(long Offset, long Length)?> TarMemberAsync(string tar, Func<string, bool> match, CancellationToken ct)
+    {
+        await using var fs = new FileStream(tar, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var r = new System.Formats.Tar.TarReader(fs);
+        while (await r.GetNextEntryAsync(copyData: false, ct) is { } e)
+        {
+            if (e.EntryType is not (System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile) || !match(e.Name))
+                continue;
+            // On a seekable archive the reader leaves the stream after this entry's data and its padding to 512 bytes.
+            var offset = fs.Position - (e.Length + 511) / 512 * 512;
+            // Check that assumption against the entry's own data stream before anyone reads at that offset.
+            var head = new byte[(int)Math.Min(4096, e.Length)];
+            var atOffset = new byte[head.Length];
+            await e.DataStream!.ReadExactlyAsync(head, ct);
+            fs.Position = offset;
+            await fs.ReadExactlyAsync(atOffset, ct);
+            if (offset < 0 || !head.AsSpan().SequenceEqual(atOffset))
+                throw new InvalidDataException($"{tar}: cannot locate the data of member '{e.Name}'");
+            return (offset, e.Length);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A disk inside an OVA is read in place by qemu-img: a raw window (offset/size) of the archive under the
+    /// image's format driver, so nothing needs extracting. Its <see cref="VolumeInfo.Path"/> is that json: spec.
+    /// </summary>
+    private async Task<VolumeInfo?> OvaMemberInfoAsync(string volid, string ova, string name, CancellationToken ct)
+    {
+        var format = Path.GetExtension(name).TrimStart('.').ToLowerInvariant();
+        if (format is not ("vmdk" or "qcow2" or "raw")) return null;
+        if (await TarMemberAsync(ova, n => n == name || n == "./" + name, ct) is not { } m) return null;
+        var spec = new JsonObject
+        {
+            ["driver"] = format,
+            ["file"] = new JsonObject
+            {
+                ["driver"] = "raw", ["offset"] = m.Offset, ["size"] = m.Length,
+                ["file"] = new JsonObject { ["driver"] = "file", ["filename"] = ova }
+            }
+        };
+        var json = "json:" + spec.ToJsonString();
+        var j = await _img.InfoAsync(json, ct);
+        return new VolumeInfo(volid, json, format, j["virtual-size"]?.GetValue<long>() ?? 0, m.Length, null, ReadOnly: true);
+    }
+
     // ---- text ------------------------------------------------------------------------
 
     public async Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
@@ -474,6 +554,19 @@ public sealed class QemuStorageDriver : IStorageDriver
         var realRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
         if (!IsInside(realRoot, Path.GetFullPath(real)) && !IsInside(root, Path.GetFullPath(real)))
             throw new UnauthorizedAccessException($"'{volid}' points outside storage '{v.Storage}'");
+        // An OVA's descriptor is its .ovf member (the first one, by the OVF standard).
+        if (v.VType == "import" && v.Format == "ova")
+        {
+            if (await TarMemberAsync(real, n => n.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase) && !n.Contains('/'), ct) is not { } ovf)
+                throw new InvalidDataException($"'{volid}' has no .ovf descriptor");
+            if (ovf.Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' has a descriptor too large to read");
+            await using var fs = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read);
+            fs.Position = ovf.Offset;
+            var buf = new byte[ovf.Length];
+            await fs.ReadExactlyAsync(buf, ct);
+            using var text = new StreamReader(new MemoryStream(buf), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return await text.ReadToEndAsync(ct);
+        }
         if (new FileInfo(real).Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' is too large to read as text");
         return await File.ReadAllTextAsync(real, ct);
     }

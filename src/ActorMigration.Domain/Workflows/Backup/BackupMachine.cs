@@ -72,6 +72,10 @@ public sealed class BackupMachine : WorkflowMachine<BackupWorkflowState>
             }
             var cfg = QmConfig.Parse(f.Vm.ConfigText);
             cfg["lock"] = null;
+            // As vzdump: the archive holds the current config only — no snapshot sections, no parent, nothing pending.
+            cfg["parent"] = null;
+            cfg.Snapshots.Clear();
+            cfg.Pending = null;
             var disks = Drives.All(cfg.Main, includeUnused: false)
                 .Where(d => !d.Drive.IsCdrom && d.Drive.Volume is not null && Drives.Bus(d.Key) != "tpmstate")
                 .Select(d => new DriveVolume(d.Key, d.Drive.File)).ToList();

@@ -54,6 +54,8 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
 
     public static string DiskKey(CloneDisk d) => $"disk:{d.Drive}";
 
+    private static string BeginKey(CloneDisk d) => $"begin:{d.Drive}";
+
     public override CloneWorkflowState Initial(string upid) => new(WorkflowCore.Create(upid), null, null);
 
     protected override CloneWorkflowState ApplyOwn(CloneWorkflowState s, IWorkflowEvent e) => e switch
@@ -84,7 +86,11 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
             if (d.Mode == Linked)
                 yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, "qcow2", d.SizeBytes, d.SrcVolid)]);
             else
+            {
+                // Logged before the copy, so the progress lines follow it (as in Proxmox's task log).
+                yield return new Noop(BeginKey(d));
                 yield return new ConvertDisk(DiskKey(d), r.Node, d.SrcVolid, d.DstVolid, d.Format, d.SizeBytes, r.Snapname, r.BwLimitKiB);
+            }
         }
         var mirrors = plan.Disks.Where(d => d.Mode == Mirror).ToList();
         if (mirrors.Count > 0)
@@ -130,8 +136,10 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
         {
             if (r.Storage is not null) return "parameter 'storage' not allowed for linked clones";
             if (r.Format is not null) return "parameter 'format' not allowed for linked clones";
+            // Only base volumes can back a linked clone (a template made with disk=... may still have others).
             foreach (var (key, d) in Drives.All(section, includeUnused: false))
-                if (!d.IsCdrom && d.Volume is not null && !cfg.IsTemplate)
+                if (!d.IsCdrom && d.Volume is not null
+                    && (!cfg.IsTemplate || !VolumeName.TryParse(d.File, out var vn, out _) || !vn!.IsBase))
                     return $"Linked clone feature is not supported for '{d.File}' ({key})";
         }
         if (r.Storage is { } sid)
@@ -232,13 +240,12 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
             case (AllocateVolumes a, _) when s.Plan?.Disks.FirstOrDefault(d => DiskKey(d) == a.Key) is { Mode: Linked } d:
                 yield return Log(at, $"create linked clone of drive {d.Drive} ({d.SrcVolid})");
                 break;
-            case (ConvertDisk c, VolumeReady v):
-            {
-                var d = s.Plan!.Disks.First(x => DiskKey(x) == c.Key);
-                yield return Log(at, $"create full clone of drive {d.Drive} ({d.SrcVolid})",
-                    $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)");
+            case (Noop n, _) when s.Plan?.Disks.FirstOrDefault(d => BeginKey(d) == n.Key) is { } d:
+                yield return Log(at, $"create full clone of drive {d.Drive} ({d.SrcVolid})");
                 break;
-            }
+            case (ConvertDisk, VolumeReady v):
+                yield return Log(at, $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)");
+                break;
             case (MirrorToVolumes m, _):
                 yield return Log(at, m.Mirrors.Select(x => $"create full clone of drive {x.Drive} ({s.Plan!.Disks.First(d => d.Drive == x.Drive).SrcVolid})")
                     .Append("drive mirror is starting").ToArray());
@@ -272,7 +279,8 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
 
     protected override IEnumerable<IWorkflowEvent> OnProgress(CloneWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
-        if (progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+        // The 100% line comes once, when the step is done.
+        if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
             yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes):0.00}%)");
     }
 

@@ -37,6 +37,18 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
     public static string DiskKey(DiskPlan d) =>
         (d.RestoreFrom is not null ? "restore:" : d.ImportFrom is null ? "alloc:" : "import:") + d.Drive;
 
+    private static string BeginKey(DiskPlan d) => "begin:" + d.Drive;
+
+    /// <summary>
+    /// An EFI vars disk is as large as the OVMF vars template, whatever size was asked (Proxmox's create_efidisk:
+    /// 528K for efitype=4m, 128K otherwise); every other disk as asked.
+    /// </summary>
+    public static long AllocationSize(DiskPlan d) =>
+        d.Drive != "efidisk0" ? d.SizeBytes
+        : d.Options.Split(',').Contains("efitype=4m") ? 540672 : 131072;
+
+    private static string TemplateKey(DiskPlan d) => "template:" + d.Drive;
+
     public override CreateWorkflowState Initial(string upid) =>
         new(WorkflowCore.Create(upid), null, ImmutableDictionary<string, long>.Empty);
 
@@ -54,6 +66,11 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
         if (r.Archive is not null) yield return Log(at, $"restore archive: {r.Archive}");
         foreach (var w in r.Warnings ?? [])
         {
+            if (w.StartsWith(CreateRequest.NotePrefix, StringComparison.Ordinal))
+            {
+                yield return Log(at, w);
+                continue;
+            }
             yield return Log(at, $"WARN: {w}");
             yield return new TaskWarned(w);
         }
@@ -68,10 +85,18 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
             if (d.RestoreFrom is { } archive)
                 yield return new RestoreDisk(DiskKey(d), r.Node, archive, d.Drive, d.DstVolid, d.Format);
             else if (d.ImportFrom is null)
-                yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)]);
+                yield return new AllocateVolumes(DiskKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, AllocationSize(d))]);
             else
+            {
+                // Logged before the copy, so the progress lines follow it.
+                yield return new Noop(BeginKey(d));
                 yield return new ConvertDisk(DiskKey(d), r.Node, d.ImportFrom, d.DstVolid, d.Format, d.SizeBytes, null, r.BwLimitKiB);
+            }
         }
+        // A restored template: its (base) volumes are read-only again, as after qm template.
+        if (r.Archive is not null && QmConfig.Parse(r.ConfigText).IsTemplate)
+            foreach (var d in r.Disks)
+                yield return new RenameVolume(TemplateKey(d), r.Node, d.DstVolid, d.DstVolid, ReadOnly: true);
         yield return new ReplaceConfig("config", r.VmId, s.FinalConfig());
         yield return new UnlockVm("unlock", r.VmId);
         if (r.Start)
@@ -100,8 +125,9 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
             case (AllocateVolumes, _):
             {
                 var d = r.Disks.First(x => DiskKey(x) == step.Key);
-                yield return new CreateDiskReady(d.Drive, d.DstVolid, d.SizeBytes);
-                yield return Log(at, $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(d.SizeBytes)}'");
+                var size = AllocationSize(d);
+                yield return new CreateDiskReady(d.Drive, d.DstVolid, size);
+                yield return Log(at, $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(size)}'");
                 break;
             }
             case (RestoreDisk rd, VolumeReady v):
@@ -111,12 +137,18 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
                 yield return Log(at, $"restored drive-{d.Drive} to '{d.DstVolid}' ({SizeFormat.Human(v.Volume.VirtualSize)})");
                 break;
             }
-            case (ConvertDisk c, VolumeReady v):
+            case (RenameVolume rv, _) when r.Disks.FirstOrDefault(x => TemplateKey(x) == rv.Key) is { } d:
+                if (r.Disks[0] == d) yield return Log(at, "Convert to template.");
+                yield return Log(at, $"{d.Drive}: base volume '{d.DstVolid}' is read-only");
+                break;
+            case (Noop n, _) when r.Disks.FirstOrDefault(x => BeginKey(x) == n.Key) is { ImportFrom: { } from }:
+                yield return Log(at, $"importing disk '{from}' to VM {r.VmId} ...");
+                break;
+            case (ConvertDisk, VolumeReady v):
             {
                 var d = r.Disks.First(x => DiskKey(x) == step.Key);
                 yield return new CreateDiskReady(d.Drive, d.DstVolid, v.Volume.VirtualSize);
-                yield return Log(at, $"importing disk '{c.SrcVolid}' to VM {r.VmId} ...",
-                    $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)",
+                yield return Log(at, $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)",
                     $"{d.Drive}: successfully created disk '{d.DstVolid},size={SizeFormat.Format(v.Volume.VirtualSize)}'");
                 break;
             }
@@ -126,7 +158,8 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 
     protected override IEnumerable<IWorkflowEvent> OnProgress(CreateWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
-        if (progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
+        // The 100% line comes once, when the step is done.
+        if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
             yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes):0.00}%)");
     }
 

@@ -20,4 +20,8 @@ public sealed record CreateRequest(
     long? BwLimitKiB,
     string User,
     IReadOnlyList<string>? Warnings = null,
-    string? Archive = null);
+    string? Archive = null)
+{
+    /// <summary>An entry of <see cref="Warnings"/> with this prefix is an informational note: logged, not counted as a warning.</summary>
+    public const string NotePrefix = "note: ";
+}

@@ -5,7 +5,8 @@ using ActorMigration.Domain.Vms;
 namespace ActorMigration.Domain.Workflows.Snapshot;
 
 /// <summary>qmsnapshot, qmrollback, qmdelsnapshot on a stopped VM whose disks are qcow2.</summary>
-public sealed record SnapshotRequest(string Action, int VmId, string Node, string Name, string? Description, string User);
+/// <summary><see cref="Start"/>: start the VM after a rollback (qm rollback --start).</summary>
+public sealed record SnapshotRequest(string Action, int VmId, string Node, string Name, string? Description, string User, bool Start = false);
 
 public interface ISnapshotEvent : IWorkflowEvent;
 
@@ -62,11 +63,15 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
         if (s.Volids.Count > 0) yield return new SnapshotVolumes("volumes", r.Node, s.Volids, r.Name, r.Action);
         yield return new ReplaceConfig("config", r.VmId, s.NewConfigText!);
         yield return new UnlockVm("unlock", r.VmId);
+        if (r.Action == Rollback_ && r.Start)
+            yield return new StartVm("start", r.Node, r.VmId, s.NewConfigText!, null, s.Core.Upid);
     }
 
     protected override IEnumerable<WorkflowStep> Rollback(SnapshotWorkflowState s)
     {
         var r = s.Request!;
+        // The rollback itself is done; only the start after it failed.
+        if (s.Core.Done.Contains("unlock")) yield break;
         // A half-created snapshot is removed again; rollback and delete cannot be undone and only unlock.
         if (r.Action == Create && s.Volids is { Count: > 0 } v && !s.Core.Done.Contains("config"))
             yield return new SnapshotVolumes("rb-volumes", r.Node, v, r.Name, Delete);

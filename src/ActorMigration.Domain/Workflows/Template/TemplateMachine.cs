@@ -50,14 +50,19 @@ public sealed class TemplateMachine : WorkflowMachine<TemplateWorkflowState>
         if (!f.Vm.Exists || f.Vm.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         if (f.Vm.Lock is { } l && f.Vm.LockOwner != lockOwner) return VmDecider.Locked(l);
         var cfg = QmConfig.Parse(f.Vm.ConfigText);
-        if (cfg.IsTemplate) return AlreadyTemplate;
-        if (f.Runtime.IsAlive) return Running;
+        // Proxmox's order: snapshots, template, running.
         if (cfg.Snapshots.Count > 0) return HasSnapshots;
+        // With disk=..., a template converts one more of its disks (Proxmox: only without 'disk' is this refused).
+        if (cfg.IsTemplate && r.Disk is null) return AlreadyTemplate;
+        if (f.Runtime.IsAlive) return Running;
         if (r.Disk is { } d && (cfg[d] is null || !Drives.IsDriveKey(d))) return $"no such disk '{d}'";
         return null;
     }
 
-    /// <summary>Renames vm-&lt;vmid&gt;-disk-N to base-&lt;vmid&gt;-disk-N for the VM's own disks.</summary>
+    /// <summary>
+    /// Renames vm-&lt;vmid&gt;-disk-N to base-&lt;vmid&gt;-disk-N for the VM's own disks. A linked clone's disk keeps its
+    /// place in the chain (Proxmox's create_base): &lt;basevmid&gt;/&lt;basename&gt;/&lt;vmid&gt;/base-&lt;vmid&gt;-disk-N.
+    /// </summary>
     public static (IReadOnlyList<VolumeRename> Renames, string Config) Plan(string configText, int vmid, string? onlyDisk)
     {
         var cfg = QmConfig.Parse(configText);
@@ -66,9 +71,13 @@ public sealed class TemplateMachine : WorkflowMachine<TemplateWorkflowState>
         {
             if (onlyDisk is not null && key != onlyDisk) continue;
             if (d.IsCdrom || d.Volume is null) continue;
-            if (!VolumeName.TryParse(d.File, out var vn, out _) || vn!.VType != "images" || vn.VmId != vmid || vn.IsBase || vn.BaseName is not null)
+            if (!VolumeName.TryParse(d.File, out var vn, out _) || vn!.VType != "images" || vn.VmId != vmid || vn.IsBase
+                || !vn.Name.StartsWith("vm-", StringComparison.Ordinal))
                 continue;
-            var to = VolumeName.ImageVolId(vn.Storage, vmid, "base" + vn.Name[2..]);
+            var baseName = "base" + vn.Name[2..];
+            var to = vn.BaseName is null
+                ? VolumeName.ImageVolId(vn.Storage, vmid, baseName)
+                : $"{vn.Storage}:{vn.BaseVmId}/{vn.BaseName}/{vmid}/{baseName}";
             renames.Add(new VolumeRename(key, d.File, to));
             d.File = to;
             cfg[key] = d.ToString();
