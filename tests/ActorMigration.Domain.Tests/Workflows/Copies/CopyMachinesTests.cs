@@ -200,6 +200,8 @@ public sealed class CopyMachinesTests
         var facts = new CloneFacts(Vm(100, VmConfig, lockOwner: s.Core.Upid), new VmRuntime(100, VmRunState.Stopped),
             Vm(101, "name: clone\nlock: clone\n", lockOwner: s.Core.Upid), [], Storage.ToString());
         s = m.ApplyAll(s, m.Decide(s, new StepSucceeded(m.Next(s)!, facts, DateTimeOffset.UnixEpoch)));
+        Assert.Equal("begin:scsi0", m.Next(s)!.Key);
+        s = m.ApplyAll(s, m.Decide(s, new StepSucceeded(m.Next(s)!, Done.Instance, DateTimeOffset.UnixEpoch)));
         Assert.Equal("disk:scsi0", m.Next(s)!.Key);
         s = m.ApplyAll(s, m.Decide(s, new StepFailedInput(m.Next(s)!, "no space left on device", true, DateTimeOffset.UnixEpoch)));
 
