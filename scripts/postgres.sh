@@ -4,11 +4,26 @@
 set -euo pipefail
 ver=15
 if ! pg_lsclusters -h 2>/dev/null | grep -q "^$ver main"; then
-  pg_createcluster "$ver" main >/dev/null
+  pg_createcluster "$ver" main >&2
 fi
-if ! pg_lsclusters -h | awk -v v=$ver '$1==v && $2=="main" {print $4}' | grep -q online; then
-  pg_ctlcluster "$ver" main start
-fi
+online() { pg_lsclusters -h | awk -v v=$ver '$1==v && $2=="main" {print $4}' | grep -q online; }
+# A postmaster killed hard leaves its socket lock behind; drop it once its pid is gone (or a zombie).
+drop_stale_locks() {
+  for lock in /var/run/postgresql/.s.PGSQL.*.lock; do
+    [ -f "$lock" ] || continue
+    pid=$(head -1 "$lock" 2>/dev/null || true)
+    state=$(ps -o stat= -p "${pid:-0}" 2>/dev/null || true)
+    case "$state" in ""|Z*) rm -f "$lock" ;; esac
+  done
+}
+for attempt in 1 2 3; do
+  online && break
+  drop_stale_locks
+  # stdout is the caller's $(...): keep pg_ctlcluster's chatter ("removed stale pid file.") off it.
+  pg_ctlcluster "$ver" main start >&2 && break
+  sleep 2
+done
+online || { echo "postgres.sh: PostgreSQL $ver did not start" >&2; exit 1; }
 for i in $(seq 1 30); do
   su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
   sleep 1
