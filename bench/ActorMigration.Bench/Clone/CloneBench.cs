@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ActorMigration.Api.Setup;
+using ActorMigration.Bench.Qemu;
 using ActorMigration.Drivers.Qemu.GuestImage;
 
 namespace ActorMigration.Bench.Clone;
@@ -26,7 +27,7 @@ public static class CloneBench
             ? Directory.CreateTempSubdirectory("am-bench-clone-").FullName
             : Directory.CreateDirectory(Path.Combine(baseDir, $"am-bench-clone-{Guid.NewGuid():N}"[..23])).FullName;
         var guest = await GuestImageBuilder.EnsureBuiltAsync(FindGuestDir(), GuestImageBuilder.FindRepoRoot());
-        var port = FreePort();
+        var port = ChildMember.FreePort();
         var env = new Dictionary<string, string?>
         {
             ["AM_DATA_DIR"] = dataDir,
@@ -34,7 +35,7 @@ public static class CloneBench
             ["AM_GUEST_DIR"] = guest,
             ["AM_NODES"] = "node1",
             ["AM_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["AM_API_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["AM_API_PORT"] = ChildMember.FreePort().ToString(CultureInfo.InvariantCulture),
             ["AM_AUTH_FAIL_DELAY_MS"] = "0",
             ["AM_POLL_MS"] = "100",
         };
@@ -184,15 +185,6 @@ public static class CloneBench
 
     private static string? FindGuestDir() =>
         GuestImageBuilder.FindRepoRoot() is { } root ? Path.Combine(root, ".build", "guest") : null;
-
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public static double Median(IEnumerable<double> xs)
     {

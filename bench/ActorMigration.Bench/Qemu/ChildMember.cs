@@ -156,12 +156,9 @@ public sealed class ChildMember : IAsyncDisposable
         _http.Dispose();
     }
 
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static readonly ActorMigration.Drivers.Abstractions.PortAllocator Ports =
+        ActorMigration.Drivers.Abstractions.PortAllocator.BelowEphemeralRange();
+
+    /// <summary>A port for a child member to listen on; never one the kernel hands to outgoing connections.</summary>
+    public static int FreePort() => Ports.Acquire();
 }

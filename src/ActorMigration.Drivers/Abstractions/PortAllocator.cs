@@ -16,6 +16,26 @@ public sealed class PortAllocator
         (_host, _first, _last, _next) = (host, first, last, first);
     }
 
+    /// <summary>
+    /// An allocator for listeners started by other processes (tests, benchmarks): ports just below the kernel's
+    /// ephemeral range, so an outgoing connection (Akka, PostgreSQL, HTTP clients) never takes one first.
+    /// </summary>
+    public static PortAllocator BelowEphemeralRange(string host = "127.0.0.1", int count = 8000)
+    {
+        var low = 32768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            low = int.Parse(range[0]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+        }
+        var last = low - 1;
+        var first = Math.Max(1024, last - count + 1);
+        return new PortAllocator(host, first, last) { _next = first + Environment.ProcessId % (last - first + 1) };
+    }
+
     public int Acquire()
     {
         lock (_held)

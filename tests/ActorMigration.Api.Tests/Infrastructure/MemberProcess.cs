@@ -61,9 +61,24 @@ public sealed class MemberProcess : IAsyncDisposable
         var tokenFile = Path.Combine(DataDir, "admin.token");
         await PveClient.Eventually(() => Task.FromResult(File.Exists(tokenFile)), TimeSpan.FromSeconds(60), "token file");
         Client = new PveClient(http, (await File.ReadAllTextAsync(tokenFile)).Trim());
+        try
+        {
+            await WaitApiUpAsync();
+        }
+        catch (TimeoutException e)
+        {
+            // The member's own output says why (the process keeps running; the caller's dispose kills it).
+            var tail = string.Join('\n', ReadLog().Split('\n').TakeLast(60));
+            throw new TimeoutException($"{e.Message}; member output (last lines):\n{tail}", e);
+        }
+    }
+
+    private async Task WaitApiUpAsync()
+    {
+        var process = _process!;
         await PveClient.Eventually(async () =>
         {
-            if (_process.HasExited) throw new InvalidOperationException($"member exited: {await File.ReadAllTextAsync(LogFile)}");
+            if (process.HasExited) throw new InvalidOperationException($"member exited: {await File.ReadAllTextAsync(LogFile)}");
             try
             {
                 return (await Client.Get("/version")).Status == System.Net.HttpStatusCode.OK;

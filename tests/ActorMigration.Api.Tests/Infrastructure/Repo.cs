@@ -19,12 +19,9 @@ public static class Repo
         return d;
     }
 
-    public static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static readonly ActorMigration.Drivers.Abstractions.PortAllocator Ports =
+        ActorMigration.Drivers.Abstractions.PortAllocator.BelowEphemeralRange();
+
+    /// <summary>A port for a child member to listen on; never one the kernel hands to outgoing connections.</summary>
+    public static int FreePort() => Ports.Acquire();
 }
