@@ -1,3 +1,4 @@
+using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
@@ -132,29 +133,7 @@ public static class QemuHost
     // ---- processes --------------------------------------------------------------------
 
     /// <summary>Pids of live processes whose command line mentions <paramref name="root"/> (optionally of one program).</summary>
-    public static IReadOnlyList<int> Processes(string root, string? program = null)
-    {
-        var result = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
-            string[] argv;
-            try
-            {
-                argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) continue;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            if (argv.Length == 0) continue;
-            if (program is not null && !Path.GetFileName(argv[0]).StartsWith(program, StringComparison.Ordinal)) continue;
-            if (argv.Any(a => a.Contains(root, StringComparison.Ordinal))) result.Add(pid);
-        }
-        return result;
-    }
+    public static IReadOnlyList<int> Processes(string root, string? program = null) => ProcessScan.Find(root, program);
 
     /// <summary>The QEMU command line of a VM of this member (null when none runs).</summary>
     public static string? QemuCommandLine(string dataDir, string node, int vmid)
@@ -174,15 +153,7 @@ public static class QemuHost
     }
 
     /// <summary>SIGKILLs every process (QEMU, qemu-nbd, qemu-img) that mentions <paramref name="root"/>.</summary>
-    public static async Task KillAll(string root)
-    {
-        foreach (var pid in Processes(root))
-        {
-            try { Process.GetProcessById(pid).Kill(); } catch (Exception) { }
-        }
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (Processes(root).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
-    }
+    public static Task KillAll(string root) => ProcessScan.KillAllAsync(root);
 
     // ---- guest serial console -----------------------------------------------------------
 
