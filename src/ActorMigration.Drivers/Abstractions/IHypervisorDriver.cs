@@ -46,6 +46,7 @@ public interface IHypervisorDriver
         if (maxWait > TimeSpan.Zero) await Task.Delay(maxWait, ct);
         return await QueryMigrationAsync(vmid, ct);
     }
+
     Task CancelMigrationAsync(int vmid, CancellationToken ct = default);
 
     /// <summary>Starts drive-mirror of <paramref name="drive"/> (e.g. scsi0) to the target. Job id = drive.</summary>
