@@ -401,14 +401,10 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public async Task<MigrationProgress> WaitMigrationAsync(int vmid, TimeSpan maxWait, CancellationToken ct = default)
     {
         // After a member restart there is no signal for a migration started before it: then this waits the full time.
-        var known = _migrationEnded.TryGetValue(vmid, out var ended);
-        if (known && maxWait > TimeSpan.Zero)
-            await Task.WhenAny(ended!.Task, Task.Delay(maxWait, ct));
+        if (_migrationEnded.TryGetValue(vmid, out var ended) && maxWait > TimeSpan.Zero)
+            await Task.WhenAny(ended.Task, Task.Delay(maxWait, ct));
         ct.ThrowIfCancellationRequested();
-        var p = await QueryMigrationAsync(vmid, ct);
-        // A signal left from an earlier migration must not turn the next waits into a busy loop.
-        if (known && ended!.Task.IsCompleted && !p.IsFinal) _migrationEnded.TryRemove(new(vmid, ended));
-        return p;
+        return await QueryMigrationAsync(vmid, ct);
     }
 
     private static bool CompletedWithoutTimes(JsonNode? raw) =>

@@ -46,7 +46,6 @@ public interface IHypervisorDriver
         if (maxWait > TimeSpan.Zero) await Task.Delay(maxWait, ct);
         return await QueryMigrationAsync(vmid, ct);
     }
-
     Task CancelMigrationAsync(int vmid, CancellationToken ct = default);
 
     /// <summary>Starts drive-mirror of <paramref name="drive"/> (e.g. scsi0) to the target. Job id = drive.</summary>
