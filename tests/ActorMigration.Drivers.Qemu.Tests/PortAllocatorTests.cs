@@ -21,4 +21,15 @@ public sealed class PortAllocatorTests
         ports.Release(got[0]);
         Assert.Equal(got[0], ports.Acquire());
     }
+
+    [Fact]
+    public void Ports_for_child_listeners_stay_below_the_ephemeral_range()
+    {
+        var low = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")
+            .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]);
+        var ports = PortAllocator.BelowEphemeralRange();
+        var got = Enumerable.Range(0, 50).Select(_ => ports.Acquire()).ToList();
+        Assert.All(got, p => Assert.InRange(p, 1024, low - 1));
+        Assert.Equal(got.Count, got.Distinct().Count());
+    }
 }
