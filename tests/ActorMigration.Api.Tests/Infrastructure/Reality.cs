@@ -1,3 +1,4 @@
+using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using System.Text.Json.Nodes;
 
 namespace ActorMigration.Api.Tests.Infrastructure;
@@ -120,23 +121,7 @@ public static class Reality
     }
 
     /// <summary>Live processes with their argv.</summary>
-    public static IEnumerable<(int Pid, string[] Argv)> Processes()
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
-            string[] argv;
-            try
-            {
-                argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            if (argv.Length > 0 && IsAlive(pid)) yield return (pid, argv);
-        }
-    }
+    public static IEnumerable<(int Pid, string[] Argv)> Processes() => ProcessScan.Live();
 
     /// <summary>SIGKILLs every process whose command line mentions <paramref name="dir"/> and waits until they are gone.</summary>
     public static async Task KillProcessesMentioningAsync(string dir)
