@@ -40,7 +40,7 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<PauseNodeVm>(m => Run(() => _driver.Hypervisor.PauseAsync(m.VmId)));
         Receive<ResumeNodeVm>(m => Run(() => _driver.Hypervisor.ResumeAsync(m.VmId)));
         Receive<StartNodeMigration>(m => Run(() => StartMigration(m)));
-        Receive<QueryNodeMigration>(m => Run(() => _driver.Hypervisor.QueryMigrationAsync(m.VmId)));
+        Receive<QueryNodeMigration>(m => Run(() => _driver.Hypervisor.WaitMigrationAsync(m.VmId, m.MaxWait)));
         Receive<CancelNodeMigration>(m => Run(() => _driver.Hypervisor.CancelMigrationAsync(m.VmId)));
         Receive<StartNodeMirrors>(m => Run(() => StartMirrors(m)));
         Receive<QueryNodeBlockJobs>(m => Run(async () => new NodeBlockJobs(await _driver.Hypervisor.QueryBlockJobsAsync(m.VmId))));

@@ -33,8 +33,8 @@ public sealed record ResumeNodeVm(string Node, int VmId) : INodeCommand;
 
 public sealed record StartNodeMigration(string Node, int VmId, MigrationStartSpec Spec) : INodeCommand;
 
-/// <summary>→ <see cref="MigrationProgress"/></summary>
-public sealed record QueryNodeMigration(string Node, int VmId) : INodeCommand;
+/// <summary>→ <see cref="MigrationProgress"/> of the outgoing migration, once it ended or after <paramref name="MaxWait"/>.</summary>
+public sealed record QueryNodeMigration(string Node, int VmId, TimeSpan MaxWait = default) : INodeCommand;
 
 public sealed record CancelNodeMigration(string Node, int VmId) : INodeCommand;
 

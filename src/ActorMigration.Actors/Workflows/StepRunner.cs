@@ -89,7 +89,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 await Node<NodeDone>(new StartNodeMigration(s.Node, s.VmId, s.Spec));
                 return Done.Instance;
             case PollMigration s:
-                return new MigrationPolled(await Node<MigrationProgress>(new QueryNodeMigration(s.Node, s.VmId)));
+                return new MigrationPolled(await Node<MigrationProgress>(new QueryNodeMigration(s.Node, s.VmId, s.PollDelay), timeouts.Default + s.PollDelay));
             case CancelMigration s:
                 await Node<NodeDone>(new CancelNodeMigration(s.Node, s.VmId));
                 return Done.Instance;

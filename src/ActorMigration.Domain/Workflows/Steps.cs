@@ -84,9 +84,9 @@ public sealed record StopNbd(string Key, string Node, int VmId) : WorkflowStep(K
 
 public sealed record StartMigration(string Key, string Node, int VmId, MigrationStartSpec Spec) : WorkflowStep(Key);
 
+/// <summary>Runs at once; the node answers when the migration ended or after <paramref name="PollDelay"/>.</summary>
 public sealed record PollMigration(string Key, string Node, int VmId, TimeSpan PollDelay) : WorkflowStep(Key)
 {
-    public override TimeSpan Delay => PollDelay;
     public override int MaxAttempts => 10;
 }
 

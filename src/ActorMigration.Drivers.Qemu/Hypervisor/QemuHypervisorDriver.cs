@@ -27,6 +27,8 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _vmLocks = new();
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _qmpLocks = new();
     private readonly ConcurrentDictionary<int, QmpClient> _qmp = new();
+    // Completed by a MIGRATION event that ends the outgoing migration (completed, failed, cancelled).
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _migrationEnded = new();
     private readonly Lazy<Task<AcceleratorChoice>> _accel;
 
     public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null)
@@ -283,6 +285,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
             }
             _log.Information("Stopped {VmId} on {Node} (pid {Pid})", vmid, Node, pid);
         }
+        _migrationEnded.TryRemove(vmid, out _);
         await ForgetAsync(files, meta);
     }
 
@@ -364,6 +367,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         }, null, ct);
         // Recorded first, so that a query right after knows a stale incoming status is not this migration's.
         if (meta is not null) (meta with { OutgoingUri = spec.Uri }).Write(files.MetaFile);
+        _migrationEnded[vmid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await QmpAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, null, ct);
         _log.Information("Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge})",
             vmid, Node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge);
@@ -391,6 +395,19 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
             {
                 Status = VmMetadata.Read(FilesOf(vmid).MetaFile) is { OutgoingUri: not null } ? MigrationState.Setup : MigrationState.None
             };
+        return p;
+    }
+
+    public async Task<MigrationProgress> WaitMigrationAsync(int vmid, TimeSpan maxWait, CancellationToken ct = default)
+    {
+        // After a member restart there is no signal for a migration started before it: then this waits the full time.
+        var known = _migrationEnded.TryGetValue(vmid, out var ended);
+        if (known && maxWait > TimeSpan.Zero)
+            await Task.WhenAny(ended!.Task, Task.Delay(maxWait, ct));
+        ct.ThrowIfCancellationRequested();
+        var p = await QueryMigrationAsync(vmid, ct);
+        // A signal left from an earlier migration must not turn the next waits into a busy loop.
+        if (known && ended!.Task.IsCompleted && !p.IsFinal) _migrationEnded.TryRemove(new(vmid, ended));
         return p;
     }
 
@@ -587,6 +604,9 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     private void OnEvent(int vmid, QmpEvent e)
     {
+        if (e.Name == "MIGRATION" && e.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "cancelled"
+            && _migrationEnded.TryGetValue(vmid, out var ended))
+            ended.TrySetResult();
         if (LoggedEvents.Contains(e.Name))
             _log.Information("QMP event {Event} of {VmId} on {Node}: {Data}", e.Name, vmid, Node, e.Data?.ToJsonString());
         else

@@ -72,10 +72,12 @@ internal static class ProcessTools
     public static async Task<bool> WaitExitAsync(int pid, string? marker, TimeSpan timeout, CancellationToken ct = default)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var pause = 2; // ms: a quitting QEMU is usually gone within a few; back off to 50
         while (IsAlive(pid, marker))
         {
             if (DateTime.UtcNow >= deadline) return false;
-            await Task.Delay(50, ct);
+            await Task.Delay(pause, ct);
+            pause = Math.Min(50, pause * 2);
         }
         return true;
     }

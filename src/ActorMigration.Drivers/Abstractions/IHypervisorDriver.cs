@@ -36,6 +36,17 @@ public interface IHypervisorDriver
 
     Task StartMigrationAsync(int vmid, MigrationStartSpec spec, CancellationToken ct = default);
     Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default);
+
+    /// <summary>
+    /// The outgoing migration's progress once it ended or after <paramref name="maxWait"/>, whichever is first.
+    /// A driver that hears of the end (QEMU's MIGRATION event) answers at once; by default it waits the full time.
+    /// </summary>
+    async Task<MigrationProgress> WaitMigrationAsync(int vmid, TimeSpan maxWait, CancellationToken ct = default)
+    {
+        if (maxWait > TimeSpan.Zero) await Task.Delay(maxWait, ct);
+        return await QueryMigrationAsync(vmid, ct);
+    }
+
     Task CancelMigrationAsync(int vmid, CancellationToken ct = default);
 
     /// <summary>Starts drive-mirror of <paramref name="drive"/> (e.g. scsi0) to the target. Job id = drive.</summary>
