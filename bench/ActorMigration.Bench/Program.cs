@@ -2,7 +2,7 @@ using System.Globalization;
 using ActorMigration.Bench;
 
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
-//   | qemu-live [rounds] [memoryMiB] [pollMs] | clone [rounds] [data MiB] [dir]
+//   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -40,12 +40,12 @@ switch (mode)
         break;
     }
     case "qemu-live":
-        return await ActorMigration.Bench.Qemu.QemuLiveBench.RunAndPrint(Arg(1, 5), Arg(2, 512), Arg(3, 100));
+        return await ActorMigration.Bench.Qemu.QemuLiveBench.RunAndPrint(Arg(1, 5), Arg(2, 512), Arg(3, 100), Arg(4, 5));
     case "clone":
         ActorMigration.Bench.Clone.CloneReport.Print(await ActorMigration.Bench.Clone.CloneBench.Run(Arg(1, 5), Arg(2, 1536), args.ElementAtOrDefault(3)), args);
         break;
     default:
-        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] | clone [rounds] [data MiB] [dir]");
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]");
         return 2;
 }
 return 0;

@@ -47,7 +47,7 @@ public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int Mem
 ///     only QMP: migrate-set-capabilities, migrate-set-parameters, migrate, poll query-migrate, cont on the target,
 ///     quit on the source, timed from spawning the target until the source process is gone.
 /// Both use downtime-limit 100 ms, unlimited bandwidth (the driver's 16 GiB/s max-bandwidth), auto-converge on,
-/// and poll query-migrate every <c>pollMs</c> (the member's AM_POLL_MS). One warm-up migration per mode is not
+/// and poll query-migrate every <c>pollMs</c> (the member's AM_POLL_MS). <c>warmUp</c> migrations per mode are not
 /// counted; rounds alternate which mode goes first, and each guest rests 4 s after it arrived before it moves again.
 /// </summary>
 public static class QemuLiveBench
@@ -57,10 +57,10 @@ public static class QemuLiveBench
     private const int DowntimeLimitMs = 100;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(4);
 
-    public static async Task<int> RunAndPrint(int rounds, int memoryMiB, int pollMs)
+    public static async Task<int> RunAndPrint(int rounds, int memoryMiB, int pollMs, int warmUp)
     {
         var inv = CultureInfo.InvariantCulture;
-        var r = await Run(rounds, memoryMiB, pollMs, Console.Error);
+        var r = await Run(rounds, memoryMiB, pollMs, Console.Error, warmUp);
         Console.WriteLine($"QEMU {r.QemuVersion}, accel {r.Accelerator}, guest: test image (heartbeat every 200 ms), {r.MemoryMiB} MiB, no disks; " +
                           $"downtime limit {DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, rest {Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
         Console.WriteLine($"command lines: {r.CommandLineCheck}\n");
@@ -96,11 +96,11 @@ public static class QemuLiveBench
             Median(r.Rounds.Select(x => x.Engine.Seconds - x.Engine.Phases.Qemu)), Median(r.Rounds.Select(x => x.Bare.Seconds - x.Bare.Phases.Qemu))));
         Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
                           "orchestrator CPU = CPU time of the member process, resp. of this bench process, during the migration)");
-        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- qemu-live {rounds} {memoryMiB} {pollMs}");
+        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- qemu-live {rounds} {memoryMiB} {pollMs} {warmUp}");
         return 0;
     }
 
-    public static async Task<QemuLiveResult> Run(int rounds, int memoryMiB, int pollMs, TextWriter log)
+    public static async Task<QemuLiveResult> Run(int rounds, int memoryMiB, int pollMs, TextWriter log, int warmUp = 5)
     {
         var guest = await GuestImageBuilder.EnsureBuiltAsync();
         var dll = await ChildMember.BuildAsync(log);
@@ -180,10 +180,15 @@ public static class QemuLiveBench
                 return m;
             }
 
-            var warmEngine = await Engine();
-            var warmBare = await Bare();
-            log.WriteLine(string.Format(CultureInfo.InvariantCulture, "warm-up (not counted): engine {0:F2} s, bare {1:F2} s",
-                warmEngine.Seconds, warmBare.Seconds));
+            // Warm-up: a member that just started still JIT-compiles its hot paths (tiered compilation), which costs
+            // CPU the guests' QEMUs need; a long-running member does not. Not counted.
+            for (var w = 1; w <= warmUp; w++)
+            {
+                var warmEngine = await Engine();
+                var warmBare = await Bare();
+                log.WriteLine(string.Format(CultureInfo.InvariantCulture, "warm-up {0} (not counted): engine {1:F2} s, bare {2:F2} s",
+                    w, warmEngine.Seconds, warmBare.Seconds));
+            }
             var results = new List<QemuLiveRound>();
             for (var round = 1; round <= rounds; round++)
             {
@@ -216,6 +221,11 @@ public static class QemuLiveBench
                 File.Copy(output, keep, true);
                 log.WriteLine($"--- member output (last 40 lines; all of it in {keep}) ---\n" + string.Join('\n', File.ReadLines(output).TakeLast(40)));
             }
+            if (Environment.GetEnvironmentVariable("AM_BENCH_HOLD") is { } hold && int.TryParse(hold, out var holdS))
+            {
+                log.WriteLine($"HOLD: everything left running for {holdS} s in {root}");
+                await Task.Delay(TimeSpan.FromSeconds(holdS));
+            }
             throw;
         }
         finally
@@ -234,13 +244,15 @@ public static class QemuLiveBench
             }
             if (member is not null) await member.DisposeAsync();
             KillProcessesMentioning(root);
-            try
-            {
-                Directory.Delete(root, true);
-            }
-            catch (IOException)
-            {
-            }
+            if (Environment.GetEnvironmentVariable("AM_BENCH_KEEP") == "1") log.WriteLine($"kept {root}");
+            else
+                try
+                {
+                    Directory.Delete(root, true);
+                }
+                catch (IOException)
+                {
+                }
         }
     }
 

@@ -166,25 +166,34 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
 
     private async Task<MigrationFacts> MigrationFacts(GatherMigrationFacts s)
     {
-        var vm = await VmQuery(s.VmId);
-        var runtime = await Node<VmRuntime>(new GetVmRuntime(s.Source, s.VmId));
-        var source = await Node<NodeFacts>(new GetNodeFacts(s.Source));
-        NodeFacts? target = null;
+        // Independent questions, asked at once: the VM record, the source's runtime and facts, the target.
+        var vm = VmQuery(s.VmId);
+        var runtime = Node<VmRuntime>(new GetVmRuntime(s.Source, s.VmId));
+        var source = Node<NodeFacts>(new GetNodeFacts(s.Source));
+        var target = TargetFacts(s);
+        await Task.WhenAll(vm, runtime, source, target);
+        var (targetFacts, targetVolumes) = await target;
+        return new MigrationFacts(await vm, await runtime, await source, targetFacts, topology.ClusterNodes, topology.StorageConfigText, targetVolumes);
+    }
+
+    /// <summary>The target's facts and the VM's volumes already on it; no facts when it does not answer.</summary>
+    private async Task<(NodeFacts?, List<string>)> TargetFacts(GatherMigrationFacts s)
+    {
         var targetVolumes = new List<string>();
-        if (topology.ClusterNodes.Contains(s.Target) && s.Target != s.Source)
+        if (!topology.ClusterNodes.Contains(s.Target) || s.Target == s.Source) return (null, targetVolumes);
+        try
         {
-            try
-            {
-                target = await Node<NodeFacts>(new GetNodeFacts(s.Target), timeouts.Facts);
-                foreach (var st in topology.Storage.On(s.Target).Where(x => x.HasContent("images") && !x.Shared))
-                    targetVolumes.AddRange((await Node<NodeVolumes>(new ListNodeVolumes(s.Target, st.Id, s.VmId))).Volumes.Select(v => v.VolId));
-            }
-            catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
-            {
-                target = null;
-            }
+            var facts = Node<NodeFacts>(new GetNodeFacts(s.Target), timeouts.Facts);
+            var lists = topology.Storage.On(s.Target).Where(x => x.HasContent("images") && !x.Shared)
+                .Select(st => Node<NodeVolumes>(new ListNodeVolumes(s.Target, st.Id, s.VmId))).ToList();
+            var target = await facts;
+            foreach (var l in lists) targetVolumes.AddRange((await l).Volumes.Select(v => v.VolId));
+            return (target, targetVolumes);
         }
-        return new MigrationFacts(vm, runtime, source, target, topology.ClusterNodes, topology.StorageConfigText, targetVolumes);
+        catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+        {
+            return (null, []);
+        }
     }
 
     /// <summary>A volume a step just wrote, as qemu-img info sees it.</summary>

@@ -57,7 +57,35 @@ public static class GuestSerial
         var pid = Reality.QemuPid(dataDir, node, vmid);
         var old = Reality.SerialLog(dataDir, node, vmid, includeOld: true);
         return $"Run dir {dir}: {files}; live QEMU pid {pid?.ToString() ?? "none"}.\n" +
+               (pid is { } p ? $"QEMU threads' CPU over 1 s (a silent guest: vCPU near 0 % waits for an interrupt, near 100 % spins): {ThreadCpu(p)}\n" : "") +
                $"serial.log.old+serial.log tail:\n{Tail(old)}";
+    }
+
+    /// <summary>Per-thread CPU share of a process over one second, from /proc (thread name: percent).</summary>
+    public static string ThreadCpu(int pid)
+    {
+        static Dictionary<string, (string Name, long Ticks)> Sample(int pid)
+        {
+            var r = new Dictionary<string, (string, long)>();
+            try
+            {
+                foreach (var t in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                {
+                    var stat = File.ReadAllText(Path.Combine(t, "stat"));
+                    var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    r[Path.GetFileName(t)] = (File.ReadAllText(Path.Combine(t, "comm")).Trim(), long.Parse(f[11]) + long.Parse(f[12]));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+            return r;
+        }
+        var a = Sample(pid);
+        Thread.Sleep(1000);
+        var b = Sample(pid);
+        return b.Count == 0 ? "(gone)" : string.Join(", ", b.Select(kv => (kv.Value.Name, Pct: kv.Value.Ticks - (a.TryGetValue(kv.Key, out var x) ? x.Ticks : 0)))
+            .Where(x => x.Pct > 0 || x.Name.Contains("CPU")).Select(x => $"{x.Name} {x.Pct} %"));
     }
 
     /// <summary>Types one line into the guest's console through serial.sock.</summary>
