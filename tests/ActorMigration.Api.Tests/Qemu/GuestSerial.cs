@@ -84,8 +84,8 @@ public static class GuestSerial
         var a = Sample(pid);
         Thread.Sleep(1000);
         var b = Sample(pid);
-        return b.Count == 0 ? "(gone)" : string.Join(", ", b.Select(kv => (kv.Value.Name, Pct: kv.Value.Ticks - (a.TryGetValue(kv.Key, out var x) ? x.Ticks : 0)))
-            .Where(x => x.Pct > 0 || x.Name.Contains("CPU")).Select(x => $"{x.Name} {x.Pct} %"));
+        return b.Count == 0 ? "(gone)" : string.Join(", ", b.Select(kv =>
+            $"{kv.Value.Name}/{kv.Key} {kv.Value.Ticks - (a.TryGetValue(kv.Key, out var x) ? x.Ticks : 0)} %"));
     }
 
     /// <summary>Types one line into the guest's console through serial.sock.</summary>
