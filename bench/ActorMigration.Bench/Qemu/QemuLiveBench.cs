@@ -48,14 +48,20 @@ public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int Mem
 ///     quit on the source, timed from spawning the target until the source process is gone.
 /// Both use downtime-limit 100 ms, unlimited bandwidth (the driver's 16 GiB/s max-bandwidth), auto-converge on,
 /// and poll query-migrate every <c>pollMs</c> (the member's AM_POLL_MS). <c>warmUp</c> migrations per mode are not
-/// counted; rounds alternate which mode goes first, and each guest rests 4 s after it arrived before it moves again.
+/// counted; the modes take turns (engine, bare, engine, ...; AM_BENCH_ALTERNATE=1 alternates which goes first in a round),
+/// each right after the other (AM_BENCH_REST_S: a minimum rest per guest; a migration that starts after the machine
+/// idled for a few seconds transfers RAM about 1 s slower here, whichever driver runs it).
 /// </summary>
 public static class QemuLiveBench
 {
     private const int VmId = 100;
     private const long UnlimitedBandwidth = 16L << 30; // QemuDriverOptions.UnlimitedBandwidthBytesPerSec
     private const int DowntimeLimitMs = 100;
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(4);
+    private static readonly bool AlternateOrder = Environment.GetEnvironmentVariable("AM_BENCH_ALTERNATE") == "1";
+
+    // How long a guest rests after it arrived before it is timed again (AM_BENCH_REST_S overrides).
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(
+        int.TryParse(Environment.GetEnvironmentVariable("AM_BENCH_REST_S"), out var rest) && rest >= 0 ? rest : 0);
 
     public static async Task<int> RunAndPrint(int rounds, int memoryMiB, int pollMs, int warmUp)
     {
@@ -192,7 +198,11 @@ public static class QemuLiveBench
             var results = new List<QemuLiveRound>();
             for (var round = 1; round <= rounds; round++)
             {
-                var engineFirst = round % 2 == 1;
+                // Strictly interleaved (engine, bare, engine, ...), back to back: every timed migration starts right after
+                // one of the other mode. On this host a migration that starts after a few idle seconds transfers RAM
+                // about 1 s slower, whichever driver runs it; alternating the order with rests made that bias land on
+                // whichever mode went first in a round.
+                var engineFirst = !AlternateOrder || round % 2 == 1;
                 Measured e, b;
                 if (engineFirst)
                 {
