@@ -89,15 +89,15 @@ public static class QemuLiveBench
                 Median(ms.Select(m => m.OrchestratorCpuSeconds))));
         }
         var ratio = Median(r.Rounds.Select(x => x.Ratio));
-        Console.WriteLine(string.Format(inv, "\nmedian per-round ratio engine/bare: {0:F2}; ratio of the medians: {1:F2}",
-            ratio,
+        Console.WriteLine(string.Format(inv, "\nmedian per-round ratio engine/bare: {0:F2} (target <= 1.10: {1}); ratio of the medians: {2:F2}",
+            ratio, ratio <= 1.10 ? "met" : "NOT met",
             Median(r.Rounds.Select(x => x.Engine.Seconds)) / Median(r.Rounds.Select(x => x.Bare.Seconds))));
         // QEMU's own transfer phase is bimodal on this 2-core host, for either driver (for 512 MiB about 0.2 s or
         // 0.8-1.3 s), and that decides a round's ratio. With each round's transfer phase equalized (the engine's
         // time outside it plus the bare transfer time, over the bare total), what remains is what the engine adds.
         var equalized = Median(r.Rounds.Select(x => (x.Engine.Seconds - x.Engine.Phases.Qemu + x.Bare.Phases.Qemu) / x.Bare.Seconds));
-        Console.WriteLine(string.Format(inv, "median ratio with the QEMU transfer phase equalized: {0:F2} (target <= 1.10: {1})",
-            equalized, equalized <= 1.10 ? "met" : "NOT met"));
+        Console.WriteLine(string.Format(inv, "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
+            equalized));
         Console.WriteLine(string.Format(inv, "time outside QEMU's transfer phase: engine {0:F2} s, bare {1:F2} s (medians)",
             Median(r.Rounds.Select(x => x.Engine.Seconds - x.Engine.Phases.Qemu)), Median(r.Rounds.Select(x => x.Bare.Seconds - x.Bare.Phases.Qemu))));
         Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
@@ -157,7 +157,7 @@ public static class QemuLiveBench
 
             var engineAt = 0; // the engine's VM runs on node1 (0) or node2 (1); the bare one on bare1 (0) or bare2 (1)
             var bareAt = 0;
-            // Each guest rests the same time after it arrived before it is timed again, so both start from the same idle state.
+            // With AM_BENCH_REST_S, each guest rests that long after it arrived before it is timed again.
             var engineArrived = DateTime.UtcNow;
             var bareArrived = DateTime.UtcNow;
             async Task Rest(DateTime arrived)
