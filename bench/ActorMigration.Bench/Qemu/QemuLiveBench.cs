@@ -44,8 +44,8 @@ public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int Mem
 ///     POST until the member logs the workflow's end (lock, prepare, target start, migrate, poll, config move, resume,
 ///     source stop, unlock); the task is then read through the API (status OK, downtime from its log);
 /// (b) by a bare script: the target QEMU spawned by the driver's StartAsync (the same command line builder), then
-///     only QMP: migrate-set-capabilities, migrate-set-parameters, migrate, poll query-migrate, cont on the target,
-///     quit on the source, timed from spawning the target until the source process is gone.
+///     only QMP: migrate-set-capabilities, migrate-set-parameters, migrate, poll query-migrate until QEMU's MIGRATION
+///     event ends it (as the engine waits), cont on the target, quit on the source, timed from spawning the target until the source process is gone.
 /// Both use downtime-limit 100 ms, unlimited bandwidth (the driver's 16 GiB/s max-bandwidth), auto-converge on,
 /// and poll query-migrate every <c>pollMs</c> (the member's AM_POLL_MS). <c>warmUp</c> migrations per mode are not
 /// counted; the modes take turns (engine, bare, engine, ...; AM_BENCH_ALTERNATE=1 alternates which goes first in a round),
@@ -339,11 +339,18 @@ public static class QemuLiveBench
                 new JsonObject { ["capability"] = "auto-converge", ["state"] = true })
         });
         await sq.ExecuteAsync("migrate-set-parameters", new JsonObject { ["downtime-limit"] = DowntimeLimitMs, ["max-bandwidth"] = UnlimitedBandwidth });
+        // Like the engine: wait for QEMU's MIGRATION event that ends it, polling query-migrate meanwhile.
+        using var events = sq.Subscribe();
+        var ended = events.WaitAsync(e => e.Name == "MIGRATION" && e.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "cancelled",
+            TimeSpan.FromMinutes(5));
         await sq.ExecuteAsync("migrate", new JsonObject { ["uri"] = dst.IncomingUri });
         var setup = sw.Elapsed.TotalSeconds;
         JsonNode? q;
+        var first = true;
         while (true)
         {
+            if (!first) await Task.WhenAny(ended, Task.Delay(pollMs));
+            first = false;
             q = await sq.ExecuteAsync("query-migrate");
             var status = q?["status"]?.GetValue<string>();
             // "completed" with RAM figures is this migration's (an incoming one has none); QEMU sets it a moment
@@ -355,9 +362,10 @@ public static class QemuLiveBench
                 continue;
             }
             if (status is "failed" or "cancelled") throw new InvalidOperationException($"bare migration {status}: {q?.ToJsonString()}");
-            await Task.Delay(pollMs);
         }
         var migrated = sw.Elapsed.TotalSeconds;
+        if (Environment.GetEnvironmentVariable("AM_BENCH_RAMSTATS") == "1")
+            Console.Error.WriteLine($"bare ram: {q!["ram"]?.ToJsonString()} total-time {q["total-time"]} setup-time {q["setup-time"]}");
         await dq.ExecuteAsync("cont");
         var resumed = sw.Elapsed.TotalSeconds;
         try

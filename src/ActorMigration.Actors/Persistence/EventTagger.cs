@@ -12,10 +12,13 @@ public sealed class EventTagger : IWriteEventAdapter
 
     public string Manifest(object evt) => string.Empty;
 
-    public object ToJournal(object evt) => evt switch
+    public object ToJournal(object evt) => TagOf(evt) is { } tag ? new Tagged(evt, [tag]) : evt;
+
+    /// <summary>The tag an event is written with, or null: the read model sees only tagged events.</summary>
+    public static string? TagOf(object evt) => evt switch
     {
-        IVmEvent => new Tagged(evt, [VmTag]),
-        TaskStarted or TaskFinished or TaskRejected => new Tagged(evt, [TaskTag]),
-        _ => evt
+        IVmEvent => VmTag,
+        TaskStarted or TaskFinished or TaskRejected => TaskTag,
+        _ => null
     };
 }

@@ -16,11 +16,14 @@ namespace ActorMigration.Actors.ReadModel;
 /// <summary>
 /// Listing answers ("VMs on node2", "all tasks") built from tagged events via Persistence Query.
 /// After catching up it wakes every task that has not finished, so workflows resume after a restart.
+/// Entities on this member also push each tagged event as they persist it (<see cref="TaggedEventPersisted"/>);
+/// the tag poll, which is slow, brings the events of other members and any push that could not be applied.
 /// </summary>
 public sealed class ClusterReadModelActor : ReceiveActor
 {
     private readonly Dictionary<int, VmEntry> _vms = new();
     private readonly Dictionary<string, TaskEntry> _tasks = new();
+    private readonly Dictionary<string, long> _appliedSeq = new(); // per entity: its last tagged event applied here
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _taskRouter;
     private long _vmOffset, _taskOffset;
@@ -35,6 +38,13 @@ public sealed class ClusterReadModelActor : ReceiveActor
     {
         _taskRouter = taskRouter;
         Receive<Envelope>(e => Apply(e.Tag, e.Event));
+        Receive<TaggedEventPersisted>(p =>
+        {
+            // Only the direct successor of what this model holds: anything else waits for the tag poll, in order.
+            if (_appliedSeq.GetValueOrDefault(p.PersistenceId) != p.PreviousTaggedSequenceNr) return;
+            _appliedSeq[p.PersistenceId] = p.SequenceNr;
+            Apply(p.Event);
+        });
         Receive<StreamDone>(d => OnCaughtUp(d.Tag));
         Receive<ListVms>(q => Sender.Tell(new VmList(_vms.Values
             .Where(v => q.Node is null || v.Node == q.Node).OrderBy(v => v.VmId).ToList())));
@@ -57,6 +67,7 @@ public sealed class ClusterReadModelActor : ReceiveActor
         var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         var mat = Context.System.Materializer();
         var self = Self;
+        Context.System.EventStream.Subscribe(self, typeof(TaggedEventPersisted));
         foreach (var tag in new[] { EventTagger.VmTag, EventTagger.TaskTag })
         {
             journal.CurrentEventsByTag(tag, Offset.NoOffset())
@@ -101,7 +112,14 @@ public sealed class ClusterReadModelActor : ReceiveActor
                 _taskOffset = seq.Value;
             }
         }
-        switch (env.Event)
+        if (env.SequenceNr <= _appliedSeq.GetValueOrDefault(env.PersistenceId)) return; // pushed already
+        _appliedSeq[env.PersistenceId] = env.SequenceNr;
+        Apply(env.Event);
+    }
+
+    private void Apply(object evt)
+    {
+        switch (evt)
         {
             case VmCreated c:
                 _vms[c.VmId] = new VmEntry(c.VmId, c.Node, c.ConfigText, QmConfig.Parse(c.ConfigText).Lock);

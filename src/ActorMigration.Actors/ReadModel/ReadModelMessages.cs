@@ -27,3 +27,11 @@ public sealed record TaskList(IReadOnlyList<TaskEntry> Tasks);
 public sealed record NextIdReply(int VmId);
 
 public sealed record ReadModelStatus(bool CaughtUp, long Offset, int Vms, int Tasks);
+
+/// <summary>
+/// Published on this member's event stream by the entity that just persisted a tagged event, so the local read
+/// model applies it at once instead of at the next tag poll. <see cref="PreviousTaggedSequenceNr"/> is the
+/// sequence number of the entity's previous tagged event (0: none, -1: unknown); the read model applies the push
+/// only if that is the last one it holds for the entity, and otherwise leaves the event to the tag poll.
+/// </summary>
+public sealed record TaggedEventPersisted(string PersistenceId, long SequenceNr, long PreviousTaggedSequenceNr, object Event);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Persistence;
+using ActorMigration.Actors.ReadModel;
 using ActorMigration.Domain.Vms;
 
 namespace ActorMigration.Actors.Vms;
@@ -48,6 +49,8 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
         PersistAll(events, e =>
         {
             _state = VmDecider.Apply(_state, e);
+            // Every event of a VM record is tagged, so the previous tagged one is the previous event.
+            Context.System.EventStream.Publish(new TaggedEventPersisted(PersistenceId, LastSequenceNr, LastSequenceNr - 1, e));
             if (--left == 0) sender.Tell(VmReply.Success(_state.ToSnapshot()));
         });
     }

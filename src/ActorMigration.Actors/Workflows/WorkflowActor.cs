@@ -3,6 +3,8 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Persistence;
+using ActorMigration.Actors.ReadModel;
 using ActorMigration.Domain.Workflows;
 
 namespace ActorMigration.Actors.Workflows;
@@ -21,6 +23,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
     private IActorRef? _starter;
     private WorkflowStep? _inflight;
     private int _seq;
+    private long _lastTaggedSeq; // -1: unknown (recovered from a snapshot that came after it)
 
     public override string PersistenceId { get; }
 
@@ -35,10 +38,16 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
         _runner = runner;
         _state = machine.Initial(upid);
 
-        Recover<IWorkflowEvent>(e => _state = _machine.Apply(_state, e));
+        Recover<IWorkflowEvent>(e =>
+        {
+            _state = _machine.Apply(_state, e);
+            if (EventTagger.TagOf(e) is not null) _lastTaggedSeq = LastSequenceNr;
+        });
         Recover<SnapshotOffer>(o =>
         {
-            if (o.Snapshot is TState s) _state = s;
+            if (o.Snapshot is not TState s) return;
+            _state = s;
+            _lastTaggedSeq = -1;
         });
         Recover<RecoveryCompleted>(_ =>
         {
@@ -122,7 +131,13 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             AfterChange();
             return;
         }
-        PersistAll(events, e => _state = _machine.Apply(_state, e));
+        PersistAll(events, e =>
+        {
+            _state = _machine.Apply(_state, e);
+            if (EventTagger.TagOf(e) is null) return;
+            Context.System.EventStream.Publish(new TaggedEventPersisted(PersistenceId, LastSequenceNr, _lastTaggedSeq, e));
+            _lastTaggedSeq = LastSequenceNr;
+        });
         DeferAsync(events, _ =>
         {
             if (LastSequenceNr % SnapshotEvery < events.Count) SaveSnapshot(_state);
