@@ -36,7 +36,7 @@ public sealed record QemuLiveRound(int Round, string First, Measured Engine, Mea
 }
 
 public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int MemoryMiB, int PollMs, string Accelerator,
-    string QemuVersion, string CommandLineCheck);
+    string QemuVersion, string CommandLineCheck, string PageReporting);
 
 /// <summary>
 /// qemu-live: a running test guest (heartbeat console, no disks, same memory) is live-migrated back and forth
@@ -58,6 +58,7 @@ public static class QemuLiveBench
     private const long UnlimitedBandwidth = 16L << 30; // QemuDriverOptions.UnlimitedBandwidthBytesPerSec
     private const int DowntimeLimitMs = 100;
     private static readonly bool AlternateOrder = Environment.GetEnvironmentVariable("AM_BENCH_ALTERNATE") == "1";
+    private static readonly bool RamStats = Environment.GetEnvironmentVariable("AM_BENCH_RAMSTATS") == "1";
 
     // How long a guest rests after it arrived before it is timed again (AM_BENCH_REST_S overrides).
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(
@@ -69,7 +70,8 @@ public static class QemuLiveBench
         var r = await Run(rounds, memoryMiB, pollMs, Console.Error, warmUp);
         Console.WriteLine($"QEMU {r.QemuVersion}, accel {r.Accelerator}, guest: test image (heartbeat every 200 ms), {r.MemoryMiB} MiB, no disks; " +
                           $"downtime limit {DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, rest {Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
-        Console.WriteLine($"command lines: {r.CommandLineCheck}\n");
+        Console.WriteLine($"command lines: {r.CommandLineCheck}");
+        Console.WriteLine($"host free page reporting: {r.PageReporting}\n");
         Console.WriteLine("| round | first | engine (API) | total s | downtime ms | bare (QMP) | total s | downtime ms | engine/bare |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var x in r.Rounds)
@@ -110,6 +112,8 @@ public static class QemuLiveBench
     {
         var guest = await GuestImageBuilder.EnsureBuiltAsync();
         var dll = await ChildMember.BuildAsync(log);
+        using var reporting = FreePageReporting.Hold();
+        log.WriteLine($"host free page reporting: {reporting.State}");
         var root = Directory.CreateTempSubdirectory("am-bench-qemu-").FullName;
         var memberDir = Path.Combine(root, "member");
         var bareDir = Path.Combine(root, "bare");
@@ -220,7 +224,9 @@ public static class QemuLiveBench
                     "round {0}: engine {1:F2} s (downtime {2} ms; {3}), bare {4:F2} s (downtime {5} ms; {6}), ratio {7:F2}",
                     round, e.Seconds, e.DowntimeMs, e.Phases, b.Seconds, b.DowntimeMs, b.Phases, row.Ratio));
             }
-            return new QemuLiveResult(results, memoryMiB, pollMs, accel, version, check);
+            var reported = reporting.ReportedSinceStart();
+            return new QemuLiveResult(results, memoryMiB, pollMs, accel, version, check,
+                reporting.State + (reported >= 0 ? $"; {reported} KiB reported during the run" : ""));
         }
         catch
         {
@@ -358,13 +364,13 @@ public static class QemuLiveBench
             if (status == "completed" && q?["ram"] is not null)
             {
                 if ((q["total-time"]?.GetValue<long>() ?? 0) > 0) break;
-                await Task.Delay(10);
+                await Task.Delay(1);
                 continue;
             }
             if (status is "failed" or "cancelled") throw new InvalidOperationException($"bare migration {status}: {q?.ToJsonString()}");
         }
         var migrated = sw.Elapsed.TotalSeconds;
-        if (Environment.GetEnvironmentVariable("AM_BENCH_RAMSTATS") == "1")
+        if (RamStats)
             Console.Error.WriteLine($"bare ram: {q!["ram"]?.ToJsonString()} total-time {q["total-time"]} setup-time {q["setup-time"]}");
         await dq.ExecuteAsync("cont");
         var resumed = sw.Elapsed.TotalSeconds;

@@ -24,6 +24,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
     private WorkflowStep? _inflight;
     private int _seq;
     private long _lastTaggedSeq; // -1: unknown (recovered from a snapshot that came after it)
+    private readonly List<IWorkflowEvent> _unwritten = new(); // applied, written with the next write
 
     public override string PersistenceId { get; }
 
@@ -125,15 +126,31 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
 
     private void Handle(WorkflowInput input)
     {
-        var events = _machine.Decide(_state, input);
+        IReadOnlyList<IWorkflowEvent> events = _machine.Decide(_state, input);
         if (events.Count == 0)
         {
             AfterChange();
             return;
         }
+        if (input is StepSucceeded { Step.RecordWithNext: true } ok
+            && events.All(e => e is StepCompleted c && c.Key == ok.Step.Key || e is TaskLogged))
+        {
+            // A crash before the next write runs the step again (and logs it again), which it tolerates.
+            foreach (var e in events) _state = _machine.Apply(_state, e);
+            _unwritten.AddRange(events);
+            AfterChange();
+            return;
+        }
+        var applied = _unwritten.Count; // the first ones are in _state already
+        if (applied > 0)
+        {
+            events = [.. _unwritten, .. events];
+            _unwritten.Clear();
+        }
         PersistAll(events, e =>
         {
-            _state = _machine.Apply(_state, e);
+            if (applied > 0) applied--;
+            else _state = _machine.Apply(_state, e);
             if (EventTagger.TagOf(e) is null) return;
             Context.System.EventStream.Publish(new TaggedEventPersisted(PersistenceId, LastSequenceNr, _lastTaggedSeq, e));
             _lastTaggedSeq = LastSequenceNr;

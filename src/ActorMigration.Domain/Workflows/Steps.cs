@@ -13,6 +13,12 @@ public abstract record WorkflowStep(string Key)
 
     /// <summary>A gate: its success accepts the request, its refusal rejects it (no task is listed).</summary>
     public virtual bool IsGate => false;
+
+    /// <summary>
+    /// Its plain success (completion, log lines) is written with the workflow's next write instead of on its own. Only for steps
+    /// that are harmless to run again after a crash even once the steps after them have acted (they re-check reality).
+    /// </summary>
+    public bool RecordWithNext { get; init; }
 }
 
 // VM record steps.

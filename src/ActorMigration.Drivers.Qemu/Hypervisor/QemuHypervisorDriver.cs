@@ -345,15 +345,19 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     {
         var files = FilesOf(vmid);
         var meta = VmMetadata.Read(files.MetaFile);
-        var cur = await QueryMigrationAsync(vmid, ct);
-        var inFlight = cur.Status is MigrationState.Setup or MigrationState.Active or MigrationState.PreSwitchover or MigrationState.Device;
-        if (meta?.OutgoingUri == spec.Uri && (inFlight || cur.Status == MigrationState.Completed))
+        // Only a VM this driver already sent somewhere can be migrating (QEMU itself refuses a second migrate).
+        if (meta?.OutgoingUri is not null)
         {
-            _log.Information("{VmId} on {Node} is already migrating to {Target} ({Status})", vmid, Node, spec.Uri, cur.Status);
-            return;
+            var cur = await QueryMigrationAsync(vmid, ct);
+            var inFlight = cur.Status is MigrationState.Setup or MigrationState.Active or MigrationState.PreSwitchover or MigrationState.Device;
+            if (meta.OutgoingUri == spec.Uri && (inFlight || cur.Status == MigrationState.Completed))
+            {
+                _log.Information("{VmId} on {Node} is already migrating to {Target} ({Status})", vmid, Node, spec.Uri, cur.Status);
+                return;
+            }
+            if (inFlight)
+                throw new InvalidOperationException($"VM {vmid} on {Node} is already migrating to {meta.OutgoingUri} ({cur.Status})");
         }
-        if (inFlight)
-            throw new InvalidOperationException($"VM {vmid} on {Node} is already migrating to {meta?.OutgoingUri ?? "elsewhere"} ({cur.Status})");
         await QmpAsync(vmid, "migrate-set-capabilities", new JsonObject
         {
             ["capabilities"] = new JsonArray(
@@ -384,9 +388,9 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         var raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
         // QEMU sets "completed" before it computes total-time and downtime (migration_completion, then
         // migration_calculate_complete): a query in between reads 0 for both. Ask again for the real figures.
-        for (var i = 0; i < 100 && CompletedWithoutTimes(raw); i++)
+        for (var i = 0; i < 1000 && CompletedWithoutTimes(raw); i++)
         {
-            await Task.Delay(10, ct);
+            await Task.Delay(1, ct);
             raw = await QmpAsync(vmid, "query-migrate", null, null, ct);
         }
         var p = QmpMapping.Migration(raw);

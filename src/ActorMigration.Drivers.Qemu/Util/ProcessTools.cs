@@ -71,13 +71,14 @@ internal static class ProcessTools
     /// <summary>Waits until the process is gone; true if it went away in time.</summary>
     public static async Task<bool> WaitExitAsync(int pid, string? marker, TimeSpan timeout, CancellationToken ct = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        var pause = 2; // ms: a quitting QEMU is usually gone within a few; back off to 50
+        var start = DateTime.UtcNow;
+        var deadline = start + timeout;
+        var pause = 2; // ms: a quitting QEMU is usually gone within a few, so look every 2 ms for 100 ms; then back off to 50
         while (IsAlive(pid, marker))
         {
             if (DateTime.UtcNow >= deadline) return false;
             await Task.Delay(pause, ct);
-            pause = Math.Min(50, pause * 2);
+            if (DateTime.UtcNow - start > TimeSpan.FromMilliseconds(100)) pause = Math.Min(50, pause * 2);
         }
         return true;
     }

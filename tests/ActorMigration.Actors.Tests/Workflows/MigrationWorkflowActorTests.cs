@@ -1,10 +1,13 @@
 using Akka.Actor;
+using Akka.Persistence;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Workflows;
+using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
 
@@ -39,7 +42,7 @@ public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
     {
         const string config = "memory: 2048\nname: web\n";
         Assert.True((await _vms.Ask<VmReply>(new CreateVm(vmid, "node1", config))).Ok);
-        await _nodes.Ask<Domain.Hypervisor.VmRuntime>(new StartNodeVm("node1", vmid, config, null, "test"));
+        await _nodes.Ask<VmRuntime>(new StartNodeVm("node1", vmid, config, null, "test"));
     }
 
     private async Task<TaskStatusReply> WaitFinished(IActorRef wf, string upid)
@@ -99,5 +102,58 @@ public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
         var status = await wf.Ask<TaskStatusReply>(new GetTaskStatus(upid));
         Assert.False(status.Exists);
         Assert.Equal("node1", (await _vms.Ask<VmReply>(new GetVm(101))).Vm!.Node);
+    }
+
+    [Fact]
+    public async Task Resume_and_source_stop_ride_on_the_unlock_write_and_run_again_after_a_crash_before_it()
+    {
+        await RunningVm(102);
+        const string upid = "UPID:node1:00000001:00000003:6B000000:qmigrate:102:root@pam!admin:";
+        // The write that records the resume fails once: the workflow stops as if its member crashed right then.
+        var failed = 0;
+        await Journal.OnWrite.FailIf(p =>
+            p.Payload is StepCompleted { Key: "resume-target" } && Interlocked.Exchange(ref failed, 1) == 0);
+        var wf = Sys.ActorOf(MigrationWorkflowActor.Props(upid, _runner));
+        Watch(wf);
+        var reply = await wf.Ask<object>(new StartTask(upid, new MigrationRequest(102, "node1", "node2", true, false, null, null,
+            false, false, "root@pam!admin", PollIntervalMs: 50)));
+        Assert.IsType<TaskAcceptedReply>(reply);
+        ExpectTerminated(wf, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, failed);
+
+        // That write was the unlock's: the source was stopped and the VM unlocked before it, unrecorded.
+        var vm = (await _vms.Ask<VmReply>(new GetVm(102))).Vm!;
+        Assert.Null(vm.Lock);
+        Assert.Equal(VmRunState.Stopped, (await _nodes.Ask<VmRuntime>(new GetVmRuntime("node1", 102))).State);
+        var recorded = await Sys.ActorOf(Props.Create(() => new StepKeys(MigrationWorkflowActor.PersistenceIdPrefix + upid)))
+            .Ask<List<string>>("keys", TimeSpan.FromSeconds(5));
+        Assert.Contains("owner", recorded);
+        Assert.DoesNotContain("resume-target", recorded);
+        Assert.DoesNotContain("stop-source", recorded);
+
+        // Started again, it runs resume, stop and unlock once more (all no-ops now) and finishes.
+        await Journal.OnWrite.Pass();
+        var again = Sys.ActorOf(MigrationWorkflowActor.Props(upid, _runner));
+        again.Tell(new WakeTask(upid));
+        Assert.Equal("OK", (await WaitFinished(again, upid)).ExitStatus);
+        vm = (await _vms.Ask<VmReply>(new GetVm(102))).Vm!;
+        Assert.Equal("node2", vm.Node);
+        Assert.Null(vm.Lock);
+        Assert.Equal(VmRunState.Running, (await _nodes.Ask<VmRuntime>(new GetVmRuntime("node2", 102))).State);
+        Assert.Equal(VmRunState.Stopped, (await _nodes.Ask<VmRuntime>(new GetVmRuntime("node1", 102))).State);
+    }
+
+    /// <summary>Replays a workflow's journal and answers the keys of its recorded steps.</summary>
+    private sealed class StepKeys : ReceivePersistentActor
+    {
+        private readonly List<string> _keys = new();
+        public override string PersistenceId { get; }
+
+        public StepKeys(string persistenceId)
+        {
+            PersistenceId = persistenceId;
+            Recover<StepCompleted>(c => _keys.Add(c.Key));
+            Command<string>(_ => Sender.Tell(_keys));
+        }
     }
 }

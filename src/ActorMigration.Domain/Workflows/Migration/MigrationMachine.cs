@@ -72,8 +72,10 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         yield return new MoveVm(OwnerKey, req.VmId, req.Source, req.Target, plan.NewConfigText);
         if (plan.Online)
         {
-            yield return new ResumeVm("resume-target", req.Target, req.VmId);
-            yield return new StopVm("stop-source", req.Source, req.VmId);
+            // Both re-check the process (running / gone), so after a crash they may simply run again: their
+            // completion rides on the next write, which keeps two journal round trips off the switchover.
+            yield return new ResumeVm("resume-target", req.Target, req.VmId) { RecordWithNext = true };
+            yield return new StopVm("stop-source", req.Source, req.VmId) { RecordWithNext = true };
         }
         if (plan.Disks.Count > 0)
             yield return new DeleteVolumes("free-source", req.Source, plan.Disks.Select(d => d.SrcVolid).ToList());
