@@ -49,8 +49,8 @@ public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int Mem
 /// Both use downtime-limit 100 ms, unlimited bandwidth (the driver's 16 GiB/s max-bandwidth), auto-converge on,
 /// and poll query-migrate every <c>pollMs</c> (the member's AM_POLL_MS). <c>warmUp</c> migrations per mode are not
 /// counted; the modes take turns (engine, bare, engine, ...; AM_BENCH_ALTERNATE=1 alternates which goes first in a round),
-/// each right after the other (AM_BENCH_REST_S: a minimum rest per guest; a migration that starts after the machine
-/// idled for a few seconds transfers RAM about 1 s slower here, whichever driver runs it).
+/// each right after the other (AM_BENCH_REST_S: a minimum rest per guest). The host's free page reporting is held
+/// back while it runs (<see cref="FreePageReporting"/>; AM_BENCH_PAGE_REPORTING=keep leaves it on).
 /// </summary>
 public static class QemuLiveBench
 {
@@ -94,8 +94,8 @@ public static class QemuLiveBench
         Console.WriteLine(string.Format(inv, "\nmedian per-round ratio engine/bare: {0:F2} (target <= 1.10: {1}); ratio of the medians: {2:F2}",
             ratio, ratio <= 1.10 ? "met" : "NOT met",
             Median(r.Rounds.Select(x => x.Engine.Seconds)) / Median(r.Rounds.Select(x => x.Bare.Seconds))));
-        // QEMU's own transfer phase is bimodal on this 2-core host, for either driver (for 512 MiB about 0.2 s or
-        // 0.8-1.3 s), and that decides a round's ratio. With each round's transfer phase equalized (the engine's
+        // With the host's free page reporting on, QEMU's own transfer phase is bimodal for either driver (for 512 MiB
+        // about 0.1 s or 0.5-1 s) and decides a round's ratio. With each round's transfer phase equalized (the engine's
         // time outside it plus the bare transfer time, over the bare total), what remains is what the engine adds.
         var equalized = Median(r.Rounds.Select(x => (x.Engine.Seconds - x.Engine.Phases.Qemu + x.Bare.Phases.Qemu) / x.Bare.Seconds));
         Console.WriteLine(string.Format(inv, "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
@@ -203,9 +203,7 @@ public static class QemuLiveBench
             for (var round = 1; round <= rounds; round++)
             {
                 // Strictly interleaved (engine, bare, engine, ...), back to back: every timed migration starts right after
-                // one of the other mode. On this host a migration that starts after a few idle seconds transfers RAM
-                // about 1 s slower, whichever driver runs it; alternating the order with rests made that bias land on
-                // whichever mode went first in a round.
+                // one of the other mode, so both see the same machine.
                 var engineFirst = !AlternateOrder || round % 2 == 1;
                 Measured e, b;
                 if (engineFirst)

@@ -156,6 +156,10 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
             }
             _log.Information("Started {VmId} on {Node}: pid {Pid}, machine {Machine}, accel {Accel}, incoming {IncomingUri}, nbd {NbdUri}",
                 vmid, Node, pid, machine, accel, meta.IncomingUri, meta.NbdUri);
+            // A target started with -incoming waits in "inmigrate" by definition: no need to ask (a migration waits on this).
+            if (spec.Incoming is not null)
+                return new VmRuntime(vmid, VmRunState.InMigrate, pid, ProcessTools.UptimeSeconds(pid), meta.IncomingUri, meta.NbdUri,
+                    meta.Tag, meta.Machine, meta.QemuVersion);
             return await GetAsync(vmid, ct);
         }
         finally
@@ -333,8 +337,8 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     public async Task ResumeAsync(int vmid, CancellationToken ct = default)
     {
-        var st = await QmpAsync(vmid, "query-status", null, null, ct);
-        if (QmpMapping.Str(st, "status") == "running") return;
+        // "cont" leaves a running VM as it is and makes one still loading its incoming state start once loaded;
+        // the guest of a migration waits on this call, so no query-status round trip first.
         await QmpAsync(vmid, "cont", null, null, ct);
         _log.Information("Resumed {VmId} on {Node}", vmid, Node);
     }
