@@ -350,11 +350,8 @@ public static class QemuLiveBench
         await sq.ExecuteAsync("migrate", new JsonObject { ["uri"] = dst.IncomingUri });
         var setup = sw.Elapsed.TotalSeconds;
         JsonNode? q;
-        var first = true;
         while (true)
         {
-            if (!first) await Task.WhenAny(ended, Task.Delay(pollMs));
-            first = false;
             q = await sq.ExecuteAsync("query-migrate");
             var status = q?["status"]?.GetValue<string>();
             // "completed" with RAM figures is this migration's (an incoming one has none); QEMU sets it a moment
@@ -366,6 +363,7 @@ public static class QemuLiveBench
                 continue;
             }
             if (status is "failed" or "cancelled") throw new InvalidOperationException($"bare migration {status}: {q?.ToJsonString()}");
+            await Task.WhenAny(ended, Task.Delay(pollMs));
         }
         var migrated = sw.Elapsed.TotalSeconds;
         if (RamStats)

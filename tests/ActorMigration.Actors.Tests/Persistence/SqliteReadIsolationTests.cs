@@ -1,5 +1,6 @@
 using System.Data;
 using Akka.Configuration;
+using ActorMigration.Actors.Hosting;
 using Microsoft.Data.Sqlite;
 
 namespace ActorMigration.Actors.Tests.Persistence;
@@ -14,13 +15,8 @@ public sealed class SqliteReadIsolationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static Config SqliteHocon()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ActorMigration.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        return ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(dir!.FullName, "hocon", "persistence-sqlite.conf")));
-    }
+    private static Config SqliteHocon() =>
+        ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(ActorMigrationHosting.HoconDir, "persistence-sqlite.conf")));
 
     private static IsolationLevel Level(string hocon) => hocon switch
     {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using ActorMigration.Actors.Hosting;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Vms;
@@ -30,7 +31,7 @@ public sealed class ClusterReadModelActorTests() : Akka.TestKit.Xunit2.TestKit(
                 """)
             .WithFallback(TestConfig.Serialization)
             .WithFallback(ConfigurationFactory.ParseString(
-                File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "persistence-sqlite.conf"))))
+                File.ReadAllText(Path.Combine(ActorMigrationHosting.HoconDir, "persistence-sqlite.conf"))))
             .WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
