@@ -5,6 +5,7 @@ using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Storage;
 
 namespace ActorMigration.Actors.Nodes;
 
@@ -34,7 +35,7 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<GetNodeFacts>(_ => Run(() => _driver.GetFactsAsync()));
         Receive<ListNodeVms>(_ => Run(async () => new NodeVms(_node, await _driver.Hypervisor.DiscoverAsync())));
         Receive<GetVmRuntime>(m => Run(() => _driver.Hypervisor.GetAsync(m.VmId)));
-        Receive<StartNodeVm>(m => Run(() => StartVm(m)));
+        Receive<StartNodeVm>(m => Io(() => StartVm(m)));
         Receive<StopNodeVm>(m => Run(() => _driver.Hypervisor.StopAsync(m.VmId)));
         Receive<ShutdownNodeVm>(m => Run(() => _driver.Hypervisor.ShutdownAsync(m.VmId, TimeSpan.FromSeconds(m.TimeoutSeconds))));
         Receive<PauseNodeVm>(m => Run(() => _driver.Hypervisor.PauseAsync(m.VmId)));
@@ -47,25 +48,25 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<FinishNodeMirrors>(m => Run(() => FinishMirrors(m)));
         Receive<StopNodeNbd>(m => Run(() => _driver.Hypervisor.StopNbdServerAsync(m.VmId)));
         Receive<QueryNodeVmGenId>(m => Run(async () => new NodeVmGenId(await _driver.Hypervisor.QueryVmGenIdAsync(m.VmId))));
-        Receive<CreateNodeVolumes>(m => Run(() => CreateVolumes(m)));
-        Receive<DeleteNodeVolumes>(m => Run(() => DeleteVolumes(m)));
-        Receive<GetNodeVolume>(m => Run(async () => new NodeVolume(await _driver.Storage.InfoAsync(m.Volid))));
-        Receive<ListNodeVolumes>(m => Run(async () => new NodeVolumes(await _driver.Storage.ListAsync(m.Storage, m.VmId))));
-        Receive<RenameNodeVolume>(m => Run(() => Rename(m)));
-        Receive<ExportNodeVolume>(m => Run(() => _driver.Storage.ExportAsync(m.Volid, m.Writable)));
-        Receive<CloseNodeExport>(m => Run(() => _driver.Storage.CloseExportAsync(m.ExportId)));
-        Receive<CopyNodeVolumeToNbd>(m => Run(() => _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))));
-        Receive<ConvertNodeVolume>(m => Run(() => _driver.Storage.ConvertAsync(m.SrcVolid, m.DstVolid, m.Format, m.Snapshot, m.BwLimitKiB, Progress(m.ProgressTo))));
-        Receive<SnapshotNodeVolume>(m => Run(() => Snapshot(m)));
-        Receive<BackupNodeVm>(m => Run(() => _driver.Storage.CreateBackupAsync(m.BackupVolid, m.ConfigText,
+        Receive<CreateNodeVolumes>(m => Io(() => CreateVolumes(m)));
+        Receive<DeleteNodeVolumes>(m => Io(() => DeleteVolumes(m)));
+        Receive<GetNodeVolume>(m => Io(async () => new NodeVolume(await _driver.Storage.InfoAsync(m.Volid))));
+        Receive<ListNodeVolumes>(m => Io(async () => new NodeVolumes(await _driver.Storage.ListAsync(m.Storage, m.VmId))));
+        Receive<RenameNodeVolume>(m => Io(() => Rename(m)));
+        Receive<ExportNodeVolume>(m => Io(() => _driver.Storage.ExportAsync(m.Volid, m.Writable)));
+        Receive<CloseNodeExport>(m => Io(() => _driver.Storage.CloseExportAsync(m.ExportId)));
+        Receive<CopyNodeVolumeToNbd>(m => Io(() => _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))));
+        Receive<ConvertNodeVolume>(m => Io(() => _driver.Storage.ConvertAsync(m.SrcVolid, m.DstVolid, m.Format, m.Snapshot, m.BwLimitKiB, Progress(m.ProgressTo))));
+        Receive<SnapshotNodeVolume>(m => Io(() => Snapshot(m)));
+        Receive<BackupNodeVm>(m => Io(() => _driver.Storage.CreateBackupAsync(m.BackupVolid, m.ConfigText,
             m.Disks.Select(d => (d.Drive, d.Volid)).ToList(), Progress(m.ProgressTo))));
-        Receive<ReadNodeBackup>(m => Run(async () =>
+        Receive<ReadNodeBackup>(m => Io(async () =>
         {
             var b = await _driver.Storage.ReadBackupAsync(m.BackupVolid);
             return new NodeBackupManifest(b.ConfigText, b.Disks);
         }));
-        Receive<RestoreNodeDisk>(m => Run(() => _driver.Storage.RestoreDiskAsync(m.BackupVolid, m.Drive, m.DstVolid, m.Format, Progress(m.ProgressTo))));
-        Receive<ReadNodeText>(m => Run(async () => new NodeText(await _driver.Storage.ReadTextAsync(m.Volid))));
+        Receive<RestoreNodeDisk>(m => Io(() => _driver.Storage.RestoreDiskAsync(m.BackupVolid, m.Drive, m.DstVolid, m.Format, Progress(m.ProgressTo))));
+        Receive<ReadNodeText>(m => Io(async () => new NodeText(await _driver.Storage.ReadTextAsync(m.Volid))));
         Receive<DumpNodeConntrack>(m => Run(async () => new NodeConntrack(await _driver.Conntrack.DumpAsync(m.VmId))));
         Receive<LoadNodeConntrack>(m => Run(async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
         Receive<FlushNodeConntrack>(m => Run(async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
@@ -96,6 +97,14 @@ public sealed class HypervisorNodeActor : ReceiveActor
     private void Run(Func<Task> op) =>
         Guard(async () => { await op(); return NodeDone.Instance; }).PipeTo(Sender, success: r => r, failure: Fail);
 
+    /// <summary>
+    /// Work on files named by users (volumes, imports, archives) runs on the thread pool, never on this actor's
+    /// thread: a slow or stuck file never delays the node's other requests (status, the VMs' runtime).
+    /// </summary>
+    private void Io<T>(Func<Task<T>> op) where T : notnull => Run(() => Task.Run(op));
+
+    private void Io(Func<Task> op) => Run(() => Task.Run(op));
+
     private static async Task<T> Guard<T>(Func<Task<T>> op)
     {
         try
@@ -112,11 +121,12 @@ public sealed class HypervisorNodeActor : ReceiveActor
         }
     }
 
+    /// <summary>The client sees the error without host paths (volume ids instead); the log keeps the full text.</summary>
     private Status.Failure Fail(Exception e)
     {
         var root = e is AggregateException a ? a.GetBaseException() : e;
         _log.Warning("Node {0}: {1}", _node, root.Message);
-        return new Status.Failure(root is NodeOperationException ? root : new NodeOperationException(root.Message));
+        return new Status.Failure(new NodeOperationException(HostPaths.Redact(root.Message, _driver.Settings)));
     }
 
     private static IProgress<CopyProgress>? Progress(IActorRef? to) =>

@@ -6,10 +6,13 @@ namespace ActorMigration.Domain.Import;
 /// <summary>CIM/DSP0004 programmatic units such as <c>byte * 2^20</c>, and the usual named ones (<c>MegaBytes</c>).</summary>
 public static partial class AllocationUnits
 {
-    [GeneratedRegex(@"^\s*bytes?\s*(?:\*\s*(\d+)\s*\^\s*(\d+)\s*)?$", RegexOptions.IgnoreCase)]
+    /// <summary>Largest exponent accepted in <c>byte * b^e</c>; any base above 1 overflows a long well before it.</summary>
+    public const int MaxExponent = 64;
+
+    [GeneratedRegex(@"^\s*bytes?\s*(?:\*\s*([0-9]+)\s*\^\s*([0-9]+)\s*)?$", RegexOptions.IgnoreCase)]
     private static partial Regex Programmatic();
 
-    /// <summary>Bytes per unit, or null when the unit is not understood.</summary>
+    /// <summary>Bytes per unit, or null when the unit is not understood or does not fit in a long.</summary>
     public static long? BytesPerUnit(string? units)
     {
         if (units is null) return null;
@@ -17,8 +20,10 @@ public static partial class AllocationUnits
         if (m.Success)
         {
             if (!m.Groups[1].Success) return 1;
-            var b = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            var e = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            if (!long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var b)
+                || !int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var e)
+                || e > MaxExponent)
+                return null;
             try
             {
                 long f = 1;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
+using ActorMigration.Domain.Config;
 
 namespace ActorMigration.Domain.Import;
 
@@ -13,7 +14,12 @@ public static partial class OvfParser
 {
     private const string OvfNsPrefix = "http://schemas.dmtf.org/ovf/envelope/";
     private const string VboxNs = "http://www.virtualbox.org/ovf/machine";
-    private const int MaxDocumentChars = 32 * 1024 * 1024;
+
+    /// <summary>Longest descriptor parsed, in characters (the drivers read at most as many bytes).</summary>
+    public const int MaxDocumentChars = 4 << 20;
+
+    /// <summary>Deepest element nesting accepted; real descriptors nest fewer than 10 levels.</summary>
+    public const int MaxDepth = 64;
 
     // CIM ResourceType values used here.
     private const int Processor = 3, Memory = 4, IdeController = 5, ScsiController = 6,
@@ -80,7 +86,12 @@ public static partial class OvfParser
 
         var n = 0;
         foreach (var nic in items.Where(i => i.Type == EthernetAdapter))
-            b.Net[$"net{n++}"] = new ImportNet(NicModels.Map(nic.Prop("ResourceSubType")));
+        {
+            var key = $"net{n++}";
+            if (!NetSpec.IsNetKey(key))
+                throw new ImportException($"failed to parse OVF: more than {n - 1} network adapters, Proxmox has net0 to net{n - 2} only");
+            b.Net[key] = new ImportNet(NicModels.Map(nic.Prop("ResourceSubType")));
+        }
 
         if (efi)
         {
@@ -90,8 +101,14 @@ public static partial class OvfParser
         return b.Build();
     }
 
+    /// <summary>
+    /// Size and depth are checked by a streaming pass before the tree is built: building a deep tree costs the
+    /// square of its depth, so a small file could otherwise keep a core busy for minutes.
+    /// </summary>
     private static XDocument Load(string xmlText)
     {
+        if (xmlText.Length > MaxDocumentChars)
+            throw new ImportException($"failed to parse OVF: the descriptor has {xmlText.Length} characters, at most {MaxDocumentChars} are accepted");
         var settings = new XmlReaderSettings
         {
             // No DTD means no entity can be declared, so nothing (file, URL) is ever resolved.
@@ -105,6 +122,12 @@ public static partial class OvfParser
         };
         try
         {
+            using (var scan = XmlReader.Create(new StringReader(xmlText.TrimStart('\uFEFF')), settings))
+            {
+                while (scan.Read())
+                    if (scan.NodeType == XmlNodeType.Element && scan.Depth >= MaxDepth)
+                        throw new ImportException($"failed to parse OVF: elements nested deeper than {MaxDepth} levels (line {((IXmlLineInfo)scan).LineNumber})");
+            }
             using var reader = XmlReader.Create(new StringReader(xmlText.TrimStart('\uFEFF')), settings);
             return XDocument.Load(reader, LoadOptions.None);
         }
@@ -150,10 +173,11 @@ public static partial class OvfParser
             .Select(e => Attr(e, "value"))
             .FirstOrDefault();
         if (vmw is not null) return vmw.Equals("efi", StringComparison.OrdinalIgnoreCase);
-        // VirtualBox: <vbox:Machine><Hardware><Firmware type="EFI"/>.
+        // VirtualBox: <vbox:Machine><Hardware><Firmware type="EFI"/>: one walk of the VirtualBox sections.
         return vs.Descendants()
-            .Where(e => e.Name.LocalName == "Firmware" && e.Ancestors().Any(a => a.Name.NamespaceName == VboxNs))
-            .Any(e => (Attr(e, "type") ?? "").StartsWith("EFI", StringComparison.OrdinalIgnoreCase));
+            .Where(e => e.Name.NamespaceName == VboxNs && e.Parent?.Name.NamespaceName != VboxNs)
+            .SelectMany(e => e.Descendants())
+            .Any(e => e.Name.LocalName == "Firmware" && (Attr(e, "type") ?? "").StartsWith("EFI", StringComparison.OrdinalIgnoreCase));
     }
 
     private static void AddDisks(ImportBuilder b, XElement envelope, List<Item> items, string storage, string volname,

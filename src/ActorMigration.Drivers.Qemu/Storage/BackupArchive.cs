@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Storage;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 
@@ -47,21 +48,25 @@ internal static class BackupArchive
         await w.WriteEntryAsync(e, ct);
     }
 
-    /// <summary>Config and disks; a tar without manifest is described from its disk-*.* entries.</summary>
-    public static async Task<BackupManifest> ReadAsync(string tarPath, CancellationToken ct)
+    /// <summary>
+    /// Config and disks; a tar without manifest is described from its disk-*.* entries. Only the config and
+    /// manifest entries are read (each at most <see cref="StorageFiles.MaxConfigEntryBytes"/>); <paramref name="what"/>
+    /// names the archive in errors.
+    /// </summary>
+    public static BackupManifest Read(Stream tar, string what)
     {
-        await using var fs = new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await using var r = new TarReader(fs);
         string? config = null;
         Manifest? manifest = null;
         var found = new List<BackupDisk>();
-        while (await r.GetNextEntryAsync(copyData: false, ct) is { } e)
+        foreach (var e in TarIndex.Entries(tar, what))
         {
-            if (e.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
-            if (e.Name == ManifestEntry)
-                manifest = JsonSerializer.Deserialize<Manifest>(await ReadText(e, ct), Json);
-            else if (e.Name == ConfigEntry)
-                config = await ReadText(e, ct);
+            if (!e.IsFile) continue;
+            if (e.Name is ManifestEntry or ConfigEntry)
+            {
+                var text = StorageFiles.ReadText(tar, e.DataOffset, e.Length, $"{what}/{e.Name}", StorageFiles.MaxConfigEntryBytes);
+                if (e.Name == ConfigEntry) config = text;
+                else manifest = ParseManifest(text, what);
+            }
             else if (e.Name.StartsWith("disk-", StringComparison.Ordinal))
             {
                 var dot = e.Name.LastIndexOf('.');
@@ -69,28 +74,29 @@ internal static class BackupArchive
             }
             if (manifest is not null && config is not null) break;
         }
-        if (config is null) throw new InvalidDataException($"{tarPath}: no {ConfigEntry} in backup archive");
+        if (config is null) throw new InvalidDataException($"'{what}': no {ConfigEntry} in backup archive");
         return new BackupManifest(config, manifest?.Disks ?? found);
     }
 
-    /// <summary>Copies one entry out of the archive.</summary>
-    public static async Task ExtractAsync(string tarPath, string entryName, string destination, CancellationToken ct)
+    private static Manifest? ParseManifest(string text, string what)
     {
-        await using var fs = new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await using var r = new TarReader(fs);
-        while (await r.GetNextEntryAsync(copyData: false, ct) is { } e)
+        try
         {
-            if (e.Name != entryName) continue;
-            await e.ExtractToFileAsync(destination, overwrite: true, ct);
-            return;
+            return JsonSerializer.Deserialize<Manifest>(text, Json);
         }
-        throw new InvalidDataException($"{tarPath}: no entry {entryName}");
+        catch (JsonException)
+        {
+            throw new InvalidDataException($"'{what}': {ManifestEntry} is not valid");
+        }
     }
 
-    private static async Task<string> ReadText(TarEntry e, CancellationToken ct)
+    /// <summary>Copies one entry out of the archive, streamed.</summary>
+    public static async Task ExtractAsync(StoragePath archive, string entryName, string destination, CancellationToken ct)
     {
-        if (e.DataStream is null) return "";
-        using var sr = new StreamReader(e.DataStream, Encoding.UTF8, leaveOpen: true);
-        return await sr.ReadToEndAsync(ct);
+        await using var fs = StorageFiles.OpenRead(archive);
+        var entry = TarIndex.Find(fs, archive.VolId, n => n == entryName)
+                    ?? throw new InvalidDataException($"'{archive.VolId}': no entry {entryName}");
+        await using var dst = new FileStream(destination, FileMode.Create, FileAccess.Write);
+        await TarIndex.CopyAsync(fs, entry, dst, ct);
     }
 }

@@ -11,10 +11,14 @@ internal sealed class QemuImg(string binary)
 {
     private static readonly Regex Progress = new(@"\((\d+(?:\.\d+)?)/100%\)", RegexOptions.Compiled);
 
-    public async Task<string> RunAsync(IEnumerable<string> args, CancellationToken ct = default, Action<string>? onOutput = null)
+    /// <summary>How long <c>qemu-img info</c> may take; it reads headers only.</summary>
+    public static readonly TimeSpan InfoTimeout = TimeSpan.FromSeconds(60);
+
+    public async Task<string> RunAsync(IEnumerable<string> args, CancellationToken ct = default, Action<string>? onOutput = null,
+        TimeSpan? timeout = null)
     {
         var list = args.ToList();
-        var r = await ProcessRunner.RunAsync(binary, list, TimeSpan.FromHours(12), onOutput, ct);
+        var r = await ProcessRunner.RunAsync(binary, list, timeout ?? TimeSpan.FromHours(12), onOutput, ct);
         if (r.ExitCode != 0)
             throw new InvalidOperationException($"qemu-img {list.FirstOrDefault()} failed: {r.ErrorText}");
         return r.StdOut;
@@ -23,7 +27,7 @@ internal sealed class QemuImg(string binary)
     /// <summary><c>qemu-img info --output=json -U</c>; -U reads images that a running VM holds.</summary>
     public async Task<JsonNode> InfoAsync(string path, CancellationToken ct = default)
     {
-        var json = await RunAsync(["info", "--output=json", "-U", path], ct);
+        var json = await RunAsync(["info", "--output=json", "-U", path], ct, timeout: InfoTimeout);
         return JsonNode.Parse(json) ?? throw new InvalidOperationException($"qemu-img info {path}: empty answer");
     }
 

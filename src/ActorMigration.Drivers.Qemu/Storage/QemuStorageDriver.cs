@@ -4,6 +4,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Util;
+using ActorMigration.Drivers.Storage;
 using Serilog;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
@@ -17,7 +18,6 @@ public sealed class QemuStorageDriver : IStorageDriver
     private static readonly Regex LinkedBacking = new(@"^\.\./(\d+)/(base-\d+-[^/]+)$", RegexOptions.Compiled);
     private static readonly Regex ImageFile = new(@"^(base|vm)-(\d+)-(\S+)\.(raw|qcow2|vmdk)$", RegexOptions.Compiled);
     private static readonly string[] DiskExtensions = ["qcow2", "raw", "vmdk", "img", "iso"];
-    private const long MaxTextBytes = 16 << 20;
 
     private readonly NodeSettings _settings;
     private readonly QemuDriverOptions _options;
@@ -44,35 +44,25 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     public string PathOf(string volid) => Resolve(volid).Path;
 
-    private (StorageDefinition Storage, VolumeName Vol, string Path, string Root) Resolve(string volid)
+    /// <summary>A volume's file, resolved by <see cref="StorageFiles.Resolve"/> (no symlink out of the storage).</summary>
+    private (StorageDefinition Storage, VolumeName Vol, string Path, string Root, StoragePath File) Resolve(string volid)
     {
         var v = VolumeName.Parse(volid);
         var st = _settings.Storage.Get(v.Storage) ?? throw new ArgumentException($"storage '{v.Storage}' does not exist");
         if (!st.AvailableOn(Node)) throw new ArgumentException($"storage '{v.Storage}' is not available on node '{Node}'");
         var root = Path.GetFullPath(st.PathOn(Node));
-        var path = Path.GetFullPath(Path.Combine(root, v.RelativePath));
-        if (!IsInside(root, path)) throw new ArgumentException($"volume '{volid}' escapes storage '{v.Storage}'");
-        return (st, v, path, root);
+        var file = StorageFiles.Resolve(root, v.RelativePath, volid);
+        return (st, v, file.Path, root, file);
     }
-
-    private static bool IsInside(string root, string path) =>
-        path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     // ---- info / list -------------------------------------------------------------
 
     public async Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
     {
-        var (_, v, path, root) = Resolve(volid);
-        if (OvaMember(v, path) is { } member)
-        {
-            // As for text files: a symlinked archive must not lead out of the storage.
-            var real = new FileInfo(member.Ova).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? member.Ova;
-            var realRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
-            if (!IsInside(realRoot, Path.GetFullPath(real)) && !IsInside(root, Path.GetFullPath(real)))
-                throw new UnauthorizedAccessException($"'{volid}' points outside storage '{v.Storage}'");
-            return await OvaMemberInfoAsync(volid, real, member.Name, ct);
-        }
-        if (!File.Exists(path)) return null;
+        var (_, v, path, root, file) = Resolve(volid);
+        if (OvaMember(v, root) is { } member) return await OvaMemberInfoAsync(volid, member.Ova, member.Name, ct);
+        if (!file.Exists) return null;
+        file.RequireFile();
         var readOnly = (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
         if (!IsDiskImage(v))
         {
@@ -108,7 +98,8 @@ public sealed class QemuStorageDriver : IStorageDriver
                 {
                     var name = Path.GetFileName(file);
                     if (!ImageFile.IsMatch(name)) continue;
-                    volids.Add(await ImageVolIdAsync(storage, owner, name, file, ct));
+                    var vol = StorageFiles.Resolve(root, $"images/{owner}/{name}", VolumeName.ImageVolId(storage, owner, name));
+                    volids.Add(vol.IsFile ? await ImageVolIdAsync(storage, owner, name, vol.Path, ct) : vol.VolId);
                 }
             }
         }
@@ -122,7 +113,14 @@ public sealed class QemuStorageDriver : IStorageDriver
         foreach (var volid in volids)
         {
             if (!VolumeName.TryParse(volid, out _, out _)) continue;
-            if (await InfoAsync(volid, ct) is { } info) result.Add(info);
+            try
+            {
+                if (await InfoAsync(volid, ct) is { } info) result.Add(info);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException)
+            {
+                _log.Warning("Not listing {VolId} on {Node}: {Error}", volid, Node, e.Message);
+            }
         }
         return result;
 
@@ -157,7 +155,7 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     public async Task<VolumeInfo> CreateAsync(string volid, string format, long sizeBytes, string? backingVolid = null, CancellationToken ct = default)
     {
-        var (_, v, path, _) = Resolve(volid);
+        var (_, v, path, _, _) = Resolve(volid);
         if (v.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
         if (!string.Equals(v.Format, format, StringComparison.Ordinal))
             throw new ArgumentException($"volume name '{v.Name}' does not match format '{format}'");
@@ -215,7 +213,7 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     public async Task DeleteAsync(string volid, CancellationToken ct = default)
     {
-        var (_, v, path, root) = Resolve(volid);
+        var (_, v, path, root, _) = Resolve(volid);
         // Work files of an interrupted backup or restore go with the volume they were for.
         if (v.VType == "backup" && Directory.Exists(WorkDirOf(path))) Directory.Delete(WorkDirOf(path), true);
         if (v.VType == "images" && File.Exists(RestoreTempOf(path))) File.Delete(RestoreTempOf(path));
@@ -410,7 +408,7 @@ public sealed class QemuStorageDriver : IStorageDriver
     public async Task CreateBackupAsync(string backupVolid, string configText, IReadOnlyList<(string Drive, string Volid)> disks,
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
     {
-        var (_, v, path, _) = Resolve(backupVolid);
+        var (_, v, path, _, _) = Resolve(backupVolid);
         if (v.VType != "backup") throw new ArgumentException($"'{backupVolid}' is not a backup volume");
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
@@ -452,9 +450,8 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     public async Task<BackupManifest> ReadBackupAsync(string backupVolid, CancellationToken ct = default)
     {
-        var path = PathOf(backupVolid);
-        if (!File.Exists(path)) throw new FileNotFoundException($"backup '{backupVolid}' does not exist");
-        return await BackupArchive.ReadAsync(path, ct);
+        var file = Resolve(backupVolid).File.RequireFile();
+        return await StorageFiles.WithFileAsync(file, fs => BackupArchive.Read(fs, backupVolid), ct);
     }
 
     public async Task RestoreDiskAsync(string backupVolid, string drive, string dstVolid, string dstFormat,
@@ -470,7 +467,7 @@ public sealed class QemuStorageDriver : IStorageDriver
         var tmp = RestoreTempOf(dst);
         try
         {
-            await BackupArchive.ExtractAsync(PathOf(backupVolid), disk.FileName, tmp, ct);
+            await BackupArchive.ExtractAsync(Resolve(backupVolid).File, disk.FileName, tmp, ct);
             var args = new List<string> { "convert", "-p", "-f", disk.Format, "-O", dstFormat };
             if (File.Exists(dst)) args.Add("-n");
             args.AddRange([tmp, dst]);
@@ -486,54 +483,31 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     // ---- OVA members -----------------------------------------------------------------
 
-    /// <summary><c>storage:import/x.ova/disk.vmdk</c>: a disk inside an OVA archive (the .ova file must exist).</summary>
-    private static (string Ova, string Name)? OvaMember(VolumeName v, string path)
+    /// <summary><c>storage:import/x.ova/disk.vmdk</c>: a disk inside an OVA archive (the .ova must be a regular file).</summary>
+    private static (StoragePath Ova, string Name)? OvaMember(VolumeName v, string root)
     {
-        if (v.VType != "import") return null;
-        var dir = Path.GetDirectoryName(path)!;
-        return dir.EndsWith(".ova", StringComparison.OrdinalIgnoreCase) && File.Exists(dir) ? (dir, Path.GetFileName(path)) : null;
-    }
-
-    /// <summary>Offset and length of a member's data inside a tar (OVA) file; null when it has no such member.</summary>
-    private static async Task<(long Offset, long Length)?> TarMemberAsync(string tar, Func<string, bool> match, CancellationToken ct)
-    {
-        await using var fs = new FileStream(tar, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await using var r = new System.Formats.Tar.TarReader(fs);
-        while (await r.GetNextEntryAsync(copyData: false, ct) is { } e)
-        {
-            if (e.EntryType is not (System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile) || !match(e.Name))
-                continue;
-            // On a seekable archive the reader leaves the stream after this entry's data and its padding to 512 bytes.
-            var offset = fs.Position - (e.Length + 511) / 512 * 512;
-            // Check that assumption against the entry's own data stream before anyone reads at that offset.
-            var head = new byte[(int)Math.Min(4096, e.Length)];
-            var atOffset = new byte[head.Length];
-            await e.DataStream!.ReadExactlyAsync(head, ct);
-            fs.Position = offset;
-            await fs.ReadExactlyAsync(atOffset, ct);
-            if (offset < 0 || !head.AsSpan().SequenceEqual(atOffset))
-                throw new InvalidDataException($"{tar}: cannot locate the data of member '{e.Name}'");
-            return (offset, e.Length);
-        }
-        return null;
+        var slash = v.Name.LastIndexOf('/');
+        if (v.VType != "import" || slash < 0 || !v.Name[..slash].EndsWith(".ova", StringComparison.OrdinalIgnoreCase)) return null;
+        var ova = StorageFiles.Resolve(root, $"import/{v.Name[..slash]}", $"{v.Storage}:import/{v.Name[..slash]}");
+        return ova.IsFile ? (ova, v.Name[(slash + 1)..]) : null;
     }
 
     /// <summary>
     /// A disk inside an OVA is read in place by qemu-img: a raw window (offset/size) of the archive under the
     /// image's format driver, so nothing needs extracting. Its <see cref="VolumeInfo.Path"/> is that json: spec.
     /// </summary>
-    private async Task<VolumeInfo?> OvaMemberInfoAsync(string volid, string ova, string name, CancellationToken ct)
+    private async Task<VolumeInfo?> OvaMemberInfoAsync(string volid, StoragePath ova, string name, CancellationToken ct)
     {
         var format = Path.GetExtension(name).TrimStart('.').ToLowerInvariant();
         if (format is not ("vmdk" or "qcow2" or "raw")) return null;
-        if (await TarMemberAsync(ova, n => n == name || n == "./" + name, ct) is not { } m) return null;
+        if (await StorageFiles.WithFileAsync(ova, fs => TarIndex.Find(fs, ova.VolId, n => n == name), ct) is not { } m) return null;
         var spec = new JsonObject
         {
             ["driver"] = format,
             ["file"] = new JsonObject
             {
-                ["driver"] = "raw", ["offset"] = m.Offset, ["size"] = m.Length,
-                ["file"] = new JsonObject { ["driver"] = "file", ["filename"] = ova }
+                ["driver"] = "raw", ["offset"] = m.DataOffset, ["size"] = m.Length,
+                ["file"] = new JsonObject { ["driver"] = "file", ["filename"] = ova.Path }
             }
         };
         var json = "json:" + spec.ToJsonString();
@@ -543,32 +517,11 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     // ---- text ------------------------------------------------------------------------
 
-    public async Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
+    public Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
     {
-        var (_, v, path, root) = Resolve(volid);
+        var (_, v, _, _, file) = Resolve(volid);
         if (v.VType is not ("import" or "backup")) throw new ArgumentException($"'{volid}' is not an import or backup file");
-        var fi = new FileInfo(path);
-        if (!fi.Exists) throw new FileNotFoundException($"volume '{volid}' does not exist");
-        // Symlinks must not lead out of the storage.
-        var real = fi.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fi.FullName;
-        var realRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
-        if (!IsInside(realRoot, Path.GetFullPath(real)) && !IsInside(root, Path.GetFullPath(real)))
-            throw new UnauthorizedAccessException($"'{volid}' points outside storage '{v.Storage}'");
-        // An OVA's descriptor is its .ovf member (the first one, by the OVF standard).
-        if (v.VType == "import" && v.Format == "ova")
-        {
-            if (await TarMemberAsync(real, n => n.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase) && !n.Contains('/'), ct) is not { } ovf)
-                throw new InvalidDataException($"'{volid}' has no .ovf descriptor");
-            if (ovf.Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' has a descriptor too large to read");
-            await using var fs = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read);
-            fs.Position = ovf.Offset;
-            var buf = new byte[ovf.Length];
-            await fs.ReadExactlyAsync(buf, ct);
-            using var text = new StreamReader(new MemoryStream(buf), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            return await text.ReadToEndAsync(ct);
-        }
-        if (new FileInfo(real).Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' is too large to read as text");
-        return await File.ReadAllTextAsync(real, ct);
+        return StorageFiles.ReadDescriptorAsync(file.RequireFile(), ct);
     }
 
     // ---- exports bookkeeping ----------------------------------------------------------

@@ -5,16 +5,15 @@ namespace ActorMigration.Drivers.Simulated;
 /// <summary>Reads the virtual size of real image files that have no sidecar (qcow2, sparse VMDK), else the file length.</summary>
 internal static class DiskImageProbe
 {
-    public static (string Format, long VirtualSize) Probe(string path, string formatHint)
+    public static (string Format, long VirtualSize) Probe(Stream file, string formatHint)
     {
-        var length = new FileInfo(path).Length;
         Span<byte> h = stackalloc byte[32];
-        int n;
-        using (var fs = File.OpenRead(path)) n = fs.Read(h);
+        file.Position = 0;
+        var n = file.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
         if (n >= 32 && h[0] == 'Q' && h[1] == 'F' && h[2] == 'I' && h[3] == 0xfb)
             return ("qcow2", (long)BinaryPrimitives.ReadUInt64BigEndian(h[24..]));
         if (n >= 20 && h[0] == 'K' && h[1] == 'D' && h[2] == 'M' && h[3] == 'V')
             return ("vmdk", (long)BinaryPrimitives.ReadUInt64LittleEndian(h[12..]) * 512);
-        return (formatHint, length);
+        return (formatHint, file.Length);
     }
 }

@@ -1,10 +1,8 @@
-using System.Formats.Tar;
-using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Storage;
 using Serilog;
 
 namespace ActorMigration.Drivers.Simulated;
@@ -16,10 +14,7 @@ namespace ActorMigration.Drivers.Simulated;
 /// </summary>
 public sealed class SimulatedStorageDriver : IStorageDriver
 {
-    public const string ManifestEntry = "manifest.json";
-    public const string ConfigEntry = "qemu-server.conf";
     private const long Qcow2OverlayBytes = 196_608;
-    private const long MaxTextBytes = 16L * 1024 * 1024;
     private static readonly ILogger Log = Serilog.Log.ForContext<SimulatedStorageDriver>();
     private static readonly Regex BackupVmId = new(@"^vzdump-(?:qemu|lxc)-(\d+)-", RegexOptions.Compiled);
 
@@ -50,9 +45,11 @@ public sealed class SimulatedStorageDriver : IStorageDriver
 
     public string Node => _settings.Node;
 
-    private sealed record Vol(VolumeName Name, string Root, string Path, string MetaPath)
+    /// <summary>A volume: its file resolved by <see cref="StorageFiles.Resolve"/> (no symlink out of the storage).</summary>
+    private sealed record Vol(VolumeName Name, string Root, StoragePath File, string MetaPath)
     {
-        public bool Exists => File.Exists(Path);
+        public string Path => File.Path;
+        public bool Exists => File.Exists;
     }
 
     private Vol Resolve(string volid)
@@ -61,26 +58,31 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         var s = _settings.Storage.Get(v.Storage) ?? throw new ArgumentException($"storage '{v.Storage}' does not exist");
         if (!s.AvailableOn(Node)) throw new ArgumentException($"storage '{v.Storage}' is not available on node '{Node}'");
         var root = s.PathOn(Node);
-        return new Vol(v, root, System.IO.Path.Combine(root, v.RelativePath), SimPaths.MetaFile(root, v.RelativePath));
+        return new Vol(v, root, StorageFiles.Resolve(root, v.RelativePath, volid), SimPaths.MetaFile(root, v.RelativePath));
     }
 
     private Vol ResolveExisting(string volid)
     {
         var vol = Resolve(volid);
-        return vol.Exists ? vol : throw new FileNotFoundException($"volume '{volid}' does not exist", vol.Path);
+        return vol.Exists ? vol : throw new FileNotFoundException($"volume '{volid}' does not exist");
     }
 
     public string PathOf(string volid) => Resolve(volid).Path;
 
-    /// <summary>Sidecar, or what the file itself tells (images placed by hand, imports).</summary>
-    private static VolumeMeta ReadMeta(string path, string metaPath, string formatHint)
-    {
-        if (SimFiles.ReadJson<VolumeMeta>(metaPath) is { } m) return m;
-        var (format, size) = DiskImageProbe.Probe(path, formatHint);
-        return new VolumeMeta { Format = format, VirtualSize = size, Allocated = new FileInfo(path).Length };
-    }
+    /// <summary>Sidecar, or what the file itself tells (images placed by hand, imports), opened safely.</summary>
+    private static VolumeMeta ReadMeta(Vol v) =>
+        SimFiles.ReadJson<VolumeMeta>(v.MetaPath) ?? Probe(StorageFiles.OpenRead(v.File), v.Name.Format);
 
-    private static VolumeMeta ReadMeta(Vol v) => ReadMeta(v.Path, v.MetaPath, v.Name.Format);
+    /// <summary>A volume the driver itself wrote (an export's target): its sidecar, else its header.</summary>
+    private static VolumeMeta ReadMeta(string path, string metaPath, string formatHint) =>
+        SimFiles.ReadJson<VolumeMeta>(metaPath) ?? Probe(File.OpenRead(path), formatHint);
+
+    private static VolumeMeta Probe(FileStream file, string formatHint)
+    {
+        using var fs = file;
+        var (format, size) = DiskImageProbe.Probe(fs, formatHint);
+        return new VolumeMeta { Format = format, VirtualSize = size, Allocated = fs.Length };
+    }
 
     public Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
     {
@@ -107,8 +109,15 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         void Add(string volid)
         {
             if (!VolumeName.TryParse(volid, out _, out _)) return;
-            var v = Resolve(volid);
-            if (v.Exists) result.Add(ToInfo(volid, v, ReadMeta(v)));
+            try
+            {
+                var v = Resolve(volid);
+                if (v.Exists) result.Add(ToInfo(volid, v, ReadMeta(v)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.Warning("Node {Node}: not listing {VolId}: {Error}", Node, volid, e.Message);
+            }
         }
 
         var images = Path.Combine(root, "images");
@@ -130,7 +139,7 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         {
             var name = Path.GetFileName(file);
             var m = BackupVmId.Match(name);
-            if (vmid is null || (m.Success && int.Parse(m.Groups[1].Value) == vmid)) Add($"{storage}:backup/{name}");
+            if (vmid is null || (m.Success && int.TryParse(m.Groups[1].Value, out var owner) && owner == vmid)) Add($"{storage}:backup/{name}");
         }
         if (vmid is null)
         {
@@ -177,7 +186,7 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         }
         catch (IOException) when (File.Exists(v.Path))
         {
-            throw new IOException($"disk image '{v.Path}' already exists");
+            throw new IOException($"volume '{volid}' already exists");
         }
         SimFiles.WriteJson(v.MetaPath, meta);
         Log.Debug("Node {Node}: created volume {VolId} ({Size} bytes, backing {Backing})", Node, volid, meta.VirtualSize, backingVolid);
@@ -221,7 +230,7 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         if (!from.Exists)
         {
             if (to.Exists) return Task.CompletedTask; // done before a crash
-            throw new FileNotFoundException($"volume '{fromVolid}' does not exist", from.Path);
+            throw new FileNotFoundException($"volume '{fromVolid}' does not exist");
         }
         if (to.Exists) throw new IOException($"volume '{toVolid}' already exists");
         var meta = ReadMeta(from);
@@ -387,55 +396,31 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         {
             var v = ResolveExisting(d.Volid);
             var m = ReadMeta(v);
-            return new ManifestDisk(d.Drive, $"drive-{d.Drive}.{m.Format}", m.Format, m.VirtualSize, m.Allocated, d.Volid);
+            return new SimBackupArchive.Disk(d.Drive, $"drive-{d.Drive}.{m.Format}", m.Format, m.VirtualSize, m.Allocated, d.Volid);
         }).ToList();
         var total = entries.Sum(e => e.SizeBytes);
-        var vmid = BackupVmId.Match(target.Name.Name) is { Success: true } mm ? int.Parse(mm.Groups[1].Value) : (int?)null;
+        var vmid = BackupVmId.Match(target.Name.Name) is { Success: true } mm && int.TryParse(mm.Groups[1].Value, out var id) ? id : (int?)null;
         var fail = _faults.TryFire(FaultPhase.Backup, Node, vmid) is not null;
         await SimulateCopyAsync(total, _options.DiskBandwidthBytesPerSec, progress, fail ? FaultPhase.Backup : null, ct);
 
         Directory.CreateDirectory(Path.GetDirectoryName(target.Path)!);
         var tmp = $"{target.Path}.tmp-{Guid.NewGuid():N}";
-        await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite))
-        using (var tar = new SimTar(fs))
-        {
-            tar.AddText(ConfigEntry, configText);
-            tar.AddText(ManifestEntry, JsonSerializer.Serialize(new Manifest(1, _clock.Now, entries), SimFiles.Json));
-            foreach (var e in entries) tar.AddSparse(e.FileName, e.SizeBytes);
-        }
+        SimBackupArchive.Write(tmp, configText, new SimBackupArchive.Manifest(1, _clock.Now, entries));
         File.Move(tmp, target.Path, overwrite: true);
         Log.Information("Node {Node}: wrote backup {VolId} with {Count} disks", Node, backupVolid, entries.Count);
     }
 
     public async Task<BackupManifest> ReadBackupAsync(string backupVolid, CancellationToken ct = default)
     {
-        var (config, manifest) = await ReadArchiveAsync(ResolveExisting(backupVolid).Path, ct);
+        var (config, manifest) = await SimBackupArchive.ReadAsync(ResolveExisting(backupVolid).File, ct);
         return new BackupManifest(config,
             manifest.Disks.Select(d => new BackupDisk(d.Drive, d.FileName, d.Format, d.SizeBytes)).ToList());
-    }
-
-    private static async Task<(string Config, Manifest Manifest)> ReadArchiveAsync(string path, CancellationToken ct)
-    {
-        string? config = null;
-        Manifest? manifest = null;
-        await using var fs = File.OpenRead(path);
-        await using var reader = new TarReader(fs);
-        while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry && (config is null || manifest is null))
-        {
-            if (entry.DataStream is null) continue;
-            using var sr = new StreamReader(entry.DataStream, Encoding.UTF8);
-            var text = await sr.ReadToEndAsync(ct);
-            if (entry.Name == ConfigEntry) config = text;
-            else if (entry.Name == ManifestEntry) manifest = JsonSerializer.Deserialize<Manifest>(text, SimFiles.Json);
-        }
-        if (config is null || manifest is null) throw new InvalidDataException($"'{path}' is not a simulated backup archive");
-        return (config, manifest);
     }
 
     public async Task RestoreDiskAsync(string backupVolid, string drive, string dstVolid, string dstFormat,
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
     {
-        var (_, manifest) = await ReadArchiveAsync(ResolveExisting(backupVolid).Path, ct);
+        var (_, manifest) = await SimBackupArchive.ReadAsync(ResolveExisting(backupVolid).File, ct);
         var disk = manifest.Disks.FirstOrDefault(d => d.Drive == drive)
                    ?? throw new ArgumentException($"backup '{backupVolid}' has no drive '{drive}'");
         var dst = Resolve(dstVolid);
@@ -446,35 +431,12 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         FinishTarget(dst.Path, dst.MetaPath, disk.Allocated);
     }
 
-    public async Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
+    public Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
     {
         var v = ResolveExisting(volid);
         if (v.Name.VType is not ("import" or "backup"))
             throw new ArgumentException($"'{volid}' is not on an import or backup content path");
-        var root = Path.GetFullPath(v.Root).TrimEnd(Path.DirectorySeparatorChar);
-        EnsureInside(root, v.Path, volid);
-        if (new FileInfo(v.Path).Length > MaxTextBytes) throw new InvalidDataException($"'{volid}' is too large to read as text");
-        return await File.ReadAllTextAsync(v.Path, ct);
-    }
-
-    /// <summary>Refuses paths that leave the storage dir, also through symlinks in any component.</summary>
-    private static void EnsureInside(string root, string path, string volid)
-    {
-        static bool Inside(string root, string p) =>
-            p == root || p.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-
-        var full = Path.GetFullPath(path);
-        if (!Inside(root, full)) throw new UnauthorizedAccessException($"'{volid}' escapes its storage");
-        var current = root;
-        foreach (var part in Path.GetRelativePath(root, full).Split(Path.DirectorySeparatorChar))
-        {
-            current = Path.Combine(current, part);
-            FileSystemInfo fi = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
-            if (fi.LinkTarget is null) continue;
-            var resolved = fi.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-            if (resolved is null || !Inside(root, Path.GetFullPath(resolved)))
-                throw new UnauthorizedAccessException($"'{volid}' escapes its storage through a symlink");
-        }
+        return StorageFiles.ReadDescriptorAsync(v.File.RequireFile(), ct);
     }
 
     /// <summary>Serializes read-modify-write of sidecars in one directory (in this process).</summary>
@@ -517,8 +479,4 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         }
         progress?.Report(new CopyProgress(bytes, bytes));
     }
-
-    private sealed record Manifest(int Version, DateTimeOffset Created, List<ManifestDisk> Disks);
-
-    private sealed record ManifestDisk(string Drive, string FileName, string Format, long SizeBytes, long Allocated, string SourceVolId);
 }
