@@ -31,6 +31,15 @@ public class AllocationUnitsTests
     [InlineData("GB", 1073741824L)]
     [InlineData("byte * 2^99", null)]
     [InlineData("hertz * 10^6", null)]
+    // Exponents are bounded: the result must fit in a long and e <= MaxExponent, whatever the base.
+    [InlineData("byte * 2^62", 4611686018427387904L)]
+    [InlineData("byte * 2^63", null)]
+    [InlineData("byte * 1^64", 1L)]
+    [InlineData("byte * 1^65", null)]
+    [InlineData("byte * 1^2147483647", null)]
+    [InlineData("byte * 2^99999999999", null)]
+    [InlineData("byte * 99999999999999999999^2", null)]
+    [InlineData("byte * \u0662^\u0662\u0660", null)]  // Arabic-Indic digits are not numbers here
     [InlineData(null, null)]
     public void Bytes_per_unit(string? units, long? bytes) => Assert.Equal(bytes, AllocationUnits.BytesPerUnit(units));
 
