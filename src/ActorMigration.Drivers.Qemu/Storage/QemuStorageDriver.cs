@@ -235,7 +235,8 @@ public sealed class QemuStorageDriver : IStorageDriver
         if (!Directory.Exists(images)) return users;
         foreach (var f in Directory.EnumerateFiles(images, "*.qcow2", SearchOption.AllDirectories))
         {
-            if (f.EndsWith("/" + baseVol.Name, StringComparison.Ordinal)) continue;
+            var file = StorageFiles.Resolve(root, Path.GetRelativePath(root, f), f);
+            if (f.EndsWith("/" + baseVol.Name, StringComparison.Ordinal) || file.Path != f || !file.IsFile) continue;  // no symlinks, FIFOs
             var j = await _img.InfoAsync(f, ct);
             if (j["backing-filename"]?.ToString() == rel) users.Add(Path.GetRelativePath(images, f));
         }

@@ -11,15 +11,18 @@ public static class HostPaths
 {
     private const string PathChars = @"[^\s'""`,;()\[\]{}<>]*";
 
+    // A root is replaced only where it ends: "/srv/a" is not a prefix of "/srv/ab".
+    private const string End = @"(?![^/\s'""`,;()\[\]{}<>])";
+
     public static string Redact(string text, NodeSettings settings)
     {
         var roots = settings.Storage.On(settings.Node)
             .SelectMany(s => Variants(s.PathOn(settings.Node)).Select(r => (Root: r, Id: s.Id)))
             .OrderByDescending(r => r.Root.Length);
         foreach (var (root, id) in roots)
-            text = Regex.Replace(text, Regex.Escape(root) + $"(?:/({PathChars}))?", m => VolId(id, m.Groups[1].Value));
+            text = Regex.Replace(text, Regex.Escape(root) + $"(?:/({PathChars}))?{End}", m => VolId(id, m.Groups[1].Value));
         foreach (var run in Variants(settings.RunDir).OrderByDescending(r => r.Length))
-            text = Regex.Replace(text, Regex.Escape(run) + $"(?:/{PathChars})?", "(run dir)");
+            text = Regex.Replace(text, Regex.Escape(run) + $"(?:/{PathChars})?{End}", "(run dir)");
         return text;
     }
 

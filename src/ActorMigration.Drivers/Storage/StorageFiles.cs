@@ -50,10 +50,11 @@ public static class StorageFiles
                 var target = new FileInfo(next).LinkTarget ?? "";
                 if (target.StartsWith('/'))
                 {
+                    // Absolute: it must name the root, as configured or as resolved, lexically.
                     var full = Path.GetFullPath(target);
-                    if (full != realRoot && !full.StartsWith(realRoot + "/", StringComparison.Ordinal)) throw Escape(volid);
+                    var under = Under(realRoot, full) ?? Under(root, full) ?? throw Escape(volid);
                     current = realRoot;
-                    target = Path.GetRelativePath(realRoot, full);
+                    target = under;
                 }
                 foreach (var p in Parts(target).Reverse()) pending.Push(p);
                 continue;
@@ -72,6 +73,10 @@ public static class StorageFiles
         // Shown under the root as configured (which may itself be a symlink, set up by the admin).
         return new StoragePath(volid, root + current[realRoot.Length..], stat);
     }
+
+    /// <summary><paramref name="path"/> relative to <paramref name="root"/> when inside it, else null.</summary>
+    private static string? Under(string root, string path) =>
+        path == root ? "." : path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : null;
 
     private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
 

@@ -19,6 +19,7 @@ public sealed class HostPathsTests
         "local:iso/a.iso and nested:1/x.raw")]
     [InlineData("socket /srv/am/nodes/node1/run/qmp/100.sock refused", "socket (run dir) refused")]
     [InlineData("nothing to hide here", "nothing to hide here")]
+    [InlineData("/srv/am/nodes/node1/localother/x is not a storage", "/srv/am/nodes/node1/localother/x is not a storage")]
     public void Host_paths_become_volume_ids(string message, string redacted) =>
         Assert.Equal(redacted, HostPaths.Redact(message, Settings));
 }

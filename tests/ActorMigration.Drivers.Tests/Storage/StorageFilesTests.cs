@@ -91,6 +91,11 @@ public sealed class StorageFilesTests : IDisposable
         Link("import/abs.raw", Path.Combine(Root, "import", "disk.raw"));
         var f = StorageFiles.Resolve(alias, "import/abs.raw", "local:import/abs.raw");
         Assert.Equal((FileKind.Regular, Path.Combine(alias, "import", "disk.raw")), (f.Kind, f.Path));
+        // An absolute link may name the root as configured too, but not leave it that way.
+        Link("import/via-alias.raw", Path.Combine(alias, "import", "disk.raw"));
+        Assert.Equal(Path.Combine(alias, "import", "disk.raw"), StorageFiles.Resolve(alias, "import/via-alias.raw", "v").Path);
+        Link("import/alias-out.raw", Path.Combine(alias, "..", "outside", "secret.raw"));
+        Assert.Throws<UnauthorizedAccessException>(() => StorageFiles.Resolve(alias, "import/alias-out.raw", "v"));
     }
 
     [Fact]
