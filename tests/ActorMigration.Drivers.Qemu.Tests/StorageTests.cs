@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -216,5 +217,54 @@ public sealed class StorageTests(ITestOutputHelper output)
         Assert.Throws<FormatException>(() => s.PathOf("local:import/../../etc/passwd"));
         await Assert.ThrowsAsync<ArgumentException>(() => s.ReadTextAsync("local:150/vm-150-disk-0.raw"));
         await Assert.ThrowsAsync<FileNotFoundException>(() => s.ReadTextAsync("local:import/missing.ovf"));
+    }
+
+    [Theory]
+    [InlineData(System.Formats.Tar.TarEntryFormat.Ustar)]
+    [InlineData(System.Formats.Tar.TarEntryFormat.Pax)]
+    public async Task Ova_member_is_read_in_place_at_its_offset(System.Formats.Tar.TarEntryFormat format)
+    {
+        await using var env = await TestEnv.CreateAsync(output, guest: false);
+        var s = env.AddNode("st7").Storage;
+        var import = Path.Combine(env.Root, "storage", "st7", "import");
+        Directory.CreateDirectory(import);
+        var raw = Path.Combine(env.Root, "seed.raw");
+        Images.WritePatternRaw(raw, 4L << 20, 7);
+        var ova = Path.Combine(import, "vm.ova");
+        await using (var fs = File.Create(ova))
+        await using (var tar = new System.Formats.Tar.TarWriter(fs, format))
+        {
+            var ovf = Path.Combine(env.Root, "vm.ovf");
+            await File.WriteAllTextAsync(ovf, "<Envelope/>");
+            await tar.WriteEntryAsync(ovf, "vm.ovf");
+            await tar.WriteEntryAsync(raw, "disk.raw");
+        }
+        Assert.Equal("<Envelope/>", await s.ReadTextAsync("local:import/vm.ova"));
+        var info = await s.InfoAsync("local:import/vm.ova/disk.raw");
+        Assert.Equal(("raw", 4L << 20, true), (info!.Format, info.VirtualSize, info.ReadOnly));
+        Assert.Null(await s.InfoAsync("local:import/vm.ova/none.raw"));
+        await s.ConvertAsync("local:import/vm.ova/disk.raw", "local:170/vm-170-disk-0.raw", "raw");
+        Assert.Equal(0, (await Images.CompareAsync(raw, s.PathOf("local:170/vm-170-disk-0.raw"))).ExitCode);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
+
+    [Fact]
+    public async Task Listing_and_deleting_a_base_skip_fifos_and_links_among_images()
+    {
+        await using var env = await TestEnv.CreateAsync(output, guest: false);
+        var s = env.AddNode("st8").Storage;
+        const string baseVol = "local:9001/base-9001-disk-0.qcow2";
+        await s.CreateAsync(baseVol, "qcow2", 8L << 20);
+        var images = Path.Combine(env.Root, "storage", "st8", "images");
+        Directory.CreateDirectory(Path.Combine(images, "201"));
+        Assert.Equal(0, mkfifo(Path.Combine(images, "201", "vm-201-disk-0.qcow2"), Convert.ToUInt32("600", 8)));
+        File.CreateSymbolicLink(Path.Combine(images, "201", "vm-201-disk-1.qcow2"), "/etc/passwd");
+
+        var listed = await s.ListAsync("local").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([baseVol], listed.Select(v => v.VolId));
+        await s.DeleteAsync(baseVol).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(await s.InfoAsync(baseVol));
     }
 }

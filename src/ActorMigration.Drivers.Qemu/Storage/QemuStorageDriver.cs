@@ -98,8 +98,7 @@ public sealed class QemuStorageDriver : IStorageDriver
                 {
                     var name = Path.GetFileName(file);
                     if (!ImageFile.IsMatch(name)) continue;
-                    var vol = StorageFiles.Resolve(root, $"images/{owner}/{name}", VolumeName.ImageVolId(storage, owner, name));
-                    volids.Add(vol.IsFile ? await ImageVolIdAsync(storage, owner, name, vol.Path, ct) : vol.VolId);
+                    volids.Add(await ImageVolIdAsync(storage, root, owner, name, ct));
                 }
             }
         }
@@ -133,22 +132,23 @@ public sealed class QemuStorageDriver : IStorageDriver
     }
 
     /// <summary>A linked clone's volid names its base: local:9000/base-9000-disk-0.qcow2/101/vm-101-disk-0.qcow2.</summary>
-    private async Task<string> ImageVolIdAsync(string storage, int owner, string name, string file, CancellationToken ct)
+    private async Task<string> ImageVolIdAsync(string storage, string root, int owner, string name, CancellationToken ct)
     {
-        if (name.EndsWith(".qcow2", StringComparison.Ordinal))
+        var volid = VolumeName.ImageVolId(storage, owner, name);
+        if (!name.EndsWith(".qcow2", StringComparison.Ordinal)) return volid;
+        try
         {
-            try
-            {
-                var j = await _img.InfoAsync(file, ct);
-                if (j["backing-filename"]?.ToString() is { } b && LinkedBacking.Match(b) is { Success: true } m)
-                    return $"{storage}:{m.Groups[1].Value}/{m.Groups[2].Value}/{owner}/{name}";
-            }
-            catch (InvalidOperationException e)
-            {
-                _log.Warning("Cannot read {File}: {Error}", file, e.Message);
-            }
+            // Only a regular file inside the storage is asked (the listing leaves the others out later).
+            if (StorageFiles.Resolve(root, $"images/{owner}/{name}", volid) is not { IsFile: true } file) return volid;
+            var j = await _img.InfoAsync(file.Path, ct);
+            if (j["backing-filename"]?.ToString() is { } b && LinkedBacking.Match(b) is { Success: true } m)
+                return $"{storage}:{m.Groups[1].Value}/{m.Groups[2].Value}/{owner}/{name}";
         }
-        return VolumeName.ImageVolId(storage, owner, name);
+        catch (Exception e) when (e is InvalidOperationException or UnauthorizedAccessException or IOException)
+        {
+            _log.Warning("Cannot read {VolId}: {Error}", volid, e.Message);
+        }
+        return volid;
     }
 
     // ---- create / delete / rename ----------------------------------------------------
@@ -235,12 +235,24 @@ public sealed class QemuStorageDriver : IStorageDriver
         if (!Directory.Exists(images)) return users;
         foreach (var f in Directory.EnumerateFiles(images, "*.qcow2", SearchOption.AllDirectories))
         {
-            var file = StorageFiles.Resolve(root, Path.GetRelativePath(root, f), f);
-            if (f.EndsWith("/" + baseVol.Name, StringComparison.Ordinal) || file.Path != f || !file.IsFile) continue;  // no symlinks, FIFOs
+            if (f.EndsWith("/" + baseVol.Name, StringComparison.Ordinal) || !PlainFile(f)) continue;
             var j = await _img.InfoAsync(f, ct);
             if (j["backing-filename"]?.ToString() == rel) users.Add(Path.GetRelativePath(images, f));
         }
         return users;
+
+        // A regular file reached without a symlink (no FIFO for qemu-img to hang on).
+        bool PlainFile(string f)
+        {
+            try
+            {
+                return StorageFiles.Resolve(root, Path.GetRelativePath(root, f), f) is { IsFile: true } file && file.Path == f;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                return false;
+            }
+        }
     }
 
     public Task RenameAsync(string fromVolid, string toVolid, CancellationToken ct = default)
