@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
@@ -36,7 +37,8 @@ public static class CopyEndpoints
                 var list = cfg.Snapshots.Select(x =>
                 {
                     var d = new Dictionary<string, object?> { ["name"] = x.Name, ["description"] = x.Section.Description ?? "" };
-                    if (x.Section["snaptime"] is { } t && long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var st)) d["snaptime"] = st;
+                    if (x.Section["snaptime"] is { } t && long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var st))
+                        d["snaptime"] = st;
                     if (x.Section["parent"] is { } par) d["parent"] = par;
                     return d;
                 }).ToList();

@@ -1,12 +1,13 @@
 using System.Globalization;
 using Akka.Actor;
+using ActorMigration.Actors.Nodes;
 
 namespace ActorMigration.Api.Http;
 
 /// <summary>
 /// Reads and validates parameters, runs the handler, and turns every failure into a deliberate Proxmox error.
-/// No exception text reaches a client: input errors are 400 with <c>errors</c>, anything unexpected is a
-/// 500 with a generic message and a correlation id that the server log carries too.
+/// No exception text reaches a client: input errors are 400 with <c>errors</c>, a node's refusal is a 500 with
+/// its message, anything unexpected is a 500 with a generic message and a correlation id that the server log carries too.
 /// </summary>
 public static class Handler
 {
@@ -25,6 +26,11 @@ public static class Handler
         catch (ParamException e)
         {
             return PveResult.ParamError(e.Param, e.Message);
+        }
+        catch (NodeOperationException e)
+        {
+            // A node's deliberate refusal: its message is the answer, as Proxmox's die texts are.
+            return PveResult.Error(e.Message);
         }
         catch (AskTimeoutException e)
         {

@@ -59,6 +59,14 @@ public sealed class HandlerFaultTests
         Assert.Empty(log.Entries);
     }
 
+    [Fact]
+    public async Task A_nodes_refusal_keeps_its_message()
+    {
+        var (r, log) = await Run("POST", _ => throw new ActorMigration.Actors.Nodes.NodeOperationException("volume 'local:100/x.qcow2' does not exist"));
+        Expect.Refused(r, "volume 'local:100/x.qcow2' does not exist");
+        Assert.Empty(log.Entries);
+    }
+
     [Theory]
     [InlineData("100", 100L)]
     [InlineData("-5", -5L)]
