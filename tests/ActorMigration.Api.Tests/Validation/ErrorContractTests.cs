@@ -45,4 +45,23 @@ public sealed class ErrorContractTests(ValidationFixture f)
         if (r.Status == HttpStatusCode.BadRequest) Assert.NotEmpty(Expect.ParamErrors(r));
         else if (r.Message!.StartsWith("internal error")) Assert.Matches(@"^internal error \(correlation id [0-9a-f]{16}\)\n$", r.Message);
     }
+
+    [Theory]
+    [InlineData("""{"cores":""")]
+    [InlineData("""{"cores":4,}""")]
+    [InlineData("""not json""")]
+    public async Task A_malformed_json_body_is_described_in_our_words(string body)
+    {
+        var r = await f.Unchanged(() => f.Raw(HttpMethod.Put, $"/nodes/node1/qemu/{ValidationFixture.Vm}/config", Expect.Json(body)));
+        var errors = Expect.ParamErrors(r);
+        Assert.Matches(@"^unable to parse JSON body - invalid JSON at line \d+, byte \d+$", errors["body"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("""{"description":"\ud800"}""")]
+    public async Task A_json_string_that_is_not_utf8_is_described_in_our_words(string body)
+    {
+        var r = await f.Unchanged(() => f.Raw(HttpMethod.Put, $"/nodes/node1/qemu/{ValidationFixture.Vm}/config", Expect.Json(body)));
+        Expect.ParamError(r, "body", "unable to parse JSON body - a string is not valid UTF-8");
+    }
 }
