@@ -15,10 +15,7 @@ public sealed class NodePinnedAllocationStrategy(ActorSystem system) : IShardAll
         IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
-        var host = cluster.State.Members
-            .Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterTopology.RoleOf(shardId)))
-            .Select(m => m.Address)
-            .FirstOrDefault();
+        var host = NodeMembership.HostOf(cluster.State, shardId)?.Address;
         if (host is null)
             return Task.FromException<IActorRef>(new InvalidOperationException($"no member hosts node '{shardId}'"));
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
@@ -5,6 +6,7 @@ using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Workflows.Backup;
 using ActorMigration.Domain.Workflows.Clone;
+using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Domain.Workflows.Snapshot;
 using ActorMigration.Domain.Workflows.Template;
 
@@ -35,7 +37,8 @@ public static class CopyEndpoints
                 var list = cfg.Snapshots.Select(x =>
                 {
                     var d = new Dictionary<string, object?> { ["name"] = x.Name, ["description"] = x.Section.Description ?? "" };
-                    if (x.Section["snaptime"] is { } t) d["snaptime"] = long.Parse(t);
+                    if (x.Section["snaptime"] is { } t && long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var st))
+                        d["snaptime"] = st;
                     if (x.Section["parent"] is { } par) d["parent"] = par;
                     return d;
                 }).ToList();
@@ -82,9 +85,10 @@ public static class CopyEndpoints
     private static async Task<IResult> Clone(HttpContext ctx, ApiServices s, PveParams p)
     {
         var node = p["node"]!;
-        if (s.CheckNode(node) is { } bad) return bad;
+        if (s.CheckOnline(node) is { } bad) return bad;
         var target = p["target"] ?? node;
         if (!s.Topology.ClusterNodes.Contains(target)) return PveResult.Error($"no such cluster node '{target}'");
+        if (!s.IsOnline(target)) return PveResult.Error(MigrationChecks.TargetOffline(target));
         var vmid = p.Int("vmid");
         var newid = p.Int("newid");
         var (vm, err) = await s.VmOnNode(node, vmid);
@@ -103,7 +107,7 @@ public static class CopyEndpoints
     private static async Task<IResult> Template(HttpContext ctx, ApiServices s, PveParams p)
     {
         var node = p["node"]!;
-        if (s.CheckNode(node) is { } bad) return bad;
+        if (s.CheckOnline(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
         var (facts, err) = await s.VmFactsOnNode(node, vmid);
         if (err is not null) return err;
@@ -116,7 +120,7 @@ public static class CopyEndpoints
     private static async Task<IResult> Snapshot(HttpContext ctx, ApiServices s, PveParams p, string action)
     {
         var node = p["node"]!;
-        if (s.CheckNode(node) is { } bad) return bad;
+        if (s.CheckOnline(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
         var (facts, err) = await s.VmFactsOnNode(node, vmid);
         if (err is not null) return err;
@@ -131,7 +135,7 @@ public static class CopyEndpoints
     private static async Task<IResult> Backup(HttpContext ctx, ApiServices s, PveParams p)
     {
         var node = p["node"]!;
-        if (s.CheckNode(node) is { } bad) return bad;
+        if (s.CheckOnline(node) is { } bad) return bad;
         if (p["compress"] is { } c && c != "0")
             return PveResult.ParamError("compress", "only uncompressed archives are supported (compress=0)");
         var storage = p["storage"]!;

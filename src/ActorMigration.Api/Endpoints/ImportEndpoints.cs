@@ -17,7 +17,7 @@ public static class ImportEndpoints
                 new ParamSpec("volume", Optional: false, MaxLength: 1024)), async p =>
             {
                 var node = p["node"]!;
-                if (s.CheckNode(node) is { } bad) return bad;
+                if (s.CheckOnline(node) is { } bad) return bad;
                 var (meta, error) = await Read(s, node, p["storage"]!, p["volume"]!);
                 return error ?? PveResult.Data(Json(meta!));
             }));
@@ -29,7 +29,7 @@ public static class ImportEndpoints
         if (s.Topology.Storage.Get(storage) is not { } def) return (null, PveResult.Error($"storage '{storage}' does not exist"));
         if (!def.AvailableOn(node)) return (null, PveResult.Error($"storage '{storage}' is not available on node '{node}'"));
         var volid = volume.Contains(':') ? volume : $"{storage}:{volume}";
-        if (!VolumeName.TryParse(volid, out var vn, out var perr)) return (null, PveResult.ParamError("volume", perr!));
+        if (!VolumeChecks.TryName(volid, out var vn, out var perr)) return (null, PveResult.ParamError("volume", perr!));
         if (vn!.Storage != storage) return (null, PveResult.ParamError("volume", $"volume '{volid}' is not on storage '{storage}'"));
         if (vn.VType != "import") return (null, PveResult.Error($"invalid content type '{vn.VType}'"));
         if (!def.HasContent("import")) return (null, PveResult.Error($"storage '{storage}' does not support content type 'import'"));

@@ -84,9 +84,11 @@ public static class MigrateEndpoints
     {
         var node = p["node"]!;
         var target = p["target"]!;
-        if (s.CheckNode(node) is { } bad) return bad;
+        if (s.CheckOnline(node) is { } bad) return bad;
         if (MigrationChecks.TargetError(node, target, s.Topology.ClusterNodes) is { } te)
             return PveResult.ParamError("target", te);
+        // Refused at once: gathering facts would wait for the offline node's answer.
+        if (!s.IsOnline(target)) return PveResult.Error(MigrationChecks.TargetOffline(target));
         if (!StorageMap.TryParse(p["targetstorage"], out _, out var mapErr))
             return PveResult.ParamError("targetstorage", mapErr!);
         var vmid = p.Int("vmid");

@@ -149,7 +149,7 @@ public static class QemuEndpoints
     private static async Task<IResult> VmTask(HttpContext ctx, ApiServices s, PveParams p, string kind)
     {
         var node = p["node"]!;
-        if (s.CheckNode(node) is { } bad) return bad;
+        if (s.CheckOnline(node) is { } bad) return bad;
         var (vm, err) = await s.VmOnNode(node, p.Int("vmid"));
         if (err is not null) return err;
         if (kind == VmTaskMachine.Destroy)
@@ -161,7 +161,7 @@ public static class QemuEndpoints
         }
         var user = TokenAuth.UserOf(ctx);
         var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
-        var timeout = p[ "timeout"] is { } t ? int.Parse(t) : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
+        var timeout = p["timeout"] is not null ? p.Int("timeout") : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
         return await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
     }
 
@@ -179,7 +179,8 @@ public static class QemuEndpoints
         return Handler.Run(ctx, schema, async p =>
         {
             var node = p["node"]!;
-            if (s.CheckNode(node) is { } bad) return bad;
+            // Create and restore onto an offline node are refused at once, before any question to it.
+            if (s.CheckOnline(node) is { } bad) return bad;
             var vmid = p.Int("vmid");
             if (p["archive"] is not null)
                 return await RestoreEndpoints.Restore(ctx, s, p);
@@ -187,7 +188,7 @@ public static class QemuEndpoints
             if (existing.Exists)
                 return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
             if (await s.Facts(node, TimeSpan.FromSeconds(5)) is null)
-                return PveResult.Error($"node '{node}' seems to be offline");
+                return PveResult.Error(ApiServices.Offline(node));
             List<string>? warnings = null;
             if (p["import-source"] is not null)
             {
@@ -202,6 +203,7 @@ public static class QemuEndpoints
             foreach (var (k, v) in p.Values)
                 if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid" or "description")) cfg[k] = v;
             if (p["description"] is { } description) cfg.Main.Description = description;
+            if (await VolumeChecks.Drives(s, node, cfg.Main.Values) is { } missing) return missing;
             var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
             if (error is not null) return error;
             VmConfigRules.CompleteNew(cfg, Guid.NewGuid, s.Options.MacPrefix, DateTimeOffset.UtcNow);
@@ -272,6 +274,8 @@ public static class QemuEndpoints
             if (set.Keys.Any(Drives.IsDriveKey) && set.Where(kv => Drives.IsDriveKey(kv.Key))
                     .Any(kv => DriveSpec.Parse(kv.Value).IsAllocation(out _, out _)))
                 return PveResult.Error("allocating new disks through the config is not supported; add them at create time");
+
+            if (await VolumeChecks.Drives(s, node, set) is { } missing) return missing;
 
             // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
             var cfg = QmConfig.Parse(vm!.ConfigText);

@@ -29,8 +29,8 @@ public static class TaskEndpoints
                     .Where(t => p["userfilter"] is not { } uf || t.User.Contains(uf))
                     .Where(t => !p.Bool("errors") || (t.ExitStatus is not null && t.ExitStatus != TaskLog.Ok))
                     .ToList();
-                var start = p["start"] is { } st ? int.Parse(st) : 0;
-                var limit = p["limit"] is { } l ? int.Parse(l) : 50;
+                var start = p.Int("start", 0);
+                var limit = p.Int("limit", 50);
                 var page = tasks.Skip(start).Take(limit == 0 ? int.MaxValue : limit).Select(Entry).ToList();
                 return PveResult.Data(page, tasks.Count);
             }));
@@ -67,8 +67,8 @@ public static class TaskEndpoints
             {
                 var (upid, _, error) = await Find(s, p);
                 if (error is not null) return error;
-                var start = p["start"] is { } st ? int.Parse(st) : 0;
-                var limit = p["limit"] is { } l ? int.Parse(l) : 50;
+                var start = p.Int("start", 0);
+                var limit = p.Int("limit", 50);
                 var log = await s.Tasks.Ask<TaskLogReply>(new GetTaskLog(upid!.ToString(), start, limit), ApiServices.AskTimeout);
                 if (p.Bool("download"))
                     return Results.Text(string.Join("\n", log.Lines) + "\n", "text/plain");
@@ -105,11 +105,16 @@ public static class TaskEndpoints
         return d;
     }
 
-    /// <summary>Parses the UPID and asks its workflow; 400 as Proxmox answers for bad or unknown UPIDs.</summary>
+    /// <summary>
+    /// Parses the UPID and asks its workflow; 400 as Proxmox answers for bad or unknown UPIDs. A task belongs to
+    /// the node its UPID names: under another node's path it is unknown, as on Proxmox, where that node has no such task.
+    /// </summary>
     private static async Task<(Upid? Upid, TaskStatusReply? Status, IResult? Error)> Find(ApiServices s, PveParams p)
     {
-        if (s.CheckNode(p["node"]!) is { } bad) return (null, null, bad);
+        var node = p["node"]!;
+        if (s.CheckNode(node) is { } bad) return (null, null, bad);
         if (!Upid.TryParse(p["upid"], out var upid)) return (null, null, PveResult.ParamError("upid", "unable to parse worker upid"));
+        if (upid!.Node != node) return (null, null, PveResult.ParamError("upid", "no such task"));
         var status = await s.Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid!.ToString()), ApiServices.AskTimeout);
         return status.Exists ? (upid, status, null) : (null, null, PveResult.ParamError("upid", "no such task"));
     }

@@ -13,7 +13,8 @@ using ActorMigration.Domain.Vms;
 namespace ActorMigration.Api.Http;
 
 /// <summary>What handlers need: the entities (truth), the read model (listings) and task helpers.</summary>
-public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology, ApiOptions options)
+public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology, ApiOptions options, ActorSystem system,
+    ILogger<ApiServices> log)
 {
     private static long _pstart = Environment.TickCount64 / 10 % 0x7FFFFFFF;
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
@@ -53,8 +54,20 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         return (new ActorMigration.Domain.Workflows.VmFacts(vm!, rt), null);
     }
 
+    /// <summary>Whether a member that hosts the node is up and reachable: instant, from cluster membership.</summary>
+    public bool IsOnline(string node) => NodeMembership.IsOnline(system, node);
+
+    /// <summary>Proxmox's answer when a request needs a node that no reachable member hosts.</summary>
+    public static string Offline(string node) => $"node '{node}' seems to be offline";
+
+    /// <summary><see cref="CheckNode"/>, then refused at once when the node is offline.</summary>
+    public IResult? CheckOnline(string node) =>
+        CheckNode(node) ?? (IsOnline(node) ? null : PveResult.Error(Offline(node)));
+
+    /// <summary>The VM's runtime; null at once for an offline node, or when the node does not answer.</summary>
     public async Task<VmRuntime?> Runtime(string node, int vmid)
     {
+        if (!IsOnline(node)) return null;
         try
         {
             return await Nodes.Ask<VmRuntime>(new GetVmRuntime(node, vmid), TimeSpan.FromSeconds(5));
@@ -67,6 +80,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
 
     public async Task<NodeVms?> NodeVms(string node, TimeSpan timeout)
     {
+        if (!IsOnline(node)) return null;
         try
         {
             return await Nodes.Ask<NodeVms>(new ListNodeVms(node), timeout);
@@ -79,6 +93,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
 
     public async Task<NodeFacts?> Facts(string node, TimeSpan timeout)
     {
+        if (!IsOnline(node)) return null;
         try
         {
             return await Nodes.Ask<NodeFacts>(new GetNodeFacts(node), timeout);
@@ -95,10 +110,23 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         : !topology.ClusterNodes.Contains(node) ? PveResult.Error($"no such cluster node '{node}'")
         : null;
 
-    /// <summary>Starts a workflow and answers with its UPID once it holds its lock, or with the refusal.</summary>
+    /// <summary>
+    /// Starts a workflow and answers with its UPID once it holds its lock, or with the refusal. When the answer
+    /// takes longer than <see cref="ApiOptions.TaskStartTimeoutMs"/>, the task itself is asked: one that has
+    /// started is answered with its UPID, so a timeout never hides a running task.
+    /// </summary>
     public async Task<IResult> StartTask(Upid upid, object request)
     {
-        var reply = await Tasks.Ask(new StartTask(upid.ToString(), request), AskTimeout);
+        var id = upid.ToString();
+        object reply;
+        try
+        {
+            reply = await Tasks.Ask(new StartTask(id, request), TimeSpan.FromMilliseconds(options.TaskStartTimeoutMs));
+        }
+        catch (AskTimeoutException)
+        {
+            return await AfterStartTimeout(id);
+        }
         return reply switch
         {
             TaskAcceptedReply a => PveResult.Data(a.Upid),
@@ -107,8 +135,31 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         };
     }
 
+    /// <summary>
+    /// The task gets its commands in order, so its status, asked now, tells whether the start was handled:
+    /// started (UPID), refused (its reason) or never started.
+    /// </summary>
+    private async Task<IResult> AfterStartTimeout(string upid)
+    {
+        try
+        {
+            var status = await Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid), TimeSpan.FromSeconds(5));
+            log.LogInformation("Task {Upid} did not answer its start within {TimeoutMs} ms; it exists: {Exists}",
+                upid, options.TaskStartTimeoutMs, status.Exists);
+            if (status.Exists) return PveResult.Data(upid);
+            return status.ExitStatus is { } refusal ? PveResult.Error(refusal) : PveResult.Error("got timeout - the task was not started");
+        }
+        catch (AskTimeoutException)
+        {
+            log.LogWarning("Task {Upid}: no answer to its start nor to its status", upid);
+            return PveResult.Error($"got timeout - task '{upid}' may still start; check its status");
+        }
+    }
+
     public async Task<ReadModelStatus> ReadModelStatus() =>
         await ReadModel.Ask<ReadModelStatus>(new GetReadModelStatus(), AskTimeout);
 }
 
-public sealed record ApiOptions(int PollIntervalMs, string MacPrefix, string Version = "9.1.2", string Release = "9.1");
+/// <param name="TaskStartTimeoutMs">How long a request waits for its task to hold its lock before asking the task.</param>
+public sealed record ApiOptions(int PollIntervalMs, string MacPrefix, string Version = "9.1.2", string Release = "9.1",
+    int TaskStartTimeoutMs = 15000);

@@ -38,7 +38,7 @@ public sealed class PveParams
                 // an oversized or aborted body as an IOException (BadHttpRequestException).
                 catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
                 {
-                    p.Errors["body"] = $"unable to parse JSON body - {e.Message}";
+                    p.Errors["body"] = $"unable to parse JSON body - {Describe(ctx, e)}";
                 }
             }
             else if (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
@@ -51,7 +51,7 @@ public sealed class PveParams
                 }
                 catch (IOException e)
                 {
-                    p.Errors["body"] = $"unable to parse form body - {e.Message}";
+                    p.Errors["body"] = $"unable to parse form body - {Describe(ctx, e)}";
                 }
             }
             else if (req.HasFormContentType)
@@ -63,7 +63,7 @@ public sealed class PveParams
                 }
                 catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
                 {
-                    p.Errors["body"] = $"unable to parse form body - {e.Message}";
+                    p.Errors["body"] = $"unable to parse form body - {Describe(ctx, e)}";
                 }
             }
             else if (req.ContentLength > 0 || req.Headers.TransferEncoding.Count > 0)
@@ -82,6 +82,18 @@ public sealed class PveParams
         }
         return p;
     }
+
+    /// <summary>Why a body could not be read, in our words: never the exception's own text.</summary>
+    private static string Describe(HttpContext ctx, Exception e) => e switch
+    {
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+            $"Request body too large. The max request body size is {ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes.",
+        JsonException { LineNumber: { } line, BytePositionInLine: { } pos } => $"invalid JSON at line {line + 1}, byte {pos + 1}",
+        JsonException => "invalid JSON",
+        InvalidOperationException => "a string is not valid UTF-8",
+        IOException => "the request body could not be read",
+        _ => "malformed multipart body",
+    };
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 

@@ -39,7 +39,7 @@ public static class ServerHost
                 k.Listen(IPAddress.Loopback, http, o => o.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton(topology);
-        builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix));
+        builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix, TaskStartTimeoutMs: settings.TaskStartTimeoutMs));
         builder.Services.AddSingleton<ApiServices>();
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds)));

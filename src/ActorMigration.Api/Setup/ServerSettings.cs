@@ -21,7 +21,8 @@ public sealed record ServerSettings(
     string? GuestDir,
     IReadOnlyDictionary<string, string> SimOptions,
     string MacPrefix,
-    int PollIntervalMs)
+    int PollIntervalMs,
+    int TaskStartTimeoutMs = 15000)
 {
     public static ServerSettings Load(string[] args, IDictionary<string, string?>? env = null)
     {
@@ -78,6 +79,7 @@ public sealed record ServerSettings(
             e.TryGetValue("AM_GUEST_DIR", out var g) ? g : null,
             sim,
             Get("AM_MAC_PREFIX", "BC:24:11"),
-            int.Parse(Get("AM_POLL_MS", "500")));
+            int.Parse(Get("AM_POLL_MS", "500")),
+            int.Parse(Get("AM_TASK_START_TIMEOUT_MS", "15000")));
     }
 }

@@ -9,8 +9,11 @@ namespace ActorMigration.Api.Tests.Validation;
 /// (a disk on local storage and a NIC) and <see cref="OtherVm"/> on node2. Tests that send bad input
 /// capture the observable state first and check afterwards that nothing changed.
 /// </summary>
-public sealed class ValidationFixture : IAsyncLifetime
+public class ValidationFixture : IAsyncLifetime
 {
+    /// <summary>Settings a derived fixture adds to the member's environment.</summary>
+    protected virtual IDictionary<string, string?>? MemberEnvironment => null;
+
     public const int Vm = 100;
     public const int OtherVm = 200;
     public static readonly string[] Nodes = ["node1", "node2", "node3"];
@@ -43,7 +46,7 @@ public sealed class ValidationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await InProcessServer.StartAsync();
+        Server = await InProcessServer.StartAsync(MemberEnvironment);
         Api = new WireClient(Server.Client.Http, Server.Token);
         Anonymous = new WireClient(Server.Client.Http, null);
         var first = await Create("node1", Vm, ("name", "ref"), ("memory", "2048"), ("cores", "2"), ("scsi0", "local:1"), ("net0", "virtio,bridge=vmbr0"));

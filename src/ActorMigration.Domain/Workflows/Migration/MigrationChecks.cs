@@ -64,6 +64,8 @@ public static class MigrationChecks
         : !clusterNodes.Contains(target) ? $"no such cluster node '{target}'"
         : null;
 
+    public static string TargetOffline(string target) => $"target node '{target}' is offline";
+
     /// <summary>Storages a VM needs that the target cannot provide.</summary>
     public static IReadOnlyList<string> UnavailableStorages(QmConfig cfg, StorageConfig storage, string target, StorageMap map)
     {
@@ -88,7 +90,7 @@ public static class MigrationChecks
         if (!vm.Exists || vm.Node != req.Source)
             return Fail($"Configuration file 'nodes/{req.Source}/qemu-server/{req.VmId}.conf' does not exist");
         if (TargetError(req.Source, req.Target, f.ClusterNodes) is { } te) return Fail(te);
-        if (f.Target is null || !f.Target.Online) return Fail($"target node '{req.Target}' is offline");
+        if (f.Target is null || !f.Target.Online) return Fail(TargetOffline(req.Target));
         if (vm.Lock is { } l && vm.LockOwner != lockOwner) return Fail($"VM is locked ({l})");
 
         var cfg = QmConfig.Parse(vm.ConfigText);

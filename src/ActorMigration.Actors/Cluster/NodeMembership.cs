@@ -1,0 +1,22 @@
+using Akka.Actor;
+using Akka.Cluster;
+
+namespace ActorMigration.Actors.Cluster;
+
+/// <summary>
+/// Which member hosts a hypervisor node: an Up member with role <c>hv-&lt;node&gt;</c>. The one home for
+/// "is this node online" as the cluster sees it; answered from local membership state, without asking anyone.
+/// </summary>
+public static class NodeMembership
+{
+    /// <summary>The Up member with the node's role, reachable or not.</summary>
+    public static Member? HostOf(ClusterEvent.CurrentClusterState state, string node) =>
+        state.Members.FirstOrDefault(m => m.Status == MemberStatus.Up && m.HasRole(ClusterTopology.RoleOf(node)));
+
+    /// <summary>Hosted by an Up member that this member can reach.</summary>
+    public static bool IsOnline(ActorSystem system, string node)
+    {
+        var state = Akka.Cluster.Cluster.Get(system).State;
+        return HostOf(state, node) is { } m && !state.Unreachable.Contains(m);
+    }
+}
