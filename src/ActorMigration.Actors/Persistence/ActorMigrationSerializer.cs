@@ -44,9 +44,24 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        JsonSerializer.Deserialize(bytes, TypeOf(manifest), _options)
-        ?? throw new SerializationException($"null payload for manifest '{manifest}'");
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var type = TypeOf(manifest);
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type, _options)
+                   ?? throw new SerializationException($"null payload for manifest '{manifest}'");
+        }
+        // One stored event that does not decode must not stop a recovery or a query stream (snapshots and
+        // messages still fail: a snapshot offer of the wrong type would be ignored silently).
+        catch (Exception e) when (IsEvent(type) && e is not OutOfMemoryException)
+        {
+            return new UnreadableEvent(manifest, e.Message);
+        }
+    }
+
+    private static bool IsEvent(Type t) =>
+        typeof(Domain.Vms.IVmEvent).IsAssignableFrom(t) || typeof(Domain.Workflows.IWorkflowEvent).IsAssignableFrom(t);
 
     public static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 
