@@ -18,10 +18,14 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
     private const string TypePrefix = "T:";
     private static readonly ConcurrentDictionary<string, Type> TypeCache = new();
     private readonly JsonSerializerOptions _options;
+    // VM record events are read strictly: a payload that misses a field or has null where none may be is unreadable,
+    // not a record with a null config.
+    private readonly JsonSerializerOptions _vmEventOptions;
 
     public ActorMigrationSerializer(ExtendedActorSystem system) : base(system)
     {
         _options = CreateOptions(system);
+        _vmEventOptions = new JsonSerializerOptions(_options) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
     }
 
     public override int Identifier => SerializerId;
@@ -49,7 +53,8 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
         var type = TypeOf(manifest);
         try
         {
-            return JsonSerializer.Deserialize(bytes, type, _options)
+            var options = typeof(Domain.Vms.IVmEvent).IsAssignableFrom(type) ? _vmEventOptions : _options;
+            return JsonSerializer.Deserialize(bytes, type, options)
                    ?? throw new SerializationException($"null payload for manifest '{manifest}'");
         }
         // One stored event that does not decode must not stop a recovery or a query stream (snapshots and
