@@ -88,9 +88,14 @@ public sealed class ParamSchema(params ParamSpec[] specs)
             // A semantic check whose message is used as is (e.g. drive specs: "storage 'x' does not exist").
             return spec.Check?.Invoke(value);
         }
-        catch (FormatException e)
+        // Our parsers' messages are Proxmox's texts; one that .NET itself throws (number parsing) is not for clients.
+        catch (FormatException e) when (e.TargetSite?.Module.Assembly != typeof(int).Assembly)
         {
             return $"invalid format - {e.Message}\n";
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            return $"invalid format - unable to parse value '{value}'\n";
         }
     }
 
