@@ -1,5 +1,7 @@
 using System.Net;
+using ActorMigration.Api.Http;
 using ActorMigration.Api.Tests.Infrastructure;
+using ActorMigration.Domain.Config;
 
 namespace ActorMigration.Api.Tests.Validation;
 
@@ -109,6 +111,18 @@ public sealed class PersistedConfigTests(ValidationFixture f)
         Expect.ParamError(r, param, message);
         var create = await f.Unchanged(() => C.Post("/nodes/node1/qemu", ("vmid", f.NextVmId().ToString()), (param, value)));
         Expect.ParamError(create, param, message);
+    }
+
+    [Fact]
+    public void A_format_check_that_meets_a_dotnet_parse_error_answers_without_its_text()
+    {
+        var dotnet = new ParamSpec("x", Format: v => int.Parse(v) > 0 ? null : "must be positive");
+        Assert.Equal("invalid format - unable to parse value '\u0661'\n", ParamSchema.CheckValue(dotnet, "\u0661"));
+        var overflow = new ParamSpec("x", Check: v => checked((int)long.Parse(v)) > 0 ? null : "must be positive");
+        Assert.Equal("invalid format - unable to parse value '99999999999'\n", ParamSchema.CheckValue(overflow, "99999999999"));
+        // Our own parsers' messages are Proxmox's texts and are kept.
+        var ours = new ParamSpec("x", Format: v => PropertyString.Parse(v).Items.Count > 0 ? null : "empty");
+        Assert.Equal("invalid format - missing key in comma-separated list property: 'a'\n", ParamSchema.CheckValue(ours, "a"));
     }
 
     [Theory]
