@@ -18,10 +18,14 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
     private const string TypePrefix = "T:";
     private static readonly ConcurrentDictionary<string, Type> TypeCache = new();
     private readonly JsonSerializerOptions _options;
+    // VM record events are read strictly: a payload that misses a field or has null where none may be is unreadable,
+    // not a record with a null config.
+    private readonly JsonSerializerOptions _vmEventOptions;
 
     public ActorMigrationSerializer(ExtendedActorSystem system) : base(system)
     {
         _options = CreateOptions(system);
+        _vmEventOptions = new JsonSerializerOptions(_options) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
     }
 
     public override int Identifier => SerializerId;
@@ -44,9 +48,25 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        JsonSerializer.Deserialize(bytes, TypeOf(manifest), _options)
-        ?? throw new SerializationException($"null payload for manifest '{manifest}'");
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var type = TypeOf(manifest);
+        try
+        {
+            var options = typeof(Domain.Vms.IVmEvent).IsAssignableFrom(type) ? _vmEventOptions : _options;
+            return JsonSerializer.Deserialize(bytes, type, options)
+                   ?? throw new SerializationException($"null payload for manifest '{manifest}'");
+        }
+        // One stored event that does not decode must not stop a recovery or a query stream (snapshots and
+        // messages still fail: a snapshot offer of the wrong type would be ignored silently).
+        catch (Exception e) when (IsEvent(type) && e is not OutOfMemoryException)
+        {
+            return new UnreadableEvent(manifest, e.Message);
+        }
+    }
+
+    private static bool IsEvent(Type t) =>
+        typeof(Domain.Vms.IVmEvent).IsAssignableFrom(t) || typeof(Domain.Workflows.IWorkflowEvent).IsAssignableFrom(t);
 
     public static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 

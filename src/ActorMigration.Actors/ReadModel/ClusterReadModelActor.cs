@@ -5,8 +5,8 @@ using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using ActorMigration.Actors.Persistence;
+using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
-using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Tasks;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
@@ -19,9 +19,9 @@ namespace ActorMigration.Actors.ReadModel;
 /// Entities on this member also push each tagged event as they persist it (<see cref="TaggedEventPersisted"/>);
 /// the tag poll, which is slow, brings the events of other members and any push that could not be applied.
 /// </summary>
-public sealed class ClusterReadModelActor : ReceiveActor
+public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
 {
-    private readonly Dictionary<int, VmEntry> _vms = new();
+    private readonly Dictionary<int, VmState> _vms = new(); // existing records only
     private readonly Dictionary<string, TaskEntry> _tasks = new();
     private readonly Dictionary<string, long> _appliedSeq = new(); // per entity: its last tagged event applied here
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -31,6 +31,11 @@ public sealed class ClusterReadModelActor : ReceiveActor
 
     private sealed record Envelope(string Tag, EventEnvelope Event);
     private sealed record StreamDone(string Tag);
+    private sealed record LiveStreamEnded(string Tag, string? Error);
+    private sealed record RestartLiveStream(string Tag);
+    public static readonly TimeSpan LiveStreamRestartDelay = TimeSpan.FromSeconds(5);
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef taskRouter) => Akka.Actor.Props.Create(() => new ClusterReadModelActor(taskRouter));
 
@@ -43,11 +48,19 @@ public sealed class ClusterReadModelActor : ReceiveActor
             // Only the direct successor of what this model holds: anything else waits for the tag poll, in order.
             if (_appliedSeq.GetValueOrDefault(p.PersistenceId) != p.PreviousTaggedSequenceNr) return;
             _appliedSeq[p.PersistenceId] = p.SequenceNr;
-            Apply(p.Event);
+            Apply(p.PersistenceId, p.SequenceNr, p.Event);
         });
         Receive<StreamDone>(d => OnCaughtUp(d.Tag));
+        Receive<LiveStreamEnded>(e =>
+        {
+            // The live query ended (a journal error): keep serving what is here and follow again from the offset reached.
+            _log.Error("Read model: live query of tag {0} ended ({1}); restarting in {2}", e.Tag, e.Error ?? "completed", LiveStreamRestartDelay);
+            Timers.StartSingleTimer("live-" + e.Tag, new RestartLiveStream(e.Tag), LiveStreamRestartDelay);
+        });
+        Receive<RestartLiveStream>(r => FollowLive(r.Tag));
         Receive<ListVms>(q => Sender.Tell(new VmList(_vms.Values
-            .Where(v => q.Node is null || v.Node == q.Node).OrderBy(v => v.VmId).ToList())));
+            .Where(v => q.Node is null || v.Node == q.Node).OrderBy(v => v.VmId)
+            .Select(v => new VmEntry(v.VmId, v.Node, v.ConfigText, v.Lock, v.Error)).ToList())));
         Receive<ListTasks>(q => Sender.Tell(new TaskList(_tasks.Values
             .Where(t => q.Node is null || t.Node == q.Node)
             .Where(t => q.IncludeRunning || t.EndedAt is not null)
@@ -67,22 +80,23 @@ public sealed class ClusterReadModelActor : ReceiveActor
         var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         var mat = Context.System.Materializer();
         var self = Self;
+        var log = _log;
         Context.System.EventStream.Subscribe(self, typeof(TaggedEventPersisted));
         foreach (var tag in new[] { EventTagger.VmTag, EventTagger.TaskTag })
         {
             journal.CurrentEventsByTag(tag, Offset.NoOffset())
                 .RunForeach(e => self.Tell(new Envelope(tag, e)), mat)
-                .ContinueWith(_ => self.Tell(new StreamDone(tag)));
+                .ContinueWith(t =>
+                {
+                    if (t.IsFaulted) log.Error(t.Exception, "Read model: catching up on tag {0} failed", tag);
+                    self.Tell(new StreamDone(tag));
+                });
         }
     }
 
     private void OnCaughtUp(string tag)
     {
-        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var self = Self;
-        var offset = tag == EventTagger.VmTag ? _vmOffset : _taskOffset;
-        journal.EventsByTag(tag, Offset.Sequence(offset))
-            .RunForeach(e => self.Tell(new Envelope(tag, e)), Context.System.Materializer());
+        FollowLive(tag);
         if (++_caughtUpStreams < 2) return;
 
         var unfinished = _tasks.Values.Where(t => t.EndedAt is null).Select(t => t.Upid).ToList();
@@ -90,11 +104,14 @@ public sealed class ClusterReadModelActor : ReceiveActor
         foreach (var upid in unfinished) _taskRouter.Tell(new WakeTask(upid));
     }
 
-    private static string WithLock(string configText, string? lockName)
+    private void FollowLive(string tag)
     {
-        var cfg = QmConfig.Parse(configText);
-        cfg["lock"] = lockName;
-        return cfg.ToString();
+        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var self = Self;
+        var offset = tag == EventTagger.VmTag ? _vmOffset : _taskOffset;
+        journal.EventsByTag(tag, Offset.Sequence(offset))
+            .RunForeach(e => self.Tell(new Envelope(tag, e)), Context.System.Materializer())
+            .ContinueWith(t => self.Tell(new LiveStreamEnded(tag, t.Exception?.GetBaseException().Message)));
     }
 
     private void Apply(string tag, EventEnvelope env)
@@ -114,30 +131,23 @@ public sealed class ClusterReadModelActor : ReceiveActor
         }
         if (env.SequenceNr <= _appliedSeq.GetValueOrDefault(env.PersistenceId)) return; // pushed already
         _appliedSeq[env.PersistenceId] = env.SequenceNr;
-        Apply(env.Event);
+        Apply(env.PersistenceId, env.SequenceNr, env.Event);
     }
 
-    private void Apply(object evt)
+    private void Apply(string persistenceId, long sequenceNr, object evt)
     {
         switch (evt)
         {
-            case VmCreated c:
-                _vms[c.VmId] = new VmEntry(c.VmId, c.Node, c.ConfigText, QmConfig.Parse(c.ConfigText).Lock);
+            case IVmEvent e:
+                ApplyVm(e.VmId, persistenceId, sequenceNr, s => VmDecider.Apply(s, e), EventManifests.ByType.GetValueOrDefault(e.GetType(), e.GetType().Name));
                 break;
-            case VmConfigReplaced r when _vms.TryGetValue(r.VmId, out var v):
-                _vms[r.VmId] = v with { ConfigText = r.ConfigText, Lock = QmConfig.Parse(r.ConfigText).Lock };
+            case UnreadableEvent u when persistenceId.StartsWith(VirtualMachineActor.PersistenceIdPrefix, StringComparison.Ordinal)
+                                        && int.TryParse(persistenceId.AsSpan(VirtualMachineActor.PersistenceIdPrefix.Length), out var vmid):
+                _log.Error("Read model: event {0} of {1} ({2}) is unreadable: {3}", sequenceNr, persistenceId, u.Manifest, u.Error);
+                ApplyVm(vmid, persistenceId, sequenceNr, s => VmDecider.Unreadable(s, sequenceNr, u.Manifest), u.Manifest);
                 break;
-            case VmLocked l when _vms.TryGetValue(l.VmId, out var v):
-                _vms[l.VmId] = v with { Lock = l.Lock, ConfigText = WithLock(v.ConfigText, l.Lock) };
-                break;
-            case VmUnlocked u when _vms.TryGetValue(u.VmId, out var v):
-                _vms[u.VmId] = v with { Lock = null, ConfigText = WithLock(v.ConfigText, null) };
-                break;
-            case VmOwnerMoved m when _vms.TryGetValue(m.VmId, out var v):
-                _vms[m.VmId] = v with { Node = m.To, ConfigText = m.ConfigText };
-                break;
-            case VmDestroyed d:
-                _vms.Remove(d.VmId);
+            case UnreadableEvent u:
+                _log.Error("Read model: event {0} of {1} ({2}) is unreadable and skipped: {3}", sequenceNr, persistenceId, u.Manifest, u.Error);
                 break;
             case TaskStarted s when Upid.TryParse(s.Upid, out var u):
                 _tasks[s.Upid] = new TaskEntry(s.Upid, u!.Node, u.Type, u.Id, u.User, s.At, null, null);
@@ -149,5 +159,23 @@ public sealed class ClusterReadModelActor : ReceiveActor
                 _tasks.Remove(r.Upid);
                 break;
         }
+    }
+
+    /// <summary>One home for the VM record's state (<see cref="VmDecider.Apply"/>); a failure marks the VM, never the model.</summary>
+    private void ApplyVm(int vmid, string persistenceId, long sequenceNr, Func<VmState, VmState> apply, string manifest)
+    {
+        var before = _vms.GetValueOrDefault(vmid) ?? VmState.Empty(vmid);
+        VmState after;
+        try
+        {
+            after = apply(before);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, "Read model: event {0} of {1} ({2}) could not be applied", sequenceNr, persistenceId, manifest);
+            after = VmDecider.Unreadable(before, sequenceNr, manifest);
+        }
+        if (after.Exists) _vms[vmid] = after;
+        else _vms.Remove(vmid);
     }
 }

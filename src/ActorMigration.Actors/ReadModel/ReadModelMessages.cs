@@ -15,7 +15,9 @@ public sealed record NextFreeId(int Lower = 100) : IReadModelQuery;
 /// <summary>→ <see cref="ReadModelStatus"/></summary>
 public sealed record GetReadModelStatus : IReadModelQuery;
 
-public sealed record VmEntry(int VmId, string Node, string ConfigText, string? Lock);
+/// <summary>A VM as listed. <paramref name="Node"/> is null only for a damaged record whose first event is unreadable;
+/// <paramref name="Error"/> says what of the record cannot be read (<see cref="Domain.Vms.VmState.Error"/>).</summary>
+public sealed record VmEntry(int VmId, string? Node, string ConfigText, string? Lock, string? Error = null);
 
 public sealed record VmList(IReadOnlyList<VmEntry> Vms);
 

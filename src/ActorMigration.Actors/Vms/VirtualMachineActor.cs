@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
+using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Domain.Vms;
 
@@ -11,6 +13,7 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
     public const string TypeName = "virtual-machine";
     public const string PersistenceIdPrefix = "vm-";
 
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private VmState _state;
 
     public override string PersistenceId { get; }
@@ -23,6 +26,12 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
         _state = VmState.Empty(int.Parse(vmid));
 
         Recover<IVmEvent>(e => _state = VmDecider.Apply(_state, e));
+        // A stored event that does not decode: the record stays readable, marked damaged (it can be repaired or destroyed).
+        Recover<UnreadableEvent>(u =>
+        {
+            _log.Error("VM record {0}: event {1} ({2}) is unreadable: {3}", PersistenceId, LastSequenceNr, u.Manifest, u.Error);
+            _state = VmDecider.Unreadable(_state, LastSequenceNr, u.Manifest);
+        });
         Recover<SnapshotOffer>(o =>
         {
             if (o.Snapshot is VmState s) _state = s;
@@ -33,7 +42,19 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
 
     private void Handle(IVmCommand cmd)
     {
-        var (events, error) = VmDecider.Decide(_state, cmd);
+        IReadOnlyList<IVmEvent> events;
+        string? error;
+        try
+        {
+            (events, error) = VmDecider.Decide(_state, cmd);
+        }
+        catch (Exception e)
+        {
+            // A fault here must answer at once instead of restarting the actor and leaving the caller to time out.
+            _log.Error(e, "VM record {0}: {1} failed", PersistenceId, cmd.GetType().Name);
+            Sender.Tell(VmReply.Refused($"VM {_state.VmId} - internal error while handling the request"));
+            return;
+        }
         if (error is not null)
         {
             Sender.Tell(VmReply.Refused(error));

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Api.Http;
-using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Vms;
 
@@ -56,19 +55,21 @@ public static class ClusterEndpoints
                 if (type is null or "vm")
                 {
                     var vms = await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout);
-                    var runtimes = new Dictionary<(string, int), VmRuntime>();
-                    foreach (var n in vms.Vms.Select(v => v.Node).Distinct())
-                        if (await s.NodeVms(n, TimeSpan.FromSeconds(3)) is { } nv)
-                            foreach (var r in nv.Vms) runtimes[(n, r.VmId)] = r;
+                    // Per node: its VMs' runtimes, or null when the node does not answer (status "unknown").
+                    var runtimes = new Dictionary<string, Dictionary<int, VmRuntime>?>();
+                    foreach (var n in vms.Vms.Select(v => v.Node).OfType<string>().Distinct())
+                        runtimes[n] = (await s.NodeVms(n, TimeSpan.FromSeconds(3)))?.Vms.ToDictionary(r => r.VmId);
                     foreach (var v in vms.Vms)
                     {
-                        var c = QmConfig.Parse(v.ConfigText).Main;
-                        var e = QemuEndpoints.Entry(v.VmId, c, runtimes.TryGetValue((v.Node, v.VmId), out var rt) ? rt : new VmRuntime(v.VmId, VmRunState.Stopped));
+                        // A record whose node is unknown (damaged) is listed with node null and status "unknown".
+                        var onNode = v.Node is null ? null : runtimes[v.Node];
+                        var rt = onNode is null ? null : onNode.TryGetValue(v.VmId, out var r) ? r : new VmRuntime(v.VmId, VmRunState.Stopped);
+                        var e = QemuEndpoints.ListEntry(v.VmId, v.ConfigText, v.Error, rt);
                         var entry = new Dictionary<string, object?> { ["id"] = $"qemu/{v.VmId}", ["type"] = "qemu", ["node"] = v.Node };
                         foreach (var (k, val) in e) entry[k] = val;
                         entry["maxcpu"] = entry["cpus"];
                         entry.Remove("cpus");
-                        entry["template"] = c["template"] == "1" ? 1 : 0;
+                        entry["template"] = e.ContainsKey("template") ? 1 : 0;
                         result.Add(entry);
                     }
                 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Vms;
 
@@ -22,14 +23,27 @@ public static class ConfigJson
         return d;
     }
 
-    public static long MaxMem(QmSection c) =>
-        (long.TryParse(PropertyString.Parse(c["memory"] ?? "512", "current")["current"], out var m) ? m : 512) * 1024 * 1024;
+    /// <summary>Memory in bytes; 512 MiB when the stored value cannot be read.</summary>
+    public static long MaxMem(QmSection c)
+    {
+        long mib = 512;
+        try
+        {
+            if (long.TryParse(PropertyString.Parse(c["memory"] ?? "512", "current")["current"], NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+                && m <= long.MaxValue / SizeFormat.MiB)
+                mib = m;
+        }
+        catch (FormatException)
+        {
+        }
+        return mib * SizeFormat.MiB;
+    }
 
-    /// <summary>Size of the boot disk (as Proxmox reports maxdisk).</summary>
+    /// <summary>Size of the boot disk (bootdisk_size: the first disk of the boot order, legacy <c>bootdisk</c> included), else of the first disk.</summary>
     public static long MaxDisk(QmSection c)
     {
         var disks = Drives.All(c, includeUnused: false).Where(d => !d.Drive.IsCdrom && d.Drive.Volume is not null).ToList();
-        var boot = PropertyString.Parse(c["boot"] ?? "")["order"]?.Split(';').FirstOrDefault(k => disks.Any(d => d.Key == k));
+        var boot = BootOrder.Disks(c).FirstOrDefault(k => disks.Any(d => d.Key == k));
         var disk = boot is not null ? disks.First(d => d.Key == boot) : disks.FirstOrDefault();
         return disk.Drive?.SizeBytes ?? 0;
     }

@@ -53,7 +53,7 @@ public static class QemuEndpoints
                 var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 if (err is not null) return err;
                 var rt = await s.Runtime(p["node"]!, vm!.VmId);
-                var entry = Entry(vm.VmId, QmConfig.Parse(vm.ConfigText).Main, rt);
+                var entry = ListEntry(vm.VmId, vm.ConfigText, vm.Error, rt);
                 entry["qmpstatus"] = rt?.QmpStatus ?? "unknown";
                 entry["ha"] = new Dictionary<string, object?> { ["managed"] = 0 };
                 if (rt?.RunningMachine is { } m) entry["running-machine"] = m;
@@ -119,12 +119,33 @@ public static class QemuEndpoints
         return e;
     }
 
+    /// <summary>
+    /// <see cref="Entry"/> of a stored record, built from what of its config can be read; never throws, so one
+    /// bad record cannot take a listing down. A record with problems (<see cref="VmSnapshot.Error"/>) carries them in
+    /// <c>error</c>; its status stays what the node reports.
+    /// </summary>
+    public static Dictionary<string, object?> ListEntry(int vmid, string configText, string? error, VmRuntime? rt)
+    {
+        Dictionary<string, object?> e;
+        try
+        {
+            e = Entry(vmid, QmConfig.Parse(configText).Main, rt);
+        }
+        catch (Exception)
+        {
+            e = Entry(vmid, new QmSection(), rt);
+            error = error is null ? "the VM's config cannot be interpreted" : error + "\nthe VM's config cannot be interpreted";
+        }
+        if (error is not null) e["error"] = error;
+        return e;
+    }
+
     private static async Task<IResult> List(ApiServices s, string node)
     {
         if (s.CheckNode(node) is { } bad) return bad;
         var vms = await s.ReadModel.Ask<VmList>(new ListVms(node), ApiServices.AskTimeout);
         var runtimes = (await s.NodeVms(node, TimeSpan.FromSeconds(5)))?.Vms.ToDictionary(v => v.VmId);
-        return PveResult.Data(vms.Vms.Select(v => Entry(v.VmId, QmConfig.Parse(v.ConfigText).Main,
+        return PveResult.Data(vms.Vms.Select(v => ListEntry(v.VmId, v.ConfigText, v.Error,
             runtimes is null ? null : runtimes.TryGetValue(v.VmId, out var rt) ? rt : new VmRuntime(v.VmId, VmRunState.Stopped))).ToList());
     }
 
@@ -138,12 +159,16 @@ public static class QemuEndpoints
             });
         var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
         if (err is not null) return err;
+        // Read as Proxmox reads it: lines that cannot be parsed are left out and named in "error" (our extension),
+        // so a damaged config can be seen and repaired with PUT (set or delete=) or destroyed.
         var cfg = QmConfig.Parse(vm!.ConfigText);
         if (p["snapshot"] is { } snap)
             return cfg.Snapshot(snap) is { } section
                 ? PveResult.Data(ConfigJson.From(section, null))
                 : PveResult.Error($"snapshot '{snap}' does not exist");
-        return PveResult.Data(ConfigJson.From(cfg.Main, vm.Digest));
+        var data = ConfigJson.From(cfg.Main, vm.Digest);
+        if (vm.Error is { } error) data["error"] = error;
+        return PveResult.Data(data);
     }
 
     private static async Task<IResult> VmTask(HttpContext ctx, ApiServices s, PveParams p, string kind)

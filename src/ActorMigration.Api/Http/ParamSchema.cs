@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace ActorMigration.Api.Http;
@@ -57,53 +58,75 @@ public sealed class ParamSchema(params ParamSpec[] specs)
 
     public static string? CheckValue(ParamSpec spec, string value, bool jsonBoolean = false)
     {
+        // Whatever the type: a value ends up in config lines, task logs and command lines.
+        if (BadCharacters(value, spec.MultiLine) is { } bc) return bc;
         switch (spec.Type)
         {
             case PType.Boolean:
                 if (value is not ("0" or "1") && !jsonBoolean) return $"type check ('boolean') failed - got '{value}'";
                 return null;
             case PType.Integer:
-                if (!Regex.IsMatch(value, @"^[+-]?\d+$") || !long.TryParse(value, out var n))
-                    return $"type check ('integer') failed - got '{value}'";
+                if (!TryInteger(value, out var n)) return $"type check ('integer') failed - got '{value}'";
                 if (spec.Min is { } min && n < min) return $"value must have a minimum value of {min}";
                 if (spec.Max is { } max && n > max) return $"value must have a maximum value of {max}";
                 break;
             case PType.Number:
-                if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d))
-                    return $"type check ('number') failed - got '{value}'";
+                if (!TryNumber(value, out var d)) return $"type check ('number') failed - got '{value}'";
                 if (spec.Min is { } mn && d < mn) return $"value must have a minimum value of {mn}";
                 if (spec.Max is { } mx && d > mx) return $"value must have a maximum value of {mx}";
                 break;
         }
-        if (spec.Type == PType.String && BadCharacters(value, spec.MultiLine) is { } bc) return bc;
         if (spec.MaxLength is { } ml && value.Length > ml) return $"value may only be {ml} characters long";
         if (spec.Enum is { } en && !en.Contains(value))
             return $"value '{value}' does not have a value in the enumeration '{string.Join(", ", en)}'";
-        if (spec.Pattern is { } pat && !Regex.IsMatch(value, $"^(?:{pat})$")) return "value does not match the regex pattern";
-        string? fe;
+        // ECMAScript: \d is [0-9] there; \z: '$' would also match before a final newline.
+        if (spec.Pattern is { } pat && !Regex.IsMatch(value, $"^(?:{pat})\\z", RegexOptions.ECMAScript))
+            return "value does not match the regex pattern";
         try
         {
-            fe = spec.Format?.Invoke(value);
+            if (spec.Format?.Invoke(value) is { } fe) return $"invalid format - {fe}\n";
+            // A semantic check whose message is used as is (e.g. drive specs: "storage 'x' does not exist").
+            return spec.Check?.Invoke(value);
         }
-        catch (FormatException e)
+        // Our parsers' messages are Proxmox's texts; one that .NET itself throws (number parsing) is not for clients.
+        catch (FormatException e) when (e.TargetSite?.Module.Assembly != typeof(int).Assembly)
         {
-            fe = e.Message;
+            return $"invalid format - {e.Message}\n";
         }
-        if (fe is not null) return $"invalid format - {fe}\n";
-        // A semantic check whose message is used as is (e.g. drive specs: "storage 'x' does not exist").
-        return spec.Check?.Invoke(value);
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            return $"invalid format - unable to parse value '{value}'\n";
+        }
+    }
+
+    // is_integer and is_number of pve-common, with ASCII digits only and nothing around them.
+    private static readonly Regex IntegerRe = new(@"^[+-]?[0-9]+\z", RegexOptions.Compiled);
+    private static readonly Regex NumberRe = new(@"^[+-]?([0-9]+\.[0-9]+|[0-9]+\.|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?\z", RegexOptions.Compiled);
+
+    /// <summary>An integer as pve-common's is_integer reads it (ASCII digits, optional sign, no spaces), within a long.</summary>
+    public static bool TryInteger(string value, out long n)
+    {
+        n = 0;
+        return IntegerRe.IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n);
+    }
+
+    /// <summary>A number as is_number reads it, invariant culture, finite (no NaN, no infinity).</summary>
+    public static bool TryNumber(string value, out double d)
+    {
+        d = 0;
+        return NumberRe.IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out d) && double.IsFinite(d);
     }
 
     /// <summary>
     /// Values end up in config lines, task logs and command lines: a newline would inject a config key.
-    /// U+FFFD is what invalid UTF-8 in a form or query value decodes to.
+    /// Control characters are C0 (but tab), DEL and C1. U+FFFD is what invalid UTF-8 in a form or query value decodes to.
     /// </summary>
     private static string? BadCharacters(string value, bool multiLine)
     {
         foreach (var c in value)
         {
             if (multiLine && c is '\n' or '\r') continue;
-            if (c is (< ' ' and not '\t') or '\x7f') return "value must not contain control characters";
+            if (char.IsControl(c) && c != '\t') return "value must not contain control characters";
             if (c == '\uFFFD') return "value is not valid UTF-8";
         }
         return null;

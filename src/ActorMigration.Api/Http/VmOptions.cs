@@ -17,13 +17,16 @@ public static class VmOptions
         "product", "vendor", "queues", "rerror", "werror", "mbps", "iops", "heads", "secs", "cyls", "trans", "file"
     ];
     private static readonly HashSet<string> NetOptions = ["bridge", "firewall", "link_down", "macaddr", "mtu", "queues", "rate", "tag", "trunks"];
-    private static readonly Regex DeviceKey = new(@"^(hostpci\d+|usb\d+|serial\d+|parallel\d+|ipconfig\d+)$", RegexOptions.Compiled);
+    // Proxmox's ranges (hostpci0-15, usb0-13, serial0-3, parallel0-2, ipconfig0-31), ASCII digits only.
+    private static readonly Regex DeviceKey = new(
+        @"^(hostpci([0-9]|1[0-5])|usb([0-9]|1[0-3])|serial[0-3]|parallel[0-2]|ipconfig([0-9]|[12][0-9]|3[01]))\z", RegexOptions.Compiled);
 
     /// <summary>Every settable option; drive values are checked against <paramref name="storage"/>.</summary>
     public static IEnumerable<ParamSpec> Fixed() =>
     [
         new("name", Format: Formats.DnsName, MaxLength: 128),
-        new("memory", Format: v => int.TryParse(PropertyString.Parse(v, "current")["current"], out var m) && m >= 16 ? null : "value must be an integer of at least 16"),
+        new("memory", Format: v => ParamSchema.TryInteger(PropertyString.Parse(v, "current")["current"] ?? "", out var m) && m >= 16 && m <= int.MaxValue
+            ? null : "value must be an integer of at least 16"),
         new("cores", PType.Integer, Min: 1, Max: 8192),
         new("sockets", PType.Integer, Min: 1, Max: 4096),
         new("vcpus", PType.Integer, Min: 1, Max: 8192),
@@ -35,7 +38,8 @@ public static class VmOptions
         new("template", PType.Boolean),
         new("vmgenid", Pattern: @"(?:[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}|[01])"),
         new("smbios1", MaxLength: 512, Format: v => PropertyString.Parse(v)["uuid"] is { } u && !Guid.TryParse(u, out _) ? "invalid uuid" : null),
-        new("boot", MaxLength: 256),
+        new("boot", MaxLength: 256, Format: BootOrder.Check),
+        new("bootdisk", Format: BootOrder.CheckBootDisk),
         new("machine", Pattern: @"(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)"),
         new("bios", Enum: ["seabios", "ovmf"]),
         new("args", MaxLength: 4096),

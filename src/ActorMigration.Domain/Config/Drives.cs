@@ -5,7 +5,10 @@ namespace ActorMigration.Domain.Config;
 /// <summary>Disk keys of a qm config and their values.</summary>
 public static class Drives
 {
-    private static readonly Regex DriveKey = new(@"^(ide([0-3])|sata([0-5])|scsi(\d|[12]\d|30)|virtio(\d|1[0-5])|efidisk0|tpmstate0|unused(\d+))$", RegexOptions.Compiled);
+    // ASCII digits and \z: .NET's \d takes any Unicode digit and $ matches before a final newline.
+    private static readonly Regex DriveKey = new(
+        @"^(ide[0-3]|sata[0-5]|scsi([0-9]|[12][0-9]|30)|virtio([0-9]|1[0-5])|efidisk0|tpmstate0|unused([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))\z",
+        RegexOptions.Compiled);
 
     public static bool IsDriveKey(string key) => DriveKey.IsMatch(key);
     public static bool IsUnused(string key) => key.StartsWith("unused", StringComparison.Ordinal) && DriveKey.IsMatch(key);
@@ -13,9 +16,13 @@ public static class Drives
     /// <summary>Bus of a drive key: ide, sata, scsi, virtio, efidisk, tpmstate, unused.</summary>
     public static string Bus(string key) => new string(key.TakeWhile(char.IsLetter).ToArray());
 
-    public static int Index(string key) => int.Parse(new string(key.SkipWhile(char.IsLetter).ToArray()));
+    public static int Index(string key) =>
+        int.Parse(new string(key.SkipWhile(char.IsLetter).ToArray()), System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Drive keys in Proxmox order (ide, sata, scsi, virtio, efidisk, tpmstate, unused).</summary>
+    /// <summary>
+    /// Drive keys in Proxmox order (ide, sata, scsi, virtio, efidisk, tpmstate, unused). A stored value that is
+    /// no property string is skipped, as parse_vm_config skips a value it cannot parse.
+    /// </summary>
     public static IEnumerable<(string Key, DriveSpec Drive)> All(QmSection section, bool includeUnused = true)
     {
         string[] order = ["ide", "sata", "scsi", "virtio", "efidisk", "tpmstate", "unused"];
@@ -24,18 +31,34 @@ public static class Drives
             .Where(k => includeUnused || !IsUnused(k))
             .OrderBy(k => Array.IndexOf(order, Bus(k)))
             .ThenBy(Index)
-            .Select(k => (k, DriveSpec.Parse(section[k]!)));
+            .Select(k => (Key: k, Drive: DriveSpec.TryParse(section[k]!)))
+            .Where(d => d.Drive is not null)
+            .Select(d => (d.Key, d.Drive!));
     }
 }
 
 /// <summary>A drive value such as <c>local:100/vm-100-disk-0.qcow2,size=4G</c>.</summary>
 public sealed class DriveSpec
 {
+    private static readonly Regex AllocationRe = new(@"^([a-z][a-z0-9\-_\.]*[a-z0-9]):([0-9]+(?:\.[0-9]+)?)\z", RegexOptions.Compiled);
     public PropertyString Props { get; }
 
     private DriveSpec(PropertyString props) => Props = props;
 
     public static DriveSpec Parse(string value) => new(PropertyString.Parse(value, "file"));
+
+    /// <summary>For readers of stored configs: a value that is no property string gives null.</summary>
+    public static DriveSpec? TryParse(string value)
+    {
+        try
+        {
+            return Parse(value);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 
     public string File
     {
@@ -61,7 +84,7 @@ public sealed class DriveSpec
     {
         storage = "";
         sizeGiB = 0;
-        var m = Regex.Match(File, @"^([a-z][a-z0-9\-_\.]*[a-z0-9]):(\d+(?:\.\d+)?)$");
+        var m = AllocationRe.Match(File);
         if (!m.Success) return false;
         storage = m.Groups[1].Value;
         sizeGiB = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -74,7 +97,7 @@ public sealed class DriveSpec
 /// <summary>A parsed <c>storage:volname</c> reference (syntax only).</summary>
 public readonly record struct VolumeIdRef(string Storage, string VolName)
 {
-    private static readonly Regex Re = new(@"^([a-z][a-z0-9\-_\.]*[a-z0-9]):(.+)$", RegexOptions.Compiled);
+    private static readonly Regex Re = new(@"^([a-z][a-z0-9\-_\.]*[a-z0-9]):(.+)\z", RegexOptions.Compiled);
 
     public static bool TryParse(string text, out VolumeIdRef v)
     {

@@ -3,55 +3,12 @@ using System.Text.RegularExpressions;
 
 namespace ActorMigration.Domain.Config;
 
-/// <summary>One section of a qm config: the main part, a snapshot or [PENDING].</summary>
-public sealed class QmSection
-{
-    private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
-
-    public const string DescriptionKey = "description";
-
-    /// <summary>Notes, written as leading '#' lines (never as a key).</summary>
-    public string? Description { get; set; }
-    public IReadOnlyDictionary<string, string> Values => _values;
-
-    /// <summary>Option value; "description" maps to <see cref="Description"/>.</summary>
-    public string? this[string key]
-    {
-        get => key == DescriptionKey ? Description : _values.TryGetValue(key, out var v) ? v : null;
-        set
-        {
-            if (key == DescriptionKey) Description = value;
-            else if (value is null) _values.Remove(key);
-            else _values[key] = value;
-        }
-    }
-
-    public bool Has(string key) => key == DescriptionKey ? Description is not null : _values.ContainsKey(key);
-
-    public bool Remove(string key)
-    {
-        if (key != DescriptionKey) return _values.Remove(key);
-        var had = Description is not null;
-        Description = null;
-        return had;
-    }
-
-    public IEnumerable<string> Keys => _values.Keys;
-
-    public QmSection Clone()
-    {
-        var c = new QmSection { Description = Description };
-        foreach (var (k, v) in _values) c._values[k] = v;
-        return c;
-    }
-}
-
 /// <summary>Proxmox <c>qemu-server/&lt;vmid&gt;.conf</c> text: parse and print, round-trip safe.</summary>
-public sealed class QmConfig
+public sealed partial class QmConfig
 {
     public const string PendingSection = "PENDING";
-    private static readonly Regex KeyLine = new(@"^([a-z][a-z_\-]*\d*):\s*(.*?)\s*$", RegexOptions.Compiled);
-    private static readonly Regex SectionLine = new(@"^\[([a-zA-Z0-9_\-:\.]+)\]\s*$", RegexOptions.Compiled);
+    private static readonly Regex KeyLine = new(@"^([a-z][a-z_\-]*[0-9]*):\s*(.*?)\s*\z", RegexOptions.Compiled);
+    private static readonly Regex SectionLine = new(@"^\[([a-zA-Z0-9_\-:\.]+)\]\s*\z", RegexOptions.Compiled);
 
     public QmSection Main { get; } = new();
     public QmSection? Pending { get; set; }
@@ -60,13 +17,31 @@ public sealed class QmConfig
     /// <summary>Other bracketed sections (e.g. special:cloudinit), kept verbatim.</summary>
     public List<(string Name, QmSection Section)> Special { get; } = new();
 
+    /// <summary>Lines <see cref="Parse"/> skipped, in Proxmox's wording; empty for a config built in code.</summary>
+    public IReadOnlyList<string> ParseErrors { get; private set; } = [];
+
     public string? this[string key]
     {
         get => Main[key];
         set => Main[key] = value;
     }
 
+    /// <summary>
+    /// Reads a config the way parse_vm_config does: a line it cannot parse is skipped and reported in
+    /// <see cref="ParseErrors"/>. For reading what is stored; input is checked with <see cref="ParseStrict"/>.
+    /// </summary>
     public static QmConfig Parse(string text)
+    {
+        var errors = new List<string>();
+        var cfg = Read(text, errors);
+        cfg.ParseErrors = errors;
+        return cfg;
+    }
+
+    /// <summary>Like <see cref="Parse"/>, but the first line it cannot parse is a <see cref="QmConfigFormatException"/>.</summary>
+    public static QmConfig ParseStrict(string text) => Read(text, null);
+
+    private static QmConfig Read(string text, List<string>? errors)
     {
         var cfg = new QmConfig();
         var current = cfg.Main;
@@ -96,7 +71,12 @@ public sealed class QmConfig
             }
             var km = KeyLine.Match(line);
             if (!km.Success)
-                throw new QmConfigFormatException($"vm config - unable to parse line {lineNo}: {line}");
+            {
+                var error = $"vm config - unable to parse line {lineNo}: {line}";
+                if (errors is null) throw new QmConfigFormatException(error);
+                errors.Add(error);
+                continue;
+            }
             var key = km.Groups[1].Value;
             var value = km.Groups[2].Value;
             if (key == "description")
@@ -114,11 +94,12 @@ public sealed class QmConfig
         if (s.Description is { } d) s.Description = d.TrimEnd();
     }
 
+    /// <summary>Strict parse without an exception.</summary>
     public static bool TryParse(string text, out QmConfig? config, out string? error)
     {
         try
         {
-            config = Parse(text);
+            config = ParseStrict(text);
             error = null;
             return true;
         }
@@ -208,4 +189,4 @@ public sealed class QmConfig
     public string Name(int vmid) => Main["name"] ?? $"VM {vmid}";
 }
 
-public sealed class QmConfigFormatException(string message) : Exception(message);
+public sealed class QmConfigFormatException(string message) : FormatException(message);

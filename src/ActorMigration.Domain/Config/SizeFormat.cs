@@ -6,7 +6,7 @@ namespace ActorMigration.Domain.Config;
 /// <summary>Proxmox disk size strings (<c>4G</c>, <c>512M</c>) and human byte rendering.</summary>
 public static class SizeFormat
 {
-    private static readonly Regex SizeRe = new(@"^(\d+(?:\.\d+)?)([KMGT])?$", RegexOptions.Compiled);
+    private static readonly Regex SizeRe = new(@"^([0-9]+(?:\.[0-9]+)?)([KMGT])?\z", RegexOptions.Compiled);
     public const long KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024, TiB = GiB * 1024;
 
     public static bool TryParse(string text, out long bytes)
@@ -16,7 +16,9 @@ public static class SizeFormat
         if (!m.Success) return false;
         var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         var mult = m.Groups[2].Value switch { "K" => KiB, "M" => MiB, "G" => GiB, "T" => TiB, _ => 1L };
-        bytes = (long)(n * mult);
+        var total = n * mult;
+        if (total >= long.MaxValue) return false;
+        bytes = (long)total;
         return true;
     }
 

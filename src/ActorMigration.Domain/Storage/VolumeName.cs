@@ -15,13 +15,14 @@ public sealed record VolumeName(
     string Format)
 {
     // parse_name_dir: any "[base-]name.fmt"; snapshot files of volume chains are no volumes.
-    private static readonly Regex NameDir = new(@"^(base-)?[^/\s]+\.(raw|qcow2|vmdk)$", RegexOptions.Compiled);
-    private static readonly Regex SnapFile = new(@"^snap-.*\.qcow2$", RegexOptions.Compiled);
-    private static readonly Regex Linked = new(@"^(\d+)/([^/\s]+)/(\d+)/([^/\s]+)$", RegexOptions.Compiled);
-    private static readonly Regex Image = new(@"^(\d+)/([^/\s]+)$", RegexOptions.Compiled);
+    // ASCII digits and \z: .NET's \d takes any Unicode digit (int.Parse then throws) and $ matches before a final newline.
+    private static readonly Regex NameDir = new(@"^(base-)?[^/\s]+\.(raw|qcow2|vmdk)\z", RegexOptions.Compiled);
+    private static readonly Regex SnapFile = new(@"^snap-.*\.qcow2\z", RegexOptions.Compiled);
+    private static readonly Regex Linked = new(@"^([0-9]+)/([^/\s]+)/([0-9]+)/([^/\s]+)\z", RegexOptions.Compiled);
+    private static readonly Regex Image = new(@"^([0-9]+)/([^/\s]+)\z", RegexOptions.Compiled);
     private static readonly Regex Iso = new(@"^iso/([^/]+\.(?:iso|img))$", RegexOptions.Compiled | RegexOptions.IgnoreCase);
     private static readonly Regex Backup = new(@"^backup/([^/]+\.(?:tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?))$", RegexOptions.Compiled);
-    private static readonly Regex BackupOwner = new(@"^vzdump-(?:openvz|lxc|qemu)-(\d+)-.+", RegexOptions.Compiled);
+    private static readonly Regex BackupOwner = new(@"^vzdump-(?:openvz|lxc|qemu)-([0-9]+)-.+", RegexOptions.Compiled);
     private static readonly Regex Import = new(@"^import/(.+)$", RegexOptions.Compiled);
 
     public string VolId => $"{Storage}:{VolName}";
@@ -121,8 +122,8 @@ public sealed record VolumeName(
     /// <summary>Disk number in a volume file name such as <c>vm-100-disk-3.qcow2</c>.</summary>
     public static int? TryParseDiskNumber(string name)
     {
-        var m = Regex.Match(name, @"^(?:base|vm)-\d+-disk-(\d+)\.");
-        return m.Success ? int.Parse(m.Groups[1].Value) : null;
+        var m = Regex.Match(name, @"^(?:base|vm)-[0-9]+-disk-([0-9]+)\.");
+        return m.Success && int.TryParse(m.Groups[1].Value, out var n) ? n : null;
     }
 
     /// <summary>Disk number of a <c>vm-100-disk-N.fmt</c> name.</summary>
@@ -130,8 +131,8 @@ public sealed record VolumeName(
     {
         get
         {
-            var m = Regex.Match(Name, @"^(?:base|vm)-\d+-disk-(\d+)\.");
-            return m.Success ? int.Parse(m.Groups[1].Value) : null;
+            var m = Regex.Match(Name, @"^(?:base|vm)-[0-9]+-disk-([0-9]+)\.");
+            return m.Success && int.TryParse(m.Groups[1].Value, out var n) ? n : null;
         }
     }
 }

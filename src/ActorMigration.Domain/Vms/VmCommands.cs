@@ -48,6 +48,7 @@ public sealed record VmReply(VmSnapshot? Vm, string? Error)
     public static VmReply Refused(string error) => new(null, error);
 }
 
+/// <summary>The record as its actor holds it. <paramref name="Error"/>: what of it cannot be read (<see cref="VmState.Error"/>).</summary>
 public sealed record VmSnapshot(
     int VmId,
     bool Exists,
@@ -56,4 +57,5 @@ public sealed record VmSnapshot(
     string? Lock,
     string? LockOwner,
     IReadOnlyList<int> LinkedClones,
-    string Digest);
+    string Digest,
+    string? Error = null);

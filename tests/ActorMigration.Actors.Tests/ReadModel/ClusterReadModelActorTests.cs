@@ -1,7 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Persistence.Sql;
-using ActorMigration.Actors.Hosting;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Vms;
@@ -21,19 +19,7 @@ public sealed class ClusterReadModelActorTests() : Akka.TestKit.Xunit2.TestKit(
 
     private string DbFile => Sys.Settings.Config.GetString("akka.persistence.journal.sql.connection-string")["Data Source=".Length..];
 
-    private static Config MemberConfig(string file)
-    {
-        var cs = $"Data Source={file}";
-        return ConfigurationFactory.ParseString($"""
-                akka.persistence.journal.sql.connection-string = "{cs}"
-                akka.persistence.snapshot-store.sql.connection-string = "{cs}"
-                akka.persistence.query.journal.sql.connection-string = "{cs}"
-                """)
-            .WithFallback(TestConfig.Serialization)
-            .WithFallback(ConfigurationFactory.ParseString(
-                File.ReadAllText(Path.Combine(ActorMigrationHosting.HoconDir, "persistence-sqlite.conf"))))
-            .WithFallback(SqlPersistence.DefaultConfiguration);
-    }
+    private static Config MemberConfig(string file) => SqliteMember.Config(file);
 
     protected override void AfterAll()
     {

@@ -53,10 +53,20 @@ public sealed class InProcessServer : IAsyncDisposable
         return server;
     }
 
-    public async ValueTask DisposeAsync()
+    private bool _stopped;
+
+    /// <summary>Stops the member and keeps its data directory (to start another member on it).</summary>
+    public async Task StopAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         try
         {
             Directory.Delete(DataDir, true);

@@ -17,6 +17,8 @@ public class DrivesTests
     [InlineData("ide4")] [InlineData("sata6")] [InlineData("scsi31")] [InlineData("scsi01")] [InlineData("virtio16")]
     [InlineData("efidisk1")] [InlineData("tpmstate1")] [InlineData("unused")] [InlineData("net0")] [InlineData("scsihw")]
     [InlineData("ide")] [InlineData("hostpci0")] [InlineData("xscsi0")] [InlineData("scsi0 ")] [InlineData("vmstate")]
+    // .NET's \d takes Unicode digits and $ matches before a final newline: neither may make a drive key.
+    [InlineData("scsi\u0661")] [InlineData("unused\u0661")] [InlineData("scsi0\n")] [InlineData("unused256")] [InlineData("unused99999999999")]
     public void Not_drive_keys(string key) => Assert.False(Drives.IsDriveKey(key));
 
     [Theory]
@@ -171,4 +173,19 @@ public class DriveSpecTests
     [InlineData("a:x")]
     [InlineData("local-:x")]
     public void Not_volume_id_refs(string text) => Assert.False(VolumeIdRef.TryParse(text, out _));
+
+    [Theory]
+    [InlineData("local:\u0661")]
+    [InlineData("local:4\n")]
+    [InlineData("local:4.\u0665")]
+    public void An_allocation_has_ascii_digits_only(string file) =>
+        Assert.False(DriveSpec.Parse(file).IsAllocation(out _, out _));
+
+    [Fact]
+    public void A_stored_drive_value_that_does_not_parse_is_skipped_when_listing_drives()
+    {
+        var s = new QmSection { ["scsi0"] = "local:100/vm-100-disk-0.qcow2,size=4G,size=8G", ["scsi1"] = "local:100/vm-100-disk-1.qcow2" };
+        Assert.Equal(["scsi1"], Drives.All(s).Select(d => d.Key));
+        Assert.Null(DriveSpec.TryParse("a,b"));
+    }
 }

@@ -50,7 +50,7 @@ public class NetSpecTests
     [Theory]
     [InlineData("net0", true)] [InlineData("net9", true)] [InlineData("net10", true)] [InlineData("net29", true)]
     [InlineData("net31", true)] [InlineData("net32", false)] [InlineData("net", false)] [InlineData("net01", false)]
-    [InlineData("numa0", false)] [InlineData("net0x", false)]
+    [InlineData("numa0", false)] [InlineData("net0x", false)] [InlineData("net\u0661", false)] [InlineData("net0\n", false)]
     public void Net_keys(string key, bool ok) => Assert.Equal(ok, NetSpec.IsNetKey(key));
 
     [Theory]

@@ -207,18 +207,23 @@ public class QmConfigFixtureTests
     [Theory]
     [InlineData("name: a\ncores: 2\nthis is garbage\n", 3, "this is garbage")]
     [InlineData("name: a\n\n\n Name: indented\n", 4, " Name: indented")]
-    [InlineData("Memory: 512\n", 1, "Memory: 512")]
+    [InlineData("name: a\nMemory: 512\n", 2, "Memory: 512")]
     [InlineData("name: a\n[broken section\n", 2, "[broken section")]
     [InlineData("#desc\nname: a\n\n[snap1]\nsnaptime: 1\n1cores: 2\n", 6, "1cores: 2")]
     [InlineData("name: a\r\ncores 2\r\n", 2, "cores 2")]
     public void Parse_errors_name_the_line(string text, int line, string content)
     {
-        var e = Assert.Throws<QmConfigFormatException>(() => QmConfig.Parse(text));
+        var e = Assert.Throws<QmConfigFormatException>(() => QmConfig.ParseStrict(text));
         Assert.Equal($"vm config - unable to parse line {line}: {content}", e.Message);
 
         Assert.False(QmConfig.TryParse(text, out var cfg, out var error));
         Assert.Null(cfg);
         Assert.Equal(e.Message, error);
+
+        // Reading a stored config skips the line, as parse_vm_config does, and names it.
+        var read = QmConfig.Parse(text);
+        Assert.Equal([e.Message], read.ParseErrors);
+        Assert.Equal("a", read["name"]);
     }
 
     [Fact]
