@@ -1,4 +1,3 @@
-using System.Globalization;
 using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 
@@ -63,7 +62,7 @@ public static class Handler
 
     /// <summary>An integer the schema has checked; anything else is a 400 for <paramref name="key"/>, never a .NET text.</summary>
     public static int Int(this PveParams p, string key) =>
-        p[key] is { } v && TryInteger(v, out var n) && n is >= int.MinValue and <= int.MaxValue
+        p[key] is { } v && ParamSchema.TryInteger(v, out var n) && n is >= int.MinValue and <= int.MaxValue
             ? (int)n
             : throw new ParamException(key, $"type check ('integer') failed - got '{p[key]}'");
 
@@ -71,18 +70,8 @@ public static class Handler
 
     public static long? Long(this PveParams p, string key) =>
         p[key] is not { } v ? null
-        : TryInteger(v, out var n) ? n
+        : ParamSchema.TryInteger(v, out var n) ? n
         : throw new ParamException(key, $"type check ('integer') failed - got '{v}'");
-
-    /// <summary>ASCII digits with an optional sign, invariant culture, no whitespace.</summary>
-    private static bool TryInteger(string v, out long n)
-    {
-        n = 0;
-        var digits = v.StartsWith('-') || v.StartsWith('+') ? v.AsSpan(1) : v.AsSpan();
-        foreach (var c in digits)
-            if (c is < '0' or > '9') return false;
-        return digits.Length > 0 && long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n);
-    }
 }
 
 /// <summary>Bad input found inside a handler: answered as 400 with <c>errors[Param]</c>.</summary>
