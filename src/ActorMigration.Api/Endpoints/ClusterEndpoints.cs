@@ -36,7 +36,7 @@ public static class ClusterEndpoints
             {
                 if (s.CheckNode(p["node"]!) is { } bad) return bad;
                 var f = await s.Facts(p["node"]!, TimeSpan.FromSeconds(5));
-                if (f is null) return PveResult.Error($"node '{p["node"]}' seems to be offline");
+                if (f is null) return PveResult.Error(ApiServices.Offline(p["node"]!));
                 return PveResult.Data(new Dictionary<string, object?>
                 {
                     ["pveversion"] = $"pve-manager/{f.Version}",

@@ -59,10 +59,10 @@ public sealed class CorruptRecordTests() : Akka.TestKit.Xunit2.TestKit(
             await Ok(vm, new EditVmConfig(id, "node1", new Dictionary<string, string> { ["cores"] = "2" }, []));
             await vm.GracefulStop(TimeSpan.FromSeconds(3));
         }
-        Assert.Equal("vm.config", SqliteMember.Manifest(DbFile, "vm-912", 2));
+        Assert.Equal("vm.config", JournalRows.Manifest(DbFile, "vm-912", 2));
         var serializer = new ActorMigrationSerializer((ExtendedActorSystem)Sys);
-        SqliteMember.OverwritePayload(DbFile, "vm-911", 2, serializer.ToBinary(new VmConfigReplaced(911, Damaged)));
-        SqliteMember.OverwritePayload(DbFile, "vm-912", 2, "\u0000{\"vmId\": not json"u8.ToArray());
+        JournalRows.OverwritePayload(DbFile, "vm-911", 2, serializer.ToBinary(new VmConfigReplaced(911, Damaged)));
+        JournalRows.OverwritePayload(DbFile, "vm-912", 2, "\u0000{\"vmId\": not json"u8.ToArray());
 
         var model = Sys.ActorOf(ClusterReadModelActor.Props(CreateTestProbe().Ref));
         var listed = await CaughtUp(model, 3);
@@ -107,7 +107,7 @@ public sealed class CorruptRecordTests() : Akka.TestKit.Xunit2.TestKit(
         var first = Sys.ActorOf(VirtualMachineActor.Props("920"));
         await Ok(first, new CreateVm(920, "node2", Good));
         await first.GracefulStop(TimeSpan.FromSeconds(3));
-        SqliteMember.OverwritePayload(DbFile, "vm-920", 1, [0xff, 0xfe, 0x00]);
+        JournalRows.OverwritePayload(DbFile, "vm-920", 1, [0xff, 0xfe, 0x00]);
 
         var model = Sys.ActorOf(ClusterReadModelActor.Props(CreateTestProbe().Ref));
         await AwaitAssertAsync(async () =>

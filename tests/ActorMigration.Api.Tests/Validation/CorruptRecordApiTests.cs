@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ActorMigration.Api.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
+using ActorMigration.Actors.Tests.Support;
 
 namespace ActorMigration.Api.Tests.Validation;
 
@@ -18,31 +18,6 @@ public sealed class CorruptRecordApiTests
 
     private static JsonObject EntryOf(JsonNode? list, int vmid) =>
         list!.AsArray().Single(v => v!["vmid"]!.GetValue<int>() == vmid)!.AsObject();
-
-    /// <summary>The last event of a record: its sequence number, manifest and payload.</summary>
-    private static (long Seq, string Manifest, byte[] Payload) LastEvent(string db, string persistenceId)
-    {
-        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT sequence_number, manifest, message FROM journal WHERE persistence_id = $p ORDER BY sequence_number DESC LIMIT 1";
-        cmd.Parameters.AddWithValue("$p", persistenceId);
-        using var r = cmd.ExecuteReader();
-        Assert.True(r.Read());
-        return (r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2));
-    }
-
-    private static void Overwrite(string db, string persistenceId, long seq, byte[] payload)
-    {
-        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE journal SET message = $m WHERE persistence_id = $p AND sequence_number = $s";
-        cmd.Parameters.AddWithValue("$m", payload);
-        cmd.Parameters.AddWithValue("$p", persistenceId);
-        cmd.Parameters.AddWithValue("$s", seq);
-        Assert.Equal(1, cmd.ExecuteNonQuery());
-    }
 
     [Fact]
     public async Task Listings_survive_corrupted_records_and_the_damaged_vms_can_be_read_repaired_and_destroyed()
@@ -66,17 +41,17 @@ public sealed class CorruptRecordApiTests
 
         var db = Path.Combine(dataDir, "actormigration.db");
         // 101: a valid payload holding what PUT cpulimit=\n5 used to store, a config that no longer parses.
-        var (seq101, manifest101, payload101) = LastEvent(db, "vm-101");
+        var (seq101, manifest101, payload101) = JournalRows.Last(db, "vm-101");
         Assert.Equal("vm.config", manifest101);
         var json = JsonNode.Parse(payload101)!;
         var text = json["configText"]!.GetValue<string>();
         Assert.Contains("cpulimit: 2\n", text);
         json["configText"] = text.Replace("cpulimit: 2\n", "cpulimit: \n5\n");
-        Overwrite(db, "vm-101", seq101, Encoding.UTF8.GetBytes(json.ToJsonString()));
+        JournalRows.OverwritePayload(db, "vm-101", seq101, Encoding.UTF8.GetBytes(json.ToJsonString()));
         // 102: a payload that does not decode at all.
-        var (seq102, manifest102, _) = LastEvent(db, "vm-102");
+        var (seq102, manifest102, _) = JournalRows.Last(db, "vm-102");
         Assert.Equal("vm.config", manifest102);
-        Overwrite(db, "vm-102", seq102, [0x00, 0xff, (byte)'{']);
+        JournalRows.OverwritePayload(db, "vm-102", seq102, [0x00, 0xff, (byte)'{']);
 
         await using var second = await InProcessServer.StartAsync(dataDir: dataDir);
         var api = second.Client;
