@@ -58,8 +58,12 @@ public static class CopyEndpoints
 
         var snapName = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId));
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, snapName, p => Task.FromResult(PveResult.Data(new[] { "config", "rollback" }
-                .Select(n => new Dictionary<string, object?> { ["rel"] = n }).ToList()))));
+            Handler.Run(ctx, snapName, async p =>
+            {
+                var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+                return err ?? PveResult.Data(new[] { "config", "rollback" }
+                    .Select(n => new Dictionary<string, object?> { ["rel"] = n }).ToList());
+            }));
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, snapName, async p =>
             {

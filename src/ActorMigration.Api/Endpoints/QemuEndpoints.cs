@@ -78,7 +78,7 @@ public static class QemuEndpoints
             var schema = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
                 new ParamSpec("skiplock", PType.Boolean, RootOnly: true), new ParamSpec("timeout", PType.Integer, Min: 0, Max: int.MaxValue),
                 new ParamSpec("keepActive", PType.Boolean, RootOnly: true), new ParamSpec("overrule-shutdown", PType.Boolean),
-                new ParamSpec("forceStop", PType.Boolean), new ParamSpec("machine"), new ParamSpec("migratedfrom", RootOnly: true),
+                new ParamSpec("forceStop", PType.Boolean), new ParamSpec("machine", Pattern: VmOptions.MachinePattern), new ParamSpec("migratedfrom", RootOnly: true),
                 new ParamSpec("migration_type", RootOnly: true), new ParamSpec("migration_network", RootOnly: true),
                 new ParamSpec("targetstorage", RootOnly: true), new ParamSpec("stateuri", RootOnly: true),
                 new ParamSpec("force-cpu", RootOnly: true), new ParamSpec("with-conntrack-state", PType.Boolean, RootOnly: true));

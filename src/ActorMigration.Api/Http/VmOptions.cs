@@ -10,16 +10,13 @@ public static class VmOptions
 {
     private static readonly string[] OsTypes = ["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"];
     private static readonly string[] ScsiHw = ["lsi", "lsi53c810", "virtio-scsi-pci", "virtio-scsi-single", "megasas", "pvscsi"];
-    private static readonly HashSet<string> DriveOptions =
-    [
-        "size", "media", "cache", "discard", "iothread", "ssd", "format", "backup", "replicate", "serial", "snapshot",
-        "import-from", "aio", "ro", "shared", "detect_zeroes", "wwn", "model", "efitype", "pre-enrolled-keys",
-        "product", "vendor", "queues", "rerror", "werror", "mbps", "iops", "heads", "secs", "cyls", "trans", "file"
-    ];
-    private static readonly HashSet<string> NetOptions = ["bridge", "firewall", "link_down", "macaddr", "mtu", "queues", "rate", "tag", "trunks"];
     // Proxmox's ranges (hostpci0-15, usb0-13, serial0-3, parallel0-2, ipconfig0-31), ASCII digits only.
     private static readonly Regex DeviceKey = new(
         @"^(hostpci([0-9]|1[0-5])|usb([0-9]|1[0-3])|serial[0-3]|parallel[0-2]|ipconfig([0-9]|[12][0-9]|3[01]))\z", RegexOptions.Compiled);
+
+    /// <summary>qemu-server's machine type pattern (matched in ECMAScript mode: ASCII digits).</summary>
+    public const string MachinePattern =
+        @"(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)";
 
     /// <summary>Every settable option; drive values are checked against <paramref name="storage"/>.</summary>
     public static IEnumerable<ParamSpec> Fixed() =>
@@ -40,7 +37,7 @@ public static class VmOptions
         new("smbios1", MaxLength: 512, Format: v => PropertyString.Parse(v)["uuid"] is { } u && !Guid.TryParse(u, out _) ? "invalid uuid" : null),
         new("boot", MaxLength: 256, Format: BootOrder.Check),
         new("bootdisk", Format: BootOrder.CheckBootDisk),
-        new("machine", Pattern: @"(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)"),
+        new("machine", Pattern: MachinePattern),
         new("bios", Enum: ["seabios", "ovmf"]),
         new("args", MaxLength: 4096),
         new("scsihw", Enum: ScsiHw),
@@ -81,12 +78,7 @@ public static class VmOptions
             return e.Message;
         }
         if (!NetSpec.Models.Contains(n.Model)) return $"unknown network model '{n.Model}'";
-        foreach (var (k, v) in n.Props.Items)
-        {
-            if (!NetOptions.Contains(k)) return $"unknown network option '{k}'";
-            if (k == "macaddr" && !NetSpec.IsValidMac(v)) return $"invalid MAC address '{v}'";
-        }
-        return null;
+        return DeviceOptions.CheckNet(n.Props);
     }
 
     public static string? CheckDrive(string key, string value, StorageConfig storage)
@@ -100,11 +92,7 @@ public static class VmOptions
         {
             return e.Message;
         }
-        foreach (var (k, _) in d.Props.Items)
-            if (!DriveOptions.Contains(k)) return $"unknown drive option '{k}'";
-        if (d.Props["format"] is { } f && f is not ("raw" or "qcow2" or "vmdk"))
-            return $"format: value '{f}' does not have a value in the enumeration 'raw, qcow2, vmdk'";
-        if (d.Props["media"] is { } m && m is not ("disk" or "cdrom")) return $"media: value '{m}' does not have a value in the enumeration 'disk, cdrom'";
+        if (DeviceOptions.CheckDrive(d.Props) is { } oe) return oe;
         if (d.Props["size"] is { } sz && !SizeFormat.TryParse(sz, out _)) return $"size: unable to parse size '{sz}'";
         if (d.IsNone) return d.IsCdrom || Drives.Bus(key) is "ide" or "sata" or "scsi" ? null : "'none' is only allowed for cdrom drives";
         if (d.IsAllocation(out var sid, out var gib))

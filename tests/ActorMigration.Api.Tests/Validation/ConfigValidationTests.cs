@@ -119,6 +119,11 @@ public sealed class ConfigValidationTests(ValidationFixture f)
     [InlineData("local:iso/x.iso", "volume 'local:iso/x.iso' has wrong content type 'iso'")]
     [InlineData("local:99999999999/vm-99999999999-disk-0.qcow2", "unable to parse volume ID 'local:99999999999/vm-99999999999-disk-0.qcow2'")]
     [InlineData("local:99999999999999999999", "size is too large")]
+    [InlineData("local:4,cache=fast", "cache: value 'fast' does not have a value in the enumeration 'none, writethrough, writeback, unsafe, directsync'")]
+    [InlineData("local:4,iothread=\u0661", "iothread: type check ('boolean') failed - got '\u0661'")]
+    [InlineData("local:4,queues=99", "queues: value must have a maximum value of 16")]
+    [InlineData("local:4,mbps=NaN", "mbps: type check ('number') failed - got 'NaN'")]
+    [InlineData("local:4,serial=a/b", "serial: value does not match the regex pattern")]
     public async Task Bad_drive_specs_are_refused(string spec, string message)
     {
         var vmid = f.NextVmId();
@@ -143,6 +148,11 @@ public sealed class ConfigValidationTests(ValidationFixture f)
     [InlineData("virtio,macaddr=BC:24:11,bridge=vmbr0", "invalid format - invalid MAC address 'BC:24:11'\n")]
     [InlineData("virtio,bridge=vmbr0,speed=10", "invalid format - unknown network option 'speed'\n")]
     [InlineData("bridge=vmbr0", "invalid format - missing network model\n")]
+    [InlineData("virtio,bridge=vmbr0,tag=\u0661", "invalid format - tag: type check ('integer') failed - got '\u0661'\n")]
+    [InlineData("virtio,bridge=vmbr0,tag=0", "invalid format - tag: value must have a minimum value of 1\n")]
+    [InlineData("virtio,bridge=vmbr0,rate=Infinity", "invalid format - rate: type check ('number') failed - got 'Infinity'\n")]
+    [InlineData("virtio,bridge=vm/br0", "invalid format - bridge: value does not match the regex pattern\n")]
+    [InlineData("virtio,bridge=vmbr0,trunks=10;x", "invalid format - trunks: value does not match the regex pattern\n")]
     public async Task Bad_net_specs_are_refused(string spec, string message)
     {
         var put = await f.Unchanged(() => C.Put(Cfg, ("net1", spec)));
