@@ -71,6 +71,7 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
             while (_vms.ContainsKey(id)) id++;
             Sender.Tell(new NextIdReply(id));
         });
+        Receive<FindTask>(q => Sender.Tell(new TaskFound(_tasks.GetValueOrDefault(q.Upid), _caughtUpStreams >= 2)));
         Receive<GetReadModelStatus>(_ => Sender.Tell(new ReadModelStatus(_caughtUpStreams >= 2,
             Math.Max(_vmOffset, _taskOffset), _vms.Count, _tasks.Count)));
     }

@@ -9,6 +9,12 @@ public sealed record ListVms(string? Node = null) : IReadModelQuery;
 /// <summary>→ <see cref="TaskList"/>, newest first.</summary>
 public sealed record ListTasks(string? Node = null, bool IncludeRunning = true) : IReadModelQuery;
 
+/// <summary>One task by UPID. → <see cref="TaskFound"/></summary>
+public sealed record FindTask(string Upid) : IReadModelQuery;
+
+/// <summary>The task if this model has seen it start; <see cref="CaughtUp"/>: the model has read the whole journal once.</summary>
+public sealed record TaskFound(TaskEntry? Task, bool CaughtUp);
+
 /// <summary>First vmid ≥ <see cref="Lower"/> no VM uses. → <see cref="NextIdReply"/></summary>
 public sealed record NextFreeId(int Lower = 100) : IReadModelQuery;
 

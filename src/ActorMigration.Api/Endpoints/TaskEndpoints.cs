@@ -115,7 +115,23 @@ public static class TaskEndpoints
         if (s.CheckNode(node) is { } bad) return (null, null, bad);
         if (!Upid.TryParse(p["upid"], out var upid)) return (null, null, PveResult.ParamError("upid", "unable to parse worker upid"));
         if (upid!.Node != node) return (null, null, PveResult.ParamError("upid", "no such task"));
+        if (!await MayExist(s, upid)) return (null, null, PveResult.ParamError("upid", "no such task"));
         var status = await s.Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid!.ToString()), ApiServices.AskTimeout);
         return status.Exists ? (upid, status, null) : (null, null, PveResult.ParamError("upid", "no such task"));
     }
+
+    /// <summary>
+    /// Whether asking the task's workflow is worth it. Asking starts a remembered sharded entity, which writes to the
+    /// journal, so a UPID nobody ever started must not get that far. The read model knows every task once caught up;
+    /// a task started in the last minute may not have reached this member's read model yet, so it is asked anyway.
+    /// </summary>
+    private static async Task<bool> MayExist(ApiServices s, Upid upid)
+    {
+        var found = await s.ReadModel.Ask<TaskFound>(new FindTask(upid.ToString()), ApiServices.AskTimeout);
+        if (found.Task is not null || !found.CaughtUp) return true;
+        var age = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - upid.StartTime;
+        return Math.Abs(age) <= RecentSeconds;
+    }
+
+    private const long RecentSeconds = 60;
 }

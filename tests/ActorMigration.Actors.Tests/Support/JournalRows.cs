@@ -41,6 +41,15 @@ public static class JournalRows
         return (r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2));
     }
 
+    /// <summary>How many events the journal holds, of every record.</summary>
+    public static long Count(string file)
+    {
+        using var db = Open(file);
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM journal";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     private static SqliteConnection Open(string file)
     {
         var db = new SqliteConnection($"Data Source={file};Pooling=False");

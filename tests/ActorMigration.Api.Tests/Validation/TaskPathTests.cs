@@ -1,4 +1,6 @@
 using System.Net;
+using ActorMigration.Api.Tests.Infrastructure;
+using ActorMigration.Actors.Tests.Support;
 
 namespace ActorMigration.Api.Tests.Validation;
 
@@ -35,5 +37,25 @@ public sealed class TaskPathTests(ValidationFixture f)
             Expect.ParamError(await C.Get($"/nodes/{node}/tasks/{upid}{sub}"), "upid", "no such task");
         var del = await f.Unchanged(() => C.Delete($"/nodes/{node}/tasks/{upid}"));
         Expect.ParamError(del, "upid", "no such task");
+    }
+
+    [Theory]
+    [InlineData("UPID:node1:0000AAAA:0000BBBB:60000000:qmstart:101:root@pam:")]
+    [InlineData("UPID:node1:0000AAAA:0000BBBB:60000000:qmigrate:100:root@pam!ci:")]
+    public async Task Asking_for_a_task_nobody_started_writes_nothing(string upid)
+    {
+        // Asking a workflow starts a remembered sharded entity, which writes to the journal: a made-up UPID must not
+        // get there. Until the member's read model has read the journal once it cannot tell, so the check is that
+        // asking soon stops writing (without the read model's answer, every ask writes two rows).
+        var journal = Path.Combine(f.Server.DataDir, "actormigration.db");
+        await PveClient.Eventually(async () =>
+        {
+            var before = JournalRows.Count(journal);
+            foreach (var sub in new[] { "", "/status", "/log" })
+                Expect.ParamError(await C.Get($"/nodes/node1/tasks/{upid}{sub}"), "upid", "no such task");
+            Expect.ParamError(await C.Delete($"/nodes/node1/tasks/{upid}"), "upid", "no such task");
+            await Task.Delay(300);
+            return JournalRows.Count(journal) == before;
+        }, TimeSpan.FromSeconds(10), "asking for a made-up task writes nothing to the journal");
     }
 }
