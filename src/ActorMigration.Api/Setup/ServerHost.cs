@@ -41,6 +41,7 @@ public static class ServerHost
         builder.Services.AddSingleton(topology);
         builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix, TaskStartTimeoutMs: settings.TaskStartTimeoutMs));
         builder.Services.AddSingleton<ApiServices>();
+        builder.Services.AddSingleton<MemberReadiness>();
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds)));
 
@@ -51,7 +52,7 @@ public static class ServerHost
             await next();
         });
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api2/json"),
-            b => b.UseMiddleware<TokenAuth>(new TokenStore([token]), settings.AuthFailDelayMs));
+            b => b.UseMiddleware<TokenAuth>(new TokenStore([token]), settings.AuthFailDelayMs).Use(MemberReadiness.Gate));
 
         var api = app.MapGroup("/api2/json");
         ClusterEndpoints.Map(api);
