@@ -19,7 +19,8 @@ public sealed record ParamSpec(
     bool RootOnly = false,
     string? Requires = null,
     Func<string, string?>? Check = null,
-    bool MultiLine = false);
+    bool MultiLine = false,
+    bool Stored = false);
 
 /// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
 public sealed class ParamSchema(params ParamSpec[] specs)
@@ -86,7 +87,11 @@ public sealed class ParamSchema(params ParamSpec[] specs)
         {
             if (spec.Format?.Invoke(value) is { } fe) return $"invalid format - {fe}\n";
             // A semantic check whose message is used as is (e.g. drive specs: "storage 'x' does not exist").
-            return spec.Check?.Invoke(value);
+            if (spec.Check?.Invoke(value) is { } ce) return ce;
+            // A config line drops whitespace around its value: stored like that, it would not read back as sent.
+            return spec.Stored && !spec.MultiLine && value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
+                ? "value must not begin or end with whitespace"
+                : null;
         }
         // Our parsers' messages are Proxmox's texts; one that .NET itself throws (number parsing) is not for clients.
         catch (FormatException e) when (e.TargetSite?.Module.Assembly != typeof(int).Assembly)

@@ -47,9 +47,14 @@ public static class PveResult
         return d;
     }
 
+    /// <summary>Longest reason phrase sent; the body's <c>message</c> keeps the whole text.</summary>
+    public const int MaxReason = 512;
+
     private static string FirstLine(string s)
     {
         var line = s.Split('\n')[0];
+        // A message may quote a huge value: the status line stays short enough for every client's header limit.
+        if (line.Length > MaxReason) line = line[..(MaxReason - 3)] + "...";
         // Reason phrases must be plain ASCII without control characters.
         var sb = new StringBuilder(line.Length);
         foreach (var c in line) sb.Append(c is >= ' ' and <= '~' ? c : '?');

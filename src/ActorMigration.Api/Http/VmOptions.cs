@@ -134,7 +134,10 @@ public static class VmOptions
 
     /// <summary>A schema of all VM options plus the endpoint's own parameters.</summary>
     public static ParamSchema Schema(StorageConfig storage, params ParamSpec[] own) =>
-        new(Fixed().Concat(own).ToArray()) { Dynamic = k => Dynamic(k, storage) };
+        new(Fixed().Select(AsStored).Concat(own).ToArray()) { Dynamic = k => Dynamic(k, storage) is { } d ? AsStored(d) : null };
+
+    /// <summary>A VM option's value becomes a config line and must read back as sent.</summary>
+    private static ParamSpec AsStored(ParamSpec s) => s with { Stored = true };
 
     public static bool IsVmOption(string key, StorageConfig storage) =>
         Fixed().Any(s => s.Name == key) || Dynamic(key, storage) is not null;

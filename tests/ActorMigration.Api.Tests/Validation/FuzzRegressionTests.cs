@@ -29,4 +29,29 @@ public sealed class FuzzRegressionTests(ValidationFixture f)
         var unknownNode = await f.Api.Get($"/nodes/{new string('n', 300)}/qemu/{Vm}/snapshot/s1");
         Expect.Refused(unknownNode, $"no such cluster node '{new string('n', 300)}'");
     }
+
+    [Theory]
+    [InlineData("vga", " qxl")]
+    [InlineData("cpu", "host ")]
+    [InlineData("args", "-no-reboot\t")]
+    public async Task A_config_value_with_whitespace_around_it_is_refused_before_any_task(string key, string value)
+    {
+        // Stored as a config line it would read back trimmed; the async update used to fail only inside its task.
+        foreach (var method in new[] { HttpMethod.Put, HttpMethod.Post })
+        {
+            var r = await f.Unchanged(() => f.Api.Send(method, $"/nodes/node1/qemu/{Vm}/config", [], [(key, value)]));
+            Expect.ParamError(r, key, "value must not begin or end with whitespace");
+        }
+    }
+
+    [Fact]
+    public async Task A_refusal_quoting_a_huge_value_keeps_its_status_line_short()
+    {
+        var target = new string('n', 70_000);
+        var r = await f.Unchanged(() => f.Api.Post($"/nodes/node1/qemu/{Vm}/clone", ("newid", "990"), ("target", target)));
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, r.Status);
+        Assert.True(r.Reason!.Length <= 512, $"reason of {r.Reason.Length} characters");
+        Assert.EndsWith("...", r.Reason);
+        Assert.Equal($"no such cluster node '{target}'\n", r.Message);
+    }
 }
