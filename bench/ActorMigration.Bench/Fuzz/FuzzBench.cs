@@ -39,6 +39,7 @@ internal sealed class FuzzBench(FuzzOptions o)
     private IReadOnlyList<RouteInfo> _routes = [];
     private readonly bool _trace = Environment.GetEnvironmentVariable("AM_FUZZ_TRACE") == "1";
     private bool _hostilePass;
+    private (int Index, string Route, string Request, string Answer)? _hung;
 
     public static async Task<int> RunAndPrint(string[] args)
     {
@@ -198,15 +199,23 @@ internal sealed class FuzzBench(FuzzOptions o)
         else if (cls != AnswerClass.Hang) _r.Refusals++;
 
         if (cls is AnswerClass.Hang or AnswerClass.ConnectionClosed) await Recover(route);
-        var after = cls == AnswerClass.Ok || cls == AnswerClass.Hang ? await Settle() : await _probe.Take();
+        var after = cls == AnswerClass.Hang ? await Settle(stable: 2, max: 20) : cls == AnswerClass.Ok ? await Settle() : await _probe.Take();
+        if (_hung is { } h && index - h.Index > 5) _hung = null;
         if (cls is not (AnswerClass.Ok or AnswerClass.Hang))
         {
             _r.RefusalsChecked++;
             if (_probe.Diff(before, after) is { Count: > 0 } diff)
-                Add("state change on a refusal", Classifier.Normalize(diff[0].Split(':')[0]), string.Join("; ", diff.Take(6)));
+            {
+                var what = Classifier.Normalize(diff[0].Split(':')[0]);
+                // The work of a request the client gave up on may go on: a change soon after a hang is that request's.
+                if (_hung is { } hung) _r.Add("state change after a hang", hung.Route, what, hung.Index, hung.Request, hung.Answer,
+                    $"seen after input #{index}: " + string.Join("; ", diff.Take(6)));
+                else Add("state change on a refusal", what, string.Join("; ", diff.Take(6)));
+            }
         }
         else if (cls == AnswerClass.Hang && _probe.Diff(before, after) is { Count: > 0 } late)
             Add("state change after a hang", Classifier.Normalize(late[0].Split(':')[0]), string.Join("; ", late.Take(6)));
+        if (cls == AnswerClass.Hang) _hung = (index, route, described, answer);
         _last = after;
         _world.Update(after);
         foreach (var id in _probe.Unresponsive) Add("VM record unresponsive", $"VM {id} did not answer a read in 10 s");
@@ -274,15 +283,18 @@ internal sealed class FuzzBench(FuzzOptions o)
         await Reset($"nodes still blocked 40 s after a hang of {route}");
     }
 
-    /// <summary>A snapshot once two in a row agree (tasks and their last writes done), at most 3 s.</summary>
-    private async Task<StateSnapshot> Settle()
+    /// <summary>A snapshot once nothing changed for <paramref name="stable"/> seconds (tasks and their last writes done).</summary>
+    private async Task<StateSnapshot> Settle(double stable = 0.05, double max = 3)
     {
         var s = await _probe.Take();
-        for (var i = 0; i < 60 && _probe.Unresponsive.Count == 0; i++)
+        var calm = Stopwatch.StartNew();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < max && _probe.Unresponsive.Count == 0)
         {
             await Task.Delay(50);
             var next = await _probe.Take();
-            if (_probe.Diff(s, next).Count == 0) return next;
+            if (_probe.Diff(s, next).Count > 0) calm.Restart();
+            else if (calm.Elapsed.TotalSeconds >= stable) return next;
             s = next;
         }
         return s;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.Json.Nodes;
 using Akka.Hosting;
 using ActorMigration.Api.Setup;
@@ -207,6 +206,4 @@ internal sealed class FuzzMember : IAsyncDisposable
     public static string Status(Answer a) => a.Hung ? "no answer" : $"{a.Status} {a.Reason}";
 
     public static bool IsUpid(string? s) => s is not null && s.StartsWith("UPID:", StringComparison.Ordinal);
-
-    public static HttpStatusCode Code(Answer a) => (HttpStatusCode)a.Status;
 }

@@ -69,7 +69,7 @@ internal static class HostileValues
                 return
                 [
                     H("cdn", Tag.Legacy, null), H("c", Tag.Legacy, null), H("order=scsi0,order=net0", Tag.Dup, "duplicate key"),
-                    H("order=nosuch0", Tag.Format, "unknown boot device"), H("legacy=cdn", Tag.Format, "unknown key"), H("order=scsi0;;net0", Tag.Format, "empty boot device"),
+                    H("order=nosuch0", Tag.Format, "unknown boot device"), H("legacy=cdn", Tag.Format, "unknown key"), H("order=scsi0;;net0", Tag.Format, null),
                 ];
             case Kind.DiskKey:
                 return p.Name == "bootdisk"

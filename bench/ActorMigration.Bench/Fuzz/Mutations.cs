@@ -33,7 +33,7 @@ internal static class Mutations
             () => NaNValue(p, c),
             () => HugeValue(p, c),
             () => new string(v.Length > 0 ? v[0] : 'x', p.MaxLen > 0 && c.Chance(0.5) ? p.MaxLen + 1 : 70_000)
-                .Mk(Tag.Long, p.MaxLen > 0 || p.Strict || p.Kind is Kind.Dns ? "longer than any limit" : null),
+                .Mk(Tag.Long, p.MaxLen > 0 || p.Strict && !p.Numeric || p.Kind is Kind.Dns or Kind.VmId or Kind.NewId ? "longer than any limit" : null),
             () => "".Mk(Tag.Empty, null),
             () => Lookalike(v).Mk(Tag.Unicode, p.Strict || p.Kind is Kind.Dns or Kind.Storage ? "look-alike letters" : null),
         };

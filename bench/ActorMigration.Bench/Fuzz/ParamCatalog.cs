@@ -9,7 +9,6 @@ internal static class ParamCatalog
     private const long IntMax = int.MaxValue;
 
     private static readonly string[] OsTypes = ["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"];
-    private static readonly string[] TaskTypes = ["qmcreate", "qmstart", "qmstop", "qmigrate", "qmclone", "vzdump", "qmconfig", "qmsnapshot"];
 
     public static readonly P[] VmOptions =
     [
@@ -57,7 +56,7 @@ internal static class ParamCatalog
         ["GET /nodes/{node}/tasks"] =
         [
             new("start", Kind.Int, Min: 0, Max: IntMax), new("limit", Kind.Int, Min: 0, Max: IntMax), new("vmid", Kind.Int, Min: 100, Max: 999999999),
-            new("typefilter", Kind.Enum, Values: TaskTypes), new("userfilter", Kind.Text), new("errors", Kind.Bool),
+            new("typefilter", Kind.Text), new("userfilter", Kind.Text), new("errors", Kind.Bool),
             new("source", Kind.Enum, Values: ["archive", "active", "all"]), new("since", Kind.Int), new("until", Kind.Int), new("statusfilter", Kind.Text),
         ],
         ["GET /nodes/{node}/tasks/{upid}"] = [],

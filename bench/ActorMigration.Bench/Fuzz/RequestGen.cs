@@ -118,14 +118,13 @@ internal sealed class RequestGen(Random rng, World world, IReadOnlyList<RouteInf
     {
         if (c.Chance(0.04))
         {
-            d.Params.Add((c.Pick(["nosuchparam", "Memory", "scsi31", "net32", "_dc2", "vmid\n", "ünknown"]), Val.Ok("1")));
-            d.Refuse(Tag.Unknown, "a parameter the route does not take");
+            d.Params.Add((c.Pick(["nosuchparam", "Memory", "scsi31", "net32", "_dc2", "vmid\n", "ünknown"]),
+                new Val("1", Tag.Unknown, MustRefuse: "a parameter the route does not take")));
         }
         if (c.Chance(0.03) && defs.Where(p => p.Root).ToList() is { Count: > 0 } root)
         {
             var p = c.Pick(root);
-            d.Params.Add((p.Name, ValidValues.For(p, c)));
-            d.Refuse(Tag.Unknown, "a root-only option with an API token");
+            d.Params.Add((p.Name, ValidValues.For(p, c).With(Tag.Unknown, "a root-only option with an API token")));
         }
         if (c.Chance(0.04) && d.Params.Count > 0)
         {
@@ -148,6 +147,8 @@ internal sealed class RequestGen(Random rng, World world, IReadOnlyList<RouteInf
             d.Method = c.Pick(OtherMethods.Where(m => m != d.Route.Method).ToList());
             d.RequestTags |= Tag.Method;
         }
+        // A multipart part's name is a header value: HttpClient cannot send one with a control character.
+        if (d.Encoding == "multipart" && d.Params.Any(p => p.Key.Any(char.IsControl))) d.Encoding = "form";
         if (d.Method is "POST" or "PUT" or "DELETE" && d.Route.Mutating && NamesOffline(d))
             d.Refuse(Tag.Offline, "a change on or to the offline node");
     }

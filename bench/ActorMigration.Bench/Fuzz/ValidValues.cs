@@ -60,6 +60,7 @@ internal static class ValidValues
                     "serial0" => "socket",
                     "ipconfig0" => "ip=dhcp",
                     "userfilter" => "root",
+                    "typefilter" => c.Pick(["qmcreate", "qmstart", "qmigrate", "qmclone", "vzdump"]),
                     "statusfilter" => "ok",
                     "pool" => "pool1",
                     "migration_network" => "10.0.0.0/24",
