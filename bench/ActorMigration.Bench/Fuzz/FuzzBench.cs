@@ -38,7 +38,6 @@ internal sealed class FuzzBench(FuzzOptions o)
     private StateSnapshot _last = null!;
     private IReadOnlyList<RouteInfo> _routes = [];
     private readonly bool _trace = Environment.GetEnvironmentVariable("AM_FUZZ_TRACE") == "1";
-    private bool _hostilePass;
     private (int Index, string Route, string Request, string Answer)? _hung;
 
     public static async Task<int> RunAndPrint(string[] args)
@@ -83,7 +82,6 @@ internal sealed class FuzzBench(FuzzOptions o)
                     await Housekeeping();
                 }
             }
-            _hostilePass = true;
             await Reset("fresh fixture for the hostile-file pass", counted: false);
             foreach (var d in HostilePass.Drafts(_routes, _world))
             {
@@ -115,7 +113,7 @@ internal sealed class FuzzBench(FuzzOptions o)
         _world.Clear();
         _world.ValidBackup = await Fixture.Create(_m, _world);
         _world.FixtureIds.UnionWith(Fixture.Ids);
-        _files = HostileFiles.Create(dir, Path.Combine(_root, "outside"), _world.ValidBackup, o, listingPoison: _hostilePass);
+        _files = HostileFiles.Create(dir, Path.Combine(_root, "outside"), _world.ValidBackup, o);
         _probe = new StateProbe(_m);
         _last = await Settle();
     }
@@ -127,6 +125,13 @@ internal sealed class FuzzBench(FuzzOptions o)
         CheckDecoys(reason);
         _files.WakeFifos();
         await _m.DisposeAsync();
+        try
+        {
+            Directory.Delete(_m.DataDir, true);
+        }
+        catch (IOException)
+        {
+        }
         await StartWorld();
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Akka.Hosting;
 using ActorMigration.Api.Setup;
 using ActorMigration.Bench.Qemu;
+using ActorMigration.Domain.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -73,9 +74,19 @@ internal sealed class FuzzMember : IAsyncDisposable
         };
     }
 
+    /// <summary>A third storage whose backup directory holds a file name that breaks its listings (see HostileFiles).</summary>
+    public const string ExtraStorage = "extra";
+
     public static async Task<FuzzMember> StartAsync(string dataDir)
     {
         Directory.CreateDirectory(dataDir);
+        string[] content = ["images", "iso", "import", "backup"];
+        File.WriteAllText(Path.Combine(dataDir, "storage.cfg"), new StorageConfig(
+        [
+            new StorageDefinition("local", "dir", Path.Combine(dataDir, "nodes", "{node}", "local"), false, content, null),
+            new StorageDefinition("shared", "dir", Path.Combine(dataDir, "shared"), true, content, null),
+            new StorageDefinition(ExtraStorage, "dir", Path.Combine(dataDir, "nodes", "{node}", ExtraStorage), false, content, null),
+        ]).ToString());
         var port = ChildMember.FreePort();
         var env = new Dictionary<string, string?>
         {

@@ -74,9 +74,7 @@ internal sealed class HostileFiles
 
     private HostileFiles(string outside) => Outside = outside;
 
-    /// <param name="listingPoison">Also the archive whose name breaks every listing of the shared storage: only for the
-    /// hostile-file pass, as it would make most valid clones and creates of the random phase fail the same way.</param>
-    public static HostileFiles Create(string dataDir, string outside, string validBackupVolName, FuzzOptions o, bool listingPoison)
+    public static HostileFiles Create(string dataDir, string outside, string validBackupVolName, FuzzOptions o)
     {
         var h = new HostileFiles(outside);
         h.MakeDecoys();
@@ -112,8 +110,9 @@ internal sealed class HostileFiles
         var shared = Directory.CreateDirectory(Path.Combine(dataDir, "shared", "import")).FullName;
         File.CreateSymbolicLink(Path.Combine(shared, "passwd-link.raw"), Path.Combine(outside, Decoy));
 
-        var sharedDump = Directory.CreateDirectory(Path.Combine(dataDir, "shared", "dump")).FullName;
-        h.Archives(dump, listingPoison ? sharedDump : null, Path.Combine(dump, validBackupVolName["backup/".Length..]), o.SparseMiB);
+        // On its own storage: every volume listing of a storage reads the names in dump/, and local's tests must go on.
+        var extraDump = Directory.CreateDirectory(Path.Combine(dataDir, "nodes", "node1", FuzzMember.ExtraStorage, "dump")).FullName;
+        h.Archives(dump, extraDump, Path.Combine(dump, validBackupVolName["backup/".Length..]), o.SparseMiB);
         return h;
     }
 
@@ -156,10 +155,10 @@ internal sealed class HostileFiles
         fs.SetLength(size);
     }
 
-    /// <summary>A copy of the valid archive whose name carries a VM id beyond Int32, on the shared storage.</summary>
+    /// <summary>A copy of the valid archive whose name carries a VM id beyond Int32, on node1's extra storage.</summary>
     public const string HugeIdArchive = "backup/vzdump-qemu-99999999999-2020_01_01-00_00_00.tar";
 
-    private void Archives(string dump, string? sharedDump, string validPath, int sparseMiB)
+    private void Archives(string dump, string extraDump, string validPath, int sparseMiB)
     {
         // The valid archive's manifest (simulated driver's format) is reused; only the config and the layout change.
         var (config, manifest) = ReadConfigAndManifest(validPath);
@@ -171,8 +170,7 @@ internal sealed class HostileFiles
         WriteTar(Name(151), disks, ("qemu-server.conf", "cores: \u0662\ncpulimit: NaN\nballoon: 99999999999999999999\nname: bad\u0001name\n"
             + Without(config, "cores", "cpulimit", "balloon", "name")), ("manifest.json", manifest));
         WriteTar(Name(155), disks, ("qemu-server.conf", config + "description: " + new string('a', 64 << 20) + "\n"), ("manifest.json", manifest));
-        // On the shared storage: every volume listing of a storage reads the names in dump/, and local's tests must go on.
-        if (sharedDump is not null) File.Copy(validPath, Path.Combine(sharedDump, HugeIdArchive["backup/".Length..]));
+        File.Copy(validPath, Path.Combine(extraDump, HugeIdArchive["backup/".Length..]));
         File.CreateSymbolicLink(Name(153), Path.Combine(Outside, Decoy));
         Fifo(Name(154));
         // The first entry is a hole of sparseMiB: an archive reader that reads entries whole spends minutes on it.

@@ -55,8 +55,8 @@ internal static class HostilePass
             yield return D(create, "node1", null, "form", NewId(), ("memory", Val.Ok("256")),
                 ("scsi0", H("shared:0,import-from=shared:import/passwd-link.raw", Tag.Symlink, "the source is a symlink out of the storage")));
             yield return D(create, "node1", null, "form", ("vmid", H(HostileFiles.FifoImageVmId.ToString(), Tag.Fifo, null)), ("scsi0", Val.Ok("local:1")));
-            yield return D(create, "node1", null, "form", NewId(), ("archive", H("shared:" + HostileFiles.HugeIdArchive, Tag.Huge, null)));
-            yield return D(create, "node1", null, "form", NewId(), ("scsi0", H("shared:1", Tag.Huge, null)));
+            yield return D(create, "node1", null, "form", NewId(), ("archive", H("extra:" + HostileFiles.HugeIdArchive, Tag.Huge, null)));
+            yield return D(create, "node1", null, "form", NewId(), ("scsi0", H("extra:1", Tag.Huge, null)));
             yield return D(put, "node1", "101", "form", ("scsi1", H("local:777/vm-777-disk-0.raw", Tag.Fifo, "the volume is a FIFO")));
 
             // The reproductions, point by point.
@@ -72,6 +72,8 @@ internal static class HostilePass
             yield return D(put, "node1", "101", "form", ("scsi1", H("local:9999/base-9999-disk-0.qcow2/101/vm-101-disk-5.qcow2", Tag.Missing, "no such volume")));
             yield return D(clone, "node1", "101", "form", ("newid", Val.Ok((id++).ToString())),
                 ("target", H(FuzzMember.Offline, Tag.Offline, "a clone to the offline node")));
+            yield return D(clone, "node3", "105", "form", ("newid", Val.Ok((id++).ToString())),
+                ("target", H(FuzzMember.Offline, Tag.Offline, "a clone (shared disk) to the offline node")));
             yield return D(migrate, "node1", "101", "form", ("target", H(FuzzMember.Offline, Tag.Offline, "a migration to the offline node")));
             yield return D(create, FuzzMember.Offline, null, "form", NewId(), ("memory", Val.Ok("256")));
             var foreign = world.Upids("node1").LastOrDefault();

@@ -110,7 +110,7 @@ internal static class HostileValues
                 [
                     .. HostileFiles.Archives(c.World.ValidBackup).Skip(1).Where(f => !f.Expensive).Select(f => H("local:" + f.VolName, f.Tags, f.MustRefuse)),
                     H("local:backup/../../x.tar", Tag.Escape, "path leaves the storage"), H("local:backup/x.zip", Tag.Format, "not a backup"),
-                    H("shared:" + c.World.ValidBackup, Tag.Missing, "no such archive"), H("shared:" + HostileFiles.HugeIdArchive, Tag.Huge, null), H("/etc/passwd", Tag.Escape, "absolute path with a token"),
+                    H("shared:" + c.World.ValidBackup, Tag.Missing, "no such archive"), H("extra:" + HostileFiles.HugeIdArchive, Tag.Huge, null), H("/etc/passwd", Tag.Escape, "absolute path with a token"),
                 ];
             case Kind.Delete:
                 return
@@ -131,7 +131,8 @@ internal static class HostileValues
             case Kind.Machine:
                 return [H("pc-q35-\u0661\u0660.\u0660", Tag.UDigit, "Arabic-Indic digits"), H("nosuch", Tag.Format, "unknown machine")];
             case Kind.Storage:
-                return [H("nosuch", Tag.Missing, "no such storage"), H("LOCAL", Tag.Format, "no such storage"), H("../local", Tag.Path, "not a storage id"), H("local:", Tag.Format, "not a storage id")];
+                return [H("nosuch", Tag.Missing, "no such storage"), H("LOCAL", Tag.Format, "no such storage"), H("../local", Tag.Path, "not a storage id"),
+                    H("local:", Tag.Format, "not a storage id"), H(FuzzMember.ExtraStorage, Tag.Huge, null)];
             default:
                 return [];
         }
