@@ -21,6 +21,8 @@ internal sealed record FuzzOptions(int Requests = 3000, int Seed = 1, int HangSe
 /// The fuzzing pass: a member with the simulated driver, reference VMs and hostile files, then a seeded random
 /// stream of requests over every mapped route, then every hostile file and the reproductions once. Each
 /// answer is classified; each refusal is checked for state changes; listings are checked after each request.
+/// The seed fixes the generator's choices; values read from the live member (UPIDs, digests, VM ids) and the
+/// draws skipped after slow answers make two runs with one seed differ a little.
 /// </summary>
 internal sealed class FuzzBench(FuzzOptions o)
 {
@@ -86,7 +88,18 @@ internal sealed class FuzzBench(FuzzOptions o)
             foreach (var d in HostilePass.Drafts(_routes, _world))
             {
                 _r.FileInputs++;
+                // Files placed or removed around an input are the fuzzer's doing: the snapshots are taken after them.
+                if (d.Setup is { } setup)
+                {
+                    setup(_m.DataDir);
+                    _last = await _probe.Take();
+                }
                 await Guarded(d);
+                if (d.Teardown is { } teardown)
+                {
+                    teardown(_m.DataDir);
+                    _last = await _probe.Take();
+                }
             }
             await FullCheck(final: true);
             CheckDecoys("end of run");

@@ -110,9 +110,7 @@ internal sealed class HostileFiles
         var shared = Directory.CreateDirectory(Path.Combine(dataDir, "shared", "import")).FullName;
         File.CreateSymbolicLink(Path.Combine(shared, "passwd-link.raw"), Path.Combine(outside, Decoy));
 
-        // On its own storage: every volume listing of a storage reads the names in dump/, and local's tests must go on.
-        var extraDump = Directory.CreateDirectory(Path.Combine(dataDir, "nodes", "node1", FuzzMember.ExtraStorage, "dump")).FullName;
-        h.Archives(dump, extraDump, Path.Combine(dump, validBackupVolName["backup/".Length..]), o.SparseMiB);
+        h.Archives(dump, Path.Combine(dump, validBackupVolName["backup/".Length..]), o.SparseMiB);
         return h;
     }
 
@@ -158,7 +156,22 @@ internal sealed class HostileFiles
     /// <summary>A copy of the valid archive whose name carries a VM id beyond Int32, on node1's extra storage.</summary>
     public const string HugeIdArchive = "backup/vzdump-qemu-99999999999-2020_01_01-00_00_00.tar";
 
-    private void Archives(string dump, string extraDump, string validPath, int sparseMiB)
+    private static string HugeIdPath(string dataDir) =>
+        Path.Combine(dataDir, "nodes", "node1", FuzzMember.ExtraStorage, "dump", HugeIdArchive["backup/".Length..]);
+
+    /// <summary>
+    /// Places the huge-id archive. Every volume listing of its storage reads the names in dump/ (and clones list every
+    /// storage), so it lives on a storage of its own and only around the inputs that aim at it.
+    /// </summary>
+    public static void PlaceHugeIdArchive(string dataDir, string validBackupVolName)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(HugeIdPath(dataDir))!);
+        File.Copy(Path.Combine(dataDir, "nodes", "node1", "local", "dump", validBackupVolName["backup/".Length..]), HugeIdPath(dataDir), true);
+    }
+
+    public static void RemoveHugeIdArchive(string dataDir) => File.Delete(HugeIdPath(dataDir));
+
+    private void Archives(string dump, string validPath, int sparseMiB)
     {
         // The valid archive's manifest (simulated driver's format) is reused; only the config and the layout change.
         var (config, manifest) = ReadConfigAndManifest(validPath);
@@ -170,7 +183,6 @@ internal sealed class HostileFiles
         WriteTar(Name(151), disks, ("qemu-server.conf", "cores: \u0662\ncpulimit: NaN\nballoon: 99999999999999999999\nname: bad\u0001name\n"
             + Without(config, "cores", "cpulimit", "balloon", "name")), ("manifest.json", manifest));
         WriteTar(Name(155), disks, ("qemu-server.conf", config + "description: " + new string('a', 64 << 20) + "\n"), ("manifest.json", manifest));
-        File.Copy(validPath, Path.Combine(extraDump, HugeIdArchive["backup/".Length..]));
         File.CreateSymbolicLink(Name(153), Path.Combine(Outside, Decoy));
         Fifo(Name(154));
         // The first entry is a hole of sparseMiB: an archive reader that reads entries whole spends minutes on it.

@@ -55,8 +55,14 @@ internal static class HostilePass
             yield return D(create, "node1", null, "form", NewId(), ("memory", Val.Ok("256")),
                 ("scsi0", H("shared:0,import-from=shared:import/passwd-link.raw", Tag.Symlink, "the source is a symlink out of the storage")));
             yield return D(create, "node1", null, "form", ("vmid", H(HostileFiles.FifoImageVmId.ToString(), Tag.Fifo, null)), ("scsi0", Val.Ok("local:1")));
-            yield return D(create, "node1", null, "form", NewId(), ("archive", H("extra:" + HostileFiles.HugeIdArchive, Tag.Huge, null)));
+            var backup = world.ValidBackup;
+            var placed = D(create, "node1", null, "form", NewId(), ("archive", H("extra:" + HostileFiles.HugeIdArchive, Tag.Huge, null)));
+            placed.Setup = dir => HostileFiles.PlaceHugeIdArchive(dir, backup);
+            yield return placed;
             yield return D(create, "node1", null, "form", NewId(), ("scsi0", H("extra:1", Tag.Huge, null)));
+            var cloned = D(clone, "node1", "101", "form", ("newid", Val.Ok((id++).ToString())), ("full", Val.Ok("1")));
+            cloned.Teardown = HostileFiles.RemoveHugeIdArchive;
+            yield return cloned;
             yield return D(put, "node1", "101", "form", ("scsi1", H("local:777/vm-777-disk-0.raw", Tag.Fifo, "the volume is a FIFO")));
 
             // The reproductions, point by point.

@@ -89,6 +89,10 @@ internal sealed class Draft(RouteInfo route)
     public List<string> RequestReasons { get; } = new();
     public string Phase { get; set; } = "random";
 
+    /// <summary>Files to place in the member's data dir before the input, and to remove after it (hostile-file pass).</summary>
+    public Action<string>? Setup { get; set; }
+    public Action<string>? Teardown { get; set; }
+
     /// <summary>Only POST and PUT bodies are read: values in other bodies change nothing and cannot be refused.</summary>
     public bool ParamsIgnored => Encoding is not "query" && Method is not ("POST" or "PUT");
 
