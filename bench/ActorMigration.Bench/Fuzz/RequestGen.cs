@@ -132,9 +132,9 @@ internal sealed class RequestGen(Random rng, World world, IReadOnlyList<RouteInf
             d.Params.Add(dup);
             d.RequestTags |= Tag.Dup;
         }
-        if (c.Chance(0.03) && d.Params.FindIndex(x => defs.Any(p => p.Required && p.Name == x.Key)) is var req and >= 0)
+        if (c.Chance(0.03) && d.Params.FirstOrDefault(x => defs.Any(p => p.Required && p.Name == x.Key)).Key is { } required)
         {
-            d.Params.RemoveAt(req);
+            d.Params.RemoveAll(x => x.Key == required);
             d.Refuse(Tag.Missing, "a required parameter is missing");
         }
         if (c.Chance(0.03))

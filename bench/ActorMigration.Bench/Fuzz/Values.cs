@@ -103,8 +103,13 @@ internal sealed class Draft(RouteInfo route)
 
     public Tag Tags => Effective.Aggregate(RequestTags | (BadBody ? Tag.Encoding : 0), (t, kv) => t | kv.Value.Tags);
 
+    /// <summary>Why accepting this request would be wrong; empty when accepting it may be right.</summary>
     public List<string> MustRefuse =>
-        [.. RequestReasons, .. BadBody ? ["a body that is neither form nor JSON"] : Array.Empty<string>(), .. Effective.Where(kv => kv.Value.MustRefuse is not null).Select(kv => $"{kv.Key}: {kv.Value.MustRefuse}")];
+    [
+        .. RequestReasons,
+        .. BadBody ? ["a body that is neither form nor JSON"] : Array.Empty<string>(),
+        .. Effective.Where(kv => kv.Value.MustRefuse is not null).Select(kv => $"{kv.Key}: {kv.Value.MustRefuse}"),
+    ];
 
     public void Refuse(Tag tag, string why)
     {
