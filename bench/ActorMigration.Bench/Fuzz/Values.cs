@@ -96,7 +96,8 @@ internal sealed class Draft(RouteInfo route)
     /// <summary>Only POST and PUT bodies are read: values in other bodies change nothing and cannot be refused.</summary>
     public bool ParamsIgnored => Encoding is not "query" && Method is not ("POST" or "PUT");
 
-    public bool BadBody => Encoding is "text" or "broken-json" && Method is "POST" or "PUT";
+    /// <summary>A non-empty POST or PUT body that is neither form nor JSON (an empty body of any type carries nothing).</summary>
+    public bool BadBody => (Encoding == "broken-json" || Encoding == "text" && Params.Count > 0) && Method is "POST" or "PUT";
 
     private IEnumerable<(string Key, Val Value)> Effective =>
         PathValues.Select(kv => (kv.Key, kv.Value)).Concat(ParamsIgnored ? [] : Params);
