@@ -3,6 +3,7 @@ using ActorMigration.Bench;
 
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
 //   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
+//   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -44,8 +45,11 @@ switch (mode)
     case "clone":
         ActorMigration.Bench.Clone.CloneReport.Print(await ActorMigration.Bench.Clone.CloneBench.Run(Arg(1, 5), Arg(2, 1536), args.ElementAtOrDefault(3)), args);
         break;
+    case "fuzz":
+        return await ActorMigration.Bench.Fuzz.FuzzBench.RunAndPrint(args);
     default:
-        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]");
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]"
+            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB]");
         return 2;
 }
 return 0;
