@@ -66,7 +66,8 @@ internal sealed class HostileFiles
         new("backup/vzdump-qemu-153-2020_01_01-00_00_00.tar", Tag.Symlink, "the archive is a symlink out of the storage"),
         new("backup/vzdump-qemu-154-2020_01_01-00_00_00.tar", Tag.Fifo, "the archive is a FIFO"),
         new("backup/vzdump-qemu-156-2020_01_01-00_00_00.tar", Tag.Missing, "the archive does not exist"),
-        new("backup/vzdump-qemu-152-2020_01_01-00_00_00.tar", Tag.Sparse, "the archive's first entry is a huge sparse file", Expensive: true),
+        // A valid archive whose disk entry is a huge hole: streamed, it restores quickly; read whole, it hangs.
+        new("backup/vzdump-qemu-152-2020_01_01-00_00_00.tar", Tag.Sparse, null, Expensive: true),
     ];
 
     /// <summary>A VM id whose image directory holds a FIFO volume: creating that VM lists it.</summary>

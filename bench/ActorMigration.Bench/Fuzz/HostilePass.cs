@@ -40,7 +40,7 @@ internal static class HostilePass
                 m.PathValues["storage"] = Val.Ok("local");
                 yield return m;
                 yield return D(create, "node1", null, "form", NewId(), ("import-source", F("local:" + f.VolName, f,
-                    (f.Tags & (Tag.Symlink | Tag.Huge | Tag.Ctl)) != 0 ? "a hostile manifest imported" : null)), ("storage", Val.Ok("local")));
+                    (f.Tags & (Tag.Symlink | Tag.Huge)) != 0 ? "a hostile manifest imported" : null)), ("storage", Val.Ok("local")));
             }
             foreach (var f in HostileFiles.Archives(world.ValidBackup).Where(f => f.Expensive == expensive))
                 yield return D(create, "node1", null, "form", NewId(), ("archive", F("local:" + f.VolName, f)));

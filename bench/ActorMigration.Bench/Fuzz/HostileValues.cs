@@ -78,7 +78,8 @@ internal static class HostileValues
             case Kind.SnapName:
                 return
                 [
-                    H("nosuch", Tag.Missing, "no such snapshot"), H("1abc", Tag.Format, "snapshot names start with a letter"),
+                    // Proxmox's snapshot index (GET …/snapshot/{snapname}) lists its subdirectories without looking the snapshot up.
+                    H("nosuch", Tag.Missing, c.Draft.Route.Key == "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}" ? null : "no such snapshot"), H("1abc", Tag.Format, "snapshot names start with a letter"),
                     H(new string('a', 41), Tag.Long, "longer than 40"), H("snäp", Tag.Unicode, "not a config id"), H("../x", Tag.Path, "not a config id"),
                 ];
             case Kind.NewSnapName:

@@ -288,12 +288,20 @@ public static class QemuEndpoints
             var set = p.Values.Where(kv => VmOptions.IsVmOption(kv.Key, storage) && kv.Key is not ("node" or "vmid"))
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
             var delete = (p["delete"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
+            // Nothing is ever pending here, so a valid revert changes nothing; it is checked as Proxmox checks it.
+            var revert = (p["revert"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
+            foreach (var k in revert)
+            {
+                if (!VmOptions.IsVmOption(k, storage)) return PveResult.ParamError("revert", $"unknown option '{k}'");
+                if (set.ContainsKey(k)) return PveResult.ParamError("delete", $"you can't use '-{k}' and -revert {k}' at the same time");
+            }
             foreach (var k in delete)
             {
                 if (!VmOptions.IsVmOption(k, storage)) return PveResult.ParamError("delete", $"unknown option '{k}'");
                 if (set.ContainsKey(k)) return PveResult.ParamError("delete", $"you can't use '-{k}' and -delete {k}' at the same time");
+                if (revert.Contains(k)) return PveResult.ParamError("delete", $"you can't use '-{k}' and -revert {k}' at the same time");
             }
-            if (set.Count == 0 && delete.Count == 0) return PveResult.Error("no options specified");
+            if (set.Count == 0 && delete.Count == 0 && revert.Count == 0) return PveResult.Error("no options specified");
             var (vm, err) = await s.VmOnNode(node, vmid);
             if (err is not null) return err;
             if (set.Keys.Any(Drives.IsDriveKey) && set.Where(kv => Drives.IsDriveKey(kv.Key))

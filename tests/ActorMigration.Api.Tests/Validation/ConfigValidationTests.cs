@@ -43,6 +43,35 @@ public sealed class ConfigValidationTests(ValidationFixture f)
         Expect.ParamError(r, "delete", "unknown option 'foo'");
     }
 
+    // --- revert (nothing is ever pending here, so a valid one changes nothing)
+
+    [Theory]
+    [InlineData("digest", "digest")]
+    [InlineData("cores,nosuch", "nosuch")]
+    public async Task Reverting_an_unknown_option_is_refused(string revert, string unknown)
+    {
+        var r = await f.Unchanged(() => C.Post(Cfg, ("revert", revert)));
+        Expect.ParamError(r, "revert", $"unknown option '{unknown}'");
+    }
+
+    [Fact]
+    public async Task Reverting_an_option_that_is_also_set_or_deleted_is_refused()
+    {
+        var set = await f.Unchanged(() => C.Put(Cfg, ("cores", "3"), ("revert", "cores")));
+        Expect.ParamError(set, "delete", "you can't use '-cores' and -revert cores' at the same time");
+        var deleted = await f.Unchanged(() => C.Put(Cfg, ("delete", "name"), ("revert", "name")));
+        Expect.ParamError(deleted, "delete", "you can't use '-name' and -revert name' at the same time");
+    }
+
+    [Fact]
+    public async Task Reverting_a_known_option_changes_nothing()
+    {
+        var before = (await C.Get(Cfg)).Data!["digest"]!.GetValue<string>();
+        var r = await C.Put(Cfg, ("revert", "cores"));
+        Assert.Equal(HttpStatusCode.OK, r.Status);
+        Assert.Equal(before, (await C.Get(Cfg)).Data!["digest"]!.GetValue<string>());
+    }
+
     // --- nothing to change
 
     [Fact]
