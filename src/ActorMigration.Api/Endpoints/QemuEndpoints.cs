@@ -299,7 +299,7 @@ public static class QemuEndpoints
             {
                 if (!VmOptions.IsVmOption(k, storage)) return PveResult.ParamError("delete", $"unknown option '{k}'");
                 if (set.ContainsKey(k)) return PveResult.ParamError("delete", $"you can't use '-{k}' and -delete {k}' at the same time");
-                if (revert.Contains(k)) return PveResult.ParamError("delete", $"you can't use '-{k}' and -revert {k}' at the same time");
+                if (revert.Contains(k)) return PveResult.ParamError("revert", $"you can't use '-delete {k}' and -revert {k}' at the same time");
             }
             if (set.Count == 0 && delete.Count == 0 && revert.Count == 0) return PveResult.Error("no options specified");
             var (vm, err) = await s.VmOnNode(node, vmid);

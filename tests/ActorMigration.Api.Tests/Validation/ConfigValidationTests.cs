@@ -60,7 +60,7 @@ public sealed class ConfigValidationTests(ValidationFixture f)
         var set = await f.Unchanged(() => C.Put(Cfg, ("cores", "3"), ("revert", "cores")));
         Expect.ParamError(set, "delete", "you can't use '-cores' and -revert cores' at the same time");
         var deleted = await f.Unchanged(() => C.Put(Cfg, ("delete", "name"), ("revert", "name")));
-        Expect.ParamError(deleted, "delete", "you can't use '-name' and -revert name' at the same time");
+        Expect.ParamError(deleted, "revert", "you can't use '-delete name' and -revert name' at the same time");
     }
 
     [Fact]
