@@ -93,6 +93,16 @@ public sealed class MigrationVolumeApiTests(VolumeServerFixture f) : IClassFixtu
     }
 
     [Fact]
+    public async Task Precondition_reports_the_volumes_own_size()
+    {
+        var vmid = await CreateVm(null, ("scsi0", "local:1"));
+        await Set(vmid, ("scsi0", $"local:{vmid}/vm-{vmid}-disk-0.qcow2,size=123T"));
+        var r = await C.Get($"/nodes/node1/qemu/{vmid}/migrate");
+        var disk = r.Data!["local_disks"]!.AsArray().Single()!;
+        Assert.Equal(1L << 30, disk["size"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Live_migration_copies_an_unused_disk_beside_the_mirror()
     {
         var vmid = await CreateVm(null, ("scsi0", "local:1"), ("scsi1", "local:1"));
