@@ -141,8 +141,9 @@ public static class MigrationChecks
             // The size and format come from the volume itself (volume_size_info), never from size=.
             if (!infos.TryGetValue(v.Volid, out var volInfo))
                 return Fail(LocalDiskError(v.Volid, $"unable to determine size for volume '{v.Volid}'"));
-            scanned.Add(volInfo);
-            var inSnapshot = snapRefs.ContainsKey(v.Volid);
+            // A cloud-init image is regenerated, not checked for aliases or snapshots (it returns early in Proxmox).
+            if (!cloudInit) scanned.Add(volInfo);
+            var inSnapshot = !cloudInit && snapRefs.ContainsKey(v.Volid);
             if (inSnapshot && MigrationVolumes.SnapshotError(running, volInfo.Format) is { } snapErr)
                 return Fail(LocalDiskError(v.Volid, snapErr));
             // volume_is_base_and_used: the record knows its linked clones, not which base each uses.

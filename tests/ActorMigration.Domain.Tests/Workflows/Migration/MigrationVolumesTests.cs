@@ -102,6 +102,16 @@ public class MigrationVolumesTests
     }
 
     [Fact]
+    public void Cloud_init_image_in_a_snapshot_does_not_block_a_live_migration()
+    {
+        var cfg = SharedConfig.Replace("nfs-shared:iso/debian-12.iso,media=cdrom,size=631M", "local:100/vm-100-cloudinit.qcow2,media=cdrom") +
+                  "parent: s1\n\n[s1]\nide2: local:100/vm-100-cloudinit.qcow2,media=cdrom\nscsi0: nfs-shared:100/vm-100-disk-0.qcow2,size=32G\n";
+        var (plan, error, _) = MigrationChecks.Prepare(Request(), Facts(cfg), Upid);
+        Assert.Null(error);
+        Assert.False(Assert.Single(plan!.Disks).Live);
+    }
+
+    [Fact]
     public void Cleanup_goes_on_past_a_failed_delete_and_ends_with_problems_naming_each_volume()
     {
         var h = MigrationHarness.Started(Request(online: false), Facts(LocalConfig, running: false)).Run(stopAt: "free-source");
