@@ -53,9 +53,13 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<GetNodeVolume>(m => Io(async () => new NodeVolume(await _driver.Storage.InfoAsync(m.Volid))));
         Receive<ListNodeVolumes>(m => Io(async () => new NodeVolumes(await _driver.Storage.ListAsync(m.Storage, m.VmId))));
         Receive<RenameNodeVolume>(m => Io(() => Rename(m)));
-        Receive<ExportNodeVolume>(m => Io(() => _driver.Storage.ExportAsync(m.Volid, m.Writable)));
+        Receive<ExportNodeVolume>(m => Io(() => m.FileLength is { } length
+            ? _driver.Storage.ExportFileAsync(m.Volid, length)
+            : _driver.Storage.ExportAsync(m.Volid, m.Writable)));
         Receive<CloseNodeExport>(m => Io(() => _driver.Storage.CloseExportAsync(m.ExportId)));
-        Receive<CopyNodeVolumeToNbd>(m => Io(() => _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))));
+        Receive<CopyNodeVolumeToNbd>(m => Io(() => m.File
+            ? _driver.Storage.CopyFileToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))
+            : _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))));
         Receive<ConvertNodeVolume>(m => Io(() => _driver.Storage.ConvertAsync(m.SrcVolid, m.DstVolid, m.Format, m.Snapshot, m.BwLimitKiB, Progress(m.ProgressTo))));
         Receive<SnapshotNodeVolume>(m => Io(() => Snapshot(m)));
         Receive<BackupNodeVm>(m => Io(() => _driver.Storage.CreateBackupAsync(m.BackupVolid, m.ConfigText,

@@ -63,13 +63,14 @@ public sealed record ListNodeVolumes(string Node, string Storage, int? VmId) : I
 
 public sealed record RenameNodeVolume(string Node, string From, string To, bool ReadOnly) : INodeCommand;
 
-/// <summary>→ <see cref="NbdExport"/></summary>
-public sealed record ExportNodeVolume(string Node, string Volid, bool Writable) : INodeCommand;
+/// <summary>→ <see cref="NbdExport"/>. <see cref="FileLength"/>: a new empty file of that length, served raw (a file copy's target).</summary>
+public sealed record ExportNodeVolume(string Node, string Volid, bool Writable, long? FileLength = null) : INodeCommand;
 
 public sealed record CloseNodeExport(string Node, string ExportId) : INodeCommand;
 
 /// <summary>Long copy; progress goes to <see cref="ProgressTo"/> as <see cref="NodeCopyProgress"/>. → <see cref="NodeDone"/></summary>
-public sealed record CopyNodeVolumeToNbd(string Node, string Volid, string NbdUri, long? BwLimitKiB, Akka.Actor.IActorRef? ProgressTo) : INodeCommand;
+public sealed record CopyNodeVolumeToNbd(string Node, string Volid, string NbdUri, long? BwLimitKiB, Akka.Actor.IActorRef? ProgressTo,
+    bool File = false) : INodeCommand;
 
 public sealed record ConvertNodeVolume(string Node, string SrcVolid, string DstVolid, string Format, string? Snapshot,
     long? BwLimitKiB, Akka.Actor.IActorRef? ProgressTo) : INodeCommand;

@@ -2,10 +2,12 @@ using Akka.Actor;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Domain.Cluster;
+using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Migration;
 
 namespace ActorMigration.Actors.Workflows;
 
@@ -60,6 +62,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case AllocateVolumes s:
                 await Node<NodeDone>(new CreateNodeVolumes(s.Node, s.Volumes, ReplaceExisting: false));
                 return Done.Instance;
+            case DeleteVolumes { GoOnPastFailures: true } s:
+                return await DeleteEach(s);
             case DeleteVolumes s:
                 await Node<NodeDone>(new DeleteNodeVolumes(s.Node, s.Volids));
                 return Done.Instance;
@@ -152,11 +156,23 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     private async Task CopyDisk(CopyDisk s, IActorRef workflow)
     {
         // A retry starts from a fresh target volume, so a half copy never survives.
-        await Node<NodeDone>(new CreateNodeVolumes(s.TargetNode, [new VolumeAlloc(s.DstVolid, s.Format, s.SizeBytes)], ReplaceExisting: true));
-        var export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true));
+        NbdExport export;
+        if (s.WithSnapshots)
+        {
+            // The file itself travels (qcow2 internal snapshots with it): the target is an empty file of its length.
+            var src = (await Node<NodeVolume>(new GetNodeVolume(s.SourceNode, s.SrcVolid))).Volume
+                ?? throw new NodeOperationException($"volume '{s.SrcVolid}' does not exist");
+            var length = src.FileLength ?? throw new NodeOperationException($"unable to determine the file size of '{s.SrcVolid}'");
+            export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true, FileLength: length));
+        }
+        else
+        {
+            await Node<NodeDone>(new CreateNodeVolumes(s.TargetNode, [new VolumeAlloc(s.DstVolid, s.Format, s.SizeBytes)], ReplaceExisting: true));
+            export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true));
+        }
         try
         {
-            await Node<NodeDone>(new CopyNodeVolumeToNbd(s.SourceNode, s.SrcVolid, export.Uri, s.BwLimitKiB, workflow), timeouts.Copy);
+            await Node<NodeDone>(new CopyNodeVolumeToNbd(s.SourceNode, s.SrcVolid, export.Uri, s.BwLimitKiB, workflow, File: s.WithSnapshots), timeouts.Copy);
         }
         finally
         {
@@ -173,7 +189,47 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         var target = TargetFacts(s);
         await Task.WhenAll(vm, runtime, source, target);
         var (targetFacts, targetVolumes) = await target;
-        return new MigrationFacts(await vm, await runtime, await source, targetFacts, topology.ClusterNodes, topology.StorageConfigText, targetVolumes);
+        var local = await LocalVolumes(s.Source, await vm);
+        return new MigrationFacts(await vm, await runtime, await source, targetFacts, topology.ClusterNodes, topology.StorageConfigText,
+            targetVolumes, local);
+    }
+
+    /// <summary>The VM's volumes on the source's local storages as its storage driver sees them (sizes, paths, snapshots).</summary>
+    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmSnapshot vm)
+    {
+        var result = new List<VolumeInfo>();
+        if (!vm.Exists) return result;
+        var cfg = QmConfig.Parse(vm.ConfigText);
+        var storage = topology.Storage;
+        foreach (var volid in MigrationChecks.Volumes(cfg, storage).Where(v => !v.Shared).Select(v => v.Volid))
+        {
+            if (!VolumeName.TryParse(volid, out var name, out _) || name!.VType != "images"
+                || storage.Get(name.Storage)?.AvailableOn(node) != true) continue;
+            // One that cannot be read is left out: prepare refuses it ("unable to determine size").
+            try
+            {
+                if ((await Node<NodeVolume>(new GetNodeVolume(node, volid))).Volume is { } info) result.Add(info);
+            }
+            catch (NodeOperationException) { }
+        }
+        return result;
+    }
+
+    private async Task<VolumesDeleted> DeleteEach(DeleteVolumes s)
+    {
+        var failed = new List<VolumeDeleteFailure>();
+        foreach (var volid in s.Volids)
+        {
+            try
+            {
+                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [volid]));
+            }
+            catch (NodeOperationException e)
+            {
+                failed.Add(new VolumeDeleteFailure(volid, e.Message));
+            }
+        }
+        return new VolumesDeleted(failed);
     }
 
     /// <summary>The target's facts and the VM's volumes already on it; no facts when it does not answer.</summary>

@@ -1,3 +1,5 @@
+using Akka.Actor;
+using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
@@ -25,6 +27,18 @@ public static class MigrateEndpoints
             new ParamSpec("with-conntrack-state", PType.Boolean));
         api.MapPost("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, post, p => Start(ctx, s, p)));
+    }
+
+    private static async Task<long?> VolumeSize(ApiServices s, string node, string volid)
+    {
+        try
+        {
+            return (await s.Nodes.Ask<NodeVolume>(new GetNodeVolume(node, volid), ApiServices.AskTimeout)).Volume?.VirtualSize;
+        }
+        catch (Exception e) when (e is NodeOperationException or AskTimeoutException)
+        {
+            return null;
+        }
     }
 
     private static async Task<IResult> Precondition(ApiServices s, PveParams p)
@@ -61,9 +75,14 @@ public static class MigrateEndpoints
             if (reasons.Count == 0) allowed.Add(n);
             else notAllowed[n] = reasons;
         }
-        var localDisks = MigrationChecks.Volumes(cfg, storage).Where(v => !v.Shared).Select(v => new Dictionary<string, object?>
+        var local = MigrationChecks.Volumes(cfg, storage).Where(v => !v.Shared).ToList();
+        // scan_volids: the size is the volume's own (size= may be missing or stale).
+        var sizes = new Dictionary<string, long>();
+        foreach (var v in local.Where(v => !v.Cdrom))
+            if (await VolumeSize(s, node, v.Volid) is { } size) sizes[v.Volid] = size;
+        var localDisks = local.Select(v => new Dictionary<string, object?>
         {
-            ["volid"] = v.Volid, ["size"] = v.SizeBytes, ["drivename"] = v.Drive, ["cdrom"] = v.Cdrom ? 1 : 0,
+            ["volid"] = v.Volid, ["size"] = sizes.GetValueOrDefault(v.Volid, v.SizeBytes), ["drivename"] = v.Drive, ["cdrom"] = v.Cdrom ? 1 : 0,
             ["is_unused"] = v.IsUnused ? 1 : 0, ["is_attached"] = v.IsUnused || v.InSnapshot ? 0 : 1,
             ["is_cloudinit"] = 0, ["is_vmstate"] = 0, ["is_tpmstate"] = 0, ["replicate"] = 0, ["shared"] = 0,
         }).ToList();

@@ -92,7 +92,7 @@ public sealed record BlockJobInfo(
 /// <summary>Where a drive-mirror writes: an NBD URI or a local file.</summary>
 public sealed record MirrorTarget(string Target, string Format, long? BandwidthBytesPerSec = null);
 
-/// <summary>A volume as qemu-img info sees it.</summary>
+/// <summary>A volume as qemu-img info sees it; <c>FileLength</c>: its file's length in bytes, where the driver knows it.</summary>
 public sealed record VolumeInfo(
     string VolId,
     string Path,
@@ -101,7 +101,8 @@ public sealed record VolumeInfo(
     long ActualSize,
     string? BackingFile = null,
     bool ReadOnly = false,
-    IReadOnlyList<string>? Snapshots = null);
+    IReadOnlyList<string>? Snapshots = null,
+    long? FileLength = null);
 
 /// <summary>A volume served over NBD.</summary>
 public sealed record NbdExport(string ExportId, string Uri);

@@ -14,7 +14,7 @@ public sealed record Done : StepResult
 
 public sealed record VmFacts(VmSnapshot Vm, VmRuntime Runtime) : StepResult;
 
-/// <summary>Everything the migration checks need, read at prepare time.</summary>
+/// <summary>Everything the migration checks need, read at prepare time (<paramref name="SourceVolumes"/>: the VM's local volumes as the source's storage driver sees them).</summary>
 public sealed record MigrationFacts(
     VmSnapshot Vm,
     VmRuntime Runtime,
@@ -22,7 +22,8 @@ public sealed record MigrationFacts(
     NodeFacts? Target,
     IReadOnlyList<string> ClusterNodes,
     string StorageConfigText,
-    IReadOnlyList<string> TargetVolumes) : StepResult;
+    IReadOnlyList<string> TargetVolumes,
+    IReadOnlyList<VolumeInfo>? SourceVolumes = null) : StepResult;
 
 public sealed record VmStarted(VmRuntime Runtime) : StepResult;
 
@@ -39,3 +40,8 @@ public sealed record VolumeReady(VolumeInfo Volume) : StepResult;
 
 public sealed record CloneFacts(VmSnapshot Source, VmRuntime Runtime, VmSnapshot NewVm, IReadOnlyList<string> ExistingVolumes,
     string StorageConfigText) : StepResult;
+
+/// <summary>What a <see cref="DeleteVolumes"/> that goes on past failures could not remove.</summary>
+public sealed record VolumesDeleted(IReadOnlyList<VolumeDeleteFailure> Failed) : StepResult;
+
+public sealed record VolumeDeleteFailure(string Volid, string Error);

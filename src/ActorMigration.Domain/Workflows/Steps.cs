@@ -65,7 +65,11 @@ public sealed record VolumeAlloc(string Volid, string Format, long SizeBytes, st
 
 public sealed record AllocateVolumes(string Key, string Node, IReadOnlyList<VolumeAlloc> Volumes) : WorkflowStep(Key);
 
-public sealed record DeleteVolumes(string Key, string Node, IReadOnlyList<string> Volids) : WorkflowStep(Key);
+public sealed record DeleteVolumes(string Key, string Node, IReadOnlyList<string> Volids) : WorkflowStep(Key)
+{
+    /// <summary>Tries every volume and answers <see cref="VolumesDeleted"/> with the failures instead of failing.</summary>
+    public bool GoOnPastFailures { get; init; }
+}
 
 public sealed record StartVm(string Key, string Node, int VmId, string ConfigText, IncomingSpec? Incoming, string Tag) : WorkflowStep(Key);
 
@@ -100,9 +104,12 @@ public sealed record CancelMigration(string Key, string Node, int VmId) : Workfl
 
 public sealed record TransferConntrack(string Key, string Source, string Target, int VmId) : WorkflowStep(Key);
 
-/// <summary>Copies a volume to another node through an NBD export on the target.</summary>
+/// <summary>
+/// Copies a volume to another node through an NBD export on the target. <paramref name="WithSnapshots"/>: the file
+/// itself is copied (sparse), so a qcow2 keeps its internal snapshots.
+/// </summary>
 public sealed record CopyDisk(string Key, string SourceNode, string TargetNode, string SrcVolid, string DstVolid,
-    string Format, long SizeBytes, long? BwLimitKiB) : WorkflowStep(Key);
+    string Format, long SizeBytes, long? BwLimitKiB, bool WithSnapshots = false) : WorkflowStep(Key);
 
 /// <summary>qemu-img convert on one node (full clone of a stopped VM, import).</summary>
 public sealed record ConvertDisk(string Key, string Node, string SrcVolid, string DstVolid, string Format,

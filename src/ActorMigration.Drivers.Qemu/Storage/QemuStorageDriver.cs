@@ -77,7 +77,8 @@ public sealed class QemuStorageDriver : IStorageDriver
             j["actual-size"]?.GetValue<long>() ?? 0,
             j["backing-filename"]?.ToString(),
             readOnly,
-            snapshots ?? []);
+            snapshots ?? [],
+            new FileInfo(path).Length);
     }
 
     private static bool IsDiskImage(VolumeName v) =>
@@ -380,6 +381,33 @@ public sealed class QemuStorageDriver : IStorageDriver
         _log.Information("Copying {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await _img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
         progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
+    }
+
+    public async Task<NbdExport> ExportFileAsync(string volid, long lengthBytes, CancellationToken ct = default)
+    {
+        var (_, v, path, _, _) = Resolve(volid);
+        if (v.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
+        if (lengthBytes <= 0) throw new ArgumentException("size must be > 0");
+        await DeleteAsync(volid, ct);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // All zeroes: qemu-img info (and so the export) sees a raw file of the length, rounded up to a sector.
+        using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            fs.SetLength((lengthBytes + 511) / 512 * 512);
+        return await ExportAsync(volid, writable: true, ct);
+    }
+
+    public async Task CopyFileToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var src = await InfoAsync(srcVolid, ct) ?? throw new FileNotFoundException($"volume '{srcVolid}' does not exist");
+        var length = new FileInfo(src.Path).Length;
+        // The file's bytes as they are (-f raw): qcow2 internal snapshots travel with it; zero areas stay holes.
+        var args = new List<string> { "convert", "-p", "-n", "--target-is-zero", "-f", "raw", "-O", "raw" };
+        args.AddRange(QemuImg.RateLimit(bwlimitKiB));
+        args.AddRange([src.Path, nbdUri]);
+        _log.Information("Copying the file of {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
+        await _img.RunWithProgressAsync(args, length, progress, ct);
+        progress?.Report(new CopyProgress(length, length));
     }
 
     // ---- snapshots -------------------------------------------------------------------

@@ -34,6 +34,16 @@ public interface IStorageDriver
     Task<NbdExport> ExportAsync(string volid, bool writable, CancellationToken ct = default);
     Task CloseExportAsync(string exportId, CancellationToken ct = default);
 
+    /// <summary>
+    /// Replaces the volume by an empty sparse file of <paramref name="lengthBytes"/> and serves its bytes (raw, writable)
+    /// over NBD: the target of <see cref="CopyFileToNbdAsync"/>.
+    /// </summary>
+    Task<NbdExport> ExportFileAsync(string volid, long lengthBytes, CancellationToken ct = default);
+
+    /// <summary>Copies a volume's file itself (sparse) into an <see cref="ExportFileAsync"/> export: a qcow2 keeps its internal snapshots.</summary>
+    Task CopyFileToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default);
+
     /// <summary>Copies a volume into an NBD export on another node (qemu-img convert -n ... nbd://).</summary>
     Task CopyToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default);

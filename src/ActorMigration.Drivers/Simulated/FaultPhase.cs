@@ -15,8 +15,10 @@ public static class FaultPhase
     public const string Mirror = "mirror";
     /// <summary>CreateBackupAsync fails half way.</summary>
     public const string Backup = "backup";
+    /// <summary>DeleteAsync of an existing volume fails.</summary>
+    public const string DeleteVolumes = "delete-volumes";
 
-    public static readonly IReadOnlyList<string> All = [StartIncoming, PrecopyIterations, StopAndCopy, CopyDisks, Mirror, Backup];
+    public static readonly IReadOnlyList<string> All = [StartIncoming, PrecopyIterations, StopAndCopy, CopyDisks, Mirror, Backup, DeleteVolumes];
 
     public static string Normalize(string phase)
     {

@@ -97,7 +97,7 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         if (m.BackingVolId is not null && VolumeName.TryParse(m.BackingVolId, out var b, out _))
             backing = $"../{b!.VmId}/{b.Name}";
         return new VolumeInfo(volid, v.Path, m.Format, m.VirtualSize, m.Allocated, backing, m.ReadOnly,
-            m.Snapshots.Select(s => s.Name).ToList());
+            m.Snapshots.Select(s => s.Name).ToList(), File.Exists(v.Path) ? new FileInfo(v.Path).Length : null);
     }
 
     public Task<IReadOnlyList<VolumeInfo>> ListAsync(string storage, int? vmid = null, CancellationToken ct = default)
@@ -198,6 +198,8 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         var v = Resolve(volid);
         if (v.Exists)
         {
+            if (_faults.TryFire(FaultPhase.DeleteVolumes, Node, v.Name.VmId) is not null)
+                throw new IOException($"simulated failure ({FaultPhase.DeleteVolumes}): could not remove '{volid}'");
             var clone = FindLinkedClone(v);
             if (clone is not null)
                 throw new InvalidOperationException($"base volume '{v.Name.VolId}' is still in use by linked clone '{clone}'");
@@ -352,6 +354,42 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         {
             if (!File.Exists(export.Path)) throw new IOException($"NBD export '{export.ExportId}': volume vanished");
             FinishTarget(export.Path, export.MetaPath, sm.Allocated);
+        }
+    }
+
+    public async Task<NbdExport> ExportFileAsync(string volid, long lengthBytes, CancellationToken ct = default)
+    {
+        var v = Resolve(volid);
+        if (v.Name.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
+        if (lengthBytes <= 0) throw new ArgumentException("size must be > 0");
+        await DeleteAsync(volid, ct);
+        Directory.CreateDirectory(Path.GetDirectoryName(v.Path)!);
+        using (var fs = new FileStream(v.Path, FileMode.CreateNew, FileAccess.Write)) fs.SetLength(lengthBytes);
+        SimFiles.WriteJson(v.MetaPath, new VolumeMeta { Format = "raw", VirtualSize = lengthBytes });
+        return await ExportAsync(volid, writable: true, ct);
+    }
+
+    /// <summary>The file's bytes: the target takes the source's sidecar whole (format, size, snapshots).</summary>
+    public async Task CopyFileToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
+        IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
+    {
+        var src = ResolveExisting(srcVolid);
+        var sm = ReadMeta(src);
+        var length = new FileInfo(src.Path).Length;
+        var registry = SimUris.RegistryFile(nbdUri) ?? throw new IOException($"'{nbdUri}' is no file export");
+        var export = SimFiles.ReadJson<NbdExportRecord>(registry) ?? throw new IOException($"Failed to connect to '{nbdUri}': Connection refused");
+        if (!export.Writable) throw new IOException($"NBD export '{export.ExportId}' is read-only");
+        if (new FileInfo(export.Path).Length < length)
+            throw new IOException($"NBD export '{export.ExportId}' is smaller than the file of '{srcVolid}' ({length})");
+        var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, src.Name.VmId) is not null;
+        Log.Information("Node {Node}: copying the file of {Src} to {Uri} ({Size} bytes)", Node, srcVolid, nbdUri, length);
+        await SimulateCopyAsync(Math.Max(sm.Allocated, 1), Limit(_options.LinkBandwidth(Node, export.Node), bwlimitKiB), progress,
+            fail ? FaultPhase.CopyDisks : null, ct);
+        if (!File.Exists(export.Path)) throw new IOException($"NBD export '{export.ExportId}': volume vanished");
+        using (MetaLock(export.MetaPath))
+        {
+            using (var fs = new FileStream(export.Path, FileMode.Open, FileAccess.Write)) fs.SetLength(length);
+            SimFiles.WriteJson(export.MetaPath, sm);
         }
     }
 

@@ -69,6 +69,21 @@ public sealed class SerializerRoundTripTests : IDisposable
         }
     }
 
+    /// <summary>A migration plan stored before disk moves had WithSnapshots decodes as before (a converting copy).</summary>
+    [Fact]
+    public void Stored_migration_plan_payload_decodes_as_before()
+    {
+        var json = "{\"plan\":{\"online\":false,\"running\":false,\"targetAddress\":\"10.0.0.2\",\"configText\":\"a\",\"newConfigText\":\"b\"," +
+                   "\"incomingConfigText\":\"c\",\"disks\":[{\"drive\":\"scsi0\",\"srcVolid\":\"local:100/vm-100-disk-0.qcow2\"," +
+                   "\"dstVolid\":\"local:100/vm-100-disk-0.qcow2\",\"format\":\"qcow2\",\"sizeBytes\":4294967296,\"live\":false}]}}";
+        var back = (Domain.Workflows.Migration.MigrationPrepared)_serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(json), "mig.prepared");
+        Assert.Equal(new Domain.Workflows.Migration.DiskMove("scsi0", "local:100/vm-100-disk-0.qcow2", "local:100/vm-100-disk-0.qcow2", "qcow2",
+            4294967296, false), Assert.Single(back.Plan.Disks));
+        var withSnapshots = back with { Plan = back.Plan with { Disks = [back.Plan.Disks[0] with { WithSnapshots = true }] } };
+        var again = (Domain.Workflows.Migration.MigrationPrepared)_serializer.FromBinary(_serializer.ToBinary(withSnapshots), "mig.prepared");
+        Assert.True(again.Plan.Disks[0].WithSnapshots);
+    }
+
     [Fact]
     public void A_snapshot_of_a_finished_migration_round_trips_with_its_log()
     {

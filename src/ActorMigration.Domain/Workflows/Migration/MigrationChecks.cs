@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 
 namespace ActorMigration.Domain.Workflows.Migration;
@@ -113,8 +114,12 @@ public static class MigrationChecks
 
         if (!StorageMap.TryParse(req.TargetStorage, out var map, out var mapErr)) return Fail(mapErr!);
 
+        if (MigrationVolumes.PhysicalCdromError(cfg) is { } cdrom) return Fail(cdrom);
         var volumes = Volumes(cfg, storage);
+        var infos = (f.SourceVolumes ?? []).GroupBy(i => i.VolId).ToDictionary(g => g.Key, g => g.First());
+        var snapRefs = MigrationVolumes.SnapshotReferences(cfg);
         var moves = new List<DiskMove>();
+        var scanned = new List<VolumeInfo>();
         var taken = new HashSet<string>(f.TargetVolumes, StringComparer.Ordinal);
         foreach (var v in volumes)
         {
@@ -128,20 +133,27 @@ public static class MigrationChecks
             }
             // scan_local_volumes: cloud-init and TPM state are 'generated' and always copied offline.
             var cloudInit = v.Cdrom && IsCloudInit(v.Volid);
-            if (v.Cdrom && !cloudInit) return Fail($"can't migrate local cdrom drive '{v.Drive}' ({v.Volid})");
+            if (v.Cdrom && !cloudInit) return Fail(LocalDiskError(v.Volid, "local cdrom image"));
             var generated = cloudInit || v.Drive == "tpmstate0";
             if (!VolumeName.TryParse(v.Volid, out var vn, out var vnErr)) return Fail(vnErr!);
             if (vn!.VType != "images") return Fail($"can't migrate local volume '{v.Volid}'");
-            if (vn.VmId != req.VmId) return Fail($"can't migrate local disk '{v.Volid}': owned by other VM (owner = VM {vn.VmId})");
-            if (v.InSnapshot || cfg.Snapshots.Count > 0)
-                return Fail($"can't migrate local disk '{v.Volid}': VM has snapshots");
+            if (vn.VmId != req.VmId) return Fail(LocalDiskError(v.Volid, $"owned by other VM (owner = VM {vn.VmId})"));
+            // The size and format come from the volume itself (volume_size_info), never from size=.
+            if (!infos.TryGetValue(v.Volid, out var volInfo))
+                return Fail(LocalDiskError(v.Volid, $"unable to determine size for volume '{v.Volid}'"));
+            // A cloud-init image is regenerated, not checked for aliases or snapshots (it returns early in Proxmox).
+            if (!cloudInit) scanned.Add(volInfo);
+            var inSnapshot = !cloudInit && snapRefs.ContainsKey(v.Volid);
+            if (inSnapshot && MigrationVolumes.SnapshotError(running, volInfo.Format) is { } snapErr)
+                return Fail(LocalDiskError(v.Volid, snapErr));
             // volume_is_base_and_used: the record knows its linked clones, not which base each uses.
             if (vn.IsBase && vm.LinkedClones.Count > 0)
-                return Fail($"can't migrate local disk '{v.Volid}': referenced by linked clone(s)");
-            var attached = !v.IsUnused && !generated;
-            info.Add(generated
-                ? $"found generated disk '{v.Volid}' (in current VM config)"
-                : $"found local disk '{v.Volid}' ({(attached ? "attached" : "unused")})");
+                return Fail(LocalDiskError(v.Volid, "referenced by linked clone(s)"));
+            var attached = !v.IsUnused && !generated && !v.InSnapshot;
+            info.Add(generated ? $"found generated disk '{v.Volid}' (in current VM config)"
+                : attached ? $"found local disk '{v.Volid}' (attached)"
+                : v.IsUnused ? $"found local disk '{v.Volid}' (unused)"
+                : $"found local disk '{v.Volid}' (referenced by snapshot(s))");
             if (online && attached && !req.WithLocalDisks) return Fail(LocalDisksNeedOption);
 
             var dstSid = map.Map(src.Storage);
@@ -152,16 +164,16 @@ public static class MigrationChecks
             if (vn.BaseName is not null) return Fail($"can't migrate linked clone volume '{v.Volid}' on local storage");
             var dst = FreeName(dstSid, req.VmId, vn, taken);
             taken.Add(dst);
-            moves.Add(new DiskMove(v.Drive, v.Volid, dst, vn.Format, v.SizeBytes, online && attached));
+            var withSnapshots = vn.Format == "qcow2" && (inSnapshot || volInfo.Snapshots is { Count: > 0 });
+            // A volume only a snapshot references is named by its key there and the snapshot (its key may be in use).
+            var drive = v.InSnapshot ? $"{v.Drive}@{snapRefs[v.Volid][0]}" : v.Drive;
+            moves.Add(new DiskMove(drive, v.Volid, dst, vn.Format, volInfo.VirtualSize, online && attached, withSnapshots));
         }
+        if (MigrationVolumes.AliasError(scanned) is { } alias) return Fail(alias);
 
         var newCfg = cfg.Clone();
-        foreach (var mv in moves)
-        {
-            var d = DriveSpec.Parse(newCfg[mv.Drive]!);
-            d.File = mv.DstVolid;
-            newCfg[mv.Drive] = d.ToString();
-        }
+        info.AddRange(MigrationVolumes.UpdateSizes(newCfg, moves.ToDictionary(m => m.SrcVolid, m => m.SizeBytes)));
+        MigrationVolumes.Rename(newCfg, moves.ToDictionary(m => m.SrcVolid, m => m.DstVolid));
         newCfg["lock"] = null;
         var incoming = newCfg.Clone();
         if (incoming["machine"] is null && f.Runtime.RunningMachine is { } machine) incoming["machine"] = machine;
@@ -173,6 +185,8 @@ public static class MigrationChecks
 
         (MigrationPlan?, string?, IReadOnlyList<string>) Fail(string e) => (null, e, info);
     }
+
+    private static string LocalDiskError(string volid, string why) => $"can't migrate local disk '{volid}': {why}";
 
     // Keeps the name if free, else get_next_vm_diskname: the first disk number free in every format.
     private static string FreeName(string storage, int vmid, VolumeName src, HashSet<string> taken)

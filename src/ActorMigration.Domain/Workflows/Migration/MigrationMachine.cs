@@ -40,7 +40,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         if (s.Plan is not { } plan) yield break;
 
         foreach (var d in plan.CopiedDisks)
-            yield return new CopyDisk(CopyKey(d), req.Source, req.Target, d.SrcVolid, d.DstVolid, d.Format, d.SizeBytes, req.BwLimitKiB);
+            yield return new CopyDisk(CopyKey(d), req.Source, req.Target, d.SrcVolid, d.DstVolid, d.Format, d.SizeBytes, req.BwLimitKiB, d.WithSnapshots);
 
         if (plan.Online)
         {
@@ -78,7 +78,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             yield return new StopVm("stop-source", req.Source, req.VmId) { RecordWithNext = true };
         }
         if (plan.Disks.Count > 0)
-            yield return new DeleteVolumes("free-source", req.Source, plan.Disks.Select(d => d.SrcVolid).ToList());
+            yield return new DeleteVolumes("free-source", req.Source, plan.Disks.Select(d => d.SrcVolid).ToList()) { GoOnPastFailures = true };
         yield return new UnlockVm("unlock", req.VmId);
     }
 
@@ -215,10 +215,17 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 yield return new StepCompleted(step.Key);
                 break;
 
-            case (DeleteVolumes { Key: "free-source" } d, _):
-                yield return Log(at, d.Volids.Select(v => $"removed source volume '{v}'").ToArray());
+            case (DeleteVolumes { Key: "free-source" } d, var r):
+            {
+                // phase3_cleanup: every source volume is tried; each failure is logged and the task ends with problems.
+                var failed = (r as VolumesDeleted)?.Failed ?? [];
+                var removed = d.Volids.Where(v => failed.All(x => x.Volid != v)).Select(v => $"removed source volume '{v}'");
+                yield return Log(at, removed.Concat(failed.Select(x => $"ERROR: removing local copy of '{x.Volid}' failed - {x.Error}")).ToArray());
+                if (failed.Count > 0)
+                    yield return new WorkflowFailed($"removing local copy of '{failed[0].Volid}' failed - {failed[0].Error}", at);
                 yield return new StepCompleted(step.Key);
                 break;
+            }
 
             default:
                 yield return new StepCompleted(step.Key);

@@ -15,8 +15,8 @@ public sealed record MigrationRequest(
     long DowntimeLimitMs = 100,
     int PollIntervalMs = 500);
 
-/// <summary>A disk that moves with the VM.</summary>
-public sealed record DiskMove(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, bool Live);
+/// <summary>A disk that moves with the VM. <paramref name="WithSnapshots"/>: copied as the file itself, keeping its qcow2 snapshots.</summary>
+public sealed record DiskMove(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, bool Live, bool WithSnapshots = false);
 
 /// <summary>What prepare decided.</summary>
 public sealed record MigrationPlan(

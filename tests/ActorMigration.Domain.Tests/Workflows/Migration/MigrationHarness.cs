@@ -47,14 +47,26 @@ internal static class Scenario
         new(name, address, version, vendor, online, 8, 32 * GiB, "kvm");
 
     public static MigrationFacts Facts(string config, bool running = true, VmSnapshot? vm = null, NodeFacts? source = null,
-        NodeFacts? target = null, bool noTarget = false, IReadOnlyList<string>? targetVolumes = null, string? storage = null) =>
+        NodeFacts? target = null, bool noTarget = false, IReadOnlyList<string>? targetVolumes = null, string? storage = null,
+        IReadOnlyList<VolumeInfo>? volumes = null) =>
         new(vm ?? Vm(config),
             new VmRuntime(100, running ? VmRunState.Running : VmRunState.Stopped, running ? 4242 : null, RunningMachine: running ? "pc-i440fx-8.1+pve0" : null),
             source ?? Node("node1", "10.0.0.1"),
             noTarget ? null : target ?? Node("node2", "10.0.0.2"),
             ["node1", "node2", "node3"],
             storage ?? StorageCfg,
-            targetVolumes ?? []);
+            targetVolumes ?? [],
+            volumes ?? VolumesAsConfigured(config, storage ?? StorageCfg));
+
+    /// <summary>The VM's local volumes as a driver would see them when every size= is right.</summary>
+    public static IReadOnlyList<VolumeInfo> VolumesAsConfigured(string config, string storage) =>
+        MigrationChecks.Volumes(Domain.Config.QmConfig.Parse(config), Domain.Storage.StorageConfig.Parse(storage))
+            .Where(v => !v.Shared)
+            .Select(v => Info(v.Volid, v.SizeBytes))
+            .ToList();
+
+    public static VolumeInfo Info(string volid, long size, string? format = null, string? path = null, params string[] snapshots) =>
+        new(volid, path ?? "/" + volid.Replace(':', '/'), format ?? volid[(volid.LastIndexOf('.') + 1)..], size, size / 2, Snapshots: snapshots);
 }
 
 /// <summary>Drives a <see cref="MigrationMachine"/> purely through its inputs, like the actor does.</summary>
