@@ -37,8 +37,8 @@ public sealed record VmLaunchSpec(
         var disks = new List<DiskLaunch>();
         foreach (var (key, d) in Drives.All(c, includeUnused: false))
         {
+            // efidisk0 and tpmstate0 are drives of the running VM too (pflash vars, swtpm state): mirrored like any disk.
             var bus = Drives.Bus(key);
-            if (bus is "efidisk" or "tpmstate") continue;
             if (d.IsNone || d.Volume is null)
             {
                 if (d.IsCdrom) disks.Add(new DiskLaunch(key, bus, Drives.Index(key), null, "raw", true, true, 0));

@@ -65,6 +65,7 @@ internal static class QemuCommandLine
 
         foreach (var d in s.Disks)
         {
+            if (d.Bus is "efidisk" or "tpmstate") continue; // pflash vars and swtpm state, not guest disks
             var node = NodeName(d.Drive);
             var hasMedia = d.Path is not null;
             if (!hasMedia && !d.Cdrom)
