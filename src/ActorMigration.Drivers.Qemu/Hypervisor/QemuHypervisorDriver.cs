@@ -138,6 +138,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
             var accel = (await GetAcceleratorAsync()).Accelerator;
             var machine = await MachineTypes.ResolveAsync(_options.QemuSystem, spec.Machine, ct);
+            await Ovmf.PrepareAsync(spec, files, _options, _log, ct);
             var (meta, pid) = await LaunchAsync(spec, files, machine, accel, ct);
             try
             {
