@@ -15,6 +15,8 @@ want linux-image-amd64
 want iproute2
 want conntrack
 want ovmf
+want swtpm
+want swtpm-tools
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

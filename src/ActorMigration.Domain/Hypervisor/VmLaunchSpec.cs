@@ -25,7 +25,8 @@ public sealed record VmLaunchSpec(
     string? Args = null,
     IncomingSpec? Incoming = null,
     string? Tag = null,
-    string? Bios = null)
+    string? Bios = null,
+    string? TpmVersion = null)
 {
     /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
@@ -55,7 +56,9 @@ public sealed record VmLaunchSpec(
         }
         var vmgenid = c["vmgenid"] is { } g && g != "0" ? g : null;
         var smbios = c["smbios1"] is { } s ? PropertyString.Parse(s)["uuid"] : null;
+        // tpmstate0's version (Proxmox's default v1.2) decides swtpm's TPM generation.
+        var tpm = Drives.All(c, includeUnused: false).FirstOrDefault(x => x.Key == "tpmstate0").Drive;
         return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
-            disks, nics, c["args"], Bios: c["bios"]);
+            disks, nics, c["args"], Bios: c["bios"], TpmVersion: tpm is null ? null : tpm.Props["version"] ?? "v1.2");
     }
 }

@@ -54,4 +54,46 @@ public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper outp
             await QemuVms.StopQuietly(M, vmid);
         }
     }
+
+    /// <summary>Live swtpm processes of the VM, by the node whose run dir their pidfile is in.</summary>
+    private List<string> SwtpmNodes(int vmid) =>
+        QemuEnv.Nodes.Where(n => Reality.Processes().Any(p => p.Argv.Length > 0 && Path.GetFileName(p.Argv[0]) == "swtpm"
+            && p.Argv.Contains("file=" + Path.Combine(Reality.QemuDir(M.DataDir, n, vmid), "swtpm.pid")))).ToList();
+
+    [Fact]
+    public async Task Tpm_vm_runs_a_swtpm_that_moves_with_its_state_and_volume_in_a_live_migration()
+    {
+        const int vmid = 262;
+        try
+        {
+            await QemuVms.StartGuestAsync(M, "node1", vmid, 512, ("tpmstate0", "local:1,version=v2.0"));
+            var tpm = (await C.Get($"/nodes/node1/qemu/{vmid}/config")).Data!["tpmstate0"]!.GetValue<string>();
+            Assert.Equal(["node1"], SwtpmNodes(vmid));
+            // The guest talks to a TPM 2.0: each sysfs PCR read is a live command to swtpm.
+            Assert.Equal(["2"], await GuestSerial.RunAsync(M.DataDir, "node1", vmid, "cat /sys/class/tpm/tpm0/tpm_version_major"));
+            var pcr = await GuestSerial.RunAsync(M.DataDir, "node1", vmid, "cat /sys/class/tpm/tpm0/pcr-sha256/0");
+            Assert.Matches("^[0-9A-F]{64}$", Assert.Single(pcr));
+
+            var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"), ("with-local-disks", "1")));
+            var log = await QemuVms.WaitOk(M, upid, TimeSpan.FromSeconds(300));
+            output.WriteLine(string.Join('\n', log));
+            Assert.Contains(log, l => l.EndsWith($"found generated disk '{tpm.Split(',')[0]}' (in current VM config)"));
+
+            QemuVms.AssertOneQemuOn(M, vmid, "node2");
+            await PveClient.Eventually(() => Task.FromResult(SwtpmNodes(vmid) is ["node2"]), TimeSpan.FromSeconds(15), "swtpm on node2 only");
+            Assert.True(File.Exists(ImagePath("node2", vmid, tpm)));
+            Assert.False(File.Exists(ImagePath("node1", vmid, tpm)));
+            // The migrated TPM answers the running guest with the same PCR (its state came through QEMU's stream).
+            Assert.Equal(["2"], await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "cat /sys/class/tpm/tpm0/tpm_version_major"));
+            Assert.Equal(pcr, await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "cat /sys/class/tpm/tpm0/pcr-sha256/0"));
+
+            // swtpm is stopped with the VM.
+            Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/status/stop")), QemuVms.TaskTimeout));
+            await PveClient.Eventually(() => Task.FromResult(SwtpmNodes(vmid).Count == 0), TimeSpan.FromSeconds(15), "no swtpm left");
+        }
+        finally
+        {
+            await QemuVms.StopQuietly(M, vmid);
+        }
+    }
 }
