@@ -55,6 +55,17 @@ public sealed class EfiTpmMigrationTests(ServerFixture f) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Migrate_precondition_marks_the_tpm_state_volume()
+    {
+        var vmid = await CreateUefiTpmVm(start: false);
+        var disks = (await C.Get($"/nodes/node1/qemu/{vmid}/migrate")).Data!["local_disks"]!.AsArray();
+        var byDrive = disks.ToDictionary(d => d!["drivename"]!.GetValue<string>(), d => d!["is_tpmstate"]!.GetValue<int>());
+        Assert.Equal(1, byDrive["tpmstate0"]);
+        Assert.Equal(0, byDrive["efidisk0"]);
+        Assert.Equal(0, byDrive["scsi0"]);
+    }
+
+    [Fact]
     public async Task Offline_migration_moves_efidisk0_and_tpmstate0()
     {
         var vmid = await CreateUefiTpmVm(start: false);
