@@ -14,6 +14,9 @@ want busybox-static
 want linux-image-amd64
 want iproute2
 want conntrack
+want ovmf
+want swtpm
+want swtpm-tools
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

@@ -253,7 +253,9 @@ public static class QemuEndpoints
             if (taken.Count == 0 || !taken.Any(t => t.StartsWith(sid + ":")))
                 foreach (var v in (await s.Nodes.Ask<NodeVolumes>(new ListNodeVolumes(node, sid, vmid), ApiServices.AskTimeout)).Volumes)
                     taken.Add(v.VolId);
-            var format = d.Props["format"] ?? (d.ImportFrom is not null && d.ImportFrom.EndsWith(".raw") ? "raw" : "qcow2");
+            // swtpm only uses raw volumes (Proxmox's create_disks).
+            var format = key == "tpmstate0" ? "raw"
+                : d.Props["format"] ?? (d.ImportFrom is not null && d.ImportFrom.EndsWith(".raw") ? "raw" : "qcow2");
             var n = 0;
             string volid;
             while (taken.Contains(volid = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format)))) n++;

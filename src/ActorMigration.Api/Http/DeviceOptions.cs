@@ -20,6 +20,7 @@ public static class DeviceOptions
         new("werror", Enum: ["enospc", "ignore", "report", "stop"]),
         new("trans", Enum: ["none", "lba", "auto"]),
         new("efitype", Enum: ["2m", "4m"]),
+        new("version", Enum: ["v1.2", "v2.0"]),
         new("iothread", PType.Boolean), new("ssd", PType.Boolean), new("backup", PType.Boolean),
         new("replicate", PType.Boolean), new("snapshot", PType.Boolean), new("ro", PType.Boolean),
         new("shared", PType.Boolean), new("detect_zeroes", PType.Boolean), new("pre-enrolled-keys", PType.Boolean),

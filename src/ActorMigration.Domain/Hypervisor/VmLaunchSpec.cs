@@ -25,7 +25,8 @@ public sealed record VmLaunchSpec(
     string? Args = null,
     IncomingSpec? Incoming = null,
     string? Tag = null,
-    string? Bios = null)
+    string? Bios = null,
+    string? TpmVersion = null)
 {
     /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
@@ -37,8 +38,8 @@ public sealed record VmLaunchSpec(
         var disks = new List<DiskLaunch>();
         foreach (var (key, d) in Drives.All(c, includeUnused: false))
         {
+            // efidisk0 and tpmstate0 are drives of the running VM too (pflash vars, swtpm state): mirrored like any disk.
             var bus = Drives.Bus(key);
-            if (bus is "efidisk" or "tpmstate") continue;
             if (d.IsNone || d.Volume is null)
             {
                 if (d.IsCdrom) disks.Add(new DiskLaunch(key, bus, Drives.Index(key), null, "raw", true, true, 0));
@@ -55,7 +56,9 @@ public sealed record VmLaunchSpec(
         }
         var vmgenid = c["vmgenid"] is { } g && g != "0" ? g : null;
         var smbios = c["smbios1"] is { } s ? PropertyString.Parse(s)["uuid"] : null;
+        // tpmstate0's version (Proxmox's default v1.2) decides swtpm's TPM generation.
+        var tpm = Drives.All(c, includeUnused: false).FirstOrDefault(x => x.Key == "tpmstate0").Drive;
         return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
-            disks, nics, c["args"], Bios: c["bios"]);
+            disks, nics, c["args"], Bios: c["bios"], TpmVersion: tpm is null ? null : tpm.Props["version"] ?? "v1.2");
     }
 }

@@ -46,8 +46,8 @@ internal static class QemuCommandLine
 
         if (s.SmbiosUuid is { Length: > 0 } uuid) A("-smbios", $"type=1,uuid={Escape(uuid)}");
         if (s.VmGenId is { Length: > 0 } gen) A("-device", $"vmgenid,guid={Escape(gen)},id=vmgenid0");
-        if (s.Bios is { } bios && !bios.Equals("seabios", StringComparison.OrdinalIgnoreCase))
-            warnings.Add($"bios '{bios}' is not supported; using SeaBIOS");
+        args.AddRange(Ovmf.Args(p, warnings));
+        args.AddRange(Swtpm.Args(p));
 
         var extra = SplitArgs(s.Args);
         if (p.Options.GuestKernel is { } kernel && !extra.Contains("-kernel"))
@@ -65,6 +65,7 @@ internal static class QemuCommandLine
 
         foreach (var d in s.Disks)
         {
+            if (d.Bus is "efidisk" or "tpmstate") continue; // pflash vars and swtpm state, not guest disks
             var node = NodeName(d.Drive);
             var hasMedia = d.Path is not null;
             if (!hasMedia && !d.Cdrom)

@@ -138,7 +138,8 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
             var accel = (await GetAcceleratorAsync()).Accelerator;
             var machine = await MachineTypes.ResolveAsync(_options.QemuSystem, spec.Machine, ct);
-            var (meta, pid) = await LaunchAsync(spec, files, machine, accel, ct);
+            await Ovmf.PrepareAsync(spec, files, _options, _log, ct);
+            var (meta, pid) = await Swtpm.AroundLaunchAsync(spec, files, _log, () => LaunchAsync(spec, files, machine, accel, ct), ct);
             try
             {
                 var qmp = await GetQmpAsync(vmid, ct);
@@ -672,6 +673,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private async Task ForgetAsync(VmRunFiles files, VmMetadata? meta)
     {
         await DropQmpAsync(files.VmId);
+        await Swtpm.StopAsync(files, _log);
         if (meta is not null)
             foreach (var port in meta.Ports()) _ports.Release(port);
         if (Directory.Exists(files.Dir)) files.Clean();

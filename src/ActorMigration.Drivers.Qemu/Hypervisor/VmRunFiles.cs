@@ -19,13 +19,16 @@ public sealed class VmRunFiles
     public string SerialSocket => Path.Combine(Dir, "serial.sock");
     public string SerialLog => Path.Combine(Dir, "serial.log");
     public string MetaFile => Path.Combine(Dir, "meta.json");
+    public string SwtpmSocket => Path.Combine(Dir, "swtpm.sock");
+    public string SwtpmPidFile => Path.Combine(Dir, "swtpm.pid");
+    public string SwtpmLog => Path.Combine(Dir, "swtpm.log");
 
     /// <summary>A string that is in the QEMU command line of this VM only (guards pid reuse).</summary>
     public string Marker => PidFile;
 
     public void EnsureSocketPathsFit()
     {
-        foreach (var p in new[] { QmpSocket, SerialSocket })
+        foreach (var p in new[] { QmpSocket, SerialSocket, SwtpmSocket })
             if (p.Length > MaxSocketPath)
                 throw new InvalidOperationException($"run dir too long for a unix socket path ({p.Length} > {MaxSocketPath}): {p}");
     }

@@ -26,7 +26,11 @@ public class VmLaunchSpecTests
         [
             new DiskLaunch("ide0", "ide", 0, "/var/lib/vz/template/iso/virtio-win-0.1.262.iso", "raw", true, true, 1000 + "virtio-win-0.1.262.iso".Length),
             new DiskLaunch("sata0", "sata", 0, "/var/lib/vz/images/105/vm-105-disk-1.qcow2", "qcow2", false, false, 1000 + "vm-105-disk-1.qcow2".Length),
+            // The EFI vars and TPM state volumes belong to the running VM too (pflash, swtpm; mirrored or copied in a migration).
+            new DiskLaunch("efidisk0", "efidisk", 0, "/var/lib/vz/images/105/vm-105-disk-0.qcow2", "qcow2", false, false, 1000 + "vm-105-disk-0.qcow2".Length),
+            new DiskLaunch("tpmstate0", "tpmstate", 0, "/var/lib/vz/images/105/vm-105-disk-2.raw", "raw", false, false, 1000 + "vm-105-disk-2.raw".Length),
         ], spec.Disks);
+        Assert.Equal("v2.0", spec.TpmVersion);
         Assert.Equal([new NicLaunch("net0", "e1000e", "BC:24:11:C0:FF:EE")], spec.Nics);
         Assert.Null(spec.Incoming);
     }

@@ -41,11 +41,14 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
 
     /// <summary>
     /// An EFI vars disk is as large as the OVMF vars template, whatever size was asked (Proxmox's create_efidisk:
-    /// 528K for efitype=4m, 128K otherwise); every other disk as asked.
+    /// 528K for efitype=4m, 128K otherwise), a TPM state disk 4 MiB (TPMSTATE_DISK_SIZE); every other disk as asked.
     /// </summary>
-    public static long AllocationSize(DiskPlan d) =>
-        d.Drive != "efidisk0" ? d.SizeBytes
-        : d.Options.Split(',').Contains("efitype=4m") ? 540672 : 131072;
+    public static long AllocationSize(DiskPlan d) => d.Drive switch
+    {
+        "efidisk0" => d.Options.Split(',').Contains("efitype=4m") ? 540672 : 131072,
+        "tpmstate0" => 4L << 20,
+        _ => d.SizeBytes
+    };
 
     private static string TemplateKey(DiskPlan d) => "template:" + d.Drive;
 
