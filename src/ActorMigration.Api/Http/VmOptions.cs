@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 
@@ -27,7 +28,7 @@ public static class VmOptions
         new("cores", PType.Integer, Min: 1, Max: 8192),
         new("sockets", PType.Integer, Min: 1, Max: 4096),
         new("vcpus", PType.Integer, Min: 1, Max: 8192),
-        new("cpu", MaxLength: 256),
+        new("cpu", MaxLength: 256, Format: CpuModel.Check),
         new("ostype", Enum: OsTypes),
         new("description", MaxLength: 8192, MultiLine: true),
         new("tags", MaxLength: 1024, Pattern: @"[a-zA-Z0-9_\-\+\.;, ]*"),

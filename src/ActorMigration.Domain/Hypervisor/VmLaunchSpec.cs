@@ -25,7 +25,9 @@ public sealed record VmLaunchSpec(
     string? Args = null,
     IncomingSpec? Incoming = null,
     string? Tag = null,
-    string? Bios = null)
+    string? Bios = null,
+    string? Cpu = null,
+    string? OsType = null)
 {
     /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
@@ -56,6 +58,6 @@ public sealed record VmLaunchSpec(
         var vmgenid = c["vmgenid"] is { } g && g != "0" ? g : null;
         var smbios = c["smbios1"] is { } s ? PropertyString.Parse(s)["uuid"] : null;
         return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
-            disks, nics, c["args"], Bios: c["bios"]);
+            disks, nics, c["args"], Bios: c["bios"], Cpu: c["cpu"], OsType: c["ostype"]);
     }
 }
