@@ -39,6 +39,7 @@ public static class VmOptions
         new("boot", MaxLength: 256, Format: BootOrder.Check),
         new("bootdisk", Format: BootOrder.CheckBootDisk),
         new("machine", Pattern: MachinePattern),
+        new("arch", Enum: VmArch.Values, RootOnly: true, RootOnlyMessage: "only root can set 'arch' config"),
         new("bios", Enum: ["seabios", "ovmf"]),
         new("args", MaxLength: 4096),
         new("scsihw", Enum: ScsiHw),
@@ -62,7 +63,8 @@ public static class VmOptions
     public static ParamSpec? Dynamic(string key, StorageConfig storage)
     {
         if (NetSpec.IsNetKey(key)) return new ParamSpec(key, Format: CheckNet);
-        if (Drives.IsDriveKey(key)) return new ParamSpec(key, Check: v => CheckDrive(key, v, storage));
+        if (Drives.IsDriveKey(key))
+            return new ParamSpec(key, Check: v => CheckDrive(key, v, storage), RootOnlyIf: IsHostPath, RootOnlyMessage: HostPathRootOnly);
         if (DeviceKey.IsMatch(key)) return new ParamSpec(key, MaxLength: 1024);
         return null;
     }
@@ -112,11 +114,17 @@ public static class VmOptions
             return gib <= 0 ? "size must be greater than 0" : null;
         }
         if (d.ImportFrom is not null) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
+        if (d.IsHostPath) return Drives.IsUnused(key) || Drives.Bus(key) is "efidisk" or "tpmstate" ? $"unable to parse volume ID '{d.File}'" : null;
         if (!TryVolume(d.File, out var vn, out var err)) return err;
         if (storage.Get(vn!.Storage) is null) return $"storage '{vn.Storage}' does not exist";
         if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
         return null;
     }
+
+    /// <summary>check_volume_access: a host path (<c>/dev/sde</c>) is for root only.</summary>
+    public const string HostPathRootOnly = "Only root can pass arbitrary filesystem paths.";
+
+    private static bool IsHostPath(string value) => DriveSpec.TryParse(value) is { IsHostPath: true };
 
     /// <summary>VolumeName.TryParse, but a vmid too large for an int is a parse error, not an OverflowException.</summary>
     private static bool TryVolume(string volid, out VolumeName? v, out string? error)

@@ -33,6 +33,7 @@ public sealed record VmLaunchSpec(
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
     {
         var c = config.Main;
+        if (VmArch.StartError(c) is { } archError) throw new InvalidOperationException(archError);
         var memory = long.TryParse(c["memory"], out var m) ? m : 512;
         var cores = int.TryParse(c["cores"], out var co) ? co : 1;
         var sockets = int.TryParse(c["sockets"], out var so) ? so : 1;
@@ -41,6 +42,11 @@ public sealed record VmLaunchSpec(
         {
             var bus = Drives.Bus(key);
             if (bus is "efidisk" or "tpmstate") continue;
+            if (d.IsHostPath)
+            {
+                disks.Add(new DiskLaunch(key, bus, Drives.Index(key), d.File, "raw", d.IsCdrom || config.IsTemplate, d.IsCdrom, 0));
+                continue;
+            }
             if (d.IsNone || d.Volume is null)
             {
                 if (d.IsCdrom) disks.Add(new DiskLaunch(key, bus, Drives.Index(key), null, "raw", true, true, 0));

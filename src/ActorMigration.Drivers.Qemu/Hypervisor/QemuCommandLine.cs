@@ -120,7 +120,7 @@ internal static class QemuCommandLine
             ["read-only"] = readOnly,
             ["file"] = new JsonObject
             {
-                ["driver"] = "file",
+                ["driver"] = path.StartsWith("/dev/", StringComparison.Ordinal) ? "host_device" : "file",
                 ["filename"] = path,
                 ["read-only"] = readOnly
             }
