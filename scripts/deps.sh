@@ -14,6 +14,7 @@ want busybox-static
 want linux-image-amd64
 want iproute2
 want conntrack
+want genisoimage
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
@@ -57,6 +58,7 @@ public static class VmOptions
         new("hotplug", MaxLength: 256),
         new("cpulimit", PType.Number, Min: 0, Max: 128),
         new("cpuunits", PType.Integer, Min: 1, Max: 262144),
+        .. CloudInitOptions.Fixed(),
         new("lock", Enum: ["backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"], RootOnly: true),
     ];
 
@@ -65,6 +67,7 @@ public static class VmOptions
         if (NetSpec.IsNetKey(key)) return new ParamSpec(key, Format: CheckNet);
         if (Drives.IsDriveKey(key))
             return new ParamSpec(key, Check: v => CheckDrive(key, v, storage), RootOnlyIf: IsHostPath, RootOnlyMessage: HostPathRootOnly);
+        if (CloudInitOptions.Dynamic(key) is { } ci) return ci;
         if (DeviceKey.IsMatch(key)) return new ParamSpec(key, MaxLength: 1024);
         return null;
     }
@@ -97,6 +100,13 @@ public static class VmOptions
         }
         if (DeviceOptions.CheckDrive(d.Props) is { } oe) return oe;
         if (d.Props["size"] is { } sz && !SizeFormat.TryParse(sz, out _)) return $"size: unable to parse size '{sz}'";
+        if (CloudInitDrive.IsRequest(d, out var ciStorage))
+        {
+            if (!CloudInitDrive.BusAllowed(key)) return $"{key}: cloud-init drives are only allowed on ide, sata and scsi";
+            if (storage.Get(ciStorage) is not { } ciDef) return $"storage '{ciStorage}' does not exist";
+            if (!ciDef.HasContent("images")) return $"storage '{ciStorage}' does not support vm images";
+            return d.Props["format"] is null or "qcow2" or "raw" ? null : $"format: cloud-init drives are qcow2 or raw";
+        }
         if (d.IsNone) return d.IsCdrom || Drives.Bus(key) is "ide" or "sata" or "scsi" ? null : "'none' is only allowed for cdrom drives";
         if (d.IsAllocation(out var sid, out var gib))
         {
@@ -117,6 +127,7 @@ public static class VmOptions
         if (d.IsHostPath) return Drives.IsUnused(key) || Drives.Bus(key) is "efidisk" or "tpmstate" ? $"unable to parse volume ID '{d.File}'" : null;
         if (!TryVolume(d.File, out var vn, out var err)) return err;
         if (storage.Get(vn!.Storage) is null) return $"storage '{vn.Storage}' does not exist";
+        if (d.IsCdrom && vn.VType == "images" && CloudInitDrive.IsAnyCloudInit(d.File)) return null;
         if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
         return null;
     }
