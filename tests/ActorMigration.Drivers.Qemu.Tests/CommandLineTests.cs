@@ -100,4 +100,12 @@ public sealed class CommandLineTests
         Assert.Equal("Westmere,+aes,vendor=GenuineIntel", After(Build(spec), "-cpu", ""));
         Assert.DoesNotContain("-cpu", Build(spec with { Cpu = null }));
     }
+
+    [Fact]
+    public void A_qcow2_cloud_init_cdrom_is_opened_as_qcow2()
+    {
+        var spec = new VmLaunchSpec(200, "c", 512, 1, 1, null, null, null,
+            [new DiskLaunch("ide2", "ide", 2, "/s/vm-200-cloudinit.qcow2", "qcow2", true, true, 4194304)], []);
+        Assert.Contains("\"driver\":\"qcow2\"", After(Build(spec), "-blockdev", "{"));
+    }
 }

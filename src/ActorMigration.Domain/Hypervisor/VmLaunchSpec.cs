@@ -53,6 +53,9 @@ public sealed record VmLaunchSpec(
                 continue;
             }
             var (path, format, size) = resolve(d.File);
+            // A cdrom is read as raw, whatever a probe says (no format probing of user files); a cloud-init drive
+            // has the format of its name (qcow2 or raw), as qemu-server writes it.
+            if (d.IsCdrom) format = CloudInit.CloudInitDrive.IsAnyCloudInit(d.File) ? Storage.VolumeName.Parse(d.File).Format : "raw";
             disks.Add(new DiskLaunch(key, bus, Drives.Index(key), path, format, d.IsCdrom || config.IsTemplate, d.IsCdrom, size));
         }
         var nics = new List<NicLaunch>();

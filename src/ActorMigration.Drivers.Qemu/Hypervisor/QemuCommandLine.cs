@@ -74,7 +74,7 @@ internal static class QemuCommandLine
                 warnings.Add($"{d.Drive}: no volume path; skipped");
                 continue;
             }
-            if (hasMedia) A("-blockdev", BlockdevJson(node, d.Path!, d.Cdrom ? "raw" : d.Format, d.ReadOnly || d.Cdrom));
+            if (hasMedia) A("-blockdev", BlockdevJson(node, d.Path!, d.Format, d.ReadOnly || d.Cdrom));
             var drive = hasMedia ? $",drive={node}" : "";
             switch (d.Bus)
             {

@@ -40,8 +40,10 @@ public sealed class QemuCloudInitTests(QemuMemberFixture f, ITestOutputHelper ou
         const int vmid = 232;
         try
         {
-            await QemuVms.StartGuestAsync(M, "node1", vmid, 512, ("name", "ci-web"), ("ide2", "local:cloudinit"),
+            var srcPid = await QemuVms.StartGuestAsync(M, "node1", vmid, 512, ("name", "ci-web"), ("ide2", "local:cloudinit"),
                 ("ciuser", "admin"), ("sshkeys", Uri.EscapeDataString(Key)));
+            // The guest sees the ISO: the qcow2 volume is opened as qcow2, not as raw bytes.
+            Assert.Contains("{\"driver\":\"qcow2\",\"node-name\":\"drive-ide2\"", Reality.CommandLine(srcPid));
             var (label, user) = await IsoFile(Volume("node1", vmid), "user-data");
             Assert.Equal("cidata", label);
             Assert.Contains("hostname: ci-web\n", user);
@@ -51,7 +53,8 @@ public sealed class QemuCloudInitTests(QemuMemberFixture f, ITestOutputHelper ou
 
             var upid = await M.Client.Upid(M.Client.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1")));
             output.WriteLine(string.Join('\n', await QemuVms.WaitOk(M, upid)));
-            QemuVms.AssertOneQemuOn(M, vmid, "node2");
+            var dstPid = QemuVms.AssertOneQemuOn(M, vmid, "node2");
+            Assert.Contains($"\"filename\":\"{Volume("node2", vmid)}\"", Reality.CommandLine(dstPid));
             Assert.False(File.Exists(Volume("node1", vmid)));
             var (label2, user2) = await IsoFile(Volume("node2", vmid), "user-data");
             Assert.Equal("cidata", label2);

@@ -31,6 +31,14 @@ public sealed class HostDeviceAndArchTests
         ], spec.Disks);
     }
 
+    [Fact]
+    public void A_cloud_init_cdrom_has_its_names_format_and_any_other_cdrom_is_raw()
+    {
+        var spec = VmLaunchSpec.FromConfig(100, QmConfig.Parse(
+            "ide2: local:100/vm-100-cloudinit.qcow2,media=cdrom\nide0: local:iso/x.iso,media=cdrom\n"), _ => ("/p", "qcow2", 1));
+        Assert.Equal([("ide0", "raw"), ("ide2", "qcow2")], spec.Disks.Select(d => (d.Drive, d.Format)));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
