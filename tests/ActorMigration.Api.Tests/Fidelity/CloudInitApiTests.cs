@@ -93,6 +93,22 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
         Assert.DoesNotContain("users:", user);
     }
 
+    [Fact]
+    public async Task Cicustom_snippets_replace_the_generated_files()
+    {
+        var vmid = f.NextVmId();
+        var dir = Path.Combine(f.Server.DataDir, "nodes", "node1", "local", "snippets");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, $"user-{vmid}.yaml"), "#cloud-config\nruncmd: [touch /custom]\n");
+        var vmidText = vmid.ToString();
+        await Ok(C.Post("/nodes/node1/qemu", ("vmid", vmidText), ("memory", "512"), ("ide2", "local:cloudinit"),
+            ("cicustom", $"user=local:snippets/user-{vmid}.yaml")));
+        await Ok(C.Post($"/nodes/node1/qemu/{vmid}/status/start"));
+        var files = SimCloudInit.Read(VolumePath("node1", vmid))!;
+        Assert.Equal("#cloud-config\nruncmd: [touch /custom]\n", files["user-data"]);
+        Assert.StartsWith("version: 1\n", files["network-config"]);
+    }
+
     [Theory]
     [InlineData("1")]
     [InlineData("0")]
