@@ -94,6 +94,24 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Destroy_removes_the_cloud_init_volume()
+    {
+        var vmid = await CreateCloudInitVm();
+        Assert.True(File.Exists(VolumePath("node1", vmid)));
+        await Ok(C.Delete($"/nodes/node1/qemu/{vmid}"));
+        Assert.False(File.Exists(VolumePath("node1", vmid)));
+    }
+
+    [Fact]
+    public void A_password_is_stored_as_a_sha256_crypt_hash_unless_hashed_already_or_for_windows()
+    {
+        var hash = Api.Http.CloudInitOptions.StoredPassword("s3cret", "l26");
+        Assert.Matches(@"^\$5\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{43}\z", hash);
+        Assert.Equal(hash, Api.Http.CloudInitOptions.StoredPassword(hash, null));
+        Assert.Equal("s3cret", Api.Http.CloudInitOptions.StoredPassword("s3cret", "win11"));
+    }
+
+    [Fact]
     public async Task Cicustom_snippets_replace_the_generated_files()
     {
         var vmid = f.NextVmId();
