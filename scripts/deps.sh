@@ -17,6 +17,7 @@ want conntrack
 want ovmf
 want swtpm
 want swtpm-tools
+want genisoimage
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

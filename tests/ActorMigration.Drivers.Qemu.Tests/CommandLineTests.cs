@@ -92,4 +92,20 @@ public sealed class CommandLineTests
     [Fact]
     public void Args_split_like_a_shell() =>
         Assert.Equal(["-a", "b c", "d\"e", "f g"], QemuCommandLine.SplitArgs("-a 'b c' d\\\"e \"f g\""));
+
+    [Fact]
+    public void Cpu_option_reaches_minus_cpu_and_unset_under_tcg_keeps_qemus_default()
+    {
+        var spec = new VmLaunchSpec(200, "c", 512, 1, 1, null, null, null, [], [], Cpu: "Westmere,flags=+aes", OsType: "l26");
+        Assert.Equal("Westmere,+aes,vendor=GenuineIntel", After(Build(spec), "-cpu", ""));
+        Assert.DoesNotContain("-cpu", Build(spec with { Cpu = null }));
+    }
+
+    [Fact]
+    public void A_qcow2_cloud_init_cdrom_is_opened_as_qcow2()
+    {
+        var spec = new VmLaunchSpec(200, "c", 512, 1, 1, null, null, null,
+            [new DiskLaunch("ide2", "ide", 2, "/s/vm-200-cloudinit.qcow2", "qcow2", true, true, 4194304)], []);
+        Assert.Contains("\"driver\":\"qcow2\"", After(Build(spec), "-blockdev", "{"));
+    }
 }

@@ -139,6 +139,7 @@ public sealed class HypervisorNodeActor : ReceiveActor
     private async Task<VmRuntime> StartVm(StartNodeVm m)
     {
         var cfg = QmConfig.Parse(m.ConfigText);
+        if (m.Incoming is null) await CloudInitStart.ApplyAsync(_driver.Storage, m.VmId, cfg);
         var resolved = new Dictionary<string, (string, string, long)>();
         foreach (var (_, d) in Drives.All(cfg.Main, includeUnused: false))
         {

@@ -10,7 +10,7 @@ public static class ConfigJson
     private static readonly HashSet<string> Numeric =
     [
         "cores", "sockets", "vcpus", "balloon", "cpuunits", "template", "onboot", "kvm", "acpi", "numa",
-        "protection", "tablet", "localtime", "shares", "freeze", "snaptime", "reboot"
+        "protection", "tablet", "localtime", "shares", "freeze", "snaptime", "reboot", "ciupgrade"
     ];
 
     public static Dictionary<string, object?> From(QmSection s, string? digest)
@@ -18,7 +18,7 @@ public static class ConfigJson
         var d = new Dictionary<string, object?>();
         if (s.Description is not null) d["description"] = s.Description;
         foreach (var (k, v) in s.Values)
-            d[k] = Numeric.Contains(k) && long.TryParse(v, out var n) ? n : v;
+            d[k] = k == "cipassword" ? Http.CloudInitOptions.Masked : Numeric.Contains(k) && long.TryParse(v, out var n) ? n : v;
         if (digest is not null) d["digest"] = digest;
         return d;
     }

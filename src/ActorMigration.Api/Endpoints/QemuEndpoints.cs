@@ -2,6 +2,7 @@ using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Api.Http;
+using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
@@ -228,6 +229,7 @@ public static class QemuEndpoints
             foreach (var (k, v) in p.Values)
                 if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid" or "description")) cfg[k] = v;
             if (p["description"] is { } description) cfg.Main.Description = description;
+            if (cfg["cipassword"] is { } pw) cfg["cipassword"] = CloudInitOptions.StoredPassword(pw, cfg["ostype"]);
             if (await VolumeChecks.Drives(s, node, cfg.Main.Values) is { } missing) return missing;
             var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
             if (error is not null) return error;
@@ -247,6 +249,15 @@ public static class QemuEndpoints
         var taken = new HashSet<string>();
         foreach (var (key, d) in Drives.All(cfg.Main, includeUnused: false))
         {
+            if (CloudInitDrive.IsRequest(d, out var ciStorage))
+            {
+                var ci = DriveSpec.Parse(CloudInitDrive.Resolve(d, vmid));
+                if (!s.Topology.Storage.Get(ciStorage)!.AvailableOn(node)) return ([], PveResult.Error($"storage '{ciStorage}' is not available on node '{node}'"));
+                var file = ci.File;
+                ci.Props["file"] = null;
+                plans.Add(new DiskPlan(key, file, VolumeName.Parse(file).Format, CloudInitDrive.SizeBytes, null, ci.Props.Print()));
+                continue;
+            }
             if (!d.IsAllocation(out var sid, out var gib)) continue;
             var def = s.Topology.Storage.Get(sid)!;
             if (!def.AvailableOn(node)) return ([], PveResult.Error($"storage '{sid}' is not available on node '{node}'"));
@@ -311,6 +322,7 @@ public static class QemuEndpoints
                 return PveResult.Error("allocating new disks through the config is not supported; add them at create time");
 
             if (await VolumeChecks.Drives(s, node, set) is { } missing) return missing;
+            if (await CloudInitEdit.ApplyAsync(s, node, vmid, vm!.ConfigText, set) is { } ciError) return ciError;
 
             // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
             var cfg = QmConfig.Parse(vm!.ConfigText);

@@ -20,7 +20,9 @@ public sealed record ParamSpec(
     string? Requires = null,
     Func<string, string?>? Check = null,
     bool MultiLine = false,
-    bool Stored = false);
+    bool Stored = false,
+    Func<string, bool>? RootOnlyIf = null,
+    string? RootOnlyMessage = null);
 
 /// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
 public sealed class ParamSchema(params ParamSpec[] specs)
@@ -45,7 +47,8 @@ public sealed class ParamSchema(params ParamSpec[] specs)
                 continue;
             }
             if (CheckValue(spec, value, p.JsonBooleans.Contains(key)) is { } e) errors[key] = e;
-            else if (spec.RootOnly && authUser != "root@pam") errors[key] = "Only root may use this option.";
+            else if ((spec.RootOnly || spec.RootOnlyIf?.Invoke(value) == true) && authUser != "root@pam")
+                errors[key] = spec.RootOnlyMessage ?? "Only root may use this option.";
         }
         foreach (var spec in _specs.Values)
         {

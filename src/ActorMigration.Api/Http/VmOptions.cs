@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 
@@ -27,7 +29,7 @@ public static class VmOptions
         new("cores", PType.Integer, Min: 1, Max: 8192),
         new("sockets", PType.Integer, Min: 1, Max: 4096),
         new("vcpus", PType.Integer, Min: 1, Max: 8192),
-        new("cpu", MaxLength: 256),
+        new("cpu", MaxLength: 256, Format: CpuModel.Check),
         new("ostype", Enum: OsTypes),
         new("description", MaxLength: 8192, MultiLine: true),
         new("tags", MaxLength: 1024, Pattern: @"[a-zA-Z0-9_\-\+\.;, ]*"),
@@ -38,6 +40,7 @@ public static class VmOptions
         new("boot", MaxLength: 256, Format: BootOrder.Check),
         new("bootdisk", Format: BootOrder.CheckBootDisk),
         new("machine", Pattern: MachinePattern),
+        new("arch", Enum: VmArch.Values, RootOnly: true, RootOnlyMessage: "only root can set 'arch' config"),
         new("bios", Enum: ["seabios", "ovmf"]),
         new("args", MaxLength: 4096),
         new("scsihw", Enum: ScsiHw),
@@ -55,13 +58,16 @@ public static class VmOptions
         new("hotplug", MaxLength: 256),
         new("cpulimit", PType.Number, Min: 0, Max: 128),
         new("cpuunits", PType.Integer, Min: 1, Max: 262144),
+        .. CloudInitOptions.Fixed(),
         new("lock", Enum: ["backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"], RootOnly: true),
     ];
 
     public static ParamSpec? Dynamic(string key, StorageConfig storage)
     {
         if (NetSpec.IsNetKey(key)) return new ParamSpec(key, Format: CheckNet);
-        if (Drives.IsDriveKey(key)) return new ParamSpec(key, Check: v => CheckDrive(key, v, storage));
+        if (Drives.IsDriveKey(key))
+            return new ParamSpec(key, Check: v => CheckDrive(key, v, storage), RootOnlyIf: IsHostPath, RootOnlyMessage: HostPathRootOnly);
+        if (CloudInitOptions.Dynamic(key) is { } ci) return ci;
         if (DeviceKey.IsMatch(key)) return new ParamSpec(key, MaxLength: 1024);
         return null;
     }
@@ -94,6 +100,13 @@ public static class VmOptions
         }
         if (DeviceOptions.CheckDrive(d.Props) is { } oe) return oe;
         if (d.Props["size"] is { } sz && !SizeFormat.TryParse(sz, out _)) return $"size: unable to parse size '{sz}'";
+        if (CloudInitDrive.IsRequest(d, out var ciStorage))
+        {
+            if (!CloudInitDrive.BusAllowed(key)) return $"{key}: cloud-init drives are only allowed on ide, sata and scsi";
+            if (storage.Get(ciStorage) is not { } ciDef) return $"storage '{ciStorage}' does not exist";
+            if (!ciDef.HasContent("images")) return $"storage '{ciStorage}' does not support vm images";
+            return d.Props["format"] is null or "qcow2" or "raw" ? null : $"format: cloud-init drives are qcow2 or raw";
+        }
         if (d.IsNone) return d.IsCdrom || Drives.Bus(key) is "ide" or "sata" or "scsi" ? null : "'none' is only allowed for cdrom drives";
         if (d.IsAllocation(out var sid, out var gib))
         {
@@ -111,11 +124,18 @@ public static class VmOptions
             return gib <= 0 ? "size must be greater than 0" : null;
         }
         if (d.ImportFrom is not null) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
+        if (d.IsHostPath) return Drives.IsUnused(key) || Drives.Bus(key) is "efidisk" or "tpmstate" ? $"unable to parse volume ID '{d.File}'" : null;
         if (!TryVolume(d.File, out var vn, out var err)) return err;
         if (storage.Get(vn!.Storage) is null) return $"storage '{vn.Storage}' does not exist";
+        if (d.IsCdrom && vn.VType == "images" && CloudInitDrive.IsAnyCloudInit(d.File)) return null;
         if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
         return null;
     }
+
+    /// <summary>check_volume_access: a host path (<c>/dev/sde</c>) is for root only.</summary>
+    public const string HostPathRootOnly = "Only root can pass arbitrary filesystem paths.";
+
+    private static bool IsHostPath(string value) => DriveSpec.TryParse(value) is { IsHostPath: true };
 
     /// <summary>VolumeName.TryParse, but a vmid too large for an int is a parse error, not an OverflowException.</summary>
     private static bool TryVolume(string volid, out VolumeName? v, out string? error)

@@ -20,6 +20,8 @@ public static class VolumeChecks
             if (!Domain.Config.Drives.IsDriveKey(key)) continue;
             var d = DriveSpec.Parse(value);
             if (d.IsNone) continue;
+            // A cloud-init drive is made by the create task or at start (commit_cloudinit_disk allocates a missing one).
+            if (Domain.CloudInit.CloudInitDrive.IsRequest(d, out _) || (d.IsCdrom && Domain.CloudInit.CloudInitDrive.IsAnyCloudInit(d.File))) continue;
             if (d.IsAllocation(out _, out _))
             {
                 if (d.ImportFrom is { } src && await Missing(s, node, src) is { } why)

@@ -70,6 +70,9 @@ public sealed class DriveSpec
     public bool IsNone => File == "none" || File == "cdrom";
     public string? ImportFrom => Props["import-from"];
 
+    /// <summary>A host file or block device (<c>/dev/sde</c>), not a storage volume.</summary>
+    public bool IsHostPath => File.StartsWith('/');
+
     public long? SizeBytes
     {
         get => Props["size"] is { } s && SizeFormat.TryParse(s, out var b) ? b : null;

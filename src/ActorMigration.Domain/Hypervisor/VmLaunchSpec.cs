@@ -26,12 +26,15 @@ public sealed record VmLaunchSpec(
     IncomingSpec? Incoming = null,
     string? Tag = null,
     string? Bios = null,
-    string? TpmVersion = null)
+    string? TpmVersion = null,
+    string? Cpu = null,
+    string? OsType = null)
 {
     /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
     {
         var c = config.Main;
+        if (VmArch.StartError(c) is { } archError) throw new InvalidOperationException(archError);
         var memory = long.TryParse(c["memory"], out var m) ? m : 512;
         var cores = int.TryParse(c["cores"], out var co) ? co : 1;
         var sockets = int.TryParse(c["sockets"], out var so) ? so : 1;
@@ -40,12 +43,20 @@ public sealed record VmLaunchSpec(
         {
             // efidisk0 and tpmstate0 are drives of the running VM too (pflash vars, swtpm state): mirrored like any disk.
             var bus = Drives.Bus(key);
+            if (d.IsHostPath)
+            {
+                disks.Add(new DiskLaunch(key, bus, Drives.Index(key), d.File, "raw", d.IsCdrom || config.IsTemplate, d.IsCdrom, 0));
+                continue;
+            }
             if (d.IsNone || d.Volume is null)
             {
                 if (d.IsCdrom) disks.Add(new DiskLaunch(key, bus, Drives.Index(key), null, "raw", true, true, 0));
                 continue;
             }
             var (path, format, size) = resolve(d.File);
+            // A cdrom is read as raw, whatever a probe says (no format probing of user files); a cloud-init drive
+            // has the format of its name (qcow2 or raw), as qemu-server writes it.
+            if (d.IsCdrom) format = CloudInit.CloudInitDrive.IsAnyCloudInit(d.File) ? Storage.VolumeName.Parse(d.File).Format : "raw";
             disks.Add(new DiskLaunch(key, bus, Drives.Index(key), path, format, d.IsCdrom || config.IsTemplate, d.IsCdrom, size));
         }
         var nics = new List<NicLaunch>();
@@ -59,6 +70,7 @@ public sealed record VmLaunchSpec(
         // tpmstate0's version (Proxmox's default v1.2) decides swtpm's TPM generation.
         var tpm = Drives.All(c, includeUnused: false).FirstOrDefault(x => x.Key == "tpmstate0").Drive;
         return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
-            disks, nics, c["args"], Bios: c["bios"], TpmVersion: tpm is null ? null : tpm.Props["version"] ?? "v1.2");
+            disks, nics, c["args"], Bios: c["bios"], TpmVersion: tpm is null ? null : tpm.Props["version"] ?? "v1.2",
+            Cpu: c["cpu"], OsType: c["ostype"]);
     }
 }

@@ -24,6 +24,7 @@ public sealed record VolumeName(
     private static readonly Regex Backup = new(@"^backup/([^/]+\.(?:tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?))$", RegexOptions.Compiled);
     private static readonly Regex BackupOwner = new(@"^vzdump-(?:openvz|lxc|qemu)-([0-9]+)-.+", RegexOptions.Compiled);
     private static readonly Regex Import = new(@"^import/(.+)$", RegexOptions.Compiled);
+    private static readonly Regex Snippets = new(@"^snippets/([^/]+)\z", RegexOptions.Compiled);
 
     public string VolId => $"{Storage}:{VolName}";
 
@@ -78,6 +79,11 @@ public sealed record VolumeName(
             v = new VolumeName(storage, volname, "import", rel, null, null, null, false, ext);
             return true;
         }
+        if ((m = Snippets.Match(volname)).Success && m.Groups[1].Value is not ("." or ".."))
+        {
+            v = new VolumeName(storage, volname, "snippets", m.Groups[1].Value, null, null, null, false, "raw");
+            return true;
+        }
         return Fail(volname, out error);
     }
 
@@ -104,6 +110,7 @@ public sealed record VolumeName(
         "iso" => $"template/iso/{Name}",
         "backup" => $"dump/{Name}",
         "import" => $"import/{Name}",
+        "snippets" => $"snippets/{Name}",
         _ => throw new InvalidOperationException(VType)
     };
 

@@ -11,7 +11,8 @@ internal sealed record LaunchPlan(
     string Machine,
     string Accelerator,
     string? IncomingUri,
-    QemuDriverOptions Options);
+    QemuDriverOptions Options,
+    string? HostCpuVendor = null);
 
 /// <summary>
 /// Builds the qemu-system-x86_64 argument list from a <see cref="VmLaunchSpec"/>. Deterministic: the same spec
@@ -37,6 +38,7 @@ internal static class QemuCommandLine
         A("-machine", $"type={p.Machine},accel={p.Accelerator}");
         A("-m", Math.Max(16, s.MemoryMiB).ToString());
         A("-smp", $"{vcpus},sockets={Math.Max(1, s.Sockets)},cores={Math.Max(1, s.Cores)},maxcpus={vcpus}");
+        if (CpuModel.QemuArgument(s.Cpu, p.Accelerator == "kvm", s.OsType, p.HostCpuVendor ?? Node.HostFacts.CpuVendor()) is { } cpu) A("-cpu", cpu);
         A("-nodefaults", "-no-user-config", "-display", "none");
         A("-daemonize", "-pidfile", f.PidFile);
         A("-qmp", $"unix:{Escape(f.QmpSocket)},server=on,wait=off");
@@ -73,7 +75,7 @@ internal static class QemuCommandLine
                 warnings.Add($"{d.Drive}: no volume path; skipped");
                 continue;
             }
-            if (hasMedia) A("-blockdev", BlockdevJson(node, d.Path!, d.Cdrom ? "raw" : d.Format, d.ReadOnly || d.Cdrom));
+            if (hasMedia) A("-blockdev", BlockdevJson(node, d.Path!, d.Format, d.ReadOnly || d.Cdrom));
             var drive = hasMedia ? $",drive={node}" : "";
             switch (d.Bus)
             {
@@ -119,7 +121,7 @@ internal static class QemuCommandLine
             ["read-only"] = readOnly,
             ["file"] = new JsonObject
             {
-                ["driver"] = "file",
+                ["driver"] = path.StartsWith("/dev/", StringComparison.Ordinal) ? "host_device" : "file",
                 ["filename"] = path,
                 ["read-only"] = readOnly
             }

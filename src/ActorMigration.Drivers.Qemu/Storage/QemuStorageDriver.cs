@@ -558,10 +558,18 @@ public sealed class QemuStorageDriver : IStorageDriver
 
     // ---- text ------------------------------------------------------------------------
 
+    public async Task WriteCloudInitAsync(string volid, Domain.CloudInit.NoCloudImage image, CancellationToken ct = default)
+    {
+        var (_, v, path, _, _) = Resolve(volid);
+        if (v.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await CloudInitIso.WriteAsync(_img, path, v.Format, image, ct);
+    }
+
     public Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
     {
         var (_, v, _, _, file) = Resolve(volid);
-        if (v.VType is not ("import" or "backup")) throw new ArgumentException($"'{volid}' is not an import or backup file");
+        if (v.VType is not ("import" or "backup" or "snippets")) throw new ArgumentException($"'{volid}' is not an import or backup file");
         return StorageFiles.ReadDescriptorAsync(file.RequireFile(), ct);
     }
 

@@ -63,6 +63,11 @@ public interface IStorageDriver
     Task RestoreDiskAsync(string backupVolid, string drive, string dstVolid, string dstFormat,
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default);
 
+    /// <summary>
+    /// Writes a cloud-init image into the volume (created with 4 MiB if missing), as qemu-server's commit_cloudinit_disk.
+    /// </summary>
+    Task WriteCloudInitAsync(string volid, Domain.CloudInit.NoCloudImage image, CancellationToken ct = default);
+
     /// <summary>Reads a text file on an import or backup storage (OVF, VMX).</summary>
     Task<string> ReadTextAsync(string volid, CancellationToken ct = default);
 }

@@ -12,6 +12,8 @@ internal sealed class SimVmState
     public int Cores { get; set; }
     public int Sockets { get; set; }
     public string Machine { get; set; } = "";
+    /// <summary>The <c>cpu</c> option the VM was started with (null: the default model).</summary>
+    public string? Cpu { get; set; }
     public string QemuVersion { get; set; } = "";
     public string? VmGenId { get; set; }
     public string? SmbiosUuid { get; set; }

@@ -110,6 +110,7 @@ public sealed class SimulatedHypervisorDriver : IHypervisorDriver
                 Cores = spec.Cores,
                 Sockets = spec.Sockets,
                 Machine = spec.Machine ?? _options.DefaultMachine,
+                Cpu = spec.Cpu,
                 QemuVersion = _options.QemuVersion,
                 VmGenId = spec.VmGenId,
                 SmbiosUuid = spec.SmbiosUuid,

@@ -469,10 +469,19 @@ public sealed class SimulatedStorageDriver : IStorageDriver
         FinishTarget(dst.Path, dst.MetaPath, disk.Allocated);
     }
 
+    /// <summary>The sim writes what the ISO would hold, as JSON (label and files), so tests can read it.</summary>
+    public async Task WriteCloudInitAsync(string volid, Domain.CloudInit.NoCloudImage image, CancellationToken ct = default)
+    {
+        var v = Resolve(volid);
+        if (!v.Exists) await CreateAsync(volid, v.Name.Format, Domain.CloudInit.CloudInitDrive.SizeBytes, ct: ct);
+        await File.WriteAllTextAsync(v.Path, SimCloudInit.Serialize(image), ct);
+        Log.Information("Node {Node}: wrote cloud-init image {VolId}", Node, volid);
+    }
+
     public Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
     {
         var v = ResolveExisting(volid);
-        if (v.Name.VType is not ("import" or "backup"))
+        if (v.Name.VType is not ("import" or "backup" or "snippets"))
             throw new ArgumentException($"'{volid}' is not on an import or backup content path");
         return StorageFiles.ReadDescriptorAsync(v.File.RequireFile(), ct);
     }

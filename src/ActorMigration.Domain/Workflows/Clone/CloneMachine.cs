@@ -179,6 +179,17 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
                 section.Remove(key);
                 continue;
             }
+            if (d.IsCdrom && CloudInit.CloudInitDrive.IsVolume(d.File, r.VmId))
+            {
+                // clone_disk: the clone gets its own cloud-init drive (its image is written at its start).
+                var ci = VolumeName.Parse(d.File);
+                var ciDst = CloudInit.CloudInitDrive.VolId(r.Full && r.Storage is not null ? r.Storage : ci.Storage, r.NewId, ci.Format);
+                taken.Add(ciDst);
+                disks.Add(new CloneDisk(key, d.File, ciDst, ci.Format, d.SizeBytes ?? CloudInit.CloudInitDrive.SizeBytes, Convert));
+                d.File = ciDst;
+                section[key] = d.ToString();
+                continue;
+            }
             if (d.IsCdrom || d.Volume is null) continue;
             var src = VolumeName.Parse(d.File);
             string mode, format, storage;

@@ -39,6 +39,13 @@ public static class MigrationChecks
         return string.Equals(usb["host"], "spice", StringComparison.OrdinalIgnoreCase) || usb.Has("mapping");
     }
 
+    /// <summary>Host files and block devices a drive uses (<c>ide2: /dev/sde</c>), also in snapshots: QemuMigrate cannot move them.</summary>
+    public static IReadOnlyList<string> LocalFiles(QmConfig cfg) =>
+        new[] { cfg.Main }.Concat(cfg.Snapshots.Select(s => s.Section))
+            .SelectMany(s => Drives.All(s)).Where(d => d.Drive.IsHostPath).Select(d => d.Drive.File).Distinct().ToList();
+
+    public static string LocalFileError(string path) => $"can't migrate local file/device '{path}'";
+
     /// <summary>A cloud-init drive (<c>vm-N-cloudinit</c>): generated, copied offline like Proxmox does.</summary>
     public static bool IsCloudInit(string volid) => CloudInitVolume.IsMatch(volid);
 
@@ -112,6 +119,7 @@ public static class MigrationChecks
             info.Add("migrating VM which uses local devices");
         }
 
+        if (LocalFiles(cfg) is [var hostPath, ..]) return Fail(LocalFileError(hostPath));
         if (!StorageMap.TryParse(req.TargetStorage, out var map, out var mapErr)) return Fail(mapErr!);
 
         if (MigrationVolumes.PhysicalCdromError(cfg) is { } cdrom) return Fail(cdrom);

@@ -139,6 +139,7 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         return r.Kind switch
         {
             Start when cfg.IsTemplate => "you can't start a vm if it's a template",
+            Start when Hypervisor.VmArch.StartError(cfg.Main) is { } archError => archError,
             Start when f.Runtime.IsAlive => $"VM {r.VmId} already running",
             Destroy when f.Runtime.IsAlive => $"VM {r.VmId} is running - destroy failed",
             Destroy when f.Vm.LinkedClones.Count > 0 =>
