@@ -13,7 +13,6 @@ public sealed record VmVolume(string Drive, string Volid, long SizeBytes, string
 public static class MigrationChecks
 {
     private static readonly Regex LocalResourceKey = new(@"^(hostpci\d+|usb\d+|parallel\d+|serial\d+|ivshmem)$", RegexOptions.Compiled);
-    private static readonly Regex CloudInitVolume = new(@"vm-\d+-cloudinit", RegexOptions.Compiled);
 
     public const string RunningWithoutOnline = "can't migrate running VM without --online";
     public const string LocalDisksNeedOption = "can't live migrate attached local disks without with-local-disks option";
@@ -47,7 +46,7 @@ public static class MigrationChecks
     public static string LocalFileError(string path) => $"can't migrate local file/device '{path}'";
 
     /// <summary>A cloud-init drive (<c>vm-N-cloudinit</c>): generated, copied offline like Proxmox does.</summary>
-    public static bool IsCloudInit(string volid) => CloudInitVolume.IsMatch(volid);
+    public static bool IsCloudInit(string volid) => CloudInit.CloudInitDrive.IsAnyCloudInit(volid);
 
     /// <summary>All volumes referenced by the config, its unused entries and its snapshots.</summary>
     public static IReadOnlyList<VmVolume> Volumes(QmConfig cfg, StorageConfig storage)
