@@ -70,6 +70,16 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Migrate_precondition_marks_the_cloud_init_volume()
+    {
+        var vmid = await CreateCloudInitVm(("scsi0", "local:1"));
+        var disks = (await C.Get($"/nodes/node1/qemu/{vmid}/migrate")).Data!["local_disks"]!.AsArray();
+        var cloudInit = Assert.Single(disks, d => d!["is_cloudinit"]!.GetValue<int>() == 1);
+        Assert.EndsWith($"vm-{vmid}-cloudinit.qcow2", cloudInit!["volid"]!.GetValue<string>());
+        Assert.Contains(disks, d => d!["is_cloudinit"]!.GetValue<int>() == 0);
+    }
+
+    [Fact]
     public async Task A_config_update_adds_a_cloud_init_drive_and_a_hashed_password()
     {
         var vmid = f.NextVmId();
