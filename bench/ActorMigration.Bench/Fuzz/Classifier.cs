@@ -34,6 +34,7 @@ internal static partial class Classifier
     {
         if (a.Hung) return (AnswerClass.Hang, "no answer in time");
         if (a.Status == -1) return (AnswerClass.ConnectionClosed, a.Reason);
+        if (a.Status == FuzzMember.TransportLimit) return (AnswerClass.OtherStatus, "connection closed at Kestrel's request-line limit");
         switch (a.Status)
         {
             case >= 200 and < 300:

@@ -34,7 +34,7 @@ internal static class HostileValues
                     H("1e3", Tag.Format, "not an integer"), H("\u0661\u0660\u0661", Tag.UDigit, "Arabic-Indic digits"),
                     H("\uff11\uff10\uff11", Tag.UDigit, "fullwidth digits"), H("99999999999", Tag.Huge, "VM id too large"),
                     H("9223372036854775808", Tag.Huge, "VM id too large"), H("101.0", Tag.Format, "not an integer"), H("0x65", Tag.Format, "not an integer"),
-                    H("555", Tag.Missing, "no such VM"), H((other?.VmId ?? 103).ToString(), Tag.WrongNode, other is null ? null : "the VM is on another node"),
+                    H(World.MissingVmId.ToString(), Tag.Missing, c.World.Vms.Any(v => v.VmId == World.MissingVmId) ? null : "no such VM"), H((other?.VmId ?? 103).ToString(), Tag.WrongNode, other is null ? null : "the VM is on another node"),
                 ];
             case Kind.NewId:
                 var taken = c.World.Vms.Count > 0 ? c.Pick(c.World.Vms).VmId.ToString() : "101";
@@ -63,13 +63,13 @@ internal static class HostileValues
                     H("virtio,bridge=vmbr0,mtu=99999999999", Tag.Huge, "MTU too large"), H("virtio,macaddr=ZZ:ZZ", Tag.Format, "bad MAC"),
                     H("nosuchmodel,bridge=vmbr0", Tag.Format, "unknown model"), H("virtio,bridge=vmbr0,bridge=vmbr1", Tag.Dup, "duplicate key"),
                     H("virtio,bridge=vmbr0,queues= 2", Tag.Ws, "whitespace in a number"), H("virtio,bridge=vmbr0,tag=-1", Tag.Range, "negative VLAN tag"),
-                    H("virtio,bridge=vmbr0,firewall=2", Tag.Format, "not a boolean"), H("virtio,bridge=vmbr0,rate=1e308", Tag.Huge, "rate too large"),
+                    H("virtio,bridge=vmbr0,firewall=2", Tag.Format, "not a boolean"), H("virtio,bridge=vmbr0,rate=1e308", Tag.Huge, null) /* a number without maximum, as Proxmox */,
                 ];
             case Kind.Boot:
                 return
                 [
                     H("cdn", Tag.Legacy, null), H("c", Tag.Legacy, null), H("order=scsi0,order=net0", Tag.Dup, "duplicate key"),
-                    H("order=nosuch0", Tag.Format, "unknown boot device"), H("legacy=cdn", Tag.Format, "unknown key"), H("order=scsi0;;net0", Tag.Format, null),
+                    H("order=nosuch0", Tag.Format, "unknown boot device"), H("legacy=cdn", Tag.Legacy, null), H("order=scsi0;;net0", Tag.Format, null),
                 ];
             case Kind.DiskKey:
                 return p.Name == "bootdisk"
@@ -120,7 +120,9 @@ internal static class HostileValues
                     H(string.Join(',', Enumerable.Repeat("tags", 800)), Tag.Long, null), H("scsi0;scsi0", Tag.Dup, null),
                 ];
             case Kind.Digest:
-                return [H(new string('a', 40), Tag.Format, "digest mismatch"), H(new string('0', 41), Tag.Long, "longer than 40")];
+                return [H(new string('a', 40), Tag.Format,
+                    // The async update checks the digest inside its task, as Proxmox's worker does.
+                    c.Draft.Route.Key == "POST /nodes/{node}/qemu/{vmid}/config" ? null : "digest mismatch"), H(new string('0', 41), Tag.Long, "longer than 40")];
             case Kind.TargetStorage:
                 return [H("nosuch", Tag.Missing, "no such storage"), H("local:nosuch", Tag.Missing, "no such storage"), H("local:shared:x", Tag.Format, "bad storage map")];
             case Kind.Tags:
@@ -132,7 +134,8 @@ internal static class HostileValues
             case Kind.Machine:
                 return [H("pc-q35-\u0661\u0660.\u0660", Tag.UDigit, "Arabic-Indic digits"), H("nosuch", Tag.Format, "unknown machine")];
             case Kind.Storage:
-                return [H("nosuch", Tag.Missing, "no such storage"), H("LOCAL", Tag.Format, "no such storage"), H("../local", Tag.Path, "not a storage id"),
+                // import-working-storage is a storage id by format; Proxmox looks it up only when an import uses it.
+                return [H("nosuch", Tag.Missing, p.Name == "import-working-storage" ? null : "no such storage"), H("LOCAL", Tag.Format, "no such storage"), H("../local", Tag.Path, "not a storage id"),
                     H("local:", Tag.Format, "not a storage id"), H(FuzzMember.ExtraStorage, Tag.Huge, null)];
             default:
                 return [];

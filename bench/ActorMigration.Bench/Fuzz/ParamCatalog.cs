@@ -14,7 +14,7 @@ internal static class ParamCatalog
     [
         new("name", Kind.Dns, MaxLen: 128), new("memory", Kind.Memory), new("cores", Kind.Int, Min: 1, Max: 8192),
         new("sockets", Kind.Int, Min: 1, Max: 4096), new("vcpus", Kind.Int, Min: 1, Max: 8192),
-        new("cpu", Kind.Enum, Values: ["host", "kvm64", "qemu64", "x86-64-v2-AES"]), new("ostype", Kind.Enum, Values: OsTypes),
+        new("cpu", Kind.Enum, Values: ["host", "kvm64", "qemu64", "x86-64-v2-AES", "Westmere,flags=+aes"]), new("ostype", Kind.Enum, Values: OsTypes),
         new("description", Kind.MultiText, MaxLen: 8192), new("tags", Kind.Tags, MaxLen: 1024), new("onboot", Kind.Bool),
         new("template", Kind.Bool), new("vmgenid", Kind.VmGenId), new("smbios1", Kind.Smbios, MaxLen: 512), new("boot", Kind.Boot, MaxLen: 256),
         new("bootdisk", Kind.DiskKey), new("machine", Kind.Machine), new("bios", Kind.Enum, Values: ["seabios", "ovmf"]),
@@ -27,6 +27,10 @@ internal static class ParamCatalog
         new("scsi0", Kind.Drive), new("scsi1", Kind.Drive), new("virtio0", Kind.Drive), new("sata0", Kind.Drive),
         new("efidisk0", Kind.Drive), new("unused0", Kind.Drive), new("ide2", Kind.CdRom), new("net0", Kind.Net), new("net1", Kind.Net),
         new("hostpci0", Kind.Text, MaxLen: 1024), new("serial0", Kind.Text, MaxLen: 1024), new("ipconfig0", Kind.Text, MaxLen: 1024),
+        new("tpmstate0", Kind.Drive), new("arch", Kind.Enum, Values: ["x86_64", "aarch64"], Root: true),
+        new("ciuser", Kind.Text, MaxLen: 256), new("cipassword", Kind.Text, MaxLen: 256), new("sshkeys", Kind.Text, MaxLen: 65536),
+        new("nameserver", Kind.Text, MaxLen: 256), new("searchdomain", Kind.Text, MaxLen: 256), new("ciupgrade", Kind.Bool),
+        new("citype", Kind.Enum, Values: ["nocloud", "configdrive2", "opennebula"]), new("cicustom", Kind.Text, MaxLen: 1024),
     ];
 
     private static readonly P[] VmTaskOptions =

@@ -68,13 +68,16 @@ internal sealed class World
         return c.Count == 0 ? null : c[r.Next(c.Count)];
     }
 
+    /// <summary>The VM id the hostile values name as missing; never handed out as a new id.</summary>
+    public const int MissingVmId = 555;
+
     /// <summary>A VM id that no VM has, in 200..899 (the fixture uses ids below and 9000 up).</summary>
     public int FreeId(Random r)
     {
         for (var i = 0; i < 50; i++)
         {
             var id = r.Next(200, 900);
-            if (id != HostileFiles.FifoImageVmId && Vms.All(v => v.VmId != id)) return id;
+            if (id is not (HostileFiles.FifoImageVmId or MissingVmId) && Vms.All(v => v.VmId != id)) return id;
         }
         return 899;
     }

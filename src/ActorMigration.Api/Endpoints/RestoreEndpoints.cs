@@ -17,6 +17,9 @@ public static class RestoreEndpoints
         var node = p["node"]!;
         var vmid = p.Int("vmid");
         var archive = p["archive"]!;
+        // The disks come from the archive: a drive given with it is refused, as Proxmox does.
+        if (p.Values.Keys.Where(Drives.IsDriveKey).Order(StringComparer.Ordinal).FirstOrDefault() is { } drive)
+            return PveResult.ParamError(drive, "option conflicts with option 'archive'");
         if (!VolumeChecks.TryName(archive, out var vn, out var perr) || vn!.VType != "backup")
             return PveResult.ParamError("archive", perr ?? $"'{archive}' is not a backup volume");
         if (s.Topology.Storage.Get(vn.Storage) is not { } def || !def.AvailableOn(node))

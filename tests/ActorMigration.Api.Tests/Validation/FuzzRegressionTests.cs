@@ -31,6 +31,17 @@ public sealed class FuzzRegressionTests(ValidationFixture f)
     }
 
     [Theory]
+    [InlineData("scsi0", "local:0,import-from=local:import/symdir/disk.raw")]
+    [InlineData("ide2", "none,media=cdrom")]
+    public async Task A_drive_given_with_an_archive_is_refused(string drive, string value)
+    {
+        // The restore took its disks from the archive and ignored the drive (an import-from was never checked).
+        var r = await f.Unchanged(() => f.Api.Post("/nodes/node1/qemu", ("vmid", "598"), (drive, value),
+            ("archive", "local:backup/vzdump-qemu-101-2020_01_01-00_00_00.tar")));
+        Expect.ParamError(r, drive, "option conflicts with option 'archive'");
+    }
+
+    [Theory]
     [InlineData("vga", " qxl")]
     [InlineData("agent", "1 ")] // cpu has its own format now (CpuModel.Check), so a free-form option stands in
     [InlineData("args", "-no-reboot\t")]
