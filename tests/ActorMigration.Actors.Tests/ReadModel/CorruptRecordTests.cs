@@ -15,7 +15,8 @@ namespace ActorMigration.Actors.Tests.ReadModel;
 public sealed class CorruptRecordTests() : Akka.TestKit.Xunit2.TestKit(
     SqliteMember.Config(Path.Combine(Directory.CreateTempSubdirectory("am-corrupt-").FullName, "journal.db")))
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+    // Generous: the first write creates the journal tables, and other test classes run beside this one.
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(20);
     private const string Good = "memory: 512\nname: web\n";
     // What PUT cpulimit=\n5 used to persist.
     private const string Damaged = "cores: 2\ncpulimit: \n5\nmemory: 512\nname: web\n";
@@ -57,7 +58,7 @@ public sealed class CorruptRecordTests() : Akka.TestKit.Xunit2.TestKit(
             var vm = Sys.ActorOf(VirtualMachineActor.Props(id.ToString()));
             await Ok(vm, new CreateVm(id, "node1", Good));
             await Ok(vm, new EditVmConfig(id, "node1", new Dictionary<string, string> { ["cores"] = "2" }, []));
-            await vm.GracefulStop(TimeSpan.FromSeconds(3));
+            await vm.GracefulStop(TimeSpan.FromSeconds(10));
         }
         Assert.Equal("vm.config", JournalRows.Manifest(DbFile, "vm-912", 2));
         var serializer = new ActorMigrationSerializer((ExtendedActorSystem)Sys);
@@ -106,7 +107,7 @@ public sealed class CorruptRecordTests() : Akka.TestKit.Xunit2.TestKit(
     {
         var first = Sys.ActorOf(VirtualMachineActor.Props("920"));
         await Ok(first, new CreateVm(920, "node2", Good));
-        await first.GracefulStop(TimeSpan.FromSeconds(3));
+        await first.GracefulStop(TimeSpan.FromSeconds(10));
         JournalRows.OverwritePayload(DbFile, "vm-920", 1, [0xff, 0xfe, 0x00]);
 
         var model = Sys.ActorOf(ClusterReadModelActor.Props(CreateTestProbe().Ref));
