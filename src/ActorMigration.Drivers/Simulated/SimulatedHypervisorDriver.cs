@@ -10,7 +10,7 @@ namespace ActorMigration.Drivers.Simulated;
 /// member process): a new instance re-adopts them. Migrations and mirrors store only their start time and parameters;
 /// their progress is computed from the clock, so they go on while no driver is alive.
 /// </summary>
-public sealed class SimulatedHypervisorDriver : IHypervisorDriver
+public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
 {
     private const long MiB = 1024 * 1024;
     private static readonly ILogger Log = Serilog.Log.ForContext<SimulatedHypervisorDriver>();
@@ -287,85 +287,6 @@ public sealed class SimulatedHypervisorDriver : IHypervisorDriver
         }
         Log.Information("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
     }
-
-    public Task StartMirrorAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct = default) =>
-        Mutate(vmid, vm =>
-        {
-            if (vm.BlockJobs.TryGetValue(drive, out var job))
-            {
-                if (job.Target == target.Target) return;
-                throw new InvalidOperationException($"VM {vmid}: block job for {drive} already exists");
-            }
-            var disk = vm.Disks.FirstOrDefault(d => d.Drive == drive && !d.Cdrom)
-                       ?? throw new ArgumentException($"VM {vmid} has no drive {drive}");
-            var length = disk.SizeBytes > 0 ? disk.SizeBytes
-                : disk.Path is not null && File.Exists(disk.Path) ? new FileInfo(disk.Path).Length : 0;
-            var local = Path.IsPathRooted(target.Target);
-            double bw = local ? _options.DiskBandwidthBytesPerSec : _options.LinkBandwidth(Node, SimUris.TargetHost(target.Target));
-            if (target.BandwidthBytesPerSec is > 0 and var max) bw = Math.Min(bw, max);
-            vm.BlockJobs[drive] = new SimBlockJobState
-            {
-                Drive = drive,
-                Target = target.Target,
-                Format = target.Format,
-                Length = length,
-                BandwidthBytesPerSec = bw,
-                Instant = _options.InstantCopy,
-                StartedAt = _clock.Now,
-                SpeedFactor = _options.SpeedFactor,
-                Fail = _faults.TryFire(FaultPhase.Mirror, Node, vmid) is not null
-            };
-            Log.Information("Node {Node}: VM {VmId} drive-mirror {Drive} to {Target} ({Length} bytes)", Node, vmid, drive, target.Target, length);
-        }, ct);
-
-    public Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct = default)
-    {
-        IReadOnlyList<BlockJobInfo> jobs = Load(vmid) is { } vm
-            ? vm.BlockJobs.Values.OrderBy(j => j.Drive).Select(JobInfo).ToList()
-            : [];
-        return Task.FromResult(jobs);
-    }
-
-    public async Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (Load(vmid) is not { } vm || !vm.BlockJobs.TryGetValue(drive, out var job)) return;
-            if (pivot)
-            {
-                var info = JobInfo(job);
-                if (info.Error is not null) throw new InvalidOperationException($"block job {drive} failed: {info.Error}");
-                if (!info.Ready) throw new InvalidOperationException($"block job {drive} is not ready");
-                if (Path.IsPathRooted(job.Target) && vm.Disks.FirstOrDefault(d => d.Drive == drive) is { } disk)
-                {
-                    if (!File.Exists(job.Target))
-                    {
-                        Directory.CreateDirectory(Path.GetDirectoryName(job.Target)!);
-                        using var fs = new FileStream(job.Target, FileMode.CreateNew);
-                        fs.SetLength(job.Length);
-                    }
-                    disk.Path = job.Target;
-                    disk.Format = job.Format;
-                }
-            }
-            vm.BlockJobs.Remove(drive);
-            Save(vm);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-        Log.Information("Node {Node}: VM {VmId} mirror {Drive} finished (pivot {Pivot})", Node, vmid, drive, pivot);
-    }
-
-    public Task StopNbdServerAsync(int vmid, CancellationToken ct = default) =>
-        Mutate(vmid, vm =>
-        {
-            vm.NbdPort = null;
-            vm.NbdUri = null;
-            vm.NbdDrives.Clear();
-        }, ct, missingOk: true);
 
     public Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default) =>
         Load(vmid) is { } vm
