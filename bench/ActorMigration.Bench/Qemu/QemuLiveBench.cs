@@ -83,7 +83,9 @@ public static class QemuLiveBench
 
             // (b) the bare script's two "nodes": the driver only spawns QEMU (same spec from the same config).
             var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
-            var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)]);
+            var storage = new StorageConfig([
+                new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
+            ]);
             for (var i = 0; i < 2; i++)
                 bareNodes.Add(new QemuNodeDriver(new NodeSettings($"bare{i + 1}", Path.Combine(bareDir, "run", $"bare{i + 1}"), storage,
                     PortRangeStart: 60900 + i * 50, PortRangeEnd: 60949 + i * 50), opts));

@@ -9,10 +9,12 @@ public static class QemuLiveReport
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"QEMU {r.QemuVersion}, accel {r.Accelerator}, guest: test image (heartbeat every 200 ms), {r.MemoryMiB} MiB, no disks; " +
-                          $"downtime limit {QemuLiveBench.DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, rest {QemuLiveBench.Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
+                          $"downtime limit {QemuLiveBench.DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, " +
+                          $"rest {QemuLiveBench.Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
         Console.WriteLine($"command lines: {r.CommandLineCheck}");
         Console.WriteLine($"host free page reporting: {r.PageReporting}\n");
-        Console.WriteLine("| round | first | engine (API) | total s | downtime ms | bare (QMP) | total s | downtime ms | engine/bare | engine switchover QMP |");
+        Console.WriteLine("| round | first | engine (API) | total s | downtime ms | bare (QMP) | total s | downtime ms | engine/bare | " +
+                          "engine switchover QMP |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var x in r.Rounds)
             Console.WriteLine(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4} | {5} | {6:F2} | {7} | {8:F2} | {9} |",
@@ -38,7 +40,8 @@ public static class QemuLiveReport
         // about 0.1 s or 0.5-1 s) and decides a round's ratio. With each round's transfer phase equalized (the engine's
         // time outside it plus the bare transfer time, over the bare total), what remains is what the engine adds.
         var equalized = Median(r.Rounds.Select(x => (x.Engine.Seconds - x.Engine.Phases.Qemu + x.Bare.Phases.Qemu) / x.Bare.Seconds));
-        Console.WriteLine(string.Format(inv, "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
+        Console.WriteLine(string.Format(inv,
+            "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
             equalized));
         Console.WriteLine(string.Format(inv, "time outside QEMU's transfer phase: engine {0:F2} s, bare {1:F2} s (medians)",
             Median(r.Rounds.Select(x => x.Engine.Seconds - x.Engine.Phases.Qemu)), Median(r.Rounds.Select(x => x.Bare.Seconds - x.Bare.Phases.Qemu))));
@@ -48,7 +51,8 @@ public static class QemuLiveReport
             Median(r.Rounds.Select(x => (double)x.Engine.MigrationQmp)), SwitchoverCommands.Definition));
         Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
                           "orchestrator CPU = CPU time of the member process, resp. of this bench process, during the migration)");
-        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- qemu-live {rounds} {memoryMiB} {pollMs} {warmUp}");
+        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- " +
+                          $"qemu-live {rounds} {memoryMiB} {pollMs} {warmUp}");
     }
 
     private static double Median(IEnumerable<double> xs)

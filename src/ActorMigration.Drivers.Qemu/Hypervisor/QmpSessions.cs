@@ -15,7 +15,10 @@ public sealed class QmpSessions(string runDir, string node, TimeSpan commandTime
     public const string CommandTemplate = "QMP command {Command} to {VmId} on {Node}";
 
     private static readonly HashSet<string> LoggedEvents =
-        ["MIGRATION", "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "STOP", "RESUME", "SHUTDOWN", "POWERDOWN", "GUEST_PANICKED"];
+    [
+        "MIGRATION", "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR",
+        "STOP", "RESUME", "SHUTDOWN", "POWERDOWN", "GUEST_PANICKED"
+    ];
 
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<int, QmpClient> _clients = new();
