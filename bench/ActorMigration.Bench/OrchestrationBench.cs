@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
@@ -7,6 +6,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Bench;
 

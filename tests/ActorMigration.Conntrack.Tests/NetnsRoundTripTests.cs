@@ -64,7 +64,7 @@ public class NetnsRoundTripTests(ITestOutputHelper output)
             Assert.Equal(e.ReplyVtag, a.ReplyVtag);
             Assert.Equal(mark, a.Mark);
             // the clock runs between listing, dump and load
-            Assert.InRange((long)a.Timeout, (long)e.Timeout - 60, (long)e.Timeout + 1);
+            Assert.InRange(a.Timeout, (long)e.Timeout - 60, (long)e.Timeout + 1);
         }
     }
 

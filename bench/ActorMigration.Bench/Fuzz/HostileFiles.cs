@@ -246,7 +246,7 @@ internal sealed class HostileFiles
         Put(257, "ustar\0");
         Put(263, "00");
         for (var i = 148; i < 156; i++) h[i] = (byte)' ';
-        Put(148, Convert.ToString(h.Sum(b => (int)b), 8).PadLeft(6, '0') + "\0 ");
+        Put(148, Convert.ToString(h.Sum(b => b), 8).PadLeft(6, '0') + "\0 ");
         fs.Write(h);
         var padded = (size + 511) / 512 * 512;
         fs.Seek(padded, SeekOrigin.Current);

@@ -1,4 +1,3 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Api.Http;
@@ -9,6 +8,7 @@ using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Create;
 using ActorMigration.Domain.Workflows.VmTask;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 

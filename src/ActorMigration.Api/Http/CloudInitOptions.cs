@@ -98,6 +98,6 @@ public static class CloudInitOptions
 
     /// <summary>Turns a <c>&lt;storage&gt;:cloudinit</c> drive value into the drive of the VM, or null if it is none.</summary>
     public static string? ResolveRequest(string key, string value, int vmid) =>
-        Domain.Config.Drives.IsDriveKey(key) && DriveSpec.TryParse(value) is { } d && CloudInitDrive.IsRequest(d, out _)
+        Drives.IsDriveKey(key) && DriveSpec.TryParse(value) is { } d && CloudInitDrive.IsRequest(d, out _)
             ? CloudInitDrive.Resolve(d, vmid) : null;
 }

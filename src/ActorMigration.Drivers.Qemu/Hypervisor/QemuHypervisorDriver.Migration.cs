@@ -1,13 +1,6 @@
-using System.Collections.Concurrent;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Storage;
-using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Qmp;
-using ActorMigration.Drivers.Qemu.Util;
-using Serilog;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 

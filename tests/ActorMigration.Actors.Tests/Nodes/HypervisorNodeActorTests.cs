@@ -1,11 +1,11 @@
 using System.Reflection;
-using Akka.Actor;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Nodes;
 

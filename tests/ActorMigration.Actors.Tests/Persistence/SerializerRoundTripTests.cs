@@ -1,10 +1,10 @@
 using System.Text.Json;
-using Akka.Actor;
-using Akka.Configuration;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorMigration.Actors.Tests.Persistence;
 

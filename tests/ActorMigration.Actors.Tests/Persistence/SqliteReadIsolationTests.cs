@@ -1,6 +1,6 @@
 using System.Data;
-using Akka.Configuration;
 using ActorMigration.Actors.Hosting;
+using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 
 namespace ActorMigration.Actors.Tests.Persistence;

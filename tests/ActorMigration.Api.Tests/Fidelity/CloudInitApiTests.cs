@@ -115,10 +115,10 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
     [Fact]
     public void A_password_is_stored_as_a_sha256_crypt_hash_unless_hashed_already_or_for_windows()
     {
-        var hash = Api.Http.CloudInitOptions.StoredPassword("s3cret", "l26");
+        var hash = Http.CloudInitOptions.StoredPassword("s3cret", "l26");
         Assert.Matches(@"^\$5\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{43}\z", hash);
-        Assert.Equal(hash, Api.Http.CloudInitOptions.StoredPassword(hash, null));
-        Assert.Equal("s3cret", Api.Http.CloudInitOptions.StoredPassword("s3cret", "win11"));
+        Assert.Equal(hash, Http.CloudInitOptions.StoredPassword(hash, null));
+        Assert.Equal("s3cret", Http.CloudInitOptions.StoredPassword("s3cret", "win11"));
     }
 
     [Fact]

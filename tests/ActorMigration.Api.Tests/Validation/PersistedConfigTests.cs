@@ -1,6 +1,5 @@
 using System.Net;
 using ActorMigration.Api.Http;
-using ActorMigration.Api.Tests.Infrastructure;
 using ActorMigration.Domain.Config;
 
 namespace ActorMigration.Api.Tests.Validation;

@@ -269,7 +269,7 @@ public class VmDeciderTests
 
         // unlocking afterwards leaves the VM on node2 without lock
         var done = Ok(moved, new ReleaseVmLock(100, Upid));
-        Assert.Equal(("node2", (string?)null), (done.Node, done.Lock));
+        Assert.Equal(("node2", null), (done.Node, done.Lock));
         Assert.DoesNotContain("lock:", done.ConfigText);
     }
 

@@ -1,6 +1,5 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
-using Hypervisor = ActorMigration.Domain.Hypervisor;
 
 namespace ActorMigration.Domain.Workflows.Migration;
 
@@ -244,7 +243,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
     {
         switch (p.Status)
         {
-            case Hypervisor.MigrationState.Completed:
+            case MigrationState.Completed:
             {
                 var seconds = Math.Max(0.001, (p.TotalTimeMs ?? 0) / 1000.0);
                 yield return new MigrationCompleted(p.TransferredBytes, p.TotalTimeMs ?? 0, p.DowntimeMs ?? 0, p.DirtySyncCount);
@@ -254,10 +253,10 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 yield return new StepCompleted(step.Key);
                 break;
             }
-            case Hypervisor.MigrationState.Failed or Hypervisor.MigrationState.Cancelled or Hypervisor.MigrationState.Cancelling:
+            case MigrationState.Failed or MigrationState.Cancelled or MigrationState.Cancelling:
                 yield return new WorkflowFailed($"migration status error: {(p.Error is { } err ? $"failed - {err}" : p.Status.ToString().ToLowerInvariant())}", at);
                 break;
-            case Hypervisor.MigrationState.None:
+            case MigrationState.None:
                 yield return new WorkflowFailed("migration not active on source", at);
                 break;
             default:

@@ -84,7 +84,7 @@ public class MigrationMachineTests
         Assert.Null(incomingCfg.Lock);
 
         var migrate = h.Step<StartMigration>("migrate");
-        Assert.Equal(("node1", "tcp:10.0.0.2:60000", (long?)null, 100L), (migrate.Node, migrate.Spec.Uri, migrate.Spec.MaxBandwidthBytesPerSec, migrate.Spec.DowntimeLimitMs));
+        Assert.Equal(("node1", "tcp:10.0.0.2:60000", null, 100L), (migrate.Node, migrate.Spec.Uri, migrate.Spec.MaxBandwidthBytesPerSec, migrate.Spec.DowntimeLimitMs));
 
         var move = h.Step<MoveVm>("owner");
         Assert.Equal(("node1", "node2"), (move.From, move.To));
