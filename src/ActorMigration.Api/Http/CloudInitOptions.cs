@@ -43,7 +43,8 @@ public static class CloudInitOptions
                 "gw6" => IPAddress.TryParse(v, out var g6) && g6.AddressFamily == AddressFamilyV6,
                 _ => throw new FormatException($"invalid key in comma-separated list property: {k}")
             };
-            if (!ok) return $"{k}: value does not look like a valid {(k.EndsWith('6') ? "IPv6" : "IPv4")} {(k.StartsWith("gw") ? "address" : "network configuration")}";
+            if (!ok) return $"{k}: value does not look like a " +
+                $"valid {(k.EndsWith('6') ? "IPv6" : "IPv4")} {(k.StartsWith("gw") ? "address" : "network configuration")}";
         }
         if (p["gw"] is not null && p["ip"] is null or "dhcp") return "gateway specified without specifying an IP address";
         if (p["gw6"] is not null && p["ip6"] is null or "dhcp" or "auto") return "gateway specified without specifying an IPv6 address";

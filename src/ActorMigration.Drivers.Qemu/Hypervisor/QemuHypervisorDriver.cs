@@ -18,7 +18,8 @@ namespace ActorMigration.Drivers.Qemu.Hypervisor;
 public sealed partial class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 {
     private static readonly HashSet<string> LoggedEvents =
-        ["MIGRATION", "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "STOP", "RESUME", "SHUTDOWN", "POWERDOWN", "GUEST_PANICKED"];
+        ["MIGRATION", "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "STOP", "RESUME", "SHUTDOWN", "POWERDOWN",
+            "GUEST_PANICKED"];
 
     private readonly NodeSettings _settings;
     private readonly QemuDriverOptions _options;

@@ -185,7 +185,8 @@ public sealed class MigrationPlan
     {
         var last = _passes[^1];
         if (t >= last.StartSec)
-            return Converges || last.DurationSec <= 0 ? last : Pass(last.Number + (int)Math.Min(int.MaxValue - last.Number - 1, Math.Floor((t - last.StartSec) / last.DurationSec)));
+            return Converges || last.DurationSec <= 0 ? last
+                : Pass(last.Number + (int)Math.Min(int.MaxValue - last.Number - 1, Math.Floor((t - last.StartSec) / last.DurationSec)));
         int lo = 0, hi = _passes.Count - 1;
         while (lo < hi)
         {

@@ -36,7 +36,8 @@ public sealed class SqliteReadIsolationTests : IDisposable
         {
             setup.Open();
             using var cmd = setup.CreateCommand();
-            cmd.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE journal(ordering INTEGER PRIMARY KEY, payload TEXT); INSERT INTO journal(payload) VALUES ('a');";
+            cmd.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE journal(ordering INTEGER PRIMARY KEY, payload TEXT); INSERT INTO journal(payload) " +
+                "VALUES ('a');";
             cmd.ExecuteNonQuery();
         }
         using var reader = new SqliteConnection($"Data Source={file};Pooling=False");

@@ -52,7 +52,8 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
         Assert.Contains($"ssh_authorized_keys:\n  - {Key}\n", user);
         Assert.DoesNotContain("s3cret", user);
         Assert.Contains("    - type: physical\n      name: eth0\n      mac_address: 'bc:24:11:aa:bb:cc'\n", files["network-config"]);
-        Assert.Contains("      subnets:\n      - type: static\n        address: '10.0.0.5'\n        netmask: '255.255.255.0'\n        gateway: '10.0.0.1'\n", files["network-config"]);
+        Assert.Contains("      subnets:\n      - type: static\n        address: '10.0.0.5'\n        netmask: '255.255.255.0'\n        gateway: " +
+            "'10.0.0.1'\n", files["network-config"]);
         Assert.Matches("^instance-id: [0-9a-f]{40}\n$", files["meta-data"]);
     }
 
