@@ -40,7 +40,9 @@ public class StorageTests : IDisposable
         Assert.NotNull(again);
         Assert.Equal(info, again with { Snapshots = info.Snapshots });
 
-        await Assert.ThrowsAsync<IOException>(() => st.CreateAsync("local:100/vm-100-disk-0.raw", "raw", GiB));
+        // The same request again (a retry) gives the volume; a larger one is refused.
+        Assert.Equal(32 * GiB, (await st.CreateAsync("local:100/vm-100-disk-0.raw", "raw", GiB)).VirtualSize);
+        await Assert.ThrowsAsync<IOException>(() => st.CreateAsync("local:100/vm-100-disk-0.raw", "raw", 64 * GiB));
         await Assert.ThrowsAsync<ArgumentException>(() => st.CreateAsync("local:100/vm-100-disk-1.raw", "qcow2", GiB));
 
         await st.DeleteAsync("local:100/vm-100-disk-0.raw");
@@ -106,7 +108,7 @@ public class StorageTests : IDisposable
         const string vol = "local:100/vm-100-disk-0.qcow2";
         await st.CreateAsync(vol, "qcow2", GiB);
         await st.SnapshotCreateAsync(vol, "before");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => st.SnapshotCreateAsync(vol, "before"));
+        await st.SnapshotCreateAsync(vol, "before"); // exists: no-op
         Assert.Equal(["before"], (await st.InfoAsync(vol))!.Snapshots!);
         await st.SnapshotRollbackAsync(vol, "before");
         await Assert.ThrowsAsync<InvalidOperationException>(() => st.SnapshotRollbackAsync(vol, "nope"));
@@ -134,7 +136,7 @@ public class StorageTests : IDisposable
         Assert.Equal(new CopyProgress(400 * MiB, 400 * MiB), progress.Reports[^1]);
         Assert.Equal(progress.Reports.Select(r => r.DoneBytes).Order(), progress.Reports.Select(r => r.DoneBytes));
 
-        await Assert.ThrowsAsync<ArgumentException>(() =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
             st.ConvertAsync("local:100/vm-100-disk-0.qcow2", "local:102/vm-102-disk-0.raw", "raw", "nope"));
         await Assert.ThrowsAsync<FileNotFoundException>(() =>
             st.ConvertAsync("local:100/vm-100-disk-9.qcow2", "local:102/vm-102-disk-0.raw", "raw"));
@@ -232,7 +234,7 @@ public class StorageTests : IDisposable
 
         await st.RestoreDiskAsync(backup, "virtio1", "local:200/vm-200-disk-0.qcow2", "qcow2");
         Assert.Equal(10 * GiB, new FileInfo(st.PathOf("local:200/vm-200-disk-0.qcow2")).Length);
-        await Assert.ThrowsAsync<ArgumentException>(() => st.RestoreDiskAsync(backup, "sata0", "local:200/vm-200-disk-1.raw", "raw"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => st.RestoreDiskAsync(backup, "sata0", "local:200/vm-200-disk-1.raw", "raw"));
         await Assert.ThrowsAsync<IOException>(() => st.RestoreDiskAsync(backup, "virtio1", "local:200/vm-200-disk-0.qcow2", "qcow2"));
     }
 
