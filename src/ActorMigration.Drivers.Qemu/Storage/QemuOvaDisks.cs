@@ -20,7 +20,8 @@ internal sealed class QemuOvaDisks(QemuImg img)
             ["driver"] = format,
             ["file"] = new JsonObject
             {
-                ["driver"] = "raw", ["offset"] = m.DataOffset, ["size"] = m.Length,
+                // qemu's raw window takes whole sectors; a tar pads every member to 512 bytes with zeroes.
+                ["driver"] = "raw", ["offset"] = m.DataOffset, ["size"] = (m.Length + TarIndex.Block - 1) / TarIndex.Block * TarIndex.Block,
                 ["file"] = new JsonObject { ["driver"] = "file", ["filename"] = ova.Path }
             }
         };
