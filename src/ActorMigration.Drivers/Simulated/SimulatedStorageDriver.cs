@@ -257,7 +257,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     /// <summary>The sim writes what the ISO would hold, as JSON (label and files), so tests can read it.</summary>
     public async Task WriteCloudInitAsync(string volid, Domain.CloudInit.NoCloudImage image, CancellationToken ct = default)
     {
-        var v = Resolve(volid);
+        var v = Wrap(_dirs.Resolve(volid).RequireImage());
         if (!v.Exists) await CreateAsync(volid, v.Name.Format, Domain.CloudInit.CloudInitDrive.SizeBytes, ct: ct);
         await File.WriteAllTextAsync(v.Path, SimCloudInit.Serialize(image), ct);
         Log.Information("Node {Node}: wrote cloud-init image {VolId}", Node, volid);

@@ -29,6 +29,20 @@ public abstract partial class StorageContract
         await Assert.ThrowsAsync<FileNotFoundException>(() => s.ReadTextAsync("local:import/missing.ovf"));
     }
 
+    [Fact]
+    public async Task A_cloud_init_image_is_written_into_a_new_or_an_existing_volume()
+    {
+        var s = Node();
+        const string vol = "local:100/vm-100-cloudinit.qcow2";
+        var image = new Domain.CloudInit.NoCloudImage("#cloud-config\n", "version: 2\n", "instance-id: 100\n", "");
+        await s.WriteCloudInitAsync(vol, image);
+        Assert.Equal(("qcow2", Domain.CloudInit.CloudInitDrive.SizeBytes), Shape(await s.InfoAsync(vol)));
+        await s.WriteCloudInitAsync(vol, image with { MetaData = "instance-id: 101\n" });
+        Assert.Equal(("qcow2", Domain.CloudInit.CloudInitDrive.SizeBytes), Shape(await s.InfoAsync(vol)));
+        Assert.Equal([vol], (await s.ListAsync("local", 100)).Select(v => v.VolId));
+        await Assert.ThrowsAsync<ArgumentException>(() => s.WriteCloudInitAsync("local:import/x.raw", image));
+    }
+
     [Theory]
     [InlineData(System.Formats.Tar.TarEntryFormat.Ustar)]
     [InlineData(System.Formats.Tar.TarEntryFormat.Pax)]
