@@ -41,16 +41,21 @@ public sealed class StorageTests(ITestOutputHelper output)
         Assert.Equal(0, (await Images.CompareAsync(importA, s.PathOf(vol))).ExitCode);
     }
 
+    /// <summary>Two nodes; <paramref name="vol"/> on node1 holds a pattern of <paramref name="size"/> bytes.</summary>
+    private static async Task<(Node.QemuNodeDriver, Node.QemuNodeDriver)> TwoNodesAsync(TestEnv env, string vol, long size)
+    {
+        var (n1, n2) = (env.AddNode("node1"), env.AddNode("node2"));
+        Images.WritePatternRaw(Path.Combine(env.Root, "storage", "node1", "import", "seed.raw"), size, 7);
+        await n1.Storage.ConvertAsync("local:import/seed.raw", vol, "qcow2");
+        return (n1, n2);
+    }
+
     [Fact]
     public async Task Offline_copy_through_an_nbd_export_on_another_node()
     {
         await using var env = await TestEnv.CreateAsync(output, guest: false);
-        var n1 = env.AddNode("node1");
-        var n2 = env.AddNode("node2");
-        var raw = Path.Combine(env.Root, "storage", "node1", "import", "seed.raw");
-        Images.WritePatternRaw(raw, 24L << 20, 7);
         const string vol = "local:170/vm-170-disk-0.qcow2";
-        await n1.Storage.ConvertAsync("local:import/seed.raw", vol, "qcow2");
+        var (n1, n2) = await TwoNodesAsync(env, vol, 24L << 20);
 
         await n2.Storage.CreateAsync(vol, "qcow2", 24L << 20);
         var export = await n2.Storage.ExportAsync(vol, writable: true);
@@ -70,12 +75,8 @@ public sealed class StorageTests(ITestOutputHelper output)
     public async Task File_copy_through_an_nbd_export_keeps_the_data_and_reports_the_file_length()
     {
         await using var env = await TestEnv.CreateAsync(output, guest: false);
-        var n1 = env.AddNode("node1");
-        var n2 = env.AddNode("node2");
-        var raw = Path.Combine(env.Root, "storage", "node1", "import", "seed.raw");
-        Images.WritePatternRaw(raw, 16L << 20, 9);
         const string vol = "local:171/vm-171-disk-0.qcow2";
-        await n1.Storage.ConvertAsync("local:import/seed.raw", vol, "qcow2");
+        var (n1, n2) = await TwoNodesAsync(env, vol, 16L << 20);
         await n1.Storage.SnapshotCreateAsync(vol, "s1");
         var src = (await n1.Storage.InfoAsync(vol))!;
 
