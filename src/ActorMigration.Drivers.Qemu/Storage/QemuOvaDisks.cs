@@ -1,6 +1,5 @@
-using ActorMigration.Domain.Hypervisor;
 using System.Text.Json.Nodes;
-using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Storage;
 
 namespace ActorMigration.Drivers.Qemu.Storage;

@@ -1,7 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
-using ActorMigration.Drivers.Qemu.Util;
 using ActorMigration.Drivers.Storage;
 using Serilog;
 

@@ -1,8 +1,6 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
-using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
-using Serilog;
 
 namespace ActorMigration.Drivers.Simulated;
 

@@ -13,7 +13,7 @@ public abstract partial class StorageContract
         Assert.Null(await s.InfoAsync(volid));
 
         var info = await s.CreateAsync(volid, "qcow2", 48 * MiB);
-        Assert.Equal(("qcow2", 48 * MiB, (string?)null), (info.Format, info.VirtualSize, info.BackingFile));
+        Assert.Equal(("qcow2", 48 * MiB, null), (info.Format, info.VirtualSize, info.BackingFile));
         Assert.Equal(Path.Combine(Env.Root, "storage", "node1", "images", "150", "vm-150-disk-0.qcow2"), info.Path);
         Assert.Equal(info.Path, s.PathOf(volid));
         Assert.True(info.ActualSize < info.VirtualSize);
