@@ -42,7 +42,7 @@ public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
     {
         const string config = "memory: 2048\nname: web\n";
         Assert.True((await _vms.Ask<VmReply>(new CreateVm(vmid, "node1", config))).Ok);
-        await _nodes.Ask<VmRuntime>(new StartNodeVm("node1", vmid, config, null, "test"));
+        await _nodes.Ask<VmStarted>(new NodeStep("node1", new StartVm("start", "node1", vmid, config, null, "test")));
     }
 
     private async Task<TaskStatusReply> WaitFinished(IActorRef wf, string upid)
