@@ -22,6 +22,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
 
     public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow)
     {
+        // Single-node steps: one request each to the node, which runs them under the same name.
+        if (OnOneNode(step, workflow) is (NodeStep request, TimeSpan timeout))
+            return await Node<StepResult>(request, timeout);
         switch (step)
         {
             case LockVm s:
@@ -64,45 +67,6 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case CopyDisk s:
                 await CopyDisk(s, workflow);
                 return Done.Instance;
-            // Single-node steps: one request each to the node, which runs them under the same name.
-            case StartVm s:
-                return await OnNode(s.Node, s, timeouts.Start);
-            case StopVm s:
-                return await OnNode(s.Node, s, timeouts.Start);
-            case ShutdownVm s:
-                return await OnNode(s.Node, s, TimeSpan.FromSeconds(s.TimeoutSeconds + 30));
-            case FinishMirrors s:
-                return await OnNode(s.Node, s, timeouts.Start);
-            case PollMigration s:
-                return await OnNode(s.Node, s, timeouts.Default + s.PollDelay);
-            case ResumeVm s:
-                return await OnNode(s.Node, s);
-            case StartMigration s:
-                return await OnNode(s.Node, s);
-            case CancelMigration s:
-                return await OnNode(s.Node, s);
-            case StartMirrors s:
-                return await OnNode(s.Node, s);
-            case PollMirrors s:
-                return await OnNode(s.Node, s);
-            case StopNbd s:
-                return await OnNode(s.Node, s);
-            case MirrorToVolumes s:
-                return await OnNode(s.Node, s);
-            case AllocateVolumes s:
-                return await OnNode(s.Node, s);
-            case DeleteVolumes s:
-                return await OnNode(s.Node, s, timeouts.Default * Math.Max(1, s.Volids.Count));
-            case RenameVolume s:
-                return await OnNode(s.Node, s);
-            case SnapshotVolumes s:
-                return await OnNode(s.Node, s, timeouts.Copy);
-            case ConvertDisk s:
-                return await OnNode(s.Node, s, timeouts.Copy, workflow);
-            case BackupVm s:
-                return await OnNode(s.Node, s, timeouts.Copy, workflow);
-            case RestoreDisk s:
-                return await OnNode(s.Node, s, timeouts.Copy, workflow);
             case Noop:
                 return Done.Instance;
             default:
@@ -223,8 +187,30 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     private Task<T> Node<T>(INodeCommand cmd, TimeSpan? timeout = null) =>
         nodes.Ask<T>(cmd, timeout ?? timeouts.Default);
 
-    private Task<StepResult> OnNode(string node, WorkflowStep step, TimeSpan? timeout = null, IActorRef? progressTo = null) =>
-        Node<StepResult>(new NodeStep(node, step, progressTo), timeout);
+    /// <summary>The request for a single-node step and how long its node may take; null for the steps run here.</summary>
+    private (NodeStep, TimeSpan)? OnOneNode(WorkflowStep step, IActorRef workflow) => step switch
+    {
+        StartVm s => (new NodeStep(s.Node, s), timeouts.Start),
+        StopVm s => (new NodeStep(s.Node, s), timeouts.Start),
+        ShutdownVm s => (new NodeStep(s.Node, s), TimeSpan.FromSeconds(s.TimeoutSeconds + 30)),
+        ResumeVm s => (new NodeStep(s.Node, s), timeouts.Default),
+        StartMigration s => (new NodeStep(s.Node, s), timeouts.Default),
+        PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.PollDelay),
+        CancelMigration s => (new NodeStep(s.Node, s), timeouts.Default),
+        StartMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
+        PollMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
+        FinishMirrors s => (new NodeStep(s.Node, s), timeouts.Start),
+        StopNbd s => (new NodeStep(s.Node, s), timeouts.Default),
+        MirrorToVolumes s => (new NodeStep(s.Node, s), timeouts.Default),
+        AllocateVolumes s => (new NodeStep(s.Node, s), timeouts.Default),
+        DeleteVolumes s => (new NodeStep(s.Node, s), timeouts.Default * Math.Max(1, s.Volids.Count)),
+        RenameVolume s => (new NodeStep(s.Node, s), timeouts.Default),
+        SnapshotVolumes s => (new NodeStep(s.Node, s), timeouts.Copy),
+        ConvertDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        BackupVm s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        _ => null
+    };
 }
 
 public sealed record StepTimeouts(TimeSpan Default, TimeSpan Start, TimeSpan Copy, TimeSpan Facts)

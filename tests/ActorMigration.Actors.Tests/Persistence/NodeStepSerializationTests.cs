@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Akka.Actor;
-using Akka.Configuration;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Domain.Hypervisor;
@@ -9,16 +8,11 @@ using ActorMigration.Domain.Workflows;
 namespace ActorMigration.Actors.Tests.Persistence;
 
 /// <summary>A node step crosses members: it keeps its concrete step and its progress receiver.</summary>
-public sealed class NodeStepSerializationTests : IDisposable
+public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
 {
-    private readonly ActorSystem _system = ActorSystem.Create("node-step-test", ConfigurationFactory.Empty);
-    private readonly ActorMigrationSerializer _serializer;
+    private ActorMigrationSerializer Serializer => new((ExtendedActorSystem)Sys);
 
-    public NodeStepSerializationTests() => _serializer = new ActorMigrationSerializer((ExtendedActorSystem)_system);
-
-    public void Dispose() => _system.Dispose();
-
-    private object RoundTrip(object o) => _serializer.FromBinary(_serializer.ToBinary(o), _serializer.Manifest(o));
+    private object RoundTrip(object o) => Serializer.FromBinary(Serializer.ToBinary(o), Serializer.Manifest(o));
 
     public static IEnumerable<object[]> Steps() =>
     [
@@ -43,7 +37,7 @@ public sealed class NodeStepSerializationTests : IDisposable
     [Fact]
     public void The_progress_receiver_travels_with_the_step()
     {
-        var receiver = _system.ActorOf(Props.Empty, "workflow");
+        var receiver = Sys.ActorOf(Props.Empty, "workflow");
         var back = (NodeStep)RoundTrip(new NodeStep("node1", new ConvertDisk("c", "node1", "a", "b", "raw", 1, null, null), receiver));
         Assert.Equal(receiver.Path, back.ProgressTo!.Path);
     }

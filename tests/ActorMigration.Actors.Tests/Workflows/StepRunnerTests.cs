@@ -17,26 +17,21 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
     private const string Upid = "UPID:node1:00000001:00000001:6B000000:qmigrate:100:root@pam!admin:";
     private const string Disk = "local:100/vm-100-disk-0.qcow2";
     private static readonly TimeSpan NoHang = TimeSpan.FromSeconds(10);
-    private readonly string _dir = Directory.CreateTempSubdirectory("am-runner-").FullName;
-    private readonly ClusterTopology _topology;
+    private readonly SimCluster _cluster;
     private readonly IActorRef _vms;
     private readonly IActorRef _nodes;
     private readonly StepRunner _runner;
 
     public StepRunnerTests()
     {
-        var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(_dir, "{node}"), false, ["images"], null)]);
-        _topology = new ClusterTopology(["node1", "node2"], ["node1", "node2"], storage, _dir, new Dictionary<string, NodeOverride>());
-        var factory = new SimulatedNodeDriverFactory(new SimulationOptions { InstantCopy = true, ConntrackEntriesPerVm = 3 });
-        _vms = Sys.ActorOf(Props.Create(() => new VmRouter()), "vms");
-        _nodes = Sys.ActorOf(Props.Create(() => new NodeRouter(_topology, factory)), "nodes");
-        _runner = new StepRunner(_vms, _nodes, _topology, StepTimeouts.Standard);
+        _cluster = new SimCluster(Sys, new SimulationOptions { InstantCopy = true, ConntrackEntriesPerVm = 3 });
+        (_vms, _nodes, _runner) = (_cluster.Vms, _cluster.Nodes, _cluster.Runner);
     }
 
     public new void Dispose()
     {
         base.Dispose();
-        Directory.Delete(_dir, true);
+        _cluster.Dispose();
     }
 
     private Task<StepResult> Run(WorkflowStep step, IActorRef? workflow = null) => _runner.Run(step, Upid, workflow ?? ActorRefs.Nobody);
@@ -49,7 +44,7 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
     {
         var node = CreateTestProbe();
         var workflow = CreateTestProbe();
-        var runner = new StepRunner(_vms, node.Ref, _topology, StepTimeouts.Standard);
+        var runner = new StepRunner(_vms, node.Ref, _cluster.Topology, StepTimeouts.Standard);
         WorkflowStep[] steps =
         [
             new StartMigration("migrate", "node1", 100, new MigrationStartSpec("tcp:10.0.0.2:60000", null)),
