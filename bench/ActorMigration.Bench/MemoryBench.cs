@@ -42,7 +42,8 @@ public static class MemoryBench
         var idle = Measure();
 
         var ids = Enumerable.Range(100, migrations).ToList();
-        await Task.WhenAll(ids.Select(id => nodes.Ask<Domain.Workflows.VmStarted>(new NodeStep("node1", new Domain.Workflows.StartVm("start", "node1", id, config, null, "bench")), TimeSpan.FromSeconds(60))));
+        await Task.WhenAll(ids.Select(id => nodes.Ask<Domain.Workflows.VmStarted>(
+            new NodeStep("node1", new Domain.Workflows.StartVm("start", "node1", id, config, null, "bench")), TimeSpan.FromSeconds(60))));
         var upids = new List<string>();
         foreach (var id in ids)
         {

@@ -36,7 +36,8 @@ public static class OrchestrationBench
             await Task.WhenAll(ids.Select(async id =>
             {
                 await vms.Ask<VmReply>(new CreateVm(id, "node1", "memory: 512\nname: bench\n"), TimeSpan.FromSeconds(60));
-                await nodes.Ask<Domain.Workflows.VmStarted>(new NodeStep("node1", new Domain.Workflows.StartVm("start", "node1", id, "memory: 512\nname: bench\n", null, "bench")), TimeSpan.FromSeconds(60));
+                await nodes.Ask<Domain.Workflows.VmStarted>(new NodeStep("node1",
+                    new Domain.Workflows.StartVm("start", "node1", id, "memory: 512\nname: bench\n", null, "bench")), TimeSpan.FromSeconds(60));
             }));
 
             // The workflows.
