@@ -1,11 +1,10 @@
-using Akka.Actor;
-using Akka.Event;
 using ActorMigration.Actors.Cluster;
-using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Node;
 using ActorMigration.Drivers.Storage;
+using Akka.Actor;
+using Akka.Event;
 
 namespace ActorMigration.Actors.Nodes;
 

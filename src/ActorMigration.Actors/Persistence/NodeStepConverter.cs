@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Persistence;
 

@@ -1,10 +1,9 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 
@@ -84,7 +83,8 @@ public static class MigrateEndpoints
         {
             ["volid"] = v.Volid, ["size"] = sizes.GetValueOrDefault(v.Volid, v.SizeBytes), ["drivename"] = v.Drive, ["cdrom"] = v.Cdrom ? 1 : 0,
             ["is_unused"] = v.IsUnused ? 1 : 0, ["is_attached"] = v.IsUnused || v.InSnapshot ? 0 : 1,
-            ["is_cloudinit"] = v.Cdrom && MigrationChecks.IsCloudInit(v.Volid) ? 1 : 0, ["is_vmstate"] = 0, ["is_tpmstate"] = v.Drive == "tpmstate0" ? 1 : 0, ["replicate"] = 0, ["shared"] = 0,
+            ["is_cloudinit"] = v.Cdrom && MigrationChecks.IsCloudInit(v.Volid) ? 1 : 0, ["is_vmstate"] = 0,
+            ["is_tpmstate"] = v.Drive == "tpmstate0" ? 1 : 0, ["replicate"] = 0, ["shared"] = 0,
         }).ToList();
         return PveResult.Data(new Dictionary<string, object?>
         {

@@ -1,5 +1,3 @@
-using Akka.Actor;
-using Akka.Hosting;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
@@ -9,6 +7,8 @@ using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Tasks;
 using ActorMigration.Domain.Vms;
+using Akka.Actor;
+using Akka.Hosting;
 
 namespace ActorMigration.Api.Http;
 
@@ -32,7 +32,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     /// Facts gathered by the member's <see cref="PrecheckActor"/> (with the member's step timeouts) from a fact-gathering
     /// step. Its own timeouts end the gathering; this one is only a safety net.
     /// </summary>
-    public Task<T> Gather<T>(ActorMigration.Domain.Workflows.WorkflowStep step) where T : ActorMigration.Domain.Workflows.StepResult =>
+    public Task<T> Gather<T>(Domain.Workflows.WorkflowStep step) where T : Domain.Workflows.StepResult =>
         Precheck.Ask<T>(step, TimeSpan.FromMinutes(5));
 
     public Upid NewUpid(string node, string type, string id, string user) =>
@@ -53,12 +53,12 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     }
 
     /// <summary>The VM on <paramref name="node"/> and its runtime (stopped when the node does not answer).</summary>
-    public async Task<(ActorMigration.Domain.Workflows.VmFacts? Facts, IResult? Error)> VmFactsOnNode(string node, int vmid)
+    public async Task<(Domain.Workflows.VmFacts? Facts, IResult? Error)> VmFactsOnNode(string node, int vmid)
     {
         var (vm, err) = await VmOnNode(node, vmid);
         if (err is not null) return (null, err);
         var rt = await Runtime(node, vmid) ?? new VmRuntime(vmid, VmRunState.Stopped);
-        return (new ActorMigration.Domain.Workflows.VmFacts(vm!, rt), null);
+        return (new Domain.Workflows.VmFacts(vm!, rt), null);
     }
 
     /// <summary>Whether a member that hosts the node is up and reachable: instant, from cluster membership.</summary>

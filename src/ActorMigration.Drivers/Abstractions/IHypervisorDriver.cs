@@ -5,7 +5,7 @@ namespace ActorMigration.Drivers.Abstractions;
 /// <summary>
 /// QEMU processes of one hypervisor node; VMs outlive the member process. Migration and mirror methods are
 /// primitives: they do what they are told without asking first whether it was done already. That re-check is
-/// made once, in <see cref="ActorMigration.Drivers.Node.NodeOperations"/>.
+/// made once, in <see cref="Node.NodeOperations"/>.
 /// </summary>
 public interface IHypervisorDriver
 {

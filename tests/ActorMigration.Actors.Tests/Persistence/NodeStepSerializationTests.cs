@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Persistence;
 

@@ -1,8 +1,8 @@
-using Akka.Actor;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Support;
 

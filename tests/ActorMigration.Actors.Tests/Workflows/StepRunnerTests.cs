@@ -1,13 +1,11 @@
-using Akka.Actor;
-using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Workflows;
 

@@ -35,7 +35,7 @@ public sealed class CountingDriver(INodeDriver inner) : INodeDriver
 
         public static T Create(T inner, CountingDriver owner)
         {
-            var proxy = DispatchProxy.Create<T, Recording<T>>();
+            var proxy = Create<T, Recording<T>>();
             var r = (Recording<T>)(object)proxy;
             (r._inner, r._owner) = (inner, owner);
             return proxy;

@@ -1,7 +1,6 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Drivers.Simulated;
-using ActorMigration.Drivers.Tests.Simulated;
 using static ActorMigration.Drivers.Tests.Simulated.SimEnv;
 
 namespace ActorMigration.Drivers.Tests.Node;

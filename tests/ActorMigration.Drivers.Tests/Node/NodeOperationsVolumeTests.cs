@@ -1,6 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
-using ActorMigration.Drivers.Tests.Simulated;
 using static ActorMigration.Drivers.Tests.Simulated.SimEnv;
 
 namespace ActorMigration.Drivers.Tests.Node;
