@@ -26,7 +26,14 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     public IActorRef Tasks => registry.Get<TaskRouter>();
     public IActorRef ReadModel => registry.Get<ClusterReadModel>();
 
-    public StepRunner Runner => new(Vms, Nodes, topology, StepTimeouts.Standard);
+    public IActorRef Precheck => registry.Get<Precheck>();
+
+    /// <summary>
+    /// Facts gathered by the member's <see cref="PrecheckActor"/> (with the member's step timeouts) from a fact-gathering
+    /// step. Its own timeouts end the gathering; this one is only a safety net.
+    /// </summary>
+    public Task<T> Gather<T>(Domain.Workflows.WorkflowStep step) where T : Domain.Workflows.StepResult =>
+        Precheck.Ask<T>(step, TimeSpan.FromMinutes(5));
 
     public Upid NewUpid(string node, string type, string id, string user) =>
         new(node, Environment.ProcessId, Interlocked.Increment(ref _pstart), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type, id, user);
