@@ -102,7 +102,7 @@ public static class CopyEndpoints
         if ((await s.Vm(newid)).Exists) return PveResult.Error($"unable to create VM {newid}: config file already exists");
         var user = TokenAuth.UserOf(ctx);
         var request = new CloneRequest(vmid, node, newid, target, p["name"], p["description"], full, p["storage"], p["format"],
-            p["snapname"], p.Long("bwlimit"), user, s.Options.MacPrefix, s.Options.PollIntervalMs);
+            p["snapname"], p.Long("bwlimit"), user, s.Options.MacPrefix, s.Options.PollIntervalMs, FreshIdSource.New());
         // The same checks the workflow makes, now, so a refusal changes nothing.
         if (CloneMachine.Check(request, vm, s.Topology.Storage, null) is { } refusal) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, "qmclone", vmid.ToString(), user), request);
@@ -130,8 +130,8 @@ public static class CopyEndpoints
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
         var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user,
-            action == SnapshotMachine.Rollback_ && p.Bool("start"));
-        var (_, _, refusal) = SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow, Guid.NewGuid);
+            action == SnapshotMachine.Rollback_ && p.Bool("start"), action == SnapshotMachine.Rollback_ ? Guid.NewGuid() : null);
+        var (_, _, refusal) = SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow);
         if (refusal is not null) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, SnapshotMachine.TaskType(action), vmid.ToString(), user), request);
     }
