@@ -101,8 +101,10 @@ public static class CopyEndpoints
         var full = p["full"] is null ? !cfg.IsTemplate : p.Bool("full");
         if ((await s.Vm(newid)).Exists) return PveResult.Error($"unable to create VM {newid}: config file already exists");
         var user = TokenAuth.UserOf(ctx);
+        // One new MAC for each NIC the source has, in its config or a snapshot.
+        var ids = FreshIdSource.New(cfg.Main.Keys.Concat(cfg.Snapshots.SelectMany(x => x.Section.Keys)), s.Options.MacPrefix);
         var request = new CloneRequest(vmid, node, newid, target, p["name"], p["description"], full, p["storage"], p["format"],
-            p["snapname"], p.Long("bwlimit"), user, s.Options.MacPrefix, s.Options.PollIntervalMs, FreshIdSource.New());
+            p["snapname"], p.Long("bwlimit"), user, s.Options.PollIntervalMs, ids);
         // The same checks the workflow makes, now, so a refusal changes nothing.
         if (CloneMachine.Check(request, vm, s.Topology.Storage, null) is { } refusal) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, "qmclone", vmid.ToString(), user), request);

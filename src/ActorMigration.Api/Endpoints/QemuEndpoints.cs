@@ -233,7 +233,7 @@ public static class QemuEndpoints
             if (await VolumeChecks.Drives(s, node, cfg.Main.Values) is { } missing) return missing;
             var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
             if (error is not null) return error;
-            VmConfigRules.CompleteNew(cfg, FreshIdSource.New(), s.Options.MacPrefix, DateTimeOffset.UtcNow);
+            VmConfigRules.CompleteNew(cfg, FreshIdSource.New(cfg.Main.Keys, s.Options.MacPrefix), DateTimeOffset.UtcNow);
             foreach (var d in disks) cfg[d.Drive] = null;
             // Keep the boot order computed with the new disks in place.
             var user = TokenAuth.UserOf(ctx);
@@ -326,7 +326,7 @@ public static class QemuEndpoints
 
             // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
             var cfg = QmConfig.Parse(vm!.ConfigText);
-            var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, FreshIdSource.New()));
+            var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, FreshIdSource.New(set.Keys, s.Options.MacPrefix)));
             var deletes = new List<string>();
             foreach (var k in delete)
             {

@@ -13,8 +13,8 @@ public static class VmConfigRules
     public static string VmGenId(string value, Guid fresh) =>
         value == "1" ? fresh.ToString() : value == "0" ? "0" : value.ToLowerInvariant();
 
-    /// <summary>Completes a new VM's config: smbios1 uuid, vmgenid, meta, MACs and a boot order.</summary>
-    public static void CompleteNew(QmConfig cfg, FreshIds ids, string macPrefix, DateTimeOffset now)
+    /// <summary>Completes a new VM's config: smbios1 uuid, vmgenid, meta, a MAC for each NIC without one, and a boot order.</summary>
+    public static void CompleteNew(QmConfig cfg, FreshIds ids, DateTimeOffset now)
     {
         var c = cfg.Main;
         c["vmgenid"] = VmGenId(c["vmgenid"] ?? "1", ids.VmGenId);
@@ -27,14 +27,7 @@ public static class VmConfigRules
         }
         c["meta"] ??= $"creation-qemu={QemuVersion},ctime={now.ToUnixTimeSeconds()}";
         foreach (var key in c.Keys.Where(NetSpec.IsNetKey).ToList())
-        {
-            var n = NetSpec.Parse(c[key]!);
-            if (n.Mac is null)
-            {
-                n.Mac = NetSpec.RandomMac(macPrefix);
-                c[key] = n.ToString();
-            }
-        }
+            c[key] = WithMac(c[key]!, key, ids);
         if (c["boot"] is null)
         {
             var order = Drives.All(c, includeUnused: false)
@@ -47,13 +40,13 @@ public static class VmConfigRules
     }
 
     /// <summary>New identity for a copy (clone, restore with unique=1): MACs, smbios1 uuid, vmgenid if set.</summary>
-    public static void NewIdentity(QmSection c, FreshIds ids, string macPrefix, bool macs = true, bool smbios = true, bool vmgenid = true)
+    public static void NewIdentity(QmSection c, FreshIds ids, bool macs = true, bool smbios = true, bool vmgenid = true)
     {
         if (macs)
             foreach (var key in c.Keys.Where(NetSpec.IsNetKey).ToList())
             {
                 var n = NetSpec.Parse(c[key]!);
-                n.Mac = NetSpec.RandomMac(macPrefix);
+                n.Mac = ids.MacFor(key);
                 c[key] = n.ToString();
             }
         if (smbios)
@@ -66,11 +59,24 @@ public static class VmConfigRules
             c["vmgenid"] = ids.VmGenId.ToString();
     }
 
-    /// <summary>Turns edit values into stored values (vmgenid=1 → a new UUID).</summary>
+    /// <summary>
+    /// Turns edit values into stored values: vmgenid=1 → a new UUID, a NIC written without a MAC gets its new one
+    /// (qemu-server's parse_net on update: the NIC is stored as <c>virtio=BC:24:11:…,bridge=vmbr0</c>).
+    /// </summary>
     public static IReadOnlyDictionary<string, string> NormalizeEdit(IReadOnlyDictionary<string, string> set, FreshIds ids)
     {
         var result = new Dictionary<string, string>(set);
         if (result.TryGetValue("vmgenid", out var g)) result["vmgenid"] = VmGenId(g, ids.VmGenId);
+        foreach (var key in set.Keys.Where(NetSpec.IsNetKey)) result[key] = WithMac(set[key], key, ids);
         return result;
+    }
+
+    /// <summary>A NIC value as stored: its own MAC, or the new one supplied for its key.</summary>
+    private static string WithMac(string value, string key, FreshIds ids)
+    {
+        var n = NetSpec.Parse(value);
+        if (n.Mac is not null) return value;
+        n.Mac = ids.MacFor(key);
+        return n.ToString();
     }
 }

@@ -18,7 +18,6 @@ public sealed record CloneRequest(
     string? Snapname,
     long? BwLimitKiB,
     string User,
-    string MacPrefix = "BC:24:11",
     int PollIntervalMs = 500,
     FreshIds? Ids = null);
 
@@ -134,6 +133,9 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
         var cfg = QmConfig.Parse(source.ConfigText);
         var section = r.Snapname is { } snap ? cfg.Snapshot(snap) : cfg.Main;
         if (section is null) return $"snapshot '{r.Snapname}' does not exist";
+        // The caller makes one new MAC per NIC it saw; a NIC added since then has none.
+        if (section.Keys.Where(NetSpec.IsNetKey).FirstOrDefault(k => !r.Ids.HasMacFor(k)) is { } nic)
+            return $"clone request carries no new MAC address for {nic}";
         if (!r.Full)
         {
             if (r.Storage is not null) return "parameter 'storage' not allowed for linked clones";
@@ -222,7 +224,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
             section.Remove(k);
         section["name"] = r.Name ?? $"Copy-of-VM-{cfg.Main["name"] ?? r.VmId.ToString()}";
         if (r.Description is not null) section.Description = r.Description;
-        VmConfigRules.NewIdentity(section, r.Ids!, r.MacPrefix);
+        VmConfigRules.NewIdentity(section, r.Ids!);
         var result = new QmConfig();
         foreach (var (k, v) in section.Values) result[k] = v;
         result.Main.Description = section.Description;

@@ -40,7 +40,8 @@ public sealed class CopyMachinesTests
     private static CloneRequest Req(bool full = true, string? storage = null, string? format = null, string target = "node1", string? snap = null) =>
         new(100, "node1", 101, target, null, null, full, storage, format, snap, null, "root@pam!t", Ids: Ids);
 
-    private static readonly FreshIds Ids = new(Guid.Parse("44444444-4444-4444-4444-444444444444"), Guid.Parse("55555555-5555-5555-5555-555555555555"));
+    private static readonly FreshIds Ids = new(Guid.Parse("44444444-4444-4444-4444-444444444444"), Guid.Parse("55555555-5555-5555-5555-555555555555"),
+        new Dictionary<string, string> { ["net0"] = "BC:24:11:AA:BB:01" });
 
     [Fact]
     public void Full_clone_copies_every_attached_disk_with_a_new_identity()
@@ -59,6 +60,7 @@ public sealed class CopyMachinesTests
         var mac = NetSpec.Parse(cfg["net0"]!).Mac!;
         Assert.StartsWith("BC:24:11:", mac);
         Assert.NotEqual("BC:24:11:00:00:01", mac);
+        Assert.Equal("BC:24:11:AA:BB:01", mac);
         Assert.NotEqual("uuid=11111111-1111-1111-1111-111111111111", cfg["smbios1"]);
         Assert.NotEqual("22222222-2222-2222-2222-222222222222", cfg["vmgenid"]);
         // The new identity is the one the request brought: nothing is made inside the machine.
@@ -113,6 +115,11 @@ public sealed class CopyMachinesTests
     [Fact]
     public void A_clone_request_without_its_new_identity_is_refused() =>
         Assert.Equal("clone request carries no new identity", CloneMachine.Check(Req() with { Ids = null }, Vm(100, VmConfig), Storage, null));
+
+    [Fact]
+    public void A_clone_request_without_a_new_mac_for_each_nic_is_refused() =>
+        Assert.Equal("clone request carries no new MAC address for net1",
+            CloneMachine.Check(Req(), Vm(100, VmConfig + "\nnet1: e1000=BC:24:11:00:00:02,bridge=vmbr0\n"), Storage, null));
 
     [Fact]
     public void Cloning_from_a_missing_snapshot_is_refused() =>
