@@ -34,7 +34,7 @@ public sealed class BackupMachineTests
         h.Succeed("lock");
         h.Succeed("check");
         Assert.Equal("backup", h.S.Phase);
-        h.Run();
+        h.RunToEnd();
         Assert.Equal(["lock", "check", "archive", "unlock"], h.Ran);
 
         var archive = h.Step<BackupVm>("archive");
@@ -84,7 +84,7 @@ public sealed class BackupMachineTests
         h.Succeed("check");
         Assert.Equal("rollback", h.S.Phase);
         h.AssertRecovers();
-        h.Run();
+        h.RunToEnd();
         Assert.Equal(["lock", "check", "rb-archive", "rb-unlock"], h.Ran);
         Assert.Equal([Archive], h.Step<DeleteVolumes>("rb-archive").Volids);
         Assert.Equal("job errors", h.Core.ExitStatus);
@@ -98,7 +98,7 @@ public sealed class BackupMachineTests
         h.Succeed("lock");
         h.Succeed("check");
         h.Fail("No space left on device", expectKey: "archive");
-        h.Run();
+        h.RunToEnd();
         Assert.Equal(["lock", "check", "rb-archive", "rb-unlock"], h.Ran);
         Assert.Equal("job errors", h.Core.ExitStatus);
         Assert.Equal("ERROR: Backup of VM 100 failed - No space left on device", h.Core.Log[^3]);

@@ -38,7 +38,7 @@ public sealed class CreateMachineTests
         Assert.Equal("prepare", h.S.Phase);
         var create = Assert.IsType<CreateVmRecord>(h.Next);
         Assert.Equal((100, "node1", Config, "create"), (create.VmId, create.Node, create.ConfigText, create.Lock));
-        h.Run();
+        h.RunToEnd();
 
         Assert.Equal(["create", "alloc:scsi0", "begin:scsi1", "import:scsi1", "config", "unlock"], h.Ran);
         Assert.Equal([new VolumeAlloc(NewDisk.DstVolid, "qcow2", 4 * GiB)], h.Step<AllocateVolumes>("alloc:scsi0").Volumes);
@@ -64,7 +64,7 @@ public sealed class CreateMachineTests
     [Fact]
     public void Start_runs_last_with_the_final_config()
     {
-        var h = Started(Req(start: true)).Run();
+        var h = Started(Req(start: true)).RunToEnd();
         Assert.Equal("start", h.Ran[^1]);
         var start = h.Step<StartVm>("start");
         Assert.Equal((100, "node1", Upid), (start.VmId, start.Node, start.Tag));
@@ -99,7 +99,7 @@ public sealed class CreateMachineTests
         h.Fail("qemu-img: Could not open 'disk.vmdk'", expectKey: "import:scsi1");
         Assert.Equal("rollback", h.S.Phase);
         h.AssertRecovers();
-        h.Run();
+        h.RunToEnd();
         Assert.Equal([NewDisk.DstVolid, Import.DstVolid], h.Step<DeleteVolumes>("rb-volumes").Volids);
         Assert.Equal((100, "node1"), (h.Step<DestroyVmRecord>("rb-destroy").VmId, h.Step<DestroyVmRecord>("rb-destroy").Node));
         Assert.Equal("unable to create VM 100 - qemu-img: Could not open 'disk.vmdk'", h.Core.ExitStatus);
@@ -120,7 +120,7 @@ public sealed class CreateMachineTests
     [Fact]
     public void Notes_are_logged_and_warnings_counted()
     {
-        var h = Started(Req(disks: [], warnings: ["note: imported from OVA", "unknown option 'foo'"])).Run();
+        var h = Started(Req(disks: [], warnings: ["note: imported from OVA", "unknown option 'foo'"])).RunToEnd();
         Assert.Equal(["create", "config", "unlock"], h.Ran);
         Assert.Equal(["note: imported from OVA", "WARN: unknown option 'foo'", "TASK WARNINGS: 1"], h.Text);
         Assert.Equal("WARNINGS: 1", h.Core.ExitStatus);
@@ -130,7 +130,7 @@ public sealed class CreateMachineTests
     public void A_restored_template_gets_its_disks_back_read_only()
     {
         var disk = new DiskPlan("scsi0", "local:100/base-100-disk-0.qcow2", "qcow2", 4 * GiB, null, "", RestoreFrom: "local:backup/vzdump-qemu-9-x.tar");
-        var h = Started(Req(disks: [disk], config: Config + "template: 1\n", archive: "local:backup/vzdump-qemu-9-x.tar")).Run();
+        var h = Started(Req(disks: [disk], config: Config + "template: 1\n", archive: "local:backup/vzdump-qemu-9-x.tar")).RunToEnd();
         Assert.Equal(["create", "restore:scsi0", "template:scsi0", "config", "unlock"], h.Ran);
         var restore = h.Step<RestoreDisk>("restore:scsi0");
         Assert.Equal(("local:backup/vzdump-qemu-9-x.tar", "scsi0", disk.DstVolid), (restore.ArchiveVolid, restore.Drive, restore.DstVolid));
@@ -147,7 +147,7 @@ public sealed class CreateMachineTests
         var h = Started(Req(disks: [disk], archive: "local:backup/a.tar"));
         h.Succeed("create");
         h.Fail("archive is truncated", expectKey: "restore:scsi0");
-        h.Run();
+        h.RunToEnd();
         Assert.Equal("unable to restore VM 100 - archive is truncated", h.Core.ExitStatus);
     }
 

@@ -31,7 +31,7 @@ public sealed class VmTaskMachineTests
         var h = Started(Req(VmTaskMachine.Start));
         Assert.Single(h.Of<TaskAccepted>());
         Assert.Equal("start", h.S.Phase);
-        h.Run();
+        h.RunToEnd();
         Assert.Equal(["check", "start"], h.Ran);
         var start = h.Step<StartVm>("start");
         Assert.Equal(("node1", 100, Upid, (IncomingSpec?)null), (start.Node, start.VmId, start.Tag, start.Incoming));
@@ -46,7 +46,7 @@ public sealed class VmTaskMachineTests
     [InlineData(VmTaskMachine.Config, typeof(EditConfig))]
     public void Stop_shutdown_and_config_run_their_one_step(string kind, Type stepType)
     {
-        var h = Started(Req(kind), running: true).Run();
+        var h = Started(Req(kind), running: true).RunToEnd();
         Assert.Equal(["check", kind == VmTaskMachine.Config ? "edit" : kind], h.Ran);
         Assert.IsType(stepType, h.Steps[^1]);
         if (h.Steps[^1] is ShutdownVm sd) Assert.Equal(30, sd.TimeoutSeconds);
@@ -68,7 +68,7 @@ public sealed class VmTaskMachineTests
         var h = Started(Req(kind), running: running, lockName: lockName);
         if (kind == VmTaskMachine.Destroy) h.Succeed("lock");
         h.Succeed("check");
-        h.Run();
+        h.RunToEnd();
         Assert.Equal(error, h.Core.ExitStatus);
         Assert.DoesNotContain(h.Ran, k => k is "start" or "volumes" or "record");
     }
@@ -76,13 +76,13 @@ public sealed class VmTaskMachineTests
     [Fact]
     public void Skiplock_ignores_a_foreign_lock()
     {
-        var h = Started(Req(VmTaskMachine.Start, skipLock: true), lockName: "backup").Run();
+        var h = Started(Req(VmTaskMachine.Start, skipLock: true), lockName: "backup").RunToEnd();
         Assert.Equal(["check", "start"], h.Ran);
     }
 
     [Fact]
     public void A_template_is_not_started() =>
-        Assert.Equal("you can't start a vm if it's a template", Started(Req(VmTaskMachine.Start), Config + "template: 1\n").Run().Core.ExitStatus);
+        Assert.Equal("you can't start a vm if it's a template", Started(Req(VmTaskMachine.Start), Config + "template: 1\n").RunToEnd().Core.ExitStatus);
 
     [Fact]
     public void Destroy_locks_then_removes_own_volumes_the_record_and_the_template_links()
@@ -91,7 +91,7 @@ public sealed class VmTaskMachineTests
         Assert.Empty(h.Of<TaskAccepted>());
         var lockStep = Assert.IsType<LockVm>(h.Next);
         Assert.Equal("destroyed", lockStep.Lock);
-        h.Run();
+        h.RunToEnd();
         Assert.Equal(["lock", "check", "volumes", "record", "unlink:9000"], h.Ran);
         Assert.Equal(["local:100/vm-100-disk-0.qcow2", "local:9000/base-9000-disk-0.qcow2/100/vm-100-disk-1.qcow2", "local:100/vm-100-disk-2.raw"],
             h.Step<DeleteVolumes>("volumes").Volids);
@@ -109,7 +109,7 @@ public sealed class VmTaskMachineTests
         h.Succeed("check");
         Assert.IsType<UnlockVm>(h.Next);
         h.AssertRecovers();
-        h.Run();
+        h.RunToEnd();
         Assert.Equal("rb-unlock", h.Ran[^1]);
         Assert.Equal("base volume is used by linked clone(s): 101, 102", h.Core.ExitStatus);
     }

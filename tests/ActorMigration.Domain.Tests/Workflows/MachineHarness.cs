@@ -1,27 +1,39 @@
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 
-namespace ActorMigration.Domain.Tests.Workflows.Tasks;
+namespace ActorMigration.Domain.Tests.Workflows;
 
 /// <summary>Drives any <see cref="WorkflowMachine{TState}"/> purely through its inputs, as the workflow actor does.</summary>
-internal sealed class MachineHarness<TState>(WorkflowMachine<TState> machine, string upid, Func<WorkflowStep, StepResult> results)
-    where TState : class, IWorkflowState<TState>
+internal class MachineHarness<TState> where TState : class, IWorkflowState<TState>
 {
     public static readonly DateTimeOffset T0 = new(2024, 9, 23, 21, 34, 43, TimeSpan.Zero);
 
-    public WorkflowMachine<TState> Machine { get; } = machine;
-    public TState S { get; private set; } = machine.Initial(upid);
-    public DateTimeOffset Now { get; private set; } = T0;
+    public MachineHarness(WorkflowMachine<TState> machine, string upid, Func<WorkflowStep, StepResult>? results = null)
+    {
+        Machine = machine;
+        S = machine.Initial(upid);
+        Results = results;
+    }
+
+    public WorkflowMachine<TState> Machine { get; }
+    public TState S { get; private set; }
+    public DateTimeOffset Now { get; set; } = T0;
+    public TimeSpan StepTime { get; set; } = TimeSpan.FromSeconds(1);
     public List<IWorkflowEvent> Events { get; } = new();
     public List<string> Ran { get; } = new();
     public List<WorkflowStep> Steps { get; } = new();
-    public Func<WorkflowStep, StepResult> Results { get; set; } = results;
+
+    /// <summary>What a step answers unless a test gives a result (default: <see cref="Done"/>).</summary>
+    public Func<WorkflowStep, StepResult>? Results { get; set; }
+
+    public virtual StepResult ResultFor(WorkflowStep step) => Results?.Invoke(step) ?? Done.Instance;
 
     public WorkflowStep? Next => Machine.Next(S);
     public WorkflowCore Core => S.Core;
+    public IReadOnlyList<string> Log => S.Core.Log;
 
-    /// <summary>The log lines without their time stamps.</summary>
-    public IReadOnlyList<string> Text => Core.Log.Select(l => l.Length > 20 && l[4] == '-' && l[19] == ' ' ? l[20..] : l).ToList();
+    /// <summary>Log text without the local-time prefix.</summary>
+    public IReadOnlyList<string> Text => Log.Select(l => l.Length > 20 && l[4] == '-' && l[13] == ':' ? l[20..] : l).ToList();
 
     public IReadOnlyList<IWorkflowEvent> Feed(WorkflowInput input)
     {
@@ -49,25 +61,34 @@ internal sealed class MachineHarness<TState>(WorkflowMachine<TState> machine, st
         var step = Current(expectKey);
         Ran.Add(step.Key);
         Steps.Add(step);
-        Now += TimeSpan.FromSeconds(1);
-        return Feed(new StepSucceeded(step, result ?? Results(step), Now));
+        Now += StepTime;
+        return Feed(new StepSucceeded(step, result ?? ResultFor(step), Now));
     }
 
     public IReadOnlyList<IWorkflowEvent> Fail(string error, bool final = true, string? expectKey = null)
     {
         var step = Current(expectKey);
-        Now += TimeSpan.FromSeconds(1);
+        Now += StepTime;
         return Feed(new StepFailedInput(step, error, final, Now));
     }
+
+    public IReadOnlyList<IWorkflowEvent> Progress(StepResult progress, string? expectKey = null) =>
+        Feed(new StepProgressed(Current(expectKey), progress, Now));
 
     public IReadOnlyList<IWorkflowEvent> Progress(StepResult progress, TimeSpan after)
     {
         Now += after;
-        return Feed(new StepProgressed(Current(null), progress, Now));
+        return Progress(progress);
+    }
+
+    public IReadOnlyList<IWorkflowEvent> Abort()
+    {
+        Now += StepTime;
+        return Feed(new AbortRequested(Now));
     }
 
     /// <summary>Succeeds every step due until the workflow finishes.</summary>
-    public MachineHarness<TState> Run(int max = 100)
+    public MachineHarness<TState> RunToEnd(int max = 200)
     {
         for (var i = 0; i < max && Next is not null; i++) Succeed();
         Assert.Null(Next);
@@ -76,7 +97,7 @@ internal sealed class MachineHarness<TState>(WorkflowMachine<TState> machine, st
 
     public T Step<T>(string key) where T : WorkflowStep => Assert.IsType<T>(Steps.Single(s => s.Key == key));
 
-    public IEnumerable<T> Of<T>() => Events.OfType<T>();
+    public T[] Of<T>() => Events.OfType<T>().ToArray();
 
     /// <summary>
     /// Recovery: the state rebuilt from the journal (every event so far, from the initial state) is the same, and so
@@ -95,7 +116,7 @@ internal sealed class MachineHarness<TState>(WorkflowMachine<TState> machine, st
     /// <summary>Steps hold lists, which records compare by reference: compare what they say.</summary>
     private static string Json(WorkflowStep? step) => step is null ? "null" : System.Text.Json.JsonSerializer.Serialize(step, step.GetType());
 
-    /// <summary>The VM record of <paramref name="vmid"/> as a lock step by this task left it.</summary>
+    /// <summary>The VM record of <paramref name="vmid"/>, locked <paramref name="lockName"/> by <paramref name="lockOwner"/> if given.</summary>
     public static VmSnapshot Vm(int vmid, string config, string node = "node1", string? lockName = null, string? lockOwner = null)
     {
         var s = VmState.Empty(vmid);
