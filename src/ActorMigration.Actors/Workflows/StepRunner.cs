@@ -93,7 +93,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 await Node<NodeDone>(new StartNodeMigration(s.Node, s.VmId, s.Spec));
                 return Done.Instance;
             case PollMigration s:
-                return new MigrationPolled(await Node<MigrationProgress>(new QueryNodeMigration(s.Node, s.VmId, s.PollDelay), timeouts.Default + s.PollDelay));
+                return new MigrationPolled(await Node<MigrationProgress>(new QueryNodeMigration(s.Node, s.VmId, s.MaxWait), timeouts.Default + s.MaxWait));
             case CancelMigration s:
                 await Node<NodeDone>(new CancelNodeMigration(s.Node, s.VmId));
                 return Done.Instance;
@@ -195,7 +195,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     }
 
     /// <summary>The VM's volumes on the source's local storages as its storage driver sees them (sizes, paths, snapshots).</summary>
-    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmSnapshot vm)
+    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmRecordView vm)
     {
         var result = new List<VolumeInfo>();
         if (!vm.Exists) return result;
@@ -268,13 +268,13 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         return new CloneFacts(source, runtime, newVm, existing, topology.StorageConfigText);
     }
 
-    private async Task<VmSnapshot> Vm(IVmCommand cmd)
+    private async Task<VmRecordView> Vm(IVmCommand cmd)
     {
         var reply = await vms.Ask<VmReply>(cmd, timeouts.Default);
         return reply.Ok ? reply.Vm! : throw new StepRefusedException(reply.Error!);
     }
 
-    private Task<VmSnapshot> VmQuery(int vmid) => Vm(new GetVm(vmid));
+    private Task<VmRecordView> VmQuery(int vmid) => Vm(new GetVm(vmid));
 
     private Task<T> Node<T>(INodeCommand cmd, TimeSpan? timeout = null) =>
         nodes.Ask<T>(cmd, timeout ?? timeouts.Default);

@@ -117,12 +117,12 @@ internal class MachineHarness<TState> where TState : class, IWorkflowState<TStat
     private static string Json(WorkflowStep? step) => step is null ? "null" : System.Text.Json.JsonSerializer.Serialize(step, step.GetType());
 
     /// <summary>The VM record of <paramref name="vmid"/>, locked <paramref name="lockName"/> by <paramref name="lockOwner"/> if given.</summary>
-    public static VmSnapshot Vm(int vmid, string config, string node = "node1", string? lockName = null, string? lockOwner = null)
+    public static VmRecordView Vm(int vmid, string config, string node = "node1", string? lockName = null, string? lockOwner = null)
     {
         var s = VmState.Empty(vmid);
         foreach (var e in VmDecider.Decide(s, new CreateVm(vmid, node, config)).Events) s = VmDecider.Apply(s, e);
         if (lockName is not null)
             foreach (var e in VmDecider.Decide(s, new AcquireVmLock(vmid, lockName, lockOwner ?? "x")).Events) s = VmDecider.Apply(s, e);
-        return s.ToSnapshot();
+        return s.ToView();
     }
 }

@@ -125,7 +125,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     }
 
     /// <summary>The refusals Proxmox gives before a clone starts, given what the source looks like.</summary>
-    public static string? Check(CloneRequest r, VmSnapshot source, StorageConfig storage, string? lockOwner)
+    public static string? Check(CloneRequest r, VmRecordView source, StorageConfig storage, string? lockOwner)
     {
         if (!source.Exists || source.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         if (source.Lock is { } l && source.LockOwner != lockOwner) return VmDecider.Locked(l);
@@ -165,7 +165,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     }
 
     /// <summary>Disk copies and the new config.</summary>
-    public static ClonePlan Plan(CloneRequest r, VmSnapshot source, bool running, IReadOnlyCollection<string> existing)
+    public static ClonePlan Plan(CloneRequest r, VmRecordView source, bool running, IReadOnlyCollection<string> existing)
     {
         var cfg = QmConfig.Parse(source.ConfigText);
         var section = (r.Snapname is { } snap ? cfg.Snapshot(snap)! : cfg.Main).Clone();

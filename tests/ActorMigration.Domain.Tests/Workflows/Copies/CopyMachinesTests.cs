@@ -34,7 +34,7 @@ public sealed class CopyMachinesTests
         vmgenid: 22222222-2222-2222-2222-222222222222
         """;
 
-    private static VmSnapshot Vm(int vmid, string config, IReadOnlyList<int>? clones = null, string? lockOwner = null) =>
+    private static VmRecordView Vm(int vmid, string config, IReadOnlyList<int>? clones = null, string? lockOwner = null) =>
         new(vmid, true, "node1", QmConfig.Parse(config).ToString(), QmConfig.Parse(config).Lock, lockOwner, clones ?? [], "d");
 
     private static CloneRequest Req(bool full = true, string? storage = null, string? format = null, string target = "node1", string? snap = null) =>

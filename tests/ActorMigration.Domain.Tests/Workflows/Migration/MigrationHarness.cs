@@ -34,19 +34,19 @@ internal static class Scenario
         new(100, "node1", target, online, withLocalDisks, targetStorage, bwlimit, force, conntrack, "root@pam");
 
     /// <summary>The VM record as the lock step left it: locked 'migrate' by the task.</summary>
-    public static VmSnapshot Vm(string config, string? lockOwner = Upid, string lockName = "migrate", string node = "node1")
+    public static VmRecordView Vm(string config, string? lockOwner = Upid, string lockName = "migrate", string node = "node1")
     {
         var s = VmState.Empty(100);
         foreach (var e in VmDecider.Decide(s, new CreateVm(100, node, config)).Events) s = VmDecider.Apply(s, e);
         if (lockOwner is not null)
             foreach (var e in VmDecider.Decide(s, new AcquireVmLock(100, lockName, lockOwner)).Events) s = VmDecider.Apply(s, e);
-        return s.ToSnapshot();
+        return s.ToView();
     }
 
     public static NodeFacts Node(string name, string address, string version = "8.2.4", string vendor = "GenuineIntel", bool online = true) =>
         new(name, address, version, vendor, online, 8, 32 * GiB, "kvm");
 
-    public static MigrationFacts Facts(string config, bool running = true, VmSnapshot? vm = null, NodeFacts? source = null,
+    public static MigrationFacts Facts(string config, bool running = true, VmRecordView? vm = null, NodeFacts? source = null,
         NodeFacts? target = null, bool noTarget = false, IReadOnlyList<string>? targetVolumes = null, string? storage = null,
         IReadOnlyList<VolumeInfo>? volumes = null) =>
         new(vm ?? Vm(config),

@@ -10,7 +10,7 @@ using ActorMigration.Domain.Workflows.Create;
 namespace ActorMigration.Api.Endpoints;
 
 /// <summary>POST /nodes/{node}/qemu with <c>archive</c> (restore), or with our <c>import-source</c> (one-call import).</summary>
-public static class RestoreEndpoints
+public static class CreateFromSource
 {
     public static async Task<IResult> Restore(HttpContext ctx, ApiServices s, PveParams p)
     {
