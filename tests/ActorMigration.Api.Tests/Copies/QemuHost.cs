@@ -1,4 +1,3 @@
-using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
@@ -6,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ActorMigration.Api.Tests.Infrastructure;
 using ActorMigration.Drivers.Qemu.GuestImage;
+using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Copies;
 

@@ -1,5 +1,5 @@
-using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using System.Text.Json.Nodes;
+using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Infrastructure;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using ActorMigration.Api.Tests.Infrastructure;
 using ActorMigration.Actors.Tests.Support;
+using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

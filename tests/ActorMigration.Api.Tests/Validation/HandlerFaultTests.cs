@@ -1,6 +1,6 @@
 using System.Net;
-using Akka.Actor;
 using ActorMigration.Api.Http;
+using Akka.Actor;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,7 +62,7 @@ public sealed class HandlerFaultTests
     [Fact]
     public async Task A_nodes_refusal_keeps_its_message()
     {
-        var (r, log) = await Run("POST", _ => throw new ActorMigration.Actors.Nodes.NodeOperationException("volume 'local:100/x.qcow2' does not exist"));
+        var (r, log) = await Run("POST", _ => throw new Actors.Nodes.NodeOperationException("volume 'local:100/x.qcow2' does not exist"));
         Expect.Refused(r, "volume 'local:100/x.qcow2' does not exist");
         Assert.Empty(log.Entries);
     }

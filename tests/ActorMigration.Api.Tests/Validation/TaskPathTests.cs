@@ -1,6 +1,6 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 using ActorMigration.Actors.Tests.Support;
+using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

@@ -155,7 +155,8 @@ public sealed class CopyMachinesTests
         Assert.Equal(message, TemplateMachine.Check(facts, new TemplateRequest(100, "node1", null, "u"), null));
     }
 
-    private static readonly VmFacts Stopped = new(Vm(100, "memory: 512\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\nvmgenid: 33333333-3333-3333-3333-333333333333\n"),
+    private static readonly VmFacts Stopped = new(Vm(100,
+        "memory: 512\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\nvmgenid: 33333333-3333-3333-3333-333333333333\n"),
         new VmRuntime(100, VmRunState.Stopped));
 
     [Fact]
