@@ -48,10 +48,10 @@ public sealed class NicMacApiTests : IAsyncLifetime
         Assert.Equal(3, stored.Distinct().Count());
 
         await Run($"/nodes/node1/qemu/{vmid}/status/start");
-        Assert.Equal(stored, StartedMacs(vmid));
+        Assert.Equal<string?>(stored, StartedMacs(vmid));
         await Run($"/nodes/node1/qemu/{vmid}/status/stop");
         await Run($"/nodes/node1/qemu/{vmid}/status/start");
-        Assert.Equal(stored, StartedMacs(vmid));
+        Assert.Equal<string?>(stored, StartedMacs(vmid));
         Assert.Equal(cfg.ToJsonString(), (await Config(vmid)).ToJsonString());
         await Run($"/nodes/node1/qemu/{vmid}/status/stop");
     }

@@ -1,6 +1,5 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Create;
 

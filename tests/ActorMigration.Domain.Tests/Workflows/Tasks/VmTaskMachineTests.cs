@@ -34,7 +34,8 @@ public sealed class VmTaskMachineTests
         h.RunToEnd();
         Assert.Equal(["check", "start"], h.Ran);
         var start = h.Step<StartVm>("start");
-        Assert.Equal(("node1", 100, Upid, (IncomingSpec?)null), (start.Node, start.VmId, start.Tag, start.Incoming));
+        Assert.Equal(("node1", 100, Upid), (start.Node, start.VmId, start.Tag));
+        Assert.Null(start.Incoming);
         Assert.Equal(h.S.ConfigText, start.ConfigText);
         Assert.Equal("OK", h.Core.ExitStatus);
         Assert.Equal("done", h.S.Phase);
