@@ -125,7 +125,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     }
 
     /// <summary>The VM's volumes on the source's local storages as its storage driver sees them (sizes, paths, snapshots).</summary>
-    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmSnapshot vm)
+    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmRecordView vm)
     {
         var result = new List<VolumeInfo>();
         if (!vm.Exists) return result;
@@ -176,13 +176,13 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         return new CloneFacts(source, runtime, newVm, existing, topology.StorageConfigText);
     }
 
-    private async Task<VmSnapshot> Vm(IVmCommand cmd)
+    private async Task<VmRecordView> Vm(IVmCommand cmd)
     {
         var reply = await vms.Ask<VmReply>(cmd, timeouts.Default);
         return reply.Ok ? reply.Vm! : throw new StepRefusedException(reply.Error!);
     }
 
-    private Task<VmSnapshot> VmQuery(int vmid) => Vm(new GetVm(vmid));
+    private Task<VmRecordView> VmQuery(int vmid) => Vm(new GetVm(vmid));
 
     private Task<T> Node<T>(INodeCommand cmd, TimeSpan? timeout = null) =>
         nodes.Ask<T>(cmd, timeout ?? timeouts.Default);
@@ -195,7 +195,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         ShutdownVm s => (new NodeStep(s.Node, s), TimeSpan.FromSeconds(s.TimeoutSeconds + 30)),
         ResumeVm s => (new NodeStep(s.Node, s), timeouts.Default),
         StartMigration s => (new NodeStep(s.Node, s), timeouts.Default),
-        PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.PollDelay),
+        PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
         CancelMigration s => (new NodeStep(s.Node, s), timeouts.Default),
         StartMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
         PollMirrors s => (new NodeStep(s.Node, s), timeouts.Default),

@@ -38,14 +38,14 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     public Upid NewUpid(string node, string type, string id, string user) =>
         new(node, Environment.ProcessId, Interlocked.Increment(ref _pstart), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type, id, user);
 
-    public async Task<VmSnapshot> Vm(int vmid)
+    public async Task<VmRecordView> Vm(int vmid)
     {
         var r = await Vms.Ask<VmReply>(new GetVm(vmid), AskTimeout);
         return r.Vm!;
     }
 
     /// <summary>The VM if its config lives on <paramref name="node"/>, else Proxmox's "does not exist" error.</summary>
-    public async Task<(VmSnapshot? Vm, IResult? Error)> VmOnNode(string node, int vmid)
+    public async Task<(VmRecordView? Vm, IResult? Error)> VmOnNode(string node, int vmid)
     {
         if (CheckNode(node) is { } bad) return (null, bad);
         var vm = await Vm(vmid);

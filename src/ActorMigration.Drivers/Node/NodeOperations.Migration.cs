@@ -19,7 +19,7 @@ public sealed partial class NodeOperations
 
     /// <summary>Answers when the migration ended or after the step's poll delay.</summary>
     public async Task<StepResult> PollMigration(PollMigration s, CancellationToken ct = default) =>
-        new MigrationPolled(await Hypervisor.WaitMigrationAsync(s.VmId, s.PollDelay, ct));
+        new MigrationPolled(await Hypervisor.WaitMigrationAsync(s.VmId, s.MaxWait, ct));
 
     public async Task<StepResult> CancelMigration(CancelMigration s, CancellationToken ct = default)
     {

@@ -118,6 +118,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 {
                     Drive = d.Drive, Path = d.Path, Format = d.Format, SizeBytes = d.SizeBytes, Cdrom = d.Cdrom
                 }).ToList(),
+                Macs = spec.Nics.Select(n => n.Mac).ToList(),
                 State = spec.Incoming is null ? VmRunState.Running : VmRunState.InMigrate,
                 Pid = Random.Shared.Next(10_000, 4_000_000),
                 StartedAt = _clock.Now,
