@@ -3,7 +3,6 @@ using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using ActorMigration.Drivers.Simulated;
 using ActorMigration.Drivers.Storage;
-using ActorMigration.Drivers.Tests.Storage;
 using Xunit.Abstractions;
 
 namespace ActorMigration.Drivers.Qemu.Tests;

@@ -18,7 +18,7 @@ public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task Kill9_during_a_full_clone_copy_then_restart_leaves_a_complete_clone_or_nothing()
     {
-        var env = (await QemuHost.EnvAsync()).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        var env = await QemuEnv.EnvAsync();
         await using var m = new MemberProcess(env);
         try
         {
@@ -82,7 +82,7 @@ public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task Kill9_during_the_drive_mirror_of_a_running_vm_then_restart_finishes_and_the_source_keeps_running()
     {
-        var env = (await QemuHost.EnvAsync()).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        var env = await QemuEnv.EnvAsync();
         await using var m = new MemberProcess(env);
         try
         {
@@ -143,7 +143,7 @@ public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task Kill9_during_backup_and_during_restore_leaves_no_work_files_behind()
     {
-        var env = (await QemuHost.EnvAsync()).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        var env = await QemuEnv.EnvAsync();
         await using var m = new MemberProcess(env);
         try
         {

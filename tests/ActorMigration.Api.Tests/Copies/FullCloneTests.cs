@@ -206,9 +206,9 @@ public sealed class FullCloneTests(QemuMemberFixture f)
         await C.Start(src);
         try
         {
-            await QemuHost.WaitForSerial(f.DataDir, "node1", src, l => l.Contains("disk mounted"), "guest disk mounted");
+            await GuestConsole.WaitForAsync(f.DataDir, "node1", src, l => l.Contains("disk mounted"), TimeSpan.FromSeconds(120), "guest disk mounted");
             var marker = $"marker-{Guid.NewGuid():N}";
-            var wrote = await QemuHost.GuestRun(f.DataDir, "node1", src, $"echo {marker} > /mnt/disk/marker.txt && sync && echo written");
+            var wrote = await GuestConsole.RunAsync(f.DataDir, "node1", src, $"echo {marker} > /mnt/disk/marker.txt && sync && echo written");
             Assert.Contains("written", wrote);
 
             var dst = f.NextVmId();
@@ -235,11 +235,11 @@ public sealed class FullCloneTests(QemuMemberFixture f)
             await C.Start(dst);
             try
             {
-                await QemuHost.WaitForSerial(f.DataDir, "node1", dst, l => l.Contains("disk mounted"), "clone disk mounted");
-                var seen = await QemuHost.GuestRun(f.DataDir, "node1", dst, "cat /mnt/disk/marker.txt");
+                await GuestConsole.WaitForAsync(f.DataDir, "node1", dst, l => l.Contains("disk mounted"), TimeSpan.FromSeconds(120), "clone disk mounted");
+                var seen = await GuestConsole.RunAsync(f.DataDir, "node1", dst, "cat /mnt/disk/marker.txt");
                 Assert.Contains(marker, seen);
-                var hb = QemuHost.LastHeartbeat(QemuHost.SerialLog(f.DataDir, "node1", dst));
-                await QemuHost.WaitForSerial(f.DataDir, "node1", dst, l => QemuHost.LastHeartbeat(l) > hb + 3, "heartbeat goes on");
+                var hb = GuestConsole.LastHeartbeat(Reality.SerialLog(f.DataDir, "node1", dst));
+                await GuestConsole.WaitForAsync(f.DataDir, "node1", dst, l => GuestConsole.LastHeartbeat(l) > hb + 3, TimeSpan.FromSeconds(120), "heartbeat goes on");
                 var cur = await C.Current(dst);
                 Assert.Equal("running", cur.Str("status"));
                 Assert.Equal(d.Str("vmgenid"), cur.Str("running-vmgenid"));

@@ -21,7 +21,7 @@ public sealed class QemuCrashTests(ITestOutputHelper output)
         const int vmid = 301;
         await QemuVms.StartGuestAsync(m, "node1", vmid, 512);
         // A guest a few seconds old still touches fresh pages (boot, the disk probe); let it settle first.
-        await GuestSerial.WaitForHeartbeatAsync(m.DataDir, "node1", vmid, 40);
+        await GuestConsole.WaitForHeartbeatAsync(m.DataDir, "node1", vmid, 40);
 
         // 16 MiB/s: precopy of the guest's ~90 MiB of non-zero RAM takes ~6 s, long enough to die in the middle, short
         // enough to keep the guest's exposure to the known TCG defect small (at 8 MiB/s, ~14 s of precopy, the target
@@ -33,7 +33,7 @@ public sealed class QemuCrashTests(ITestOutputHelper output)
         var dstPid = Reality.QemuPid(m.DataDir, "node2", vmid);
         Assert.NotNull(srcPid);
         Assert.NotNull(dstPid);
-        var beatsBefore = GuestSerial.MaxHeartbeat(m.DataDir, "node1", vmid);
+        var beatsBefore = GuestConsole.MaxHeartbeat(m.DataDir, "node1", vmid);
 
         var linesBefore = (await c.Log(upid)).Count;
         m.Kill9();
@@ -67,9 +67,9 @@ public sealed class QemuCrashTests(ITestOutputHelper output)
         if (status == "OK") QemuVms.Downtime(log);
 
         // The guest is alive and keeps counting where it runs, beyond what it printed before the crash and on the other node.
-        var before = Math.Max(beatsBefore, GuestSerial.MaxHeartbeat(m.DataDir, goneNode, vmid, includeOld: true));
-        var console = await GuestSerial.WaitForHeartbeatAsync(m.DataDir, owner, vmid, before + 5);
-        Assert.DoesNotContain(GuestSerial.Lines(console), l => l.StartsWith("am-guest boot") && owner == "node2");
+        var before = Math.Max(beatsBefore, GuestConsole.MaxHeartbeat(m.DataDir, goneNode, vmid, includeOld: true));
+        var console = await GuestConsole.WaitForHeartbeatAsync(m.DataDir, owner, vmid, before + 5);
+        Assert.DoesNotContain(GuestConsole.Lines(console), l => l.StartsWith("am-guest boot") && owner == "node2");
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class QemuCrashTests(ITestOutputHelper output)
 
         foreach (var how in new[] { "kill -9", "SIGTERM" })
         {
-            var beats = vms.ToDictionary(v => v.VmId, v => GuestSerial.MaxHeartbeat(m.DataDir, v.Node, v.VmId));
+            var beats = vms.ToDictionary(v => v.VmId, v => GuestConsole.MaxHeartbeat(m.DataDir, v.Node, v.VmId));
             if (how == "kill -9") m.Kill9();
             else await m.StopGracefullyAsync();
             foreach (var (vmid, node) in vms)
@@ -105,7 +105,7 @@ public sealed class QemuCrashTests(ITestOutputHelper output)
                 // QMP works again: the running QEMU answers query-vm-generation-id.
                 var cur = (await c.Get($"/nodes/{node}/qemu/{vmid}/status/current")).Data!;
                 Assert.Equal(genids[vmid], cur["running-vmgenid"]?.GetValue<string>(), ignoreCase: true);
-                await GuestSerial.WaitForHeartbeatAsync(m.DataDir, node, vmid, beats[vmid] + 5);
+                await GuestConsole.WaitForHeartbeatAsync(m.DataDir, node, vmid, beats[vmid] + 5);
             }
         }
 

@@ -4,28 +4,6 @@ using Xunit.Abstractions;
 
 namespace ActorMigration.Api.Tests.Qemu;
 
-/// <summary>One member process with the real QEMU driver, shared by the migration tests of a class.</summary>
-public sealed class QemuMemberFixture : IAsyncLifetime
-{
-    public MemberProcess Member { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Member = await QemuEnv.CreateMemberAsync();
-        try
-        {
-            await Member.StartAsync();
-        }
-        catch
-        {
-            await Member.DisposeAsync();
-            throw;
-        }
-    }
-
-    public async Task DisposeAsync() => await Member.DisposeAsync();
-}
-
 /// <summary>
 /// Migrations of real QEMU guests (TCG, the lightly dirtying heartbeat guest) through the Proxmox API of a real
 /// member process; what happened is read from the run directories, /proc, the serial consoles and the volumes.
@@ -78,10 +56,10 @@ public sealed class QemuMigrationTests(QemuMemberFixture f, ITestOutputHelper ou
 
             // The same guest keeps counting on node2: no reboot, and beyond anything node1 ever printed.
             var sourceLog = Reality.SerialLog(M.DataDir, "node1", vmid, includeOld: true);
-            var lastOnSource = GuestSerial.Heartbeats(sourceLog).Max();
-            var target = await GuestSerial.WaitForHeartbeatAsync(M.DataDir, "node2", vmid, lastOnSource + 5);
-            var beats = GuestSerial.Heartbeats(target);
-            Assert.DoesNotContain(GuestSerial.Lines(target), l => l.StartsWith("am-guest boot"));
+            var lastOnSource = GuestConsole.Heartbeats(sourceLog).Max();
+            var target = await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node2", vmid, lastOnSource + 5);
+            var beats = GuestConsole.Heartbeats(target);
+            Assert.DoesNotContain(GuestConsole.Lines(target), l => l.StartsWith("am-guest boot"));
             Assert.InRange(beats[0], lastOnSource - 2, lastOnSource + 10);
             Assert.True(beats.Max() > lastOnSource);
             output.WriteLine($"downtime {downtime} ms; last heartbeat on node1 {lastOnSource}, first on node2 {beats[0]}, now {beats.Max()}");
@@ -100,10 +78,10 @@ public sealed class QemuMigrationTests(QemuMemberFixture f, ITestOutputHelper ou
         try
         {
             await QemuVms.StartGuestAsync(M, "node1", vmid, 512, ("scsi0", "local:1"));
-            await GuestSerial.WaitForLineAsync(M.DataDir, "node1", vmid, "disk mounted /dev/sda");
+            await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "disk mounted /dev/sda");
             var marker = $"marker-{Guid.NewGuid():N}";
-            await GuestSerial.RunAsync(M.DataDir, "node1", vmid, $"echo {marker} > /mnt/disk/marker; sync");
-            Assert.Contains(marker, await GuestSerial.RunAsync(M.DataDir, "node1", vmid, "cat /mnt/disk/marker"));
+            await GuestConsole.RunAsync(M.DataDir, "node1", vmid, $"echo {marker} > /mnt/disk/marker; sync");
+            Assert.Contains(marker, await GuestConsole.RunAsync(M.DataDir, "node1", vmid, "cat /mnt/disk/marker"));
 
             // The workflow frees the source volume at its end: a hard link keeps the source's inode (and bytes).
             var src = LocalVolume(M.DataDir, "node1", vmid);
@@ -133,7 +111,7 @@ public sealed class QemuMigrationTests(QemuMemberFixture f, ITestOutputHelper ou
             Assert.Contains($"\"filename\":\"{dst}\"", Reality.CommandLine(dstPid)); // node2's QEMU runs on node2's volume
 
             // The guest on node2 reads what it wrote on node1.
-            Assert.Contains(marker, await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "cat /mnt/disk/marker"));
+            Assert.Contains(marker, await GuestConsole.RunAsync(M.DataDir, "node2", vmid, "cat /mnt/disk/marker"));
         }
         finally
         {
@@ -203,8 +181,8 @@ public sealed class QemuMigrationTests(QemuMemberFixture f, ITestOutputHelper ou
                 // A migration keeps the generation id: the guest has not been cloned or restored.
                 Assert.Equal(genid, await AssertVmGenIdMatches(to, vmid));
             }
-            var last = GuestSerial.MaxHeartbeat(M.DataDir, "node2", vmid, includeOld: true);
-            await GuestSerial.WaitForHeartbeatAsync(M.DataDir, "node3", vmid, last + 3);
+            var last = GuestConsole.MaxHeartbeat(M.DataDir, "node2", vmid, includeOld: true);
+            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node3", vmid, last + 3);
         }
         finally
         {

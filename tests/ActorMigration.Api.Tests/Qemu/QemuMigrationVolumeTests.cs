@@ -33,9 +33,9 @@ public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHel
     private async Task<string> BootAndWriteEfiVariable(int vmid)
     {
         Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/status/start")), QemuVms.TaskTimeout));
-        await GuestSerial.WaitForLineAsync(M.DataDir, "node1", vmid, "efivar none", Boot);
+        await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "efivar none", Boot);
         var value = $"am{Guid.NewGuid():N}"[..18];
-        Assert.Equal([$"efivar {value}"], await GuestSerial.RunAsync(M.DataDir, "node1", vmid, $"am-efivar {value}"));
+        Assert.Equal([$"efivar {value}"], await GuestConsole.RunAsync(M.DataDir, "node1", vmid, $"am-efivar {value}"));
         return value;
     }
 
@@ -95,7 +95,7 @@ public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHel
 
             // The guest boots on node2 from the moved efidisk0 and reads the variable it wrote on node1.
             Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/status/start")), QemuVms.TaskTimeout));
-            await GuestSerial.WaitForLineAsync(M.DataDir, "node2", vmid, $"efivar {efivar}", Boot);
+            await GuestConsole.WaitForLineAsync(M.DataDir, "node2", vmid, $"efivar {efivar}", Boot);
             Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/status/stop")), QemuVms.TaskTimeout));
 
             // Proxmox's rollback on node2 finds the snapshot: the data written before it is back.
@@ -117,7 +117,7 @@ public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHel
             await CreateWithUnusedAndNoSize(vmid);
             await Io(Volume("node1", vmid, 1), "write -P 0x3c 0 1M");
             var efivar = await BootAndWriteEfiVariable(vmid);
-            await GuestSerial.WaitForHeartbeatAsync(M.DataDir, "node1", vmid, 3);
+            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node1", vmid, 3);
 
             var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"), ("with-local-disks", "1")));
             var log = await QemuVms.WaitOk(M, upid, TimeSpan.FromSeconds(300));
@@ -138,10 +138,10 @@ public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHel
             Assert.Contains("\"virtual-size\": 1073741824", json);
             await Io(Volume("node2", vmid, 1), "read -P 0x3c 0 1M");
             Assert.False(File.Exists(Volume("node1", vmid, 1)));
-            var last = GuestSerial.MaxHeartbeat(M.DataDir, "node1", vmid, includeOld: true);
-            await GuestSerial.WaitForHeartbeatAsync(M.DataDir, "node2", vmid, last + 3);
+            var last = GuestConsole.MaxHeartbeat(M.DataDir, "node1", vmid, includeOld: true);
+            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node2", vmid, last + 3);
             // The running guest reads its EFI variable from the firmware on node2 (efidisk0 was mirrored).
-            Assert.Equal([$"efivar {efivar}"], await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "am-efivar"));
+            Assert.Equal([$"efivar {efivar}"], await GuestConsole.RunAsync(M.DataDir, "node2", vmid, "am-efivar"));
         }
         finally
         {

@@ -27,9 +27,9 @@ public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper outp
         {
             await QemuVms.CreateAsync(C, "node1", vmid, 512, start: true, ("bios", "ovmf"), ("efidisk0", "local:1,efitype=4m"));
             // Booted through OVMF: the guest sees UEFI and the (fresh, template-initialized) variable store.
-            await GuestSerial.WaitForLineAsync(M.DataDir, "node1", vmid, "efivar none", Boot);
+            await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "efivar none", Boot);
             var value = $"am{Guid.NewGuid():N}"[..18];
-            Assert.Equal([$"efivar {value}"], await GuestSerial.RunAsync(M.DataDir, "node1", vmid, $"am-efivar {value}"));
+            Assert.Equal([$"efivar {value}"], await GuestConsole.RunAsync(M.DataDir, "node1", vmid, $"am-efivar {value}"));
             var efi = (await C.Get($"/nodes/node1/qemu/{vmid}/config")).Data!["efidisk0"]!.GetValue<string>();
 
             var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"), ("with-local-disks", "1")));
@@ -40,14 +40,14 @@ public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper outp
             Assert.True(File.Exists(ImagePath("node2", vmid, efi)));
             Assert.False(File.Exists(ImagePath("node1", vmid, efi)));
             // The running guest (not rebooted) still reads its variable from the firmware on node2.
-            Assert.Equal([$"efivar {value}"], await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "am-efivar"));
+            Assert.Equal([$"efivar {value}"], await GuestConsole.RunAsync(M.DataDir, "node2", vmid, "am-efivar"));
 
             // Offline: stop, move to node3, boot there; the variable comes from the moved efidisk0.
             Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/status/stop")), QemuVms.TaskTimeout));
             await QemuVms.WaitOk(M, await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/migrate", ("target", "node3"))));
             Assert.True(File.Exists(ImagePath("node3", vmid, efi)));
             Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node3/qemu/{vmid}/status/start")), QemuVms.TaskTimeout));
-            await GuestSerial.WaitForLineAsync(M.DataDir, "node3", vmid, $"efivar {value}", Boot);
+            await GuestConsole.WaitForLineAsync(M.DataDir, "node3", vmid, $"efivar {value}", Boot);
         }
         finally
         {
@@ -70,8 +70,8 @@ public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper outp
             var tpm = (await C.Get($"/nodes/node1/qemu/{vmid}/config")).Data!["tpmstate0"]!.GetValue<string>();
             Assert.Equal(["node1"], SwtpmNodes(vmid));
             // The guest talks to a TPM 2.0: each sysfs PCR read is a live command to swtpm.
-            Assert.Equal(["2"], await GuestSerial.RunAsync(M.DataDir, "node1", vmid, "cat /sys/class/tpm/tpm0/tpm_version_major"));
-            var pcr = await GuestSerial.RunAsync(M.DataDir, "node1", vmid, "cat /sys/class/tpm/tpm0/pcr-sha256/0");
+            Assert.Equal(["2"], await GuestConsole.RunAsync(M.DataDir, "node1", vmid, "cat /sys/class/tpm/tpm0/tpm_version_major"));
+            var pcr = await GuestConsole.RunAsync(M.DataDir, "node1", vmid, "cat /sys/class/tpm/tpm0/pcr-sha256/0");
             Assert.Matches("^[0-9A-F]{64}$", Assert.Single(pcr));
 
             var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"), ("with-local-disks", "1")));
@@ -84,8 +84,8 @@ public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper outp
             Assert.True(File.Exists(ImagePath("node2", vmid, tpm)));
             Assert.False(File.Exists(ImagePath("node1", vmid, tpm)));
             // The migrated TPM answers the running guest with the same PCR (its state came through QEMU's stream).
-            Assert.Equal(["2"], await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "cat /sys/class/tpm/tpm0/tpm_version_major"));
-            Assert.Equal(pcr, await GuestSerial.RunAsync(M.DataDir, "node2", vmid, "cat /sys/class/tpm/tpm0/pcr-sha256/0"));
+            Assert.Equal(["2"], await GuestConsole.RunAsync(M.DataDir, "node2", vmid, "cat /sys/class/tpm/tpm0/tpm_version_major"));
+            Assert.Equal(pcr, await GuestConsole.RunAsync(M.DataDir, "node2", vmid, "cat /sys/class/tpm/tpm0/pcr-sha256/0"));
 
             // swtpm is stopped with the VM.
             Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/status/stop")), QemuVms.TaskTimeout));

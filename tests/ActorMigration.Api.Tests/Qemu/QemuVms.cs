@@ -29,7 +29,7 @@ public static class QemuVms
         await CreateAsync(m.Client, node, vmid, memoryMiB, start: true, extra);
         var pid = Reality.QemuPid(m.DataDir, node, vmid);
         Assert.True(pid is not null, $"no live QEMU for {vmid} on {node} after start");
-        await GuestSerial.WaitForHeartbeatAsync(m.DataDir, node, vmid, 3);
+        await GuestConsole.WaitForHeartbeatAsync(m.DataDir, node, vmid, 3);
         return pid!.Value;
     }
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ActorMigration.Api.Tests.Infrastructure;
-using ActorMigration.Actors.Tests.Support;
 
 namespace ActorMigration.Api.Tests.Validation;
 

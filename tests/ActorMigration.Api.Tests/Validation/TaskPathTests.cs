@@ -1,6 +1,5 @@
 using System.Net;
 using ActorMigration.Api.Tests.Infrastructure;
-using ActorMigration.Actors.Tests.Support;
 
 namespace ActorMigration.Api.Tests.Validation;
 

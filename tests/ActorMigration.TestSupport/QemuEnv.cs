@@ -1,11 +1,4 @@
-using ActorMigration.Api.Tests.Infrastructure;
-using ActorMigration.Drivers.Qemu.GuestImage;
-
-namespace ActorMigration.Api.Tests.Qemu;
-
-/// <summary>All real-QEMU tests run one after another: each boots guests under TCG on a 2-core machine.</summary>
-[CollectionDefinition("qemu", DisableParallelization = true)]
-public sealed class QemuCollection;
+namespace ActorMigration.TestSupport;
 
 /// <summary>Members with the real QEMU driver (AM_DRIVER=qemu) and the test guest image.</summary>
 public static class QemuEnv
@@ -13,14 +6,15 @@ public static class QemuEnv
     public const string DataDirPrefix = "am-qe2e";
     public static readonly string[] Nodes = ["node1", "node2", "node3"];
 
-    private static readonly Lazy<Task<string>> Guest = new(() => OperatingSystem.IsLinux()
-        ? GuestImageBuilder.EnsureBuiltAsync(Path.Combine(Repo.Root, ".build", "guest"), Repo.Root)
-        : throw new PlatformNotSupportedException("the QEMU driver runs on Linux only"));
-
     private static int _cleaned;
 
-    /// <summary>The guest image directory, built (cached by the script) on first use.</summary>
-    public static Task<string> GuestDirAsync() => Guest.Value;
+    /// <summary>The member environment for the real QEMU driver (the guest image is built on first use).</summary>
+    public static async Task<Dictionary<string, string>> EnvAsync() => new()
+    {
+        ["AM_DRIVER"] = "qemu",
+        ["AM_GUEST_DIR"] = await GuestImageFixture.GetAsync(),
+        ["AM_POLL_MS"] = "100",
+    };
 
     /// <summary>
     /// A member process (not started) that hosts node1..node3 with the QEMU driver. Each member gets its own
@@ -30,14 +24,8 @@ public static class QemuEnv
     public static async Task<MemberProcess> CreateMemberAsync(IDictionary<string, string>? extra = null)
     {
         if (Interlocked.Exchange(ref _cleaned, 1) == 0) await CleanLeftoversAsync();
-        var guest = await GuestDirAsync();
         var slot = Random.Shared.Next(0, 5);
-        var env = new Dictionary<string, string>
-        {
-            ["AM_DRIVER"] = "qemu",
-            ["AM_GUEST_DIR"] = guest,
-            ["AM_POLL_MS"] = "100",
-        };
+        var env = await EnvAsync();
         for (var i = 0; i < Nodes.Length; i++)
         {
             var start = 64000 + slot * 300 + i * 100;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace ActorMigration.Api.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 /// <summary>The member as a real child process (dotnet actormigration.dll), so tests can kill -9 it.</summary>
 public sealed class MemberProcess : IAsyncDisposable

@@ -1,7 +1,6 @@
-using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using System.Text.Json.Nodes;
 
-namespace ActorMigration.Api.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 /// <summary>What really runs on a node, read from the drivers' run directories and /proc (not through our actors).</summary>
 public static class Reality
@@ -118,6 +117,47 @@ public static class Reality
             }
         }
         return text;
+    }
+
+    /// <summary>What a failure message needs: the run dir's files, the QEMU pid and both serial logs' tails.</summary>
+    public static string Describe(string dataDir, string node, int vmid)
+    {
+        var dir = QemuDir(dataDir, node, vmid);
+        var files = Directory.Exists(dir)
+            ? string.Join(", ", Directory.EnumerateFileSystemEntries(dir).Select(f => $"{Path.GetFileName(f)} ({new FileInfo(f).Length} B)"))
+            : "(no run dir)";
+        var pid = QemuPid(dataDir, node, vmid);
+        var old = SerialLog(dataDir, node, vmid, includeOld: true);
+        return $"Run dir {dir}: {files}; live QEMU pid {pid?.ToString() ?? "none"}.\n" +
+               (pid is { } p ? $"QEMU threads' CPU over 1 s (a silent guest: vCPU near 0 % waits for an interrupt, near 100 % spins): {ThreadCpu(p)}\n" : "") +
+               $"serial.log.old+serial.log tail:\n{GuestConsole.Tail(old, 25)}";
+    }
+
+    /// <summary>Per-thread CPU share of a process over one second, from /proc (thread name: percent).</summary>
+    public static string ThreadCpu(int pid)
+    {
+        static Dictionary<string, (string Name, long Ticks)> Sample(int pid)
+        {
+            var r = new Dictionary<string, (string, long)>();
+            try
+            {
+                foreach (var t in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                {
+                    var stat = File.ReadAllText(Path.Combine(t, "stat"));
+                    var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    r[Path.GetFileName(t)] = (File.ReadAllText(Path.Combine(t, "comm")).Trim(), long.Parse(f[11]) + long.Parse(f[12]));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+            return r;
+        }
+        var a = Sample(pid);
+        Thread.Sleep(1000);
+        var b = Sample(pid);
+        return b.Count == 0 ? "(gone)" : string.Join(", ", b.Select(kv =>
+            $"{kv.Value.Name}/{kv.Key} {kv.Value.Ticks - (a.TryGetValue(kv.Key, out var x) ? x.Ticks : 0)} %"));
     }
 
     /// <summary>Live processes with their argv.</summary>

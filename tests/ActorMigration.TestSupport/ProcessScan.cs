@@ -1,4 +1,4 @@
-namespace ActorMigration.Drivers.Qemu.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 /// <summary>Finds and kills processes whose command line mentions a test directory.</summary>
 public static class ProcessScan

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Xunit;
 
-namespace ActorMigration.Actors.Tests.Support;
+namespace ActorMigration.TestSupport;
 
 /// <summary>Direct access to the rows of a member's SQLite journal, to corrupt them as a bad disk or migration would.</summary>
 public static class JournalRows

@@ -1,8 +1,8 @@
 using ActorMigration.Drivers.Qemu.GuestImage;
 
-namespace ActorMigration.Drivers.Qemu.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
-/// <summary>Builds the guest image once per test run (the script itself is cached).</summary>
+/// <summary>Builds the test guest image (.build/guest) once per test run (the script itself is cached).</summary>
 public static class GuestImageFixture
 {
     private static readonly Lazy<Task<string>> Dir = new(() => GuestImageBuilder.EnsureBuiltAsync());

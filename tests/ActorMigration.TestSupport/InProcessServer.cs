@@ -1,7 +1,7 @@
 using ActorMigration.Api.Setup;
 using Microsoft.AspNetCore.Builder;
 
-namespace ActorMigration.Api.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 /// <summary>A member started in-process on free ports with its own data directory (simulated driver by default).</summary>
 public sealed class InProcessServer : IAsyncDisposable

@@ -1,41 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Copies;
-
-/// <summary>The copies tests share one member on the real QEMU driver and run one after another (2 cores).</summary>
-[CollectionDefinition(Name)]
-public sealed class CopiesCollection : ICollectionFixture<QemuMemberFixture>
-{
-    public const string Name = "copies-qemu";
-}
-
-/// <summary>One in-process member with the QEMU driver; disposing kills every QEMU/qemu-img it left.</summary>
-public sealed class QemuMemberFixture : IAsyncLifetime
-{
-    private int _nextVmid = 1000;
-
-    public InProcessServer Server { get; private set; } = null!;
-    public PveClient Client => Server.Client;
-    public string DataDir => Server.DataDir;
-
-    /// <summary>A vmid no other test of the collection uses.</summary>
-    public int NextVmId() => Interlocked.Increment(ref _nextVmid);
-
-    public string PathOf(string volid, string node = "node1") => QemuHost.PathOf(DataDir, node, volid);
-
-    public async Task InitializeAsync() => Server = await InProcessServer.StartAsync(await QemuHost.EnvAsync());
-
-    public async Task DisposeAsync()
-    {
-        var dir = Server.DataDir;
-        await QemuHost.KillAll(dir);
-        await Server.DisposeAsync();
-        await QemuHost.KillAll(dir);
-        try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-}
 
 /// <summary>Small API helpers shared by the copies tests.</summary>
 public static class Pve

@@ -1,43 +1,14 @@
-using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using ActorMigration.Api.Tests.Infrastructure;
-using ActorMigration.Drivers.Qemu.GuestImage;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.TestSupport;
 
 /// <summary>
 /// What really is on the host under a member's data directory with the QEMU driver: volume files (read with
-/// qemu-img, not through our API), QEMU processes, the guests' serial consoles.
+/// qemu-img, not through our API) and QEMU processes. The guests' serial consoles: <see cref="GuestConsole"/>.
 /// </summary>
 public static class QemuHost
 {
-    private static readonly SemaphoreSlim GuestGate = new(1, 1);
-    private static string? _guestDir;
-
-    /// <summary>The member environment for the real QEMU driver (the guest image is built once).</summary>
-    public static async Task<Dictionary<string, string?>> EnvAsync()
-    {
-        await GuestGate.WaitAsync();
-        try
-        {
-            _guestDir ??= await GuestImageBuilder.EnsureBuiltAsync(Path.Combine(Repo.Root, ".build", "guest"), Repo.Root);
-        }
-        finally
-        {
-            GuestGate.Release();
-        }
-        return new Dictionary<string, string?>
-        {
-            ["AM_DRIVER"] = "qemu",
-            ["AM_GUEST_DIR"] = _guestDir,
-            ["AM_POLL_MS"] = "100",
-        };
-    }
-
     // ---- volumes ----------------------------------------------------------------------
 
     /// <summary>
@@ -154,74 +125,4 @@ public static class QemuHost
 
     /// <summary>SIGKILLs every process (QEMU, qemu-nbd, qemu-img) that mentions <paramref name="root"/>.</summary>
     public static Task KillAll(string root) => ProcessScan.KillAllAsync(root);
-
-    // ---- guest serial console -----------------------------------------------------------
-
-    private static readonly Regex Heartbeat = new(@"^heartbeat (\d+)$", RegexOptions.Compiled);
-
-    private static string VmRun(string dataDir, string node, int vmid) => Path.Combine(dataDir, "run", node, "qemu", vmid.ToString());
-
-    public static string SerialLog(string dataDir, string node, int vmid)
-    {
-        try
-        {
-            using var fs = new FileStream(Path.Combine(VmRun(dataDir, node, vmid), "serial.log"), FileMode.Open, FileAccess.Read,
-                FileShare.ReadWrite | FileShare.Delete);
-            return new StreamReader(fs, Encoding.UTF8).ReadToEnd();
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return "";
-        }
-    }
-
-    public static IReadOnlyList<string> Lines(string log) =>
-        log.Replace("\r", "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-
-    public static int LastHeartbeat(string log) =>
-        Lines(log).Select(l => Heartbeat.Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).DefaultIfEmpty(-1).Last();
-
-    public static async Task<string> WaitForSerial(string dataDir, string node, int vmid, Func<string, bool> done, string what,
-        TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var log = SerialLog(dataDir, node, vmid);
-            if (done(log)) return log;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{what}: not seen on {node}/{vmid}. Serial tail:\n{string.Join('\n', Lines(log).TakeLast(20))}");
-            await Task.Delay(200);
-        }
-    }
-
-    /// <summary>Runs a shell command in the test guest through its serial console; returns what it printed.</summary>
-    public static async Task<IReadOnlyList<string>> GuestRun(string dataDir, string node, int vmid, string command)
-    {
-        var id = Guid.NewGuid().ToString("N")[..8];
-        var (start, end) = ($"cmd-start-{id}", $"cmd-end-{id}");
-        for (var attempt = 0; ; attempt++)
-        {
-            using (var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-            {
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(VmRun(dataDir, node, vmid), "serial.sock")));
-                var bytes = Encoding.UTF8.GetBytes($"echo {start}; {command}; echo {end}\n");
-                await s.SendAsync(bytes, SocketFlags.None);
-                // The UART takes 16 bytes at a time; give QEMU time to consume before hanging up.
-                await Task.Delay(300 + bytes.Length * 5);
-            }
-            try
-            {
-                var log = await WaitForSerial(dataDir, node, vmid, l => Lines(l).Contains(end), $"end of '{command}'", TimeSpan.FromSeconds(30));
-                var lines = Lines(log).ToList();
-                var from = lines.LastIndexOf(start);
-                var to = lines.LastIndexOf(end);
-                return lines.Skip(from + 1).Take(to - from - 1).Where(l => !Heartbeat.IsMatch(l)).ToList();
-            }
-            catch (TimeoutException) when (attempt < 2)
-            {
-                // A line typed while the console was busy can get lost; type it again.
-            }
-        }
-    }
 }

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ActorMigration.Api.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 /// <summary>A small Proxmox API client for tests: form bodies, token header, raw responses.</summary>
 public sealed class PveClient(HttpClient http, string? token)

@@ -1,4 +1,4 @@
-namespace ActorMigration.Api.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 public static class Repo
 {

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ActorMigration.Api.Tests.Infrastructure;
+namespace ActorMigration.TestSupport;
 
 /// <summary>The PostgreSQL that `make test` starts (scripts/postgres.sh); each test gets its own database.</summary>
 public static class Postgres

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ActorMigration.Drivers.Tests.Storage;
+namespace ActorMigration.TestSupport;
 
 /// <summary>
 /// Writes tar archives byte by byte for tests, hostile ones included: entries whose data is a hole (sparse, never
