@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>A copy is a new machine: new MACs, smbios uuid and generation id; a free vmid.</summary>
 [Collection(CopiesCollection.Name)]

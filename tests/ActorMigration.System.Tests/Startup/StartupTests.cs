@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Validation;
+namespace ActorMigration.SystemTests.Startup;
 
 /// <summary>
 /// A member answers HTTP before it is Up in its cluster. A request for one of its own nodes that arrives then waits

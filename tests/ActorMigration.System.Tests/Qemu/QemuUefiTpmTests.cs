@@ -1,7 +1,6 @@
-using ActorMigration.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>
 /// UEFI (OVMF with efidisk0 as the pflash vars) and TPM (swtpm with tpmstate0) VMs on real QEMU, migrated through

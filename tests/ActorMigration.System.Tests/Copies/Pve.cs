@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>Small API helpers shared by the copies tests.</summary>
 public static class Pve

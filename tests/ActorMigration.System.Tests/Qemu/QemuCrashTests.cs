@@ -1,8 +1,7 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>
 /// The member (a real child process) dies or restarts while real QEMU guests run and migrate. QEMU runs

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using ActorMigration.Api.Tests.Infrastructure;
-using ActorMigration.Drivers.Qemu.GuestImage;
 
-namespace ActorMigration.Api.Tests.Conntrack;
+namespace ActorMigration.SystemTests.Conntrack;
 
 /// <summary>
 /// The conntrack-transfer phase with the real conntrack tool: each node's host network is a network namespace
@@ -58,7 +56,7 @@ public sealed class ConntrackMigrationTests : IAsyncLifetime
         await Conntrack(_ns1, "-I", "-p", "tcp", "-s", "192.0.2.99", "-d", "198.51.100.7", "--sport", "40003", "--dport", "22",
             "--state", "ESTABLISHED", "-t", "3600", "-u", "SEEN_REPLY,ASSURED", "-m", "999");
 
-        var guest = await GuestImageBuilder.EnsureBuiltAsync();
+        var guest = await GuestImageFixture.GetAsync();
         await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
             ["AM_DRIVER"] = "qemu",

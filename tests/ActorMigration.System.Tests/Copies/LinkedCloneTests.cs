@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>Linked clones: qcow2 overlays on a template's base volume.</summary>
 [Collection(CopiesCollection.Name)]

@@ -1,7 +1,6 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Crash;
+namespace ActorMigration.SystemTests.Crash;
 
 /// <summary>
 /// The member is a real child process that gets kill -9 in the middle of a migration.

@@ -1,7 +1,6 @@
-using ActorMigration.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>A forced CPU model on real QEMU (TCG): the migration target runs with the source's -cpu.</summary>
 [Collection("qemu")]

@@ -1,8 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>OVF and ESXi (.vmx) imports from an import storage: metadata, refusals, and real qemu-img conversions.</summary>
 [Collection(CopiesCollection.Name)]

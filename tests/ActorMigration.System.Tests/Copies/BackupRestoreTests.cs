@@ -1,8 +1,7 @@
 using System.Formats.Tar;
 using System.Text.RegularExpressions;
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>vzdump of a stopped VM into a backup storage, and restore from the archive under a new vmid.</summary>
 [Collection(CopiesCollection.Name)]

@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>qcow2 internal snapshots of stopped VMs, checked with qemu-img and qemu-io.</summary>
 [Collection(CopiesCollection.Name)]

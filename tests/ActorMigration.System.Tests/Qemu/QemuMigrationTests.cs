@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using ActorMigration.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>
 /// Migrations of real QEMU guests (TCG, the lightly dirtying heartbeat guest) through the Proxmox API of a real

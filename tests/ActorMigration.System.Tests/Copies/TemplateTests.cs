@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>qm template on real volumes: renamed base volumes, read-only files, and the refusals.</summary>
 [Collection(CopiesCollection.Name)]

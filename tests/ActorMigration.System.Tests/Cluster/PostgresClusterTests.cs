@@ -1,7 +1,6 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Cluster;
+namespace ActorMigration.SystemTests.Cluster;
 
 /// <summary>
 /// Two members, one hypervisor node each, sharing a PostgreSQL journal: the production layout.

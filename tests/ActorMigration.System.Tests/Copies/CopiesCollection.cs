@@ -1,4 +1,4 @@
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>The copies tests share one member on the real QEMU driver and run one after another (2 cores).</summary>
 [CollectionDefinition(Name)]

@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>Full clones (qm clone --full) on real qemu-img volumes; the running case with real QEMU.</summary>
 [Collection(CopiesCollection.Name)]

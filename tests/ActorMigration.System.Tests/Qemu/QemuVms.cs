@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>API calls and reality checks the real-QEMU tests share.</summary>
 public static class QemuVms

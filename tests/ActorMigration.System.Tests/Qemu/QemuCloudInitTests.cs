@@ -1,7 +1,6 @@
-using ActorMigration.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>A cloud-init VM on real QEMU: the NoCloud ISO (genisoimage) in its drive, on the source and after a live migration.</summary>
 [Collection("qemu")]

@@ -1,7 +1,6 @@
-using ActorMigration.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ActorMigration.Api.Tests.Qemu;
+namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>
 /// Real-QEMU migrations of a UEFI VM with an unused disk, a drive without <c>size=</c>, an <c>efidisk0</c> holding

@@ -1,7 +1,6 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>
 /// kill -9 of the member while a full clone copies a disk with qemu-img, then a restart on the same data dir:

@@ -1,6 +1,5 @@
-using ActorMigration.Api.Tests.Infrastructure;
 
-namespace ActorMigration.Api.Tests.Copies;
+namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>VM Generation ID: in the config, and in the running QEMU (vmgenid device, query-vm-generation-id).</summary>
 [Collection(CopiesCollection.Name)]
