@@ -6,7 +6,7 @@ DOTNET ?= dotnet
 TEST_PROJECTS := $(sort $(wildcard tests/*/*.Tests.csproj))
 GUEST_DIR := .build/guest
 
-.PHONY: all deps deps-test build guest demo demo-sim serve test test-defects bench clean
+.PHONY: all deps deps-test restore build format format-check guest demo demo-sim serve test test-defects bench clean
 
 all: build
 
@@ -16,8 +16,19 @@ deps:
 deps-test:
 	bash scripts/deps.sh test
 
-build:
-	$(DOTNET) build ActorMigration.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
+# Packages exactly as in the packages.lock.json files; a changed dependency needs `dotnet restore` and the new lock files.
+restore:
+	$(DOTNET) restore ActorMigration.sln --locked-mode
+
+build: restore
+	$(DOTNET) build ActorMigration.sln -c $(CONFIG) -nologo -clp:ErrorsOnly --no-restore
+
+# Applies the automatic fixes (whitespace, style, analyzers) after the .editorconfig.
+format:
+	$(DOTNET) format ActorMigration.sln --no-restore
+
+format-check:
+	bash scripts/check-format.sh
 
 guest:
 	bash scripts/build-guest-image.sh $(GUEST_DIR)
@@ -31,7 +42,7 @@ demo-sim: build
 serve: deps build guest
 	$(DOTNET) src/ActorMigration.Api/bin/$(CONFIG)/net10.0/actormigration.dll
 
-test: deps-test build guest
+test: deps-test build format-check guest
 	bash scripts/netns.sh prepare
 	AM_TEST_PG="$$(bash scripts/postgres.sh)" bash scripts/test.sh $(CONFIG) $(TEST_PROJECTS)
 

@@ -1,6 +1,6 @@
+using ActorMigration.Domain.Workflows;
 using Akka.Actor;
 using Akka.Persistence;
-using ActorMigration.Domain.Workflows;
 
 namespace ActorMigration.Bench;
 

@@ -1,12 +1,12 @@
-using Akka.Actor;
-using Akka.Hosting;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Hosting;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Data.Sqlite;
 
 namespace ActorMigration.Bench;
 

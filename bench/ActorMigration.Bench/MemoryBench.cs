@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
@@ -7,6 +6,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Bench;
 
@@ -47,7 +47,8 @@ public static class MemoryBench
         foreach (var id in ids)
         {
             var upid = $"UPID:node1:{id:X8}:00000001:6B000000:qmigrate:{id}:root@pam!bench:";
-            await tasks.Ask(new StartTask(upid, new MigrationRequest(id, "node1", "node2", true, false, null, null, false, false, "root@pam!bench")), TimeSpan.FromSeconds(60));
+            await tasks.Ask(new StartTask(upid, new MigrationRequest(id, "node1", "node2", true, false, null, null, false, false, "root@pam!bench")),
+                TimeSpan.FromSeconds(60));
             upids.Add(upid);
         }
         await Task.Delay(3000);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
@@ -7,6 +6,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Bench;
 
@@ -71,7 +71,9 @@ public static class OrchestrationBench
             var eps = events / seconds;
             var bareEps = bareEvents / bareSeconds;
             results.Add(new Result(n, seconds, events, n / seconds, eps, bareEps, eps / bareEps, batchedEvents / batchedSeconds, memory));
-            Console.Error.WriteLine($"round {round + 1}: {n} migrations in {seconds:F2}s ({events} events, {eps:F0}/s); bare sequential {bareEvents} events in {bareSeconds:F2}s ({bareEps:F0}/s); ratio {eps / bareEps:F2}; bare batched {batchedEvents / batchedSeconds:F0}/s");
+            Console.Error.WriteLine($"round {round + 1}: {n} migrations in {seconds:F2}s ({events} events, {eps:F0}/s); bare " +
+                $"sequential {bareEvents} events in {bareSeconds:F2}s ({bareEps:F0}/s); ratio {eps / bareEps:F2}; bare " +
+                    $"batched {batchedEvents / batchedSeconds:F0}/s");
         }
         return results;
     }

@@ -13,7 +13,8 @@ switch (mode)
     case "orchestration":
     {
         var results = await OrchestrationBench.Run(Arg(1, 200), Arg(2, 3));
-        Console.WriteLine("| round | migrations | seconds | workflows/s | events | events/s | bare sequential events/s | ratio | bare batched events/s | ratio |");
+        Console.WriteLine("| round | migrations | seconds | workflows/s | events | events/s | bare sequential events/s | ratio | bare batched events/s " +
+            "| ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         for (var i = 0; i < results.Count; i++)
         {
@@ -43,12 +44,14 @@ switch (mode)
     case "qemu-live":
         return await ActorMigration.Bench.Qemu.QemuLiveBench.RunAndPrint(Arg(1, 5), Arg(2, 512), Arg(3, 100), Arg(4, 5));
     case "clone":
-        ActorMigration.Bench.Clone.CloneReport.Print(await ActorMigration.Bench.Clone.CloneBench.Run(Arg(1, 5), Arg(2, 1536), args.ElementAtOrDefault(3)), args);
+        ActorMigration.Bench.Clone.CloneReport.Print(await ActorMigration.Bench.Clone.CloneBench.Run(Arg(1, 5), Arg(2, 1536),
+            args.ElementAtOrDefault(3)), args);
         break;
     case "fuzz":
         return await ActorMigration.Bench.Fuzz.FuzzBench.RunAndPrint(args);
     default:
-        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]"
+        Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
+            "clone [rounds] [data MiB] [dir]"
             + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB]");
         return 2;
 }

@@ -58,7 +58,8 @@ public class CloneTests
         const string upid = "UPID:pve1:00001234:00ABCDEF:66F1C2D3:qmtemplate:100:root@pam!admin:";
         await using var pve = await FakePve.StartAsync();
         pve.WithResources().On("POST", "nodes/pve1/qemu/100/template", Reply.Data($"\"{upid}\""));
-        new FakeTask(upid, ["TASK ERROR: you can't convert a VM to template if VM is running"], "you can't convert a VM to template if VM is running").Register(pve);
+        new FakeTask(upid, ["TASK ERROR: you can't convert a VM to template if VM is running"],
+            "you can't convert a VM to template if VM is running").Register(pve);
 
         var r = await Run(pve, "template", "100");
 

@@ -82,8 +82,13 @@ public class TaskCommandTests
         const string recent = "UPID:pve2:00000002:00000002:67000000:qmigrate:101:root@pam:";
         await using var pve = await FakePve.StartAsync();
         pve.On("GET", "nodes", Reply.Data("""[{"node":"pve1","status":"online"},{"node":"pve2","status":"online"}]"""));
-        pve.On("GET", "nodes/pve1/tasks", Reply.Data($$"""[{"upid":"{{old}}","node":"pve1","type":"qmstart","id":"100","user":"root@pam","starttime":{{0x66000000}},"status":"OK"}]"""));
-        pve.On("GET", "nodes/pve2/tasks", Reply.Data($$"""[{"upid":"{{recent}}","node":"pve2","type":"qmigrate","id":"101","user":"root@pam","starttime":{{0x67000000}},"status":"migration aborted"}]"""));
+        pve.On("GET", "nodes/pve1/tasks",
+            Reply.Data($$"""[{"upid":"{{old}}","node":"pve1","type":"qmstart","id":"100","user":"root@pam","starttime":{{0x66000000}},"status":"OK"}]"""));
+        pve.On("GET", "nodes/pve2/tasks",
+            Reply.Data($$"""
+                [{"upid":"{{recent}}","node":"pve2","type":"qmigrate","id":"101","user":"root@pam",
+                  "starttime":{{0x67000000}},"status":"migration aborted"}]
+                """));
 
         var r = await Run(pve, "task", "list");
 

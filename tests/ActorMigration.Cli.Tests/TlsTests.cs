@@ -16,7 +16,7 @@ public class TlsTests
         return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
     }
 
-    private static async Task<CliRun.Result> NextId(FakePve pve, X509Certificate2? pin)
+    private static async Task<Result> NextId(FakePve pve, X509Certificate2? pin)
     {
         var dir = Directory.CreateTempSubdirectory("amctl-").FullName;
         if (pin is not null) await File.WriteAllTextAsync(Path.Combine(dir, "pve-ssl.pem"), pin.ExportCertificatePem());

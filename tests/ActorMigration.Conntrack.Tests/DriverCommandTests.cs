@@ -23,7 +23,8 @@ public class DriverCommandTests
     private static readonly ConntrackCommandResult Empty = new(0, "", "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n");
 
     private const string SaveLine =
-        "-A -t 299 -u SEEN_REPLY,ASSURED -s 192.0.2.1 -d 198.51.100.1 -r 198.51.100.1 -q 192.0.2.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 --reply-port-dst 1000 --state ESTABLISHED";
+        "-A -t 299 -u SEEN_REPLY,ASSURED -s 192.0.2.1 -d 198.51.100.1 -r 198.51.100.1 -q 192.0.2.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 " +
+            "--reply-port-dst 1000 --state ESTABLISHED";
 
     [Fact]
     public async Task Commands_run_inside_the_netns_without_a_shell()
@@ -73,7 +74,9 @@ public class DriverCommandTests
         var runner = new FakeRunner((argv, _) => argv.Contains("save")
             ? new ConntrackCommandResult(2, "", "conntrack v1.4.5 (conntrack-tools): Unknown output type\n")
             : argv.Contains("ipv4")
-                ? new ConntrackCommandResult(0, "ipv4     2 tcp      6 299 ESTABLISHED src=192.0.2.1 dst=198.51.100.1 sport=1000 dport=80 src=198.51.100.1 dst=192.0.2.1 sport=80 dport=1000 [ASSURED] mark=100 use=1\n", "")
+                ? new ConntrackCommandResult(0,
+                    "ipv4     2 tcp      6 299 ESTABLISHED src=192.0.2.1 dst=198.51.100.1 sport=1000 dport=80 src=198.51.100.1 dst=192.0.2.1 sport=80 " +
+                        "dport=1000 [ASSURED] mark=100 use=1\n", "")
                 : Empty);
         var log = new TestLog();
         var lines = await new LinuxConntrackDriver(new ConntrackOptions(), log.Logger, runner).DumpAsync(100);
@@ -84,7 +87,8 @@ public class DriverCommandTests
     [Fact]
     public async Task Dump_skips_unparsable_lines_and_respects_the_size_cap()
     {
-        var stdout = string.Join('\n', Enumerable.Range(1, 50).Select(i => SaveLine.Replace("--sport 1000", $"--sport {i}").Replace("--reply-port-dst 1000", $"--reply-port-dst {i}")))
+        var stdout = string.Join('\n', Enumerable.Range(1,
+            50).Select(i => SaveLine.Replace("--sport 1000", $"--sport {i}").Replace("--reply-port-dst 1000", $"--reply-port-dst {i}")))
                      + "\n-A -t 1 -p dccp -s 192.0.2.1 -d 192.0.2.2\n";
         var runner = new FakeRunner((argv, _) => argv.Contains("ipv4") ? new ConntrackCommandResult(0, stdout, "") : Empty);
         var log = new TestLog();
@@ -110,7 +114,8 @@ public class DriverCommandTests
             }
             if (argv.Contains("ipv6")) return Empty;
             var listing = string.Concat(present.Select(p =>
-                $"ipv4 2 tcp 6 299 ESTABLISHED src=192.0.2.1 dst=198.51.100.1 sport={p} dport=80 src=198.51.100.1 dst=192.0.2.1 sport=80 dport={p} [ASSURED] mark=100 use=1\n"));
+                $"ipv4 2 tcp 6 299 ESTABLISHED src=192.0.2.1 dst=198.51.100.1 sport={p} dport=80 src=198.51.100.1 dst=192.0.2.1 sport=80 " +
+                    $"dport={p} [ASSURED] mark=100 use=1\n"));
             return new ConntrackCommandResult(0, listing, "");
         });
         present.Add("1000");

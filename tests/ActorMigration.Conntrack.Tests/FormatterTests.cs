@@ -52,7 +52,8 @@ public class FormatterTests
     public void Sctp_vtags_and_dnat_are_rendered()
     {
         var e = ConntrackParser.Parse(
-            "-A -t 399 -u SEEN_REPLY,ASSURED -s 192.0.2.30 -d 198.51.100.30 -g 10.9.9.9 -q 192.0.2.30 -p sctp --sport 1 --dport 2 --reply-port-src 3 --reply-port-dst 1 --state ESTABLISHED --orig-vtag 5 --reply-vtag 6");
+            "-A -t 399 -u SEEN_REPLY,ASSURED -s 192.0.2.30 -d 198.51.100.30 -g 10.9.9.9 -q 192.0.2.30 -p sctp --sport 1 --dport 2 --reply-port-src 3 " +
+                "--reply-port-dst 1 --state ESTABLISHED --orig-vtag 5 --reply-vtag 6");
         var line = ConntrackFormatter.ToSaveLine(e);
         Assert.Contains("-r 10.9.9.9", line);
         Assert.Contains("--dst-nat 10.9.9.9", line);

@@ -14,14 +14,21 @@ public class NetnsRoundTripTests(ITestOutputHelper output)
     // VM 100: every protocol and attribute the driver transfers
     private static readonly string[][] Vm100 =
     [
-        ["-p", "tcp", "-s", "192.0.2.10", "-d", "198.51.100.20", "--sport", "43512", "--dport", "443", "--state", "ESTABLISHED", "-u", "SEEN_REPLY,ASSURED", "-t", "3000"],
-        ["-p", "tcp", "-s", "2001:db8::10", "-d", "2001:db8:1::20", "--sport", "43514", "--dport", "22", "--state", "TIME_WAIT", "-u", "SEEN_REPLY,ASSURED", "-t", "120"],
+        ["-p", "tcp", "-s", "192.0.2.10", "-d", "198.51.100.20", "--sport", "43512", "--dport", "443", "--state", "ESTABLISHED", "-u",
+            "SEEN_REPLY,ASSURED", "-t", "3000"],
+        ["-p", "tcp", "-s", "2001:db8::10", "-d", "2001:db8:1::20", "--sport", "43514", "--dport", "22", "--state", "TIME_WAIT", "-u",
+            "SEEN_REPLY,ASSURED", "-t", "120"],
         ["-p", "udp", "-s", "2001:db8::10", "-d", "2001:db8:1::53", "--sport", "40123", "--dport", "53", "-t", "30", "-w", "7"],
         ["-p", "icmp", "-s", "192.0.2.10", "-d", "198.51.100.1", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "4242", "-t", "30"],
-        ["-p", "icmpv6", "-s", "2001:db8::10", "-d", "2001:db8:1::1", "--icmpv6-type", "128", "--icmpv6-code", "0", "--icmpv6-id", "77", "-u", "SEEN_REPLY", "-t", "30"],
-        ["-p", "tcp", "-s", "192.0.2.10", "-d", "203.0.113.7", "--sport", "50000", "--dport", "80", "-r", "203.0.113.7", "-q", "198.51.100.99", "--reply-port-src", "80", "--reply-port-dst", "61000", "--src-nat", "198.51.100.99", "--state", "ESTABLISHED", "-u", "SEEN_REPLY,ASSURED", "-t", "3000"],
-        ["-p", "udp", "-s", "2001:db8::20", "-d", "2001:db8:ffff::1", "--sport", "5000", "--dport", "8053", "-r", "2001:db8::10", "-q", "2001:db8::20", "--reply-port-src", "53", "--reply-port-dst", "5000", "--dst-nat", "2001:db8::10", "-u", "SEEN_REPLY", "-t", "100"],
-        ["-p", "sctp", "-s", "192.0.2.30", "-d", "198.51.100.30", "--sport", "36412", "--dport", "36412", "--state", "ESTABLISHED", "--orig-vtag", "305419896", "--reply-vtag", "2271560481", "-u", "SEEN_REPLY,ASSURED", "-t", "400"],
+        ["-p", "icmpv6", "-s", "2001:db8::10", "-d", "2001:db8:1::1", "--icmpv6-type", "128", "--icmpv6-code", "0", "--icmpv6-id", "77", "-u",
+            "SEEN_REPLY", "-t", "30"],
+        ["-p", "tcp", "-s", "192.0.2.10", "-d", "203.0.113.7", "--sport", "50000", "--dport", "80", "-r", "203.0.113.7", "-q", "198.51.100.99",
+            "--reply-port-src", "80", "--reply-port-dst", "61000", "--src-nat", "198.51.100.99", "--state", "ESTABLISHED", "-u", "SEEN_REPLY,ASSURED",
+                "-t", "3000"],
+        ["-p", "udp", "-s", "2001:db8::20", "-d", "2001:db8:ffff::1", "--sport", "5000", "--dport", "8053", "-r", "2001:db8::10", "-q",
+            "2001:db8::20", "--reply-port-src", "53", "--reply-port-dst", "5000", "--dst-nat", "2001:db8::10", "-u", "SEEN_REPLY", "-t", "100"],
+        ["-p", "sctp", "-s", "192.0.2.30", "-d", "198.51.100.30", "--sport", "36412", "--dport", "36412", "--state", "ESTABLISHED", "--orig-vtag",
+            "305419896", "--reply-vtag", "2271560481", "-u", "SEEN_REPLY,ASSURED", "-t", "400"],
         ["-p", "udplite", "-s", "192.0.2.40", "-d", "198.51.100.40", "--sport", "1234", "--dport", "5678", "-t", "60", "-w", "65535"],
         ["-p", "gre", "-s", "192.0.2.50", "-d", "198.51.100.50", "--srckey", "5", "--dstkey", "6", "-t", "100"],
         ["-p", "50", "-s", "192.0.2.60", "-d", "198.51.100.60", "-t", "100"],
@@ -31,9 +38,11 @@ public class NetnsRoundTripTests(ITestOutputHelper output)
     // VM 200 shares nothing but the table; one of its tuples equals a VM 100 tuple in another zone
     private static readonly string[][] Vm200 =
     [
-        ["-p", "tcp", "-s", "192.0.2.99", "-d", "198.51.100.20", "--sport", "40000", "--dport", "443", "--state", "ESTABLISHED", "-u", "SEEN_REPLY,ASSURED", "-t", "3000"],
+        ["-p", "tcp", "-s", "192.0.2.99", "-d", "198.51.100.20", "--sport", "40000", "--dport", "443", "--state", "ESTABLISHED", "-u",
+            "SEEN_REPLY,ASSURED", "-t", "3000"],
         ["-p", "udp", "-s", "192.0.2.99", "-d", "198.51.100.53", "--sport", "40001", "--dport", "53", "-t", "30"],
-        ["-p", "tcp", "-s", "192.0.2.10", "-d", "198.51.100.20", "--sport", "43512", "--dport", "443", "--state", "ESTABLISHED", "-u", "SEEN_REPLY,ASSURED", "-t", "3000", "-w", "3"],
+        ["-p", "tcp", "-s", "192.0.2.10", "-d", "198.51.100.20", "--sport", "43512", "--dport", "443", "--state", "ESTABLISHED", "-u",
+            "SEEN_REPLY,ASSURED", "-t", "3000", "-w", "3"],
     ];
 
     private static readonly string[] Unmarked =
@@ -64,7 +73,7 @@ public class NetnsRoundTripTests(ITestOutputHelper output)
             Assert.Equal(e.ReplyVtag, a.ReplyVtag);
             Assert.Equal(mark, a.Mark);
             // the clock runs between listing, dump and load
-            Assert.InRange((long)a.Timeout, (long)e.Timeout - 60, (long)e.Timeout + 1);
+            Assert.InRange(a.Timeout, (long)e.Timeout - 60, (long)e.Timeout + 1);
         }
     }
 
@@ -219,7 +228,8 @@ public class NetnsRoundTripTests(ITestOutputHelper output)
         await using var b = await Netns.CreateAsync("b");
         string[] states = ["NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2"];
         await Insert(a, 4242, states.Select((s, i) => new[]
-            { "-p", "tcp", "-s", "192.0.2.1", "-d", "198.51.100.1", "--sport", (20000 + i).ToString(), "--dport", "80", "--state", s, "-u", "SEEN_REPLY", "-t", "500" }));
+            { "-p", "tcp", "-s", "192.0.2.1", "-d", "198.51.100.1", "--sport", (20000 + i).ToString(), "--dport", "80", "--state", s, "-u",
+                "SEEN_REPLY", "-t", "500" }));
 
         var source = await Driver(a, log).ListAsync(4242);
         Assert.Equal(states.Order(), source.Select(e => e.State!).Order());

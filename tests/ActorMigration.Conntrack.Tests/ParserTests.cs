@@ -35,7 +35,8 @@ public class ParserTests
     public void Extended_tcp_established_assured()
     {
         var e = ConntrackParser.Parse(
-            "ipv4     2 tcp      6 431999 ESTABLISHED src=192.0.2.10 dst=198.51.100.20 sport=43512 dport=443 src=198.51.100.20 dst=192.0.2.10 sport=443 dport=43512 [ASSURED] mark=100 use=1");
+            "ipv4     2 tcp      6 431999 ESTABLISHED src=192.0.2.10 dst=198.51.100.20 sport=43512 dport=443 src=198.51.100.20 dst=192.0.2.10 " +
+                "sport=443 dport=43512 [ASSURED] mark=100 use=1");
         Assert.Equal(ConntrackFamily.IPv4, e.Family);
         Assert.Equal(ConntrackProtocols.Tcp, e.Protocol);
         Assert.Equal("ESTABLISHED", e.State);
@@ -157,8 +158,10 @@ public class ParserTests
     }
 
     [Theory]
-    [InlineData("tcp      6 99 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 packets=2 bytes=120 [ASSURED] mark=5 secctx=system_u:object_r:unlabeled_t:s0 use=2 id=12345")]
-    [InlineData("ipv4     2 tcp      6 99 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] [OFFLOAD] mark=5 use=1 id=7")]
+    [InlineData("tcp      6 99 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 " +
+        "packets=2 bytes=120 [ASSURED] mark=5 secctx=system_u:object_r:unlabeled_t:s0 use=2 id=12345")]
+    [InlineData("ipv4     2 tcp      6 99 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] " +
+        "[OFFLOAD] mark=5 use=1 id=7")]
     public void Listing_ignores_counters_ids_and_host_local_flags(string line)
     {
         var e = ConntrackParser.Parse(line);
@@ -172,7 +175,8 @@ public class ParserTests
     public void Icmp_id_after_attributes_is_the_conntrack_id()
     {
         var e = ConntrackParser.Parse(
-            "ipv4     2 icmp     1 29 src=192.0.2.10 dst=198.51.100.1 type=8 code=0 id=4242 [UNREPLIED] src=198.51.100.1 dst=192.0.2.10 type=0 code=0 id=4242 mark=100 use=1 id=1782442769");
+            "ipv4     2 icmp     1 29 src=192.0.2.10 dst=198.51.100.1 type=8 code=0 id=4242 [UNREPLIED] src=198.51.100.1 dst=192.0.2.10 type=0 code=0 " +
+                "id=4242 mark=100 use=1 id=1782442769");
         Assert.Equal(new ConntrackIcmp(8, 0, 4242), e.Icmp);
     }
 
@@ -180,7 +184,8 @@ public class ParserTests
     public void Save_accepts_long_options_and_hex_mark()
     {
         var e = ConntrackParser.Parse(
-            "-I --timeout 10 --status ASSURED,SEEN_REPLY --zone 3 --orig-src 2001:db8::1 --orig-dst 2001:db8::2 --proto udp --orig-port-src 1000 --orig-port-dst 53 --mark 0x64");
+            "-I --timeout 10 --status ASSURED,SEEN_REPLY --zone 3 --orig-src 2001:db8::1 --orig-dst 2001:db8::2 --proto udp --orig-port-src 1000 " +
+                "--orig-port-dst 53 --mark 0x64");
         Assert.Equal(100u, e.Mark);
         Assert.Equal((ushort)3, e.Zone);
         Assert.Equal(e.Original.Inverted(), e.Reply); // reply defaults to the mirrored original
@@ -215,7 +220,8 @@ public class ParserTests
     [InlineData("ipv4 2 tcp 6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2", "missing reply tuple")]
     [InlineData("ipv4 2 tcp 6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 sport=2", "'sport' repeats")]
     [InlineData("ipv4 2 tcp 17 99 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", "does not match number 17")]
-    [InlineData("ipv6 10 udp 17 99 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", "layer-3 protocol 'ipv6' does not match")]
+    [InlineData("ipv6 10 udp 17 99 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1",
+        "layer-3 protocol 'ipv6' does not match")]
     [InlineData("ipv4 2 udp 17 x src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", "bad timeout 'x'")]
     [InlineData("ipv4 2 udp 17 9 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 zone-orig=1", "directional zones")]
     [InlineData("ipv4 2 udp 17 9 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 junk", "unexpected token 'junk'")]

@@ -12,7 +12,8 @@ public sealed class CommandLineTests
     };
 
     private static List<string> Build(VmLaunchSpec spec, string? incoming = null, QemuDriverOptions? options = null) =>
-        QemuCommandLine.Build(new LaunchPlan(spec, new VmRunFiles("/run/am", spec.VmId), "pc-i440fx-7.2", "tcg", incoming, options ?? Options), new List<string>());
+        QemuCommandLine.Build(new LaunchPlan(spec, new VmRunFiles("/run/am", spec.VmId), "pc-i440fx-7.2", "tcg", incoming, options ?? Options),
+            new List<string>());
 
     private static string After(List<string> args, string flag, string startsWith) =>
         args.Where((a, i) => i > 0 && args[i - 1] == flag && a.StartsWith(startsWith, StringComparison.Ordinal)).Single();
@@ -44,7 +45,8 @@ public sealed class CommandLineTests
         Assert.Equal("/g/vmlinuz", After(a, "-kernel", ""));
         Assert.Equal("console=ttyS0 am.dirty=1", After(a, "-append", ""));
 
-        Assert.Equal("""{"driver":"qcow2","node-name":"drive-scsi0","read-only":false,"file":{"driver":"file","filename":"/s/vm-200-disk-0.qcow2","read-only":false}}""",
+        Assert.Equal("""{"driver":"qcow2","node-name":"drive-scsi0","read-only":false,"""
+            + "\"file\":{\"driver\":\"file\",\"filename\":\"/s/vm-200-disk-0.qcow2\",\"read-only\":false}}",
             After(a, "-blockdev", "{\"driver\":\"qcow2\",\"node-name\":\"drive-scsi0\""));
         Assert.Contains("\"read-only\":true", After(a, "-blockdev", "{\"driver\":\"qcow2\",\"node-name\":\"drive-sata0\""));
         Assert.Equal("virtio-scsi-pci,id=scsihw0", After(a, "-device", "virtio-scsi-pci"));

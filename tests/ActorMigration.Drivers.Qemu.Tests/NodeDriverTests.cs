@@ -53,7 +53,8 @@ public sealed class NodeDriverTests(ITestOutputHelper output)
             var vol = await node.Storage.CreateAsync($"local:{vmid}/vm-{vmid}-disk-0.qcow2", "qcow2", 16L << 20);
             var spec = Specs.Guest(vmid, "in", [Specs.Disk("scsi0", vol.Path, "qcow2", vol.VirtualSize)]) with
             {
-                Machine = "pc-i440fx-7.2", Incoming = new IncomingSpec("127.0.0.1", ["scsi0"])
+                Machine = "pc-i440fx-7.2",
+                Incoming = new IncomingSpec("127.0.0.1", ["scsi0"])
             };
             var rt = await node.Hypervisor.StartAsync(spec);
             Assert.Equal(VmRunState.InMigrate, rt.State);
@@ -73,7 +74,8 @@ public sealed class NodeDriverTests(ITestOutputHelper output)
         var vol2 = await node.Storage.CreateAsync("local:213/vm-213-disk-0.qcow2", "qcow2", 16L << 20);
         var more = Specs.Guest(213, "in", [Specs.Disk("scsi0", vol2.Path, "qcow2", vol2.VirtualSize)]) with
         {
-            Machine = "pc-i440fx-7.2", Incoming = new IncomingSpec("127.0.0.1", ["scsi0"])
+            Machine = "pc-i440fx-7.2",
+            Incoming = new IncomingSpec("127.0.0.1", ["scsi0"])
         };
         await node.Hypervisor.StartAsync(more);
         await Assert.ThrowsAsync<InvalidOperationException>(() => node.Hypervisor.StartAsync(more with { VmId = 214, Tag = "x" }));

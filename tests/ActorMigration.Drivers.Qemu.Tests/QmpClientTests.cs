@@ -69,7 +69,8 @@ public sealed class QmpClientTests(ITestOutputHelper output)
                 """{"timestamp": {"seconds": 1700000000, "microseconds": 5}, "event": "BLOCK_JOB_READY", "data": {"device": "scsi0"}}""",
                 new JsonObject { ["return"] = new JsonObject { ["ok"] = true }, ["id"] = msg["id"]!.DeepClone() }.ToJsonString()
             ],
-            _ => [new JsonObject { ["error"] = new JsonObject { ["class"] = "GenericError", ["desc"] = "scripted failure" }, ["id"] = msg["id"]!.DeepClone() }.ToJsonString()]
+            _ => [new JsonObject { ["error"] = new JsonObject { ["class"] = "GenericError", ["desc"] = "scripted failure" },
+                ["id"] = msg["id"]!.DeepClone() }.ToJsonString()]
         });
         await using var qmp = await QmpClient.ConnectAsync(path);
         Assert.Equal("7.2.0", qmp.QemuVersion);

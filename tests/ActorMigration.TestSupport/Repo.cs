@@ -19,8 +19,8 @@ public static class Repo
         return d;
     }
 
-    private static readonly ActorMigration.Drivers.Abstractions.PortAllocator Ports =
-        ActorMigration.Drivers.Abstractions.PortAllocator.BelowEphemeralRange();
+    private static readonly Drivers.Abstractions.PortAllocator Ports =
+        Drivers.Abstractions.PortAllocator.BelowEphemeralRange();
 
     /// <summary>A port for a child member to listen on; never one the kernel hands to outgoing connections.</summary>
     public static int FreePort() => Ports.Acquire();

@@ -57,7 +57,7 @@ public sealed class TarBuilder(Stream stream) : IDisposable
         Put(h, 257, "ustar");
         Put(h, 263, "00");
         for (var i = 148; i < 156; i++) h[i] = (byte)' ';
-        Put(h, 148, Convert.ToString(h.Sum(b => (int)b), 8).PadLeft(6, '0'));
+        Put(h, 148, Convert.ToString(h.Sum(b => b), 8).PadLeft(6, '0'));
         h[154] = 0;
         stream.Write(h);
         return this;

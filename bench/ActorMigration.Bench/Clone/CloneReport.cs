@@ -12,8 +12,10 @@ public static class CloneReport
         Console.WriteLine($"command: dotnet run -c Release --project bench/ActorMigration.Bench -- {string.Join(' ', args)}");
         Console.WriteLine(string.Format(inv, "full-clone source: {0} MiB random data in a {1} MiB raw disk (throughput = virtual size / time); data on {2}\n",
             r.DataBytes >> 20, r.VirtualBytes >> 20, Path.GetDirectoryName(r.DataDir)));
-        Console.WriteLine("each round: two of each (linked 1-64-64-1; full clones E-B-B-E in odd rounds, B-E-E-B in even ones), means; last row: medians over the rounds; every copy is removed right after it is timed\n");
-        Console.WriteLine("| round | linked clone 1 GiB (s) | linked clone 64 GiB (s) | ratio 64/1 | engine full clone (s) | engine MiB/s | bare qemu-img convert (s) | bare MiB/s | ratio engine/bare |");
+        Console.WriteLine("each round: two of each (linked 1-64-64-1; full clones E-B-B-E in odd rounds, B-E-E-B in even ones), means; last row: " +
+            "medians over the rounds; every copy is removed right after it is timed\n");
+        Console.WriteLine("| round | linked clone 1 GiB (s) | linked clone 64 GiB (s) | ratio 64/1 | engine full clone (s) | engine MiB/s | bare " +
+            "qemu-img convert (s) | bare MiB/s | ratio engine/bare |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         for (var i = 0; i < r.Rounds.Count; i++)
         {
@@ -24,7 +26,8 @@ public static class CloneReport
         }
         var m = (L1: CloneBench.Median(r.Rounds.Select(x => x.Linked1GiB)), L64: CloneBench.Median(r.Rounds.Select(x => x.Linked64GiB)),
             E: CloneBench.Median(r.Rounds.Select(x => x.EngineFull)), B: CloneBench.Median(r.Rounds.Select(x => x.BareFull)));
-        Console.WriteLine(string.Format(inv, "| **median** | **{0:F3}** | **{1:F3}** | **{2:F2}** | **{3:F2}** | **{4:F0}** | **{5:F2}** | **{6:F0}** | **{7:F2}** |",
+        Console.WriteLine(string.Format(inv,
+            "| **median** | **{0:F3}** | **{1:F3}** | **{2:F2}** | **{3:F2}** | **{4:F0}** | **{5:F2}** | **{6:F0}** | **{7:F2}** |",
             m.L1, m.L64, m.L64 / m.L1, m.E, MiBps(m.E), m.B, MiBps(m.B), m.B / m.E));
     }
 }

@@ -182,7 +182,8 @@ internal sealed class FuzzBench(FuzzOptions o)
         var a = await send;
         var (cls, why) = Classifier.Classify(a, HostPaths);
         _r.Count(route, cls, a.Elapsed.TotalSeconds);
-        var answer = FuzzMember.Status(a) + (a.Message is { } msg ? $": {msg}" : "") + string.Format(CultureInfo.InvariantCulture, " ({0:F2} s)", a.Elapsed.TotalSeconds);
+        var answer = FuzzMember.Status(a) + (a.Message is { } msg ? $": {msg}" : "")
+            + string.Format(CultureInfo.InvariantCulture, " ({0:F2} s)", a.Elapsed.TotalSeconds);
         void Add(string kind, string key, string? detail = null) => _r.Add(kind, route, key, index, described, answer, detail);
 
         if (starved is not null) Add("node starved", starved);
@@ -337,7 +338,8 @@ internal sealed class FuzzBench(FuzzOptions o)
         foreach (var p in paths)
         {
             var a = await _m.Get(p, o.HangSeconds);
-            if (a.Status != 200) broken.Add($"GET {Classifier.Normalize(p)} -> {FuzzMember.Status(a)}{(a.Message is { } m ? ": " + Classifier.Normalize(m) : "")}");
+            if (a.Status != 200)
+                broken.Add($"GET {Classifier.Normalize(p)} -> {FuzzMember.Status(a)}{(a.Message is { } m ? ": " + Classifier.Normalize(m) : "")}");
         }
         return broken;
     }

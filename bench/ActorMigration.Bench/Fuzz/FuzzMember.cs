@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Akka.Hosting;
 using ActorMigration.Api.Setup;
 using ActorMigration.Bench.Qemu;
 using ActorMigration.Domain.Storage;
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 

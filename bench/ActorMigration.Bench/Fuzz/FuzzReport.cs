@@ -28,7 +28,8 @@ internal sealed class FuzzReport(FuzzOptions o)
     public static readonly string[] FailingKinds =
     [
         "unexplained 500", "exception text in a 400", "hang", "no readable answer", "state change on a refusal", "state change after a hang",
-        "listing broken", "accepted hostile input", "VM record unresponsive", "node starved", "decoy modified", "task never ended", "exception text in a task status", "fuzzer could not check an input",
+        "listing broken", "accepted hostile input", "VM record unresponsive", "node starved", "decoy modified", "task never ended",
+            "exception text in a task status", "fuzzer could not check an input",
     ];
 
     private readonly Dictionary<(string, string, string), Finding> _findings = new();
@@ -86,8 +87,10 @@ internal sealed class FuzzReport(FuzzOptions o)
         w.WriteLine("| figure | value |");
         w.WriteLine("|---|---|");
         w.WriteLine($"| seed | {o.Seed} |");
-        w.WriteLine($"| inputs tried | {Inputs} ({RandomInputs} random over the {RoutesMapped} mapped routes and unmapped paths, {FileInputs} in the hostile-file and reproduction pass) |");
-        w.WriteLine($"| routes mapped (from ASP.NET's endpoint data sources) | {RoutesMapped}{(Uncatalogued.Count > 0 ? $"; without a parameter table: {string.Join(", ", Uncatalogued)}" : "")} |");
+        w.WriteLine($"| inputs tried | {Inputs} ({RandomInputs} random over the {RoutesMapped} mapped routes and unmapped paths, {FileInputs} in the " +
+            $"hostile-file and reproduction pass) |");
+        w.WriteLine($"| routes mapped (from ASP.NET's endpoint data sources) " +
+            $"| {RoutesMapped}{(Uncatalogued.Count > 0 ? $"; without a parameter table: {string.Join(", ", Uncatalogued)}" : "")} |");
         w.WriteLine($"| accepted (2xx) | {Accepted} |");
         w.WriteLine($"| refused, state compared before and after | {RefusalsChecked} of {Refusals} |");
         w.WriteLine($"| unexplained 500s | {Total("unexplained 500")} |");
@@ -106,7 +109,8 @@ internal sealed class FuzzReport(FuzzOptions o)
         w.WriteLine("| route | tries | 2xx | 400 errors | 500 refusals | failed | other | slowest |");
         w.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var (r, s) in ByRoute)
-            w.WriteLine(string.Format(inv, "| `{0}` | {1} | {2} | {3} | {4} | {5} | {6} | {7:F2} s |", r, s.Tries, s.Ok, s.E400, s.R500, s.Failed, s.Other, s.MaxSeconds));
+            w.WriteLine(string.Format(inv, "| `{0}` | {1} | {2} | {3} | {4} | {5} | {6} | {7:F2} s |", r, s.Tries, s.Ok, s.E400, s.R500, s.Failed,
+                s.Other, s.MaxSeconds));
         if (Resets.Count > 0)
         {
             w.WriteLine();

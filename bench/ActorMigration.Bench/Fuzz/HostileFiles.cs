@@ -93,7 +93,8 @@ internal sealed class HostileFiles
         File.WriteAllText(Path.Combine(import, "symdisk.ovf"), Ovf("symdisk", "passwd-link.raw"));
         File.WriteAllText(Path.Combine(import, "escape.ovf"), Ovf("escape", "../../../../outside/disk.raw"));
         File.WriteAllText(Path.Combine(import, "xxe.ovf"),
-            $"<?xml version=\"1.0\"?>\n<!DOCTYPE e [<!ENTITY x SYSTEM \"file://{outside}/{Decoy}\">]>\n" + Ovf("xxe", "good-disk.raw", name: "&x;").Split('\n', 2)[1]);
+            $"<?xml version=\"1.0\"?>\n<!DOCTYPE e [<!ENTITY x SYSTEM \"file://{outside}/{Decoy}\">]>\n"
+                + Ovf("xxe", "good-disk.raw", name: "&x;").Split('\n', 2)[1]);
         File.WriteAllText(Path.Combine(import, "huge.ovf"),
             Ovf("huge", "good-disk.raw", capacity: "99999999999999999999", memQty: "99999999999999999999", cpus: "99999999999"));
         File.WriteAllText(Path.Combine(import, "ctl.ovf"), Ovf("ctl", "good-disk.raw", name: "evil&#9;name&#10;boot: cdn&#13;x"));
@@ -246,7 +247,7 @@ internal sealed class HostileFiles
         Put(257, "ustar\0");
         Put(263, "00");
         for (var i = 148; i < 156; i++) h[i] = (byte)' ';
-        Put(148, Convert.ToString(h.Sum(b => (int)b), 8).PadLeft(6, '0') + "\0 ");
+        Put(148, Convert.ToString(h.Sum(b => b), 8).PadLeft(6, '0') + "\0 ");
         fs.Write(h);
         var padded = (size + 511) / 512 * 512;
         fs.Seek(padded, SeekOrigin.Current);
@@ -273,11 +274,16 @@ internal sealed class HostileFiles
             for (var i = 0; i < n.Levels; i++) sb.Append("</").Append(n.Element).Append('>');
         }
         sb.Append("<VirtualHardwareSection><Info>hw</Info>");
-        sb.Append($"<Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>{cpus}</rasd:VirtualQuantity></Item>");
-        sb.Append($"<Item><rasd:AllocationUnits>{memUnits}</rasd:AllocationUnits><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>{memQty}</rasd:VirtualQuantity></Item>");
-        sb.Append("<Item><rasd:Address>0</rasd:Address><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>");
-        sb.Append("<Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>");
-        sb.Append("<Item><rasd:Connection>bridged</rasd:Connection><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>E1000</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>");
+        sb.Append("<Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits><rasd:InstanceID>1</rasd:InstanceID>");
+        sb.Append($"<rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>{cpus}</rasd:VirtualQuantity></Item>");
+        sb.Append($"<Item><rasd:AllocationUnits>{memUnits}</rasd:AllocationUnits><rasd:InstanceID>2</rasd:InstanceID>");
+        sb.Append($"<rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>{memQty}</rasd:VirtualQuantity></Item>");
+        sb.Append("<Item><rasd:Address>0</rasd:Address><rasd:InstanceID>3</rasd:InstanceID>");
+        sb.Append("<rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>");
+        sb.Append("<Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>");
+        sb.Append("<rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>");
+        sb.Append("<Item><rasd:Connection>bridged</rasd:Connection><rasd:InstanceID>5</rasd:InstanceID>");
+        sb.Append("<rasd:ResourceSubType>E1000</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>");
         sb.Append("</VirtualHardwareSection></VirtualSystem></Envelope>\n");
         return sb.ToString();
     }

@@ -75,7 +75,8 @@ internal static class HostilePass
             yield return D(put, "node1", "101", "form", ("bootdisk", H("scsi0", Tag.Legacy, null)));
             yield return D(create, "node1", null, "form", NewId(), ("scsi0", H("local:\u0661", Tag.UDigit, "Arabic-Indic digits")));
             yield return D(put, "node1", "101", "form", ("scsi1", H("local:101/vm-101-disk-7.qcow2", Tag.Missing, "no such volume")));
-            yield return D(put, "node1", "101", "form", ("scsi1", H("local:9999/base-9999-disk-0.qcow2/101/vm-101-disk-5.qcow2", Tag.Missing, "no such volume")));
+            yield return D(put, "node1", "101", "form",
+                ("scsi1", H("local:9999/base-9999-disk-0.qcow2/101/vm-101-disk-5.qcow2", Tag.Missing, "no such volume")));
             yield return D(clone, "node1", "101", "form", ("newid", Val.Ok((id++).ToString())),
                 ("target", H(FuzzMember.Offline, Tag.Offline, "a clone to the offline node")));
             yield return D(clone, "node3", "105", "form", ("newid", Val.Ok((id++).ToString())),

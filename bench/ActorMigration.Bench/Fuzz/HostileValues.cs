@@ -34,20 +34,23 @@ internal static class HostileValues
                     H("1e3", Tag.Format, "not an integer"), H("\u0661\u0660\u0661", Tag.UDigit, "Arabic-Indic digits"),
                     H("\uff11\uff10\uff11", Tag.UDigit, "fullwidth digits"), H("99999999999", Tag.Huge, "VM id too large"),
                     H("9223372036854775808", Tag.Huge, "VM id too large"), H("101.0", Tag.Format, "not an integer"), H("0x65", Tag.Format, "not an integer"),
-                    H(World.MissingVmId.ToString(), Tag.Missing, c.World.Vms.Any(v => v.VmId == World.MissingVmId) ? null : "no such VM"), H((other?.VmId ?? 103).ToString(), Tag.WrongNode, other is null ? null : "the VM is on another node"),
+                    H(World.MissingVmId.ToString(), Tag.Missing, c.World.Vms.Any(v => v.VmId == World.MissingVmId) ? null : "no such VM"),
+                        H((other?.VmId ?? 103).ToString(), Tag.WrongNode, other is null ? null : "the VM is on another node"),
                 ];
             case Kind.NewId:
                 var taken = c.World.Vms.Count > 0 ? c.Pick(c.World.Vms).VmId.ToString() : "101";
                 return
                 [
-                    H(taken, Tag.Dup, "the VM id is taken"), H("99", Tag.Range, "VM ids start at 100"), H("\u0662\u0660\u0660", Tag.UDigit, "Arabic-Indic digits"),
+                    H(taken, Tag.Dup, "the VM id is taken"), H("99", Tag.Range, "VM ids start at 100"),
+                        H("\u0662\u0660\u0660", Tag.UDigit, "Arabic-Indic digits"),
                     H("99999999999", Tag.Huge, "VM id too large"), H("1e3", Tag.Format, "not an integer"), H("2147483648", Tag.Huge, "VM id too large"),
                     H(HostileFiles.FifoImageVmId.ToString(), Tag.Fifo, null),
                 ];
             case Kind.Memory:
                 return
                 [
-                    H("\u0661\u0660\u0662\u0664", Tag.UDigit, "Arabic-Indic digits"), H("15", Tag.Range, "below 16 MiB"), H("99999999999", Tag.Huge, "too large"),
+                    H("\u0661\u0660\u0662\u0664", Tag.UDigit, "Arabic-Indic digits"), H("15", Tag.Range, "below 16 MiB"),
+                        H("99999999999", Tag.Huge, "too large"),
                     H("NaN", Tag.NaN, "not a number"), H("1e3", Tag.Format, "not an integer"), H("current=\u0661", Tag.UDigit, "Arabic-Indic digits"),
                     H("current=512,current=1024", Tag.Dup, "duplicate key"), H("-512", Tag.Range, "negative"), H("512.5", Tag.Format, "not an integer"),
                 ];
@@ -63,7 +66,8 @@ internal static class HostileValues
                     H("virtio,bridge=vmbr0,mtu=99999999999", Tag.Huge, "MTU too large"), H("virtio,macaddr=ZZ:ZZ", Tag.Format, "bad MAC"),
                     H("nosuchmodel,bridge=vmbr0", Tag.Format, "unknown model"), H("virtio,bridge=vmbr0,bridge=vmbr1", Tag.Dup, "duplicate key"),
                     H("virtio,bridge=vmbr0,queues= 2", Tag.Ws, "whitespace in a number"), H("virtio,bridge=vmbr0,tag=-1", Tag.Range, "negative VLAN tag"),
-                    H("virtio,bridge=vmbr0,firewall=2", Tag.Format, "not a boolean"), H("virtio,bridge=vmbr0,rate=1e308", Tag.Huge, null) /* a number without maximum, as Proxmox */,
+                    H("virtio,bridge=vmbr0,firewall=2", Tag.Format, "not a boolean"),
+                        H("virtio,bridge=vmbr0,rate=1e308", Tag.Huge, null) /* a number without maximum, as Proxmox */,
                 ];
             case Kind.Boot:
                 return
@@ -79,11 +83,13 @@ internal static class HostileValues
                 return
                 [
                     // Proxmox's snapshot index (GET …/snapshot/{snapname}) lists its subdirectories without looking the snapshot up.
-                    H("nosuch", Tag.Missing, c.Draft.Route.Key == "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}" ? null : "no such snapshot"), H("1abc", Tag.Format, "snapshot names start with a letter"),
+                    H("nosuch", Tag.Missing, c.Draft.Route.Key == "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}" ? null : "no such snapshot"),
+                        H("1abc", Tag.Format, "snapshot names start with a letter"),
                     H(new string('a', 41), Tag.Long, "longer than 40"), H("snäp", Tag.Unicode, "not a config id"), H("../x", Tag.Path, "not a config id"),
                 ];
             case Kind.NewSnapName:
-                return [H("current", Tag.Format, "reserved name"), H("1abc", Tag.Format, "not a config id"), H(new string('a', 41), Tag.Long, "longer than 40")];
+                return [H("current", Tag.Format, "reserved name"), H("1abc", Tag.Format, "not a config id"),
+                    H(new string('a', 41), Tag.Long, "longer than 40")];
             case Kind.Upid:
                 var foreign = c.World.AllUpids.Where(u => u.Split(':')[1] != c.Node).ToList();
                 var known = c.World.Upids(c.Node);
@@ -102,7 +108,8 @@ internal static class HostileValues
                 return
                 [
                     .. HostileFiles.Manifests.Where(f => !f.Expensive).Select(f => H(prefix + f.VolName, f.Tags,
-                        f.MustRefuse ?? (creating && (f.Tags & (Tag.Symlink | Tag.Huge)) != 0 ? "the import would read outside the storage or overflow" : null))),
+                        f.MustRefuse ?? (creating && (f.Tags & (Tag.Symlink | Tag.Huge)) != 0
+                            ? "the import would read outside the storage or overflow" : null))),
                     H("local:import/../../etc/passwd.ovf", Tag.Escape, "path leaves the storage"), H(prefix + "import/x.txt", Tag.Format, "not a manifest"),
                     H("local:images/101/x.ovf", Tag.Format, "not an import volume"), H("shared:import/good.ovf", Tag.Missing, "no such manifest"),
                 ];
@@ -111,20 +118,24 @@ internal static class HostileValues
                 [
                     .. HostileFiles.Archives(c.World.ValidBackup).Skip(1).Where(f => !f.Expensive).Select(f => H("local:" + f.VolName, f.Tags, f.MustRefuse)),
                     H("local:backup/../../x.tar", Tag.Escape, "path leaves the storage"), H("local:backup/x.zip", Tag.Format, "not a backup"),
-                    H("shared:" + c.World.ValidBackup, Tag.Missing, "no such archive"), H("extra:" + HostileFiles.HugeIdArchive, Tag.Huge, null), H("/etc/passwd", Tag.Escape, "absolute path with a token"),
+                    H("shared:" + c.World.ValidBackup, Tag.Missing, "no such archive"), H("extra:" + HostileFiles.HugeIdArchive, Tag.Huge, null),
+                        H("/etc/passwd", Tag.Escape, "absolute path with a token"),
                 ];
             case Kind.Delete:
                 return
                 [
-                    H("nosuch", Tag.Format, "unknown option"), H("\uff43\uff50\uff55limit", Tag.Unicode, "unknown option"), H("digest", Tag.Format, "not an option"),
+                    H("nosuch", Tag.Format, "unknown option"), H("\uff43\uff50\uff55limit", Tag.Unicode, "unknown option"),
+                        H("digest", Tag.Format, "not an option"),
                     H(string.Join(',', Enumerable.Repeat("tags", 800)), Tag.Long, null), H("scsi0;scsi0", Tag.Dup, null),
                 ];
             case Kind.Digest:
                 return [H(new string('a', 40), Tag.Format,
                     // The async update checks the digest inside its task, as Proxmox's worker does.
-                    c.Draft.Route.Key == "POST /nodes/{node}/qemu/{vmid}/config" ? null : "digest mismatch"), H(new string('0', 41), Tag.Long, "longer than 40")];
+                    c.Draft.Route.Key == "POST /nodes/{node}/qemu/{vmid}/config" ? null : "digest mismatch"),
+                        H(new string('0', 41), Tag.Long, "longer than 40")];
             case Kind.TargetStorage:
-                return [H("nosuch", Tag.Missing, "no such storage"), H("local:nosuch", Tag.Missing, "no such storage"), H("local:shared:x", Tag.Format, "bad storage map")];
+                return [H("nosuch", Tag.Missing, "no such storage"), H("local:nosuch", Tag.Missing, "no such storage"),
+                    H("local:shared:x", Tag.Format, "bad storage map")];
             case Kind.Tags:
                 return [H("a|b", Tag.Format, "not a tag"), H("a b\u00e9", Tag.Unicode, null)];
             case Kind.Smbios:
@@ -135,7 +146,8 @@ internal static class HostileValues
                 return [H("pc-q35-\u0661\u0660.\u0660", Tag.UDigit, "Arabic-Indic digits"), H("nosuch", Tag.Format, "unknown machine")];
             case Kind.Storage:
                 // import-working-storage is a storage id by format; Proxmox looks it up only when an import uses it.
-                return [H("nosuch", Tag.Missing, p.Name == "import-working-storage" ? null : "no such storage"), H("LOCAL", Tag.Format, "no such storage"), H("../local", Tag.Path, "not a storage id"),
+                return [H("nosuch", Tag.Missing, p.Name == "import-working-storage" ? null : "no such storage"),
+                    H("LOCAL", Tag.Format, "no such storage"), H("../local", Tag.Path, "not a storage id"),
                     H("local:", Tag.Format, "not a storage id"), H(FuzzMember.ExtraStorage, Tag.Huge, null)];
             default:
                 return [];

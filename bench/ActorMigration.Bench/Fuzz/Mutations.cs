@@ -12,7 +12,8 @@ internal static class Mutations
 {
     private static readonly string[] CtlChars = ["\0", "\u0001", "\u001b", "\u007f"];
     private static readonly string[] LineChars = ["\n", "\r", "\r\n"];
-    private static readonly string[] HugeValues = ["99999999999", "1e308", "9223372036854775808", "-9223372036854775809", "18446744073709551616", "1" + new string('0', 400), "1e-400"];
+    private static readonly string[] HugeValues = ["99999999999", "1e308", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+        "1" + new string('0', 400), "1e-400"];
     private static readonly string[] NaNs = ["NaN", "Infinity", "-Infinity", "nan", "inf"];
 
     public static Val Apply(P p, GenContext c, Val valid, bool json)
@@ -41,7 +42,8 @@ internal static class Mutations
             p.Numeric || p.Kind is not (Kind.Text or Kind.MultiText or Kind.Any or Kind.Tags) ? "non-ASCII digits" : null));
         if (json)
         {
-            ops.Add(() => new Val(v, Tag.WrongType, c.Pick(["[1,2]", "{\"a\":1}", "[[[[[[[[[[]]]]]]]]]]", "[\"" + v + "\"]"]), MustRefuse: "an array or object"));
+            ops.Add(() => new Val(v, Tag.WrongType, c.Pick(["[1,2]", "{\"a\":1}", "[[[[[[[[[[]]]]]]]]]]", "[\"" + v + "\"]"]),
+                MustRefuse: "an array or object"));
             ops.Add(() => new Val(v, Tag.JsonScalar, c.Pick(["5", "true", "null", "1.0", "-0", "1E400"])));
             ops.Add(() => new Val(v, Tag.BadUtf8, "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\\ud800\"", MustRefuse: "a lone surrogate"));
         }

@@ -72,7 +72,8 @@ internal static class ParamCatalog
         ["POST /nodes/{node}/qemu"] =
         [
             new("vmid", Kind.NewId, Required: true), .. VmOptions, new("archive", Kind.Archive, MaxLen: 255), new("storage", Kind.Storage),
-            new("pool", Kind.Text), new("start", Kind.Bool), new("ha-managed", Kind.Bool), new("bwlimit", Kind.Int, Min: 0), new("force", Kind.Bool, Root: true),
+            new("pool", Kind.Text), new("start", Kind.Bool), new("ha-managed", Kind.Bool), new("bwlimit", Kind.Int, Min: 0),
+                new("force", Kind.Bool, Root: true),
             new("unique", Kind.Bool), new("live-restore", Kind.Bool), new("import-working-storage", Kind.Storage),
             new("import-source", Kind.ImportManifest, MaxLen: 1024),
         ],

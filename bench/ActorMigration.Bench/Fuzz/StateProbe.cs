@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Akka.Actor;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Domain.Vms;
+using Akka.Actor;
 using Microsoft.Data.Sqlite;
 
 namespace ActorMigration.Bench.Fuzz;

@@ -80,7 +80,8 @@ internal static class ValidValues
             case Kind.CdRom:
                 return Val.Ok(c.Pick(["none,media=cdrom", "cdrom", "local:iso/good.iso,media=cdrom"]));
             case Kind.Net:
-                return Val.Ok(c.Pick(["virtio,bridge=vmbr0", "e1000,bridge=vmbr0,firewall=1", $"virtio=BC:24:11:{r.Next(16, 255):X2}:{r.Next(16, 255):X2}:{r.Next(16, 255):X2},bridge=vmbr0", "virtio,bridge=vmbr0,tag=10,rate=12.5"]));
+                return Val.Ok(c.Pick(["virtio,bridge=vmbr0", "e1000,bridge=vmbr0,firewall=1",
+                    $"virtio=BC:24:11:{r.Next(16, 255):X2}:{r.Next(16, 255):X2}:{r.Next(16, 255):X2},bridge=vmbr0", "virtio,bridge=vmbr0,tag=10,rate=12.5"]));
             case Kind.Boot:
                 return Val.Ok(c.Pick(["order=scsi0;net0", "order=scsi0", "order=ide2;scsi0;net0"]));
             case Kind.SnapName:
@@ -95,7 +96,8 @@ internal static class ValidValues
             case Kind.Archive:
                 return Val.Ok("local:" + c.World.ValidBackup);
             case Kind.Delete:
-                var keys = c.Vm?.Config.Keys.Where(k => k is "tags" or "cpulimit" or "description" or "net1" or "ide2" or "onboot" or "balloon" or "agent" or "vga").ToList() ?? [];
+                var keys = c.Vm?.Config.Keys.Where(k =>
+                    k is "tags" or "cpulimit" or "description" or "net1" or "ide2" or "onboot" or "balloon" or "agent" or "vga").ToList() ?? [];
                 return Val.Ok(keys.Count == 0 ? "onboot" : string.Join(c.Pick([",", ";"]), keys.OrderBy(_ => r.Next()).Take(r.Next(1, 3))));
             case Kind.Digest:
                 return Val.Ok(c.Vm?.Digest ?? new string('0', 40));

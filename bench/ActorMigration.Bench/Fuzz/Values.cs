@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace ActorMigration.Bench.Fuzz;
 
 /// <summary>What is hostile about a value; a request carries the union of its values' tags.</summary>

@@ -69,7 +69,8 @@ public static class QemuLiveBench
         var inv = CultureInfo.InvariantCulture;
         var r = await Run(rounds, memoryMiB, pollMs, Console.Error, warmUp);
         Console.WriteLine($"QEMU {r.QemuVersion}, accel {r.Accelerator}, guest: test image (heartbeat every 200 ms), {r.MemoryMiB} MiB, no disks; " +
-                          $"downtime limit {DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, rest {Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
+                          $"downtime limit {DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, " +
+                              $"rest {Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
         Console.WriteLine($"command lines: {r.CommandLineCheck}");
         Console.WriteLine($"host free page reporting: {r.PageReporting}\n");
         Console.WriteLine("| round | first | engine (API) | total s | downtime ms | bare (QMP) | total s | downtime ms | engine/bare |");
@@ -98,13 +99,15 @@ public static class QemuLiveBench
         // about 0.1 s or 0.5-1 s) and decides a round's ratio. With each round's transfer phase equalized (the engine's
         // time outside it plus the bare transfer time, over the bare total), what remains is what the engine adds.
         var equalized = Median(r.Rounds.Select(x => (x.Engine.Seconds - x.Engine.Phases.Qemu + x.Bare.Phases.Qemu) / x.Bare.Seconds));
-        Console.WriteLine(string.Format(inv, "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
+        Console.WriteLine(string.Format(inv,
+            "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
             equalized));
         Console.WriteLine(string.Format(inv, "time outside QEMU's transfer phase: engine {0:F2} s, bare {1:F2} s (medians)",
             Median(r.Rounds.Select(x => x.Engine.Seconds - x.Engine.Phases.Qemu)), Median(r.Rounds.Select(x => x.Bare.Seconds - x.Bare.Phases.Qemu))));
         Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
                           "orchestrator CPU = CPU time of the member process, resp. of this bench process, during the migration)");
-        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- qemu-live {rounds} {memoryMiB} {pollMs} {warmUp}");
+        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- " +
+            $"qemu-live {rounds} {memoryMiB} {pollMs} {warmUp}");
         return 0;
     }
 
@@ -143,7 +146,8 @@ public static class QemuLiveBench
 
             // (b) the bare script's two "nodes": the driver only spawns QEMU (same spec from the same config).
             var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
-            var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)]);
+            var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false,
+                ["images"], null)]);
             for (var i = 0; i < 2; i++)
                 bareNodes.Add(new QemuNodeDriver(new NodeSettings($"bare{i + 1}", Path.Combine(bareDir, "run", $"bare{i + 1}"), storage,
                     PortRangeStart: 60900 + i * 50, PortRangeEnd: 60949 + i * 50), opts));

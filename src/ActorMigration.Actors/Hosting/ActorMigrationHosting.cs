@@ -1,15 +1,14 @@
 using System.Text;
-using Akka.Actor;
-using Akka.Cluster.Hosting;
-using Akka.Configuration;
-using Akka.Hosting;
-using Akka.Persistence.Sql;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace ActorMigration.Actors.Hosting;

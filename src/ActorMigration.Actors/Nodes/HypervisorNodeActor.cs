@@ -1,11 +1,10 @@
-using Akka.Actor;
-using Akka.Event;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Domain.Config;
-using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
+using Akka.Actor;
+using Akka.Event;
 
 namespace ActorMigration.Actors.Nodes;
 
@@ -60,7 +59,8 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<CopyNodeVolumeToNbd>(m => Io(() => m.File
             ? _driver.Storage.CopyFileToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))
             : _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))));
-        Receive<ConvertNodeVolume>(m => Io(() => _driver.Storage.ConvertAsync(m.SrcVolid, m.DstVolid, m.Format, m.Snapshot, m.BwLimitKiB, Progress(m.ProgressTo))));
+        Receive<ConvertNodeVolume>(m => Io(() =>
+            _driver.Storage.ConvertAsync(m.SrcVolid, m.DstVolid, m.Format, m.Snapshot, m.BwLimitKiB, Progress(m.ProgressTo))));
         Receive<SnapshotNodeVolume>(m => Io(() => Snapshot(m)));
         Receive<BackupNodeVm>(m => Io(() => _driver.Storage.CreateBackupAsync(m.BackupVolid, m.ConfigText,
             m.Disks.Select(d => (d.Drive, d.Volid)).ToList(), Progress(m.ProgressTo))));

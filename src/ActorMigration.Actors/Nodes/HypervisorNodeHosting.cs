@@ -1,8 +1,8 @@
+using ActorMigration.Actors.Cluster;
+using ActorMigration.Drivers.Abstractions;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using ActorMigration.Actors.Cluster;
-using ActorMigration.Drivers.Abstractions;
 
 namespace ActorMigration.Actors.Nodes;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
+using ActorMigration.Actors.Cluster;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using ActorMigration.Actors.Cluster;
 
 namespace ActorMigration.Actors.Nodes;
 

@@ -85,7 +85,7 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
             reader.TokenType == JsonTokenType.Null ? null : system.Provider.ResolveActorRef(reader.GetString()!);
 
         public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+            writer.WriteStringValue(Serialization.SerializedActorPath(value));
     }
 
     /// <summary>StartTask carries its request as object: keep the request's type next to it.</summary>

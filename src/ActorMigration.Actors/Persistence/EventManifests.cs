@@ -1,12 +1,12 @@
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Backup;
+using ActorMigration.Domain.Workflows.Clone;
 using ActorMigration.Domain.Workflows.Create;
 using ActorMigration.Domain.Workflows.Migration;
-using ActorMigration.Domain.Workflows.VmTask;
-using ActorMigration.Domain.Workflows.Clone;
-using ActorMigration.Domain.Workflows.Template;
 using ActorMigration.Domain.Workflows.Snapshot;
-using ActorMigration.Domain.Workflows.Backup;
+using ActorMigration.Domain.Workflows.Template;
+using ActorMigration.Domain.Workflows.VmTask;
 
 namespace ActorMigration.Actors.Persistence;
 

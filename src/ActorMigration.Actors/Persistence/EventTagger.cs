@@ -1,6 +1,6 @@
-using Akka.Persistence.Journal;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using Akka.Persistence.Journal;
 
 namespace ActorMigration.Actors.Persistence;
 

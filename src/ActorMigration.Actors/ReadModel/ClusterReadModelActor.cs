@@ -1,15 +1,15 @@
-using Akka.Actor;
-using Akka.Event;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Tasks;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 
 namespace ActorMigration.Actors.ReadModel;
 

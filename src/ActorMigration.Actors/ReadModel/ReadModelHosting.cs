@@ -1,5 +1,5 @@
-using Akka.Hosting;
 using ActorMigration.Actors.Workflows;
+using Akka.Hosting;
 
 namespace ActorMigration.Actors.ReadModel;
 

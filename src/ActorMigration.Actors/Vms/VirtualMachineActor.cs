@@ -1,9 +1,9 @@
-using Akka.Actor;
-using Akka.Event;
-using Akka.Persistence;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Domain.Vms;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
 
 namespace ActorMigration.Actors.Vms;
 

@@ -1,7 +1,7 @@
+using ActorMigration.Domain.Vms;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using ActorMigration.Domain.Vms;
 
 namespace ActorMigration.Actors.Vms;
 

@@ -1,5 +1,5 @@
-using Akka.Actor;
 using ActorMigration.Domain.Workflows.Backup;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Workflows;
 

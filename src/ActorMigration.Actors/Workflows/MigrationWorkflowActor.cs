@@ -1,5 +1,5 @@
-using Akka.Actor;
 using ActorMigration.Domain.Workflows.Migration;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Workflows;
 

@@ -1,4 +1,3 @@
-using Akka.Actor;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Domain.Cluster;
@@ -8,6 +7,7 @@ using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Workflows;
 

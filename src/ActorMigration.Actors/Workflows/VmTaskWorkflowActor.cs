@@ -1,5 +1,5 @@
-using Akka.Actor;
 using ActorMigration.Domain.Workflows.VmTask;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Workflows;
 

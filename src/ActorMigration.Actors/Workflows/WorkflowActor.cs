@@ -1,11 +1,11 @@
-using Akka.Actor;
-using Akka.Cluster.Sharding;
-using Akka.Event;
-using Akka.Persistence;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
 
 namespace ActorMigration.Actors.Workflows;
 
@@ -126,7 +126,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
 
     private void Handle(WorkflowInput input)
     {
-        IReadOnlyList<IWorkflowEvent> events = _machine.Decide(_state, input);
+        var events = _machine.Decide(_state, input);
         if (events.Count == 0)
         {
             AfterChange();

@@ -1,10 +1,10 @@
+using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Vms;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using ActorMigration.Actors.Cluster;
-using ActorMigration.Actors.Nodes;
-using ActorMigration.Actors.Vms;
 
 namespace ActorMigration.Actors.Workflows;
 

@@ -1,9 +1,9 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 

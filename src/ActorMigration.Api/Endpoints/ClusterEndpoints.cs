@@ -1,8 +1,7 @@
-using Akka.Actor;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Vms;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 

@@ -1,9 +1,6 @@
 using System.Globalization;
-using Akka.Actor;
-using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Workflows.Backup;
 using ActorMigration.Domain.Workflows.Clone;
 using ActorMigration.Domain.Workflows.Migration;

@@ -1,9 +1,7 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
-using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Import;
-using ActorMigration.Domain.Storage;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 

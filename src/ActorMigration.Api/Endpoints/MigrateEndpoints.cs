@@ -1,10 +1,9 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 
@@ -84,7 +83,8 @@ public static class MigrateEndpoints
         {
             ["volid"] = v.Volid, ["size"] = sizes.GetValueOrDefault(v.Volid, v.SizeBytes), ["drivename"] = v.Drive, ["cdrom"] = v.Cdrom ? 1 : 0,
             ["is_unused"] = v.IsUnused ? 1 : 0, ["is_attached"] = v.IsUnused || v.InSnapshot ? 0 : 1,
-            ["is_cloudinit"] = v.Cdrom && MigrationChecks.IsCloudInit(v.Volid) ? 1 : 0, ["is_vmstate"] = 0, ["is_tpmstate"] = v.Drive == "tpmstate0" ? 1 : 0, ["replicate"] = 0, ["shared"] = 0,
+            ["is_cloudinit"] = v.Cdrom && MigrationChecks.IsCloudInit(v.Volid) ? 1 : 0, ["is_vmstate"] = 0,
+            ["is_tpmstate"] = v.Drive == "tpmstate0" ? 1 : 0, ["replicate"] = 0, ["shared"] = 0,
         }).ToList();
         return PveResult.Data(new Dictionary<string, object?>
         {
@@ -121,7 +121,7 @@ public static class MigrateEndpoints
 
         // The same checks prepare runs, now, so a refusal changes nothing and names its reason.
         var upid = s.NewUpid(node, "qmigrate", vmid.ToString(), user);
-        var facts = (MigrationFacts)await s.Runner.Run(new GatherMigrationFacts("prepare", vmid, node, target), upid.ToString(), Akka.Actor.ActorRefs.Nobody);
+        var facts = (MigrationFacts)await s.Runner.Run(new GatherMigrationFacts("prepare", vmid, node, target), upid.ToString(), ActorRefs.Nobody);
         var (_, error, _) = MigrationChecks.Prepare(request, facts, upid.ToString());
         if (error is not null) return PveResult.Error(error);
         return await s.StartTask(upid, request);

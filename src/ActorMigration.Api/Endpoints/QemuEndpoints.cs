@@ -1,4 +1,3 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Api.Http;
@@ -9,13 +8,13 @@ using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Create;
 using ActorMigration.Domain.Workflows.VmTask;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 
 /// <summary>/nodes/{node}/qemu: list, create, config, status and destroy.</summary>
 public static class QemuEndpoints
 {
-    private static readonly ParamSchema NodeOnly = new(Formats.NodeParam());
     private static readonly ParamSchema NodeVm = new(Formats.NodeParam(), Formats.VmIdParam());
 
     public static void Map(RouteGroupBuilder api)
@@ -79,7 +78,8 @@ public static class QemuEndpoints
             var schema = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
                 new ParamSpec("skiplock", PType.Boolean, RootOnly: true), new ParamSpec("timeout", PType.Integer, Min: 0, Max: int.MaxValue),
                 new ParamSpec("keepActive", PType.Boolean, RootOnly: true), new ParamSpec("overrule-shutdown", PType.Boolean),
-                new ParamSpec("forceStop", PType.Boolean), new ParamSpec("machine", Pattern: VmOptions.MachinePattern), new ParamSpec("migratedfrom", RootOnly: true),
+                new ParamSpec("forceStop", PType.Boolean), new ParamSpec("machine", Pattern: VmOptions.MachinePattern),
+                    new ParamSpec("migratedfrom", RootOnly: true),
                 new ParamSpec("migration_type", RootOnly: true), new ParamSpec("migration_network", RootOnly: true),
                 new ParamSpec("targetstorage", RootOnly: true), new ParamSpec("stateuri", RootOnly: true),
                 new ParamSpec("force-cpu", RootOnly: true), new ParamSpec("with-conntrack-state", PType.Boolean, RootOnly: true));
@@ -252,7 +252,8 @@ public static class QemuEndpoints
             if (CloudInitDrive.IsRequest(d, out var ciStorage))
             {
                 var ci = DriveSpec.Parse(CloudInitDrive.Resolve(d, vmid));
-                if (!s.Topology.Storage.Get(ciStorage)!.AvailableOn(node)) return ([], PveResult.Error($"storage '{ciStorage}' is not available on node '{node}'"));
+                if (!s.Topology.Storage.Get(ciStorage)!.AvailableOn(node)) return ([],
+                    PveResult.Error($"storage '{ciStorage}' is not available on node '{node}'"));
                 var file = ci.File;
                 ci.Props["file"] = null;
                 plans.Add(new DiskPlan(key, file, VolumeName.Parse(file).Format, CloudInitDrive.SizeBytes, null, ci.Props.Print()));
@@ -345,7 +346,8 @@ public static class QemuEndpoints
                 return await s.StartTask(upid, new VmTaskRequest(VmTaskMachine.Config, vmid, node, user, 0, p.Bool("skiplock"),
                     normalized, deletes, p["digest"]));
             }
-            var reply = await s.Vms.Ask<VmReply>(new EditVmConfig(vmid, node, normalized, deletes, p["digest"], null, p.Bool("skiplock")), ApiServices.AskTimeout);
+            var reply = await s.Vms.Ask<VmReply>(new EditVmConfig(vmid, node, normalized, deletes, p["digest"], null, p.Bool("skiplock")),
+                ApiServices.AskTimeout);
             return reply.Ok ? PveResult.Data(null) : PveResult.Error(reply.Error!);
         });
     }

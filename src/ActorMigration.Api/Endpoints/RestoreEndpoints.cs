@@ -1,4 +1,3 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
@@ -6,6 +5,7 @@ using ActorMigration.Domain.Import;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Create;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 

@@ -1,8 +1,8 @@
-using Akka.Actor;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Tasks;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
 

@@ -1,5 +1,3 @@
-using Akka.Actor;
-using Akka.Hosting;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
@@ -9,6 +7,8 @@ using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Tasks;
 using ActorMigration.Domain.Vms;
+using Akka.Actor;
+using Akka.Hosting;
 
 namespace ActorMigration.Api.Http;
 
@@ -46,12 +46,12 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     }
 
     /// <summary>The VM on <paramref name="node"/> and its runtime (stopped when the node does not answer).</summary>
-    public async Task<(ActorMigration.Domain.Workflows.VmFacts? Facts, IResult? Error)> VmFactsOnNode(string node, int vmid)
+    public async Task<(Domain.Workflows.VmFacts? Facts, IResult? Error)> VmFactsOnNode(string node, int vmid)
     {
         var (vm, err) = await VmOnNode(node, vmid);
         if (err is not null) return (null, err);
         var rt = await Runtime(node, vmid) ?? new VmRuntime(vmid, VmRunState.Stopped);
-        return (new ActorMigration.Domain.Workflows.VmFacts(vm!, rt), null);
+        return (new Domain.Workflows.VmFacts(vm!, rt), null);
     }
 
     /// <summary>Whether a member that hosts the node is up and reachable: instant, from cluster membership.</summary>

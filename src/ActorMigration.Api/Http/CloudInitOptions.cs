@@ -43,7 +43,8 @@ public static class CloudInitOptions
                 "gw6" => IPAddress.TryParse(v, out var g6) && g6.AddressFamily == AddressFamilyV6,
                 _ => throw new FormatException($"invalid key in comma-separated list property: {k}")
             };
-            if (!ok) return $"{k}: value does not look like a valid {(k.EndsWith('6') ? "IPv6" : "IPv4")} {(k.StartsWith("gw") ? "address" : "network configuration")}";
+            if (!ok) return $"{k}: value does not look like a " +
+                $"valid {(k.EndsWith('6') ? "IPv6" : "IPv4")} {(k.StartsWith("gw") ? "address" : "network configuration")}";
         }
         if (p["gw"] is not null && p["ip"] is null or "dhcp") return "gateway specified without specifying an IP address";
         if (p["gw6"] is not null && p["ip6"] is null or "dhcp" or "auto") return "gateway specified without specifying an IPv6 address";
@@ -98,6 +99,6 @@ public static class CloudInitOptions
 
     /// <summary>Turns a <c>&lt;storage&gt;:cloudinit</c> drive value into the drive of the VM, or null if it is none.</summary>
     public static string? ResolveRequest(string key, string value, int vmid) =>
-        Domain.Config.Drives.IsDriveKey(key) && DriveSpec.TryParse(value) is { } d && CloudInitDrive.IsRequest(d, out _)
+        Drives.IsDriveKey(key) && DriveSpec.TryParse(value) is { } d && CloudInitDrive.IsRequest(d, out _)
             ? CloudInitDrive.Resolve(d, vmid) : null;
 }

@@ -8,7 +8,8 @@ public static class Formats
 {
     private static readonly Regex NodeRe = new(@"^[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?\z", RegexOptions.Compiled);
     private static readonly Regex VmIdRe = new(@"^[1-9][0-9]{2,8}\z", RegexOptions.Compiled);
-    private static readonly Regex DnsNameRe = new(@"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)\z", RegexOptions.Compiled);
+    private static readonly Regex DnsNameRe = new(
+        @"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)\z", RegexOptions.Compiled);
     private static readonly Regex ConfigIdRe = new(@"^[a-zA-Z][a-zA-Z0-9_\-]+\z", RegexOptions.Compiled);
 
     public static string? Node(string v) => NodeRe.IsMatch(v) ? null : "value does not look like a valid node name";

@@ -1,5 +1,5 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Http;
 

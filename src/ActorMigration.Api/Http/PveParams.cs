@@ -87,7 +87,8 @@ public sealed class PveParams
     private static string Describe(HttpContext ctx, Exception e) => e switch
     {
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-            $"Request body too large. The max request body size is {ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes.",
+            $"Request body too large. The max request body size " +
+                $"is {ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes.",
         JsonException { LineNumber: { } line, BytePositionInLine: { } pos } => $"invalid JSON at line {line + 1}, byte {pos + 1}",
         JsonException => "invalid JSON",
         InvalidOperationException => "a string is not valid UTF-8",

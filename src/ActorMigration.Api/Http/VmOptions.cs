@@ -20,7 +20,7 @@ public static class VmOptions
     public const string MachinePattern =
         @"(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)";
 
-    /// <summary>Every settable option; drive values are checked against <paramref name="storage"/>.</summary>
+    /// <summary>Every settable option; drive values are checked against the storage configuration.</summary>
     public static IEnumerable<ParamSpec> Fixed() =>
     [
         new("name", Format: Formats.DnsName, MaxLength: 128),

@@ -1,7 +1,7 @@
-using Akka.Actor;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Http;
 

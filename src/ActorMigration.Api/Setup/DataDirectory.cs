@@ -35,10 +35,10 @@ public static class DataDirectory
         {
             var line = $"{AdminTokenId}={Guid.NewGuid()}";
             using (var s = new FileStream(file, new FileStreamOptions
-                   {
-                       Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                       UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                   }))
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
             using (var w = new StreamWriter(s))
                 w.Write(line + "\n");
         }
@@ -64,10 +64,10 @@ public static class DataDirectory
             using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2));
             File.WriteAllText(pem, cert.ExportCertificatePem() + "\n");
             using (var s = new FileStream(key, new FileStreamOptions
-                   {
-                       Mode = FileMode.Create, Access = FileAccess.Write,
-                       UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                   }))
+            {
+                Mode = FileMode.Create, Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
             using (var w = new StreamWriter(s))
                 w.Write(rsa.ExportPkcs8PrivateKeyPem() + "\n");
         }

@@ -1,5 +1,5 @@
-using Akka.Actor;
 using ActorMigration.Actors.Cluster;
+using Akka.Actor;
 
 namespace ActorMigration.Api.Setup;
 

@@ -1,10 +1,10 @@
 using System.Net;
-using Akka.Hosting;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Hosting;
 using ActorMigration.Api.Endpoints;
 using ActorMigration.Api.Http;
 using ActorMigration.Drivers.Abstractions;
+using Akka.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Serilog;
 

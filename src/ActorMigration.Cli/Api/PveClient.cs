@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace ActorMigration.Cli.Api;
@@ -51,7 +50,7 @@ public sealed class PveClient : IDisposable
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         var data = root.TryGetProperty("data", out var d) ? d.Clone() : default;
-        long? total = root.TryGetProperty("total", out var t) ? Json.AsLong(t) : null;
+        var total = root.TryGetProperty("total", out var t) ? Json.AsLong(t) : null;
         return new ApiResult(data, total);
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ActorMigration.Cli.Api;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

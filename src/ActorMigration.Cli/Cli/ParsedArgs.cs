@@ -30,7 +30,7 @@ public sealed class ParsedArgs
             var body = a[2..];
             var eq = body.IndexOf('=');
             var name = eq < 0 ? body : body[..eq];
-            string? inline = eq < 0 ? null : body[(eq + 1)..];
+            var inline = eq < 0 ? null : body[(eq + 1)..];
 
             if (FlagNames.Contains(name))
                 parsed.Flags[name] = inline is null || Bools.Parse(inline, "--" + name);

@@ -10,7 +10,8 @@ public static class MoveCommands
         new("migrate", "<vmid> <target> [--online] [--with-local-disks] [--targetstorage S] [--bwlimit KiB/s] [--node N] [--no-wait]",
             "Migrate a VM to another node, with live progress", 2, 2,
             ["online", "with-local-disks", "targetstorage", "bwlimit", "node", "no-wait"], Migrate),
-        new("clone", "<vmid> <newid> [--name N] [--full 0|1] [--target N] [--storage S] [--format F] [--snapname S] [--description D] [--pool P] [--bwlimit KiB/s] [--node N] [--no-wait]",
+        new("clone", "<vmid> <newid> [--name N] [--full 0|1] [--target N] [--storage S] [--format F] [--snapname S] [--description D] [--pool P] " +
+            "[--bwlimit KiB/s] [--node N] [--no-wait]",
             "Clone a VM or template", 2, 2,
             ["name", "full", "target", "storage", "format", "snapname", "description", "pool", "bwlimit", "node", "no-wait"], Clone),
         new("template", "<vmid> [--disk D] [--node N] [--no-wait]", "Convert a VM to a template", 1, 1,

@@ -7,7 +7,8 @@ public static class VmCommands
 {
     public static readonly CommandSpec[] Specs =
     [
-        new("vm create", "<node> <vmid> [--name N] [--memory MiB] [--cores N] [--scsi0 local:4] [--net0 virtio,bridge=vmbr0] [--start] [--param key=value ...] [--no-wait]",
+        new("vm create", "<node> <vmid> [--name N] [--memory MiB] [--cores N] [--scsi0 local:4] [--net0 virtio,bridge=vmbr0] [--start] [--param " +
+            "key=value ...] [--no-wait]",
             "Create a VM (any other Proxmox option via --param)", 2, 2,
             ["name", "memory", "cores", "scsi0", "net0", "start", "param", "no-wait"], Create),
         new("vm config", "<vmid> [--node N] [--current] [--json]", "Show a VM's configuration", 1, 1,

@@ -6,7 +6,8 @@ namespace ActorMigration.Domain.Config;
 /// <summary>A NIC value such as <c>virtio=BC:24:11:5A:3C:01,bridge=vmbr0</c>.</summary>
 public sealed class NetSpec
 {
-    public static readonly string[] Models = ["e1000", "e1000e", "rtl8139", "virtio", "vmxnet3", "i82551", "i82557b", "i82559er", "ne2k_isa", "ne2k_pci", "pcnet"];
+    public static readonly string[] Models = ["e1000", "e1000e", "rtl8139", "virtio", "vmxnet3", "i82551", "i82557b", "i82559er", "ne2k_isa",
+        "ne2k_pci", "pcnet"];
     private static readonly Regex NetKey = new(@"^net([0-9]|[12][0-9]|3[01])\z", RegexOptions.Compiled);
     private static readonly Regex MacRe = new(@"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}\z", RegexOptions.Compiled);
 

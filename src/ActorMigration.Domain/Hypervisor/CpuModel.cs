@@ -20,7 +20,8 @@ public static class CpuModel
         ["x86-64-v2"] = "+popcnt;+pni;+sse4.1;+sse4.2;+ssse3",
         ["x86-64-v2-AES"] = "+aes;+popcnt;+pni;+sse4.1;+sse4.2;+ssse3",
         ["x86-64-v3"] = "+aes;+popcnt;+pni;+sse4.1;+sse4.2;+ssse3;+avx;+avx2;+bmi1;+bmi2;+f16c;+fma;+abm;+movbe;+xsave",
-        ["x86-64-v4"] = "+aes;+popcnt;+pni;+sse4.1;+sse4.2;+ssse3;+avx;+avx2;+bmi1;+bmi2;+f16c;+fma;+abm;+movbe;+xsave;+avx512f;+avx512bw;+avx512cd;+avx512dq;+avx512vl",
+        ["x86-64-v4"] = "+aes;+popcnt;+pni;+sse4.1;+sse4.2;+ssse3;+avx;+avx2;+bmi1;+bmi2;+f16c;+fma;+abm;+movbe;+xsave"
+            + ";+avx512f;+avx512bw;+avx512cd;+avx512dq;+avx512vl",
     };
 
     private static readonly Dictionary<string, string> Deprecated = new(StringComparer.Ordinal)
@@ -35,7 +36,8 @@ public static class CpuModel
 
     private static readonly string[] Keys = ["cputype", "reported-model", "hidden", "hv-vendor-id", "flags", "guest-phys-bits", "phys-bits"];
     private static readonly Regex AnyFlags = new(@"^[+-][a-zA-Z0-9\-_.]+(;[+-][a-zA-Z0-9\-_.]+)*\z", RegexOptions.Compiled);
-    private static readonly Regex VmFlagList = new($@"^[+-]({string.Join('|', VmFlags.Select(Regex.Escape))})(;[+-]({string.Join('|', VmFlags.Select(Regex.Escape))}))*\z", RegexOptions.Compiled);
+    private static readonly string VmFlagAlternatives = string.Join('|', VmFlags.Select(Regex.Escape));
+    private static readonly Regex VmFlagList = new($@"^[+-]({VmFlagAlternatives})(;[+-]({VmFlagAlternatives}))*\z", RegexOptions.Compiled);
     private static readonly Regex VendorId = new(@"^[a-zA-Z0-9]{1,12}\z", RegexOptions.Compiled);
 
     /// <summary>Every model name a VM may use (built-in and QEMU models Proxmox lists).</summary>

@@ -1,5 +1,4 @@
 using ActorMigration.Domain.Config;
-using ActorMigration.Domain.Storage;
 
 namespace ActorMigration.Domain.Hypervisor;
 

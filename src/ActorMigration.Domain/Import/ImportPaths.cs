@@ -37,7 +37,8 @@ internal static partial class ImportPaths
         if (r.StartsWith('/') || r.Contains('\\') || r.Contains(':'))
             throw new ImportException($"{what} refers to '{reference}': only paths relative to the directory of '{manifest}' are allowed");
         if (!SafePath().IsMatch(r))
-            throw new ImportException($"{what} refers to '{reference}', which contains characters that are not allowed (allowed: letters, digits, space and - . + = _ /)");
+            throw new ImportException($"{what} refers to '{reference}', which contains characters that are not allowed (allowed: letters, digits, " +
+                $"space and - . + = _ /)");
         var dir = Directory(manifest);
         var parts = dir.Length == 0 ? new List<string>() : dir.Split('/').ToList();
         var floor = parts.Count;

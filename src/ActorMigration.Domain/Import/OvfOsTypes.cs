@@ -10,7 +10,8 @@ public static class OvfOsTypes
 
     private static readonly Dictionary<int, string> Map = Build(
         ("l24", [97, 98]), // Linux 2.4.x (64-bit)
-        ("l26", [36, 79, 80, 82, 83, 84, 85, 87, 89, 90, 91, 92, 93, 94, 95, 96, 99, 100, 101, 106, 107, 108, 109]), // Linux, RHEL, SUSE, SLES, NLD, Mandriva, TurboLinux, Ubuntu, Debian, 2.6.x, Linux 64, CentOS, Oracle Linux
+        ("l26", [36, 79, 80, 82, 83, 84, 85, 87, 89, 90, 91, 92, 93, 94, 95, 96, 99, 100, 101, 106, 107, 108, 109]),
+        // Linux, RHEL, SUSE, SLES, NLD, Mandriva, TurboLinux, Ubuntu, Debian, 2.6.x, Linux 64, CentOS, Oracle Linux
         ("solaris", [29, 81]),
         ("w2k", [58]),
         // WINNT, XP, XP 64, XP Embedded, Embedded for Point of Service; Proxmox gives WINNT the invalid "winxp"

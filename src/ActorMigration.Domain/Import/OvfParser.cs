@@ -126,7 +126,8 @@ public static partial class OvfParser
             {
                 while (scan.Read())
                     if (scan.NodeType == XmlNodeType.Element && scan.Depth >= MaxDepth)
-                        throw new ImportException($"failed to parse OVF: elements nested deeper than {MaxDepth} levels (line {((IXmlLineInfo)scan).LineNumber})");
+                        throw new ImportException($"failed to parse OVF: elements nested deeper than {MaxDepth} levels " +
+                            $"(line {((IXmlLineInfo)scan).LineNumber})");
             }
             using var reader = XmlReader.Create(new StringReader(xmlText.TrimStart('\uFEFF')), settings);
             return XDocument.Load(reader, LoadOptions.None);
@@ -134,7 +135,8 @@ public static partial class OvfParser
         catch (XmlException e) when (xmlText.Contains("<!DOCTYPE", StringComparison.Ordinal))
         {
             throw new ImportException(
-                $"failed to parse OVF: DTD is prohibited (DOCTYPE at line {e.LineNumber}); XML entities are never resolved, possible XML external entity (XXE) attack");
+                $"failed to parse OVF: DTD is prohibited (DOCTYPE at line {e.LineNumber}); XML entities are never resolved, possible XML external " +
+                    $"entity (XXE) attack");
         }
         catch (XmlException e)
         {
@@ -290,7 +292,8 @@ public static partial class OvfParser
             case OtherStorage:
                 return ("sata", address, null);
             default:
-                throw new ImportException($"failed to parse OVF: {what} is attached to an unsupported controller (ResourceType {ctrl.Type?.ToString(CultureInfo.InvariantCulture) ?? "missing"})");
+                throw new ImportException($"failed to parse OVF: {what} is attached to an unsupported controller " +
+                    $"(ResourceType {ctrl.Type?.ToString(CultureInfo.InvariantCulture) ?? "missing"})");
         }
     }
 

@@ -75,7 +75,7 @@ public sealed record VolumeName(
             var rel = m.Groups[1].Value;
             if (rel.Split('/').Any(seg => seg is ".." or "." or ""))
                 return Fail(volname, out error);
-            var ext = System.IO.Path.GetExtension(rel).TrimStart('.').ToLowerInvariant();
+            var ext = Path.GetExtension(rel).TrimStart('.').ToLowerInvariant();
             v = new VolumeName(storage, volname, "import", rel, null, null, null, false, ext);
             return true;
         }
@@ -116,7 +116,7 @@ public sealed record VolumeName(
 
     /// <summary>Path of this volume on <paramref name="node"/>.</summary>
     public string PathOn(StorageDefinition storage, string node) =>
-        System.IO.Path.Combine(storage.PathOn(node), RelativePath);
+        Path.Combine(storage.PathOn(node), RelativePath);
 
     /// <summary>Volid of the base image of a linked clone.</summary>
     public string? BaseVolId => BaseName is null ? null : $"{Storage}:{BaseVmId}/{BaseName}";

@@ -106,7 +106,15 @@ public static class VmDecider
     /// <summary>Never throws: a stored config that cannot be parsed is read leniently (see <see cref="VmState.Error"/>).</summary>
     public static VmState Apply(VmState s, IVmEvent e) => e switch
     {
-        VmCreated c => s with { Exists = true, Node = c.Node, ConfigText = c.ConfigText, LockOwner = null, LinkedClones = ImmutableSortedSet<int>.Empty, Damage = null },
+        VmCreated c => s with
+        {
+            Exists = true,
+            Node = c.Node,
+            ConfigText = c.ConfigText,
+            LockOwner = null,
+            LinkedClones = ImmutableSortedSet<int>.Empty,
+            Damage = null
+        },
         VmConfigReplaced r => s with { ConfigText = r.ConfigText, Damage = null },
         VmLocked l => s with { ConfigText = WithLock(s.ConfigText, l.Lock).ToString(), LockOwner = l.Owner },
         VmUnlocked => s with { ConfigText = WithLock(s.ConfigText, null).ToString(), LockOwner = null },

@@ -14,7 +14,10 @@ public sealed record Done : StepResult
 
 public sealed record VmFacts(VmSnapshot Vm, VmRuntime Runtime) : StepResult;
 
-/// <summary>Everything the migration checks need, read at prepare time (<paramref name="SourceVolumes"/>: the VM's local volumes as the source's storage driver sees them).</summary>
+/// <summary>
+/// Everything the migration checks need, read at prepare time
+/// (<paramref name="SourceVolumes"/>: the VM's local volumes as the source's storage driver sees them).
+/// </summary>
 public sealed record MigrationFacts(
     VmSnapshot Vm,
     VmRuntime Runtime,

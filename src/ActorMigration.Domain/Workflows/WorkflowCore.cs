@@ -36,7 +36,9 @@ public sealed record WorkflowCore(
         TaskLogged l => this with { Log = Log.AddRange(l.Lines), LastLogAt = l.At },
         TaskFinished f => this with
         {
-            Finished = true, ExitStatus = f.ExitStatus, EndedAt = f.At,
+            Finished = true,
+            ExitStatus = f.ExitStatus,
+            EndedAt = f.At,
             Log = Log.Add(TaskLog.FinalLine(f.ExitStatus))
         },
         TaskAccepted => this with { Accepted = true },

@@ -94,8 +94,14 @@ public static class ConntrackProtocols
 
     public static string Name(int protocol) => protocol switch
     {
-        Icmp => "icmp", Tcp => "tcp", Udp => "udp", Dccp => "dccp", Gre => "gre",
-        IcmpV6 => "icmpv6", Sctp => "sctp", UdpLite => "udplite",
+        Icmp => "icmp",
+        Tcp => "tcp",
+        Udp => "udp",
+        Dccp => "dccp",
+        Gre => "gre",
+        IcmpV6 => "icmpv6",
+        Sctp => "sctp",
+        UdpLite => "udplite",
         _ => protocol.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 

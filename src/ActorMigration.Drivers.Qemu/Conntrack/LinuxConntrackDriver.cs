@@ -132,7 +132,8 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
                 e.Key.ToString(), vmid, errors.GetValueOrDefault(e.Key, "not in the table after loading"));
 
         _log.Information(
-            "Loaded {Loaded} of {Requested} conntrack entries for VM {VmId} ({Created} created, {Present} already present, {Failed} failed, {Invalid} unparsable)",
+            "Loaded {Loaded} of {Requested} conntrack entries for VM {VmId} ({Created} created, {Present} already present, {Failed} failed, {Invalid} " +
+                "unparsable)",
             loaded, entries.Count, vmid, loaded - present, present, missing.Count, invalid);
         return loaded;
     }
@@ -161,7 +162,8 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
     /// Lines that cannot be parsed are logged and left out. Save listings carry no mark:
     /// their entries get the VM's mark, or 0 when listing the whole table.
     /// </summary>
-    public async Task<IReadOnlyList<ConntrackEntry>> ListAsync(int? vmid = null, ConntrackListFormat format = ConntrackListFormat.Extended, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ConntrackEntry>> ListAsync(int? vmid = null, ConntrackListFormat format = ConntrackListFormat.Extended,
+        CancellationToken ct = default)
     {
         uint? mark = vmid is { } v ? MarkOf(v) : null;
         var output = format == ConntrackListFormat.Save ? "save" : "extended";

@@ -1,7 +1,6 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Qmp;
-using Serilog;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -25,7 +24,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     {
         _settings = settings;
         ports ??= new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd);
-        ILogger log = options.Log.ForContext<QemuHypervisorDriver>().ForContext("Node", settings.Node);
+        var log = options.Log.ForContext<QemuHypervisorDriver>().ForContext("Node", settings.Node);
         var address = new NodeAddress(settings.Address);
         _qmp = new QmpSessions(settings.RunDir, settings.Node, options.QmpTimeout, log);
         _launcher = new QemuLauncher(settings, options, ports, address, log);

@@ -1,11 +1,6 @@
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
-using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Util;
-using ActorMigration.Drivers.Storage;
-using Serilog;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 

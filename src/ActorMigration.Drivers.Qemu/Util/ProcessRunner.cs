@@ -57,8 +57,8 @@ internal static class ProcessRunner
         // A daemonizing child may hold the pipes a little longer; don't wait for it forever.
         await Task.WhenAny(Task.WhenAll(outTask, errTask), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
         lock (stdout)
-        lock (stderr)
-            return new Result(p.ExitCode, stdout.ToString(), stderr.ToString());
+            lock (stderr)
+                return new Result(p.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
     private static async Task Pump(StreamReader reader, StringBuilder sink, Action<string>? onPiece)

@@ -176,7 +176,7 @@ public sealed class MigrationPlan
         var pass = FindPass(t);
         var inPass = Math.Min(pass.Bytes, b * (t - pass.StartSec));
         // QEMU: expected downtime is the downtime limit until a dirty rate is known, then dirty bytes at last sync / bandwidth
-        double expected = pass.Number == 1 ? Params.DowntimeLimitMs : pass.Bytes / b * 1000.0;
+        var expected = pass.Number == 1 ? Params.DowntimeLimitMs : pass.Bytes / b * 1000.0;
         return new MigrationSnapshot(MigrationPhase.Precopy, t, pass.Number, pass.BytesBefore + inPass, pass.Bytes - inPass,
             pass.DirtyPagesRate, pass.Number, pass.ThrottlePct, expected, null);
     }
@@ -185,7 +185,8 @@ public sealed class MigrationPlan
     {
         var last = _passes[^1];
         if (t >= last.StartSec)
-            return Converges || last.DurationSec <= 0 ? last : Pass(last.Number + (int)Math.Min(int.MaxValue - last.Number - 1, Math.Floor((t - last.StartSec) / last.DurationSec)));
+            return Converges || last.DurationSec <= 0 ? last
+                : Pass(last.Number + (int)Math.Min(int.MaxValue - last.Number - 1, Math.Floor((t - last.StartSec) / last.DurationSec)));
         int lo = 0, hi = _passes.Count - 1;
         while (lo < hi)
         {

@@ -61,7 +61,7 @@ internal sealed class SimTar(Stream stream) : IDisposable
         Put(h, 265, "root");
         Put(h, 297, "root");
         for (var i = 148; i < 156; i++) h[i] = (byte)' ';
-        var sum = h.Sum(b => (int)b);
+        var sum = h.Sum(b => b);
         Put(h, 148, Convert.ToString(sum, 8).PadLeft(6, '0'));
         h[155] = (byte)' ';
         stream.Write(h);

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Drivers.Abstractions;
-using Serilog;
 
 namespace ActorMigration.Drivers.Simulated;
 

@@ -1,9 +1,4 @@
-using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Storage;
-using ActorMigration.Drivers.Abstractions;
-using ActorMigration.Drivers.Storage;
-using Serilog;
 
 namespace ActorMigration.Drivers.Simulated;
 

@@ -66,7 +66,7 @@ public static class TarIndex
         }
     }
 
-    /// <summary>The first regular file named <paramref name="name"/> (or <c>./name</c>), or null.</summary>
+    /// <summary>The first regular file whose name (without a leading <c>./</c>) <paramref name="match"/> accepts, or null.</summary>
     public static TarMember? Find(Stream archive, string what, Func<string, bool> match) =>
         Entries(archive, what).FirstOrDefault(e => e.IsFile && match(e.Name.StartsWith("./", StringComparison.Ordinal) ? e.Name[2..] : e.Name));
 

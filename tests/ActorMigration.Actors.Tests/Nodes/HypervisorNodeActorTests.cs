@@ -1,11 +1,11 @@
 using System.Reflection;
-using Akka.Actor;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Nodes;
 
@@ -46,7 +46,8 @@ public sealed class HypervisorNodeActorTests : Akka.TestKit.Xunit2.TestKit, IDis
     [Fact]
     public async Task Driver_errors_reach_the_asker_with_volume_ids_instead_of_host_paths()
     {
-        var e = await Assert.ThrowsAsync<NodeOperationException>(() => _node.Ask<NodeVolume>(new GetNodeVolume("node1", "local:100/vm-100-disk-0.raw"), NoHang));
+        var e = await Assert.ThrowsAsync<NodeOperationException>(() =>
+            _node.Ask<NodeVolume>(new GetNodeVolume("node1", "local:100/vm-100-disk-0.raw"), NoHang));
         Assert.Equal("Could not open 'local:100/vm-100-disk-0.raw': Permission denied; see (run dir)", e.Message);
     }
 

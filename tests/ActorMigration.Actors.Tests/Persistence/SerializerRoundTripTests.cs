@@ -1,10 +1,10 @@
 using System.Text.Json;
-using Akka.Actor;
-using Akka.Configuration;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorMigration.Actors.Tests.Persistence;
 
@@ -119,7 +119,8 @@ public sealed class SerializerRoundTripTests : IDisposable
     public void A_snapshot_or_an_unknown_manifest_still_fails()
     {
         // A snapshot offer of the wrong type would be ignored silently: better a recovery failure.
-        Assert.ThrowsAny<Exception>(() => _serializer.FromBinary("{not json"u8.ToArray(), EventManifests.ByType[typeof(Domain.Workflows.Migration.MigrationWorkflowState)]));
+        Assert.ThrowsAny<Exception>(() => _serializer.FromBinary("{not json"u8.ToArray(),
+            EventManifests.ByType[typeof(Domain.Workflows.Migration.MigrationWorkflowState)]));
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => _serializer.FromBinary("{}"u8.ToArray(), "vm.future"));
     }
 
@@ -137,7 +138,8 @@ public sealed class SerializerRoundTripTests : IDisposable
         var created = _serializer.FromBinary("{\"vmId\":100,\"node\":\"node1\",\"configText\":\"name: a\\n\"}"u8.ToArray(), "vm.created");
         Assert.Equal(new VmCreated(100, "node1", "name: a\n"), created);
         var snapshot = (VmSnapshot)_serializer.FromBinary(
-            "{\"vmId\":100,\"exists\":true,\"node\":\"node1\",\"configText\":\"\",\"lock\":null,\"lockOwner\":null,\"linkedClones\":[],\"digest\":\"d\"}"u8.ToArray(),
+            ("{\"vmId\":100,\"exists\":true,\"node\":\"node1\",\"configText\":\"\",\"lock\":null,"u8
+                + "\"lockOwner\":null,\"linkedClones\":[],\"digest\":\"d\"}"u8).ToArray(),
             _serializer.Manifest(new VmSnapshot(1, false, null, "", null, null, [], "")));
         Assert.Null(snapshot.Error);
         Assert.Equal("node1", snapshot.Node);

@@ -1,6 +1,6 @@
 using System.Data;
-using Akka.Configuration;
 using ActorMigration.Actors.Hosting;
+using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 
 namespace ActorMigration.Actors.Tests.Persistence;
@@ -36,7 +36,8 @@ public sealed class SqliteReadIsolationTests : IDisposable
         {
             setup.Open();
             using var cmd = setup.CreateCommand();
-            cmd.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE journal(ordering INTEGER PRIMARY KEY, payload TEXT); INSERT INTO journal(payload) VALUES ('a');";
+            cmd.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE journal(ordering INTEGER PRIMARY KEY, payload TEXT); INSERT INTO journal(payload) " +
+                "VALUES ('a');";
             cmd.ExecuteNonQuery();
         }
         using var reader = new SqliteConnection($"Data Source={file};Pooling=False");

@@ -1,9 +1,9 @@
-using Akka.Actor;
-using Akka.Configuration;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Domain.Vms;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorMigration.Actors.Tests.ReadModel;
 

@@ -1,9 +1,9 @@
-using Akka.Actor;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Drivers.Abstractions;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Support;
 

@@ -26,7 +26,8 @@ public static class Samples
         {
             var def = t.GetGenericTypeDefinition();
             var args = t.GetGenericArguments();
-            if (def == typeof(IReadOnlyList<>) || def == typeof(List<>) || def == typeof(IList<>) || def == typeof(IEnumerable<>) || def == typeof(IReadOnlyCollection<>))
+            if (def == typeof(IReadOnlyList<>) || def == typeof(List<>) || def == typeof(IList<>) || def == typeof(IEnumerable<>)
+                || def == typeof(IReadOnlyCollection<>))
             {
                 var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(args[0]))!;
                 list.Add(Create(args[0], hint + "0", depth + 1));
@@ -40,13 +41,16 @@ public static class Samples
                 return d;
             }
             if (def == typeof(ImmutableList<>))
-                return typeof(ImmutableList).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1 && !m.GetParameters()[0].ParameterType.IsArray)
+                return typeof(ImmutableList).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1
+                    && !m.GetParameters()[0].ParameterType.IsArray)
                     .MakeGenericMethod(args[0]).Invoke(null, [Create(args[0], hint + "i", depth + 1)])!;
             if (def == typeof(ImmutableHashSet<>))
-                return typeof(ImmutableHashSet).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1 && !m.GetParameters()[0].ParameterType.IsArray && m.GetParameters()[0].ParameterType.IsGenericParameter)
+                return typeof(ImmutableHashSet).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1
+                    && !m.GetParameters()[0].ParameterType.IsArray && m.GetParameters()[0].ParameterType.IsGenericParameter)
                     .MakeGenericMethod(args[0]).Invoke(null, [Create(args[0], hint + "h", depth + 1)])!;
             if (def == typeof(ImmutableSortedSet<>))
-                return typeof(ImmutableSortedSet).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1 && !m.GetParameters()[0].ParameterType.IsArray && m.GetParameters()[0].ParameterType.IsGenericParameter)
+                return typeof(ImmutableSortedSet).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1
+                    && !m.GetParameters()[0].ParameterType.IsArray && m.GetParameters()[0].ParameterType.IsGenericParameter)
                     .MakeGenericMethod(args[0]).Invoke(null, [Create(args[0], hint + "s", depth + 1)])!;
             if (def == typeof(ImmutableDictionary<,>))
             {

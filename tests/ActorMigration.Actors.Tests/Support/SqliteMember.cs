@@ -1,6 +1,6 @@
+using ActorMigration.Actors.Hosting;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
-using ActorMigration.Actors.Hosting;
 
 namespace ActorMigration.Actors.Tests.Support;
 

@@ -1,7 +1,7 @@
-using Akka.Actor;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Domain.Vms;
+using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Vms;
 

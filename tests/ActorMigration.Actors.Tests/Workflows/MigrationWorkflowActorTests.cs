@@ -1,5 +1,3 @@
-using Akka.Actor;
-using Akka.Persistence;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Tests.Support;
@@ -10,6 +8,8 @@ using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
+using Akka.Persistence;
 
 namespace ActorMigration.Actors.Tests.Workflows;
 
@@ -82,8 +82,8 @@ public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
         var vm = (await _vms.Ask<VmReply>(new GetVm(100))).Vm!;
         Assert.Equal("node2", vm.Node);
         Assert.Null(vm.Lock);
-        Assert.Equal(Domain.Hypervisor.VmRunState.Running, (await _nodes.Ask<Domain.Hypervisor.VmRuntime>(new GetVmRuntime("node2", 100))).State);
-        Assert.Equal(Domain.Hypervisor.VmRunState.Stopped, (await _nodes.Ask<Domain.Hypervisor.VmRuntime>(new GetVmRuntime("node1", 100))).State);
+        Assert.Equal(VmRunState.Running, (await _nodes.Ask<VmRuntime>(new GetVmRuntime("node2", 100))).State);
+        Assert.Equal(VmRunState.Stopped, (await _nodes.Ask<VmRuntime>(new GetVmRuntime("node1", 100))).State);
         var log = await again.Ask<TaskLogReply>(new GetTaskLog(upid, 0, 0));
         Assert.Equal("TASK OK", log.Lines[^1]);
     }

@@ -147,7 +147,8 @@ public sealed class ConfigCompatTests(ServerFixture f)
     [Fact]
     public async Task Explicit_mac_and_smbios_uuid_are_kept_on_create()
     {
-        var vmid = await f.CreateVm("node1", ("net0", "virtio=AA:BB:CC:00:11:22,bridge=vmbr0"), ("smbios1", "uuid=6e0f3e51-1e8c-4a6a-a7f3-0a3c7f5e8b1d"), ("vmgenid", "0"));
+        var vmid = await f.CreateVm("node1", ("net0", "virtio=AA:BB:CC:00:11:22,bridge=vmbr0"),
+            ("smbios1", "uuid=6e0f3e51-1e8c-4a6a-a7f3-0a3c7f5e8b1d"), ("vmgenid", "0"));
         var c = await Config(vmid);
         Assert.Equal("virtio=AA:BB:CC:00:11:22,bridge=vmbr0", c.GetProperty("net0").GetString());
         Assert.Equal("uuid=6e0f3e51-1e8c-4a6a-a7f3-0a3c7f5e8b1d", c.GetProperty("smbios1").GetString());

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using ActorMigration.Api.Tests.Infrastructure;
 using ActorMigration.Api.Tests.Validation;
 

@@ -52,7 +52,8 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
         Assert.Contains($"ssh_authorized_keys:\n  - {Key}\n", user);
         Assert.DoesNotContain("s3cret", user);
         Assert.Contains("    - type: physical\n      name: eth0\n      mac_address: 'bc:24:11:aa:bb:cc'\n", files["network-config"]);
-        Assert.Contains("      subnets:\n      - type: static\n        address: '10.0.0.5'\n        netmask: '255.255.255.0'\n        gateway: '10.0.0.1'\n", files["network-config"]);
+        Assert.Contains("      subnets:\n      - type: static\n        address: '10.0.0.5'\n        netmask: '255.255.255.0'\n        gateway: " +
+            "'10.0.0.1'\n", files["network-config"]);
         Assert.Matches("^instance-id: [0-9a-f]{40}\n$", files["meta-data"]);
     }
 
@@ -115,10 +116,10 @@ public sealed class CloudInitApiTests(ServerFixture f) : IClassFixture<ServerFix
     [Fact]
     public void A_password_is_stored_as_a_sha256_crypt_hash_unless_hashed_already_or_for_windows()
     {
-        var hash = Api.Http.CloudInitOptions.StoredPassword("s3cret", "l26");
+        var hash = Http.CloudInitOptions.StoredPassword("s3cret", "l26");
         Assert.Matches(@"^\$5\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{43}\z", hash);
-        Assert.Equal(hash, Api.Http.CloudInitOptions.StoredPassword(hash, null));
-        Assert.Equal("s3cret", Api.Http.CloudInitOptions.StoredPassword("s3cret", "win11"));
+        Assert.Equal(hash, Http.CloudInitOptions.StoredPassword(hash, null));
+        Assert.Equal("s3cret", Http.CloudInitOptions.StoredPassword("s3cret", "win11"));
     }
 
     [Fact]

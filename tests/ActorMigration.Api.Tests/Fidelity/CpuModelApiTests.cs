@@ -32,7 +32,9 @@ public sealed class CpuModelApiTests(ServerFixture f) : IClassFixture<ServerFixt
 
     [Theory]
     [InlineData("pentium5", "invalid format - Built-in cputype 'pentium5' is not defined (missing 'custom-' prefix?)\n")]
-    [InlineData("qemu64,flags=+avx2", "invalid format - VM-specific CPU flags must be a subset of: nested-virt, md-clear, pcid, spec-ctrl, ssbd, ibpb, virt-ssbd, amd-ssbd, amd-no-ssb, pdpe1gb, hv-tlbflush, hv-evmcs, aes\n")]
+    [InlineData("qemu64,flags=+avx2",
+        "invalid format - VM-specific CPU flags must be a subset of: nested-virt, md-clear, pcid, spec-ctrl, ssbd, ibpb, virt-ssbd, amd-ssbd, " +
+            "amd-no-ssb, pdpe1gb, hv-tlbflush, hv-evmcs, aes\n")]
     [InlineData("custom-x", "invalid format - Custom cputype 'x' not found\n")]
     public async Task A_bad_cpu_is_refused_with_proxmoxs_message_and_changes_nothing(string cpu, string message)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Migration;
 
@@ -87,7 +86,8 @@ public sealed class MigrationVolumeApiTests(VolumeServerFixture f) : IClassFixtu
         // the snapshot moved with the config and with the volumes (the simulated qcow2's metadata)
         var snaps = await C.Get($"/nodes/node2/qemu/{vmid}/snapshot");
         Assert.Contains("\"name\":\"s1\"", snaps.Body);
-        var meta = File.ReadAllText(Path.Combine(f.Server.DataDir, "nodes", "node2", "local", ".sim", "images", vmid.ToString(), $"vm-{vmid}-disk-0.qcow2.json"));
+        var meta = File.ReadAllText(Path.Combine(f.Server.DataDir, "nodes", "node2", "local", ".sim", "images", vmid.ToString(),
+            $"vm-{vmid}-disk-0.qcow2.json"));
         Assert.Contains("\"s1\"", meta);
         Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node2/qemu/{vmid}/snapshot/s1/rollback"))));
     }
@@ -136,7 +136,8 @@ public sealed class MigrationVolumeApiTests(VolumeServerFixture f) : IClassFixtu
         await Set(vmid, ("unused0", $"alias:{vmid}/vm-{vmid}-disk-0.qcow2"));
         var r = await C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"));
         Assert.Equal(HttpStatusCode.InternalServerError, r.Status);
-        Assert.Equal($"Problem found while scanning volumes - detected not supported aliased volumes: 'alias:{vmid}/vm-{vmid}-disk-0.qcow2', 'local:{vmid}/vm-{vmid}-disk-0.qcow2'",
+        Assert.Equal($"Problem found while scanning volumes - detected not supported aliased volumes: 'alias:{vmid}/vm-{vmid}-disk-0.qcow2', " +
+            $"'local:{vmid}/vm-{vmid}-disk-0.qcow2'",
             r.Message!.TrimEnd());
         Assert.True(File.Exists(VolumeFile("node1", vmid, $"vm-{vmid}-disk-0.qcow2")));
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using ActorMigration.Api.Http;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

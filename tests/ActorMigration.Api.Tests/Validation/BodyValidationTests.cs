@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 
@@ -210,12 +208,12 @@ public sealed class BodyValidationTests(ValidationFixture f)
     public async Task A_multi_line_description_is_stored_as_notes_and_cannot_inject_a_config_line()
     {
         var r = await f.Raw(HttpMethod.Put, Cfg, Expect.Json("""{"description":"x\nlock: migrate\r\nhostpci0: 0000:01:00.0"}"""));
-        Assert.Equal(System.Net.HttpStatusCode.OK, r.Status);
+        Assert.Equal(HttpStatusCode.OK, r.Status);
         var cfg = await C.Get(Cfg);
         Assert.Null(cfg.Data!["lock"]);
         Assert.Null(cfg.Data!["hostpci0"]);
         Assert.Equal("x\nlock: migrate\r\nhostpci0: 0000:01:00.0", cfg.Data!["description"]!.GetValue<string>());
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await C.Put(Cfg, ("delete", "description"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await C.Put(Cfg, ("delete", "description"))).Status);
     }
 
     [Fact]
@@ -223,7 +221,7 @@ public sealed class BodyValidationTests(ValidationFixture f)
     {
         var vmid = f.NextVmId();
         var r = await f.Unchanged(() => C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("name", "a\nlock: migrate")));
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, r.Status);
         Assert.NotNull(r.Errors!["name"]);
     }
 

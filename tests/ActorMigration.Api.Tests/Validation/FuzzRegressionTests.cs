@@ -1,5 +1,3 @@
-using ActorMigration.Api.Tests.Infrastructure;
-
 namespace ActorMigration.Api.Tests.Validation;
 
 /// <summary>Inputs the fuzzing pass (bench fuzz) found accepted that Proxmox refuses; each must be refused and change nothing.</summary>

@@ -1,6 +1,6 @@
 using System.Net;
-using Akka.Actor;
 using ActorMigration.Api.Http;
+using Akka.Actor;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,7 +62,7 @@ public sealed class HandlerFaultTests
     [Fact]
     public async Task A_nodes_refusal_keeps_its_message()
     {
-        var (r, log) = await Run("POST", _ => throw new ActorMigration.Actors.Nodes.NodeOperationException("volume 'local:100/x.qcow2' does not exist"));
+        var (r, log) = await Run("POST", _ => throw new Actors.Nodes.NodeOperationException("volume 'local:100/x.qcow2' does not exist"));
         Expect.Refused(r, "volume 'local:100/x.qcow2' does not exist");
         Assert.Empty(log.Entries);
     }
@@ -112,7 +112,7 @@ public sealed class HandlerFaultTests
         return p;
     }
 
-    private static async Task<(TestSupport.PveClient.Response Response, CaptureLog Log)> Run(string method,
+    private static async Task<(PveClient.Response Response, CaptureLog Log)> Run(string method,
         Func<PveParams, Task<IResult>> body, params (string Key, string Value)[] query)
     {
         var log = new CaptureLog();
@@ -128,7 +128,7 @@ public sealed class HandlerFaultTests
         ctx.Response.Body.Position = 0;
         var text = await new StreamReader(ctx.Response.Body).ReadToEndAsync();
         var reason = ctx.Features.Get<IHttpResponseFeature>()!.ReasonPhrase;
-        return (new TestSupport.PveClient.Response((HttpStatusCode)ctx.Response.StatusCode, reason, text, ctx.Response.ContentType), log);
+        return (new PveClient.Response((HttpStatusCode)ctx.Response.StatusCode, reason, text, ctx.Response.ContentType), log);
     }
 
     /// <summary>Log entries with their structured values, as a structured sink receives them.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 
@@ -127,7 +126,8 @@ public sealed class HostileFileTests(HostileFileFixture f) : IClassFixture<Hosti
         const string open = "<VirtualSystem ovf:id=\"vm\">";
         var xml = Win10();
         var at = xml.IndexOf(open, StringComparison.Ordinal) + open.Length;
-        var nested = new StringBuilder(xml[..at]).Insert(at, "<a>", 200_000).Append(new StringBuilder().Insert(0, "</a>", 200_000)).Append(xml[at..]).ToString();
+        var nested = new StringBuilder(xml[..at]).Insert(at, "<a>",
+            200_000).Append(new StringBuilder().Insert(0, "</a>", 200_000)).Append(xml[at..]).ToString();
         Assert.InRange(nested.Length, 1_300_000, 1_500_000);
         var name = $"deep{Guid.NewGuid():N}.ovf";
         await File.WriteAllTextAsync(Path.Combine(f.Import, name), nested);
@@ -165,7 +165,8 @@ public sealed class HostileFileTests(HostileFileFixture f) : IClassFixture<Hosti
             var length = data?.Length ?? size;
             var h = new byte[512];
             Encoding.ASCII.GetBytes(entry).CopyTo(h, 0);
-            Encoding.ASCII.GetBytes("0000644\0" + "0000000\0" + "0000000\0" + Convert.ToString(length, 8).PadLeft(11, '0') + "\0" + "00000000000\0").CopyTo(h, 100);
+            Encoding.ASCII.GetBytes("0000644\0" + "0000000\0" + "0000000\0" + Convert.ToString(length, 8).PadLeft(11, '0') + "\0"
+                + "00000000000\0").CopyTo(h, 100);
             h[156] = (byte)'0';
             Encoding.ASCII.GetBytes("ustar\0" + "00").CopyTo(h, 257);
             for (var i = 148; i < 156; i++) h[i] = (byte)' ';
@@ -204,7 +205,8 @@ public sealed class HostileFileTests(HostileFileFixture f) : IClassFixture<Hosti
         var r = await Restore(vmid, archive);
         Assert.True(clock.Elapsed < NoHang, $"answered after {clock.Elapsed}");
         Assert.Equal(HttpStatusCode.InternalServerError, r.Status);
-        Assert.Equal($"unable to read backup archive '{archive}' - '{archive}/qemu-server.conf' is too large ({1536L << 20} bytes, at most 1048576 are read)\n", r.Message);
+        Assert.Equal($"unable to read backup archive '{archive}' - '{archive}/qemu-server.conf' is too large ({1536L << 20} bytes, at most 1048576 are " +
+            $"read)\n", r.Message);
     }
 
     [Fact]

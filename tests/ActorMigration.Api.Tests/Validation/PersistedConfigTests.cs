@@ -1,6 +1,5 @@
 using System.Net;
 using ActorMigration.Api.Http;
-using ActorMigration.Api.Tests.Infrastructure;
 using ActorMigration.Domain.Config;
 
 namespace ActorMigration.Api.Tests.Validation;
@@ -21,7 +20,8 @@ public sealed class PersistedConfigTests(ValidationFixture f)
     /// <summary>The listings that the newline and boot reproductions took down.</summary>
     private async Task ListingsAnswer(int vmid)
     {
-        foreach (var path in new[] { "/cluster/resources", "/nodes/node1/qemu", $"/nodes/node1/qemu/{vmid}/status/current", $"/nodes/node1/qemu/{vmid}/config" })
+        foreach (var path in new[] { "/cluster/resources", "/nodes/node1/qemu", $"/nodes/node1/qemu/{vmid}/status/current",
+            $"/nodes/node1/qemu/{vmid}/config" })
         {
             var r = await C.Get(path);
             Assert.True(r.Status == HttpStatusCode.OK, $"{path}: {r}");

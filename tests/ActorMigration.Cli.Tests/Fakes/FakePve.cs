@@ -25,7 +25,11 @@ public sealed record Reply(int Status, string? Reason, string? Body)
     public static Reply Json(object value) => Data(JsonSerializer.Serialize(value));
 
     public static Reply BadRequest(params (string Param, string Message)[] errors) => new(400, "Parameter verification failed.",
-        JsonSerializer.Serialize(new { data = (object?)null, errors = errors.ToDictionary(e => e.Param, e => e.Message), message = "Parameter verification failed.\n" }));
+        JsonSerializer.Serialize(new
+        {
+            data = (object?)null, errors = errors.ToDictionary(e => e.Param, e => e.Message),
+            message = "Parameter verification failed.\n"
+        }));
 
     public static Reply Fail(string message) =>
         new(500, message, JsonSerializer.Serialize(new { data = (object?)null, message = message + "\n" }));

@@ -48,15 +48,28 @@ public class NetSpecTests
     }
 
     [Theory]
-    [InlineData("net0", true)] [InlineData("net9", true)] [InlineData("net10", true)] [InlineData("net29", true)]
-    [InlineData("net31", true)] [InlineData("net32", false)] [InlineData("net", false)] [InlineData("net01", false)]
-    [InlineData("numa0", false)] [InlineData("net0x", false)] [InlineData("net\u0661", false)] [InlineData("net0\n", false)]
+    [InlineData("net0", true)]
+    [InlineData("net9", true)]
+    [InlineData("net10", true)]
+    [InlineData("net29", true)]
+    [InlineData("net31", true)]
+    [InlineData("net32", false)]
+    [InlineData("net", false)]
+    [InlineData("net01", false)]
+    [InlineData("numa0", false)]
+    [InlineData("net0x", false)]
+    [InlineData("net\u0661", false)]
+    [InlineData("net0\n", false)]
     public void Net_keys(string key, bool ok) => Assert.Equal(ok, NetSpec.IsNetKey(key));
 
     [Theory]
-    [InlineData("BC:24:11:5A:3C:01", true)] [InlineData("bc:24:11:5a:3c:01", true)]
-    [InlineData("BC:24:11:5A:3C", false)] [InlineData("BC-24-11-5A-3C-01", false)] [InlineData("BC:24:11:5A:3C:0G", false)]
-    [InlineData("BC:24:11:5A:3C:01:02", false)] [InlineData("", false)]
+    [InlineData("BC:24:11:5A:3C:01", true)]
+    [InlineData("bc:24:11:5a:3c:01", true)]
+    [InlineData("BC:24:11:5A:3C", false)]
+    [InlineData("BC-24-11-5A-3C-01", false)]
+    [InlineData("BC:24:11:5A:3C:0G", false)]
+    [InlineData("BC:24:11:5A:3C:01:02", false)]
+    [InlineData("", false)]
     public void Mac_validation(string mac, bool ok) => Assert.Equal(ok, NetSpec.IsValidMac(mac));
 
     [Fact]

@@ -23,9 +23,19 @@ public class SizeFormatTests
     }
 
     [Theory]
-    [InlineData("4g")] [InlineData("4GB")] [InlineData("4 G")] [InlineData("-1G")] [InlineData("")] [InlineData("G")]
-    [InlineData(".5G")] [InlineData("4P")] [InlineData("1e3")]
-    [InlineData("\u0664G")] [InlineData("4G\n")] [InlineData("99999999999T")] [InlineData("99999999999999999999")]
+    [InlineData("4g")]
+    [InlineData("4GB")]
+    [InlineData("4 G")]
+    [InlineData("-1G")]
+    [InlineData("")]
+    [InlineData("G")]
+    [InlineData(".5G")]
+    [InlineData("4P")]
+    [InlineData("1e3")]
+    [InlineData("\u0664G")]
+    [InlineData("4G\n")]
+    [InlineData("99999999999T")]
+    [InlineData("99999999999999999999")]
     public void Refuses(string text)
     {
         Assert.False(SizeFormat.TryParse(text, out _));

@@ -18,7 +18,9 @@ public sealed class CpuModelTests
     [InlineData("pentium5", "Built-in cputype 'pentium5' is not defined (missing 'custom-' prefix?)")]
     [InlineData("custom-mine", "Custom cputype 'mine' not found")]
     [InlineData("flags=+aes", "CPU is missing cputype")]
-    [InlineData("qemu64,flags=+avx2", "VM-specific CPU flags must be a subset of: nested-virt, md-clear, pcid, spec-ctrl, ssbd, ibpb, virt-ssbd, amd-ssbd, amd-no-ssb, pdpe1gb, hv-tlbflush, hv-evmcs, aes")]
+    [InlineData("qemu64,flags=+avx2",
+        "VM-specific CPU flags must be a subset of: nested-virt, md-clear, pcid, spec-ctrl, ssbd, ibpb, virt-ssbd, amd-ssbd, amd-no-ssb, pdpe1gb, " +
+            "hv-tlbflush, hv-evmcs, aes")]
     [InlineData("qemu64,flags=aes", "flags: value does not match the regex pattern")]
     [InlineData("qemu64,reported-model=kvm64", "Property 'reported-model' not allowed in VM-specific CPU config.")]
     [InlineData("qemu64,hidden=yes", "hidden: type check ('boolean') failed - got 'yes'")]

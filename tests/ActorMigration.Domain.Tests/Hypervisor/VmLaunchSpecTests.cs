@@ -8,7 +8,7 @@ public class VmLaunchSpecTests
 {
     private static (string Path, string Format, long Size) Resolve(string volid)
     {
-        var v = ActorMigration.Domain.Storage.VolumeName.Parse(volid);
+        var v = Domain.Storage.VolumeName.Parse(volid);
         return ($"/var/lib/vz/{v.RelativePath}", v.Format, 1000 + v.Name.Length);
     }
 

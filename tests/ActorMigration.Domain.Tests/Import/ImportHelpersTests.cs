@@ -78,7 +78,8 @@ public class VmdkSizeTests
     [Fact]
     public void Extents_are_summed()
     {
-        const string d = "# Disk DescriptorFile\nversion=1\ncreateType=\"twoGbMaxExtentSparse\"\nRW 4192256 SPARSE \"a-s001.vmdk\"\nRW 4192256 SPARSE \"a-s002.vmdk\"\nRW 2048 SPARSE \"a-s003.vmdk\"\n";
+        const string d = "# Disk DescriptorFile\nversion=1\ncreateType=\"twoGbMaxExtentSparse\"\nRW 4192256 SPARSE \"a-s001.vmdk\"\nRW 4192256 SPARSE " +
+            "\"a-s002.vmdk\"\nRW 2048 SPARSE \"a-s003.vmdk\"\n";
         Assert.True(VmdkSize.TryRead(Encoding.ASCII.GetBytes(d), out var size));
         Assert.Equal((4192256L * 2 + 2048) * 512, size);
     }

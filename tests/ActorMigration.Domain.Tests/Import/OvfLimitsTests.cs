@@ -49,7 +49,8 @@ public class OvfLimitsTests
         var padded = Win10 + new string(' ', OvfParser.MaxDocumentChars - Win10.Length);
         Assert.Equal("Win10-Liz", Parse(padded).CreateArgs["name"]);
         var e = Refused(padded + " ");
-        Assert.Equal($"failed to parse OVF: the descriptor has {OvfParser.MaxDocumentChars + 1} characters, at most {OvfParser.MaxDocumentChars} are accepted", e.Message);
+        Assert.Equal($"failed to parse OVF: the descriptor has {OvfParser.MaxDocumentChars + 1} characters, at most {OvfParser.MaxDocumentChars} are " +
+            $"accepted", e.Message);
     }
 
     [Fact]

@@ -168,7 +168,8 @@ public class OvfParserTests
     [Fact]
     public void Disk_capacity_units()
     {
-        var xml = With(Win10, "ovf:capacity=\"128\" ovf:capacityAllocationUnits=\"byte * 2^30\"", "ovf:capacity=\"2048\" ovf:capacityAllocationUnits=\"byte * 2^20\"");
+        var xml = With(Win10, "ovf:capacity=\"128\" ovf:capacityAllocationUnits=\"byte * 2^30\"",
+            "ovf:capacity=\"2048\" ovf:capacityAllocationUnits=\"byte * 2^20\"");
         Assert.Equal(2048L << 20, Parse(xml).Disks["scsi0"].Size);
         xml = With(Win10, "ovf:capacity=\"128\" ovf:capacityAllocationUnits=\"byte * 2^30\"", "ovf:capacity=\"1073741824\"");
         Assert.Equal(1L << 30, Parse(xml).Disks["scsi0"].Size);
@@ -220,8 +221,10 @@ public class OvfParserTests
     [Fact]
     public void Several_nics_are_numbered_in_order()
     {
-        const string nic = "<Item><rasd:InstanceID>20</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>";
-        var xml = With(Win10, "<vmw:Config ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"", nic + "<vmw:Config ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"");
+        const string nic = "<Item><rasd:InstanceID>20</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>"
+            + "<rasd:ResourceType>10</rasd:ResourceType></Item>";
+        var xml = With(Win10, "<vmw:Config ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"",
+            nic + "<vmw:Config ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"");
         var m = Parse(xml);
         Assert.Equal(["net0", "net1"], m.Net.Keys);
         Assert.Equal(["e1000e", "vmxnet3"], m.Net.Values.Select(n => n.Model));
@@ -310,7 +313,8 @@ public class OvfParserTests
     public void Firmware_config_sets_bios(string firmware, string? bios)
     {
         var xml = With(Win10, "<vmw:Config ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"",
-            $"<vmw:Config ovf:required=\"false\" vmw:key=\"firmware\" vmw:value=\"{firmware}\"/><vmw:Config ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"");
+            $"<vmw:Config ovf:required=\"false\" vmw:key=\"firmware\" vmw:value=\"{firmware}\"/><vmw:Config " +
+                $"ovf:required=\"false\" vmw:key=\"memoryHotAddEnabled\"");
         var m = Parse(xml);
         Assert.Equal(bios, m["bios"]);
         Assert.Equal(bios is not null, m.EfiDisk);
@@ -333,7 +337,8 @@ public class OvfParserTests
         // disk0 on the SATA controller (InstanceID 3) at address 2, disk1 on SCSI at 3
         var xml = With(Win2008, "<rasd:AddressOnParent>0</rasd:AddressOnParent>\n        <rasd:ElementName>disk0</rasd:ElementName>",
             "<rasd:AddressOnParent>2</rasd:AddressOnParent>\n        <rasd:ElementName>disk0</rasd:ElementName>");
-        xml = With(xml, "<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n        <rasd:InstanceID>7</rasd:InstanceID>\n        <rasd:Parent>5</rasd:Parent>",
+        xml = With(xml, "<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n        <rasd:InstanceID>7</rasd:InstanceID>\n        " +
+            "<rasd:Parent>5</rasd:Parent>",
             "<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n        <rasd:InstanceID>7</rasd:InstanceID>\n        <rasd:Parent>3</rasd:Parent>");
         xml = With(xml, "<rasd:AddressOnParent>1</rasd:AddressOnParent>\n        <rasd:ElementName>disk1</rasd:ElementName>",
             "<rasd:AddressOnParent>3</rasd:AddressOnParent>\n        <rasd:ElementName>disk1</rasd:ElementName>");
@@ -374,8 +379,10 @@ public class OvfParserTests
     [Fact]
     public void Nvme_controller_becomes_scsi_with_a_warning()
     {
-        var xml = With(Win10, "<rasd:ResourceSubType>vmware.sata.ahci</rasd:ResourceSubType>", "<rasd:ResourceSubType>vmware.nvme.controller</rasd:ResourceSubType>");
-        xml = With(xml, "<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n        <rasd:InstanceID>8</rasd:InstanceID>\n        <rasd:Parent>6</rasd:Parent>",
+        var xml = With(Win10, "<rasd:ResourceSubType>vmware.sata.ahci</rasd:ResourceSubType>",
+            "<rasd:ResourceSubType>vmware.nvme.controller</rasd:ResourceSubType>");
+        xml = With(xml, "<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n        <rasd:InstanceID>8</rasd:InstanceID>\n        " +
+            "<rasd:Parent>6</rasd:Parent>",
             "<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n        <rasd:InstanceID>8</rasd:InstanceID>\n        <rasd:Parent>3</rasd:Parent>");
         var m = Parse(xml);
         Assert.Equal(["scsi0"], m.Disks.Keys);
@@ -419,11 +426,13 @@ public class OvfParserTests
                   <Item xmlns:r="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
                     <r:InstanceID>1</r:InstanceID><r:ResourceType>3</r:ResourceType><r:VirtualQuantity>2</r:VirtualQuantity></Item>
                   <Item xmlns:r="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
-                    <r:AllocationUnits>MegaBytes</r:AllocationUnits><r:InstanceID>2</r:InstanceID><r:ResourceType>4</r:ResourceType><r:VirtualQuantity>2048</r:VirtualQuantity></Item>
+                    <r:AllocationUnits>MegaBytes</r:AllocationUnits><r:InstanceID>2</r:InstanceID><r:ResourceType>4</r:ResourceType>
+                    <r:VirtualQuantity>2048</r:VirtualQuantity></Item>
                   <Item xmlns:r="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
                     <r:InstanceID>3</r:InstanceID><r:ResourceSubType>AHCI</r:ResourceSubType><r:ResourceType>20</r:ResourceType></Item>
                   <StorageItem xmlns:s="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_StorageAllocationSettingData">
-                    <s:AddressOnParent>0</s:AddressOnParent><s:HostResource>ovf:/disk/d1</s:HostResource><s:InstanceID>4</s:InstanceID><s:Parent>3</s:Parent><s:ResourceType>17</s:ResourceType></StorageItem>
+                    <s:AddressOnParent>0</s:AddressOnParent><s:HostResource>ovf:/disk/d1</s:HostResource><s:InstanceID>4</s:InstanceID>
+                    <s:Parent>3</s:Parent><s:ResourceType>17</s:ResourceType></StorageItem>
                   <EthernetPortItem xmlns:e="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_EthernetPortAllocationSettingData">
                     <e:InstanceID>5</e:InstanceID><e:ResourceSubType>virtio</e:ResourceSubType><e:ResourceType>10</e:ResourceType></EthernetPortItem>
                 </VirtualHardwareSection>
@@ -444,7 +453,8 @@ public class OvfParserTests
     public void Virtualbox_efi_firmware_is_understood()
     {
         var xml = With(Win10, "</VirtualSystem>",
-            "<vbox:Machine xmlns:vbox=\"http://www.virtualbox.org/ovf/machine\"><Hardware><Firmware type=\"EFI64\"/></Hardware></vbox:Machine></VirtualSystem>");
+            "<vbox:Machine xmlns:vbox=\"http://www.virtualbox.org/ovf/machine\"><Hardware><Firmware " +
+                "type=\"EFI64\"/></Hardware></vbox:Machine></VirtualSystem>");
         Assert.Equal("ovmf", Parse(xml)["bios"]);
     }
 }

@@ -110,6 +110,7 @@ public class VmxFixtureTests
         var text = store.Text("win2022-efi/win2022-efi.vmx").Replace("\"win2022-efi_1.vmdk\"", "\"win2022-efi_9.vmdk\"");
         var e = Assert.Throws<ImportException>(() =>
             VmxParser.Parse(text, "local:import/win2022-efi/win2022-efi.vmx", store.Exists));
-        Assert.Equal("disk nvme0:0: image file 'win2022-efi_9.vmdk' referenced by 'import/win2022-efi/win2022-efi.vmx' does not exist (local:import/win2022-efi/win2022-efi_9.vmdk)", e.Message);
+        Assert.Equal("disk nvme0:0: image file 'win2022-efi_9.vmdk' referenced by 'import/win2022-efi/win2022-efi.vmx' does not exist " +
+            "(local:import/win2022-efi/win2022-efi_9.vmdk)", e.Message);
     }
 }

@@ -114,8 +114,15 @@ public class StorageConfigTests
     }
 
     [Theory]
-    [InlineData("local", true)] [InlineData("local-lvm", true)] [InlineData("nfs.shared_2", true)] [InlineData("ab", true)]
-    [InlineData("a", false)] [InlineData("Local", false)] [InlineData("1local", false)] [InlineData("local-", false)] [InlineData("lo cal", false)]
+    [InlineData("local", true)]
+    [InlineData("local-lvm", true)]
+    [InlineData("nfs.shared_2", true)]
+    [InlineData("ab", true)]
+    [InlineData("a", false)]
+    [InlineData("Local", false)]
+    [InlineData("1local", false)]
+    [InlineData("local-", false)]
+    [InlineData("lo cal", false)]
     public void Storage_id_format(string id, bool ok) => Assert.Equal(ok, StorageConfig.StorageIdRe.IsMatch(id));
 
     // ---- Known bugs ----

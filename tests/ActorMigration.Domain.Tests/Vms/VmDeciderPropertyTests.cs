@@ -78,6 +78,7 @@ public class VmDeciderPropertyTests
                 s = next;
             }
         }
-        Assert.Superset(new HashSet<Type> { typeof(VmCreated), typeof(VmLocked), typeof(VmUnlocked), typeof(VmConfigReplaced), typeof(VmOwnerMoved), typeof(VmDestroyed), typeof(VmLinkedCloneAdded), typeof(VmLinkedCloneRemoved) }, seen);
+        Assert.Superset(new HashSet<Type> { typeof(VmCreated), typeof(VmLocked), typeof(VmUnlocked), typeof(VmConfigReplaced), typeof(VmOwnerMoved),
+            typeof(VmDestroyed), typeof(VmLinkedCloneAdded), typeof(VmLinkedCloneRemoved) }, seen);
     }
 }

@@ -105,7 +105,8 @@ public class VmDeciderTests
         var (locked, events, _) = Do(s, new AcquireVmLock(100, "migrate", Upid, "node1"));
         Assert.Equal([new VmLocked(100, "migrate", Upid)], events);
         Assert.Equal(
-            "boot: order=scsi0\ncores: 2\nlock: migrate\nmemory: 2048\nname: web01\nnet0: virtio=BC:24:11:5A:3C:01,bridge=vmbr0\nscsi0: local:100/vm-100-disk-0.qcow2,size=32G\n",
+            "boot: order=scsi0\ncores: 2\nlock: migrate\nmemory: 2048\nname: web01\nnet0: virtio=BC:24:11:5A:3C:01,bridge=vmbr0\nscsi0: " +
+                "local:100/vm-100-disk-0.qcow2,size=32G\n",
             locked.ConfigText);
         Assert.Equal("migrate", locked.Lock);
         Assert.Equal(Upid, locked.LockOwner);
@@ -269,7 +270,7 @@ public class VmDeciderTests
 
         // unlocking afterwards leaves the VM on node2 without lock
         var done = Ok(moved, new ReleaseVmLock(100, Upid));
-        Assert.Equal(("node2", (string?)null), (done.Node, done.Lock));
+        Assert.Equal(("node2", null), (done.Node, done.Lock));
         Assert.DoesNotContain("lock:", done.ConfigText);
     }
 

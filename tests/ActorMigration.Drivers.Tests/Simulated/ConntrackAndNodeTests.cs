@@ -35,7 +35,8 @@ public class ConntrackAndNodeTests : IDisposable
     public async Task Facts_come_from_settings_then_options()
     {
         var defaults = await _env.Node("pve1").GetFactsAsync();
-        Assert.Equal(("pve1", "127.0.0.1", "1.0.0", "GenuineIntel", true), (defaults.Node, defaults.Address, defaults.Version, defaults.CpuVendor, defaults.Online));
+        Assert.Equal(("pve1", "127.0.0.1", "1.0.0", "GenuineIntel", true),
+            (defaults.Node, defaults.Address, defaults.Version, defaults.CpuVendor, defaults.Online));
         Assert.True(defaults.MaxCpu > 0 && defaults.MaxMem > 0);
 
         var custom = _env.Factory.Create(_env.Settings("pve2") with { Version = "8.2.4", CpuVendor = "AuthenticAMD", Address = "10.0.0.2" });

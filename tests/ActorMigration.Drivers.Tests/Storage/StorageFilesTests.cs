@@ -159,7 +159,7 @@ public sealed class StorageFilesTests : IDisposable
     public async Task A_blocked_read_gives_the_caller_a_timeout()
     {
         using var never = new ManualResetEventSlim();
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => StorageFiles.BoundedAsync<int>("reading 'local:import/x.ovf'", _ =>
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => StorageFiles.BoundedAsync("reading 'local:import/x.ovf'", _ =>
         {
             never.Wait();  // a system call that does not return
             return Task.FromResult(0);

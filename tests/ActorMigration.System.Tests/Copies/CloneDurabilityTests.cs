@@ -65,7 +65,8 @@ public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper ou
             else
             {
                 Assert.True(clone.Status == HttpStatusCode.InternalServerError, why);
-                Assert.True(QemuHost.ImageFilesOf(m.DataDir, dst).Count == 0, $"orphan volume: {string.Join(", ", QemuHost.ImageFilesOf(m.DataDir, dst))}; {why}");
+                Assert.True(QemuHost.ImageFilesOf(m.DataDir, dst).Count == 0,
+                    $"orphan volume: {string.Join(", ", QemuHost.ImageFilesOf(m.DataDir, dst))}; {why}");
             }
             // Only the source's and (maybe) the clone's volumes exist, and no copy is still running.
             Assert.All(QemuHost.ImageFiles(m.DataDir), x => Assert.True(x.Contains($"/images/{src}/") || x.Contains($"/images/{dst}/"), x));

@@ -121,7 +121,8 @@ public sealed class ImportTests(QemuMemberFixture f)
         Assert.Equal(System.Net.HttpStatusCode.InternalServerError, r.Status);
         Assert.Contains(message, r.Message);
         var vmid = f.NextVmId();
-        Assert.Contains(message, await C.RefusedNow(C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("import-source", $"local:import/{sub}/escape.ovf"))));
+        Assert.Contains(message, await C.RefusedNow(C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()),
+            ("import-source", $"local:import/{sub}/escape.ovf"))));
         Assert.Empty(QemuHost.ImageFilesOf(f.DataDir, vmid));
     }
 
@@ -130,7 +131,8 @@ public sealed class ImportTests(QemuMemberFixture f)
     {
         var sub = CopyOvfFixtures();
         File.Delete(Path.Combine(ImportDir, sub, "disk2.vmdk"));
-        var expected = $"disk 'disk1': image file 'disk2.vmdk' referenced by 'import/{sub}/Win_2008_R2_two-disks.ovf' does not exist (local:import/{sub}/disk2.vmdk)";
+        var expected = $"disk 'disk1': image file 'disk2.vmdk' referenced by 'import/{sub}/Win_2008_R2_two-disks.ovf' does not exist " +
+            $"(local:import/{sub}/disk2.vmdk)";
         Assert.Equal(expected + "\n", (await Metadata($"import/{sub}/Win_2008_R2_two-disks.ovf")).Message);
         var vmid = f.NextVmId();
         Assert.Equal(expected, await C.RefusedNow(C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()),

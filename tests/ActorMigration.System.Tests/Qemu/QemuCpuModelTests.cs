@@ -31,7 +31,8 @@ public sealed class QemuCpuModelTests(QemuMemberFixture f, ITestOutputHelper out
 
             var dstPid = QemuVms.AssertOneQemuOn(M, vmid, "node2");
             Assert.Equal(srcCpu, CpuArg(dstPid));
-            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node2", vmid, GuestConsole.Heartbeats(Reality.SerialLog(M.DataDir, "node1", vmid, includeOld: true)).Max() + 2);
+            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node2", vmid,
+                GuestConsole.Heartbeats(Reality.SerialLog(M.DataDir, "node1", vmid, includeOld: true)).Max() + 2);
         }
         finally
         {

@@ -122,7 +122,8 @@ public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHel
             var log = await QemuVms.WaitOk(M, upid, TimeSpan.FromSeconds(300));
             output.WriteLine(string.Join('\n', log));
             Assert.Contains(log, l => l.EndsWith($"drive 'scsi0': size of disk 'local:{vmid}/vm-{vmid}-disk-0.qcow2' updated from 0T to 1G"));
-            Assert.Contains(log, l => l.EndsWith($"volume 'local:{vmid}/vm-{vmid}-disk-1.qcow2' copied to 'local:{vmid}/vm-{vmid}-disk-1.qcow2' on node 'node2'"));
+            Assert.Contains(log, l => l.EndsWith($"volume 'local:{vmid}/vm-{vmid}-disk-1.qcow2' copied to 'local:{vmid}/vm-{vmid}-disk-1.qcow2' on " +
+                $"node 'node2'"));
             Assert.Contains(log, l => l.Contains("drive mirror is starting for drive-scsi0"));
             Assert.Contains(log, l => l.EndsWith("drive-efidisk0: Completed successfully."));
             Assert.DoesNotContain(log, l => l.Contains("drive-unused0"));

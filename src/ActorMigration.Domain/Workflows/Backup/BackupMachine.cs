@@ -99,7 +99,8 @@ public sealed class BackupMachine : WorkflowMachine<BackupWorkflowState>
     protected override IEnumerable<IWorkflowEvent> OnProgress(BackupWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
         if (progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-            yield return LogRaw(at, $"INFO: {(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100 / p.TotalBytes)}% ({SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)})");
+            yield return LogRaw(at, $"INFO: {(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100 / p.TotalBytes)}% " +
+                $"({SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)})");
     }
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(BackupWorkflowState s, DateTimeOffset at) =>

@@ -96,7 +96,8 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
         if (mirrors.Count > 0)
         {
             yield return new AllocateVolumes("mirror-alloc", r.Node, mirrors.Select(d => new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)).ToList());
-            yield return new MirrorToVolumes("mirror-start", r.Node, r.VmId, mirrors.Select(d => new VolumeMirror(d.Drive, d.DstVolid, d.Format)).ToList(), r.BwLimitKiB);
+            yield return new MirrorToVolumes("mirror-start", r.Node, r.VmId,
+                mirrors.Select(d => new VolumeMirror(d.Drive, d.DstVolid, d.Format)).ToList(), r.BwLimitKiB);
             yield return new PollMirrors("mirror-ready", r.Node, r.VmId, poll);
             // Cancel keeps the source on its own disk; the new volumes hold a consistent copy.
             yield return new FinishMirrors("mirror-finish", r.Node, r.VmId, mirrors.Select(d => d.Drive).ToList(), Pivot: false);
@@ -277,7 +278,8 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
                 }
                 var ready = jobs.All(j => j!.Ready);
                 if (ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-                    yield return Log(at, jobs.Select(j => $"{j!.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)}{(j.Ready ? ", ready" : "")}").ToArray());
+                    yield return Log(at, jobs.Select(j =>
+                        $"{j!.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)}{(j.Ready ? ", ready" : "")}").ToArray());
                 if (!ready) yield break;
                 break;
             }
@@ -292,7 +294,10 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     {
         // The 100% line comes once, when the step is done.
         if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes):0.00}%)");
+        {
+            var percent = p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes;
+            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({percent:0.00}%)");
+        }
     }
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(CloneWorkflowState s, DateTimeOffset at) =>

@@ -163,7 +163,10 @@ public sealed class CreateMachine : WorkflowMachine<CreateWorkflowState>
     {
         // The 100% line comes once, when the step is done.
         if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({(p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes):0.00}%)");
+        {
+            var percent = p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes;
+            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({percent:0.00}%)");
+        }
     }
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(CreateWorkflowState s, DateTimeOffset at)

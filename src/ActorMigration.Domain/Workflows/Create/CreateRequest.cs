@@ -1,6 +1,8 @@
 namespace ActorMigration.Domain.Workflows.Create;
 
-/// <summary>A disk the create task makes: new and empty, imported with qemu-img convert, or restored from a backup archive (<see cref="RestoreFrom"/>).</summary>
+/// <summary>
+/// A disk the create task makes: new and empty, imported with qemu-img convert, or restored from a backup archive (<see cref="RestoreFrom"/>).
+/// </summary>
 public sealed record DiskPlan(
     string Drive,
     string DstVolid,

@@ -1,6 +1,5 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
-using Hypervisor = ActorMigration.Domain.Hypervisor;
 
 namespace ActorMigration.Domain.Workflows.Migration;
 
@@ -171,7 +170,8 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 var ready = p.Jobs.Count > 0 && p.Jobs.All(j => j.Ready);
                 if (ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
                     yield return Log(at, p.Jobs.Select(j =>
-                        $"drive-{j.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)} ({Pct(j.Offset, j.Length)}%){(j.Ready ? ", ready" : "")}").ToArray());
+                        $"drive-{j.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)} ({Pct(j.Offset, j.Length)}%)"
+                        + (j.Ready ? ", ready" : "")).ToArray());
                 if (ready)
                 {
                     yield return Log(at, "all 'mirror' jobs are ready");
@@ -237,14 +237,15 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
     protected override IEnumerable<IWorkflowEvent> OnProgress(MigrationWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
         if (step is CopyDisk c && progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-            yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({Pct(p.DoneBytes, p.TotalBytes)}%)");
+            yield return Log(at, $"{c.SrcVolid}: " +
+                $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({Pct(p.DoneBytes, p.TotalBytes)}%)");
     }
 
     private static IEnumerable<IWorkflowEvent> OnMigrationPolled(MigrationWorkflowState s, WorkflowStep step, MigrationProgress p, DateTimeOffset at)
     {
         switch (p.Status)
         {
-            case Hypervisor.MigrationState.Completed:
+            case MigrationState.Completed:
             {
                 var seconds = Math.Max(0.001, (p.TotalTimeMs ?? 0) / 1000.0);
                 yield return new MigrationCompleted(p.TransferredBytes, p.TotalTimeMs ?? 0, p.DowntimeMs ?? 0, p.DirtySyncCount);
@@ -254,19 +255,22 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 yield return new StepCompleted(step.Key);
                 break;
             }
-            case Hypervisor.MigrationState.Failed or Hypervisor.MigrationState.Cancelled or Hypervisor.MigrationState.Cancelling:
-                yield return new WorkflowFailed($"migration status error: {(p.Error is { } err ? $"failed - {err}" : p.Status.ToString().ToLowerInvariant())}", at);
+            case MigrationState.Failed or MigrationState.Cancelled or MigrationState.Cancelling:
+                yield return new WorkflowFailed($"migration status " +
+                    $"error: {(p.Error is { } err ? $"failed - {err}" : p.Status.ToString().ToLowerInvariant())}", at);
                 break;
-            case Hypervisor.MigrationState.None:
+            case MigrationState.None:
                 yield return new WorkflowFailed("migration not active on source", at);
                 break;
             default:
                 if (at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1) && p.TotalBytes > 0)
                 {
-                    var line = $"migration active, transferred {SizeFormat.Human(p.TransferredBytes)} of {SizeFormat.Human(p.TotalBytes)} VM-state, {SizeFormat.Human(p.SpeedBytesPerSec)}/s";
+                    var line = $"migration active, transferred {SizeFormat.Human(p.TransferredBytes)} of {SizeFormat.Human(p.TotalBytes)} VM-state, "
+                        + $"{SizeFormat.Human(p.SpeedBytesPerSec)}/s";
                     var extra = new List<string> { line };
                     if (p.DirtyPagesRate > 0 || p.DirtySyncCount > 1)
-                        extra.Add($"migration iteration {p.DirtySyncCount}, remaining {SizeFormat.Human(p.RemainingBytes)}, dirty rate {SizeFormat.Human(p.DirtyBytesPerSec)}/s, expected downtime {p.ExpectedDowntimeMs ?? 0} ms");
+                        extra.Add($"migration iteration {p.DirtySyncCount}, remaining {SizeFormat.Human(p.RemainingBytes)}, dirty " +
+                            $"rate {SizeFormat.Human(p.DirtyBytesPerSec)}/s, expected downtime {p.ExpectedDowntimeMs ?? 0} ms");
                     yield return Log(at, extra.ToArray());
                 }
                 break;

@@ -139,7 +139,8 @@ public sealed class CopyMachinesTests
         Assert.Equal(message, TemplateMachine.Check(facts, new TemplateRequest(100, "node1", null, "u"), null));
     }
 
-    private static readonly VmFacts Stopped = new(Vm(100, "memory: 512\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\nvmgenid: 33333333-3333-3333-3333-333333333333\n"),
+    private static readonly VmFacts Stopped = new(Vm(100,
+        "memory: 512\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\nvmgenid: 33333333-3333-3333-3333-333333333333\n"),
         new VmRuntime(100, VmRunState.Stopped));
 
     [Fact]
@@ -159,11 +160,13 @@ public sealed class CopyMachinesTests
     [Fact]
     public void A_rollback_restores_the_snapshot_and_gives_a_new_generation_id()
     {
-        var created = SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), Stopped, "", DateTimeOffset.UnixEpoch, Guid.NewGuid).Config!;
+        var created = SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), Stopped, "", DateTimeOffset.UnixEpoch,
+            Guid.NewGuid).Config!;
         var changed = QmConfig.Parse(created);
         changed["memory"] = "4096";
         var facts = Stopped with { Vm = Stopped.Vm with { ConfigText = changed.ToString() } };
-        var (_, config, error) = SnapshotMachine.Plan(new SnapshotRequest("rollback", 100, "node1", "s1", null, "u"), facts, "", DateTimeOffset.UnixEpoch, Guid.NewGuid);
+        var (_, config, error) = SnapshotMachine.Plan(new SnapshotRequest("rollback", 100, "node1", "s1", null, "u"), facts, "",
+            DateTimeOffset.UnixEpoch, Guid.NewGuid);
         Assert.Null(error);
         var cfg = QmConfig.Parse(config!);
         Assert.Equal("512", cfg["memory"]);
@@ -178,7 +181,8 @@ public sealed class CopyMachinesTests
     public void Snapshot_refusals(string action, string name, string disk, string message)
     {
         var facts = Stopped with { Vm = Vm(100, $"memory: 512\nscsi0: {disk},size=4G\n") };
-        Assert.Equal(message, SnapshotMachine.Plan(new SnapshotRequest(action, 100, "node1", name, null, "u"), facts, "", DateTimeOffset.UnixEpoch, Guid.NewGuid).Error);
+        Assert.Equal(message, SnapshotMachine.Plan(new SnapshotRequest(action, 100, "node1", name, null, "u"), facts, "", DateTimeOffset.UnixEpoch,
+            Guid.NewGuid).Error);
     }
 
     [Fact]

@@ -155,7 +155,8 @@ public class MigrationChecksTests
     public void Renamed_volume_skips_numbers_only_of_its_own_vm_and_storage()
     {
         var facts = Facts(LocalConfig, running: false,
-            targetVolumes: ["local:100/vm-100-disk-0.qcow2", "local:101/vm-101-disk-1.qcow2", "fast:100/vm-100-disk-1.raw", "local:100/vm-100-cloudinit.qcow2"]);
+            targetVolumes: ["local:100/vm-100-disk-0.qcow2", "local:101/vm-101-disk-1.qcow2", "fast:100/vm-100-disk-1.raw",
+                "local:100/vm-100-cloudinit.qcow2"]);
         var (plan, error, _) = MigrationChecks.Prepare(Request(online: false), facts, Upid);
         Assert.Null(error);
         // disk-1 is free on local for VM 100; scsi1 keeps its name, as nothing of that name exists there

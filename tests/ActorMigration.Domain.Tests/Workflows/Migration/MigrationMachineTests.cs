@@ -84,7 +84,8 @@ public class MigrationMachineTests
         Assert.Null(incomingCfg.Lock);
 
         var migrate = h.Step<StartMigration>("migrate");
-        Assert.Equal(("node1", "tcp:10.0.0.2:60000", (long?)null, 100L), (migrate.Node, migrate.Spec.Uri, migrate.Spec.MaxBandwidthBytesPerSec, migrate.Spec.DowntimeLimitMs));
+        Assert.Equal(("node1", "tcp:10.0.0.2:60000", null, 100L),
+            (migrate.Node, migrate.Spec.Uri, migrate.Spec.MaxBandwidthBytesPerSec, migrate.Spec.DowntimeLimitMs));
 
         var move = h.Step<MoveVm>("owner");
         Assert.Equal(("node1", "node2"), (move.From, move.To));
@@ -188,7 +189,8 @@ public class MigrationMachineTests
     {
         var cfg = SharedConfig + "unused0: local:100/vm-100-disk-5.qcow2\n";
         var h = MigrationHarness.Started(Request(), Facts(cfg)).Run();
-        Assert.Equal(["lock", "prepare", "copy:unused0", "incoming", "migrate", "precopy", "owner", "resume-target", "stop-source", "free-source", "unlock"], h.Ran);
+        Assert.Equal(["lock", "prepare", "copy:unused0", "incoming", "migrate", "precopy", "owner", "resume-target", "stop-source", "free-source",
+            "unlock"], h.Ran);
         Assert.Contains("found local disk 'local:100/vm-100-disk-5.qcow2' (unused)", h.Text);
         Assert.Equal(["prepare", "start-incoming", "precopy-iterations", "cleanup", "done"], h.Phases);
         Assert.Equal("local:100/vm-100-disk-5.qcow2", QmConfig.Parse(h.Step<MoveVm>("owner").ConfigText)["unused0"]);
@@ -240,10 +242,13 @@ public class MigrationMachineTests
         { "local-cdrom", "can't migrate local disk 'local:iso/debian-12.iso': local cdrom image" },
         { "physical-cdrom", "can't migrate local cdrom drive" },
         { "physical-cdrom-in-snapshot", "can't migrate local cdrom drive (referenced in snapshot - s1, s2)" },
-        { "live-local-disk-with-snapshot", "can't migrate local disk 'local:100/vm-100-disk-0.qcow2': online storage migration not possible if non-replicated snapshot exists" },
+        { "live-local-disk-with-snapshot",
+            "can't migrate local disk 'local:100/vm-100-disk-0.qcow2': online storage migration not possible if non-replicated snapshot exists" },
         { "raw-disk-with-snapshot", "can't migrate local disk 'local:100/vm-100-disk-1.raw': non-migratable snapshot exists" },
-        { "aliased-volumes", "Problem found while scanning volumes - detected not supported aliased volumes: 'alias:100/vm-100-disk-0.qcow2', 'local:100/vm-100-disk-0.qcow2'" },
-        { "volume-unreadable", "can't migrate local disk 'local:100/vm-100-disk-0.qcow2': unable to determine size for volume 'local:100/vm-100-disk-0.qcow2'" },
+        { "aliased-volumes", "Problem found while scanning volumes - detected not supported aliased volumes: 'alias:100/vm-100-disk-0.qcow2', " +
+            "'local:100/vm-100-disk-0.qcow2'" },
+        { "volume-unreadable", "can't migrate local disk 'local:100/vm-100-disk-0.qcow2': unable to determine size for volume " +
+            "'local:100/vm-100-disk-0.qcow2'" },
         { "bad-storage-map", "failed to parse storage map: 'fast:slow:x' is not a valid storage pair" },
     };
 
@@ -254,9 +259,11 @@ public class MigrationMachineTests
         {
             "running-without-online" => (Request(online: false), Facts(SharedConfig)),
             "local-devices" => (Request(), Facts(hostpci)),
-            "local-devices-several" => (Request(), Facts(hostpci + "parallel0: /dev/parport0\nserial0: socket\nserial1: /dev/ttyS0\nusb0: host=046d:c52b\nusb1: spice\n")),
+            "local-devices-several" => (Request(), Facts(hostpci
+                + "parallel0: /dev/parport0\nserial0: socket\nserial1: /dev/ttyS0\nusb0: host=046d:c52b\nusb1: spice\n")),
             "local-disks-without-option" => (Request(), Facts(LocalConfig)),
-            "target-storage-unavailable" => (Request(withLocalDisks: true), Facts(LocalConfig.Replace("local:100/vm-100-disk-1.raw", "only1:100/vm-100-disk-1.raw"))),
+            "target-storage-unavailable" => (Request(withLocalDisks: true),
+                Facts(LocalConfig.Replace("local:100/vm-100-disk-1.raw", "only1:100/vm-100-disk-1.raw"))),
             "mapped-storage-unavailable" => (Request(withLocalDisks: true, targetStorage: "local:shared13"), Facts(LocalConfig)),
             "shared-storage-unavailable" => (Request(), Facts(SharedConfig.Replace("nfs-shared:100/", "shared13:100/"))),
             "target-storage-no-images" => (Request(withLocalDisks: true, targetStorage: "isos"), Facts(LocalConfig)),
@@ -269,12 +276,15 @@ public class MigrationMachineTests
             "target-unknown-facts" => (Request(), Facts(SharedConfig, noTarget: true)),
             "locked-by-other" => (Request(), Facts(SharedConfig, vm: Vm(SharedConfig, lockOwner: "other-task", lockName: "backup"))),
             "vm-on-other-node" => (Request(), Facts(SharedConfig, vm: Vm(SharedConfig, node: "node3"))),
-            "linked-clone-local" => (Request(online: false), Facts(LocalConfig.Replace("local:100/vm-100-disk-0.qcow2", "local:9000/base-9000-disk-0.qcow2/100/vm-100-disk-0.qcow2"), running: false)),
+            "linked-clone-local" => (Request(online: false),
+                Facts(LocalConfig.Replace("local:100/vm-100-disk-0.qcow2", "local:9000/base-9000-disk-0.qcow2/100/vm-100-disk-0.qcow2"), running: false)),
             "local-cdrom" => (Request(), Facts(SharedConfig.Replace("nfs-shared:iso/", "local:iso/"))),
             "physical-cdrom" => (Request(), Facts(SharedConfig.Replace("nfs-shared:iso/debian-12.iso", "cdrom"))),
             "physical-cdrom-in-snapshot" => (Request(), Facts(SharedConfig + "parent: s2\n\n[s2]\nide2: cdrom,media=cdrom\n\n[s1]\nide0: cdrom,media=cdrom\n")),
-            "live-local-disk-with-snapshot" => (Request(withLocalDisks: true), Facts(LocalConfig + "parent: s1\n\n[s1]\nscsi0: local:100/vm-100-disk-0.qcow2,size=32G\nsnaptime: 1700000000\n")),
-            "raw-disk-with-snapshot" => (Request(online: false), Facts(LocalConfig + "parent: s1\n\n[s1]\nscsi1: local:100/vm-100-disk-1.raw,size=4G\nsnaptime: 1700000000\n", running: false)),
+            "live-local-disk-with-snapshot" => (Request(withLocalDisks: true), Facts(LocalConfig
+                + "parent: s1\n\n[s1]\nscsi0: local:100/vm-100-disk-0.qcow2,size=32G\nsnaptime: 1700000000\n")),
+            "raw-disk-with-snapshot" => (Request(online: false),
+                Facts(LocalConfig + "parent: s1\n\n[s1]\nscsi1: local:100/vm-100-disk-1.raw,size=4G\nsnaptime: 1700000000\n", running: false)),
             "aliased-volumes" => (Request(online: false), Facts(LocalConfig + "unused0: alias:100/vm-100-disk-0.qcow2\n", running: false,
                 storage: StorageCfg + "\ndir: alias\n\tpath /var/lib/vz\n\tcontent images\n",
                 volumes: [Info("local:100/vm-100-disk-0.qcow2", 32 * GiB, path: "/var/lib/vz/images/100/vm-100-disk-0.qcow2"),
@@ -309,7 +319,8 @@ public class MigrationMachineTests
     [Fact]
     public void Offline_migration_ignores_the_cpu_vendor()
     {
-        var h = MigrationHarness.Started(Request(online: false), Facts(SharedConfig, running: false, target: Node("node2", "10.0.0.2", vendor: "AuthenticAMD"))).Run();
+        var h = MigrationHarness.Started(Request(online: false),
+            Facts(SharedConfig, running: false, target: Node("node2", "10.0.0.2", vendor: "AuthenticAMD"))).Run();
         Assert.Equal("OK", h.Core.ExitStatus);
     }
 
@@ -432,7 +443,8 @@ public class MigrationMachineTests
         var events = h.Fail("migration status error: failed - Unable to write to socket: Broken pipe");
         Assert.Contains(events, e => e is WorkflowFailed);
         h.Run();
-        Assert.Equal(["rb-cancel", "rb-mirrors", "rb-stop-target", "rb-free-target", "rb-resume-source", "rb-unlock"], h.Ran.SkipWhile(k => !k.StartsWith("rb-")));
+        Assert.Equal(["rb-cancel", "rb-mirrors", "rb-stop-target", "rb-free-target", "rb-resume-source", "rb-unlock"],
+            h.Ran.SkipWhile(k => !k.StartsWith("rb-")));
         Assert.Equal("ERROR: migration aborted (duration 00:00:14): migration status error: failed - Unable to write to socket: Broken pipe", h.Text[^2]);
     }
 
@@ -608,7 +620,8 @@ public class MigrationMachineTests
         var h = OnlineLocalRun().Run(stopAt: "mirror-ready");
         var step = h.Next!;
         var t = h.Now;
-        var half = new MirrorsPolled([new BlockJobInfo("scsi0", "mirror", 32 * GiB, 8 * GiB, false, "running"), new BlockJobInfo("scsi1", "mirror", 4 * GiB, 4 * GiB, true, "ready")]);
+        var half = new MirrorsPolled([new BlockJobInfo("scsi0", "mirror", 32 * GiB, 8 * GiB, false, "running"),
+            new BlockJobInfo("scsi1", "mirror", 4 * GiB, 4 * GiB, true, "ready")]);
         Assert.Empty(h.Feed(new StepSucceeded(step, half, t.AddMilliseconds(500))));
         var logged = Assert.IsType<TaskLogged>(Assert.Single(h.Feed(new StepSucceeded(step, half, t.AddSeconds(1)))));
         Assert.Equal(["drive-scsi0: transferred 8.0 GiB of 32.0 GiB (25.00%)", "drive-scsi1: transferred 4.0 GiB of 4.0 GiB (100.00%), ready"],
@@ -622,7 +635,8 @@ public class MigrationMachineTests
         Assert.True(h.Core.RollingBack);
 
         var h2 = OnlineLocalRun().Run(stopAt: "mirror-ready");
-        h2.Succeed("mirror-ready", new MirrorsPolled([new BlockJobInfo("scsi0", "mirror", 32 * GiB, 9 * GiB, false, "concluded"), new BlockJobInfo("scsi1", "mirror", 4 * GiB, 4 * GiB, true, "ready")]));
+        h2.Succeed("mirror-ready", new MirrorsPolled([new BlockJobInfo("scsi0", "mirror", 32 * GiB, 9 * GiB, false, "concluded"),
+            new BlockJobInfo("scsi1", "mirror", 4 * GiB, 4 * GiB, true, "ready")]));
         Assert.Equal("mirroring error: drive-scsi0: concluded", h2.Core.Error);
     }
 

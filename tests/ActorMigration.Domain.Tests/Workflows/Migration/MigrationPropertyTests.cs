@@ -1,4 +1,3 @@
-using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
 using static ActorMigration.Domain.Tests.Workflows.Migration.Scenario;

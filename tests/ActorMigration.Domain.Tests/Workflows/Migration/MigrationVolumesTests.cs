@@ -62,7 +62,8 @@ public class MigrationVolumesTests
 
     private const string SnapshotConfig =
         "boot: order=scsi0\nmemory: 2048\nparent: s1\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\n\n" +
-        "[s1]\nboot: order=scsi0\nmemory: 1024\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\nscsi1: local:100/vm-100-disk-7.qcow2,size=2G\nsnaptime: 1700000000\n";
+        "[s1]\nboot: order=scsi0\nmemory: 1024\nscsi0: local:100/vm-100-disk-0.qcow2,size=4G\nscsi1: local:100/vm-100-disk-7.qcow2,size=2G\nsnaptime: " +
+            "1700000000\n";
 
     [Fact]
     public void Offline_migration_with_snapshots_copies_the_files_and_moves_the_snapshot_sections()
