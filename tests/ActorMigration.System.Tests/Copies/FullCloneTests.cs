@@ -238,7 +238,8 @@ public sealed class FullCloneTests(QemuMemberFixture f)
                 var seen = await GuestConsole.RunAsync(f.DataDir, "node1", dst, "cat /mnt/disk/marker.txt");
                 Assert.Contains(marker, seen);
                 var hb = GuestConsole.LastHeartbeat(Reality.SerialLog(f.DataDir, "node1", dst));
-                await GuestConsole.WaitForAsync(f.DataDir, "node1", dst, l => GuestConsole.LastHeartbeat(l) > hb + 3, TimeSpan.FromSeconds(120), "heartbeat goes on");
+                await GuestConsole.WaitForAsync(f.DataDir, "node1", dst, l => GuestConsole.LastHeartbeat(l) > hb + 3,
+                    TimeSpan.FromSeconds(120), "heartbeat goes on");
                 var cur = await C.Current(dst);
                 Assert.Equal("running", cur.Str("status"));
                 Assert.Equal(d.Str("vmgenid"), cur.Str("running-vmgenid"));
