@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
@@ -27,14 +26,22 @@ namespace ActorMigration.Bench.Qemu;
 /// counted; the modes take turns (engine, bare, engine, ...; AM_BENCH_ALTERNATE=1 alternates which goes first in a round),
 /// each right after the other (AM_BENCH_REST_S: a minimum rest per guest). The host's free page reporting is held
 /// back while it runs (<see cref="FreePageReporting"/>; AM_BENCH_PAGE_REPORTING=keep leaves it on).
+/// With AM_BENCH_DISK_MIB (<see cref="DiskMiB"/>) the guest has a local disk that the engine mirrors; only the
+/// engine runs then, for its QMP count.
 /// </summary>
 public static class QemuLiveBench
 {
     internal const int VmId = 100;
-    private const long UnlimitedBandwidth = 16L << 30; // QemuDriverOptions.UnlimitedBandwidthBytesPerSec
     internal const int DowntimeLimitMs = 100;
     private static readonly bool AlternateOrder = Environment.GetEnvironmentVariable("AM_BENCH_ALTERNATE") == "1";
-    private static readonly bool RamStats = Environment.GetEnvironmentVariable("AM_BENCH_RAMSTATS") == "1";
+
+    /// <summary>
+    /// AM_BENCH_DISK_MIB: the disk variant. The VM gets a qcow2 disk of that size on the nodes' local (non-shared)
+    /// storage and the engine migrates it online with-local-disks=1 (mirror over NBD); the bare side is skipped
+    /// (QMP count only, no ratio). 0 (default): no disk.
+    /// </summary>
+    internal static readonly int DiskMiB =
+        int.TryParse(Environment.GetEnvironmentVariable("AM_BENCH_DISK_MIB"), out var disk) && disk > 0 ? disk : 0;
 
     // How long a guest rests after it arrived before it is timed again (AM_BENCH_REST_S overrides).
     internal static readonly TimeSpan Settle = TimeSpan.FromSeconds(
@@ -76,30 +83,45 @@ public static class QemuLiveBench
             }
             log.WriteLine($"starting member in {memberDir}");
             member = await ChildMember.StartAsync(dll, memberDir, env);
-            var create = await member.PostAsync("/nodes/node1/qemu", ("vmid", VmId.ToString()), ("name", "bench"),
-                ("memory", memoryMiB.ToString()), ("net0", "virtio,bridge=vmbr0"), ("start", "1"));
+            (string, string)[] create0 = [("vmid", VmId.ToString()), ("name", "bench"), ("memory", memoryMiB.ToString()),
+                ("net0", "virtio,bridge=vmbr0"), ("start", "1")];
+            // The disk variant: "local:<GiB>" allocates a qcow2 volume on the node's local directory storage.
+            if (DiskMiB > 0) create0 = [.. create0, ("scsi0", "local:" + (DiskMiB / 1024.0).ToString(CultureInfo.InvariantCulture))];
+            var create = await member.PostAsync("/nodes/node1/qemu", create0);
             Expect("OK", await member.WaitTaskAsync(create, 50, TimeSpan.FromMinutes(2)), "create");
             await WaitHeartbeatAsync(() => ReadText(EngineSerialLog(memberDir, "node1")), 3);
 
             // (b) the bare script's two "nodes": the driver only spawns QEMU (same spec from the same config).
-            var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
-            var storage = new StorageConfig([
-                new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
-            ]);
-            for (var i = 0; i < 2; i++)
-                bareNodes.Add(new QemuNodeDriver(new NodeSettings($"bare{i + 1}", Path.Combine(bareDir, "run", $"bare{i + 1}"), storage,
-                    PortRangeStart: 60900 + i * 50, PortRangeEnd: 60949 + i * 50), opts));
-            var config = await member.GetAsync($"/nodes/node1/qemu/{VmId}/config");
-            var configText = string.Join('\n', config.AsObject().Where(kv => kv.Key != "digest").Select(kv => $"{kv.Key}: {kv.Value}"));
-            var spec = VmLaunchSpec.FromConfig(VmId, QmConfig.Parse(configText), _ => throw new InvalidOperationException("no disks"));
-            var src = await bareNodes[0].Hypervisor.StartAsync(spec);
-            await WaitHeartbeatAsync(() => bareNodes[0].Qemu.ReadSerialLog(VmId), 3);
-            spec = spec with { Machine = src.RunningMachine };
-            var check = CompareCommandLines(Path.Combine(memberDir, "run", "node1", "qemu", VmId.ToString(), "meta.json"),
-                bareNodes[0].Qemu.FilesOf(VmId).MetaFile);
-            log.WriteLine($"command lines: {check}");
-            var accel = (await bareNodes[0].Qemu.GetAcceleratorAsync()).Accelerator;
-            var version = src.RunningQemu ?? "?";
+            // Not in the disk variant (count only).
+            if (DiskMiB > 0) log.WriteLine($"disk variant ({DiskMiB} MiB local disk): bare QMP side skipped, QMP count only, no ratio");
+            VmLaunchSpec? spec = null;
+            var check = "n/a (disk variant: no bare side)";
+            // The engine's QEMU (the bare side's, below, is the same binary).
+            var engineMetaFile = Path.Combine(memberDir, "run", "node1", "qemu", VmId.ToString(), "meta.json");
+            var engineMeta = VmMetadata.Read(engineMetaFile);
+            var accel = engineMeta?.Accelerator ?? "?";
+            var version = engineMeta?.QemuVersion ?? "?";
+            if (DiskMiB == 0)
+            {
+                var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
+                var storage = new StorageConfig([
+                    new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
+                ]);
+                for (var i = 0; i < 2; i++)
+                    bareNodes.Add(new QemuNodeDriver(new NodeSettings($"bare{i + 1}", Path.Combine(bareDir, "run", $"bare{i + 1}"), storage,
+                        PortRangeStart: 60900 + i * 50, PortRangeEnd: 60949 + i * 50), opts));
+                var config = await member.GetAsync($"/nodes/node1/qemu/{VmId}/config");
+                var configText = string.Join('\n', config.AsObject().Where(kv => kv.Key != "digest").Select(kv => $"{kv.Key}: {kv.Value}"));
+                spec = VmLaunchSpec.FromConfig(VmId, QmConfig.Parse(configText), _ => throw new InvalidOperationException("no disks"));
+                var src = await bareNodes[0].Hypervisor.StartAsync(spec);
+                await WaitHeartbeatAsync(() => bareNodes[0].Qemu.ReadSerialLog(VmId), 3);
+                spec = spec with { Machine = src.RunningMachine };
+                check = BareQmpMigration.CompareCommandLines(engineMetaFile,
+                    bareNodes[0].Qemu.FilesOf(VmId).MetaFile);
+                log.WriteLine($"command lines: {check}");
+                accel = (await bareNodes[0].Qemu.GetAcceleratorAsync()).Accelerator;
+                version = src.RunningQemu ?? "?";
+            }
 
             var engineAt = 0; // the engine's VM runs on node1 (0) or node2 (1); the bare one on bare1 (0) or bare2 (1)
             var bareAt = 0;
@@ -121,11 +143,12 @@ public static class QemuLiveBench
                 engineAt = 1 - engineAt;
                 return m;
             }
-            async Task<Measured> Bare()
+            async Task<Measured?> Bare()
             {
+                if (spec is null) return null;
                 await Rest(bareArrived);
                 var (from, to) = (bareNodes[bareAt], bareNodes[1 - bareAt]);
-                var m = await BareMigrateAsync(from, to, spec, qmp, pollMs);
+                var m = await BareQmpMigration.MigrateAsync(from, to, spec, qmp, pollMs);
                 bareArrived = DateTime.UtcNow;
                 await WaitHeartbeatAsync(() => to.Qemu.ReadSerialLog(VmId), 1, requireProgress: true);
                 bareAt = 1 - bareAt;
@@ -139,7 +162,7 @@ public static class QemuLiveBench
                 var warmEngine = await Engine();
                 var warmBare = await Bare();
                 log.WriteLine(string.Format(CultureInfo.InvariantCulture, "warm-up {0} (not counted): engine {1:F2} s, bare {2:F2} s",
-                    w, warmEngine.Seconds, warmBare.Seconds));
+                    w, warmEngine.Seconds, warmBare?.Seconds ?? double.NaN));
             }
             var results = new List<QemuLiveRound>();
             for (var round = 1; round <= rounds; round++)
@@ -147,7 +170,8 @@ public static class QemuLiveBench
                 // Strictly interleaved (engine, bare, engine, ...), back to back: every timed migration starts right after
                 // one of the other mode, so both see the same machine.
                 var engineFirst = !AlternateOrder || round % 2 == 1;
-                Measured e, b;
+                Measured e;
+                Measured? b;
                 if (engineFirst)
                 {
                     e = await Engine();
@@ -163,7 +187,7 @@ public static class QemuLiveBench
                 log.WriteLine(string.Format(CultureInfo.InvariantCulture,
                     "round {0}: engine {1:F2} s (downtime {2} ms; {3}), bare {4:F2} s (downtime {5} ms; {6}), ratio {7:F2}; " +
                     "engine QMP commands: {8} in the migration, switchover {9}",
-                    round, e.Seconds, e.DowntimeMs, e.Phases, b.Seconds, b.DowntimeMs, b.Phases, row.Ratio, e.MigrationQmp,
+                    round, e.Seconds, e.DowntimeMs, e.Phases, b?.Seconds ?? double.NaN, b?.DowntimeMs, b?.Phases, row.Ratio, e.MigrationQmp,
                     SwitchoverCommands.Describe(e.SwitchoverQmp)));
             }
             var reported = reporting.ReportedSinceStart();
@@ -228,7 +252,9 @@ public static class QemuLiveBench
         var t0 = DateTime.Now;
         var cpu0 = m.CpuSeconds();
         var sw = Stopwatch.StartNew();
-        var upid = await m.PostAsync($"/nodes/{from}/qemu/{VmId}/migrate", ("target", to), ("online", "1"));
+        (string, string)[] form = [("target", to), ("online", "1")];
+        if (DiskMiB > 0) form = [.. form, ("with-local-disks", "1")];
+        var upid = await m.PostAsync($"/nodes/{from}/qemu/{VmId}/migrate", form);
         // Polled gently (a tight poll loop would load the member during the migration); the end time comes from
         // the member's own log line "Workflow <upid> finished" below.
         var status = await m.WaitTaskAsync(upid, 200, TimeSpan.FromMinutes(5));
@@ -262,100 +288,6 @@ public static class QemuLiveBench
         return new Measured($"{from}→{to}", total, down,
             new Phases(started, migrating - started, completed - migrating, resumed - completed, total - resumed), cpu,
             switchoverQmp, migrationQmp);
-    }
-
-    /// <summary>
-    /// Bare QMP: spawn the incoming target (driver start = the same command line), then migrate with QMP only and
-    /// stop the source.
-    /// </summary>
-    private static async Task<Measured> BareMigrateAsync(QemuNodeDriver from, QemuNodeDriver to, VmLaunchSpec spec,
-        Dictionary<string, QmpClient> qmp, int pollMs)
-    {
-        var srcFiles = from.Qemu.FilesOf(VmId);
-        var srcPid = int.Parse(File.ReadAllText(srcFiles.PidFile).Trim());
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        var dst = await to.Hypervisor.StartAsync(spec with { Incoming = new IncomingSpec("127.0.0.1", []) });
-        // From here on only our own QMP connections: the driver lets go of its (QEMU serves one client per socket).
-        await to.DisposeAsync();
-        await from.DisposeAsync();
-        var spawn = sw.Elapsed.TotalSeconds;
-        var sq = await Connect(qmp, srcFiles.QmpSocket);
-        var dq = await Connect(qmp, to.Qemu.FilesOf(VmId).QmpSocket);
-        await sq.ExecuteAsync("migrate-set-capabilities", new JsonObject
-        {
-            ["capabilities"] = new JsonArray(
-                new JsonObject { ["capability"] = "events", ["state"] = true },
-                new JsonObject { ["capability"] = "auto-converge", ["state"] = true })
-        });
-        await sq.ExecuteAsync("migrate-set-parameters", new JsonObject { ["downtime-limit"] = DowntimeLimitMs, ["max-bandwidth"] = UnlimitedBandwidth });
-        // Like the engine: wait for QEMU's MIGRATION event that ends it, polling query-migrate meanwhile.
-        using var events = sq.Subscribe();
-        var ended = events.WaitAsync(e => e.Name == "MIGRATION" && e.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "cancelled",
-            TimeSpan.FromMinutes(5));
-        await sq.ExecuteAsync("migrate", new JsonObject { ["uri"] = dst.IncomingUri });
-        var setup = sw.Elapsed.TotalSeconds;
-        JsonNode? q;
-        while (true)
-        {
-            q = await sq.ExecuteAsync("query-migrate");
-            var status = q?["status"]?.GetValue<string>();
-            // "completed" with RAM figures is this migration's (an incoming one has none); QEMU sets it a moment
-            // before it computes total-time and downtime, so ask again until they are there (as the driver does).
-            if (status == "completed" && q?["ram"] is not null)
-            {
-                if ((q["total-time"]?.GetValue<long>() ?? 0) > 0) break;
-                await Task.Delay(1);
-                continue;
-            }
-            if (status is "failed" or "cancelled") throw new InvalidOperationException($"bare migration {status}: {q?.ToJsonString()}");
-            await Task.WhenAny(ended, Task.Delay(pollMs));
-        }
-        var migrated = sw.Elapsed.TotalSeconds;
-        if (RamStats)
-            Console.Error.WriteLine($"bare ram: {q!["ram"]?.ToJsonString()} total-time {q["total-time"]} setup-time {q["setup-time"]}");
-        await dq.ExecuteAsync("cont");
-        var resumed = sw.Elapsed.TotalSeconds;
-        try
-        {
-            await sq.ExecuteAsync("quit");
-        }
-        catch (IOException)
-        {
-            // QEMU may close the socket before its answer arrives.
-        }
-        while (HostProcesses.IsAlive(srcPid)) await Task.Delay(5);
-        sw.Stop();
-        qmp.Remove(srcFiles.QmpSocket);
-        await sq.DisposeAsync();
-        var total = sw.Elapsed.TotalSeconds;
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-        return new Measured($"{from.Settings.Node}→{to.Settings.Node}", total, q!["downtime"]?.GetValue<long>() ?? -1,
-            new Phases(spawn, setup - spawn, migrated - setup, resumed - migrated, total - resumed), cpu);
-    }
-
-    private static async Task<QmpClient> Connect(Dictionary<string, QmpClient> qmp, string socket)
-    {
-        if (qmp.TryGetValue(socket, out var c) && c.IsConnected) return c;
-        c = await QmpClient.ConnectAsync(socket, TimeSpan.FromSeconds(10));
-        qmp[socket] = c;
-        return c;
-    }
-
-    /// <summary>The two source command lines with the run dirs taken out: "identical" or the differences.</summary>
-    private static string CompareCommandLines(string engineMeta, string bareMeta)
-    {
-        static List<string> Norm(string meta)
-        {
-            var m = VmMetadata.Read(meta) ?? throw new InvalidOperationException($"no {meta}");
-            var runDir = Path.GetDirectoryName(meta)!;
-            return m.CommandLine.Select(a => a.Replace(runDir, "<run>")).ToList();
-        }
-        var a = Norm(engineMeta);
-        var b = Norm(bareMeta);
-        if (a.SequenceEqual(b)) return $"engine and bare sources identical ({a.Count} args, run dir aside)";
-        var diff = a.Except(b).Select(x => "engine: " + x).Concat(b.Except(a).Select(x => "bare: " + x));
-        return "DIFFER: " + string.Join("; ", diff);
     }
 
     private static async Task WaitHeartbeatAsync(Func<string> log, int atLeast, bool requireProgress = false)

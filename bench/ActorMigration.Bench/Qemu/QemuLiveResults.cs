@@ -22,10 +22,13 @@ public sealed record Phases(double Spawn, double Setup, double Qemu, double Swit
 public sealed record Measured(string Direction, double Seconds, long DowntimeMs, Phases Phases, double OrchestratorCpuSeconds = 0,
     IReadOnlyList<string>? SwitchoverQmp = null, int MigrationQmp = 0);
 
-/// <summary>One round: the same live migration by the engine (through the API of a child member) and by a bare QMP script.</summary>
-public sealed record QemuLiveRound(int Round, string First, Measured Engine, Measured Bare)
+/// <summary>
+/// One round: the same live migration by the engine (through the API of a child member) and by a bare QMP script.
+/// <see cref="Bare"/> is null in the disk variant (no bare side; <see cref="Ratio"/> NaN).
+/// </summary>
+public sealed record QemuLiveRound(int Round, string First, Measured Engine, Measured? Bare)
 {
-    public double Ratio => Engine.Seconds / Bare.Seconds;
+    public double Ratio => Bare is null ? double.NaN : Engine.Seconds / Bare.Seconds;
 }
 
 public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int MemoryMiB, int PollMs, string Accelerator,
