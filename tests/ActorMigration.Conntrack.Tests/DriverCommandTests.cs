@@ -160,4 +160,15 @@ public class DriverCommandTests
         var node = new NodeSettings("pve1", "/tmp/run", new StorageConfig([]), HostNetns: "pve1-host");
         Assert.Equal("pve1-host", LinuxConntrackDriver.ForNode(node).Options.Netns);
     }
+
+    [Fact]
+    public async Task Events_carry_the_namespace_and_keep_their_template()
+    {
+        var log = new TestLog();
+        await new LinuxConntrackDriver(new ConntrackOptions { Netns = "node-a" }, log.Logger, new FakeRunner((_, _) => Empty)).DumpAsync(7);
+        var dumped = Assert.Single(log.Events, e => e.MessageTemplate.Text == "Dumped {Count} conntrack entries of VM {VmId} ({Bytes} bytes)");
+        Assert.Equal("\"node-a\"", dumped.Properties["Netns"].ToString());
+        Assert.Equal("7", dumped.Properties["VmId"].ToString());
+        Assert.Equal($"\"{typeof(LinuxConntrackDriver).FullName}\"", dumped.Properties["SourceContext"].ToString());
+    }
 }
