@@ -87,8 +87,8 @@ public class DriverCommandTests
     [Fact]
     public async Task Dump_skips_unparsable_lines_and_respects_the_size_cap()
     {
-        var stdout = string.Join('\n', Enumerable.Range(1,
-            50).Select(i => SaveLine.Replace("--sport 1000", $"--sport {i}").Replace("--reply-port-dst 1000", $"--reply-port-dst {i}")))
+        var stdout = string.Join('\n', Enumerable.Range(1, 50).Select(i =>
+                SaveLine.Replace("--sport 1000", $"--sport {i}").Replace("--reply-port-dst 1000", $"--reply-port-dst {i}")))
                      + "\n-A -t 1 -p dccp -s 192.0.2.1 -d 192.0.2.2\n";
         var runner = new FakeRunner((argv, _) => argv.Contains("ipv4") ? new ConntrackCommandResult(0, stdout, "") : Empty);
         var log = new TestLog();
