@@ -1,3 +1,5 @@
+using ActorMigration.Drivers.Qemu.Util;
+
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
 /// <summary>Files of one VM in a node's run directory: &lt;RunDir&gt;/qemu/&lt;vmid&gt;/.</summary>
@@ -25,6 +27,13 @@ public sealed class VmRunFiles
 
     /// <summary>A string that is in the QEMU command line of this VM only (guards pid reuse).</summary>
     public string Marker => PidFile;
+
+    /// <summary>Whether the QEMU of these files is alive (pidfile and command-line marker).</summary>
+    public bool IsRunning(out int pid)
+    {
+        pid = ProcessTools.ReadPidFile(PidFile) ?? 0;
+        return pid > 0 && ProcessTools.IsAlive(pid, Marker);
+    }
 
     public void EnsureSocketPathsFit()
     {

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Qemu.Qmp;
+using Serilog;
+
+namespace ActorMigration.Drivers.Qemu.Hypervisor;
+
+/// <summary>Outgoing live migrations of the VMs of one node: start, progress, the end signal, cancel.</summary>
+public sealed class QemuMigrations
+{
+    private readonly string _runDir;
+    private readonly string _node;
+    private readonly QmpSessions _qmp;
+    private readonly long _unlimitedBandwidth;
+    private readonly ILogger _log;
+    // Completed by a MIGRATION event that ends the outgoing migration (completed, failed, cancelled).
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _ended = new();
+
+    public QemuMigrations(string runDir, string node, QmpSessions qmp, long unlimitedBandwidthBytesPerSec, ILogger log)
+    {
+        _runDir = runDir;
+        _node = node;
+        _qmp = qmp;
+        _unlimitedBandwidth = unlimitedBandwidthBytesPerSec;
+        _log = log;
+        qmp.EventReceived += OnEvent;
+    }
+
+    public async Task StartAsync(int vmid, MigrationStartSpec spec, CancellationToken ct)
+    {
+        var files = new VmRunFiles(_runDir, vmid);
+        var meta = VmMetadata.Read(files.MetaFile);
+        // Only a VM this driver already sent somewhere can be migrating (QEMU itself refuses a second migrate).
+        if (meta?.OutgoingUri is not null)
+        {
+            var cur = await QueryAsync(vmid, ct);
+            var inFlight = cur.Status is MigrationState.Setup or MigrationState.Active or MigrationState.PreSwitchover or MigrationState.Device;
+            if (meta.OutgoingUri == spec.Uri && (inFlight || cur.Status == MigrationState.Completed))
+            {
+                _log.Information("{VmId} on {Node} is already migrating to {Target} ({Status})", vmid, _node, spec.Uri, cur.Status);
+                return;
+            }
+            if (inFlight)
+                throw new InvalidOperationException($"VM {vmid} on {_node} is already migrating to {meta.OutgoingUri} ({cur.Status})");
+        }
+        await _qmp.ExecuteAsync(vmid, "migrate-set-capabilities", new JsonObject
+        {
+            ["capabilities"] = new JsonArray(
+                new JsonObject { ["capability"] = "events", ["state"] = true },
+                new JsonObject { ["capability"] = "auto-converge", ["state"] = spec.AutoConverge })
+        }, ct: ct);
+        await _qmp.ExecuteAsync(vmid, "migrate-set-parameters", new JsonObject
+        {
+            ["downtime-limit"] = spec.DowntimeLimitMs,
+            ["max-bandwidth"] = spec.MaxBandwidthBytesPerSec is > 0 and var bw ? bw : _unlimitedBandwidth
+        }, ct: ct);
+        // Recorded first, so that a query right after knows a stale incoming status is not this migration's.
+        if (meta is not null) (meta with { OutgoingUri = spec.Uri }).Write(files.MetaFile);
+        _ended[vmid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _qmp.ExecuteAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, ct: ct);
+        _log.Information("Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge})",
+            vmid, _node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge);
+    }
+
+    /// <summary>
+    /// query-migrate of the outgoing migration. A VM that was itself migrated in reports its incoming
+    /// "completed" (without RAM figures) until a new outgoing one has connected: that is shown as Setup once an
+    /// outgoing migration was started, and as None before (there is no outgoing migration yet; "completed" there
+    /// made the node skip the migrate command and the workflow stop the only running copy).
+    /// </summary>
+    public async Task<MigrationProgress> QueryAsync(int vmid, CancellationToken ct)
+    {
+        var raw = await _qmp.ExecuteAsync(vmid, "query-migrate", ct: ct);
+        // QEMU sets "completed" before it computes total-time and downtime (migration_completion, then
+        // migration_calculate_complete): a query in between reads 0 for both. Ask again for the real figures.
+        for (var i = 0; i < 1000 && CompletedWithoutTimes(raw); i++)
+        {
+            await Task.Delay(1, ct);
+            raw = await _qmp.ExecuteAsync(vmid, "query-migrate", ct: ct);
+        }
+        var p = QmpMapping.Migration(raw);
+        if (p.Status == MigrationState.Completed && raw?["ram"] is null)
+            return p with
+            {
+                Status = VmMetadata.Read(new VmRunFiles(_runDir, vmid).MetaFile) is { OutgoingUri: not null } ? MigrationState.Setup : MigrationState.None
+            };
+        return p;
+    }
+
+    public async Task<MigrationProgress> WaitAsync(int vmid, TimeSpan maxWait, CancellationToken ct)
+    {
+        // After a member restart there is no signal for a migration started before it: then this waits the full time.
+        var known = _ended.TryGetValue(vmid, out var ended);
+        if (known && maxWait > TimeSpan.Zero)
+            await Task.WhenAny(ended!.Task, Task.Delay(maxWait, ct));
+        ct.ThrowIfCancellationRequested();
+        var p = await QueryAsync(vmid, ct);
+        // A signal left from an earlier migration must not turn the next waits into a busy loop.
+        if (known && ended!.Task.IsCompleted && !p.IsFinal) _ended.TryRemove(new(vmid, ended));
+        return p;
+    }
+
+    public async Task CancelAsync(int vmid, CancellationToken ct)
+    {
+        await _qmp.ExecuteAsync(vmid, "migrate_cancel", ct: ct);
+        _log.Information("Cancelled migration of {VmId} on {Node}", vmid, _node);
+    }
+
+    /// <summary>The VM stopped: no end signal to wait for any more.</summary>
+    public void Forget(int vmid) => _ended.TryRemove(vmid, out _);
+
+    private static bool CompletedWithoutTimes(JsonNode? raw) =>
+        QmpMapping.Str(raw, "status") == "completed" && raw?["ram"] is not null && QmpMapping.Long(raw, "total-time") is null or 0;
+
+    private void OnEvent(int vmid, QmpEvent e)
+    {
+        if (e.Name == "MIGRATION" && e.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "cancelled"
+            && _ended.TryGetValue(vmid, out var ended))
+            ended.TrySetResult();
+    }
+}
