@@ -9,6 +9,7 @@ public sealed class SimulatedNodeDriverFactory : INodeDriverFactory
 {
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
+    private readonly ILoggerFactory _loggers;
 
     /// <param name="loggers">Where the drivers log (the host's logger factory); none: they log nothing.</param>
     public SimulatedNodeDriverFactory(SimulationOptions options, TimeProvider? time = null, ILoggerFactory? loggers = null)
@@ -16,8 +17,8 @@ public sealed class SimulatedNodeDriverFactory : INodeDriverFactory
         options.Validate();
         Options = options;
         _time = time ?? TimeProvider.System;
-        _faults = new FaultInjector(options.Faults.ToList(), options.FaultStateFile,
-            (loggers ?? NullLoggerFactory.Instance).CreateLogger<FaultInjector>());
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _faults = new FaultInjector(options.Faults.ToList(), options.FaultStateFile, _loggers.CreateLogger<FaultInjector>());
     }
 
     /// <summary>Options from string pairs (see <see cref="SimulationOptionsParser"/>).</summary>
@@ -32,5 +33,5 @@ public sealed class SimulatedNodeDriverFactory : INodeDriverFactory
     public string Name => "sim";
     public SimulationOptions Options { get; }
 
-    public INodeDriver Create(NodeSettings settings) => new SimulatedNodeDriver(settings, Options, _time, _faults);
+    public INodeDriver Create(NodeSettings settings) => new SimulatedNodeDriver(settings, Options, _time, _faults, _loggers);
 }
