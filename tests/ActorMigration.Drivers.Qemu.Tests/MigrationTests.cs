@@ -20,6 +20,11 @@ public sealed class MigrationTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>QMP commands the drivers sent since event <paramref name="mark"/> of the log.</summary>
+    private static List<string> QmpCommands(TestEnv env, int mark) =>
+        env.Logs.Events.Skip(mark).Where(e => e.MessageTemplate.Text == QmpSessions.CommandTemplate)
+            .Select(e => e.Properties["Command"].ToString().Trim('"')).ToList();
+
     [Fact]
     public async Task Live_migration_moves_the_running_guest_to_node2()
     {
@@ -37,8 +42,11 @@ public sealed class MigrationTests(ITestOutputHelper output)
         Assert.StartsWith("tcp:127.0.0.1:", dst.IncomingUri);
         Assert.InRange(int.Parse(dst.IncomingUri!.Split(':')[2]), n2.Settings.PortRangeStart, n2.Settings.PortRangeEnd);
 
+        // No outgoing migration yet: None, and QEMU is not asked.
+        var mark = env.Logs.Events.Count;
+        Assert.Equal(MigrationState.None, (await n1.Hypervisor.QueryMigrationAsync(140)).Status);
+        Assert.Empty(QmpCommands(env, mark));
         await n1.Hypervisor.StartMigrationAsync(140, new MigrationStartSpec(dst.IncomingUri!, null, 100, true));
-        await n1.Hypervisor.StartMigrationAsync(140, new MigrationStartSpec(dst.IncomingUri!, null, 100, true)); // idempotent
         var done = await WaitFinalAsync(n1.Qemu, 140, TimeSpan.FromSeconds(90));
         Assert.Equal(MigrationState.Completed, done.Status);
         Assert.NotNull(done.DowntimeMs);
@@ -109,7 +117,6 @@ public sealed class MigrationTests(ITestOutputHelper output)
         Assert.StartsWith("nbd:127.0.0.1:", dst.NbdUri);
 
         await n1.Hypervisor.StartMirrorAsync(141, "scsi0", new MirrorTarget($"{dst.NbdUri}:exportname=drive-scsi0", "raw"));
-        await n1.Hypervisor.StartMirrorAsync(141, "scsi0", new MirrorTarget($"{dst.NbdUri}:exportname=drive-scsi0", "raw")); // idempotent
         var deadline = DateTime.UtcNow.AddSeconds(60);
         BlockJobInfo job;
         while (!(job = Assert.Single(await n1.Hypervisor.QueryBlockJobsAsync(141))).Ready)
@@ -126,9 +133,11 @@ public sealed class MigrationTests(ITestOutputHelper output)
         Assert.Equal(MigrationState.Completed, done.Status);
 
         // As Proxmox does at switchover: cancel the ready mirror (target stays consistent), stop NBD, resume.
+        // The caller checked the job: one command, and the end comes from QEMU's event (no query-block-jobs).
+        var mark = env.Logs.Events.Count;
         await n1.Hypervisor.FinishMirrorAsync(141, "scsi0", pivot: false);
+        Assert.Equal(["block-job-cancel"], QmpCommands(env, mark));
         Assert.Empty(await n1.Hypervisor.QueryBlockJobsAsync(141));
-        await n1.Hypervisor.FinishMirrorAsync(141, "scsi0", pivot: false); // gone: no-op
         await n2.Hypervisor.StopNbdServerAsync(141);
         await n2.Hypervisor.StopNbdServerAsync(141);
 

@@ -15,30 +15,6 @@ using ActorMigration.Drivers.Qemu.Qmp;
 namespace ActorMigration.Bench.Qemu;
 
 /// <summary>
-/// Where the time of one migration went, in seconds: spawn = until the incoming target QEMU runs (engine: request,
-/// lock, prepare, start); setup = until the migrate command returned; qemu = until "completed" was seen;
-/// switchover = until the target runs (engine: config move + resume); cleanup = until the source is gone and the
-/// run is over (engine: stop source, unlock, until the member logs the workflow's end).
-/// </summary>
-public sealed record Phases(double Spawn, double Setup, double Qemu, double Switchover, double Cleanup)
-{
-    public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "spawn {0:F2}, setup {1:F2}, qemu {2:F2}, switchover {3:F2}, cleanup {4:F2}", Spawn, Setup, Qemu, Switchover, Cleanup);
-}
-
-/// <summary>One timed migration.</summary>
-public sealed record Measured(string Direction, double Seconds, long DowntimeMs, Phases Phases, double OrchestratorCpuSeconds = 0);
-
-/// <summary>One round: the same live migration by the engine (through the API of a child member) and by a bare QMP script.</summary>
-public sealed record QemuLiveRound(int Round, string First, Measured Engine, Measured Bare)
-{
-    public double Ratio => Engine.Seconds / Bare.Seconds;
-}
-
-public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int MemoryMiB, int PollMs, string Accelerator,
-    string QemuVersion, string CommandLineCheck, string PageReporting);
-
-/// <summary>
 /// qemu-live: a running test guest (heartbeat console, no disks, same memory) is live-migrated back and forth
 /// (a) by the engine: POST /nodes/{n}/qemu/{vmid}/migrate online=1 on a child member (AM_DRIVER=qemu), timed from the
 ///     POST until the member logs the workflow's end (lock, prepare, target start, migrate, poll, config move, resume,
@@ -54,60 +30,20 @@ public sealed record QemuLiveResult(IReadOnlyList<QemuLiveRound> Rounds, int Mem
 /// </summary>
 public static class QemuLiveBench
 {
-    private const int VmId = 100;
+    internal const int VmId = 100;
     private const long UnlimitedBandwidth = 16L << 30; // QemuDriverOptions.UnlimitedBandwidthBytesPerSec
-    private const int DowntimeLimitMs = 100;
+    internal const int DowntimeLimitMs = 100;
     private static readonly bool AlternateOrder = Environment.GetEnvironmentVariable("AM_BENCH_ALTERNATE") == "1";
     private static readonly bool RamStats = Environment.GetEnvironmentVariable("AM_BENCH_RAMSTATS") == "1";
 
     // How long a guest rests after it arrived before it is timed again (AM_BENCH_REST_S overrides).
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(
+    internal static readonly TimeSpan Settle = TimeSpan.FromSeconds(
         int.TryParse(Environment.GetEnvironmentVariable("AM_BENCH_REST_S"), out var rest) && rest >= 0 ? rest : 0);
 
     public static async Task<int> RunAndPrint(int rounds, int memoryMiB, int pollMs, int warmUp)
     {
-        var inv = CultureInfo.InvariantCulture;
         var r = await Run(rounds, memoryMiB, pollMs, Console.Error, warmUp);
-        Console.WriteLine($"QEMU {r.QemuVersion}, accel {r.Accelerator}, guest: test image (heartbeat every 200 ms), {r.MemoryMiB} MiB, no disks; " +
-                          $"downtime limit {DowntimeLimitMs} ms, unlimited bandwidth, auto-converge, poll {r.PollMs} ms, " +
-                              $"rest {Settle.TotalSeconds:F0} s between moves of a guest; {Environment.ProcessorCount} CPUs");
-        Console.WriteLine($"command lines: {r.CommandLineCheck}");
-        Console.WriteLine($"host free page reporting: {r.PageReporting}\n");
-        Console.WriteLine("| round | first | engine (API) | total s | downtime ms | bare (QMP) | total s | downtime ms | engine/bare |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var x in r.Rounds)
-            Console.WriteLine(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4} | {5} | {6:F2} | {7} | {8:F2} |",
-                x.Round, x.First, x.Engine.Direction, x.Engine.Seconds, x.Engine.DowntimeMs, x.Bare.Direction, x.Bare.Seconds,
-                x.Bare.DowntimeMs, x.Ratio));
-        Console.WriteLine();
-        Console.WriteLine("| mode | median total s | median downtime ms | spawn | setup | qemu | switchover | cleanup | orchestrator CPU s |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var (name, pick) in new (string, Func<QemuLiveRound, Measured>)[] { ("engine (API)", x => x.Engine), ("bare QMP", x => x.Bare) })
-        {
-            var ms = r.Rounds.Select(pick).ToList();
-            Console.WriteLine(string.Format(inv, "| {0} | {1:F2} | {2} | {3:F2} | {4:F2} | {5:F2} | {6:F2} | {7:F2} | {8:F2} |", name,
-                Median(ms.Select(m => m.Seconds)), Median(ms.Select(m => (double)m.DowntimeMs)),
-                Median(ms.Select(m => m.Phases.Spawn)), Median(ms.Select(m => m.Phases.Setup)), Median(ms.Select(m => m.Phases.Qemu)),
-                Median(ms.Select(m => m.Phases.Switchover)), Median(ms.Select(m => m.Phases.Cleanup)),
-                Median(ms.Select(m => m.OrchestratorCpuSeconds))));
-        }
-        var ratio = Median(r.Rounds.Select(x => x.Ratio));
-        Console.WriteLine(string.Format(inv, "\nmedian per-round ratio engine/bare: {0:F2} (target <= 1.10: {1}); ratio of the medians: {2:F2}",
-            ratio, ratio <= 1.10 ? "met" : "NOT met",
-            Median(r.Rounds.Select(x => x.Engine.Seconds)) / Median(r.Rounds.Select(x => x.Bare.Seconds))));
-        // With the host's free page reporting on, QEMU's own transfer phase is bimodal for either driver (for 512 MiB
-        // about 0.1 s or 0.5-1 s) and decides a round's ratio. With each round's transfer phase equalized (the engine's
-        // time outside it plus the bare transfer time, over the bare total), what remains is what the engine adds.
-        var equalized = Median(r.Rounds.Select(x => (x.Engine.Seconds - x.Engine.Phases.Qemu + x.Bare.Phases.Qemu) / x.Bare.Seconds));
-        Console.WriteLine(string.Format(inv,
-            "median ratio with the QEMU transfer phase equalized: {0:F2} (what the orchestration adds; not the target's measure)",
-            equalized));
-        Console.WriteLine(string.Format(inv, "time outside QEMU's transfer phase: engine {0:F2} s, bare {1:F2} s (medians)",
-            Median(r.Rounds.Select(x => x.Engine.Seconds - x.Engine.Phases.Qemu)), Median(r.Rounds.Select(x => x.Bare.Seconds - x.Bare.Phases.Qemu))));
-        Console.WriteLine("(phases are medians of each phase on its own, in seconds; they need not add up to the median total; " +
-                          "orchestrator CPU = CPU time of the member process, resp. of this bench process, during the migration)");
-        Console.WriteLine($"command: dotnet run -c {ChildMember.Layout().Config} --project bench/ActorMigration.Bench -- " +
-            $"qemu-live {rounds} {memoryMiB} {pollMs} {warmUp}");
+        QemuLiveReport.Print(r, rounds, memoryMiB, pollMs, warmUp);
         return 0;
     }
 
@@ -131,6 +67,7 @@ public static class QemuLiveBench
             var env = new Dictionary<string, string>
             {
                 ["AM_DRIVER"] = "qemu", ["AM_GUEST_DIR"] = guest, ["AM_POLL_MS"] = pollMs.ToString(),
+                ["AM_LOG_DEBUG"] = SwitchoverCommands.LogSource,
             };
             for (var i = 0; i < 3; i++)
             {
@@ -146,8 +83,9 @@ public static class QemuLiveBench
 
             // (b) the bare script's two "nodes": the driver only spawns QEMU (same spec from the same config).
             var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
-            var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false,
-                ["images"], null)]);
+            var storage = new StorageConfig([
+                new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
+            ]);
             for (var i = 0; i < 2; i++)
                 bareNodes.Add(new QemuNodeDriver(new NodeSettings($"bare{i + 1}", Path.Combine(bareDir, "run", $"bare{i + 1}"), storage,
                     PortRangeStart: 60900 + i * 50, PortRangeEnd: 60949 + i * 50), opts));
@@ -223,8 +161,10 @@ public static class QemuLiveBench
                 var row = new QemuLiveRound(round, engineFirst ? "engine" : "bare", e, b);
                 results.Add(row);
                 log.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                    "round {0}: engine {1:F2} s (downtime {2} ms; {3}), bare {4:F2} s (downtime {5} ms; {6}), ratio {7:F2}",
-                    round, e.Seconds, e.DowntimeMs, e.Phases, b.Seconds, b.DowntimeMs, b.Phases, row.Ratio));
+                    "round {0}: engine {1:F2} s (downtime {2} ms; {3}), bare {4:F2} s (downtime {5} ms; {6}), ratio {7:F2}; " +
+                    "engine QMP commands: {8} in the migration, switchover {9}",
+                    round, e.Seconds, e.DowntimeMs, e.Phases, b.Seconds, b.DowntimeMs, b.Phases, row.Ratio, e.MigrationQmp,
+                    SwitchoverCommands.Describe(e.SwitchoverQmp)));
             }
             var reported = reporting.ReportedSinceStart();
             return new QemuLiveResult(results, memoryMiB, pollMs, accel, version, check,
@@ -261,7 +201,7 @@ public static class QemuLiveBench
                 await n.DisposeAsync();
             }
             if (member is not null) await member.DisposeAsync();
-            KillProcessesMentioning(root);
+            HostProcesses.KillMentioning(root);
             if (Environment.GetEnvironmentVariable("AM_BENCH_KEEP") == "1") log.WriteLine($"kept {root}");
             else
                 try
@@ -318,8 +258,10 @@ public static class QemuLiveBench
         var resumed = At($"Resumed {VmId} on {to}");
         var finished = At($"Workflow {upid} finished");
         var total = double.IsNaN(finished) ? sw.Elapsed.TotalSeconds : finished;
+        var (switchoverQmp, migrationQmp) = SwitchoverCommands.From(memberLog, VmId, from, upid);
         return new Measured($"{from}→{to}", total, down,
-            new Phases(started, migrating - started, completed - migrating, resumed - completed, total - resumed), cpu);
+            new Phases(started, migrating - started, completed - migrating, resumed - completed, total - resumed), cpu,
+            switchoverQmp, migrationQmp);
     }
 
     /// <summary>
@@ -382,7 +324,7 @@ public static class QemuLiveBench
         {
             // QEMU may close the socket before its answer arrives.
         }
-        while (IsAlive(srcPid)) await Task.Delay(5);
+        while (HostProcesses.IsAlive(srcPid)) await Task.Delay(5);
         sw.Stop();
         qmp.Remove(srcFiles.QmpSocket);
         await sq.DisposeAsync();
@@ -444,43 +386,8 @@ public static class QemuLiveBench
         }
     }
 
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            return !(close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static void KillProcessesMentioning(string dir)
-    {
-        foreach (var d in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(d), out var pid) || pid == Environment.ProcessId) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(d, "cmdline")).Contains(dir + "/")) Process.GetProcessById(pid).Kill();
-            }
-            catch (Exception)
-            {
-            }
-        }
-    }
-
     private static void Expect(string expected, string actual, string what)
     {
         if (expected != actual) throw new InvalidOperationException($"{what}: expected {expected}, got {actual}");
-    }
-
-    private static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }

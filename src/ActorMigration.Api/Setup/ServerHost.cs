@@ -78,13 +78,19 @@ public static class ServerHost
         return app;
     }
 
-    public static void ConfigureLogging(ServerSettings settings) =>
-        Log.Logger = new LoggerConfiguration()
+    /// <summary>Information and up; Debug for the source contexts (type or namespace names) listed in AM_LOG_DEBUG.</summary>
+    public static void ConfigureLogging(ServerSettings settings)
+    {
+        var config = new LoggerConfiguration()
             .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning);
+        foreach (var source in settings.DebugLogSources ?? [])
+            config = config.MinimumLevel.Override(source, Serilog.Events.LogEventLevel.Debug);
+        Log.Logger = config
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
             .WriteTo.File(Path.Combine(settings.DataDir, "logs", "actormigration.log"), rollingInterval: RollingInterval.Day)
             .CreateLogger();
+    }
 }

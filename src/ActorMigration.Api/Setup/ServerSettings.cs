@@ -22,7 +22,8 @@ public sealed record ServerSettings(
     IReadOnlyDictionary<string, string> SimOptions,
     string MacPrefix,
     int PollIntervalMs,
-    int TaskStartTimeoutMs = 15000)
+    int TaskStartTimeoutMs = 15000,
+    IReadOnlyList<string>? DebugLogSources = null)
 {
     public static ServerSettings Load(string[] args, IDictionary<string, string?>? env = null)
     {
@@ -80,6 +81,7 @@ public sealed record ServerSettings(
             sim,
             Get("AM_MAC_PREFIX", "BC:24:11"),
             int.Parse(Get("AM_POLL_MS", "500")),
-            int.Parse(Get("AM_TASK_START_TIMEOUT_MS", "15000")));
+            int.Parse(Get("AM_TASK_START_TIMEOUT_MS", "15000")),
+            List("AM_LOG_DEBUG", ""));
     }
 }

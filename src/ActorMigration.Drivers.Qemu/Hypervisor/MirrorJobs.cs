@@ -9,17 +9,14 @@ namespace ActorMigration.Drivers.Qemu.Hypervisor;
 /// <summary>drive-mirror block jobs of the VMs of one node (job id = drive key): start, list, finish.</summary>
 public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan finishTimeout, ILogger log)
 {
+    private static readonly HashSet<string> EndedEvents = ["BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR"];
+
     private string Node => settings.Node;
 
+    /// <summary>Starts drive-mirror without asking for running jobs (the caller checked; QEMU refuses a duplicate job id).</summary>
     public async Task StartAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct)
     {
         var jobId = QemuCommandLine.DriveKey(drive);
-        var jobs = await QueryAsync(vmid, ct);
-        if (jobs.Any(j => j.Device == jobId))
-        {
-            log.Information("Mirror of {Drive} of {VmId} on {Node} already runs", jobId, vmid, Node);
-            return;
-        }
         var node = await ResolveNodeAsync(vmid, jobId, ct);
         string targetName, format, mode;
         if (target.Target.StartsWith("nbd:", StringComparison.Ordinal) || target.Target.StartsWith("nbd+", StringComparison.Ordinal))
@@ -58,33 +55,30 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
         return r is JsonArray a ? a.Where(j => j is not null).Select(j => QmpMapping.BlockJob(j!)).ToList() : [];
     }
 
+    /// <summary>
+    /// Ends the job (the caller checked that it exists and, for a pivot, is ready): block-job-complete or
+    /// block-job-cancel, then waits for QEMU's event that the job ended, with one final query-block-jobs on timeout.
+    /// </summary>
     public async Task FinishAsync(int vmid, string drive, bool pivot, CancellationToken ct)
     {
         var jobId = QemuCommandLine.DriveKey(drive);
-        var job = (await QueryAsync(vmid, ct)).FirstOrDefault(j => j.Device == jobId);
-        if (job is null)
+        var client = await qmp.GetAsync(vmid, ct);
+        using (var events = client.Subscribe())
         {
-            log.Information("No mirror job {Drive} on {VmId} ({Node}); nothing to finish", jobId, vmid, Node);
-            return;
-        }
-        if (pivot)
-        {
-            if (!job.Ready) throw new InvalidOperationException($"mirror {jobId} of VM {vmid} is not ready ({job.Offset}/{job.Length})");
-            await qmp.ExecuteAsync(vmid, "block-job-complete", new JsonObject { ["device"] = jobId }, ct: ct);
-        }
-        else
-        {
-            if (!job.Ready) log.Warning("Cancelling mirror {Drive} of {VmId} before it was ready: the target is incomplete", jobId, vmid);
-            await qmp.ExecuteAsync(vmid, "block-job-cancel", new JsonObject { ["device"] = jobId }, ct: ct);
-        }
-        var deadline = DateTime.UtcNow + finishTimeout;
-        while (true)
-        {
-            var cur = (await QueryAsync(vmid, ct)).FirstOrDefault(j => j.Device == jobId);
-            if (cur is null) break;
-            if (cur.Error is { } err) throw new InvalidOperationException($"mirror {jobId} of VM {vmid} failed: {err}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"mirror {jobId} of VM {vmid} did not finish within {finishTimeout}");
-            await Task.Delay(100, ct);
+            await qmp.ExecuteAsync(vmid, pivot ? "block-job-complete" : "block-job-cancel", new JsonObject { ["device"] = jobId }, ct: ct);
+            try
+            {
+                var ended = await events.WaitAsync(e => EndedEvents.Contains(e.Name) && QmpMapping.Str(e.Data, "device") == jobId, finishTimeout, ct);
+                if (ended.Name == "BLOCK_JOB_ERROR" || QmpMapping.Str(ended.Data, "error") is not null)
+                    throw new InvalidOperationException($"mirror {jobId} of VM {vmid} failed: {ended.Data?.ToJsonString()}");
+            }
+            catch (Exception e) when (e is TimeoutException or IOException)
+            {
+                // No end event (timeout or a dropped connection): ask once.
+                var cur = (await QueryAsync(vmid, ct)).FirstOrDefault(j => j.Device == jobId);
+                if (cur?.Error is { } err) throw new InvalidOperationException($"mirror {jobId} of VM {vmid} failed: {err}");
+                if (cur is not null) throw new TimeoutException($"mirror {jobId} of VM {vmid} did not finish within {finishTimeout}");
+            }
         }
         log.Information("Mirror {Drive} of {VmId} on {Node} finished ({How})", jobId, vmid, Node, pivot ? "pivot" : "cancel, source kept");
     }

@@ -27,23 +27,11 @@ public sealed class QemuMigrations
         qmp.EventReceived += OnEvent;
     }
 
+    /// <summary>Starts the migration without asking whether one runs (the caller checked; QEMU refuses a second one).</summary>
     public async Task StartAsync(int vmid, MigrationStartSpec spec, CancellationToken ct)
     {
         var files = new VmRunFiles(_runDir, vmid);
         var meta = VmMetadata.Read(files.MetaFile);
-        // Only a VM this driver already sent somewhere can be migrating (QEMU itself refuses a second migrate).
-        if (meta?.OutgoingUri is not null)
-        {
-            var cur = await QueryAsync(vmid, ct);
-            var inFlight = cur.Status is MigrationState.Setup or MigrationState.Active or MigrationState.PreSwitchover or MigrationState.Device;
-            if (meta.OutgoingUri == spec.Uri && (inFlight || cur.Status == MigrationState.Completed))
-            {
-                _log.Information("{VmId} on {Node} is already migrating to {Target} ({Status})", vmid, _node, spec.Uri, cur.Status);
-                return;
-            }
-            if (inFlight)
-                throw new InvalidOperationException($"VM {vmid} on {_node} is already migrating to {meta.OutgoingUri} ({cur.Status})");
-        }
         await _qmp.ExecuteAsync(vmid, "migrate-set-capabilities", new JsonObject
         {
             ["capabilities"] = new JsonArray(
@@ -64,13 +52,18 @@ public sealed class QemuMigrations
     }
 
     /// <summary>
-    /// query-migrate of the outgoing migration. A VM that was itself migrated in reports its incoming
-    /// "completed" (without RAM figures) until a new outgoing one has connected: that is shown as Setup once an
-    /// outgoing migration was started, and as None before (there is no outgoing migration yet; "completed" there
-    /// made the node skip the migrate command and the workflow stop the only running copy).
+    /// query-migrate of the outgoing migration. None, without asking QEMU, while the metadata records no outgoing
+    /// migration (this driver never started one for the running VM). A VM that was itself migrated in reports its
+    /// incoming "completed" (without RAM figures) until a new outgoing one has connected: that is shown as Setup
+    /// (an outgoing migration was started; "completed" there made the node skip the migrate command and the
+    /// workflow stop the only running copy).
     /// </summary>
     public async Task<MigrationProgress> QueryAsync(int vmid, CancellationToken ct)
     {
+        var files = new VmRunFiles(_runDir, vmid);
+        if (!files.IsRunning(out _)) throw new VmNotRunningException(vmid, _node);
+        var meta = VmMetadata.Read(files.MetaFile);
+        if (meta is { OutgoingUri: null }) return new MigrationProgress(MigrationState.None);
         var raw = await _qmp.ExecuteAsync(vmid, "query-migrate", ct: ct);
         // QEMU sets "completed" before it computes total-time and downtime (migration_completion, then
         // migration_calculate_complete): a query in between reads 0 for both. Ask again for the real figures.
@@ -81,10 +74,7 @@ public sealed class QemuMigrations
         }
         var p = QmpMapping.Migration(raw);
         if (p.Status == MigrationState.Completed && raw?["ram"] is null)
-            return p with
-            {
-                Status = VmMetadata.Read(new VmRunFiles(_runDir, vmid).MetaFile) is { OutgoingUri: not null } ? MigrationState.Setup : MigrationState.None
-            };
+            return p with { Status = meta is null ? MigrationState.None : MigrationState.Setup };
         return p;
     }
 

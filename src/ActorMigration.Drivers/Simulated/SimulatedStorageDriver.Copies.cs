@@ -1,4 +1,6 @@
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
+using ActorMigration.Drivers.Storage;
 
 namespace ActorMigration.Drivers.Simulated;
 
@@ -8,14 +10,13 @@ public sealed partial class SimulatedStorageDriver
     public async Task ConvertAsync(string srcVolid, string dstVolid, string dstFormat, string? snapshot = null,
         long? bwlimitKiB = null, IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
     {
-        var src = ResolveExisting(srcVolid);
-        var sm = ReadMeta(src);
-        if (snapshot is not null && sm.Snapshots.All(s => s.Name != snapshot))
-            throw new ArgumentException($"snapshot '{snapshot}' of '{srcVolid}' does not exist");
-        var dst = Resolve(dstVolid);
+        var sm = await SourceMetaAsync(srcVolid, ct);
+        if (snapshot is not null && sm.Format != "qcow2") throw StorageErrors.SnapshotsNeedQcow2(srcVolid, sm.Format);
+        if (snapshot is not null && sm.Snapshots.All(s => s.Name != snapshot)) throw StorageErrors.NoSnapshot(srcVolid, snapshot);
+        var dst = Wrap(_dirs.ResolveTarget(dstVolid));
         var size = snapshot is null ? sm.VirtualSize : sm.Snapshots.First(s => s.Name == snapshot).VirtualSize;
         PrepareTarget(dst, dstFormat, size);
-        var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, dst.Name.VmId ?? src.Name.VmId) is not null;
+        var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, dst.Name.VmId ?? VolumeName.Parse(srcVolid).VmId) is not null;
         Log.Information("Node {Node}: converting {Src} to {Dst} ({Size} bytes)", Node, srcVolid, dstVolid, size);
         await SimulateCopyAsync(size, Limit(_options.DiskBandwidthBytesPerSec, bwlimitKiB), progress,
             fail ? FaultPhase.CopyDisks : null, ct);
@@ -29,7 +30,7 @@ public sealed partial class SimulatedStorageDriver
         {
             var dm = ReadMeta(dst);
             if (dm.VirtualSize < size)
-                throw new IOException($"target '{dst.Name.VolId}' is smaller ({dm.VirtualSize}) than the source ({size})");
+                throw StorageErrors.TargetTooSmall(dst.Name.VolId, dm.VirtualSize, size);
             return;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(dst.Path)!);
@@ -100,9 +101,8 @@ public sealed partial class SimulatedStorageDriver
 
     public async Task<NbdExport> ExportFileAsync(string volid, long lengthBytes, CancellationToken ct = default)
     {
-        var v = Resolve(volid);
-        if (v.Name.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
-        if (lengthBytes <= 0) throw new ArgumentException("size must be > 0");
+        var v = Wrap(_dirs.Resolve(volid).RequireImage());
+        if (lengthBytes <= 0) throw StorageErrors.SizeNotPositive();
         await DeleteAsync(volid, ct);
         Directory.CreateDirectory(Path.GetDirectoryName(v.Path)!);
         using (var fs = new FileStream(v.Path, FileMode.CreateNew, FileAccess.Write)) fs.SetLength(lengthBytes);
@@ -137,7 +137,8 @@ public sealed partial class SimulatedStorageDriver
     public Task SnapshotCreateAsync(string volid, string name, CancellationToken ct = default) =>
         EditMeta(volid, true, m =>
         {
-            if (m.Snapshots.Any(s => s.Name == name)) throw new InvalidOperationException($"snapshot '{name}' already exists");
+            // Creating an existing snapshot does nothing (qemu-img's driver checks first as well).
+            if (m.Snapshots.Any(s => s.Name == name)) return;
             m.Snapshots.Add(new SnapshotMeta { Name = name, VirtualSize = m.VirtualSize, CreatedAt = _clock.Now });
         });
 
@@ -145,7 +146,7 @@ public sealed partial class SimulatedStorageDriver
         EditMeta(volid, true, m =>
         {
             var s = m.Snapshots.FirstOrDefault(s => s.Name == name)
-                    ?? throw new InvalidOperationException($"snapshot '{name}' does not exist");
+                    ?? throw StorageErrors.NoSnapshot(volid, name);
             m.VirtualSize = s.VirtualSize;
         });
 
@@ -158,7 +159,7 @@ public sealed partial class SimulatedStorageDriver
         using var _ = MetaLock(v.MetaPath);
         var m = ReadMeta(v);
         if (needsSnapshots && m.Format != "qcow2")
-            throw new NotSupportedException($"snapshots are not supported for format '{m.Format}' ({volid})");
+            throw StorageErrors.SnapshotsNeedQcow2(volid, m.Format);
         edit(m);
         SimFiles.WriteJson(v.MetaPath, m);
         if (new FileInfo(v.Path).Length != m.VirtualSize && m.BackingVolId is null)

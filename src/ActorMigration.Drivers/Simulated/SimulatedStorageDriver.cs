@@ -23,6 +23,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     private readonly SimClock _clock;
     private readonly FaultInjector _faults;
     private readonly SimPortAllocator _ports;
+    private readonly DirStorage _dirs;
 
     public SimulatedStorageDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
         FaultInjector? faults = null)
@@ -41,31 +42,23 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         _clock = clock;
         _faults = faults;
         _ports = ports;
+        _dirs = new DirStorage(settings, Log);
     }
 
     public string Node => _settings.Node;
 
-    /// <summary>A volume: its file resolved by <see cref="StorageFiles.Resolve"/> (no symlink out of the storage).</summary>
+    /// <summary>A volume (paths and symlinks by <see cref="DirStorage"/>) and its sidecar.</summary>
     private sealed record Vol(VolumeName Name, string Root, StoragePath File, string MetaPath)
     {
         public string Path => File.Path;
         public bool Exists => File.Exists;
     }
 
-    private Vol Resolve(string volid)
-    {
-        var v = VolumeName.Parse(volid);
-        var s = _settings.Storage.Get(v.Storage) ?? throw new ArgumentException($"storage '{v.Storage}' does not exist");
-        if (!s.AvailableOn(Node)) throw new ArgumentException($"storage '{v.Storage}' is not available on node '{Node}'");
-        var root = s.PathOn(Node);
-        return new Vol(v, root, StorageFiles.Resolve(root, v.RelativePath, volid), SimPaths.MetaFile(root, v.RelativePath));
-    }
+    private static Vol Wrap(DirVolume d) => new(d.Name, d.Root, d.File, SimPaths.MetaFile(d.Root, d.Name.RelativePath));
 
-    private Vol ResolveExisting(string volid)
-    {
-        var vol = Resolve(volid);
-        return vol.Exists ? vol : throw new FileNotFoundException($"volume '{volid}' does not exist");
-    }
+    private Vol Resolve(string volid) => Wrap(_dirs.Resolve(volid));
+
+    private Vol ResolveExisting(string volid) => Wrap(_dirs.ResolveExisting(volid));
 
     public string PathOf(string volid) => Resolve(volid).Path;
 
@@ -84,11 +77,38 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         return new VolumeMeta { Format = format, VirtualSize = size, Allocated = fs.Length };
     }
 
-    public Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
+    public async Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct = default)
     {
         var v = Resolve(volid);
-        return Task.FromResult(v.Exists ? ToInfo(volid, v, ReadMeta(v)) : null);
+        if (_dirs.OvaMember(v.Name) is { } member)
+            return await OvaDiskMetaAsync(member.Ova, member.Member, ct) is { } m
+                ? new VolumeInfo(volid, member.Ova.Path, m.Format, m.VirtualSize, m.Allocated, null, ReadOnly: true)
+                : null;
+        if (!v.Exists) return null;
+        v.File.RequireFile();
+        return ToInfo(volid, v, ReadMeta(v));
     }
+
+    /// <summary>A disk inside an OVA: its header read in place, as qemu-img reads it in the QEMU driver.</summary>
+    private static async Task<VolumeMeta?> OvaDiskMetaAsync(StoragePath ova, string member, CancellationToken ct)
+    {
+        if (await OvaDisks.FindAsync(ova, member, ct) is not { } m) return null;
+        var head = await OvaDisks.HeadAsync(ova, m, DiskImageProbe.HeaderBytes, ct);
+        var (format, size) = DiskImageProbe.FromHeader(head, m.Length, OvaDisks.FormatOf(member)!);
+        return new VolumeMeta { Format = format, VirtualSize = size, Allocated = m.Length, ReadOnly = true };
+    }
+
+    /// <summary>What a copy reads: a volume's sidecar (or header), or a disk inside an OVA.</summary>
+    private async Task<VolumeMeta> SourceMetaAsync(string volid, CancellationToken ct)
+    {
+        var v = Resolve(volid);
+        if (_dirs.OvaMember(v.Name) is { } member)
+            return await OvaDiskMetaAsync(member.Ova, member.Member, ct) ?? throw StorageErrors.Missing(volid);
+        return ReadMeta(Wrap(_dirs.ResolveExisting(volid)));
+    }
+
+    private static Task<string?> BackingOfAsync(DirVolume image, CancellationToken ct) =>
+        Task.FromResult(SimFiles.ReadJson<VolumeMeta>(Wrap(image).MetaPath)?.BackingVolId);
 
     private static VolumeInfo ToInfo(string volid, Vol v, VolumeMeta m)
     {
@@ -100,84 +120,35 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
             m.Snapshots.Select(s => s.Name).ToList(), File.Exists(v.Path) ? new FileInfo(v.Path).Length : null);
     }
 
-    public Task<IReadOnlyList<VolumeInfo>> ListAsync(string storage, int? vmid = null, CancellationToken ct = default)
-    {
-        var s = _settings.Storage.Get(storage) ?? throw new ArgumentException($"storage '{storage}' does not exist");
-        var root = s.PathOn(Node);
-        var result = new List<VolumeInfo>();
-
-        void Add(string volid)
-        {
-            if (!VolumeName.TryParse(volid, out _, out _)) return;
-            try
-            {
-                var v = Resolve(volid);
-                if (v.Exists) result.Add(ToInfo(volid, v, ReadMeta(v)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Log.Warning("Node {Node}: not listing {VolId}: {Error}", Node, volid, e.Message);
-            }
-        }
-
-        var images = Path.Combine(root, "images");
-        if (Directory.Exists(images))
-        {
-            foreach (var dir in Directory.EnumerateDirectories(images))
-            {
-                if (!int.TryParse(Path.GetFileName(dir), out var id) || (vmid is not null && id != vmid)) continue;
-                foreach (var file in Directory.EnumerateFiles(dir).Where(IsVolumeFile))
-                {
-                    var name = Path.GetFileName(file);
-                    var meta = SimFiles.ReadJson<VolumeMeta>(SimPaths.MetaFile(root, $"images/{id}/{name}"));
-                    var baseVol = meta?.BackingVolId is { } bv && VolumeName.TryParse(bv, out var b, out _) ? b : null;
-                    Add(baseVol is null ? $"{storage}:{id}/{name}" : $"{storage}:{baseVol.VmId}/{baseVol.Name}/{id}/{name}");
-                }
-            }
-        }
-        foreach (var file in Files(Path.Combine(root, "dump")))
-        {
-            var name = Path.GetFileName(file);
-            var m = BackupVmId.Match(name);
-            if (vmid is null || (m.Success && int.TryParse(m.Groups[1].Value, out var owner) && owner == vmid)) Add($"{storage}:backup/{name}");
-        }
-        if (vmid is null)
-        {
-            foreach (var file in Files(Path.Combine(root, "import"))) Add($"{storage}:import/{Path.GetFileName(file)}");
-            foreach (var file in Files(Path.Combine(root, "template", "iso"))) Add($"{storage}:iso/{Path.GetFileName(file)}");
-        }
-        return Task.FromResult<IReadOnlyList<VolumeInfo>>(result.OrderBy(v => v.VolId, StringComparer.Ordinal).ToList());
-    }
-
-    private static IEnumerable<string> Files(string dir) =>
-        Directory.Exists(dir) ? Directory.EnumerateFiles(dir).Where(IsVolumeFile) : [];
-
-    private static bool IsVolumeFile(string path) => !Path.GetFileName(path).Contains(".tmp-");
+    public Task<IReadOnlyList<VolumeInfo>> ListAsync(string storage, int? vmid = null, CancellationToken ct = default) =>
+        _dirs.ListAsync(storage, vmid, BackingOfAsync, InfoAsync, ct);
 
     public Task<VolumeInfo> CreateAsync(string volid, string format, long sizeBytes, string? backingVolid = null,
         CancellationToken ct = default)
     {
         var v = Resolve(volid);
-        if (v.Name.VType != "images") throw new ArgumentException($"'{volid}' is not an image volume");
-        if (!string.Equals(format, v.Name.Format, StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"format '{format}' does not match volume name '{volid}'");
-        backingVolid ??= v.Name.BaseVolId;
+        backingVolid = DirStorage.CheckCreate(_dirs.Resolve(volid), format, sizeBytes, backingVolid);
         var meta = new VolumeMeta { Format = v.Name.Format, VirtualSize = sizeBytes };
         var length = sizeBytes;
         if (backingVolid is not null)
         {
-            if (meta.Format != "qcow2") throw new ArgumentException("linked clones need format qcow2");
             var b = ResolveExisting(backingVolid);
             var bm = ReadMeta(b);
             meta.BackingVolId = b.Name.VolId;
             if (meta.VirtualSize <= 0) meta.VirtualSize = bm.VirtualSize;
             length = Qcow2OverlayBytes;
         }
-        else if (sizeBytes <= 0)
-        {
-            throw new ArgumentException("size must be > 0");
-        }
         if (meta.Format == "qcow2") meta.Allocated = Qcow2OverlayBytes;
+        if (v.Exists)
+        {
+            // The same request again (a retry) gives the existing volume, as qemu-img info tells it.
+            v.File.RequireFile();
+            var existing = ReadMeta(v);
+            if (existing.Format == meta.Format && existing.BackingVolId == meta.BackingVolId
+                && (meta.BackingVolId is not null || existing.VirtualSize >= sizeBytes))
+                return Task.FromResult(ToInfo(volid, v, existing));
+            throw StorageErrors.Exists(volid);
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(v.Path)!);
         try
         {
@@ -186,57 +157,32 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         }
         catch (IOException) when (File.Exists(v.Path))
         {
-            throw new IOException($"volume '{volid}' already exists");
+            throw StorageErrors.Exists(volid);
         }
         SimFiles.WriteJson(v.MetaPath, meta);
         Log.Debug("Node {Node}: created volume {VolId} ({Size} bytes, backing {Backing})", Node, volid, meta.VirtualSize, backingVolid);
         return Task.FromResult(ToInfo(volid, v, meta));
     }
 
-    public Task DeleteAsync(string volid, CancellationToken ct = default)
+    public async Task DeleteAsync(string volid, CancellationToken ct = default)
     {
         var v = Resolve(volid);
         if (v.Exists)
         {
             if (_faults.TryFire(FaultPhase.DeleteVolumes, Node, v.Name.VmId) is not null)
                 throw new IOException($"simulated failure ({FaultPhase.DeleteVolumes}): could not remove '{volid}'");
-            var clone = FindLinkedClone(v);
-            if (clone is not null)
-                throw new InvalidOperationException($"base volume '{v.Name.VolId}' is still in use by linked clone '{clone}'");
+            await _dirs.RequireNoLinkedClonesAsync(_dirs.Resolve(volid), BackingOfAsync, ct);
             SetWritable(v.Path, true);
             File.Delete(v.Path);
         }
         SimFiles.DeleteIfExists(v.MetaPath);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>A volume on the same storage whose backing is <paramref name="v"/>.</summary>
-    private static string? FindLinkedClone(Vol v)
-    {
-        var metaImages = Path.Combine(SimPaths.MetaRoot(v.Root), "images");
-        if (!Directory.Exists(metaImages)) return null;
-        foreach (var f in Directory.EnumerateFiles(metaImages, "*.json", SearchOption.AllDirectories))
-        {
-            if (SimFiles.ReadJson<VolumeMeta>(f)?.BackingVolId != v.Name.VolId) continue;
-            var volPath = Path.Combine(v.Root, Path.GetRelativePath(SimPaths.MetaRoot(v.Root), f)[..^".json".Length]);
-            if (File.Exists(volPath)) return volPath;
-        }
-        return null;
     }
 
     public Task RenameAsync(string fromVolid, string toVolid, CancellationToken ct = default)
     {
-        var from = Resolve(fromVolid);
-        var to = Resolve(toVolid);
-        if (from.Name.Storage != to.Name.Storage) throw new ArgumentException("rename across storages");
-        if (!from.Exists)
-        {
-            if (to.Exists) return Task.CompletedTask; // done before a crash
-            throw new FileNotFoundException($"volume '{fromVolid}' does not exist");
-        }
-        if (to.Exists) throw new IOException($"volume '{toVolid}' already exists");
+        if (_dirs.PlanRename(fromVolid, toVolid) is not var (f, t)) return Task.CompletedTask;
+        var (from, to) = (Wrap(f), Wrap(t));
         var meta = ReadMeta(from);
-        Directory.CreateDirectory(Path.GetDirectoryName(to.Path)!);
         SimFiles.WriteJson(to.MetaPath, meta);
         File.Move(from.Path, to.Path);
         SimFiles.DeleteIfExists(from.MetaPath);
@@ -268,7 +214,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
     {
         var target = Resolve(backupVolid);
-        if (target.Name.VType != "backup") throw new ArgumentException($"'{backupVolid}' is not a backup volume");
+        if (target.Name.VType != "backup") throw StorageErrors.NotBackup(backupVolid);
         var entries = disks.Select(d =>
         {
             var v = ResolveExisting(d.Volid);
@@ -299,9 +245,9 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     {
         var (_, manifest) = await SimBackupArchive.ReadAsync(ResolveExisting(backupVolid).File, ct);
         var disk = manifest.Disks.FirstOrDefault(d => d.Drive == drive)
-                   ?? throw new ArgumentException($"backup '{backupVolid}' has no drive '{drive}'");
+                   ?? throw StorageErrors.NoDrive(backupVolid, drive);
         var dst = Resolve(dstVolid);
-        if (dst.Exists) throw new IOException($"volume '{dstVolid}' already exists");
+        if (dst.Exists) throw StorageErrors.Exists(dstVolid);
         PrepareTarget(dst, dstFormat, disk.SizeBytes);
         var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, dst.Name.VmId) is not null;
         await SimulateCopyAsync(disk.SizeBytes, _options.DiskBandwidthBytesPerSec, progress, fail ? FaultPhase.CopyDisks : null, ct);
@@ -311,7 +257,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     /// <summary>The sim writes what the ISO would hold, as JSON (label and files), so tests can read it.</summary>
     public async Task WriteCloudInitAsync(string volid, Domain.CloudInit.NoCloudImage image, CancellationToken ct = default)
     {
-        var v = Resolve(volid);
+        var v = Wrap(_dirs.Resolve(volid).RequireImage());
         if (!v.Exists) await CreateAsync(volid, v.Name.Format, Domain.CloudInit.CloudInitDrive.SizeBytes, ct: ct);
         await File.WriteAllTextAsync(v.Path, SimCloudInit.Serialize(image), ct);
         Log.Information("Node {Node}: wrote cloud-init image {VolId}", Node, volid);
@@ -319,10 +265,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
 
     public Task<string> ReadTextAsync(string volid, CancellationToken ct = default)
     {
-        var v = ResolveExisting(volid);
-        if (v.Name.VType is not ("import" or "backup" or "snippets"))
-            throw new ArgumentException($"'{volid}' is not on an import or backup content path");
-        return StorageFiles.ReadDescriptorAsync(v.File.RequireFile(), ct);
+        return StorageFiles.ReadDescriptorAsync(_dirs.TextFile(volid), ct);
     }
 
     /// <summary>Serializes read-modify-write of sidecars in one directory (in this process).</summary>
