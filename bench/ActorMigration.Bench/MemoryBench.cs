@@ -2,7 +2,6 @@ using System.Diagnostics;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
-using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
@@ -42,7 +41,8 @@ public static class MemoryBench
         var idle = Measure();
 
         var ids = Enumerable.Range(100, migrations).ToList();
-        await Task.WhenAll(ids.Select(id => nodes.Ask<VmRuntime>(new StartNodeVm("node1", id, config, null, "bench"), TimeSpan.FromSeconds(60))));
+        await Task.WhenAll(ids.Select(id => nodes.Ask<Domain.Workflows.VmStarted>(
+            new NodeStep("node1", new Domain.Workflows.StartVm("start", "node1", id, config, null, "bench")), TimeSpan.FromSeconds(60))));
         var upids = new List<string>();
         foreach (var id in ids)
         {

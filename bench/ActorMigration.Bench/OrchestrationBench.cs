@@ -2,7 +2,6 @@ using System.Diagnostics;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
-using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Drivers.Simulated;
@@ -36,7 +35,8 @@ public static class OrchestrationBench
             await Task.WhenAll(ids.Select(async id =>
             {
                 await vms.Ask<VmReply>(new CreateVm(id, "node1", "memory: 512\nname: bench\n"), TimeSpan.FromSeconds(60));
-                await nodes.Ask<VmRuntime>(new StartNodeVm("node1", id, "memory: 512\nname: bench\n", null, "bench"), TimeSpan.FromSeconds(60));
+                await nodes.Ask<Domain.Workflows.VmStarted>(new NodeStep("node1",
+                    new Domain.Workflows.StartVm("start", "node1", id, "memory: 512\nname: bench\n", null, "bench")), TimeSpan.FromSeconds(60));
             }));
 
             // The workflows.

@@ -62,6 +62,14 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void A_nic_without_a_mac_gets_no_mac_argument()
+    {
+        // qemu-server's print_netdevice_full adds mac= only if the config has one; QEMU then picks its default.
+        var spec = new VmLaunchSpec(202, "x", 256, 1, 1, null, null, null, [], [new NicLaunch("net0", "virtio", null)]);
+        Assert.Equal("virtio-net-pci,netdev=net0,id=net0", After(Build(spec), "-device", "virtio-net-pci"));
+    }
+
+    [Fact]
     public void Incoming_args_and_own_kernel()
     {
         var spec = new VmLaunchSpec(201, "x", 256, 1, 1, "pc-i440fx-7.2", null, null, [], [],

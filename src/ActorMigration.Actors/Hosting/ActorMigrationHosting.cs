@@ -35,6 +35,7 @@ public static class ActorMigrationHosting
             .AddVmTaskWorkflows(o.Topology, timeouts)
             .AddCopyWorkflows(o.Topology, timeouts)
             .AddTaskRouter()
+            .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()
             .WithActors((system, _) =>
             {

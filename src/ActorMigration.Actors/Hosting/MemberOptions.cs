@@ -13,7 +13,6 @@ public sealed record MemberOptions(
     string Hostname = "127.0.0.1",
     int Port = 0,
     IReadOnlyList<string>? SeedNodes = null,
-    string SystemName = "actormigration",
     StepTimeouts? Timeouts = null,
     string? ExtraHocon = null)
 {

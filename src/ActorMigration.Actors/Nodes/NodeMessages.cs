@@ -19,33 +19,12 @@ public sealed record ListNodeVms(string Node) : INodeCommand;
 /// <summary>→ <see cref="VmRuntime"/></summary>
 public sealed record GetVmRuntime(string Node, int VmId) : INodeCommand;
 
-/// <summary>Starts from a qm config; volumes resolve on this node. → <see cref="VmRuntime"/></summary>
-public sealed record StartNodeVm(string Node, int VmId, string ConfigText, IncomingSpec? Incoming, string? Tag) : INodeCommand;
-
-/// <summary>→ <see cref="NodeDone"/></summary>
-public sealed record StopNodeVm(string Node, int VmId) : INodeCommand;
-
-public sealed record ShutdownNodeVm(string Node, int VmId, int TimeoutSeconds) : INodeCommand;
-
-public sealed record PauseNodeVm(string Node, int VmId) : INodeCommand;
-
-public sealed record ResumeNodeVm(string Node, int VmId) : INodeCommand;
-
-public sealed record StartNodeMigration(string Node, int VmId, MigrationStartSpec Spec) : INodeCommand;
-
-/// <summary>→ <see cref="MigrationProgress"/> of the outgoing migration, once it ended or after <paramref name="MaxWait"/>.</summary>
-public sealed record QueryNodeMigration(string Node, int VmId, TimeSpan MaxWait = default) : INodeCommand;
-
-public sealed record CancelNodeMigration(string Node, int VmId) : INodeCommand;
-
-public sealed record StartNodeMirrors(string Node, int VmId, IReadOnlyList<MirrorJob> Jobs) : INodeCommand;
-
-/// <summary>→ <see cref="NodeBlockJobs"/></summary>
-public sealed record QueryNodeBlockJobs(string Node, int VmId) : INodeCommand;
-
-public sealed record FinishNodeMirrors(string Node, int VmId, IReadOnlyList<string> Drives, bool Pivot) : INodeCommand;
-
-public sealed record StopNodeNbd(string Node, int VmId) : INodeCommand;
+/// <summary>
+/// A single-node workflow step, run by <see cref="Drivers.Node.NodeOperations"/> under the step's own name (StartMigration
+/// runs NodeOperations.StartMigration, which calls the driver's StartMigrationAsync). Copies report to
+/// <see cref="ProgressTo"/> as <see cref="NodeCopyProgress"/>. → the step's <see cref="StepResult"/>
+/// </summary>
+public sealed record NodeStep(string Node, WorkflowStep Step, Akka.Actor.IActorRef? ProgressTo = null) : INodeCommand;
 
 /// <summary>→ <see cref="NodeVmGenId"/></summary>
 public sealed record QueryNodeVmGenId(string Node, int VmId) : INodeCommand;
@@ -53,15 +32,11 @@ public sealed record QueryNodeVmGenId(string Node, int VmId) : INodeCommand;
 /// <summary>Creates volumes; an existing volume of the same size is kept. → <see cref="NodeDone"/></summary>
 public sealed record CreateNodeVolumes(string Node, IReadOnlyList<VolumeAlloc> Volumes, bool ReplaceExisting) : INodeCommand;
 
-public sealed record DeleteNodeVolumes(string Node, IReadOnlyList<string> Volids) : INodeCommand;
-
 /// <summary>→ <see cref="NodeVolume"/></summary>
 public sealed record GetNodeVolume(string Node, string Volid) : INodeCommand;
 
 /// <summary>→ <see cref="NodeVolumes"/></summary>
 public sealed record ListNodeVolumes(string Node, string Storage, int? VmId) : INodeCommand;
-
-public sealed record RenameNodeVolume(string Node, string From, string To, bool ReadOnly) : INodeCommand;
 
 /// <summary>→ <see cref="NbdExport"/>. <see cref="FileLength"/>: a new empty file of that length, served raw (a file copy's target).</summary>
 public sealed record ExportNodeVolume(string Node, string Volid, bool Writable, long? FileLength = null) : INodeCommand;
@@ -72,21 +47,8 @@ public sealed record CloseNodeExport(string Node, string ExportId) : INodeComman
 public sealed record CopyNodeVolumeToNbd(string Node, string Volid, string NbdUri, long? BwLimitKiB, Akka.Actor.IActorRef? ProgressTo,
     bool File = false) : INodeCommand;
 
-public sealed record ConvertNodeVolume(string Node, string SrcVolid, string DstVolid, string Format, string? Snapshot,
-    long? BwLimitKiB, Akka.Actor.IActorRef? ProgressTo) : INodeCommand;
-
-public sealed record SnapshotNodeVolume(string Node, string Volid, string Name, string Action) : INodeCommand;
-
-public sealed record BackupNodeVm(string Node, string BackupVolid, string ConfigText, IReadOnlyList<BackupDrive> Disks,
-    Akka.Actor.IActorRef? ProgressTo) : INodeCommand;
-
-public sealed record BackupDrive(string Drive, string Volid);
-
 /// <summary>→ <see cref="NodeBackupManifest"/></summary>
 public sealed record ReadNodeBackup(string Node, string BackupVolid) : INodeCommand;
-
-public sealed record RestoreNodeDisk(string Node, string BackupVolid, string Drive, string DstVolid, string Format,
-    Akka.Actor.IActorRef? ProgressTo) : INodeCommand;
 
 /// <summary>→ <see cref="NodeText"/></summary>
 public sealed record ReadNodeText(string Node, string Volid) : INodeCommand;
@@ -106,8 +68,6 @@ public sealed record NodeDone
 }
 
 public sealed record NodeVms(string Node, IReadOnlyList<VmRuntime> Vms);
-
-public sealed record NodeBlockJobs(IReadOnlyList<BlockJobInfo> Jobs);
 
 public sealed record NodeVmGenId(string? Guid);
 

@@ -40,6 +40,7 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
         };
         if (system is not null) o.Converters.Add(new ActorRefConverter(system));
         o.Converters.Add(new StartTaskConverter());
+        o.Converters.Add(new NodeStepConverter());
         return o;
     }
 

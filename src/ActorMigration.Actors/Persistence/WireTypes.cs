@@ -22,7 +22,7 @@ public static class WireTypes
         typeof(IVmCommand), typeof(INodeCommand), typeof(IWorkflowCommand),
         // replies
         typeof(VmReply), typeof(VmRuntime), typeof(NodeFacts), typeof(MigrationProgress), typeof(NbdExport),
-        typeof(NodeDone), typeof(NodeVms), typeof(NodeBlockJobs), typeof(NodeVmGenId), typeof(NodeVolume),
+        typeof(StepResult), typeof(NodeDone), typeof(NodeVms), typeof(NodeVmGenId), typeof(NodeVolume),
         typeof(NodeVolumes), typeof(NodeCopyProgress), typeof(NodeBackupManifest), typeof(NodeText),
         typeof(NodeConntrack), typeof(NodeCount),
         typeof(TaskAcceptedReply), typeof(TaskRejectedReply), typeof(TaskStatusReply), typeof(TaskLogReply),

@@ -62,7 +62,7 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
         }
         if (events.Count == 0)
         {
-            Sender.Tell(VmReply.Success(_state.ToSnapshot()));
+            Sender.Tell(VmReply.Success(_state.ToView()));
             return;
         }
         var sender = Sender;
@@ -72,7 +72,7 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
             _state = VmDecider.Apply(_state, e);
             // Every event of a VM record is tagged, so the previous tagged one is the previous event.
             Context.System.EventStream.Publish(new TaggedEventPersisted(PersistenceId, LastSequenceNr, LastSequenceNr - 1, e));
-            if (--left == 0) sender.Tell(VmReply.Success(_state.ToSnapshot()));
+            if (--left == 0) sender.Tell(VmReply.Success(_state.ToView()));
         });
     }
 }

@@ -12,8 +12,9 @@ using Akka.Actor;
 namespace ActorMigration.Actors.Workflows;
 
 /// <summary>
-/// Runs workflow steps against the VM records and hypervisor nodes. Every step re-checks reality first,
-/// so running it twice (after a crash) does no harm.
+/// Runs workflow steps: the VM-record steps and the steps that span nodes (disk copy, conntrack transfer, the facts
+/// that ask several nodes) here; each single-node step goes to its node as one <see cref="NodeStep"/>, where
+/// NodeOperations re-checks reality. Running a step twice (after a crash) does no harm.
 /// </summary>
 public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology topology, StepTimeouts timeouts)
 {
@@ -21,6 +22,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
 
     public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow)
     {
+        // Single-node steps: one request each to the node, which runs them under the same name.
+        if (OnOneNode(step, workflow) is (NodeStep request, TimeSpan timeout))
+            return await Node<StepResult>(request, timeout);
         switch (step)
         {
             case LockVm s:
@@ -51,52 +55,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case LinkClone s:
                 await Vm(s.Add ? new AddLinkedClone(s.TemplateVmId, s.Child) : new RemoveLinkedClone(s.TemplateVmId, s.Child));
                 return Done.Instance;
-            case GatherMigrationFacts s:
-                return await MigrationFacts(s);
-            case GatherVmFacts s:
-            {
-                var vm = await VmQuery(s.VmId);
-                var rt = await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId));
-                return new VmFacts(vm, rt);
-            }
-            case AllocateVolumes s:
-                await Node<NodeDone>(new CreateNodeVolumes(s.Node, s.Volumes, ReplaceExisting: false));
-                return Done.Instance;
-            case DeleteVolumes { GoOnPastFailures: true } s:
-                return await DeleteEach(s);
-            case DeleteVolumes s:
-                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, s.Volids));
-                return Done.Instance;
-            case StartVm s:
-                return new VmStarted(await Node<VmRuntime>(new StartNodeVm(s.Node, s.VmId, s.ConfigText, s.Incoming, s.Tag), timeouts.Start));
-            case StopVm s:
-                await Node<NodeDone>(new StopNodeVm(s.Node, s.VmId), timeouts.Start);
-                return Done.Instance;
-            case ShutdownVm s:
-                await Node<NodeDone>(new ShutdownNodeVm(s.Node, s.VmId, s.TimeoutSeconds), TimeSpan.FromSeconds(s.TimeoutSeconds + 30));
-                return Done.Instance;
-            case ResumeVm s:
-                await Node<NodeDone>(new ResumeNodeVm(s.Node, s.VmId));
-                return Done.Instance;
-            case StartMirrors s:
-                await Node<NodeDone>(new StartNodeMirrors(s.Node, s.VmId, s.Jobs));
-                return Done.Instance;
-            case PollMirrors s:
-                return new MirrorsPolled((await Node<NodeBlockJobs>(new QueryNodeBlockJobs(s.Node, s.VmId))).Jobs);
-            case FinishMirrors s:
-                await Node<NodeDone>(new FinishNodeMirrors(s.Node, s.VmId, s.Drives, s.Pivot), timeouts.Start);
-                return Done.Instance;
-            case StopNbd s:
-                await Node<NodeDone>(new StopNodeNbd(s.Node, s.VmId));
-                return Done.Instance;
-            case StartMigration s:
-                await Node<NodeDone>(new StartNodeMigration(s.Node, s.VmId, s.Spec));
-                return Done.Instance;
-            case PollMigration s:
-                return new MigrationPolled(await Node<MigrationProgress>(new QueryNodeMigration(s.Node, s.VmId, s.PollDelay), timeouts.Default + s.PollDelay));
-            case CancelMigration s:
-                await Node<NodeDone>(new CancelNodeMigration(s.Node, s.VmId));
-                return Done.Instance;
+            case GatherMigrationFacts or GatherVmFacts or GatherCloneFacts:
+                return await Gather(step);
             case TransferConntrack s:
             {
                 var dump = await Node<NodeConntrack>(new DumpNodeConntrack(s.Source, s.VmId));
@@ -107,51 +67,21 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case CopyDisk s:
                 await CopyDisk(s, workflow);
                 return Done.Instance;
-            case ConvertDisk s:
-            {
-                // A retry starts over: remove what a crashed attempt left behind.
-                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.DstVolid]));
-                await Node<NodeDone>(new ConvertNodeVolume(s.Node, s.SrcVolid, s.DstVolid, s.Format, s.Snapshot, s.BwLimitKiB, workflow), timeouts.Copy);
-                return await Ready(s.Node, s.DstVolid);
-            }
-            case GatherCloneFacts s:
-                return await CloneFacts(s);
-            case RenameVolume s:
-                await Node<NodeDone>(new RenameNodeVolume(s.Node, s.From, s.To, s.ReadOnly));
-                return Done.Instance;
-            case SnapshotVolumes s:
-                foreach (var v in s.Volids)
-                    await Node<NodeDone>(new SnapshotNodeVolume(s.Node, v, s.Name, s.Action), timeouts.Copy);
-                return Done.Instance;
-            case MirrorToVolumes s:
-            {
-                var jobs = new List<MirrorJob>();
-                foreach (var m in s.Mirrors)
-                {
-                    var info = (await Node<NodeVolume>(new GetNodeVolume(s.Node, m.DstVolid))).Volume
-                        ?? throw new NodeOperationException($"volume '{m.DstVolid}' does not exist");
-                    jobs.Add(new MirrorJob(m.Drive, new MirrorTarget(info.Path, m.Format, s.BwLimitKiB * 1024)));
-                }
-                await Node<NodeDone>(new StartNodeMirrors(s.Node, s.VmId, jobs));
-                return Done.Instance;
-            }
-            case BackupVm s:
-                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.ArchiveVolid]));
-                await Node<NodeDone>(new BackupNodeVm(s.Node, s.ArchiveVolid, s.ConfigText,
-                    s.Disks.Select(d => new BackupDrive(d.Drive, d.Volid)).ToList(), workflow), timeouts.Copy);
-                return Done.Instance;
-            case RestoreDisk s:
-            {
-                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [s.DstVolid]));
-                await Node<NodeDone>(new RestoreNodeDisk(s.Node, s.ArchiveVolid, s.Drive, s.DstVolid, s.Format, workflow), timeouts.Copy);
-                return await Ready(s.Node, s.DstVolid);
-            }
             case Noop:
                 return Done.Instance;
             default:
                 throw new StepRefusedException($"no runner for step {step.GetType().Name}");
         }
     }
+
+    /// <summary>The fact-gathering steps: the VM records and what the nodes report, read without changing anything.</summary>
+    public async Task<StepResult> Gather(WorkflowStep step) => step switch
+    {
+        GatherMigrationFacts s => await MigrationFacts(s),
+        GatherCloneFacts s => await CloneFacts(s),
+        GatherVmFacts s => new VmFacts(await VmQuery(s.VmId), await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId))),
+        _ => throw new StepRefusedException($"no facts for step {step.GetType().Name}")
+    };
 
     private async Task CopyDisk(CopyDisk s, IActorRef workflow)
     {
@@ -195,7 +125,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     }
 
     /// <summary>The VM's volumes on the source's local storages as its storage driver sees them (sizes, paths, snapshots).</summary>
-    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmSnapshot vm)
+    private async Task<List<VolumeInfo>> LocalVolumes(string node, VmRecordView vm)
     {
         var result = new List<VolumeInfo>();
         if (!vm.Exists) return result;
@@ -213,23 +143,6 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             catch (NodeOperationException) { }
         }
         return result;
-    }
-
-    private async Task<VolumesDeleted> DeleteEach(DeleteVolumes s)
-    {
-        var failed = new List<VolumeDeleteFailure>();
-        foreach (var volid in s.Volids)
-        {
-            try
-            {
-                await Node<NodeDone>(new DeleteNodeVolumes(s.Node, [volid]));
-            }
-            catch (NodeOperationException e)
-            {
-                failed.Add(new VolumeDeleteFailure(volid, e.Message));
-            }
-        }
-        return new VolumesDeleted(failed);
     }
 
     /// <summary>The target's facts and the VM's volumes already on it; no facts when it does not answer.</summary>
@@ -252,11 +165,6 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         }
     }
 
-    /// <summary>A volume a step just wrote, as qemu-img info sees it.</summary>
-    private async Task<VolumeReady> Ready(string node, string volid) =>
-        new((await Node<NodeVolume>(new GetNodeVolume(node, volid))).Volume
-            ?? throw new NodeOperationException($"volume '{volid}' missing after it was written"));
-
     private async Task<CloneFacts> CloneFacts(GatherCloneFacts s)
     {
         var source = await VmQuery(s.VmId);
@@ -268,16 +176,41 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         return new CloneFacts(source, runtime, newVm, existing, topology.StorageConfigText);
     }
 
-    private async Task<VmSnapshot> Vm(IVmCommand cmd)
+    private async Task<VmRecordView> Vm(IVmCommand cmd)
     {
         var reply = await vms.Ask<VmReply>(cmd, timeouts.Default);
         return reply.Ok ? reply.Vm! : throw new StepRefusedException(reply.Error!);
     }
 
-    private Task<VmSnapshot> VmQuery(int vmid) => Vm(new GetVm(vmid));
+    private Task<VmRecordView> VmQuery(int vmid) => Vm(new GetVm(vmid));
 
     private Task<T> Node<T>(INodeCommand cmd, TimeSpan? timeout = null) =>
         nodes.Ask<T>(cmd, timeout ?? timeouts.Default);
+
+    /// <summary>The request for a single-node step and how long its node may take; null for the steps run here.</summary>
+    private (NodeStep, TimeSpan)? OnOneNode(WorkflowStep step, IActorRef workflow) => step switch
+    {
+        StartVm s => (new NodeStep(s.Node, s), timeouts.Start),
+        StopVm s => (new NodeStep(s.Node, s), timeouts.Start),
+        ShutdownVm s => (new NodeStep(s.Node, s), TimeSpan.FromSeconds(s.TimeoutSeconds + 30)),
+        ResumeVm s => (new NodeStep(s.Node, s), timeouts.Default),
+        StartMigration s => (new NodeStep(s.Node, s), timeouts.Default),
+        PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
+        CancelMigration s => (new NodeStep(s.Node, s), timeouts.Default),
+        StartMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
+        PollMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
+        FinishMirrors s => (new NodeStep(s.Node, s), timeouts.Start),
+        StopNbd s => (new NodeStep(s.Node, s), timeouts.Default),
+        MirrorToVolumes s => (new NodeStep(s.Node, s), timeouts.Default),
+        AllocateVolumes s => (new NodeStep(s.Node, s), timeouts.Default),
+        DeleteVolumes s => (new NodeStep(s.Node, s), timeouts.Default * Math.Max(1, s.Volids.Count)),
+        RenameVolume s => (new NodeStep(s.Node, s), timeouts.Default),
+        SnapshotVolumes s => (new NodeStep(s.Node, s), timeouts.Copy),
+        ConvertDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        BackupVm s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        _ => null
+    };
 }
 
 public sealed record StepTimeouts(TimeSpan Default, TimeSpan Start, TimeSpan Copy, TimeSpan Facts)

@@ -80,6 +80,12 @@ public static class WorkflowHosting
             new WorkflowMessageExtractor(),
             RememberedEntities);
 
+    /// <summary>The member's <see cref="PrecheckActor"/>, with the step runner the workflows use.</summary>
+    public static AkkaConfigurationBuilder AddPrecheck(this AkkaConfigurationBuilder builder, ClusterTopology topology,
+        StepTimeouts timeouts) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<Precheck>(system.ActorOf(PrecheckActor.Props(Runner(registry, topology, timeouts)), "precheck")));
+
     /// <summary>The router that finds a task's workflow region from its UPID.</summary>
     public static AkkaConfigurationBuilder AddTaskRouter(this AkkaConfigurationBuilder builder) =>
         builder.WithActors((system, registry) =>

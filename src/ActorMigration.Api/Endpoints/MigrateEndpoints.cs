@@ -121,7 +121,7 @@ public static class MigrateEndpoints
 
         // The same checks prepare runs, now, so a refusal changes nothing and names its reason.
         var upid = s.NewUpid(node, "qmigrate", vmid.ToString(), user);
-        var facts = (MigrationFacts)await s.Runner.Run(new GatherMigrationFacts("prepare", vmid, node, target), upid.ToString(), ActorRefs.Nobody);
+        var facts = await s.Gather<MigrationFacts>(new GatherMigrationFacts("prepare", vmid, node, target));
         var (_, error, _) = MigrationChecks.Prepare(request, facts, upid.ToString());
         if (error is not null) return PveResult.Error(error);
         return await s.StartTask(upid, request);

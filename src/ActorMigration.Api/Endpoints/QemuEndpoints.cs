@@ -122,7 +122,7 @@ public static class QemuEndpoints
 
     /// <summary>
     /// <see cref="Entry"/> of a stored record, built from what of its config can be read; never throws, so one
-    /// bad record cannot take a listing down. A record with problems (<see cref="VmSnapshot.Error"/>) carries them in
+    /// bad record cannot take a listing down. A record with problems (<see cref="VmRecordView.Error"/>) carries them in
     /// <c>error</c>; its status stays what the node reports.
     /// </summary>
     public static Dictionary<string, object?> ListEntry(int vmid, string configText, string? error, VmRuntime? rt)
@@ -209,7 +209,7 @@ public static class QemuEndpoints
             if (s.CheckOnline(node) is { } bad) return bad;
             var vmid = p.Int("vmid");
             if (p["archive"] is not null)
-                return await RestoreEndpoints.Restore(ctx, s, p);
+                return await CreateFromSource.Restore(ctx, s, p);
             var existing = await s.Vm(vmid);
             if (existing.Exists)
                 return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
@@ -218,7 +218,7 @@ public static class QemuEndpoints
             List<string>? warnings = null;
             if (p["import-source"] is not null)
             {
-                (warnings, var importError) = await RestoreEndpoints.ApplyImportSource(s, p);
+                (warnings, var importError) = await CreateFromSource.ApplyImportSource(s, p);
                 if (importError is not null) return importError;
                 var recheck = VmOptions.Schema(storage).Validate(p, TokenAuth.AuthUserOf(ctx));
                 foreach (var key in new[] { "node", "vmid", "storage", "import-source", "start", "bwlimit" }) recheck.Remove(key);
@@ -233,7 +233,7 @@ public static class QemuEndpoints
             if (await VolumeChecks.Drives(s, node, cfg.Main.Values) is { } missing) return missing;
             var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
             if (error is not null) return error;
-            VmConfigRules.CompleteNew(cfg, Guid.NewGuid, s.Options.MacPrefix, DateTimeOffset.UtcNow);
+            VmConfigRules.CompleteNew(cfg, FreshIdSource.New(cfg.Main.Keys, s.Options.MacPrefix), DateTimeOffset.UtcNow);
             foreach (var d in disks) cfg[d.Drive] = null;
             // Keep the boot order computed with the new disks in place.
             var user = TokenAuth.UserOf(ctx);
@@ -327,7 +327,7 @@ public static class QemuEndpoints
 
             // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
             var cfg = QmConfig.Parse(vm!.ConfigText);
-            var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, Guid.NewGuid));
+            var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, FreshIdSource.New(set.Keys, s.Options.MacPrefix)));
             var deletes = new List<string>();
             foreach (var k in delete)
             {

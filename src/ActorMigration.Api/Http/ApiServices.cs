@@ -26,19 +26,26 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     public IActorRef Tasks => registry.Get<TaskRouter>();
     public IActorRef ReadModel => registry.Get<ClusterReadModel>();
 
-    public StepRunner Runner => new(Vms, Nodes, topology, StepTimeouts.Standard);
+    public IActorRef Precheck => registry.Get<Precheck>();
+
+    /// <summary>
+    /// Facts gathered by the member's <see cref="PrecheckActor"/> (with the member's step timeouts) from a fact-gathering
+    /// step. Its own timeouts end the gathering; this one is only a safety net.
+    /// </summary>
+    public Task<T> Gather<T>(Domain.Workflows.WorkflowStep step) where T : Domain.Workflows.StepResult =>
+        Precheck.Ask<T>(step, TimeSpan.FromMinutes(5));
 
     public Upid NewUpid(string node, string type, string id, string user) =>
         new(node, Environment.ProcessId, Interlocked.Increment(ref _pstart), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type, id, user);
 
-    public async Task<VmSnapshot> Vm(int vmid)
+    public async Task<VmRecordView> Vm(int vmid)
     {
         var r = await Vms.Ask<VmReply>(new GetVm(vmid), AskTimeout);
         return r.Vm!;
     }
 
     /// <summary>The VM if its config lives on <paramref name="node"/>, else Proxmox's "does not exist" error.</summary>
-    public async Task<(VmSnapshot? Vm, IResult? Error)> VmOnNode(string node, int vmid)
+    public async Task<(VmRecordView? Vm, IResult? Error)> VmOnNode(string node, int vmid)
     {
         if (CheckNode(node) is { } bad) return (null, bad);
         var vm = await Vm(vmid);

@@ -162,5 +162,5 @@ public static class VmOptions
     public static bool IsVmOption(string key, StorageConfig storage) =>
         Fixed().Any(s => s.Name == key) || Dynamic(key, storage) is not null;
 
-    public static string NewGenId() => VmConfigRules.VmGenId("1", Guid.NewGuid);
+    public static string NewGenId() => VmConfigRules.VmGenId("1", Guid.NewGuid());
 }

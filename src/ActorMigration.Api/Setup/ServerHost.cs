@@ -67,7 +67,10 @@ public static class ServerHost
         QemuEndpoints.Map(api);
         MigrateEndpoints.Map(api);
         TaskEndpoints.Map(api);
-        CopyEndpoints.Map(api);
+        CloneEndpoints.Map(api);
+        TemplateEndpoints.Map(api);
+        SnapshotEndpoints.Map(api);
+        BackupEndpoints.Map(api);
         ImportEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace ActorMigration.Domain.Config;
@@ -54,15 +53,5 @@ public sealed class NetSpec
         var head = Mac is null ? Model : $"{Model}={Mac}";
         var tail = rest.Print();
         return tail.Length == 0 ? head : $"{head},{tail}";
-    }
-
-    /// <summary>A random locally administered unicast MAC with the given prefix (e.g. BC:24:11).</summary>
-    public static string RandomMac(string prefix = "BC:24:11")
-    {
-        var parts = prefix.Split(':', StringSplitOptions.RemoveEmptyEntries);
-        var bytes = RandomNumberGenerator.GetBytes(6 - parts.Length);
-        // random_ether_addr: clear the multicast bit, set the locally administered bit.
-        if (parts.Length == 0) bytes[0] = (byte)((bytes[0] & 0xFE) | 0x02);
-        return string.Join(':', parts.Select(p => p.ToUpperInvariant()).Concat(bytes.Select(b => b.ToString("X2"))));
     }
 }

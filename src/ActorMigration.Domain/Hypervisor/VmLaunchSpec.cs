@@ -4,7 +4,8 @@ namespace ActorMigration.Domain.Hypervisor;
 
 public sealed record DiskLaunch(string Drive, string Bus, int Index, string? Path, string Format, bool ReadOnly, bool Cdrom, long SizeBytes);
 
-public sealed record NicLaunch(string Name, string Model, string Mac);
+/// <summary>A NIC to start; without <see cref="Mac"/> QEMU picks its default (as qemu-server, which never invents one).</summary>
+public sealed record NicLaunch(string Name, string Model, string? Mac);
 
 /// <summary>Start the VM waiting for an incoming migration; export <see cref="NbdDrives"/> for drive-mirror.</summary>
 public sealed record IncomingSpec(string ListenHost, IReadOnlyList<string> NbdDrives);
@@ -62,7 +63,7 @@ public sealed record VmLaunchSpec(
         foreach (var key in c.Keys.Where(NetSpec.IsNetKey).OrderBy(k => int.Parse(k[3..])))
         {
             var n = NetSpec.Parse(c[key]!);
-            nics.Add(new NicLaunch(key, n.Model, n.Mac ?? NetSpec.RandomMac()));
+            nics.Add(new NicLaunch(key, n.Model, n.Mac));
         }
         var vmgenid = c["vmgenid"] is { } g && g != "0" ? g : null;
         var smbios = c["smbios1"] is { } s ? PropertyString.Parse(s)["uuid"] : null;

@@ -41,15 +41,15 @@ public sealed record AddLinkedClone(int VmId, int Child) : IVmCommand;
 public sealed record RemoveLinkedClone(int VmId, int Child) : IVmCommand;
 
 /// <summary>Reply of the VM record: the state after the command, or a refusal in Proxmox wording.</summary>
-public sealed record VmReply(VmSnapshot? Vm, string? Error)
+public sealed record VmReply(VmRecordView? Vm, string? Error)
 {
     public bool Ok => Error is null;
-    public static VmReply Success(VmSnapshot vm) => new(vm, null);
+    public static VmReply Success(VmRecordView vm) => new(vm, null);
     public static VmReply Refused(string error) => new(null, error);
 }
 
 /// <summary>The record as its actor holds it. <paramref name="Error"/>: what of it cannot be read (<see cref="VmState.Error"/>).</summary>
-public sealed record VmSnapshot(
+public sealed record VmRecordView(
     int VmId,
     bool Exists,
     string? Node,

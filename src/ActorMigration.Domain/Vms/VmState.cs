@@ -40,6 +40,6 @@ public sealed record VmState(
     public static string DigestOf(string configText) =>
         Convert.ToHexString(SHA1.HashData(Encoding.UTF8.GetBytes(configText))).ToLowerInvariant();
 
-    public VmSnapshot ToSnapshot() =>
+    public VmRecordView ToView() =>
         new(VmId, Exists, Node, ConfigText, Lock, LockOwner, LinkedClones.ToList(), Digest, Error);
 }

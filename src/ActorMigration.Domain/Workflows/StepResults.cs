@@ -12,14 +12,14 @@ public sealed record Done : StepResult
     public static readonly Done Instance = new();
 }
 
-public sealed record VmFacts(VmSnapshot Vm, VmRuntime Runtime) : StepResult;
+public sealed record VmFacts(VmRecordView Vm, VmRuntime Runtime) : StepResult;
 
 /// <summary>
 /// Everything the migration checks need, read at prepare time
 /// (<paramref name="SourceVolumes"/>: the VM's local volumes as the source's storage driver sees them).
 /// </summary>
 public sealed record MigrationFacts(
-    VmSnapshot Vm,
+    VmRecordView Vm,
     VmRuntime Runtime,
     NodeFacts Source,
     NodeFacts? Target,
@@ -41,7 +41,7 @@ public sealed record CopyProgressed(long DoneBytes, long TotalBytes) : StepResul
 /// <summary>A volume a step created or converted, as qemu-img info sees it afterwards.</summary>
 public sealed record VolumeReady(VolumeInfo Volume) : StepResult;
 
-public sealed record CloneFacts(VmSnapshot Source, VmRuntime Runtime, VmSnapshot NewVm, IReadOnlyList<string> ExistingVolumes,
+public sealed record CloneFacts(VmRecordView Source, VmRuntime Runtime, VmRecordView NewVm, IReadOnlyList<string> ExistingVolumes,
     string StorageConfigText) : StepResult;
 
 /// <summary>What a <see cref="DeleteVolumes"/> that goes on past failures could not remove.</summary>

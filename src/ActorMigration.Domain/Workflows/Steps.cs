@@ -83,9 +83,9 @@ public sealed record MirrorJob(string Drive, MirrorTarget Target);
 
 public sealed record StartMirrors(string Key, string Node, int VmId, IReadOnlyList<MirrorJob> Jobs) : WorkflowStep(Key);
 
-public sealed record PollMirrors(string Key, string Node, int VmId, TimeSpan PollDelay) : WorkflowStep(Key)
+public sealed record PollMirrors(string Key, string Node, int VmId, TimeSpan Interval) : WorkflowStep(Key)
 {
-    public override TimeSpan Delay => PollDelay;
+    public override TimeSpan Delay => Interval;
 }
 
 public sealed record FinishMirrors(string Key, string Node, int VmId, IReadOnlyList<string> Drives, bool Pivot) : WorkflowStep(Key);
@@ -94,8 +94,8 @@ public sealed record StopNbd(string Key, string Node, int VmId) : WorkflowStep(K
 
 public sealed record StartMigration(string Key, string Node, int VmId, MigrationStartSpec Spec) : WorkflowStep(Key);
 
-/// <summary>Runs at once; the node answers when the migration ended or after <paramref name="PollDelay"/>.</summary>
-public sealed record PollMigration(string Key, string Node, int VmId, TimeSpan PollDelay) : WorkflowStep(Key)
+/// <summary>Runs at once; the node answers when the migration ended or after <paramref name="MaxWait"/>.</summary>
+public sealed record PollMigration(string Key, string Node, int VmId, TimeSpan MaxWait) : WorkflowStep(Key)
 {
     public override int MaxAttempts => 10;
 }

@@ -103,7 +103,9 @@ internal static class QemuCommandLine
         {
             var idx = n.Name.StartsWith("net", StringComparison.Ordinal) ? n.Name : "net" + n.Name;
             A("-netdev", $"user,id={idx},restrict=on");
-            A("-device", $"{NicDevice(n.Model)},netdev={idx},mac={n.Mac},id={idx}");
+            // No MAC stored: no mac= (QEMU's default), as qemu-server's print_netdevice_full.
+            var mac = n.Mac is null ? "" : $",mac={n.Mac}";
+            A("-device", $"{NicDevice(n.Model)},netdev={idx}{mac},id={idx}");
         }
 
         if (p.IncomingUri is { } incoming) A("-S", "-incoming", incoming);

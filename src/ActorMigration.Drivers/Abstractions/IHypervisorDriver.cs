@@ -3,8 +3,9 @@ using ActorMigration.Domain.Hypervisor;
 namespace ActorMigration.Drivers.Abstractions;
 
 /// <summary>
-/// QEMU processes of one hypervisor node. All methods are idempotent where the name says so
-/// and re-check reality; VMs outlive the member process.
+/// QEMU processes of one hypervisor node; VMs outlive the member process. Migration and mirror methods are
+/// primitives: they do what they are told without asking first whether it was done already. That re-check is
+/// made once, in <see cref="Node.NodeOperations"/>.
 /// </summary>
 public interface IHypervisorDriver
 {
@@ -34,7 +35,13 @@ public interface IHypervisorDriver
     /// <summary>QMP cont. Already running: no-op.</summary>
     Task ResumeAsync(int vmid, CancellationToken ct = default);
 
+    /// <summary>
+    /// Sets the migration capabilities and parameters and starts the outgoing migration, without asking whether one
+    /// runs (QEMU refuses a second one).
+    /// </summary>
     Task StartMigrationAsync(int vmid, MigrationStartSpec spec, CancellationToken ct = default);
+
+    /// <summary>query-migrate: the outgoing migration's progress; <see cref="MigrationState.None"/> before the first one.</summary>
     Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default);
 
     /// <summary>
@@ -49,11 +56,20 @@ public interface IHypervisorDriver
 
     Task CancelMigrationAsync(int vmid, CancellationToken ct = default);
 
-    /// <summary>Starts drive-mirror of <paramref name="drive"/> (e.g. scsi0) to the target. Job id = drive.</summary>
+    /// <summary>
+    /// Starts drive-mirror of <paramref name="drive"/> (e.g. scsi0) to the target, without looking at the running jobs
+    /// (a job of that drive already running is refused). Job id = drive.
+    /// </summary>
     Task StartMirrorAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct = default);
+
+    /// <summary>query-block-jobs.</summary>
     Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct = default);
 
-    /// <summary>Ends a ready mirror: <paramref name="pivot"/> switches to the target (block-job-complete), else cancel keeps the source.</summary>
+    /// <summary>
+    /// Ends the drive's mirror: <paramref name="pivot"/> switches to the target (block-job-complete), else cancel keeps
+    /// the source; then waits until the job has ended. It does not ask first whether the job exists or is ready: the
+    /// caller knows from its own query-block-jobs.
+    /// </summary>
     Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default);
 
     /// <summary>Target side: stops the NBD server started for an incoming migration.</summary>

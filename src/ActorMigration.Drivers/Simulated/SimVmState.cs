@@ -18,6 +18,8 @@ internal sealed class SimVmState
     public string? VmGenId { get; set; }
     public string? SmbiosUuid { get; set; }
     public List<SimDisk> Disks { get; set; } = new();
+    /// <summary>The MAC each NIC was started with, in NIC order (null: QEMU's default).</summary>
+    public List<string?> Macs { get; set; } = new();
     public VmRunState State { get; set; }
     public int Pid { get; set; }
     public DateTimeOffset StartedAt { get; set; }

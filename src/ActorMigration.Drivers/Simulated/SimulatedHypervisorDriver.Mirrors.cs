@@ -8,11 +8,9 @@ public sealed partial class SimulatedHypervisorDriver
     public Task StartMirrorAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct = default) =>
         Mutate(vmid, vm =>
         {
-            if (vm.BlockJobs.TryGetValue(drive, out var job))
-            {
-                if (job.Target == target.Target) return;
+            // QEMU itself refuses a job id in use.
+            if (vm.BlockJobs.ContainsKey(drive))
                 throw new InvalidOperationException($"VM {vmid}: block job for {drive} already exists");
-            }
             var disk = vm.Disks.FirstOrDefault(d => d.Drive == drive && !d.Cdrom)
                        ?? throw new ArgumentException($"VM {vmid} has no drive {drive}");
             var length = disk.SizeBytes > 0 ? disk.SizeBytes
@@ -48,12 +46,14 @@ public sealed partial class SimulatedHypervisorDriver
         await _gate.WaitAsync(ct);
         try
         {
-            if (Load(vmid) is not { } vm || !vm.BlockJobs.TryGetValue(drive, out var job)) return;
+            // As QEMU answers block-job-complete/cancel: no such job, or a job that cannot be completed, is an error.
+            var vm = Load(vmid) ?? throw new InvalidOperationException($"VM {vmid} not running");
+            if (!vm.BlockJobs.TryGetValue(drive, out var job)) throw new InvalidOperationException($"Block job '{drive}' not found");
             if (pivot)
             {
                 var info = JobInfo(job);
                 if (info.Error is not null) throw new InvalidOperationException($"block job {drive} failed: {info.Error}");
-                if (!info.Ready) throw new InvalidOperationException($"block job {drive} is not ready");
+                if (!info.Ready) throw new InvalidOperationException($"The active block job '{drive}' cannot be completed");
                 if (Path.IsPathRooted(job.Target) && vm.Disks.FirstOrDefault(d => d.Drive == drive) is { } disk)
                 {
                     if (!File.Exists(job.Target))

@@ -118,6 +118,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 {
                     Drive = d.Drive, Path = d.Path, Format = d.Format, SizeBytes = d.SizeBytes, Cdrom = d.Cdrom
                 }).ToList(),
+                Macs = spec.Nics.Select(n => n.Mac).ToList(),
                 State = spec.Incoming is null ? VmRunState.Running : VmRunState.InMigrate,
                 Pid = Random.Shared.Next(10_000, 4_000_000),
                 StartedAt = _clock.Now,
@@ -209,16 +210,9 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
     {
         await Mutate(vmid, vm =>
         {
-            if (vm.Migration is { } old)
-            {
-                var phase = Snapshot(old).Phase;
-                if (phase is MigrationPhase.Precopy or MigrationPhase.Switchover)
-                {
-                    if (old.Uri == spec.Uri) return;
-                    throw new InvalidOperationException($"VM {vmid}: a migration to {old.Uri} is already in progress");
-                }
-                if (phase == MigrationPhase.Completed && vm.State == VmRunState.PostMigrate && old.Uri == spec.Uri) return;
-            }
+            // QEMU itself refuses a second migration while one runs.
+            if (vm.Migration is { } old && Snapshot(old).Phase is MigrationPhase.Precopy or MigrationPhase.Switchover)
+                throw new InvalidOperationException($"VM {vmid}: a migration to {old.Uri} is already in progress");
             var state = EffectiveState(vm);
             if (state is not (VmRunState.Running or VmRunState.Paused))
                 throw new InvalidOperationException($"VM {vmid} is in state {state}; cannot migrate");

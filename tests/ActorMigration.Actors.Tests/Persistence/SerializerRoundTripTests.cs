@@ -131,16 +131,16 @@ public sealed class SerializerRoundTripTests : IDisposable
         Assert.IsType<UnreadableEvent>(back);
     }
 
-    /// <summary>Payloads as stored today must keep decoding to the same values (the new VmSnapshot field is optional).</summary>
+    /// <summary>Payloads as stored today must keep decoding to the same values (the new VmRecordView field is optional).</summary>
     [Fact]
     public void Stored_vm_payloads_decode_as_before()
     {
         var created = _serializer.FromBinary("{\"vmId\":100,\"node\":\"node1\",\"configText\":\"name: a\\n\"}"u8.ToArray(), "vm.created");
         Assert.Equal(new VmCreated(100, "node1", "name: a\n"), created);
-        var snapshot = (VmSnapshot)_serializer.FromBinary(
+        var snapshot = (VmRecordView)_serializer.FromBinary(
             ("{\"vmId\":100,\"exists\":true,\"node\":\"node1\",\"configText\":\"\",\"lock\":null,"u8
                 + "\"lockOwner\":null,\"linkedClones\":[],\"digest\":\"d\"}"u8).ToArray(),
-            _serializer.Manifest(new VmSnapshot(1, false, null, "", null, null, [], "")));
+            _serializer.Manifest(new VmRecordView(1, false, null, "", null, null, [], "")));
         Assert.Null(snapshot.Error);
         Assert.Equal("node1", snapshot.Node);
     }

@@ -1,9 +1,7 @@
-using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Tests.Support;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
@@ -16,33 +14,28 @@ namespace ActorMigration.Actors.Tests.Workflows;
 /// <summary>The migration workflow actor on the simulated driver, with a journal that can fail.</summary>
 public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("am-wf-").FullName;
-    private readonly ClusterTopology _topology;
+    private readonly SimCluster _cluster;
     private readonly IActorRef _vms;
     private readonly IActorRef _nodes;
     private readonly StepRunner _runner;
 
     public MigrationWorkflowActorTests()
     {
-        var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(_dir, "{node}"), false, ["images"], null)]);
-        _topology = new ClusterTopology(["node1", "node2"], ["node1", "node2"], storage, _dir, new Dictionary<string, NodeOverride>());
-        var factory = new SimulatedNodeDriverFactory(new SimulationOptions { SpeedFactor = 10 });
-        _vms = Sys.ActorOf(Props.Create(() => new VmRouter()), "vms");
-        _nodes = Sys.ActorOf(Props.Create(() => new NodeRouter(_topology, factory)), "nodes");
-        _runner = new StepRunner(_vms, _nodes, _topology, StepTimeouts.Standard);
+        _cluster = new SimCluster(Sys, new SimulationOptions { SpeedFactor = 10 });
+        (_vms, _nodes, _runner) = (_cluster.Vms, _cluster.Nodes, _cluster.Runner);
     }
 
     public new void Dispose()
     {
         base.Dispose();
-        Directory.Delete(_dir, true);
+        _cluster.Dispose();
     }
 
     private async Task RunningVm(int vmid)
     {
         const string config = "memory: 2048\nname: web\n";
         Assert.True((await _vms.Ask<VmReply>(new CreateVm(vmid, "node1", config))).Ok);
-        await _nodes.Ask<VmRuntime>(new StartNodeVm("node1", vmid, config, null, "test"));
+        await _nodes.Ask<VmStarted>(new NodeStep("node1", new StartVm("start", "node1", vmid, config, null, "test")));
     }
 
     private async Task<TaskStatusReply> WaitFinished(IActorRef wf, string upid)

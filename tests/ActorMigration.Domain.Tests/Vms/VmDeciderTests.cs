@@ -347,7 +347,7 @@ public class VmDeciderTests
     public void Snapshot_reflects_the_state()
     {
         var s = Ok(Ok(Created(), new AcquireVmLock(100, "migrate", Upid)), new AddLinkedClone(100, 7));
-        var snap = s.ToSnapshot();
+        var snap = s.ToView();
         Assert.Equal(100, snap.VmId);
         Assert.True(snap.Exists);
         Assert.Equal("node1", snap.Node);
@@ -356,7 +356,7 @@ public class VmDeciderTests
         Assert.Equal(Upid, snap.LockOwner);
         Assert.Equal([7], snap.LinkedClones);
         Assert.Equal(Sha1(s.ConfigText), snap.Digest);
-        Assert.Null(VmState.Empty(5).ToSnapshot().Lock);
+        Assert.Null(VmState.Empty(5).ToView().Lock);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public class VmRecordReadBackTests
         var s = Stored(Damaged);
         Assert.Equal("web", s.Config["name"]);
         Assert.Equal("vm config - unable to parse line 3: 5", s.Error);
-        var snap = s.ToSnapshot();
+        var snap = s.ToView();
         Assert.Equal(s.Error, snap.Error);
         Assert.Equal(Damaged, snap.ConfigText);
         Assert.Null(Created().Error);
@@ -118,7 +118,7 @@ public class VmRecordReadBackTests
         Assert.True(s.Exists);
         Assert.Equal("node1", s.Node);
         Assert.Equal("record event 3 (vm.config) is unreadable; the VM's state after it is unknown", s.Error);
-        Assert.Equal(s.Error, s.ToSnapshot().Error);
+        Assert.Equal(s.Error, s.ToView().Error);
 
         // Writing the config, even unchanged, is the repair: it states the config anew.
         var repaired = Ok(s, new EditVmConfig(100, "node1", Set("cores", "2"), []));

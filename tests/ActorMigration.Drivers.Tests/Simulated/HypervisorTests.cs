@@ -225,13 +225,14 @@ public class HypervisorTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_migration_is_idempotent_and_cancel_keeps_the_source_running()
+    public async Task A_second_start_of_a_running_migration_is_refused_and_cancel_keeps_the_source_running()
     {
+        // The primitive does not re-check (NodeOperations does): like QEMU, it refuses a second migration.
         var hv = _env.Node().Hypervisor;
         await hv.StartAsync(Spec(100, args: ModerateArgs));
         await hv.StartMigrationAsync(100, ToPve2);
         _env.Clock.AdvanceSeconds(2);
-        await hv.StartMigrationAsync(100, ToPve2); // same URI: no restart
+        await Assert.ThrowsAsync<InvalidOperationException>(() => hv.StartMigrationAsync(100, ToPve2));
         Assert.Equal(200 * MiB, (await hv.QueryMigrationAsync(100)).TransferredBytes);
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             hv.StartMigrationAsync(100, new MigrationStartSpec("sim://pve3/100/60000", null)));
@@ -294,13 +295,15 @@ public class HypervisorTests : IDisposable
         await node.Hypervisor.StartAsync(Spec(100, disks: [new DiskLaunch("scsi0", "scsi", 0, path, "raw", false, false, 200 * MiB)]));
         var target = new MirrorTarget("sim-nbd://pve2:60001/drive-scsi0", "raw");
         await node.Hypervisor.StartMirrorAsync(100, "scsi0", target);
-        await node.Hypervisor.StartMirrorAsync(100, "scsi0", target); // idempotent
+        // The primitives do not re-check (NodeOperations does): like QEMU, a job id in use is refused.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => node.Hypervisor.StartMirrorAsync(100, "scsi0", target));
         await Assert.ThrowsAsync<ArgumentException>(() => node.Hypervisor.StartMirrorAsync(100, "scsi1", target));
 
         _env.Clock.AdvanceSeconds(1);
         var job = (await node.Hypervisor.QueryBlockJobsAsync(100)).Single();
         Assert.Equal(("scsi0", "mirror", 200 * MiB, 100 * MiB, false), (job.Device, job.Type, job.Length, job.Offset, job.Ready));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => node.Hypervisor.FinishMirrorAsync(100, "scsi0", pivot: true));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => node.Hypervisor.FinishMirrorAsync(100, "scsi0", pivot: true));
+        Assert.Equal("The active block job 'scsi0' cannot be completed", e.Message);
 
         _env.Clock.AdvanceSeconds(1);
         job = (await node.Hypervisor.QueryBlockJobsAsync(100)).Single();
@@ -309,7 +312,8 @@ public class HypervisorTests : IDisposable
 
         await node.Hypervisor.FinishMirrorAsync(100, "scsi0", pivot: true);
         Assert.Empty(await node.Hypervisor.QueryBlockJobsAsync(100));
-        await node.Hypervisor.FinishMirrorAsync(100, "scsi0", pivot: true); // no-op
+        e = await Assert.ThrowsAsync<InvalidOperationException>(() => node.Hypervisor.FinishMirrorAsync(100, "scsi0", pivot: true));
+        Assert.Equal("Block job 'scsi0' not found", e.Message);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using ActorMigration.Domain.Vms;
 
 namespace ActorMigration.Domain.Workflows.Clone;
 
-/// <summary>POST /nodes/{node}/qemu/{vmid}/clone, validated.</summary>
+/// <summary>POST /nodes/{node}/qemu/{vmid}/clone, validated; <see cref="Ids"/>: the clone's new identity, made by the caller.</summary>
 public sealed record CloneRequest(
     int VmId,
     string Node,
@@ -18,8 +18,8 @@ public sealed record CloneRequest(
     string? Snapname,
     long? BwLimitKiB,
     string User,
-    string MacPrefix = "BC:24:11",
-    int PollIntervalMs = 500);
+    int PollIntervalMs = 500,
+    FreshIds? Ids = null);
 
 /// <summary>How one drive is copied: linked (qcow2 overlay), convert (qemu-img) or mirror (running VM).</summary>
 public sealed record CloneDisk(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, string Mode);
@@ -126,13 +126,17 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     }
 
     /// <summary>The refusals Proxmox gives before a clone starts, given what the source looks like.</summary>
-    public static string? Check(CloneRequest r, VmSnapshot source, StorageConfig storage, string? lockOwner)
+    public static string? Check(CloneRequest r, VmRecordView source, StorageConfig storage, string? lockOwner)
     {
         if (!source.Exists || source.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         if (source.Lock is { } l && source.LockOwner != lockOwner) return VmDecider.Locked(l);
+        if (r.Ids is null) return "clone request carries no new identity";
         var cfg = QmConfig.Parse(source.ConfigText);
         var section = r.Snapname is { } snap ? cfg.Snapshot(snap) : cfg.Main;
         if (section is null) return $"snapshot '{r.Snapname}' does not exist";
+        // The caller makes one new MAC per NIC it saw; a NIC added since then has none.
+        if (section.Keys.Where(NetSpec.IsNetKey).FirstOrDefault(k => !r.Ids.HasMacFor(k)) is { } nic)
+            return $"clone request carries no new MAC address for {nic}";
         if (!r.Full)
         {
             if (r.Storage is not null) return "parameter 'storage' not allowed for linked clones";
@@ -162,7 +166,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     }
 
     /// <summary>Disk copies and the new config.</summary>
-    public static ClonePlan Plan(CloneRequest r, VmSnapshot source, bool running, IReadOnlyCollection<string> existing, Func<Guid> newGuid)
+    public static ClonePlan Plan(CloneRequest r, VmRecordView source, bool running, IReadOnlyCollection<string> existing)
     {
         var cfg = QmConfig.Parse(source.ConfigText);
         var section = (r.Snapname is { } snap ? cfg.Snapshot(snap)! : cfg.Main).Clone();
@@ -221,7 +225,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
             section.Remove(k);
         section["name"] = r.Name ?? $"Copy-of-VM-{cfg.Main["name"] ?? r.VmId.ToString()}";
         if (r.Description is not null) section.Description = r.Description;
-        VmConfigRules.NewIdentity(section, newGuid, r.MacPrefix);
+        VmConfigRules.NewIdentity(section, r.Ids!);
         var result = new QmConfig();
         foreach (var (k, v) in section.Values) result[k] = v;
         result.Main.Description = section.Description;
@@ -246,7 +250,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
                     yield return new WorkflowFailed($"unable to create VM {r.NewId}: config file already exists", at);
                     yield break;
                 }
-                yield return new ClonePlanned(Plan(r, f.Source, f.Runtime.IsAlive, f.ExistingVolumes, Guid.NewGuid));
+                yield return new ClonePlanned(Plan(r, f.Source, f.Runtime.IsAlive, f.ExistingVolumes));
                 break;
             }
             case (AllocateVolumes a, _) when s.Plan?.Disks.FirstOrDefault(d => DiskKey(d) == a.Key) is { Mode: Linked } d:

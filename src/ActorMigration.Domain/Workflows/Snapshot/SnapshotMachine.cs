@@ -5,8 +5,12 @@ using ActorMigration.Domain.Vms;
 namespace ActorMigration.Domain.Workflows.Snapshot;
 
 /// <summary>qmsnapshot, qmrollback, qmdelsnapshot on a stopped VM whose disks are qcow2.</summary>
-/// <summary><see cref="Start"/>: start the VM after a rollback (qm rollback --start).</summary>
-public sealed record SnapshotRequest(string Action, int VmId, string Node, string Name, string? Description, string User, bool Start = false);
+/// <summary>
+/// <see cref="Start"/>: start the VM after a rollback (qm rollback --start). <see cref="NewVmGenId"/>: the vmgenid a
+/// rollback gives the VM if it has one, made by the caller.
+/// </summary>
+public sealed record SnapshotRequest(string Action, int VmId, string Node, string Name, string? Description, string User, bool Start = false,
+    Guid? NewVmGenId = null);
 
 public interface ISnapshotEvent : IWorkflowEvent;
 
@@ -80,7 +84,7 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
 
     /// <summary>The refusal, or the volumes to act on and the new config.</summary>
     public static (IReadOnlyList<string>? Volids, string? Config, string? Error) Plan(SnapshotRequest r, VmFacts f, string lockOwner,
-        DateTimeOffset now, Func<Guid> newGuid)
+        DateTimeOffset now)
     {
         if (!f.Vm.Exists || f.Vm.Node != r.Node) return (null, null, VmDecider.NoConfig(r.Node, r.VmId));
         if (f.Vm.Lock is { } l && f.Vm.LockOwner != lockOwner) return (null, null, VmDecider.Locked(l));
@@ -121,7 +125,11 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
                 main["parent"] = r.Name;
                 main["lock"] = cfg["lock"];
                 // A rollback is a time shift for the guest: a new generation id (if it has one).
-                if (main["vmgenid"] is { } g && g != "0") main["vmgenid"] = newGuid().ToString();
+                if (main["vmgenid"] is { } g && g != "0")
+                {
+                    if (r.NewVmGenId is not { } fresh) return (null, null, "rollback request carries no new vmgenid");
+                    main["vmgenid"] = fresh.ToString();
+                }
                 var result = new QmConfig();
                 foreach (var (k, v) in main.Values) result[k] = v;
                 result.Main.Description = main.Description;
@@ -154,7 +162,7 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
         var r = s.Request!;
         if (step is GatherVmFacts && result is VmFacts f)
         {
-            var (volids, config, error) = Plan(r, f, s.Core.Upid, at, Guid.NewGuid);
+            var (volids, config, error) = Plan(r, f, s.Core.Upid, at);
             if (error is not null)
             {
                 yield return new WorkflowFailed(error, at);

@@ -34,16 +34,19 @@ public sealed class CopyMachinesTests
         vmgenid: 22222222-2222-2222-2222-222222222222
         """;
 
-    private static VmSnapshot Vm(int vmid, string config, IReadOnlyList<int>? clones = null, string? lockOwner = null) =>
+    private static VmRecordView Vm(int vmid, string config, IReadOnlyList<int>? clones = null, string? lockOwner = null) =>
         new(vmid, true, "node1", QmConfig.Parse(config).ToString(), QmConfig.Parse(config).Lock, lockOwner, clones ?? [], "d");
 
     private static CloneRequest Req(bool full = true, string? storage = null, string? format = null, string target = "node1", string? snap = null) =>
-        new(100, "node1", 101, target, null, null, full, storage, format, snap, null, "root@pam!t");
+        new(100, "node1", 101, target, null, null, full, storage, format, snap, null, "root@pam!t", Ids: Ids);
+
+    private static readonly FreshIds Ids = new(Guid.Parse("44444444-4444-4444-4444-444444444444"), Guid.Parse("55555555-5555-5555-5555-555555555555"),
+        new Dictionary<string, string> { ["net0"] = "BC:24:11:AA:BB:01" });
 
     [Fact]
     public void Full_clone_copies_every_attached_disk_with_a_new_identity()
     {
-        var plan = CloneMachine.Plan(Req(), Vm(100, VmConfig), running: false, existing: [], Guid.NewGuid);
+        var plan = CloneMachine.Plan(Req(), Vm(100, VmConfig), running: false, existing: []);
         Assert.Equal(["scsi0", "scsi1"], plan.Disks.Select(d => d.Drive));
         Assert.All(plan.Disks, d => Assert.Equal(CloneMachine.Convert, d.Mode));
         Assert.Equal("local:101/vm-101-disk-0.qcow2", plan.Disks[0].DstVolid);
@@ -57,22 +60,26 @@ public sealed class CopyMachinesTests
         var mac = NetSpec.Parse(cfg["net0"]!).Mac!;
         Assert.StartsWith("BC:24:11:", mac);
         Assert.NotEqual("BC:24:11:00:00:01", mac);
+        Assert.Equal("BC:24:11:AA:BB:01", mac);
         Assert.NotEqual("uuid=11111111-1111-1111-1111-111111111111", cfg["smbios1"]);
         Assert.NotEqual("22222222-2222-2222-2222-222222222222", cfg["vmgenid"]);
+        // The new identity is the one the request brought: nothing is made inside the machine.
+        Assert.Equal("uuid=44444444-4444-4444-4444-444444444444", cfg["smbios1"]);
+        Assert.Equal("55555555-5555-5555-5555-555555555555", cfg["vmgenid"]);
         Assert.Null(cfg["template"]);
     }
 
     [Fact]
     public void A_disabled_vmgenid_is_copied_as_it_is()
     {
-        var plan = CloneMachine.Plan(Req(), Vm(100, VmConfig.Replace("vmgenid: 22222222-2222-2222-2222-222222222222", "vmgenid: 0")), false, [], Guid.NewGuid);
+        var plan = CloneMachine.Plan(Req(), Vm(100, VmConfig.Replace("vmgenid: 22222222-2222-2222-2222-222222222222", "vmgenid: 0")), false, []);
         Assert.Equal("0", QmConfig.Parse(plan.NewConfigText)["vmgenid"]);
     }
 
     [Fact]
     public void A_running_vm_is_cloned_by_mirroring_and_format_and_storage_apply()
     {
-        var plan = CloneMachine.Plan(Req(storage: "shared", format: "raw"), Vm(100, VmConfig), running: true, existing: [], Guid.NewGuid);
+        var plan = CloneMachine.Plan(Req(storage: "shared", format: "raw"), Vm(100, VmConfig), running: true, existing: []);
         Assert.All(plan.Disks, d => Assert.Equal(CloneMachine.Mirror, d.Mode));
         Assert.Equal(["shared:101/vm-101-disk-0.raw", "shared:101/vm-101-disk-1.raw"], plan.Disks.Select(d => d.DstVolid));
     }
@@ -80,7 +87,7 @@ public sealed class CopyMachinesTests
     [Fact]
     public void Disk_numbers_taken_in_any_format_are_skipped()
     {
-        var plan = CloneMachine.Plan(Req(), Vm(100, VmConfig), false, ["local:101/vm-101-disk-0.raw"], Guid.NewGuid);
+        var plan = CloneMachine.Plan(Req(), Vm(100, VmConfig), false, ["local:101/vm-101-disk-0.raw"]);
         Assert.Equal("local:101/vm-101-disk-1.qcow2", plan.Disks[0].DstVolid);
     }
 
@@ -88,7 +95,7 @@ public sealed class CopyMachinesTests
     public void A_linked_clone_of_a_template_is_an_overlay_on_its_base_volume()
     {
         const string template = "memory: 512\nscsi0: local:9000/base-9000-disk-0.qcow2,size=64G\ntemplate: 1\n";
-        var plan = CloneMachine.Plan(Req(full: false), Vm(100, template), false, [], Guid.NewGuid);
+        var plan = CloneMachine.Plan(Req(full: false), Vm(100, template), false, []);
         var d = Assert.Single(plan.Disks);
         Assert.Equal(CloneMachine.Linked, d.Mode);
         Assert.Equal("local:9000/base-9000-disk-0.qcow2/101/vm-101-disk-0.qcow2", d.DstVolid);
@@ -104,6 +111,15 @@ public sealed class CopyMachinesTests
     [InlineData(true, "nosuch", null, "node1", "storage 'nosuch' does not exist")]
     public void Clone_refusals_use_proxmox_wording(bool full, string? storage, string? format, string target, string message) =>
         Assert.Equal(message, CloneMachine.Check(Req(full, storage, format, target), Vm(100, VmConfig), Storage, null));
+
+    [Fact]
+    public void A_clone_request_without_its_new_identity_is_refused() =>
+        Assert.Equal("clone request carries no new identity", CloneMachine.Check(Req() with { Ids = null }, Vm(100, VmConfig), Storage, null));
+
+    [Fact]
+    public void A_clone_request_without_a_new_mac_for_each_nic_is_refused() =>
+        Assert.Equal("clone request carries no new MAC address for net1",
+            CloneMachine.Check(Req(), Vm(100, VmConfig + "\nnet1: e1000=BC:24:11:00:00:02,bridge=vmbr0\n"), Storage, null));
 
     [Fact]
     public void Cloning_from_a_missing_snapshot_is_refused() =>
@@ -147,7 +163,7 @@ public sealed class CopyMachinesTests
     public void A_snapshot_records_the_config_and_becomes_the_parent()
     {
         var (volids, config, error) = SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", "before upgrade", "u"),
-            Stopped, "", DateTimeOffset.FromUnixTimeSeconds(1700000000), Guid.NewGuid);
+            Stopped, "", DateTimeOffset.FromUnixTimeSeconds(1700000000));
         Assert.Null(error);
         Assert.Equal(["local:100/vm-100-disk-0.qcow2"], volids);
         var cfg = QmConfig.Parse(config!);
@@ -160,18 +176,26 @@ public sealed class CopyMachinesTests
     [Fact]
     public void A_rollback_restores_the_snapshot_and_gives_a_new_generation_id()
     {
-        var created = SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), Stopped, "", DateTimeOffset.UnixEpoch,
-            Guid.NewGuid).Config!;
+        var created = SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), Stopped, "", DateTimeOffset.UnixEpoch).Config!;
         var changed = QmConfig.Parse(created);
         changed["memory"] = "4096";
         var facts = Stopped with { Vm = Stopped.Vm with { ConfigText = changed.ToString() } };
-        var (_, config, error) = SnapshotMachine.Plan(new SnapshotRequest("rollback", 100, "node1", "s1", null, "u"), facts, "",
-            DateTimeOffset.UnixEpoch, Guid.NewGuid);
+        var (_, config, error) = SnapshotMachine.Plan(new SnapshotRequest("rollback", 100, "node1", "s1", null, "u",
+            NewVmGenId: Guid.Parse("66666666-6666-6666-6666-666666666666")), facts, "", DateTimeOffset.UnixEpoch);
         Assert.Null(error);
         var cfg = QmConfig.Parse(config!);
         Assert.Equal("512", cfg["memory"]);
-        Assert.NotEqual("33333333-3333-3333-3333-333333333333", cfg["vmgenid"]);
+        Assert.Equal("66666666-6666-6666-6666-666666666666", cfg["vmgenid"]);
         Assert.NotNull(cfg.Snapshot("s1"));
+    }
+
+    [Fact]
+    public void A_rollback_request_without_a_new_generation_id_is_refused()
+    {
+        var created = SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), Stopped, "", DateTimeOffset.UnixEpoch).Config!;
+        var facts = Stopped with { Vm = Stopped.Vm with { ConfigText = created } };
+        Assert.Equal("rollback request carries no new vmgenid",
+            SnapshotMachine.Plan(new SnapshotRequest("rollback", 100, "node1", "s1", null, "u"), facts, "", DateTimeOffset.UnixEpoch).Error);
     }
 
     [Theory]
@@ -181,8 +205,7 @@ public sealed class CopyMachinesTests
     public void Snapshot_refusals(string action, string name, string disk, string message)
     {
         var facts = Stopped with { Vm = Vm(100, $"memory: 512\nscsi0: {disk},size=4G\n") };
-        Assert.Equal(message, SnapshotMachine.Plan(new SnapshotRequest(action, 100, "node1", name, null, "u"), facts, "", DateTimeOffset.UnixEpoch,
-            Guid.NewGuid).Error);
+        Assert.Equal(message, SnapshotMachine.Plan(new SnapshotRequest(action, 100, "node1", name, null, "u"), facts, "", DateTimeOffset.UnixEpoch).Error);
     }
 
     [Fact]
@@ -190,7 +213,7 @@ public sealed class CopyMachinesTests
     {
         var running = Stopped with { Runtime = new VmRuntime(100, VmRunState.Running) };
         Assert.Equal("VM 100 is running - snapshots here need a stopped VM",
-            SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), running, "", DateTimeOffset.UnixEpoch, Guid.NewGuid).Error);
+            SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), running, "", DateTimeOffset.UnixEpoch).Error);
     }
 
     [Fact]

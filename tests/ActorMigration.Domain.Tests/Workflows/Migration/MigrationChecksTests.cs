@@ -233,7 +233,7 @@ public class MigrationChecksTests
                      new AcquireVmLock(100, "migrate", Upid),
                  })
             s = VmDecider.Decide(s, cmd).Events.Aggregate(s, VmDecider.Apply);
-        var (plan, error, info) = MigrationChecks.Prepare(Request(online: false), Facts(template, running: false, vm: s.ToSnapshot()), Upid);
+        var (plan, error, info) = MigrationChecks.Prepare(Request(online: false), Facts(template, running: false, vm: s.ToView()), Upid);
         Assert.Null(plan);
         Assert.Contains("linked clone", string.Join("\n", info.Append(error ?? "")));
     }

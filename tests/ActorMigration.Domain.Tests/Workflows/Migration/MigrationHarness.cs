@@ -34,19 +34,19 @@ internal static class Scenario
         new(100, "node1", target, online, withLocalDisks, targetStorage, bwlimit, force, conntrack, "root@pam");
 
     /// <summary>The VM record as the lock step left it: locked 'migrate' by the task.</summary>
-    public static VmSnapshot Vm(string config, string? lockOwner = Upid, string lockName = "migrate", string node = "node1")
+    public static VmRecordView Vm(string config, string? lockOwner = Upid, string lockName = "migrate", string node = "node1")
     {
         var s = VmState.Empty(100);
         foreach (var e in VmDecider.Decide(s, new CreateVm(100, node, config)).Events) s = VmDecider.Apply(s, e);
         if (lockOwner is not null)
             foreach (var e in VmDecider.Decide(s, new AcquireVmLock(100, lockName, lockOwner)).Events) s = VmDecider.Apply(s, e);
-        return s.ToSnapshot();
+        return s.ToView();
     }
 
     public static NodeFacts Node(string name, string address, string version = "8.2.4", string vendor = "GenuineIntel", bool online = true) =>
         new(name, address, version, vendor, online, 8, 32 * GiB, "kvm");
 
-    public static MigrationFacts Facts(string config, bool running = true, VmSnapshot? vm = null, NodeFacts? source = null,
+    public static MigrationFacts Facts(string config, bool running = true, VmRecordView? vm = null, NodeFacts? source = null,
         NodeFacts? target = null, bool noTarget = false, IReadOnlyList<string>? targetVolumes = null, string? storage = null,
         IReadOnlyList<VolumeInfo>? volumes = null) =>
         new(vm ?? Vm(config),
@@ -70,26 +70,11 @@ internal static class Scenario
 }
 
 /// <summary>Drives a <see cref="MigrationMachine"/> purely through its inputs, like the actor does.</summary>
-internal sealed class MigrationHarness
+internal sealed class MigrationHarness(MigrationFacts facts) : MachineHarness<MigrationWorkflowState>(new MigrationMachine(), Scenario.Upid)
 {
-    public static readonly DateTimeOffset T0 = new(2024, 9, 23, 21, 34, 43, TimeSpan.Zero);
-
-    public MigrationMachine Machine { get; } = new();
-    public MigrationWorkflowState S { get; private set; }
-    public DateTimeOffset Now { get; set; } = T0;
-    public List<IWorkflowEvent> Events { get; } = new();
-    public List<string> Ran { get; } = new();
-    public List<WorkflowStep> Steps { get; } = new();
     public List<string> Phases { get; } = new();
-    public MigrationFacts Facts { get; set; }
-    public TimeSpan StepTime { get; set; } = TimeSpan.FromSeconds(1);
+    public MigrationFacts Facts { get; set; } = facts;
     public int ConntrackEntries { get; set; } = 12;
-
-    public MigrationHarness(MigrationFacts facts)
-    {
-        S = Machine.Initial(Scenario.Upid);
-        Facts = facts;
-    }
 
     public static MigrationHarness Started(MigrationRequest req, MigrationFacts facts)
     {
@@ -98,19 +83,7 @@ internal sealed class MigrationHarness
         return h;
     }
 
-    public WorkflowStep? Next => Machine.Next(S);
-    public WorkflowCore Core => S.Core;
-    public IReadOnlyList<string> Log => S.Core.Log;
-
-    public IReadOnlyList<IWorkflowEvent> Feed(WorkflowInput input)
-    {
-        var events = Machine.Decide(S, input);
-        S = Machine.ApplyAll(S, events);
-        Events.AddRange(events);
-        return events;
-    }
-
-    public StepResult ResultFor(WorkflowStep step) => step switch
+    public override StepResult ResultFor(WorkflowStep step) => step switch
     {
         GatherMigrationFacts => Facts,
         StartVm => new VmStarted(new VmRuntime(100, VmRunState.InMigrate, 5151, IncomingUri: "tcp:10.0.0.2:60000", NbdUri: "nbd:10.0.0.2:60001")),
@@ -120,41 +93,6 @@ internal sealed class MigrationHarness
         TransferConntrack => new ConntrackMoved(ConntrackEntries),
         _ => Done.Instance,
     };
-
-    private WorkflowStep Current(string? expectKey)
-    {
-        var step = Next ?? throw new InvalidOperationException("no step is due");
-        if (expectKey is not null) Assert.Equal(expectKey, step.Key);
-        return step;
-    }
-
-    public IReadOnlyList<IWorkflowEvent> Succeed(string? expectKey = null, StepResult? result = null)
-    {
-        var step = Current(expectKey);
-        Ran.Add(step.Key);
-        Steps.Add(step);
-        Now += StepTime;
-        return Feed(new StepSucceeded(step, result ?? ResultFor(step), Now));
-    }
-
-    public IReadOnlyList<IWorkflowEvent> Fail(string error, bool final = true, string? expectKey = null)
-    {
-        var step = Current(expectKey);
-        Now += StepTime;
-        return Feed(new StepFailedInput(step, error, final, Now));
-    }
-
-    public IReadOnlyList<IWorkflowEvent> Progress(StepResult progress, string? expectKey = null)
-    {
-        var step = Current(expectKey);
-        return Feed(new StepProgressed(step, progress, Now));
-    }
-
-    public IReadOnlyList<IWorkflowEvent> Abort()
-    {
-        Now += StepTime;
-        return Feed(new AbortRequested(Now));
-    }
 
     /// <summary>Runs steps with their default results until none is due or <paramref name="stopAt"/> is next.</summary>
     public MigrationHarness Run(string? stopAt = null, int max = 200)
@@ -168,11 +106,4 @@ internal sealed class MigrationHarness
         if (stopAt is not null) Assert.Equal(stopAt, Next?.Key);
         return this;
     }
-
-    public T Step<T>(string key) where T : WorkflowStep => Assert.IsType<T>(Steps.Single(s => s.Key == key));
-
-    /// <summary>Log text without the local-time prefix.</summary>
-    public IReadOnlyList<string> Text => Log.Select(l => l.Length > 20 && l[4] == '-' && l[13] == ':' ? l[20..] : l).ToList();
-
-    public T[] Of<T>() => Events.OfType<T>().ToArray();
 }

@@ -2,7 +2,7 @@ using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
 using ActorMigration.Drivers.Abstractions;
 
-namespace ActorMigration.Actors.Nodes;
+namespace ActorMigration.Drivers.Node;
 
 /// <summary>
 /// vm_start's apply_cloudinit_config: before a VM starts (not as a migration's target, which keeps the copied

@@ -10,7 +10,7 @@ using Akka.Actor;
 namespace ActorMigration.Api.Endpoints;
 
 /// <summary>POST /nodes/{node}/qemu with <c>archive</c> (restore), or with our <c>import-source</c> (one-call import).</summary>
-public static class RestoreEndpoints
+public static class CreateFromSource
 {
     public static async Task<IResult> Restore(HttpContext ctx, ApiServices s, PveParams p)
     {
@@ -45,7 +45,7 @@ public static class RestoreEndpoints
         restored.Main.Description = cfg.Main.Description;
         // A restore is a new generation for the guest; MACs and smbios uuid change only with unique=1.
         if (restored["vmgenid"] is { } g && g != "0") restored["vmgenid"] = Guid.NewGuid().ToString();
-        if (p.Bool("unique")) VmConfigRules.NewIdentity(restored.Main, Guid.NewGuid, s.Options.MacPrefix, vmgenid: false);
+        if (p.Bool("unique")) VmConfigRules.NewIdentity(restored.Main, FreshIdSource.New(restored.Main.Keys, s.Options.MacPrefix), vmgenid: false);
 
         var plans = new List<DiskPlan>();
         var taken = new HashSet<string>();

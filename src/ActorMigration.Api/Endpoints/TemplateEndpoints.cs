@@ -1,0 +1,28 @@
+using ActorMigration.Api.Http;
+using ActorMigration.Domain.Workflows.Template;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>POST /nodes/{node}/qemu/{vmid}/template (qmtemplate).</summary>
+public static class TemplateEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var template = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
+            new ParamSpec("disk", Pattern: @"(ide\d|sata\d|scsi\d+|virtio\d+|efidisk0|tpmstate0)"));
+        api.MapPost("/nodes/{node}/qemu/{vmid}/template", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, template, p => Template(ctx, s, p)));
+    }
+
+    private static async Task<IResult> Template(HttpContext ctx, ApiServices s, PveParams p)
+    {
+        var node = p["node"]!;
+        if (s.CheckOnline(node) is { } bad) return bad;
+        var vmid = p.Int("vmid");
+        var (facts, err) = await s.VmFactsOnNode(node, vmid);
+        if (err is not null) return err;
+        var user = TokenAuth.UserOf(ctx);
+        var request = new TemplateRequest(vmid, node, p["disk"], user);
+        if (TemplateMachine.Check(facts!, request, null) is { } refusal) return PveResult.Error(refusal);
+        return await s.StartTask(s.NewUpid(node, "qmtemplate", vmid.ToString(), user), request);
+    }
+}

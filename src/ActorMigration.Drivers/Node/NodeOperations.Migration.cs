@@ -1,0 +1,88 @@
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Workflows;
+
+namespace ActorMigration.Drivers.Node;
+
+/// <summary>Outgoing migration and drive mirrors: one query-migrate or one query-block-jobs per operation.</summary>
+public sealed partial class NodeOperations
+{
+    /// <summary>Started only when no migration runs or completed (a retry after a crash finds it running).</summary>
+    public async Task<StepResult> StartMigration(StartMigration s, CancellationToken ct = default)
+    {
+        var current = await Hypervisor.QueryMigrationAsync(s.VmId, ct);
+        if (current.Status is MigrationState.Setup or MigrationState.Active or MigrationState.Device
+            or MigrationState.PreSwitchover or MigrationState.Completed)
+            return Done.Instance;
+        await Hypervisor.StartMigrationAsync(s.VmId, s.Spec, ct);
+        return Done.Instance;
+    }
+
+    /// <summary>Answers when the migration ended or after the step's poll delay.</summary>
+    public async Task<StepResult> PollMigration(PollMigration s, CancellationToken ct = default) =>
+        new MigrationPolled(await Hypervisor.WaitMigrationAsync(s.VmId, s.MaxWait, ct));
+
+    public async Task<StepResult> CancelMigration(CancelMigration s, CancellationToken ct = default)
+    {
+        await Hypervisor.CancelMigrationAsync(s.VmId, ct);
+        return Done.Instance;
+    }
+
+    /// <summary>Starts the mirrors that do not run yet.</summary>
+    public async Task<StepResult> StartMirrors(StartMirrors s, CancellationToken ct = default)
+    {
+        await StartMissingMirrors(s.VmId, s.Jobs, ct);
+        return Done.Instance;
+    }
+
+    public async Task<StepResult> PollMirrors(PollMirrors s, CancellationToken ct = default) =>
+        new MirrorsPolled(await Hypervisor.QueryBlockJobsAsync(s.VmId, ct));
+
+    /// <summary>
+    /// Ends the drives' mirrors that still exist (a retry finds the finished ones gone). A pivot needs a ready job:
+    /// one that is not is refused before QEMU is told anything about it.
+    /// </summary>
+    public async Task<StepResult> FinishMirrors(FinishMirrors s, CancellationToken ct = default)
+    {
+        if (s.Drives.Count == 0) return Done.Instance;
+        var jobs = await Hypervisor.QueryBlockJobsAsync(s.VmId, ct);
+        foreach (var drive in s.Drives)
+        {
+            if (JobOf(jobs, drive) is not { } job) continue;
+            if (s.Pivot && !job.Ready)
+                throw new InvalidOperationException($"mirror {job.Device} of VM {s.VmId} is not ready ({job.Offset}/{job.Length})");
+            await Hypervisor.FinishMirrorAsync(s.VmId, drive, s.Pivot, ct);
+        }
+        return Done.Instance;
+    }
+
+    public async Task<StepResult> StopNbd(StopNbd s, CancellationToken ct = default)
+    {
+        await Hypervisor.StopNbdServerAsync(s.VmId, ct);
+        return Done.Instance;
+    }
+
+    /// <summary>drive-mirror into volumes of this node: each target must exist (allocated by an earlier step).</summary>
+    public async Task<StepResult> MirrorToVolumes(MirrorToVolumes s, CancellationToken ct = default)
+    {
+        var jobs = new List<MirrorJob>();
+        foreach (var m in s.Mirrors)
+        {
+            var info = await Storage.InfoAsync(m.DstVolid, ct) ?? throw Missing(m.DstVolid);
+            jobs.Add(new MirrorJob(m.Drive, new MirrorTarget(info.Path, m.Format, s.BwLimitKiB * 1024)));
+        }
+        await StartMissingMirrors(s.VmId, jobs, ct);
+        return Done.Instance;
+    }
+
+    private async Task StartMissingMirrors(int vmid, IReadOnlyList<MirrorJob> jobs, CancellationToken ct)
+    {
+        if (jobs.Count == 0) return;
+        var running = await Hypervisor.QueryBlockJobsAsync(vmid, ct);
+        foreach (var job in jobs.Where(j => JobOf(running, j.Drive) is null))
+            await Hypervisor.StartMirrorAsync(vmid, job.Drive, job.Target, ct);
+    }
+
+    /// <summary>A drive's job: QEMU names it drive-scsi0, the simulated driver scsi0.</summary>
+    private static BlockJobInfo? JobOf(IEnumerable<BlockJobInfo> jobs, string drive) =>
+        jobs.FirstOrDefault(j => j.Device == drive || j.Device == $"drive-{drive}");
+}

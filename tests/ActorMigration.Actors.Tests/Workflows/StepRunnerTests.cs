@@ -1,0 +1,129 @@
+using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Tests.Support;
+using ActorMigration.Actors.Workflows;
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows;
+using ActorMigration.Drivers.Simulated;
+using Akka.Actor;
+
+namespace ActorMigration.Actors.Tests.Workflows;
+
+/// <summary>The step runner: steps across nodes run here, each single-node step is one request to its node.</summary>
+public sealed class StepRunnerTests : PersistenceTest, IDisposable
+{
+    private const string Upid = "UPID:node1:00000001:00000001:6B000000:qmigrate:100:root@pam!admin:";
+    private const string Disk = "local:100/vm-100-disk-0.qcow2";
+    private static readonly TimeSpan NoHang = TimeSpan.FromSeconds(10);
+    private readonly SimCluster _cluster;
+    private readonly IActorRef _vms;
+    private readonly IActorRef _nodes;
+    private readonly StepRunner _runner;
+
+    public StepRunnerTests()
+    {
+        _cluster = new SimCluster(Sys, new SimulationOptions { InstantCopy = true, ConntrackEntriesPerVm = 3 });
+        (_vms, _nodes, _runner) = (_cluster.Vms, _cluster.Nodes, _cluster.Runner);
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _cluster.Dispose();
+    }
+
+    private Task<StepResult> Run(WorkflowStep step, IActorRef? workflow = null) => _runner.Run(step, Upid, workflow ?? ActorRefs.Nobody);
+
+    private async Task<VolumeInfo?> Volume(string node, string volid) =>
+        (await _nodes.Ask<NodeVolume>(new GetNodeVolume(node, volid), NoHang)).Volume;
+
+    [Fact]
+    public async Task A_single_node_step_is_one_request_to_its_node_carrying_the_step_itself()
+    {
+        var node = CreateTestProbe();
+        var workflow = CreateTestProbe();
+        var runner = new StepRunner(_vms, node.Ref, _cluster.Topology, StepTimeouts.Standard);
+        WorkflowStep[] steps =
+        [
+            new StartMigration("migrate", "node1", 100, new MigrationStartSpec("tcp:10.0.0.2:60000", null)),
+            new DeleteVolumes("free", "node1", [Disk, "local:100/vm-100-disk-1.qcow2"]) { GoOnPastFailures = true },
+            new ConvertDisk("convert", "node2", Disk, "local:100/vm-100-disk-1.qcow2", "qcow2", 1, null, null),
+        ];
+        foreach (var step in steps)
+        {
+            var result = runner.Run(step, Upid, workflow.Ref);
+            var request = node.ExpectMsg<NodeStep>(NoHang);
+            Assert.Same(step, request.Step);
+            Assert.Equal(step is ConvertDisk ? "node2" : "node1", request.Node);
+            Assert.Equal(step is ConvertDisk ? workflow.Ref : null, request.ProgressTo);
+            node.Reply(Done.Instance);
+            Assert.Equal(Done.Instance, await result);
+            node.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    [Fact]
+    public async Task Copy_disk_copies_a_volume_into_a_fresh_volume_on_the_other_node()
+    {
+        await Run(new AllocateVolumes("alloc", "node1", [new VolumeAlloc(Disk, "qcow2", 4 << 20)]));
+        await Run(new AllocateVolumes("leftover", "node2", [new VolumeAlloc(Disk, "qcow2", 1 << 20)])); // a crashed attempt's
+        var workflow = CreateTestProbe();
+
+        Assert.Equal(Done.Instance, await Run(new CopyDisk("copy", "node1", "node2", Disk, Disk, "qcow2", 4 << 20, null), workflow.Ref));
+
+        Assert.Equal(4 << 20, (await Volume("node2", Disk))!.VirtualSize);
+        Assert.Equal(4 << 20, workflow.ExpectMsg<NodeCopyProgress>(NoHang).TotalBytes);
+    }
+
+    [Fact]
+    public async Task Copy_disk_with_snapshots_copies_the_file_itself()
+    {
+        await Run(new AllocateVolumes("alloc", "node1", [new VolumeAlloc(Disk, "qcow2", 4 << 20)]));
+        await Run(new SnapshotVolumes("snap", "node1", [Disk], "before", "create"));
+
+        await Run(new CopyDisk("copy", "node1", "node2", Disk, Disk, "qcow2", 4 << 20, null, WithSnapshots: true));
+
+        Assert.Equal(["before"], (await Volume("node2", Disk))!.Snapshots);
+    }
+
+    [Fact]
+    public async Task Conntrack_moves_from_the_source_to_the_target()
+    {
+        await Run(new StartVm("start", "node1", 100, "memory: 512\n", null, "t"));
+
+        var moved = (ConntrackMoved)await Run(new TransferConntrack("conntrack", "node1", "node2", 100));
+
+        Assert.Equal(3, moved.Count);
+        Assert.Empty((await _nodes.Ask<NodeConntrack>(new DumpNodeConntrack("node1", 100), NoHang)).Entries);
+        Assert.Equal(3, (await _nodes.Ask<NodeConntrack>(new DumpNodeConntrack("node2", 100), NoHang)).Entries.Count);
+    }
+
+    [Fact]
+    public async Task Migration_facts_ask_both_nodes()
+    {
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(100, "node1", $"memory: 512\nscsi0: {Disk}\n"), NoHang)).Ok);
+        await Run(new AllocateVolumes("alloc", "node1", [new VolumeAlloc(Disk, "qcow2", 4 << 20)]));
+        await Run(new AllocateVolumes("stale", "node2", [new VolumeAlloc("local:100/vm-100-disk-7.raw", "raw", 1 << 20)]));
+
+        var facts = (MigrationFacts)await Run(new GatherMigrationFacts("prepare", 100, "node1", "node2"));
+
+        Assert.True(facts.Vm.Exists);
+        Assert.Equal(("node1", "node2"), (facts.Source.Node, facts.Target!.Node));
+        Assert.Equal(VmRunState.Stopped, facts.Runtime.State);
+        Assert.Equal(["local:100/vm-100-disk-7.raw"], facts.TargetVolumes);
+        Assert.Equal([(Disk, 4L << 20)], facts.SourceVolumes!.Select(v => (v.VolId, v.VirtualSize)));
+    }
+
+    [Fact]
+    public async Task The_precheck_actor_answers_facts_from_the_runner_and_refuses_other_steps()
+    {
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(100, "node1", "memory: 512\n"), NoHang)).Ok);
+        var precheck = Sys.ActorOf(PrecheckActor.Props(_runner));
+
+        var facts = await precheck.Ask<MigrationFacts>(new GatherMigrationFacts("prepare", 100, "node1", "node2"), NoHang);
+        Assert.Equal("node2", facts.Target!.Node);
+
+        var e = await Assert.ThrowsAsync<StepRefusedException>(() => precheck.Ask<StepResult>(new UnlockVm("unlock", 100), NoHang));
+        Assert.Equal("no facts for step UnlockVm", e.Message);
+    }
+}
