@@ -24,7 +24,8 @@ public sealed class SimulatedNodeDriver : INodeDriver
         var ports = new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd);
         var conntrack = new SimulatedConntrackDriver(settings);
         Conntrack = conntrack;
-        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack);
+        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack,
+            loggers.CreateLogger<SimulatedHypervisorDriver>());
         Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports);
     }
 
