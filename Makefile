@@ -1,10 +1,12 @@
 # ActorMigration: `make demo` runs the main job, `make test` runs every test. Both install what is missing.
+# `make test-defects` runs only the tests that reproduce a third-party bug (trait Category=ThirdPartyDefect),
+# which `make test` skips.
 CONFIG ?= Release
 DOTNET ?= dotnet
 TEST_PROJECTS := $(sort $(wildcard tests/*/*.Tests.csproj))
 GUEST_DIR := .build/guest
 
-.PHONY: all deps deps-test restore build format format-check guest demo demo-sim serve test bench clean
+.PHONY: all deps deps-test restore build format format-check guest demo demo-sim serve test test-defects bench clean
 
 all: build
 
@@ -43,6 +45,9 @@ serve: deps build guest
 test: deps-test build format-check guest
 	bash scripts/netns.sh prepare
 	AM_TEST_PG="$$(bash scripts/postgres.sh)" bash scripts/test.sh $(CONFIG) $(TEST_PROJECTS)
+
+test-defects: deps-test build guest
+	TEST_FILTER="Category=ThirdPartyDefect" bash scripts/test.sh $(CONFIG) $(TEST_PROJECTS)
 
 bench: build
 	$(DOTNET) run -c $(CONFIG) --project bench/ActorMigration.Bench -- $(BENCH_ARGS)

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ActorMigration.Api.Setup;
 using ActorMigration.Bench.Qemu;
 using ActorMigration.Drivers.Qemu.GuestImage;
+using ActorMigration.TestSupport;
 
 namespace ActorMigration.Bench.Clone;
 
@@ -60,7 +61,7 @@ public static class CloneBench
             var virtualGiB = Math.Max(1, (int)Math.Ceiling((dataMiB + 256) / 1024.0));
             await api.Wait(api.Post("/nodes/node1/qemu", ("vmid", $"{source}"), ("memory", "128"), ("scsi0", $"local:{virtualGiB},format=raw")));
             var sourceFile = Path.Combine(images, $"{source}", $"vm-{source}-disk-0.raw");
-            FillRandom(sourceFile, dataMiB * MiB);
+            QemuHost.FillRandom(sourceFile, dataMiB * MiB);
             var bareOut = Path.Combine(dataDir, "bare.raw");
 
             // Warm-up (page cache, JIT): one of each, not counted.
@@ -162,25 +163,8 @@ public static class CloneBench
 
     private static async Task Exec(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {await e}{await o}");
-    }
-
-    private static void FillRandom(string path, long bytes)
-    {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 20);
-        var buf = new byte[4 << 20];
-        for (long done = 0; done < bytes; done += buf.Length)
-        {
-            Random.Shared.NextBytes(buf);
-            fs.Write(buf, 0, (int)Math.Min(buf.Length, bytes - done));
-        }
-        fs.Flush(flushToDisk: true);
+        var (exit, o, e) = await QemuHost.Run(file, args);
+        if (exit != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {e}{o}");
     }
 
     private static string? FindGuestDir() =>

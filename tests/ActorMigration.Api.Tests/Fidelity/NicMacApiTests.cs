@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Fidelity;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using ActorMigration.Actors.Tests.Support;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

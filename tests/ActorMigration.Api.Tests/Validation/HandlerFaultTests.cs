@@ -112,7 +112,7 @@ public sealed class HandlerFaultTests
         return p;
     }
 
-    private static async Task<(Infrastructure.PveClient.Response Response, CaptureLog Log)> Run(string method,
+    private static async Task<(PveClient.Response Response, CaptureLog Log)> Run(string method,
         Func<PveParams, Task<IResult>> body, params (string Key, string Value)[] query)
     {
         var log = new CaptureLog();
@@ -128,7 +128,7 @@ public sealed class HandlerFaultTests
         ctx.Response.Body.Position = 0;
         var text = await new StreamReader(ctx.Response.Body).ReadToEndAsync();
         var reason = ctx.Features.Get<IHttpResponseFeature>()!.ReasonPhrase;
-        return (new Infrastructure.PveClient.Response((HttpStatusCode)ctx.Response.StatusCode, reason, text, ctx.Response.ContentType), log);
+        return (new PveClient.Response((HttpStatusCode)ctx.Response.StatusCode, reason, text, ctx.Response.ContentType), log);
     }
 
     /// <summary>Log entries with their structured values, as a structured sink receives them.</summary>

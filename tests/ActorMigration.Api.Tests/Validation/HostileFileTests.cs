@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

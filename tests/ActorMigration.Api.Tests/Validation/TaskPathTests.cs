@@ -1,6 +1,4 @@
 using System.Net;
-using ActorMigration.Actors.Tests.Support;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Validation;
 

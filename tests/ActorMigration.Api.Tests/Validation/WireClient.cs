@@ -1,5 +1,3 @@
-using ActorMigration.Api.Tests.Infrastructure;
-
 namespace ActorMigration.Api.Tests.Validation;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using ActorMigration.Drivers.Storage;
-using ActorMigration.Drivers.Tests.Storage;
 
 namespace ActorMigration.Drivers.Qemu.Tests.Contract;
 

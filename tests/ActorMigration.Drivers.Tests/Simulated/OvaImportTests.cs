@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ActorMigration.Drivers.Tests.Storage;
 using static ActorMigration.Drivers.Tests.Simulated.SimEnv;
 
 namespace ActorMigration.Drivers.Tests.Simulated;

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace ActorMigration.TestSupport;
+
+/// <summary>The member as a real child process (dotnet actormigration.dll), so tests can kill -9 it.</summary>
+public sealed class MemberProcess : IAsyncDisposable
+{
+    private Process? _process;
+    private readonly Dictionary<string, string> _env;
+    private int _generation;
+
+    public string DataDir { get; }
+    public int HttpPort { get; }
+    public PveClient Client { get; private set; } = null!;
+    public string LogFile => Path.Combine(DataDir, $"member-{_generation}.out");
+
+    /// <summary>How many times the member was started (1 after the first start).</summary>
+    public int Generation => _generation;
+
+    /// <summary>The pid of the running member (the dotnet process), null before the first start.</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
+    public MemberProcess(IDictionary<string, string>? env = null, string dataDirPrefix = "am-proc")
+    {
+        DataDir = Repo.TempDir(dataDirPrefix);
+        HttpPort = Repo.FreePort();
+        _env = new Dictionary<string, string>
+        {
+            ["AM_DATA_DIR"] = DataDir,
+            ["AM_DRIVER"] = "sim",
+            ["AM_HTTP_PORT"] = HttpPort.ToString(),
+            ["AM_API_PORT"] = Repo.FreePort().ToString(),
+            ["AM_AUTH_FAIL_DELAY_MS"] = "0",
+            ["AM_POLL_MS"] = "100",
+        };
+        if (env is not null)
+            foreach (var (k, v) in env) _env[k] = v;
+    }
+
+    public void SetEnv(string key, string? value)
+    {
+        if (value is null) _env.Remove(key);
+        else _env[key] = value;
+    }
+
+    public static string Dll => Path.Combine(Repo.Root, "src", "ActorMigration.Api", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "actormigration.dll");
+
+    public async Task StartAsync()
+    {
+        _generation++;
+        if (!File.Exists(Dll)) throw new FileNotFoundException("member binary not built", Dll);
+        // Output goes to a file so a killed child never blocks on a full pipe.
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (var (k, v) in _env) psi.Environment[k] = v;
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"exec dotnet \"{Dll}\" > \"{LogFile}\" 2>&1");
+        _process = Process.Start(psi)!;
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        var tokenFile = Path.Combine(DataDir, "admin.token");
+        await PveClient.Eventually(() => Task.FromResult(File.Exists(tokenFile)), TimeSpan.FromSeconds(60), "token file");
+        Client = new PveClient(http, (await File.ReadAllTextAsync(tokenFile)).Trim());
+        try
+        {
+            await WaitApiUpAsync();
+        }
+        catch (TimeoutException e)
+        {
+            // The member's own output says why (the process keeps running; the caller's dispose kills it).
+            var tail = string.Join('\n', ReadLog().Split('\n').TakeLast(60));
+            throw new TimeoutException($"{e.Message}; member output (last lines):\n{tail}", e);
+        }
+    }
+
+    private async Task WaitApiUpAsync()
+    {
+        var process = _process!;
+        await PveClient.Eventually(async () =>
+        {
+            if (process.HasExited) throw new InvalidOperationException($"member exited: {await File.ReadAllTextAsync(LogFile)}");
+            try
+            {
+                return (await Client.Get("/version")).Status == System.Net.HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "member API up");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing.</summary>
+    public void Kill9()
+    {
+        if (_process is null || _process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>The output of one start of the member (default: the current one).</summary>
+    public string ReadLog(int? generation = null)
+    {
+        var file = Path.Combine(DataDir, $"member-{generation ?? _generation}.out");
+        using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(fs).ReadToEnd();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int sig);
+
+    /// <summary>SIGTERM: the member shuts down gracefully (hosts stop, actors stop); falls back to SIGKILL.</summary>
+    public async Task StopGracefullyAsync(TimeSpan? timeout = null)
+    {
+        if (_process is null || _process.HasExited) return;
+        SysKill(_process.Id, 15);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill9();
+            throw new TimeoutException("member did not stop on SIGTERM");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        // Whatever the member started and left running (QEMU, qemu-nbd are daemons) dies with its data directory.
+        await Reality.KillProcessesMentioningAsync(DataDir);
+        try
+        {
+            Directory.Delete(DataDir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
