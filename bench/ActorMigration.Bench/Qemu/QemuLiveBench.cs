@@ -82,7 +82,7 @@ public static class QemuLiveBench
             await WaitHeartbeatAsync(() => ReadText(EngineSerialLog(memberDir, "node1")), 3);
 
             // (b) the bare script's two "nodes": the driver only spawns QEMU (same spec from the same config).
-            var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
+            var opts = QemuDriverOptions.FromGuestImage(guest);
             var storage = new StorageConfig([
                 new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
             ]);

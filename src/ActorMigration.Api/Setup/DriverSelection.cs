@@ -32,6 +32,6 @@ public static class DriverSelection
             ? g
             : GuestImageBuilder.EnsureBuiltAsync(s.GuestDir).GetAwaiter().GetResult();
         loggers.CreateLogger(typeof(DriverSelection)).LogInformation("QEMU guest image in {GuestDir}", dir);
-        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir) with { Logger = Serilog.Log.Logger }, loggers);
+        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir), loggers);
     }
 }

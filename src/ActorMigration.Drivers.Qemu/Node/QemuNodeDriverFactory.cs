@@ -20,5 +20,5 @@ public sealed class QemuNodeDriverFactory(QemuDriverOptions options, ILoggerFact
     /// <summary>Conntrack runs in the node's host network namespace; without one there is no separate table to move entries between.</summary>
     public INodeDriver Create(NodeSettings settings) =>
         new QemuNodeDriver(settings, Options,
-            settings.HostNetns is null ? null : LinuxConntrackDriver.ForNode(settings, Loggers));
+            settings.HostNetns is null ? null : LinuxConntrackDriver.ForNode(settings, Loggers), Loggers);
 }

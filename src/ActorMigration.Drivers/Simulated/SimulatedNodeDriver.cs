@@ -26,7 +26,7 @@ public sealed class SimulatedNodeDriver : INodeDriver
         Conntrack = conntrack;
         Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack,
             loggers.CreateLogger<SimulatedHypervisorDriver>());
-        Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports);
+        Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports, loggers.CreateLogger<SimulatedStorageDriver>());
     }
 
     public NodeSettings Settings { get; }
