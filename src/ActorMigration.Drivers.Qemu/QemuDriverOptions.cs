@@ -1,5 +1,3 @@
-using Serilog;
-
 namespace ActorMigration.Drivers.Qemu;
 
 /// <summary>How the real QEMU driver finds its binaries and the test guest image.</summary>
@@ -38,10 +36,6 @@ public sealed record QemuDriverOptions
 
     /// <summary>Unlimited migration bandwidth is sent as this value (QEMU has no "unlimited").</summary>
     public long UnlimitedBandwidthBytesPerSec { get; init; } = 16L << 30;
-
-    public ILogger? Logger { get; init; }
-
-    internal ILogger Log => Logger ?? Serilog.Log.Logger;
 
     /// <summary>Options pointing at a guest image directory built by <c>scripts/build-guest-image.sh</c>.</summary>
     public static QemuDriverOptions FromGuestImage(string dir)

@@ -87,8 +87,8 @@ public class DriverCommandTests
     [Fact]
     public async Task Dump_skips_unparsable_lines_and_respects_the_size_cap()
     {
-        var stdout = string.Join('\n', Enumerable.Range(1,
-            50).Select(i => SaveLine.Replace("--sport 1000", $"--sport {i}").Replace("--reply-port-dst 1000", $"--reply-port-dst {i}")))
+        var stdout = string.Join('\n', Enumerable.Range(1, 50).Select(i =>
+                SaveLine.Replace("--sport 1000", $"--sport {i}").Replace("--reply-port-dst 1000", $"--reply-port-dst {i}")))
                      + "\n-A -t 1 -p dccp -s 192.0.2.1 -d 192.0.2.2\n";
         var runner = new FakeRunner((argv, _) => argv.Contains("ipv4") ? new ConntrackCommandResult(0, stdout, "") : Empty);
         var log = new TestLog();
@@ -159,5 +159,16 @@ public class DriverCommandTests
     {
         var node = new NodeSettings("pve1", "/tmp/run", new StorageConfig([]), HostNetns: "pve1-host");
         Assert.Equal("pve1-host", LinuxConntrackDriver.ForNode(node).Options.Netns);
+    }
+
+    [Fact]
+    public async Task Events_carry_the_namespace_and_keep_their_template()
+    {
+        var log = new TestLog();
+        await new LinuxConntrackDriver(new ConntrackOptions { Netns = "node-a" }, log.Logger, new FakeRunner((_, _) => Empty)).DumpAsync(7);
+        var dumped = Assert.Single(log.Events, e => e.MessageTemplate.Text == "Dumped {Count} conntrack entries of VM {VmId} ({Bytes} bytes)");
+        Assert.Equal("\"node-a\"", dumped.Properties["Netns"].ToString());
+        Assert.Equal("7", dumped.Properties["VmId"].ToString());
+        Assert.Equal($"\"{typeof(LinuxConntrackDriver).FullName}\"", dumped.Properties["SourceContext"].ToString());
     }
 }

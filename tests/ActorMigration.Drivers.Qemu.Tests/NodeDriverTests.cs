@@ -13,7 +13,7 @@ public sealed class NodeDriverTests(ITestOutputHelper output)
     public async Task Factory_builds_qemu_nodes_with_facts_and_a_logged_accelerator_choice()
     {
         await using var env = await TestEnv.CreateAsync(output);
-        INodeDriverFactory factory = new QemuNodeDriverFactory(env.Options);
+        INodeDriverFactory factory = new QemuNodeDriverFactory(env.Options, env.Logs.Loggers);
         Assert.Equal("qemu", factory.Name);
         var settings = env.SettingsFor("facts1") with { CpuVendor = null, Version = null };
         await using var node = factory.Create(settings);

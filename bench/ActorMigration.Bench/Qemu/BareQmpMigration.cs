@@ -38,7 +38,11 @@ internal static class BareQmpMigration
                 new JsonObject { ["capability"] = "events", ["state"] = true },
                 new JsonObject { ["capability"] = "auto-converge", ["state"] = true })
         });
-        await sq.ExecuteAsync("migrate-set-parameters", new JsonObject { ["downtime-limit"] = QemuLiveBench.DowntimeLimitMs, ["max-bandwidth"] = UnlimitedBandwidth });
+        await sq.ExecuteAsync("migrate-set-parameters", new JsonObject
+        {
+            ["downtime-limit"] = QemuLiveBench.DowntimeLimitMs,
+            ["max-bandwidth"] = UnlimitedBandwidth
+        });
         // Like the engine: wait for QEMU's MIGRATION event that ends it, polling query-migrate meanwhile.
         using var events = sq.Subscribe();
         var ended = events.WaitAsync(e => e.Name == "MIGRATION" && e.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "cancelled",

@@ -103,7 +103,7 @@ public static class QemuLiveBench
             var version = engineMeta?.QemuVersion ?? "?";
             if (DiskMiB == 0)
             {
-                var opts = QemuDriverOptions.FromGuestImage(guest) with { Logger = Serilog.Core.Logger.None };
+                var opts = QemuDriverOptions.FromGuestImage(guest);
                 var storage = new StorageConfig([
                     new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
                 ]);

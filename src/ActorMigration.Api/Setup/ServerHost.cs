@@ -7,25 +7,33 @@ using ActorMigration.Drivers.Abstractions;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace ActorMigration.Api.Setup;
 
 /// <summary>One member process: the actor system with its nodes and workflows, and the REST API.</summary>
 public static class ServerHost
 {
+    /// <summary>
+    /// The member; everything in it logs through one <see cref="ILoggerFactory"/> that writes to Serilog's
+    /// <see cref="Log.Logger"/> (see <see cref="ConfigureLogging"/>), actors through Akka's Serilog adapter.
+    /// </summary>
     public static WebApplication Build(ServerSettings settings, INodeDriverFactory? driverOverride = null)
     {
+        var loggers = new SerilogLoggerFactory();
+        var log = loggers.CreateLogger(typeof(ServerHost));
         var storage = DataDirectory.EnsureStorage(settings.DataDir);
         var token = DataDirectory.EnsureAdminToken(settings.DataDir);
         var cert = DataDirectory.EnsureCertificate(settings.DataDir);
         var topology = new ClusterTopology(settings.ClusterNodes, settings.HostedNodes, storage, settings.DataDir,
             settings.Overrides, settings.MacPrefix);
-        var driver = driverOverride ?? DriverSelection.Create(settings);
-        Log.Information("Member hosts {Nodes} of cluster {Cluster} with the {Driver} driver, data in {DataDir}",
+        var driver = driverOverride ?? DriverSelection.Create(settings, loggers);
+        log.LogInformation("Member hosts {Nodes} of cluster {Cluster} with the {Driver} driver, data in {DataDir}",
             settings.HostedNodes, settings.ClusterNodes, driver.Name, settings.DataDir);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
-        builder.Host.UseSerilog();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<ILoggerFactory>(loggers);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -68,7 +76,7 @@ public static class ServerHost
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 
         app.Lifetime.ApplicationStarted.Register(() =>
-            Log.Information("API listening on https://{Bind}:{Port}/api2/json; token in {TokenFile}",
+            log.LogInformation("API listening on https://{Bind}:{Port}/api2/json; token in {TokenFile}",
                 settings.ApiBind, settings.ApiPort, Path.Combine(settings.DataDir, DataDirectory.TokenFile)));
         return app;
     }

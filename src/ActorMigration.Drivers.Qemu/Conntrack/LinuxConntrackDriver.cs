@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using ActorMigration.Drivers.Abstractions;
-using Serilog;
+using ActorMigration.Drivers.Logging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Qemu.Conntrack;
 
@@ -21,24 +23,30 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
     private readonly ILogger _log;
 
     /// <summary>Driver for the table of <paramref name="netns"/> (null = current namespace).</summary>
-    public LinuxConntrackDriver(string? netns = null, ILogger? logger = null)
+    public LinuxConntrackDriver(string? netns = null, ILogger<LinuxConntrackDriver>? logger = null)
         : this(new ConntrackOptions { Netns = netns }, logger)
     {
     }
 
-    public LinuxConntrackDriver(ConntrackOptions options, ILogger? logger = null, IConntrackCommandRunner? runner = null)
+    public LinuxConntrackDriver(ConntrackOptions options, ILogger<LinuxConntrackDriver>? logger = null, IConntrackCommandRunner? runner = null)
+        : this(options, (ILogger?)logger, runner)
+    {
+    }
+
+    private LinuxConntrackDriver(ConntrackOptions options, ILogger? logger, IConntrackCommandRunner? runner)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Netns is { } ns && !NetnsRegex().IsMatch(ns))
             throw new ArgumentException($"invalid network namespace name '{ns}'", nameof(options));
         _options = options;
         _runner = runner ?? ProcessCommandRunner.Instance;
-        _log = (logger ?? Log.Logger).ForContext<LinuxConntrackDriver>().ForContext("Netns", options.Netns ?? "(current)");
+        _log = (logger ?? NullLogger.Instance).With("Netns", options.Netns ?? "(current)");
     }
 
     /// <summary>Driver for a node's host network (<see cref="NodeSettings.HostNetns"/>).</summary>
-    public static LinuxConntrackDriver ForNode(NodeSettings node, ILogger? logger = null) =>
-        new(new ConntrackOptions { Netns = node.HostNetns }, (logger ?? Log.Logger).ForContext("Node", node.Node));
+    public static LinuxConntrackDriver ForNode(NodeSettings node, ILoggerFactory? loggers = null) =>
+        new(new ConntrackOptions { Netns = node.HostNetns },
+            (loggers ?? NullLoggerFactory.Instance).CreateLogger<LinuxConntrackDriver>().With("Node", node.Node), null);
 
     public ConntrackOptions Options => _options;
 
@@ -57,7 +65,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
         }
         catch (ConntrackException e) when (_options.DumpFormat == ConntrackListFormat.Save)
         {
-            _log.Warning("conntrack -o save failed ({Error}), dumping VM {VmId} with -o extended", e.Message, vmid);
+            _log.LogWarning("conntrack -o save failed ({Error}), dumping VM {VmId} with -o extended", e.Message, vmid);
             entries = await ListAsync(vmid, ConntrackListFormat.Extended, ct);
         }
 
@@ -68,7 +76,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
             var line = ConntrackFormatter.ToSaveLine(entry with { Mark = mark });
             if (_options.MaxDumpBytes is { } max && bytes + line.Length + 1 > max)
             {
-                _log.Warning("Conntrack dump of VM {VmId} exceeds {MaxBytes} bytes, dropping {Dropped} of {Total} entries",
+                _log.LogWarning("Conntrack dump of VM {VmId} exceeds {MaxBytes} bytes, dropping {Dropped} of {Total} entries",
                     vmid, max, entries.Count - lines.Count, entries.Count);
                 break;
             }
@@ -76,7 +84,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
             lines.Add(line);
         }
 
-        _log.Information("Dumped {Count} conntrack entries of VM {VmId} ({Bytes} bytes)", lines.Count, vmid, bytes);
+        _log.LogInformation("Dumped {Count} conntrack entries of VM {VmId} ({Bytes} bytes)", lines.Count, vmid, bytes);
         return lines;
     }
 
@@ -91,7 +99,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count == 0)
         {
-            _log.Information("No conntrack entries to load for VM {VmId}", vmid);
+            _log.LogInformation("No conntrack entries to load for VM {VmId}", vmid);
             return 0;
         }
 
@@ -104,13 +112,13 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
             else
             {
                 invalid++;
-                _log.Warning("Skipping conntrack entry {Index} of VM {VmId}: {Error}", i, vmid, error);
+                _log.LogWarning("Skipping conntrack entry {Index} of VM {VmId}: {Error}", i, vmid, error);
             }
         }
         var wanted = parsed.DistinctBy(e => e.Key).ToList();
         if (wanted.Count == 0)
         {
-            _log.Warning("None of {Count} conntrack entries for VM {VmId} could be parsed", entries.Count, vmid);
+            _log.LogWarning("None of {Count} conntrack entries for VM {VmId} could be parsed", entries.Count, vmid);
             return 0;
         }
 
@@ -128,10 +136,10 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
         var present = wanted.Count(e => before.Contains(e.Key));
         var missing = wanted.Where(e => !after.Contains(e.Key)).ToList();
         foreach (var e in missing.Take(10))
-            _log.Warning("Conntrack entry {Entry} of VM {VmId} was not loaded: {Error}",
+            _log.LogWarning("Conntrack entry {Entry} of VM {VmId} was not loaded: {Error}",
                 e.Key.ToString(), vmid, errors.GetValueOrDefault(e.Key, "not in the table after loading"));
 
-        _log.Information(
+        _log.LogInformation(
             "Loaded {Loaded} of {Requested} conntrack entries for VM {VmId} ({Created} created, {Present} already present, {Failed} failed, {Invalid} " +
                 "unparsable)",
             loaded, entries.Count, vmid, loaded - present, present, missing.Count, invalid);
@@ -153,7 +161,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
             else if (result.ExitCode != 0)
                 throw Failure("delete", argv, result);
         }
-        _log.Information("Flushed {Count} conntrack entries of VM {VmId}", total, vmid);
+        _log.LogInformation("Flushed {Count} conntrack entries of VM {VmId}", total, vmid);
         return total;
     }
 
@@ -181,7 +189,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
                 if (line.Length == 0) continue;
                 if (!ConntrackParser.TryParse(line, out var entry, out var error))
                 {
-                    _log.Warning("Skipping conntrack entry: {Error}", error);
+                    _log.LogWarning("Skipping conntrack entry: {Error}", error);
                     continue;
                 }
                 if (format == ConntrackListFormat.Save) entry = entry! with { Mark = mark ?? 0 };
@@ -201,7 +209,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
         var (_, result) = await RunAsync(["--load-file", "-"], input.ToString(), ct);
         if (result.ExitCode == 0) return true;
         // the batch stops at the first rejected entry: redo one by one to load the rest
-        _log.Warning("Batch load of {Count} conntrack entries for VM {VmId} failed (exit {ExitCode}: {Error}), loading one by one",
+        _log.LogWarning("Batch load of {Count} conntrack entries for VM {VmId} failed (exit {ExitCode}: {Error}), loading one by one",
             todo.Count, vmid, result.ExitCode, result.StdErr.Trim());
         return false;
     }
@@ -222,7 +230,7 @@ public sealed partial class LinuxConntrackDriver : IConntrackDriver
         if (_options.Netns is { } ns) argv.AddRange([_options.IpPath, "netns", "exec", ns]);
         argv.Add(_options.ConntrackPath);
         argv.AddRange(args);
-        _log.Debug("Running {Command}", argv);
+        _log.LogDebug("Running {Command}", argv);
         return (argv, await _runner.RunAsync(argv, stdin, _options.CommandTimeout, ct));
     }
 

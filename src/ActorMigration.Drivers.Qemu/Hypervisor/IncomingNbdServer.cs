@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Qmp;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -48,7 +48,7 @@ public sealed class IncomingNbdServer(string runDir, string node, QmpSessions qm
                 }, ct: ct);
             }
             var uri = $"nbd:{address.UriHost(host)}:{port}";
-            log.Information("NBD server of {VmId} on {Node} at {NbdUri} exports {Drives}", vmid, node, uri, inc.NbdDrives);
+            log.LogInformation("NBD server of {VmId} on {Node} at {NbdUri} exports {Drives}", vmid, node, uri, inc.NbdDrives);
             return meta with { NbdUri = uri, NbdPort = port, NbdDrives = inc.NbdDrives.ToList() };
         }
     }
@@ -59,7 +59,7 @@ public sealed class IncomingNbdServer(string runDir, string node, QmpSessions qm
         try
         {
             await qmp.ExecuteAsync(vmid, "nbd-server-stop", ct: ct);
-            log.Information("Stopped NBD server of {VmId} on {Node}", vmid, node);
+            log.LogInformation("Stopped NBD server of {VmId} on {Node}", vmid, node);
         }
         catch (QmpException e) when (e.Desc.Contains("not running", StringComparison.OrdinalIgnoreCase))
         {

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -25,7 +25,7 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
                 ? target.Target
                 : $"{target.Target}:exportname={QemuCommandLine.NodeName(jobId)}";
             if (!string.Equals(target.Format, "raw", StringComparison.OrdinalIgnoreCase))
-                log.Debug("NBD mirror target of {Drive} is written raw (asked {Format})", jobId, target.Format);
+                log.LogDebug("NBD mirror target of {Drive} is written raw (asked {Format})", jobId, target.Format);
             format = "raw";
             mode = "existing";
         }
@@ -46,7 +46,7 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
         };
         if (target.BandwidthBytesPerSec is > 0 and var speed) args["speed"] = speed;
         await qmp.ExecuteAsync(vmid, "drive-mirror", args, ct: ct);
-        log.Information("Mirroring {Drive} of {VmId} on {Node} to {Target} ({Mode})", jobId, vmid, Node, targetName, mode);
+        log.LogInformation("Mirroring {Drive} of {VmId} on {Node} to {Target} ({Mode})", jobId, vmid, Node, targetName, mode);
     }
 
     public async Task<IReadOnlyList<BlockJobInfo>> QueryAsync(int vmid, CancellationToken ct)
@@ -80,7 +80,7 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
                 if (cur is not null) throw new TimeoutException($"mirror {jobId} of VM {vmid} did not finish within {finishTimeout}");
             }
         }
-        log.Information("Mirror {Drive} of {VmId} on {Node} finished ({How})", jobId, vmid, Node, pivot ? "pivot" : "cancel, source kept");
+        log.LogInformation("Mirror {Drive} of {VmId} on {Node} finished ({How})", jobId, vmid, Node, pivot ? "pivot" : "cancel, source kept");
     }
 
     private async Task<string> ResolveNodeAsync(int vmid, string drive, CancellationToken ct)

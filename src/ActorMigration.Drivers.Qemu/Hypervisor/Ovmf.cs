@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Qemu.Util;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -86,7 +86,7 @@ internal static class Ovmf
         if (await HasVariableStoreAsync(efi, o, ct)) return;
         var r = await ProcessRunner.RunAsync(o.QemuImg, ["convert", "-n", "-f", "raw", "-O", efi.Format, template, efi.Path!], TimeSpan.FromMinutes(1), ct: ct);
         if (r.ExitCode != 0) throw new InvalidOperationException($"cannot initialize efidisk0 from '{template}': {r.ErrorText}");
-        log.Information("efidisk0 of {VmId} initialized from {Template}", s.VmId, template);
+        log.LogInformation("efidisk0 of {VmId} initialized from {Template}", s.VmId, template);
     }
 
     /// <summary>A firmware volume header ("_FVH" at offset 40) at the start of the volume's data.</summary>

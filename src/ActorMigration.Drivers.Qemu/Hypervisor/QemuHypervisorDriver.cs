@@ -1,6 +1,9 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Logging;
 using ActorMigration.Drivers.Qemu.Qmp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -20,13 +23,16 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly IncomingNbdServer _nbd;
     private readonly SerialConsole _console;
 
-    public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null)
+    /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
+    public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null, ILoggerFactory? loggers = null)
     {
+        loggers ??= NullLoggerFactory.Instance;
         _settings = settings;
         ports ??= new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd);
-        var log = options.Log.ForContext<QemuHypervisorDriver>().ForContext("Node", settings.Node);
+        var log = loggers.CreateLogger<QemuHypervisorDriver>().With("Node", settings.Node);
         var address = new NodeAddress(settings.Address);
-        _qmp = new QmpSessions(settings.RunDir, settings.Node, options.QmpTimeout, log);
+        _qmp = new QmpSessions(settings.RunDir, settings.Node, options.QmpTimeout, log,
+            loggers.CreateLogger<QmpSessions>().With("Node", settings.Node));
         _launcher = new QemuLauncher(settings, options, ports, address, log);
         _nbd = new IncomingNbdServer(settings.RunDir, settings.Node, _qmp, ports, address, log);
         _processes = new VmProcesses(settings, ports, _qmp, _launcher, _nbd, log);

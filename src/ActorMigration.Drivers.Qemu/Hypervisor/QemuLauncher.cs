@@ -1,7 +1,7 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Util;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -30,7 +30,7 @@ public sealed class QemuLauncher
         _accel = new Lazy<Task<AcceleratorChoice>>(async () =>
         {
             var c = await AcceleratorProbe.GetAsync(_options);
-            _log.Information("Accelerator for {Node}: {Accel} ({Reason})", _settings.Node, c.Accelerator, c.Reason);
+            _log.LogInformation("Accelerator for {Node}: {Accel} ({Reason})", _settings.Node, c.Accelerator, c.Reason);
             return c;
         });
     }
@@ -60,7 +60,7 @@ public sealed class QemuLauncher
             var listenUri = port is { } lp ? $"tcp:{_address.UriHost(host, forListen: true)}:{lp}" : null;
             var warnings = new List<string>();
             var args = QemuCommandLine.Build(new LaunchPlan(spec, files, machine, accel, listenUri, _options), warnings);
-            foreach (var w in warnings) _log.Warning("{VmId} on {Node}: {Warning}", spec.VmId, Node, w);
+            foreach (var w in warnings) _log.LogWarning("{VmId} on {Node}: {Warning}", spec.VmId, Node, w);
             var meta = new VmMetadata
             {
                 VmId = spec.VmId,
@@ -75,7 +75,7 @@ public sealed class QemuLauncher
                 CommandLine = [_options.QemuSystem, .. args]
             };
             meta.Write(files.MetaFile);
-            _log.Debug("Launching {VmId} on {Node}: {CommandLine}", spec.VmId, Node, string.Join(' ', meta.CommandLine));
+            _log.LogDebug("Launching {VmId} on {Node}: {CommandLine}", spec.VmId, Node, string.Join(' ', meta.CommandLine));
             var r = await ProcessRunner.RunAsync(_options.QemuSystem, args, _options.StartTimeout, ct: ct);
             var pid = ProcessTools.ReadPidFile(files.PidFile);
             if (r.ExitCode == 0 && pid is { } alive && ProcessTools.IsAlive(alive, files.Marker))
@@ -87,7 +87,7 @@ public sealed class QemuLauncher
             var error = r.ErrorText;
             if (port is not null && attempt < PortAttempts && error.Contains("in use", StringComparison.OrdinalIgnoreCase))
             {
-                _log.Warning("Incoming port {Port} of {VmId} on {Node} was taken; retrying", port, spec.VmId, Node);
+                _log.LogWarning("Incoming port {Port} of {VmId} on {Node} was taken; retrying", port, spec.VmId, Node);
                 continue;
             }
             throw new InvalidOperationException($"QEMU for VM {spec.VmId} on {Node} failed to start (exit {r.ExitCode}): {error}");

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Qemu.Qmp;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -47,7 +47,7 @@ public sealed class QemuMigrations
         if (meta is not null) (meta with { OutgoingUri = spec.Uri }).Write(files.MetaFile);
         _ended[vmid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _qmp.ExecuteAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, ct: ct);
-        _log.Information("Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge})",
+        _log.LogInformation("Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge})",
             vmid, _node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge);
     }
 
@@ -94,7 +94,7 @@ public sealed class QemuMigrations
     public async Task CancelAsync(int vmid, CancellationToken ct)
     {
         await _qmp.ExecuteAsync(vmid, "migrate_cancel", ct: ct);
-        _log.Information("Cancelled migration of {VmId} on {Node}", vmid, _node);
+        _log.LogInformation("Cancelled migration of {VmId} on {Node}", vmid, _node);
     }
 
     /// <summary>The VM stopped: no end signal to wait for any more.</summary>

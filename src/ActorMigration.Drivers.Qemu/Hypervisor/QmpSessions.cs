@@ -1,16 +1,16 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ActorMigration.Drivers.Qemu.Qmp;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
 /// <summary>
 /// One shared QMP connection per running VM of a node (reconnected when dropped), guarded by a per-VM lock,
 /// and the events of those connections. Each command sent is logged at Debug under this type's source context
-/// (template <see cref="CommandTemplate"/>; the qemu-live bench counts them).
+/// (template <see cref="CommandTemplate"/>, logger <paramref name="commandLog"/>; the qemu-live bench counts them).
 /// </summary>
-public sealed class QmpSessions(string runDir, string node, TimeSpan commandTimeout, ILogger log) : IAsyncDisposable
+public sealed class QmpSessions(string runDir, string node, TimeSpan commandTimeout, ILogger log, ILogger commandLog) : IAsyncDisposable
 {
     public const string CommandTemplate = "QMP command {Command} to {VmId} on {Node}";
 
@@ -22,7 +22,6 @@ public sealed class QmpSessions(string runDir, string node, TimeSpan commandTime
 
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<int, QmpClient> _clients = new();
-    private readonly ILogger _commandLog = log.ForContext<QmpSessions>();
 
     /// <summary>Every event of every VM, raised on the connection's reader thread; keep handlers short.</summary>
     public event Action<int, QmpEvent>? EventReceived;
@@ -43,7 +42,7 @@ public sealed class QmpSessions(string runDir, string node, TimeSpan commandTime
             }
             var files = new VmRunFiles(runDir, vmid);
             if (!files.IsRunning(out _)) throw new VmNotRunningException(vmid, node);
-            _commandLog.Debug(CommandTemplate, "qmp_capabilities", vmid, node);
+            commandLog.LogDebug(CommandTemplate, "qmp_capabilities", vmid, node);
             c = await QmpClient.ConnectAsync(files.QmpSocket, TimeSpan.FromSeconds(10), ct);
             c.DefaultTimeout = commandTimeout;
             c.EventReceived += e => OnEvent(vmid, e);
@@ -61,7 +60,7 @@ public sealed class QmpSessions(string runDir, string node, TimeSpan commandTime
         CancellationToken ct = default)
     {
         var c = await GetAsync(vmid, ct);
-        _commandLog.Debug(CommandTemplate, command, vmid, node);
+        commandLog.LogDebug(CommandTemplate, command, vmid, node);
         return await c.ExecuteAsync(command, args, timeout, ct);
     }
 
@@ -75,9 +74,9 @@ public sealed class QmpSessions(string runDir, string node, TimeSpan commandTime
     {
         // Logged before the handlers run, so that what they send is logged after the event.
         if (LoggedEvents.Contains(e.Name))
-            log.Information("QMP event {Event} of {VmId} on {Node}: {Data}", e.Name, vmid, node, e.Data?.ToJsonString());
+            log.LogInformation("QMP event {Event} of {VmId} on {Node}: {Data}", e.Name, vmid, node, e.Data?.ToJsonString());
         else
-            log.Debug("QMP event {Event} of {VmId} on {Node}: {Data}", e.Name, vmid, node, e.Data?.ToJsonString());
+            log.LogDebug("QMP event {Event} of {VmId} on {Node}: {Data}", e.Name, vmid, node, e.Data?.ToJsonString());
         EventReceived?.Invoke(vmid, e);
     }
 

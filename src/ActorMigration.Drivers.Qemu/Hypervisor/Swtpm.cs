@@ -1,6 +1,6 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Qemu.Util;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -61,7 +61,7 @@ internal static class Swtpm
             if (Tpm2(s)) setup.Add("--tpm2");
             var r = await ProcessRunner.RunAsync("swtpm_setup", setup, ToolTimeout, ct: ct);
             if (r.ExitCode != 0) throw new InvalidOperationException($"swtpm_setup failed (exit {r.ExitCode}): {r.ErrorText}");
-            log.Debug("swtpm_setup of {VmId}: {Output}", s.VmId, r.StdOut.Trim());
+            log.LogDebug("swtpm_setup of {VmId}: {Output}", s.VmId, r.StdOut.Trim());
         }
         List<string> args =
         [
@@ -80,7 +80,7 @@ internal static class Swtpm
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"swtpm of VM {s.VmId} did not open {files.SwtpmSocket} within {SocketWait}");
             await Task.Delay(20, ct);
         }
-        log.Information("swtpm of {VmId} started: pid {Pid}, {Tpm}, state {State}{Incoming}", s.VmId,
+        log.LogInformation("swtpm of {VmId} started: pid {Pid}, {Tpm}, state {State}{Incoming}", s.VmId,
             ProcessTools.ReadPidFile(files.SwtpmPidFile), Tpm2(s) ? "TPM 2.0" : "TPM 1.2", state.Path, s.Incoming is null ? "" : " (incoming)");
     }
 
@@ -90,7 +90,7 @@ internal static class Swtpm
         if (ProcessTools.ReadPidFile(files.SwtpmPidFile) is { } pid && ProcessTools.IsAlive(pid, files.SwtpmPidFile))
         {
             await ProcessTools.TerminateAsync(pid, files.SwtpmPidFile, TimeSpan.FromSeconds(3));
-            log.Information("Stopped swtpm of {VmId} (pid {Pid})", files.VmId, pid);
+            log.LogInformation("Stopped swtpm of {VmId} (pid {Pid})", files.VmId, pid);
         }
         foreach (var f in new[] { files.SwtpmPidFile, files.SwtpmSocket })
         {

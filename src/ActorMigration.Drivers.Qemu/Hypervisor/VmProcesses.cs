@@ -4,7 +4,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Qmp;
 using ActorMigration.Drivers.Qemu.Util;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
@@ -50,12 +50,12 @@ public sealed class VmProcesses
                 if (meta is not null)
                     foreach (var port in meta.Ports()) _ports.Reserve(port);
                 var rt = await GetAsync(vmid, ct);
-                _log.Information("Re-adopted {VmId} on {Node}: pid {Pid}, {State}, tag {Tag}", vmid, Node, pid, rt.State, rt.Tag);
+                _log.LogInformation("Re-adopted {VmId} on {Node}: pid {Pid}, {State}, tag {Tag}", vmid, Node, pid, rt.State, rt.Tag);
                 result.Add(rt);
             }
             else if (File.Exists(files.PidFile) || File.Exists(files.MetaFile))
             {
-                _log.Information("Cleaning stale run files of {VmId} on {Node}", vmid, Node);
+                _log.LogInformation("Cleaning stale run files of {VmId} on {Node}", vmid, Node);
                 await ForgetAsync(files, meta);
             }
         }
@@ -76,7 +76,7 @@ public sealed class VmProcesses
         catch (Exception e) when (e is IOException or TimeoutException or QmpException or VmNotRunningException or SocketException)
         {
             if (!files.IsRunning(out _)) return new VmRuntime(vmid, VmRunState.Stopped);
-            _log.Warning("query-status of {VmId} on {Node} failed: {Error}", vmid, Node, e.Message);
+            _log.LogWarning("query-status of {VmId} on {Node} failed: {Error}", vmid, Node, e.Message);
             state = VmRunState.Other;
         }
         return Runtime(vmid, state, pid, meta);
@@ -92,7 +92,7 @@ public sealed class VmProcesses
         {
             if (spec.Tag is not null && old?.Tag == spec.Tag)
             {
-                _log.Information("{VmId} already runs on {Node} with tag {Tag} (pid {Pid})", vmid, Node, spec.Tag, runningPid);
+                _log.LogInformation("{VmId} already runs on {Node} with tag {Tag} (pid {Pid})", vmid, Node, spec.Tag, runningPid);
                 return await GetAsync(vmid, ct);
             }
             throw new InvalidOperationException($"VM {vmid} is already running on {Node} (pid {runningPid}, tag {old?.Tag ?? "none"})");
@@ -112,12 +112,12 @@ public sealed class VmProcesses
         }
         catch
         {
-            _log.Warning("Start of {VmId} on {Node} failed after launch; killing pid {Pid}", vmid, Node, pid);
+            _log.LogWarning("Start of {VmId} on {Node} failed after launch; killing pid {Pid}", vmid, Node, pid);
             await ProcessTools.TerminateAsync(pid, files.Marker, TimeSpan.FromSeconds(2));
             await ForgetAsync(files, meta);
             throw;
         }
-        _log.Information("Started {VmId} on {Node}: pid {Pid}, machine {Machine}, accel {Accel}, incoming {IncomingUri}, nbd {NbdUri}",
+        _log.LogInformation("Started {VmId} on {Node}: pid {Pid}, machine {Machine}, accel {Accel}, incoming {IncomingUri}, nbd {NbdUri}",
             vmid, Node, pid, meta.Machine, meta.Accelerator, meta.IncomingUri, meta.NbdUri);
         // A target started with -incoming waits in "inmigrate" by definition: no need to ask (a migration waits on this).
         if (spec.Incoming is not null) return Runtime(vmid, VmRunState.InMigrate, pid, meta);
@@ -145,12 +145,12 @@ public sealed class VmProcesses
         }
         catch (Exception e) when (e is IOException or TimeoutException or QmpException or SocketException)
         {
-            _log.Warning("system_powerdown of {VmId} on {Node} failed: {Error}", vmid, Node, e.Message);
+            _log.LogWarning("system_powerdown of {VmId} on {Node} failed: {Error}", vmid, Node, e.Message);
         }
         if (await ProcessTools.WaitExitAsync(pid, files.Marker, timeout, ct))
-            _log.Information("{VmId} on {Node} powered down", vmid, Node);
+            _log.LogInformation("{VmId} on {Node} powered down", vmid, Node);
         else
-            _log.Warning("{VmId} on {Node} did not power down within {Timeout}; stopping hard", vmid, Node, timeout);
+            _log.LogWarning("{VmId} on {Node} did not power down within {Timeout}; stopping hard", vmid, Node, timeout);
         await StopLockedAsync(vmid, ct);
     }
 
@@ -160,7 +160,7 @@ public sealed class VmProcesses
         if (QmpMapping.Str(st, "status") == "running")
         {
             await _qmp.ExecuteAsync(vmid, "stop", ct: ct);
-            _log.Information("Paused {VmId} on {Node}", vmid, Node);
+            _log.LogInformation("Paused {VmId} on {Node}", vmid, Node);
         }
     }
 
@@ -169,7 +169,7 @@ public sealed class VmProcesses
         // "cont" leaves a running VM as it is and makes one still loading its incoming state start once loaded;
         // the guest of a migration waits on this call, so no query-status round trip first.
         await _qmp.ExecuteAsync(vmid, "cont", ct: ct);
-        _log.Information("Resumed {VmId} on {Node}", vmid, Node);
+        _log.LogInformation("Resumed {VmId} on {Node}", vmid, Node);
     }
 
     private async Task StopLockedAsync(int vmid, CancellationToken ct)
@@ -184,14 +184,14 @@ public sealed class VmProcesses
             }
             catch (Exception e) when (e is IOException or TimeoutException or QmpException or SocketException or VmNotRunningException)
             {
-                _log.Debug("quit of {VmId} on {Node}: {Error}", vmid, Node, e.Message);
+                _log.LogDebug("quit of {VmId} on {Node}: {Error}", vmid, Node, e.Message);
             }
             if (!await ProcessTools.WaitExitAsync(pid, files.Marker, TimeSpan.FromSeconds(10), ct))
             {
-                _log.Warning("{VmId} on {Node} ignored quit; killing pid {Pid}", vmid, Node, pid);
+                _log.LogWarning("{VmId} on {Node} ignored quit; killing pid {Pid}", vmid, Node, pid);
                 await ProcessTools.TerminateAsync(pid, files.Marker, TimeSpan.FromSeconds(3), ct);
             }
-            _log.Information("Stopped {VmId} on {Node} (pid {Pid})", vmid, Node, pid);
+            _log.LogInformation("Stopped {VmId} on {Node} (pid {Pid})", vmid, Node, pid);
         }
         await ForgetAsync(files, meta);
     }

@@ -3,6 +3,7 @@ using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Conntrack;
 using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Node;
 
@@ -13,14 +14,15 @@ public sealed class QemuNodeDriver : INodeDriver
 
     private readonly QemuHypervisorDriver _hypervisor;
 
-    public QemuNodeDriver(NodeSettings settings, QemuDriverOptions options, IConntrackDriver? conntrack = null)
+    /// <param name="loggers">Where the drivers log (the host's logger factory); none: they log nothing.</param>
+    public QemuNodeDriver(NodeSettings settings, QemuDriverOptions options, IConntrackDriver? conntrack = null, ILoggerFactory? loggers = null)
     {
         Settings = settings;
         Options = options;
         Directory.CreateDirectory(settings.RunDir);
         Ports = new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd);
-        _hypervisor = new QemuHypervisorDriver(settings, options, Ports);
-        Storage = new QemuStorageDriver(settings, options, Ports);
+        _hypervisor = new QemuHypervisorDriver(settings, options, Ports, loggers);
+        Storage = new QemuStorageDriver(settings, options, Ports, loggers);
         Conntrack = conntrack ?? new NoConntrackDriver();
     }
 

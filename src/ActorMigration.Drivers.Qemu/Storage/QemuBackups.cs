@@ -1,7 +1,7 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 
@@ -58,7 +58,7 @@ internal sealed class QemuBackups(DirStorage dirs, QemuImg img, QemuImageOps ima
                 new BackupArchive.Manifest(BackupArchive.FormatTag, DateTimeOffset.UtcNow, entries), files, ct);
             File.Move(part, target.Path, overwrite: true);
             progress?.Report(new CopyProgress(grand, grand));
-            log.Information("Backup {VolId} on {Node} written with {Count} disks", backupVolid, Node, entries.Count);
+            log.LogInformation("Backup {VolId} on {Node} written with {Count} disks", backupVolid, Node, entries.Count);
         }
         finally
         {
@@ -88,7 +88,7 @@ internal sealed class QemuBackups(DirStorage dirs, QemuImg img, QemuImageOps ima
             args.AddRange([tmp, dst.Path]);
             await img.RunWithProgressAsync(args, disk.SizeBytes, progress, ct);
             progress?.Report(new CopyProgress(disk.SizeBytes, disk.SizeBytes));
-            log.Information("Restored {Drive} of {Backup} into {VolId} on {Node}", drive, backupVolid, dstVolid, Node);
+            log.LogInformation("Restored {Drive} of {Backup} into {VolId} on {Node}", drive, backupVolid, dstVolid, Node);
         }
         finally
         {

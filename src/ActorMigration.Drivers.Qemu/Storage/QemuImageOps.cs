@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Storage;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 
@@ -74,7 +74,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
             var sameBacking = existing.BackingFile == backingRel;
             if (existing.Format == format && sameBacking && (backingRel is not null || existing.VirtualSize >= sizeBytes))
             {
-                log.Information("Volume {VolId} on {Node} already exists", volid, Node);
+                log.LogInformation("Volume {VolId} on {Node} already exists", volid, Node);
                 return existing;
             }
             throw StorageErrors.Exists(volid);
@@ -92,7 +92,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
             args.AddRange([v.Path, sizeBytes.ToString()]);
         }
         await img.RunAsync(args, ct);
-        log.Information("Created {VolId} on {Node} ({Format}, {Size} bytes, backing {Backing})", volid, Node, format, sizeBytes, backingRel);
+        log.LogInformation("Created {VolId} on {Node} ({Format}, {Size} bytes, backing {Backing})", volid, Node, format, sizeBytes, backingRel);
         return await ExistingAsync(volid, ct);
     }
 
@@ -116,7 +116,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
             args.Add("-n");
         }
         args.AddRange([src.Path, dst.Path]);
-        log.Information("Converting {Src} to {Dst} ({Format}) on {Node}, snapshot {Snapshot}, bwlimit {BwLimitKiB} KiB/s",
+        log.LogInformation("Converting {Src} to {Dst} ({Format}) on {Node}, snapshot {Snapshot}, bwlimit {BwLimitKiB} KiB/s",
             srcVolid, dstVolid, dstFormat, Node, snapshot, bwlimitKiB);
         await img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
         progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
@@ -128,7 +128,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var args = new List<string> { "convert", "-p", "-n", "-f", src.Format, "-O", "raw" };
         args.AddRange(QemuImg.RateLimit(bwlimitKiB));
         args.AddRange([src.Path, nbdUri]);
-        log.Information("Copying {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
+        log.LogInformation("Copying {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
         progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
     }
@@ -141,7 +141,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var args = new List<string> { "convert", "-p", "-n", "--target-is-zero", "-f", "raw", "-O", "raw" };
         args.AddRange(QemuImg.RateLimit(bwlimitKiB));
         args.AddRange([src.Path, nbdUri]);
-        log.Information("Copying the file of {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
+        log.LogInformation("Copying the file of {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await img.RunWithProgressAsync(args, length, progress, ct);
         progress?.Report(new CopyProgress(length, length));
     }
@@ -152,7 +152,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var info = await QcowAsync(volid, ct);
         if (info.Snapshots?.Contains(name) == true) return;
         await img.RunAsync(["snapshot", "-c", name, info.Path], ct);
-        log.Information("Snapshot {Snapshot} of {VolId} created on {Node}", name, volid, Node);
+        log.LogInformation("Snapshot {Snapshot} of {VolId} created on {Node}", name, volid, Node);
     }
 
     public async Task SnapshotRollbackAsync(string volid, string name, CancellationToken ct)
@@ -160,7 +160,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var info = await QcowAsync(volid, ct);
         if (info.Snapshots?.Contains(name) != true) throw StorageErrors.NoSnapshot(volid, name);
         await img.RunAsync(["snapshot", "-a", name, info.Path], ct);
-        log.Information("Rolled {VolId} back to {Snapshot} on {Node}", volid, name, Node);
+        log.LogInformation("Rolled {VolId} back to {Snapshot} on {Node}", volid, name, Node);
     }
 
     /// <summary>Deleting a missing snapshot does nothing.</summary>
@@ -169,7 +169,7 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var info = await QcowAsync(volid, ct);
         if (info.Snapshots?.Contains(name) != true) return;
         await img.RunAsync(["snapshot", "-d", name, info.Path], ct);
-        log.Information("Snapshot {Snapshot} of {VolId} deleted on {Node}", name, volid, Node);
+        log.LogInformation("Snapshot {Snapshot} of {VolId} deleted on {Node}", name, volid, Node);
     }
 
     private async Task<VolumeInfo> QcowAsync(string volid, CancellationToken ct)

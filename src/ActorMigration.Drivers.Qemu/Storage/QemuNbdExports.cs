@@ -2,7 +2,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Util;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 
@@ -62,7 +62,7 @@ internal sealed class QemuNbdExports
                 var host = _settings.Address.Contains(':') ? $"[{_settings.Address}]" : _settings.Address;
                 var rec = new NbdExportRecord(id, volid, info.Path, port, writable, $"nbd://{host}:{port}/{exportName}", pidFile);
                 rec.Write(Path.Combine(ExportDir, id + ".json"));
-                _log.Information("Exported {VolId} on {Node} at {Uri} ({Mode})", volid, Node, rec.Uri, writable ? "writable" : "read-only");
+                _log.LogInformation("Exported {VolId} on {Node} at {Uri} ({Mode})", volid, Node, rec.Uri, writable ? "writable" : "read-only");
                 return new NbdExport(id, rec.Uri);
             }
         }
@@ -84,7 +84,7 @@ internal sealed class QemuNbdExports
             File.Delete(rec.PidFile);
             File.Delete(file);
             _ports.Release(rec.Port);
-            _log.Information("Closed export {ExportId} of {VolId} on {Node}", exportId, rec.VolId, Node);
+            _log.LogInformation("Closed export {ExportId} of {VolId} on {Node}", exportId, rec.VolId, Node);
         }
         finally
         {

@@ -1,7 +1,9 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
+using ActorMigration.Drivers.Logging;
 using ActorMigration.Drivers.Storage;
-using Serilog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 
@@ -19,9 +21,10 @@ public sealed class QemuStorageDriver : IStorageDriver
     private readonly QemuBackups _backups;
     private readonly ILogger _log;
 
-    public QemuStorageDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null)
+    /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
+    public QemuStorageDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null, ILoggerFactory? loggers = null)
     {
-        _log = options.Log.ForContext<QemuStorageDriver>().ForContext("Node", settings.Node);
+        _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger<QemuStorageDriver>().With("Node", settings.Node);
         _dirs = new DirStorage(settings, _log);
         _img = new QemuImg(options.QemuImg);
         _images = new QemuImageOps(_dirs, _img, new QemuOvaDisks(_img), _log);
@@ -49,14 +52,14 @@ public sealed class QemuStorageDriver : IStorageDriver
         if (!v.Exists) return;
         await _dirs.RequireNoLinkedClonesAsync(v, _images.BackingOfAsync, ct);
         File.Delete(v.Path);
-        _log.Information("Deleted {VolId} on {Node}", volid, Node);
+        _log.LogInformation("Deleted {VolId} on {Node}", volid, Node);
     }
 
     public Task RenameAsync(string fromVolid, string toVolid, CancellationToken ct = default)
     {
         if (_dirs.PlanRename(fromVolid, toVolid) is not var (from, to)) return Task.CompletedTask;
         File.Move(from.Path, to.Path);
-        _log.Information("Renamed {From} to {To} on {Node}", fromVolid, toVolid, Node);
+        _log.LogInformation("Renamed {From} to {To} on {Node}", fromVolid, toVolid, Node);
         return Task.CompletedTask;
     }
 

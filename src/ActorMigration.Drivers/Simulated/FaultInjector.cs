@@ -1,19 +1,21 @@
 using System.Text.Json;
-using Serilog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Simulated;
 
 /// <summary>Decides whether an injected failure fires; counts firings per rule (in memory or in a shared file).</summary>
 public sealed class FaultInjector
 {
-    private static readonly ILogger Log = Serilog.Log.ForContext<FaultInjector>();
+    private readonly ILogger _log;
     private readonly IReadOnlyList<FaultRule> _rules;
     private readonly string? _stateFile;
     private readonly int[] _fired;
     private readonly object _lock = new();
 
-    public FaultInjector(IReadOnlyList<FaultRule> rules, string? stateFile = null)
+    public FaultInjector(IReadOnlyList<FaultRule> rules, string? stateFile = null, ILogger<FaultInjector>? log = null)
     {
+        _log = log ?? NullLogger<FaultInjector>.Instance;
         _rules = rules;
         _stateFile = stateFile;
         _fired = new int[rules.Count];
@@ -30,7 +32,7 @@ public sealed class FaultInjector
                 var rule = _rules[i];
                 if (!rule.Matches(phase, node, vmid)) continue;
                 if (!Consume(i, rule)) continue;
-                Log.Warning("Injecting simulated failure {Phase} on {Node} for VM {VmId}", phase, node, vmid);
+                _log.LogWarning("Injecting simulated failure {Phase} on {Node} for VM {VmId}", phase, node, vmid);
                 return rule;
             }
         }

@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Simulated;
 
@@ -30,7 +31,7 @@ public sealed partial class SimulatedHypervisorDriver
                 SpeedFactor = _options.SpeedFactor,
                 Fail = _faults.TryFire(FaultPhase.Mirror, Node, vmid) is not null
             };
-            Log.Information("Node {Node}: VM {VmId} drive-mirror {Drive} to {Target} ({Length} bytes)", Node, vmid, drive, target.Target, length);
+            _log.LogInformation("Node {Node}: VM {VmId} drive-mirror {Drive} to {Target} ({Length} bytes)", Node, vmid, drive, target.Target, length);
         }, ct);
 
     public Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct = default)
@@ -73,7 +74,7 @@ public sealed partial class SimulatedHypervisorDriver
         {
             _gate.Release();
         }
-        Log.Information("Node {Node}: VM {VmId} mirror {Drive} finished (pivot {Pivot})", Node, vmid, drive, pivot);
+        _log.LogInformation("Node {Node}: VM {VmId} mirror {Drive} finished (pivot {Pivot})", Node, vmid, drive, pivot);
     }
 
     public Task StopNbdServerAsync(int vmid, CancellationToken ct = default) =>

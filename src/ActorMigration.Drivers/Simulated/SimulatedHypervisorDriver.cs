@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
-using Serilog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Simulated;
 
@@ -13,8 +14,8 @@ namespace ActorMigration.Drivers.Simulated;
 public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
 {
     private const long MiB = 1024 * 1024;
-    private static readonly ILogger Log = Serilog.Log.ForContext<SimulatedHypervisorDriver>();
 
+    private readonly ILogger _log;
     private readonly NodeSettings _settings;
     private readonly SimulationOptions _options;
     private readonly SimClock _clock;
@@ -25,17 +26,19 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
     private readonly ConcurrentDictionary<string, MigrationPlan> _plans = new();
 
     public SimulatedHypervisorDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
-        FaultInjector? faults = null)
+        FaultInjector? faults = null, ILogger<SimulatedHypervisorDriver>? log = null)
         : this(settings, options, new SimClock(time ?? TimeProvider.System, options.SpeedFactor),
             faults ?? new FaultInjector(options.Faults, options.FaultStateFile),
-            new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd), null)
+            new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd), null,
+            log ?? NullLogger<SimulatedHypervisorDriver>.Instance)
     {
     }
 
     internal SimulatedHypervisorDriver(NodeSettings settings, SimulationOptions options, SimClock clock,
-        FaultInjector faults, SimPortAllocator ports, SimulatedConntrackDriver? conntrack)
+        FaultInjector faults, SimPortAllocator ports, SimulatedConntrackDriver? conntrack, ILogger<SimulatedHypervisorDriver> log)
     {
         options.Validate();
+        _log = log;
         _settings = settings;
         _options = options;
         _clock = clock;
@@ -70,7 +73,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         {
             _gate.Release();
         }
-        Log.Information("Node {Node}: re-adopted {Count} simulated VMs", Node, list.Count);
+        _log.LogInformation("Node {Node}: re-adopted {Count} simulated VMs", Node, list.Count);
         return list.OrderBy(v => v.VmId).ToList();
     }
 
@@ -154,7 +157,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         }
         if (spec.Incoming is null && _conntrack is not null)
             await _conntrack.SeedAsync(spec.VmId, _options.ConntrackEntriesPerVm, ct);
-        Log.Information("Node {Node}: started simulated VM {VmId} ({State}, {MemoryMiB} MiB)", Node, vm.VmId, vm.State, vm.MemoryMiB);
+        _log.LogInformation("Node {Node}: started simulated VM {VmId} ({State}, {MemoryMiB} MiB)", Node, vm.VmId, vm.State, vm.MemoryMiB);
         return ToRuntime(vm);
     }
 
@@ -170,7 +173,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         {
             _gate.Release();
         }
-        Log.Information("Node {Node}: stopped simulated VM {VmId}", Node, vmid);
+        _log.LogInformation("Node {Node}: stopped simulated VM {VmId}", Node, vmid);
     }
 
     public async Task ShutdownAsync(int vmid, TimeSpan timeout, CancellationToken ct = default)
@@ -233,7 +236,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 FaultPhase = fault?.Phase,
                 FaultIteration = fault?.Iteration ?? 1
             };
-            Log.Information("Node {Node}: VM {VmId} migration to {Uri} started at {BandwidthBytesPerSec} B/s",
+            _log.LogInformation("Node {Node}: VM {VmId} migration to {Uri} started at {BandwidthBytesPerSec} B/s",
                 Node, vmid, spec.Uri, bw);
         }, ct);
     }
@@ -279,7 +282,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         {
             _gate.Release();
         }
-        Log.Information("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
+        _log.LogInformation("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
     }
 
     public Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default) =>

@@ -1,5 +1,7 @@
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Drivers.Abstractions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Simulated;
 
@@ -8,20 +10,23 @@ public sealed class SimulatedNodeDriver : INodeDriver
 {
     private readonly SimulationOptions _options;
 
+    /// <param name="loggers">Where the drivers log; none: they log nothing.</param>
     public SimulatedNodeDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
-        FaultInjector? faults = null)
+        FaultInjector? faults = null, ILoggerFactory? loggers = null)
     {
+        loggers ??= NullLoggerFactory.Instance;
         options.Validate();
         Settings = settings;
         _options = options;
         Directory.CreateDirectory(SimPaths.Root(settings.RunDir));
         var clock = new SimClock(time ?? TimeProvider.System, options.SpeedFactor);
-        faults ??= new FaultInjector(options.Faults, options.FaultStateFile);
+        faults ??= new FaultInjector(options.Faults, options.FaultStateFile, loggers.CreateLogger<FaultInjector>());
         var ports = new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd);
         var conntrack = new SimulatedConntrackDriver(settings);
         Conntrack = conntrack;
-        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack);
-        Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports);
+        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack,
+            loggers.CreateLogger<SimulatedHypervisorDriver>());
+        Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports, loggers.CreateLogger<SimulatedStorageDriver>());
     }
 
     public NodeSettings Settings { get; }

@@ -1,6 +1,7 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Simulated;
 
@@ -17,7 +18,7 @@ public sealed partial class SimulatedStorageDriver
         var size = snapshot is null ? sm.VirtualSize : sm.Snapshots.First(s => s.Name == snapshot).VirtualSize;
         PrepareTarget(dst, dstFormat, size);
         var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, dst.Name.VmId ?? VolumeName.Parse(srcVolid).VmId) is not null;
-        Log.Information("Node {Node}: converting {Src} to {Dst} ({Size} bytes)", Node, srcVolid, dstVolid, size);
+        _log.LogInformation("Node {Node}: converting {Src} to {Dst} ({Size} bytes)", Node, srcVolid, dstVolid, size);
         await SimulateCopyAsync(size, Limit(_options.DiskBandwidthBytesPerSec, bwlimitKiB), progress,
             fail ? FaultPhase.CopyDisks : null, ct);
         FinishTarget(dst.Path, dst.MetaPath, sm.Allocated);
@@ -60,7 +61,7 @@ public sealed partial class SimulatedStorageDriver
             });
             return new NbdExport(id, SimUris.Export(Node, port, id, Path.GetFullPath(file)));
         });
-        Log.Information("Node {Node}: exporting {VolId} as {Uri}", Node, volid, export.Uri);
+        _log.LogInformation("Node {Node}: exporting {VolId} as {Uri}", Node, volid, export.Uri);
         return Task.FromResult(export);
     }
 
@@ -89,7 +90,7 @@ public sealed partial class SimulatedStorageDriver
         // else: an NBD server of a simulated incoming VM; its disk exists already, only the time is simulated
         var targetNode = export?.Node ?? SimUris.TargetHost(nbdUri);
         var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, src.Name.VmId) is not null;
-        Log.Information("Node {Node}: copying {Src} to {Uri} ({Size} bytes)", Node, srcVolid, nbdUri, sm.VirtualSize);
+        _log.LogInformation("Node {Node}: copying {Src} to {Uri} ({Size} bytes)", Node, srcVolid, nbdUri, sm.VirtualSize);
         await SimulateCopyAsync(sm.VirtualSize, Limit(_options.LinkBandwidth(Node, targetNode), bwlimitKiB), progress,
             fail ? FaultPhase.CopyDisks : null, ct);
         if (export is not null)
@@ -123,7 +124,7 @@ public sealed partial class SimulatedStorageDriver
         if (new FileInfo(export.Path).Length < length)
             throw new IOException($"NBD export '{export.ExportId}' is smaller than the file of '{srcVolid}' ({length})");
         var fail = _faults.TryFire(FaultPhase.CopyDisks, Node, src.Name.VmId) is not null;
-        Log.Information("Node {Node}: copying the file of {Src} to {Uri} ({Size} bytes)", Node, srcVolid, nbdUri, length);
+        _log.LogInformation("Node {Node}: copying the file of {Src} to {Uri} ({Size} bytes)", Node, srcVolid, nbdUri, length);
         await SimulateCopyAsync(Math.Max(sm.Allocated, 1), Limit(_options.LinkBandwidth(Node, export.Node), bwlimitKiB), progress,
             fail ? FaultPhase.CopyDisks : null, ct);
         if (!File.Exists(export.Path)) throw new IOException($"NBD export '{export.ExportId}': volume vanished");

@@ -3,7 +3,8 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
-using Serilog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorMigration.Drivers.Simulated;
 
@@ -15,7 +16,6 @@ namespace ActorMigration.Drivers.Simulated;
 public sealed partial class SimulatedStorageDriver : IStorageDriver
 {
     private const long Qcow2OverlayBytes = 196_608;
-    private static readonly ILogger Log = Serilog.Log.ForContext<SimulatedStorageDriver>();
     private static readonly Regex BackupVmId = new(@"^vzdump-(?:qemu|lxc)-(\d+)-", RegexOptions.Compiled);
 
     private readonly NodeSettings _settings;
@@ -24,25 +24,28 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     private readonly FaultInjector _faults;
     private readonly SimPortAllocator _ports;
     private readonly DirStorage _dirs;
+    private readonly ILogger _log;
 
     public SimulatedStorageDriver(NodeSettings settings, SimulationOptions options, TimeProvider? time = null,
-        FaultInjector? faults = null)
+        FaultInjector? faults = null, ILogger<SimulatedStorageDriver>? log = null)
         : this(settings, options, new SimClock(time ?? TimeProvider.System, options.SpeedFactor),
             faults ?? new FaultInjector(options.Faults, options.FaultStateFile),
-            new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd))
+            new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd),
+            log ?? NullLogger<SimulatedStorageDriver>.Instance)
     {
     }
 
     internal SimulatedStorageDriver(NodeSettings settings, SimulationOptions options, SimClock clock,
-        FaultInjector faults, SimPortAllocator ports)
+        FaultInjector faults, SimPortAllocator ports, ILogger<SimulatedStorageDriver> log)
     {
         options.Validate();
+        _log = log;
         _settings = settings;
         _options = options;
         _clock = clock;
         _faults = faults;
         _ports = ports;
-        _dirs = new DirStorage(settings, Log);
+        _dirs = new DirStorage(settings, log);
     }
 
     public string Node => _settings.Node;
@@ -160,7 +163,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
             throw StorageErrors.Exists(volid);
         }
         SimFiles.WriteJson(v.MetaPath, meta);
-        Log.Debug("Node {Node}: created volume {VolId} ({Size} bytes, backing {Backing})", Node, volid, meta.VirtualSize, backingVolid);
+        _log.LogDebug("Node {Node}: created volume {VolId} ({Size} bytes, backing {Backing})", Node, volid, meta.VirtualSize, backingVolid);
         return Task.FromResult(ToInfo(volid, v, meta));
     }
 
@@ -230,7 +233,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         var tmp = $"{target.Path}.tmp-{Guid.NewGuid():N}";
         SimBackupArchive.Write(tmp, configText, new SimBackupArchive.Manifest(1, _clock.Now, entries));
         File.Move(tmp, target.Path, overwrite: true);
-        Log.Information("Node {Node}: wrote backup {VolId} with {Count} disks", Node, backupVolid, entries.Count);
+        _log.LogInformation("Node {Node}: wrote backup {VolId} with {Count} disks", Node, backupVolid, entries.Count);
     }
 
     public async Task<BackupManifest> ReadBackupAsync(string backupVolid, CancellationToken ct = default)
@@ -260,7 +263,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         var v = Wrap(_dirs.Resolve(volid).RequireImage());
         if (!v.Exists) await CreateAsync(volid, v.Name.Format, Domain.CloudInit.CloudInitDrive.SizeBytes, ct: ct);
         await File.WriteAllTextAsync(v.Path, SimCloudInit.Serialize(image), ct);
-        Log.Information("Node {Node}: wrote cloud-init image {VolId}", Node, volid);
+        _log.LogInformation("Node {Node}: wrote cloud-init image {VolId}", Node, volid);
     }
 
     public Task<string> ReadTextAsync(string volid, CancellationToken ct = default)

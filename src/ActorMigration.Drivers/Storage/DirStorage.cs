@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Storage;
 
@@ -116,7 +116,7 @@ public sealed class DirStorage(NodeSettings settings, ILogger log)
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException)
             {
-                log.Warning("Not listing {VolId} on {Node}: {Error}", volid, Node, e.Message);
+                log.LogWarning("Not listing {VolId} on {Node}: {Error}", volid, Node, e.Message);
             }
         }
         return result;
@@ -142,7 +142,7 @@ public sealed class DirStorage(NodeSettings settings, ILogger log)
         }
         catch (Exception e) when (e is InvalidOperationException or UnauthorizedAccessException or IOException or InvalidDataException)
         {
-            log.Warning("Cannot read {VolId} on {Node}: {Error}", volid, Node, e.Message);
+            log.LogWarning("Cannot read {VolId} on {Node}: {Error}", volid, Node, e.Message);
         }
         return volid;
     }

@@ -1,12 +1,18 @@
 using System.Collections.Concurrent;
+using ActorMigration.Drivers.Qemu.Conntrack;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace ActorMigration.Conntrack.Tests.Infrastructure;
 
-/// <summary>Serilog logger that writes to the xunit output and keeps events for assertions.</summary>
+/// <summary>
+/// The driver's logger, Serilog behind Microsoft.Extensions.Logging as in the member:
+/// writes to the xunit output and keeps events for assertions.
+/// </summary>
 public sealed class TestLog : ILogEventSink
 {
     private readonly ITestOutputHelper? _output;
@@ -14,10 +20,11 @@ public sealed class TestLog : ILogEventSink
     public TestLog(ITestOutputHelper? output = null)
     {
         _output = output;
-        Logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(this).CreateLogger();
+        var serilog = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(this).CreateLogger();
+        Logger = new SerilogLoggerFactory(serilog).CreateLogger<LinuxConntrackDriver>();
     }
 
-    public ILogger Logger { get; }
+    public ILogger<LinuxConntrackDriver> Logger { get; }
     public ConcurrentQueue<LogEvent> Events { get; } = new();
 
     public IEnumerable<string> Messages(LogEventLevel level) =>

@@ -1,12 +1,17 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 
-/// <summary>Keeps the driver's Serilog events for assertions and echoes them to the test output.</summary>
+/// <summary>
+/// The drivers' logger factory, Serilog behind Microsoft.Extensions.Logging as in the member: keeps the Serilog
+/// events for assertions and echoes them to the test output.
+/// </summary>
 public sealed class LogCapture : ILogEventSink
 {
     private readonly ConcurrentQueue<LogEvent> _events = new();
@@ -15,10 +20,10 @@ public sealed class LogCapture : ILogEventSink
     public LogCapture(ITestOutputHelper? output = null)
     {
         _output = output;
-        Logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(this).CreateLogger();
+        Loggers = new SerilogLoggerFactory(new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(this).CreateLogger());
     }
 
-    public ILogger Logger { get; }
+    public ILoggerFactory Loggers { get; }
 
     public IReadOnlyList<LogEvent> Events => _events.ToArray();
 

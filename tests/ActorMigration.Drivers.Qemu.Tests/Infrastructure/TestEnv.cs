@@ -45,7 +45,7 @@ public sealed class TestEnv : IAsyncDisposable
         var options = guest
             ? QemuDriverOptions.FromGuestImage(await GuestImageFixture.GetAsync())
             : new QemuDriverOptions();
-        options = options with { Logger = logs.Logger, Accelerator = "auto" };
+        options = options with { Accelerator = "auto" };
         if (configure is not null) options = configure(options);
         var root = Path.Combine(BaseDir, Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -58,10 +58,10 @@ public sealed class TestEnv : IAsyncDisposable
             PortRangeStart: NextRange(ports ?? PortsPerNode, out var end), PortRangeEnd: end);
 
     public QemuNodeDriver AddNode(string node, int? ports = null, QemuDriverOptions? options = null) =>
-        Track(new QemuNodeDriver(SettingsFor(node, ports), options ?? Options));
+        Track(new QemuNodeDriver(SettingsFor(node, ports), options ?? Options, loggers: Logs.Loggers));
 
     /// <summary>A brand new driver instance on the same run dir and ports (as after a member crash).</summary>
-    public QemuNodeDriver Reopen(NodeSettings settings) => Track(new QemuNodeDriver(settings, Options));
+    public QemuNodeDriver Reopen(NodeSettings settings) => Track(new QemuNodeDriver(settings, Options, loggers: Logs.Loggers));
 
     private QemuNodeDriver Track(QemuNodeDriver d)
     {
