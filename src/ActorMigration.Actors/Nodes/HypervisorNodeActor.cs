@@ -63,7 +63,6 @@ public sealed class HypervisorNodeActor : ReceiveActor
     {
         _driver = _factory.Create(_topology.SettingsFor(_node));
         _operations = new NodeOperations(_driver);
-        var self = Self;
         _driver.Hypervisor.DiscoverAsync().ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully)

@@ -44,7 +44,7 @@ public static class CreateFromSource
             if (k is not ("lock" or "parent")) restored[k] = v;
         restored.Main.Description = cfg.Main.Description;
         // A restore is a new generation for the guest; MACs and smbios uuid change only with unique=1.
-        if (restored["vmgenid"] is { } g && g != "0") restored["vmgenid"] = Guid.NewGuid().ToString();
+        if (restored["vmgenid"] is { } g && g != "0") restored["vmgenid"] = FreshIdSource.NewVmGenId().ToString();
         if (p.Bool("unique")) VmConfigRules.NewIdentity(restored.Main, FreshIdSource.New(restored.Main.Keys, s.Options.MacPrefix), vmgenid: false);
 
         var plans = new List<DiskPlan>();

@@ -72,7 +72,7 @@ public static class SnapshotEndpoints
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
         var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user,
-            action == SnapshotMachine.Rollback_ && p.Bool("start"), action == SnapshotMachine.Rollback_ ? Guid.NewGuid() : null);
+            action == SnapshotMachine.Rollback_ && p.Bool("start"), action == SnapshotMachine.Rollback_ ? FreshIdSource.NewVmGenId() : null);
         var (_, _, refusal) = SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow);
         if (refusal is not null) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, SnapshotMachine.TaskType(action), vmid.ToString(), user), request);

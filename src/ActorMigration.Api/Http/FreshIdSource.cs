@@ -7,7 +7,10 @@ namespace ActorMigration.Api.Http;
 /// <summary>Where new identifiers come from: the random source the domain never touches.</summary>
 public static class FreshIdSource
 {
-    public static FreshIds New() => new(Guid.NewGuid(), Guid.NewGuid());
+    public static FreshIds New() => new(Guid.NewGuid(), NewVmGenId());
+
+    /// <summary>A new vmgenid (a restore or rollback is a new generation for the guest).</summary>
+    public static Guid NewVmGenId() => Guid.NewGuid();
 
     /// <summary>New UUIDs and a new MAC with <paramref name="macPrefix"/> for each of the NIC keys in <paramref name="keys"/>.</summary>
     public static FreshIds New(IEnumerable<string> keys, string macPrefix) =>

@@ -3,7 +3,6 @@ using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
-using ActorMigration.Domain.Vms;
 
 namespace ActorMigration.Api.Http;
 
@@ -161,6 +160,4 @@ public static class VmOptions
 
     public static bool IsVmOption(string key, StorageConfig storage) =>
         Fixed().Any(s => s.Name == key) || Dynamic(key, storage) is not null;
-
-    public static string NewGenId() => VmConfigRules.VmGenId("1", Guid.NewGuid());
 }
