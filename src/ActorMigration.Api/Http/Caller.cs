@@ -21,3 +21,12 @@ public interface IPermissions
 {
     bool Has(string authId, string path, string privilege);
 }
+
+/// <summary>The request's <see cref="Caller"/>, stored by the auth middleware.</summary>
+public static class CallerContext
+{
+    public static Caller Caller(this HttpContext ctx) =>
+        ctx.Items[typeof(Caller)] as Caller ?? throw new InvalidOperationException("request is not authenticated");
+
+    public static void SetCaller(this HttpContext ctx, Caller caller) => ctx.Items[typeof(Caller)] = caller;
+}

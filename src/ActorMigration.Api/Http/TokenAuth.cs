@@ -23,6 +23,7 @@ public sealed class TokenAuth(RequestDelegate next, TokenStore tokens, int failD
         else
         {
             ctx.Items[UserItem] = user;
+            ctx.SetCaller(new Caller(user));
             await next(ctx);
             return;
         }
