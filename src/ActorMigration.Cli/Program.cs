@@ -18,6 +18,7 @@ public static class Program
         {
             Console = CreateConsole(Console.Out, Console.IsOutputRedirected),
             Error = CreateConsole(Console.Error, Console.IsErrorRedirected),
+            ReadLine = Console.IsInputRedirected ? null : Console.ReadLine,
             Cancel = cts.Token,
         });
     }
@@ -30,6 +31,7 @@ public static class Program
     {
         var output = new Output(options.Console, options.Error ?? options.Console);
         ApiSettings? settings = null;
+        TlsPolicy? tls = null;
         CommandSpec? spec = null;
         try
         {
@@ -51,10 +53,10 @@ public static class Program
             }
             spec.Validate(parsed, words.Count);
 
-            settings = ApiSettings.Resolve(parsed.Opt("api"), parsed.Opt("token"), options.Env);
+            settings = ApiSettings.Resolve(parsed.Opt("api"), parsed.Opt("token"), options.Env, parsed.Opt("fingerprint"));
             var s = settings;
             using var context = new CommandContext(spec, parsed, words, output, s,
-                () => Connect(s, options.Handler), TaskSettings(options), options.Cancel);
+                () => Connect(s, options, output, out tls), TaskSettings(options), options.Cancel);
             return await spec.Run(context);
         }
         catch (UsageException e)
@@ -75,7 +77,7 @@ public static class Program
         }
         catch (HttpRequestException e)
         {
-            ErrorReport.Print(output, e, settings!);
+            ErrorReport.Print(output, e, settings!, tls?.Refusal);
             return 1;
         }
         catch (OperationCanceledException) when (options.Cancel.IsCancellationRequested)
@@ -90,13 +92,15 @@ public static class Program
         }
     }
 
-    private static PveClient Connect(ApiSettings settings, HttpMessageHandler? handler)
+    private static PveClient Connect(ApiSettings settings, CliOptions options, Output output, out TlsPolicy? tls)
     {
+        tls = null;
         if (settings.Token is null)
             throw new CliException($"no API token: set AM_TOKEN, pass --token, or create {settings.TokenSource}");
-        return handler is null
-            ? new PveClient(settings.ApiRoot, settings.Token, TlsPolicy.FromFile(settings.CertificateFile).CreateHandler(), true)
-            : new PveClient(settings.ApiRoot, settings.Token, handler, false);
+        if (options.Handler is { } handler) return new PveClient(settings.ApiRoot, settings.Token, handler, false);
+        var ask = options.ReadLine is { } read ? (Func<string, string, bool>)((server, fp) => TrustPrompt.Ask(output, read, server, fp)) : null;
+        tls = TlsPolicy.FromFile(settings.CertificateFile, new KnownServers(settings.KnownServersFile), settings.Server, settings.Fingerprint, ask);
+        return new PveClient(settings.ApiRoot, settings.Token, tls.CreateHandler(), true);
     }
 
     private static TaskRunnerSettings TaskSettings(CliOptions options)

@@ -15,5 +15,8 @@ public sealed class CliOptions
 
     public Func<string, string?> Env { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>Reads a line the user types; null when nobody can answer (stdin redirected), so nothing is asked.</summary>
+    public Func<string?>? ReadLine { get; init; }
+
     public CancellationToken Cancel { get; init; }
 }

@@ -9,7 +9,7 @@ public sealed record CommandSpec(
     string[] Options, Func<CommandContext, Task<int>> Run)
 {
     /// <summary>Options every command accepts.</summary>
-    public static readonly string[] Global = ["api", "token", "help"];
+    public static readonly string[] Global = ["api", "token", "fingerprint", "help"];
 
     public string Line => $"amctl {Name}{(Usage.Length > 0 ? " " + Usage : "")}";
 

@@ -31,7 +31,8 @@ public static class CommandTable
         }
         console.WriteLine();
         console.WriteLine("Global options: --api URL (AM_API, default https://127.0.0.1:8006), --token user@realm!id=secret");
-        console.WriteLine("  (AM_TOKEN, else <AM_DATA_DIR or ./data>/admin.token), --help. '--json' prints the raw API data.");
+        console.WriteLine("  (AM_TOKEN, else <AM_DATA_DIR or ./data>/admin.token), --fingerprint SHA256 (AM_FINGERPRINT: accept the server's");
+        console.WriteLine("  certificate on first use), --help. '--json' prints the raw API data.");
         console.WriteLine("Exit codes: 0 success, 1 API or task failure, 2 usage error.");
     }
 

@@ -25,9 +25,11 @@ public static class ErrorReport
         }
     }
 
-    public static void Print(Output output, HttpRequestException e, ApiSettings settings)
+    public static void Print(Output output, HttpRequestException e, ApiSettings settings, string? tlsRefusal = null)
     {
-        if (e.InnerException is AuthenticationException && File.Exists(settings.CertificateFile))
+        if (e.InnerException is AuthenticationException && tlsRefusal is not null)
+            output.Error(tlsRefusal);
+        else if (e.InnerException is AuthenticationException && File.Exists(settings.CertificateFile))
             output.Error($"the server's TLS certificate does not match {settings.CertificateFile}");
         else
             output.Error($"cannot reach {settings.ApiRoot}: {e.Message}");
