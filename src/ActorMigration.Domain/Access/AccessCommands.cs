@@ -1,6 +1,21 @@
+using System.Text.Json.Serialization;
+
 namespace ActorMigration.Domain.Access;
 
-/// <summary>A change of the access configuration. Hashes and keys are made by the caller (they need randomness).</summary>
+/// <summary>
+/// A change of the access configuration. Hashes and keys are made by the caller (they need randomness).
+/// The type discriminator lets a command cross to the member that hosts the store.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$cmd")]
+[JsonDerivedType(typeof(CreateUser), "user+")]
+[JsonDerivedType(typeof(UpdateUser), "user~")]
+[JsonDerivedType(typeof(DeleteUser), "user-")]
+[JsonDerivedType(typeof(SetPassword), "passwd")]
+[JsonDerivedType(typeof(CreateToken), "token+")]
+[JsonDerivedType(typeof(UpdateToken), "token~")]
+[JsonDerivedType(typeof(DeleteToken), "token-")]
+[JsonDerivedType(typeof(ModifyAcl), "acl")]
+[JsonDerivedType(typeof(EnsureTicketKey), "key")]
 public interface IAccessCommand;
 
 public sealed record CreateUser(AccessUser User) : IAccessCommand;

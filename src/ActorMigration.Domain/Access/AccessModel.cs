@@ -22,8 +22,8 @@ public sealed record AclEntry(string Path, string Subject, string Role, bool Pro
 /// </summary>
 public sealed record AccessState(
     long Version,
-    ImmutableSortedDictionary<string, AccessUser> Users,
-    ImmutableSortedDictionary<string, AccessToken> Tokens,
+    ImmutableDictionary<string, AccessUser> Users,
+    ImmutableDictionary<string, AccessToken> Tokens,
     ImmutableList<AclEntry> Acl,
     string? TicketKey)
 {
@@ -33,9 +33,9 @@ public sealed record AccessState(
     public const string AdminTokenId = "root@pam!admin";
 
     public static readonly AccessState Empty = new(0,
-        ImmutableSortedDictionary.Create<string, AccessUser>(StringComparer.Ordinal)
+        ImmutableDictionary.Create<string, AccessUser>(StringComparer.Ordinal)
             .Add(Root, new AccessUser(Root, true, 0, null, null, null, null, null)),
-        ImmutableSortedDictionary.Create<string, AccessToken>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, AccessToken>(StringComparer.Ordinal),
         [], null);
 }
 
