@@ -15,6 +15,9 @@ public sealed class InProcessServer : IAsyncDisposable
     public PveClient Client { get; }
     public PveClient Anonymous { get; }
 
+    /// <summary>The member's services (its endpoint table, for tests that compare routes with the docs).</summary>
+    public IServiceProvider Services => _app.Services;
+
     private InProcessServer(WebApplication app, string dataDir, int httpPort, int httpsPort)
     {
         _app = app;

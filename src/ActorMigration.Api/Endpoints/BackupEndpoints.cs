@@ -6,12 +6,15 @@ namespace ActorMigration.Api.Endpoints;
 /// <summary>POST /nodes/{node}/vzdump (one stopped VM into a backup storage).</summary>
 public static class BackupEndpoints
 {
+    /// <summary>Proxmox's vzdump checks VM.Backup on each guest and Datastore.AllocateSpace on the backup storage.</summary>
+    private static readonly Need Need = Need.Vm("VM.Backup").And("/storage/{storage}", "Datastore.AllocateSpace");
+
     public static void Map(RouteGroupBuilder api)
     {
         var vzdump = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("storage", Optional: false, Format: Formats.StorageId),
             new ParamSpec("mode", Enum: ["snapshot", "suspend", "stop"]), new ParamSpec("compress", Enum: ["0", "gzip", "lzo", "zstd"]),
             new ParamSpec("remove", PType.Boolean), new ParamSpec("notes-template", MaxLength: 1024));
-        api.MapPost("/nodes/{node}/vzdump", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, vzdump, p => Backup(ctx, s, p)));
+        api.MapPost("/nodes/{node}/vzdump", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, Need, vzdump, p => Backup(ctx, s, p)));
     }
 
     private static async Task<IResult> Backup(HttpContext ctx, ApiServices s, PveParams p)

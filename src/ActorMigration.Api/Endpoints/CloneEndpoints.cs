@@ -15,7 +15,9 @@ public static class CloneEndpoints
             new ParamSpec("full", PType.Boolean), Formats.NodeParam("target", optional: true),
             new ParamSpec("storage", Format: Formats.StorageId), new ParamSpec("format", Enum: ["raw", "qcow2", "vmdk"]),
             new ParamSpec("snapname", Format: Formats.ConfigId), new ParamSpec("pool"), new ParamSpec("bwlimit", PType.Integer, Min: 0));
-        api.MapPost("/nodes/{node}/qemu/{vmid}/clone", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, clone, p => Clone(ctx, s, p)));
+        // Proxmox: VM.Clone on the source, VM.Allocate on the new id, Datastore.AllocateSpace on a target storage.
+        var need = Need.Vm("VM.Clone").And("/vms/{newid}", "VM.Allocate").AndIf("storage", "/storage/{storage}", "Datastore.AllocateSpace");
+        api.MapPost("/nodes/{node}/qemu/{vmid}/clone", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, need, clone, p => Clone(ctx, s, p)));
     }
 
     private static async Task<IResult> Clone(HttpContext ctx, ApiServices s, PveParams p)

@@ -11,7 +11,7 @@ public static class ClusterEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/version", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(), _ => Task.FromResult(PveResult.Data(new Dictionary<string, object?>
+            Handler.Run(ctx, Need.User, new ParamSchema(), _ => Task.FromResult(PveResult.Data(new Dictionary<string, object?>
             {
                 ["version"] = s.Options.Version,
                 ["release"] = s.Options.Release,
@@ -19,7 +19,7 @@ public static class ClusterEndpoints
             }))));
 
         api.MapGet("/nodes", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(), async _ =>
+            Handler.Run(ctx, Need.User, new ParamSchema(), async _ =>
             {
                 var list = new List<Dictionary<string, object?>>();
                 foreach (var n in s.Topology.ClusterNodes) list.Add(await NodeEntry(s, n, "id"));
@@ -27,11 +27,11 @@ public static class ClusterEndpoints
             }));
 
         api.MapGet("/nodes/{node}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam()), p => Task.FromResult(s.CheckNode(p["node"]!) ??
+            Handler.Run(ctx, Need.User, new ParamSchema(Formats.NodeParam()), p => Task.FromResult(s.CheckNode(p["node"]!) ??
                 PveResult.Data(new[] { "qemu", "tasks", "status", "storage" }.Select(n => new Dictionary<string, object?> { ["name"] = n }).ToList()))));
 
         api.MapGet("/nodes/{node}/status", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam()), async p =>
+            Handler.Run(ctx, Need.Node("Sys.Audit"), new ParamSchema(Formats.NodeParam()), async p =>
             {
                 if (s.CheckNode(p["node"]!) is { } bad) return bad;
                 var f = await s.Facts(p["node"]!, TimeSpan.FromSeconds(5));
@@ -47,7 +47,7 @@ public static class ClusterEndpoints
             }));
 
         api.MapGet("/cluster/resources", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(new ParamSpec("type", Enum: ["vm", "storage", "node", "sdn"])), async p =>
+            Handler.Run(ctx, Need.User, new ParamSchema(new ParamSpec("type", Enum: ["vm", "storage", "node", "sdn"])), async p =>
             {
                 var type = p["type"];
                 var result = new List<Dictionary<string, object?>>();
@@ -58,7 +58,8 @@ public static class ClusterEndpoints
                     var runtimes = new Dictionary<string, Dictionary<int, VmRuntime>?>();
                     foreach (var n in vms.Vms.Select(v => v.Node).OfType<string>().Distinct())
                         runtimes[n] = (await s.NodeVms(n, TimeSpan.FromSeconds(3)))?.Vms.ToDictionary(r => r.VmId);
-                    foreach (var v in vms.Vms)
+                    // Proxmox lists what the caller may audit: VMs (VM.Audit), nodes (Sys.Audit), storages.
+                    foreach (var v in vms.Vms.Where(v => ctx.Allowed($"/vms/{v.VmId}", "VM.Audit")))
                     {
                         // A record whose node is unknown (damaged) is listed with node null and status "unknown".
                         var onNode = v.Node is null ? null : runtimes[v.Node];
@@ -73,11 +74,12 @@ public static class ClusterEndpoints
                     }
                 }
                 if (type is null or "node")
-                    foreach (var n in s.Topology.ClusterNodes)
+                    foreach (var n in s.Topology.ClusterNodes.Where(n => ctx.Allowed($"/nodes/{n}", "Sys.Audit")))
                         result.Add(await NodeEntry(s, n, "resource"));
                 if (type is null or "storage")
                     foreach (var n in s.Topology.ClusterNodes)
-                        foreach (var st in s.Topology.Storage.On(n))
+                        foreach (var st in s.Topology.Storage.On(n).Where(st => ctx.Allowed($"/storage/{st.Id}", "Datastore.Audit")
+                            || ctx.Allowed($"/storage/{st.Id}", "Datastore.AllocateSpace")))
                             result.Add(new Dictionary<string, object?>
                             {
                                 ["id"] = $"storage/{n}/{st.Id}", ["storage"] = st.Id, ["node"] = n, ["type"] = "storage",
@@ -88,7 +90,7 @@ public static class ClusterEndpoints
             }));
 
         api.MapGet("/cluster/nextid", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(new ParamSpec("vmid", PType.Integer, Format: Formats.VmId)), async p =>
+            Handler.Run(ctx, Need.User, new ParamSchema(new ParamSpec("vmid", PType.Integer, Format: Formats.VmId)), async p =>
             {
                 if (p["vmid"] is { } wanted)
                 {

@@ -11,7 +11,8 @@ public static class ImportEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/storage/{storage}/import-metadata", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("storage", Optional: false, Format: Formats.StorageId),
+            Handler.Run(ctx, Need.PathAny("/storage/{storage}", "Datastore.AllocateSpace", "Datastore.Audit"),
+                new ParamSchema(Formats.NodeParam(), new ParamSpec("storage", Optional: false, Format: Formats.StorageId),
                 new ParamSpec("volume", Optional: false, MaxLength: 1024)), async p =>
             {
                 var node = p["node"]!;

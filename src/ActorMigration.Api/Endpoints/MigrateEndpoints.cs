@@ -13,7 +13,7 @@ public static class MigrateEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), Formats.NodeParam("target", optional: true)),
+            Handler.Run(ctx, Need.Vm("VM.Migrate"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), Formats.NodeParam("target", optional: true)),
                 p => Precondition(s, p)));
 
         var post = new ParamSchema(
@@ -25,7 +25,7 @@ public static class MigrateEndpoints
             new ParamSpec("migration_network", RootOnly: true),
             new ParamSpec("with-conntrack-state", PType.Boolean));
         api.MapPost("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, post, p => Start(ctx, s, p)));
+            Handler.Run(ctx, Need.Vm("VM.Migrate"), post, p => Start(ctx, s, p)));
     }
 
     private static async Task<long?> VolumeSize(ApiServices s, string node, string volid)

@@ -17,15 +17,22 @@ public static class QemuEndpoints
 {
     private static readonly ParamSchema NodeVm = new(Formats.NodeParam(), Formats.VmIdParam());
 
+    /// <summary>
+    /// Proxmox's create_vm: VM.Allocate on the new VM, Datastore.AllocateSpace on the default storage, VM.PowerMgmt to start it;
+    /// each config key and disk is checked by <see cref="ConfigAccess"/>.
+    /// </summary>
+    private static readonly Need CreateNeed = Need.Vm("VM.Allocate")
+        .AndIf("storage", "/storage/{storage}", "Datastore.AllocateSpace").AndIf("start", "/vms/{vmid}", "VM.PowerMgmt");
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/qemu", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("full", PType.Boolean)), p => List(s, p["node"]!)));
+            Handler.Run(ctx, Need.User, new ParamSchema(Formats.NodeParam(), new ParamSpec("full", PType.Boolean)), p => List(ctx, s, p["node"]!)));
 
         api.MapPost("/nodes/{node}/qemu", (HttpContext ctx, ApiServices s) => Create(ctx, s));
 
         api.MapGet("/nodes/{node}/qemu/{vmid}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, NodeVm, async p =>
+            Handler.Run(ctx, Need.User, NodeVm, async p =>
             {
                 var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 return err ?? PveResult.Data(new[] { "config", "status", "migrate", "clone", "template", "snapshot" }
@@ -33,14 +40,14 @@ public static class QemuEndpoints
             }));
 
         api.MapGet("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("current", PType.Boolean),
+            Handler.Run(ctx, Need.Vm("VM.Audit"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("current", PType.Boolean),
                 new ParamSpec("snapshot", Format: Formats.ConfigId)), p => GetConfig(s, p)));
 
         api.MapPut("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) => UpdateConfig(ctx, s, async: false));
         api.MapPost("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) => UpdateConfig(ctx, s, async: true));
 
         api.MapGet("/nodes/{node}/qemu/{vmid}/status", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, NodeVm, async p =>
+            Handler.Run(ctx, Need.User, NodeVm, async p =>
             {
                 var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 return err ?? PveResult.Data(new[] { "current", "start", "stop", "shutdown" }
@@ -48,7 +55,7 @@ public static class QemuEndpoints
             }));
 
         api.MapGet("/nodes/{node}/qemu/{vmid}/status/current", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, NodeVm, async p =>
+            Handler.Run(ctx, Need.Vm("VM.Audit"), NodeVm, async p =>
             {
                 var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 if (err is not null) return err;
@@ -84,11 +91,11 @@ public static class QemuEndpoints
                 new ParamSpec("targetstorage", RootOnly: true), new ParamSpec("stateuri", RootOnly: true),
                 new ParamSpec("force-cpu", RootOnly: true), new ParamSpec("with-conntrack-state", PType.Boolean, RootOnly: true));
             api.MapPost($"/nodes/{{node}}/qemu/{{vmid}}/status/{kind}", (HttpContext ctx, ApiServices s) =>
-                Handler.Run(ctx, schema, p => VmTask(ctx, s, p, kind)));
+                Handler.Run(ctx, Need.Vm("VM.PowerMgmt"), schema, p => VmTask(ctx, s, p, kind)));
         }
 
         api.MapDelete("/nodes/{node}/qemu/{vmid}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("purge", PType.Boolean),
+            Handler.Run(ctx, Need.Vm("VM.Allocate"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("purge", PType.Boolean),
                 new ParamSpec("destroy-unreferenced-disks", PType.Boolean), new ParamSpec("skiplock", PType.Boolean, RootOnly: true)),
                 p => VmTask(ctx, s, p, VmTaskMachine.Destroy)));
     }
@@ -141,10 +148,11 @@ public static class QemuEndpoints
         return e;
     }
 
-    private static async Task<IResult> List(ApiServices s, string node)
+    private static async Task<IResult> List(HttpContext ctx, ApiServices s, string node)
     {
         if (s.CheckNode(node) is { } bad) return bad;
         var vms = await s.ReadModel.Ask<VmList>(new ListVms(node), ApiServices.AskTimeout);
+        vms = new VmList(vms.Vms.Where(v => ctx.Allowed($"/vms/{v.VmId}", "VM.Audit")).ToList());
         var runtimes = (await s.NodeVms(node, TimeSpan.FromSeconds(5)))?.Vms.ToDictionary(v => v.VmId);
         return PveResult.Data(vms.Vms.Select(v => ListEntry(v.VmId, v.ConfigText, v.Error,
             runtimes is null ? null : runtimes.TryGetValue(v.VmId, out var rt) ? rt : new VmRuntime(v.VmId, VmRunState.Stopped))).ToList());
@@ -202,12 +210,13 @@ public static class QemuEndpoints
             new ParamSpec("unique", PType.Boolean, Requires: "archive"), new ParamSpec("live-restore", PType.Boolean),
             new ParamSpec("import-working-storage", Format: Formats.StorageId),
             new ParamSpec("import-source", MaxLength: 1024));
-        return Handler.Run(ctx, schema, async p =>
+        return Handler.Run(ctx, CreateNeed, schema, async p =>
         {
             var node = p["node"]!;
             // Create and restore onto an offline node are refused at once, before any question to it.
             if (s.CheckOnline(node) is { } bad) return bad;
             var vmid = p.Int("vmid");
+            if (ConfigAccess.Check(ctx, vmid, ConfigKeys(p, storage), [], _ => null, creating: true) is { } refused) return refused;
             if (p["archive"] is not null)
                 return await CreateFromSource.Restore(ctx, s, p);
             var existing = await s.Vm(vmid);
@@ -220,9 +229,12 @@ public static class QemuEndpoints
             {
                 (warnings, var importError) = await CreateFromSource.ApplyImportSource(s, p);
                 if (importError is not null) return importError;
-                var recheck = VmOptions.Schema(storage).Validate(p, TokenAuth.AuthUserOf(ctx));
+                var recheck = VmOptions.Schema(storage).Validate(p, ctx.Caller().IsRootUser);
                 foreach (var key in new[] { "node", "vmid", "storage", "import-source", "start", "bwlimit" }) recheck.Remove(key);
                 if (recheck.Count > 0) return PveResult.ParamErrors(recheck);
+                // What the manifest added is the caller's config as well.
+                if (ConfigAccess.Check(ctx, vmid, ConfigKeys(p, storage), [], _ => null, creating: true) is { } refusedImport)
+                    return refusedImport;
             }
 
             var cfg = new QmConfig();
@@ -241,6 +253,10 @@ public static class QemuEndpoints
             return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user, warnings));
         });
     }
+
+    /// <summary>The VM config keys among a request's parameters.</summary>
+    private static Dictionary<string, string> ConfigKeys(PveParams p, StorageConfig storage) =>
+        p.Values.Where(kv => VmOptions.IsVmOption(kv.Key, storage) && kv.Key is not ("node" or "vmid")).ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>New disks (<c>storage:size</c> or <c>storage:0,import-from=</c>) get free volume names on the node.</summary>
     public static async Task<(List<DiskPlan> Disks, IResult? Error)> PlanDisks(ApiServices s, string node, int vmid, QmConfig cfg, string? defaultStorage)
@@ -294,13 +310,12 @@ public static class QemuEndpoints
             own.Add(new ParamSpec("background_delay", PType.Integer, Min: 1, Max: 30));
             own.Add(new ParamSpec("import-working-storage", Format: Formats.StorageId));
         }
-        return Handler.Run(ctx, VmOptions.Schema(storage, own.ToArray()), async p =>
+        return Handler.Run(ctx, Need.VmAny(ConfigAccess.AnyConfigPriv), VmOptions.Schema(storage, own.ToArray()), async p =>
         {
             var node = p["node"]!;
             if (s.CheckNode(node) is { } bad) return bad;
             var vmid = p.Int("vmid");
-            var set = p.Values.Where(kv => VmOptions.IsVmOption(kv.Key, storage) && kv.Key is not ("node" or "vmid"))
-                .ToDictionary(kv => kv.Key, kv => kv.Value);
+            var set = ConfigKeys(p, storage);
             var delete = (p["delete"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
             // Nothing is ever pending here, so a valid revert changes nothing; it is checked as Proxmox checks it.
             var revert = (p["revert"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
@@ -318,6 +333,8 @@ public static class QemuEndpoints
             if (set.Count == 0 && delete.Count == 0 && revert.Count == 0) return PveResult.Error("no options specified");
             var (vm, err) = await s.VmOnNode(node, vmid);
             if (err is not null) return err;
+            var stored = QmConfig.Parse(vm!.ConfigText);
+            if (ConfigAccess.Check(ctx, vmid, set, delete, k => stored[k]) is { } refused) return refused;
             if (set.Keys.Any(Drives.IsDriveKey) && set.Where(kv => Drives.IsDriveKey(kv.Key))
                     .Any(kv => DriveSpec.Parse(kv.Value).IsAllocation(out _, out _)))
                 return PveResult.Error("allocating new disks through the config is not supported; add them at create time");
@@ -326,7 +343,7 @@ public static class QemuEndpoints
             if (await CloudInitEdit.ApplyAsync(s, node, vmid, vm!.ConfigText, set) is { } ciError) return ciError;
 
             // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
-            var cfg = QmConfig.Parse(vm!.ConfigText);
+            var cfg = stored;
             var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, FreshIdSource.New(set.Keys, s.Options.MacPrefix)));
             var deletes = new List<string>();
             foreach (var k in delete)

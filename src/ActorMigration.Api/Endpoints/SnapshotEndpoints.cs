@@ -11,7 +11,7 @@ public static class SnapshotEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam()), async p =>
+            Handler.Run(ctx, Need.Vm("VM.Audit"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam()), async p =>
             {
                 var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 if (err is not null) return err;
@@ -33,21 +33,21 @@ public static class SnapshotEndpoints
         var snapCreate = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
             new ParamSpec("snapname", Optional: false, Format: v => v == "current" ? "invalid snapshot name 'current'" : Formats.ConfigId(v)),
             new ParamSpec("description", MaxLength: 8192, MultiLine: true), new ParamSpec("vmstate", PType.Boolean));
-        api.MapPost("/nodes/{node}/qemu/{vmid}/snapshot", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, snapCreate, p =>
+        api.MapPost("/nodes/{node}/qemu/{vmid}/snapshot", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, Need.Vm("VM.Snapshot"), snapCreate, p =>
             p.Bool("vmstate")
                 ? Task.FromResult(PveResult.ParamError("vmstate", "saving the RAM state is not supported; snapshots need a stopped VM"))
                 : Snapshot(ctx, s, p, SnapshotMachine.Create)));
 
         var snapName = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId));
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, snapName, async p =>
+            Handler.Run(ctx, Need.User, snapName, async p =>
             {
                 var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 return err ?? PveResult.Data(new[] { "config", "rollback" }
                     .Select(n => new Dictionary<string, object?> { ["rel"] = n }).ToList());
             }));
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, snapName, async p =>
+            Handler.Run(ctx, Need.VmAny("VM.Snapshot", "VM.Snapshot.Rollback", "VM.Audit"), snapName, async p =>
             {
                 var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
                 if (err is not null) return err;
@@ -56,10 +56,12 @@ public static class SnapshotEndpoints
                     : PveResult.Error($"snapshot '{p["snapname"]}' does not exist");
             }));
         api.MapPost("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId),
+            Handler.Run(ctx, Need.VmAny("VM.Snapshot", "VM.Snapshot.Rollback"),
+                new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId),
                 new ParamSpec("start", PType.Boolean)), p => Snapshot(ctx, s, p, SnapshotMachine.Rollback_)));
         api.MapDelete("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId),
+            Handler.Run(ctx, Need.Vm("VM.Snapshot"),
+                new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId),
                 new ParamSpec("force", PType.Boolean)), p => Snapshot(ctx, s, p, SnapshotMachine.Delete)));
     }
 

@@ -12,7 +12,7 @@ public static class TaskEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/tasks", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("start", PType.Integer, Min: 0, Max: int.MaxValue),
+            Handler.Run(ctx, Need.User, new ParamSchema(Formats.NodeParam(), new ParamSpec("start", PType.Integer, Min: 0, Max: int.MaxValue),
                 new ParamSpec("limit", PType.Integer, Min: 0, Max: int.MaxValue), new ParamSpec("vmid", PType.Integer, Format: Formats.VmId),
                 new ParamSpec("typefilter"), new ParamSpec("userfilter"), new ParamSpec("errors", PType.Boolean),
                 new ParamSpec("source", Enum: ["archive", "active", "all"]), new ParamSpec("since", PType.Integer),
@@ -22,7 +22,11 @@ public static class TaskEndpoints
                 if (s.CheckNode(node) is { } bad) return bad;
                 var list = await s.ReadModel.Ask<TaskList>(new ListTasks(node), ApiServices.AskTimeout);
                 var source = p["source"] ?? "archive";
+                // Proxmox lists the caller's own tasks, and all of them with Sys.Audit on the node.
+                var all = ctx.Allowed($"/nodes/{node}", "Sys.Audit");
+                var caller = ctx.Caller().AuthId;
                 var tasks = list.Tasks
+                    .Where(t => all || t.User == caller)
                     .Where(t => source == "all" || (source == "active") == (t.EndedAt is null))
                     .Where(t => p["vmid"] is not { } v || t.Id == v)
                     .Where(t => p["typefilter"] is not { } tf || t.Type == tf)
@@ -37,16 +41,16 @@ public static class TaskEndpoints
 
         var upidSchema = new ParamSchema(Formats.NodeParam(), new ParamSpec("upid", Optional: false));
         api.MapGet("/nodes/{node}/tasks/{upid}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, upidSchema, async p =>
+            Handler.Run(ctx, Need.User, upidSchema, async p =>
             {
-                if (await Find(s, p) is { Error: { } e }) return e;
+                if (await Find(ctx, s, p, "Sys.Audit") is { Error: { } e }) return e;
                 return PveResult.Data(new[] { "log", "status" }.Select(n => new Dictionary<string, object?> { ["name"] = n }).ToList());
             }));
 
         api.MapGet("/nodes/{node}/tasks/{upid}/status", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, upidSchema, async p =>
+            Handler.Run(ctx, Need.User, upidSchema, async p =>
             {
-                var (upid, status, error) = await Find(s, p);
+                var (upid, status, error) = await Find(ctx, s, p, "Sys.Audit");
                 if (error is not null) return error;
                 var d = new Dictionary<string, object?>
                 {
@@ -61,11 +65,11 @@ public static class TaskEndpoints
             }));
 
         api.MapGet("/nodes/{node}/tasks/{upid}/log", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, new ParamSchema(Formats.NodeParam(), new ParamSpec("upid", Optional: false),
+            Handler.Run(ctx, Need.User, new ParamSchema(Formats.NodeParam(), new ParamSpec("upid", Optional: false),
                 new ParamSpec("start", PType.Integer, Min: 0, Max: int.MaxValue), new ParamSpec("limit", PType.Integer, Min: 0, Max: int.MaxValue),
                 new ParamSpec("download", PType.Boolean)), async p =>
             {
-                var (upid, _, error) = await Find(s, p);
+                var (upid, _, error) = await Find(ctx, s, p, "Sys.Audit");
                 if (error is not null) return error;
                 var start = p.Int("start", 0);
                 var limit = p.Int("limit", 50);
@@ -79,9 +83,9 @@ public static class TaskEndpoints
             }));
 
         api.MapDelete("/nodes/{node}/tasks/{upid}", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, upidSchema, async p =>
+            Handler.Run(ctx, Need.User, upidSchema, async p =>
             {
-                var (upid, _, error) = await Find(s, p);
+                var (upid, _, error) = await Find(ctx, s, p, "Sys.Modify");
                 if (error is not null) return error;
                 await s.Tasks.Ask<TaskStatusReply>(new AbortTask(upid!.ToString()), ApiServices.AskTimeout);
                 return PveResult.Data(null);
@@ -106,15 +110,20 @@ public static class TaskEndpoints
     }
 
     /// <summary>
-    /// Parses the UPID and asks its workflow; 400 as Proxmox answers for bad or unknown UPIDs. A task belongs to
-    /// the node its UPID names: under another node's path it is unknown, as on Proxmox, where that node has no such task.
+    /// Parses the UPID, checks the caller may see (<paramref name="othersNeed"/>) another's task, and asks its workflow;
+    /// 400 as Proxmox answers for bad or unknown UPIDs. A task belongs to the node its UPID names: under another node's
+    /// path it is unknown, as on Proxmox, where that node has no such task.
     /// </summary>
-    private static async Task<(Upid? Upid, TaskStatusReply? Status, IResult? Error)> Find(ApiServices s, PveParams p)
+    private static async Task<(Upid? Upid, TaskStatusReply? Status, IResult? Error)> Find(HttpContext ctx, ApiServices s, PveParams p,
+        string othersNeed)
     {
         var node = p["node"]!;
         if (s.CheckNode(node) is { } bad) return (null, null, bad);
         if (!Upid.TryParse(p["upid"], out var upid)) return (null, null, PveResult.ParamError("upid", "unable to parse worker upid"));
         if (upid!.Node != node) return (null, null, PveResult.ParamError("upid", "no such task"));
+        // Another's task needs Sys.Audit (read) or Sys.Modify (stop) on the node, as Proxmox's task API checks.
+        if (upid.User != ctx.Caller().AuthId && Access.Denied(ctx.Caller(), ctx.Permissions(), $"/nodes/{node}", [othersNeed]) is { } d)
+            return (null, null, Access.Forbidden(d));
         if (!await MayExist(s, upid)) return (null, null, PveResult.ParamError("upid", "no such task"));
         var status = await s.Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid!.ToString()), ApiServices.AskTimeout);
         return status.Exists ? (upid, status, null) : (null, null, PveResult.ParamError("upid", "no such task"));

@@ -10,7 +10,8 @@ public static class TemplateEndpoints
     {
         var template = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
             new ParamSpec("disk", Pattern: @"(ide\d|sata\d|scsi\d+|virtio\d+|efidisk0|tpmstate0)"));
-        api.MapPost("/nodes/{node}/qemu/{vmid}/template", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, template, p => Template(ctx, s, p)));
+        api.MapPost("/nodes/{node}/qemu/{vmid}/template", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, Need.Vm("VM.Allocate"), template, p => Template(ctx, s, p)));
     }
 
     private static async Task<IResult> Template(HttpContext ctx, ApiServices s, PveParams p)

@@ -12,13 +12,19 @@ public static class Handler
 {
     public const string InternalError = "internal error";
 
-    public static async Task<IResult> Run(HttpContext ctx, ParamSchema schema, Func<PveParams, Task<IResult>> body)
+    /// <summary>
+    /// Checks <paramref name="need"/> (403 <c>Permission check failed (...)</c>), then the parameters, then runs the handler.
+    /// </summary>
+    public static async Task<IResult> Run(HttpContext ctx, Need need, ParamSchema schema, Func<PveParams, Task<IResult>> body)
     {
         try
         {
             // Reading and validating are inside the try too: nothing a client sends may escape as an unhandled 500.
             var p = await PveParams.ReadAsync(ctx);
-            var errors = schema.Validate(p, TokenAuth.AuthUserOf(ctx));
+            var caller = ctx.Caller();
+            if (!caller.IsRootUser && need.Checks.Count > 0 && need.Denied(caller, ctx.Permissions(), k => p[k]) is { } denied)
+                return Access.Forbidden(denied);
+            var errors = schema.Validate(p, caller.IsRootUser);
             if (errors.Count > 0) return PveResult.ParamErrors(errors);
             return await body(p);
         }

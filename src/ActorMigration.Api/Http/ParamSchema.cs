@@ -20,9 +20,7 @@ public sealed record ParamSpec(
     string? Requires = null,
     Func<string, string?>? Check = null,
     bool MultiLine = false,
-    bool Stored = false,
-    Func<string, bool>? RootOnlyIf = null,
-    string? RootOnlyMessage = null);
+    bool Stored = false);
 
 /// <summary>Validates merged parameters. Error texts are Proxmox's.</summary>
 public sealed class ParamSchema(params ParamSpec[] specs)
@@ -34,7 +32,11 @@ public sealed class ParamSchema(params ParamSpec[] specs)
 
     public ParamSpec? Find(string key) => _specs.TryGetValue(key, out var s) ? s : Dynamic?.Invoke(key);
 
-    public Dictionary<string, string> Validate(PveParams p, string authUser)
+    /// <summary>
+    /// Proxmox's parameter verification. A root-only PARAMETER (<c>skiplock</c>, <c>force</c>, ...) is a 400 here;
+    /// root-only CONFIG KEYS are a 403 of <see cref="ConfigAccess"/>.
+    /// </summary>
+    public Dictionary<string, string> Validate(PveParams p, bool isRoot)
     {
         var errors = new Dictionary<string, string>(p.Errors, StringComparer.Ordinal);
         foreach (var (key, value) in p.Values)
@@ -47,8 +49,8 @@ public sealed class ParamSchema(params ParamSpec[] specs)
                 continue;
             }
             if (CheckValue(spec, value, p.JsonBooleans.Contains(key)) is { } e) errors[key] = e;
-            else if ((spec.RootOnly || spec.RootOnlyIf?.Invoke(value) == true) && authUser != "root@pam")
-                errors[key] = spec.RootOnlyMessage ?? "Only root may use this option.";
+            else if (spec.RootOnly && !isRoot)
+                errors[key] = "Only root may use this option.";
         }
         foreach (var spec in _specs.Values)
         {

@@ -39,7 +39,7 @@ public static class VmOptions
         new("boot", MaxLength: 256, Format: BootOrder.Check),
         new("bootdisk", Format: BootOrder.CheckBootDisk),
         new("machine", Pattern: MachinePattern),
-        new("arch", Enum: VmArch.Values, RootOnly: true, RootOnlyMessage: "only root can set 'arch' config"),
+        new("arch", Enum: VmArch.Values),
         new("bios", Enum: ["seabios", "ovmf"]),
         new("args", MaxLength: 4096),
         new("scsihw", Enum: ScsiHw),
@@ -58,14 +58,14 @@ public static class VmOptions
         new("cpulimit", PType.Number, Min: 0, Max: 128),
         new("cpuunits", PType.Integer, Min: 1, Max: 262144),
         .. CloudInitOptions.Fixed(),
-        new("lock", Enum: ["backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"], RootOnly: true),
+        new("lock", Enum: ["backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"]),
     ];
 
     public static ParamSpec? Dynamic(string key, StorageConfig storage)
     {
         if (NetSpec.IsNetKey(key)) return new ParamSpec(key, Format: CheckNet);
         if (Drives.IsDriveKey(key))
-            return new ParamSpec(key, Check: v => CheckDrive(key, v, storage), RootOnlyIf: IsHostPath, RootOnlyMessage: HostPathRootOnly);
+            return new ParamSpec(key, Check: v => CheckDrive(key, v, storage));
         if (CloudInitOptions.Dynamic(key) is { } ci) return ci;
         if (DeviceKey.IsMatch(key)) return new ParamSpec(key, MaxLength: 1024);
         return null;
@@ -130,11 +130,6 @@ public static class VmOptions
         if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
         return null;
     }
-
-    /// <summary>check_volume_access: a host path (<c>/dev/sde</c>) is for root only.</summary>
-    public const string HostPathRootOnly = "Only root can pass arbitrary filesystem paths.";
-
-    private static bool IsHostPath(string value) => DriveSpec.TryParse(value) is { IsHostPath: true };
 
     /// <summary>VolumeName.TryParse, but a vmid too large for an int is a parse error, not an OverflowException.</summary>
     private static bool TryVolume(string volid, out VolumeName? v, out string? error)

@@ -15,10 +15,14 @@ public static class CompatExtensions
     /// <summary>A client that reports the content type header verbatim.</summary>
     public static WireClient Wire(this ServerFixture f) => new(f.Server.Client.Http, f.Server.Token);
 
-    public static async Task<int> CreateVm(this ServerFixture f, string node = "node1", params (string, string)[] options)
+    public static Task<int> CreateVm(this ServerFixture f, string node = "node1", params (string, string)[] options) =>
+        f.CreateVm(f.Client, node, options);
+
+    /// <summary>A create by <paramref name="by"/> (a root@pam session for root-only keys such as <c>vmgenid</c>).</summary>
+    public static async Task<int> CreateVm(this ServerFixture f, PveClient by, string node, params (string, string)[] options)
     {
         var vmid = f.NextVmId();
-        var upid = await f.Client.Upid(f.Client.Post($"/nodes/{node}/qemu", [("vmid", vmid.ToString()), .. options]));
+        var upid = await by.Upid(by.Post($"/nodes/{node}/qemu", [("vmid", vmid.ToString()), .. options]));
         Assert.Equal("OK", await f.Client.Wait(upid));
         return vmid;
     }

@@ -101,23 +101,26 @@ public sealed class ConfigCompatTests(ServerFixture f)
     [Fact]
     public async Task Vmgenid_1_generates_explicit_is_lower_cased_0_is_kept_and_delete_removes()
     {
+        // vmgenid is root-only in Proxmox (check_vm_modify_config_perm has no category for it): a root@pam session.
+        var root = await f.Server.RootSession();
         var vmid = await f.CreateVm();
         var url = $"/nodes/node1/qemu/{vmid}/config";
         var created = (await Config(vmid)).GetProperty("vmgenid").GetString()!;
         Assert.Matches(Uuid, created);
 
-        Assert.Equal(HttpStatusCode.OK, (await C.Put(url, ("vmgenid", "1"))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await C.Put(url, ("vmgenid", "1"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await root.Put(url, ("vmgenid", "1"))).Status);
         var regenerated = (await Config(vmid)).GetProperty("vmgenid").GetString()!;
         Assert.Matches(Uuid, regenerated);
         Assert.NotEqual(created, regenerated);
 
-        Assert.Equal(HttpStatusCode.OK, (await C.Put(url, ("vmgenid", "C5A3D0F2-8A7B-4D55-9D3E-1F6B2A9C7E40"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await root.Put(url, ("vmgenid", "C5A3D0F2-8A7B-4D55-9D3E-1F6B2A9C7E40"))).Status);
         Assert.Equal("c5a3d0f2-8a7b-4d55-9d3e-1f6b2a9c7e40", (await Config(vmid)).GetProperty("vmgenid").GetString());
 
-        Assert.Equal(HttpStatusCode.OK, (await C.Put(url, ("vmgenid", "0"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await root.Put(url, ("vmgenid", "0"))).Status);
         Assert.Equal("0", (await Config(vmid)).GetProperty("vmgenid").GetString());
 
-        Assert.Equal(HttpStatusCode.OK, (await C.Put(url, ("delete", "vmgenid"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await root.Put(url, ("delete", "vmgenid"))).Status);
         Assert.False((await Config(vmid)).TryGetProperty("vmgenid", out _));
     }
 
@@ -147,7 +150,7 @@ public sealed class ConfigCompatTests(ServerFixture f)
     [Fact]
     public async Task Explicit_mac_and_smbios_uuid_are_kept_on_create()
     {
-        var vmid = await f.CreateVm("node1", ("net0", "virtio=AA:BB:CC:00:11:22,bridge=vmbr0"),
+        var vmid = await f.CreateVm(await f.Server.RootSession(), "node1", ("net0", "virtio=AA:BB:CC:00:11:22,bridge=vmbr0"),
             ("smbios1", "uuid=6e0f3e51-1e8c-4a6a-a7f3-0a3c7f5e8b1d"), ("vmgenid", "0"));
         var c = await Config(vmid);
         Assert.Equal("virtio=AA:BB:CC:00:11:22,bridge=vmbr0", c.GetProperty("net0").GetString());

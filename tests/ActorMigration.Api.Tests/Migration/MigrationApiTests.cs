@@ -7,12 +7,18 @@ public sealed class MigrationApiTests(ServerFixture f) : IClassFixture<ServerFix
 {
     private PveClient C => f.Client;
 
-    private async Task<int> CreateVm(string node, bool start, params (string, string)[] extra)
+    private Task<int> CreateVm(string node, bool start, params (string, string)[] extra) => CreateVm(C, node, start, extra);
+
+    /// <summary>Root-only keys (<c>hostpci0</c>, <c>args</c>) need a root@pam session: a token is never root.</summary>
+    private async Task<int> CreateVmAsRoot(string node, bool start, params (string, string)[] extra) =>
+        await CreateVm(await f.Server.RootSession(), node, start, extra);
+
+    private async Task<int> CreateVm(PveClient by, string node, bool start, (string, string)[] extra)
     {
         var vmid = f.NextVmId();
         var form = new List<(string, string)> { ("vmid", vmid.ToString()), ("memory", "2048"), ("cores", "2"), ("net0", "virtio,bridge=vmbr0") };
         form.AddRange(extra);
-        Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/{node}/qemu", form.ToArray()))));
+        Assert.Equal("OK", await C.Wait(await by.Upid(by.Post($"/nodes/{node}/qemu", form.ToArray()))));
         if (start) Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/{node}/qemu/{vmid}/status/start"))));
         return vmid;
     }
@@ -58,7 +64,7 @@ public sealed class MigrationApiTests(ServerFixture f) : IClassFixture<ServerFix
     [Fact]
     public async Task Online_migration_of_a_vm_with_hostpci_is_refused_naming_the_device()
     {
-        var vmid = await CreateVm("node1", start: true, ("hostpci0", "0000:01:00.0"));
+        var vmid = await CreateVmAsRoot("node1", start: true, ("hostpci0", "0000:01:00.0"));
         var r = await C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"));
         Assert.Equal(HttpStatusCode.InternalServerError, r.Status);
         Assert.Equal("can't migrate VM which uses local devices: hostpci0", r.Reason);
@@ -78,7 +84,7 @@ public sealed class MigrationApiTests(ServerFixture f) : IClassFixture<ServerFix
     [Fact]
     public async Task A_second_migration_of_a_locked_vm_is_refused()
     {
-        var vmid = await CreateVm("node1", start: true, ("args", "-sim-dirty-rate 1M"));
+        var vmid = await CreateVmAsRoot("node1", start: true, ("args", "-sim-dirty-rate 1M"));
         var first = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"), ("bwlimit", "10240")));
         var second = await C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node3"), ("online", "1"));
         Assert.Equal(HttpStatusCode.InternalServerError, second.Status);

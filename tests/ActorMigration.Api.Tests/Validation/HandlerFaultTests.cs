@@ -118,12 +118,13 @@ public sealed class HandlerFaultTests
         var log = new CaptureLog();
         var services = new ServiceCollection().AddLogging(b => b.AddProvider(log)).BuildServiceProvider();
         var ctx = new DefaultHttpContext { RequestServices = services };
+        ctx.SetCaller(new Caller("root@pam"));
         ctx.Request.Method = method;
         ctx.Request.Path = "/api2/json/test";
         if (query.Length > 0)
             ctx.Request.QueryString = new QueryString("?" + string.Join("&", query.Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value)}")));
         ctx.Response.Body = new MemoryStream();
-        var result = await Handler.Run(ctx, new ParamSchema(new ParamSpec("vmid")), body);
+        var result = await Handler.Run(ctx, Need.User, new ParamSchema(new ParamSpec("vmid")), body);
         await result.ExecuteAsync(ctx);
         ctx.Response.Body.Position = 0;
         var text = await new StreamReader(ctx.Response.Body).ReadToEndAsync();

@@ -301,7 +301,7 @@ public sealed class SchemaValidationTests(ValidationFixture f)
     public async Task Setting_a_lock_is_refused_for_tokens()
     {
         var r = await f.Unchanged(() => C.Put(Cfg, ("lock", "migrate")));
-        Expect.ParamError(r, "lock", RootOnly);
+        Expect.Refused(r, "only root can set 'lock' config", System.Net.HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public sealed class VmGenIdTests(QemuMemberFixture f)
 
     private static void AssertUuid(string? v) => Assert.True(Guid.TryParse(v, out var g) && g != Guid.Empty && v!.Length == 36, $"'{v}' is no UUID");
 
-    [Fact]
+    [Fact(Skip = RootOnly.NoRootSession)]
     public async Task Config_rules_create_new_explicit_disabled_and_deleted()
     {
         var a = f.NextVmId();
@@ -37,7 +37,7 @@ public sealed class VmGenIdTests(QemuMemberFixture f)
         Assert.Equal("0", (await C.Config(c)).Str("vmgenid"));
     }
 
-    [Fact]
+    [Fact(Skip = RootOnly.NoRootSession)]
     public async Task Running_qemu_exposes_the_configured_id_and_none_when_disabled()
     {
         var on = f.NextVmId();
