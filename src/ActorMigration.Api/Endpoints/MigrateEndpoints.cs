@@ -108,8 +108,12 @@ public static class MigrateEndpoints
             return PveResult.ParamError("target", te);
         // Refused at once: gathering facts would wait for the offline node's answer.
         if (!s.IsOnline(target)) return PveResult.Error(MigrationChecks.TargetOffline(target));
-        if (!StorageMap.TryParse(p["targetstorage"], out _, out var mapErr))
+        if (!StorageMap.TryParse(p["targetstorage"], out var map, out var mapErr))
             return PveResult.ParamError("targetstorage", mapErr!);
+        // Proxmox's migrate_vm: Datastore.AllocateSpace on every target storage of the map.
+        foreach (var st in map.Pairs.Values.Append(map.Default).OfType<string>().Distinct())
+            if (Access.Denied(ctx.Caller(), ctx.Permissions(), $"/storage/{st}", ["Datastore.AllocateSpace"]) is { } denied)
+                return Access.Forbidden(denied);
         var vmid = p.Int("vmid");
         var (vm, err) = await s.VmOnNode(node, vmid);
         if (err is not null) return err;

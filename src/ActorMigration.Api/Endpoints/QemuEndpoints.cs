@@ -217,6 +217,9 @@ public static class QemuEndpoints
             if (s.CheckOnline(node) is { } bad) return bad;
             var vmid = p.Int("vmid");
             if (ConfigAccess.Check(ctx, vmid, ConfigKeys(p, storage), [], _ => null, creating: true) is { } refused) return refused;
+            // The archive or import manifest is read with the caller's rights on its volume (check_volume_access).
+            foreach (var source in new[] { p["archive"], p["import-source"] }.OfType<string>())
+                if (ConfigAccess.VolumeDenied(ctx.Caller(), ctx.Permissions(), vmid, source) is { } denied) return Access.Forbidden(denied);
             if (p["archive"] is not null)
                 return await CreateFromSource.Restore(ctx, s, p);
             var existing = await s.Vm(vmid);

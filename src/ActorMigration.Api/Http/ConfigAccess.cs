@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Storage;
 
 namespace ActorMigration.Api.Http;
 
@@ -98,9 +99,10 @@ public static class ConfigAccess
             var d = value is null ? null : DriveSpec.TryParse(value);
             if (!deleting && d is { IsHostPath: true }) return Access.RootOnly(HostPathRootOnly);
             if (!creating && Denied(Need(d?.IsCdrom == true ? CdromPriv : DiskPriv)) is { } r) return r;
-            return d is not null && d.IsAllocation(out var sid, out _)
-                ? Denied(Access.Denied(caller, perms, $"/storage/{sid}", ["Datastore.AllocateSpace"]))
-                : null;
+            if (deleting || d is null || d.IsNone) return null;
+            if (!d.IsAllocation(out var sid, out _)) return Denied(VolumeDenied(caller, perms, vmid, d.File));
+            return Denied(Access.Denied(caller, perms, $"/storage/{sid}", ["Datastore.AllocateSpace"])
+                ?? (d.ImportFrom is { } src ? VolumeDenied(caller, perms, vmid, src) : null));
         }
 
         IResult? UsbRefusal(string key, string value)
@@ -122,6 +124,27 @@ public static class ConfigAccess
             if (Denied(Access.Denied(caller, perms, $"/mapping/pci/{map}", ["Mapping.Use"]) ?? Need(HwTypePriv)) is { } r) return r;
             return Property(value, "host", "romfile") is null ? null : PveResult.ParamError(key, "only root@pam can set 'romfile' option");
         }
+    }
+
+    /// <summary>
+    /// pve-storage's check_volume_access: whether the caller may use an existing volume in VM <paramref name="vmid"/>.
+    /// A storage administrator (<c>Datastore.Allocate</c>) may use any; ISOs, templates and import sources need
+    /// <c>Datastore.AllocateSpace</c> or <c>Datastore.Audit</c>; the VM's own disks are free; a backup needs
+    /// <c>Datastore.AllocateSpace</c> and <c>VM.Backup</c> on the VM it belongs to; anything else (another VM's disk)
+    /// <c>Datastore.Allocate</c>. Null when allowed or when the volid does not parse (the schema refuses it).
+    /// </summary>
+    public static string? VolumeDenied(Caller caller, IPermissions perms, int? vmid, string volid)
+    {
+        if (caller.IsRootUser || !VolumeName.TryParse(volid, out var v, out _)) return null;
+        var storage = $"/storage/{v!.Storage}";
+        if (Access.Denied(caller, perms, storage, ["Datastore.Allocate"]) is null) return null;
+        if (v.VType is "iso" or "vztmpl" or "import")
+            return Access.Denied(caller, perms, storage, ["Datastore.AllocateSpace", "Datastore.Audit"], any: true);
+        if (v.VmId is { } owner && owner == vmid) return null;
+        if (v.VType == "backup" && v.VmId is { } backupOf)
+            return Access.Denied(caller, perms, storage, ["Datastore.AllocateSpace"])
+                ?? Access.Denied(caller, perms, $"/vms/{backupOf}", ["VM.Backup"]);
+        return Access.Denied(caller, perms, storage, ["Datastore.Allocate"]);
     }
 
     private static IResult? Denied(string? what) => what is null ? null : Access.Forbidden(what);

@@ -150,4 +150,41 @@ public sealed class ConfigAccessTests
             _ => null);
         Assert.Equal(HttpStatusCode.BadRequest, (await Grants.Answer(rom!)).Status);
     }
+
+    [Fact]
+    public async Task Another_vms_disk_needs_datastore_allocate_and_an_iso_needs_audit_as_check_volume_access()
+    {
+        var other = new Dictionary<string, string> { ["scsi1"] = "local:101/vm-101-disk-0.qcow2" };
+        var r = ConfigAccess.Check(Alice, All, Vm, other, [], _ => null);
+        Assert.Equal((HttpStatusCode.Forbidden, "Permission check failed (/storage/local, Datastore.Allocate)"), await Grants.Answer(r!));
+        Assert.Null(ConfigAccess.Check(Alice, All, Vm, new Dictionary<string, string> { ["scsi1"] = "local:100/vm-100-disk-1.qcow2" }, [],
+            _ => null));
+        var storageAdmin = new Grants().Grant("alice@pve", "/vms/100", Grants.VmAdmin).Grant("alice@pve", "/storage/local", "Datastore.Allocate");
+        Assert.Null(ConfigAccess.Check(Alice, storageAdmin, Vm, other, [], _ => null));
+
+        var iso = new Dictionary<string, string> { ["ide2"] = "shared:iso/debian.iso,media=cdrom" };
+        var noAudit = ConfigAccess.Check(Alice, All, Vm, iso, [], _ => null);
+        Assert.Equal((HttpStatusCode.Forbidden, "Permission check failed (/storage/shared, Datastore.AllocateSpace|Datastore.Audit)"),
+            await Grants.Answer(noAudit!));
+        var auditor = new Grants().Grant("alice@pve", "/vms/100", Grants.VmAdmin).Grant("alice@pve", "/storage/shared", "Datastore.Audit");
+        Assert.Null(ConfigAccess.Check(Alice, auditor, Vm, iso, [], _ => null));
+    }
+
+    [Fact]
+    public void An_import_source_and_a_backup_need_their_storage_rights()
+    {
+        var import = new Dictionary<string, string> { ["scsi0"] = "local:0,import-from=shared:import/disk.qcow2" };
+        var space = new Grants().Grant("alice@pve", "/storage/local", "Datastore.AllocateSpace");
+        Assert.Equal("/storage/shared, Datastore.AllocateSpace|Datastore.Audit",
+            ConfigAccess.VolumeDenied(Alice, space, Vm, "shared:import/disk.qcow2"));
+        Assert.NotNull(ConfigAccess.Check(Alice, space, Vm, import, [], _ => null, creating: true));
+        space.Grant("alice@pve", "/storage/shared", "Datastore.Audit");
+        Assert.Null(ConfigAccess.Check(Alice, space, Vm, import, [], _ => null, creating: true));
+
+        const string backup = "local:backup/vzdump-qemu-200-2026_01_01-00_00_00.tar";
+        var grants = new Grants().Grant("alice@pve", "/storage/local", "Datastore.AllocateSpace");
+        Assert.Equal("/vms/200, VM.Backup", ConfigAccess.VolumeDenied(Alice, grants, Vm, backup));
+        grants.Grant("alice@pve", "/vms/200", "VM.Backup");
+        Assert.Null(ConfigAccess.VolumeDenied(Alice, grants, Vm, backup));
+    }
 }
