@@ -107,6 +107,13 @@ public abstract partial class StorageContract
         Assert.Equal(("raw", length), Shape(await s.InfoAsync("local:import/looks-like-qcow2.raw")));
         await s.ConvertAsync("local:import/looks-like-qcow2.raw", Target, "raw");
         Assert.Equal(("raw", length), Shape(await s.InfoAsync(Target)));
+
+        // An image volume too: its format (and so QEMU's -blockdev driver at start) is the name's, not the header's.
+        var image = Path.Combine(Dir("images"), "122", "vm-122-disk-0.raw");
+        Directory.CreateDirectory(Path.GetDirectoryName(image)!);
+        File.Copy(path, image);
+        Assert.Equal(("raw", length), Shape(await s.InfoAsync("local:122/vm-122-disk-0.raw")));
+        Assert.Null((await s.InfoAsync("local:122/vm-122-disk-0.raw"))!.BackingFile);
     }
 
     [Fact]
