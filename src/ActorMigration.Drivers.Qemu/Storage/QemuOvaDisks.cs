@@ -6,7 +6,8 @@ namespace ActorMigration.Drivers.Qemu.Storage;
 
 /// <summary>
 /// A disk inside an OVA is read in place by qemu-img: a raw window (offset/size) of the archive under the image's
-/// format driver (the member's extension), inspected as an untrusted image first, so nothing needs extracting. Its <see cref="VolumeInfo.Path"/> is that json: spec.
+/// format driver (the member's extension), so nothing needs extracting; it is inspected as an untrusted image first.
+/// Its <see cref="VolumeInfo.Path"/> is that json: spec.
 /// </summary>
 internal sealed class QemuOvaDisks(QemuImg img)
 {

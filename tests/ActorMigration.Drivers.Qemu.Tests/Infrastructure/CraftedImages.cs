@@ -60,7 +60,7 @@ public static class CraftedImages
     private static extern int mkfifo(string path, uint mode);
 
     /// <summary>
-    /// A FIFO at the given path with a writer waiting on it: <see cref="Sentinel.Opened"/> tells whether anything
+    /// A FIFO at the given path with a writer waiting on it: <see cref="Opened"/> tells whether anything
     /// opened it to read (a reference followed). Disposing releases the writer.
     /// </summary>
     public sealed class Sentinel : IDisposable
