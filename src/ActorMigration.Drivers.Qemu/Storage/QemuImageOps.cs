@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Import;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Storage;
 using Microsoft.Extensions.Logging;
@@ -11,11 +12,13 @@ namespace ActorMigration.Drivers.Qemu.Storage;
 internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ova, ILogger log)
 {
     private static readonly Regex RelativeBacking = new(@"^\.\./(\d+)/([^/]+)\z", RegexOptions.Compiled);
-    private static readonly string[] DiskExtensions = ["qcow2", "raw", "vmdk", "img", "iso"];
 
     private string Node => dirs.Node;
 
-    /// <summary>qemu-img info is the truth about formats, sizes, backing files and snapshots.</summary>
+    /// <summary>
+    /// qemu-img info is the truth about sizes, backing files and snapshots; the format is the name's. An import file
+    /// is inspected first by its header, then by qemu-img info (<see cref="UntrustedImage"/>).
+    /// </summary>
     public async Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct)
     {
         var v = dirs.Resolve(volid);
@@ -23,15 +26,18 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         if (!v.Exists) return null;
         v.RequireFile();
         var readOnly = (File.GetUnixFileMode(v.Path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
-        if (!IsDiskImage(v.Name))
+        if (UntrustedImage.FormatOf(v.Name) is not { } format)
         {
             var len = new FileInfo(v.Path).Length;
             return new VolumeInfo(volid, v.Path, v.Name.Format, len, len, ReadOnly: readOnly);
         }
-        var j = await img.InfoAsync(v.Path, ct);
+        var untrusted = UntrustedImage.IsUntrusted(v.Name);
+        if (untrusted) await UntrustedFiles.InspectAsync(dirs, v, format, ct);
+        var j = await img.InfoAsync(v.Path, format, ct);
+        if (untrusted) UntrustedFiles.Refuse(volid, QemuImageFacts.From(j, format, volid, v.Path));
         var snapshots = (j["snapshots"] as JsonArray)?.Select(s => s?["name"]?.ToString() ?? "").Where(s => s.Length > 0).ToList();
         return new VolumeInfo(volid, v.Path,
-            j["format"]?.ToString() ?? v.Name.Format,
+            format,
             j["virtual-size"]?.GetValue<long>() ?? 0,
             j["actual-size"]?.GetValue<long>() ?? 0,
             j["backing-filename"]?.ToString(),
@@ -40,16 +46,13 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
             new FileInfo(v.Path).Length);
     }
 
-    private static bool IsDiskImage(VolumeName v) =>
-        v.VType is "images" or "iso" || (v.VType == "import" && DiskExtensions.Contains(v.Format));
-
     public async Task<VolumeInfo> ExistingAsync(string volid, CancellationToken ct) =>
         await InfoAsync(volid, ct) ?? throw StorageErrors.Missing(volid);
 
     /// <summary>The base an image's relative backing file (<c>../9000/base-9000-disk-0.qcow2</c>) names.</summary>
     public async Task<string?> BackingOfAsync(DirVolume image, CancellationToken ct)
     {
-        var j = await img.InfoAsync(image.Path, ct);
+        var j = await img.InfoAsync(image.Path, image.Name.Format, ct);
         return j["backing-filename"]?.ToString() is { } b && RelativeBacking.Match(b) is { Success: true } m
             ? VolumeName.ImageVolId(image.Name.Storage, int.Parse(m.Groups[1].Value), m.Groups[2].Value)
             : null;
