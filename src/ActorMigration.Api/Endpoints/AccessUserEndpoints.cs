@@ -174,7 +174,8 @@ public static class AccessUserEndpoints
         return e;
     }
 
-    private static ParamSpec UserIdSpec() => new("userid", Optional: false, MaxLength: 64, Format: v => AccessIds.IsUserId(v) ? null : "invalid format - value does not look like a valid user id");
+    private static ParamSpec UserIdSpec() => new("userid", Optional: false, MaxLength: 64,
+        Format: v => AccessIds.IsUserId(v) ? null : "invalid format - value does not look like a valid user id");
 
     private static ParamSchema UserIdOnly() => new(UserIdSpec());
 
@@ -196,7 +197,8 @@ public static class AccessUserEndpoints
         var specs = new List<ParamSpec>
         {
             UserIdSpec(),
-            new("tokenid", Optional: false, MaxLength: 64, Format: v => AccessIds.IsTokenName(v) ? null : "invalid format - value does not look like a valid token id"),
+            new("tokenid", Optional: false, MaxLength: 64,
+                Format: v => AccessIds.IsTokenName(v) ? null : "invalid format - value does not look like a valid token id"),
         };
         if (options) specs.AddRange([new("privsep", PType.Boolean), new("expire", PType.Integer, Min: 0), new("comment", MaxLength: 4096)]);
         return new ParamSchema([.. specs]);
