@@ -100,9 +100,13 @@ public static class AccessEndpoints
         if (p["realm"] is { } realm && !user.Contains('@', StringComparison.Ordinal)) user += "@" + realm;
         await access.WaitLoadedAsync(ctx.RequestAborted);
         var address = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
+        var password = p["password"]!;
+        // A valid ticket of the user as password renews it (proxmoxer does so after an hour), as in Proxmox.
         var ok = await throttle.AttemptAsync(address, user, () => Task.FromResult(
             PermissionEvaluator.UserActive(access.State, user, access.Now)
-            && Secrets.VerifyPassword(p["password"]!, access.State.Users[user].PasswordHash) ? user : null));
+            && (password.StartsWith("PVE:", StringComparison.Ordinal)
+                ? Tickets.Verify(password, access.Now, access.State.TicketKey) == user
+                : Secrets.VerifyPassword(password, access.State.Users[user].PasswordHash)) ? user : null));
         if (ok is null || access.State.TicketKey is not { } key) return PveResult.Error("authentication failure", 401);
         var now = access.Now;
         return PveResult.Data(new Dictionary<string, object?>

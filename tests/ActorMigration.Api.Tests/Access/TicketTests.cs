@@ -68,6 +68,31 @@ public sealed class TicketTests(AccessFixture f)
     }
 
     [Fact]
+    public async Task A_valid_ticket_as_password_renews_it_and_a_forged_one_does_not()
+    {
+        var user = await f.CreateUser("pass-word");
+        var s = await TicketSession.Open(f.Server.Client.Http, user, "pass-word");
+        Assert.Equal(HttpStatusCode.OK, (await TicketSession.Login(f.Server.Client.Http, user, s.Ticket)).Status);
+        var other = await f.CreateUser("pass-word");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TicketSession.Login(f.Server.Client.Http, other, s.Ticket)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TicketSession.Login(f.Server.Client.Http, user, s.Ticket + "x")).Status);
+    }
+
+    [Fact]
+    public async Task Users_and_tickets_survive_a_restart_of_the_member()
+    {
+        await using var server = await InProcessServer.StartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.Post("/access/users", ("userid", "keep@pve"), ("password", "keep-pass"))).Status);
+        var s = await TicketSession.Open(server.Client.Http, "keep@pve", "keep-pass");
+        await server.StopAsync();
+        await using var again = await InProcessServer.StartAsync(dataDir: server.DataDir);
+        var renewed = new TicketSession(again.Client.Http, s.Ticket, "");
+        await PveClient.Eventually(async () => (await renewed.Send(HttpMethod.Get, "/access/permissions")).Status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30), "ticket after restart");
+        Assert.Equal(HttpStatusCode.OK, (await TicketSession.Login(again.Client.Http, "keep@pve", "keep-pass")).Status);
+    }
+
+    [Fact]
     public async Task A_disabled_user_can_neither_log_in_nor_use_an_earlier_ticket()
     {
         var user = await f.CreateUser("pass-word");
