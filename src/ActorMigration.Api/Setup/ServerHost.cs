@@ -81,6 +81,8 @@ public static class ServerHost
         SnapshotEndpoints.Map(api);
         BackupEndpoints.Map(api);
         ImportEndpoints.Map(api);
+        AccessEndpoints.Map(api);
+        AccessUserEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

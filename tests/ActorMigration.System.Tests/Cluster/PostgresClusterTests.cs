@@ -9,7 +9,7 @@ namespace ActorMigration.SystemTests.Cluster;
 [Collection("processes")]
 public sealed class PostgresClusterTests
 {
-    private static async Task<(MemberProcess A, MemberProcess B)> TwoMembers(string pg, string speed)
+    internal static async Task<(MemberProcess A, MemberProcess B)> TwoMembers(string pg, string speed)
     {
         var portA = Repo.FreePort();
         var portB = Repo.FreePort();
