@@ -1,6 +1,7 @@
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu;
 using ActorMigration.Drivers.Qemu.GuestImage;
+using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Node;
 using ActorMigration.Drivers.Simulated;
 
@@ -32,6 +33,8 @@ public static class DriverSelection
             ? g
             : GuestImageBuilder.EnsureBuiltAsync(s.GuestDir).GetAwaiter().GetResult();
         loggers.CreateLogger(typeof(DriverSelection)).LogInformation("QEMU guest image in {GuestDir}", dir);
-        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir), loggers);
+        // Migrations and NBD between nodes use QEMU's TLS with the cluster's certificates (ClusterCertificates).
+        var tls = new QemuTls(s.TlsDir, ClusterCertificates.PeerName);
+        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir) with { Tls = tls }, loggers);
     }
 }
