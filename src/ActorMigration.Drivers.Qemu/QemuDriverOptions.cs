@@ -41,7 +41,7 @@ public sealed record QemuDriverOptions
     /// TLS for migrations and NBD between nodes (the cluster's certificates). Null: plain TCP, for tests of a
     /// single host only; the member process always sets it.
     /// </summary>
-    public Hypervisor.QemuTls? Tls { get; init; }
+    public QemuTls? Tls { get; init; }
 
     /// <summary>Options pointing at a guest image directory built by <c>scripts/build-guest-image.sh</c>.</summary>
     public static QemuDriverOptions FromGuestImage(string dir)

@@ -1,6 +1,5 @@
 using System.Text;
 using ActorMigration.Domain.Hypervisor;
-using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -20,9 +19,9 @@ public sealed class MigrationTlsTests(ITestOutputHelper output)
     [Fact]
     public async Task With_the_cluster_tls_the_migration_and_the_disk_mirror_are_encrypted_on_the_wire()
     {
-        var tls = new QemuTls(ClusterTlsFiles.Create(), ClusterTlsFiles.PeerName);
-        await using var env = await TestEnv.CreateAsync(output, configure: o => o with { Tls = tls });
-        var wire = await MigrateThroughTapsAsync(env, 150);
+        await using var env = await TestEnv.CreateAsync(output);
+        var tls = new QemuTls(ClusterTlsFiles.Create(env.Root), ClusterTlsFiles.PeerName);
+        var wire = await MigrateThroughTapsAsync(env, 150, env.Options with { Tls = tls });
 
         // A TLS record of type handshake (0x16), version 3.x: the ClientHello.
         Assert.True(wire.Migration.Length > 5, $"only {wire.Migration.Length} bytes recorded");
@@ -36,8 +35,8 @@ public sealed class MigrationTlsTests(ITestOutputHelper output)
     [Fact]
     public async Task Without_tls_the_same_relay_sees_the_plain_streams()
     {
-        await using var env = await TestEnv.CreateAsync(output, configure: o => o with { Tls = null });
-        var wire = await MigrateThroughTapsAsync(env, 151);
+        await using var env = await TestEnv.CreateAsync(output);
+        var wire = await MigrateThroughTapsAsync(env, 151, env.Options with { Tls = null });
         Assert.Equal(QemuMigrationMagic, wire.Migration[..4]);
         Assert.NotEqual(-1, wire.Nbd.AsSpan().IndexOf(wire.Marker));
     }
@@ -46,10 +45,10 @@ public sealed class MigrationTlsTests(ITestOutputHelper output)
     /// Migrates a VM with a disk holding a marker from node1 to node2, the mirror and the migration each through a
     /// <see cref="WireTap"/>; checks the target's disk got the data (so the recorded stream is the real one).
     /// </summary>
-    private async Task<Wire> MigrateThroughTapsAsync(TestEnv env, int vmid)
+    private async Task<Wire> MigrateThroughTapsAsync(TestEnv env, int vmid, QemuDriverOptions options)
     {
-        var n1 = env.AddNode("node1");
-        var n2 = env.AddNode("node2");
+        var n1 = env.AddNode("node1", options: options);
+        var n2 = env.AddNode("node2", options: options);
         var volid = $"local:{vmid}/vm-{vmid}-disk-0.qcow2";
         var srcVol = await n1.Storage.CreateAsync(volid, "qcow2", 64L << 20);
         var spec = Specs.Guest(vmid, "src", [Specs.Disk("scsi0", srcVol.Path, "qcow2", srcVol.VirtualSize)]);

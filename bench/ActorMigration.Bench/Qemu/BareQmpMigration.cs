@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Qemu;
 using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Node;
 using ActorMigration.Drivers.Qemu.Qmp;

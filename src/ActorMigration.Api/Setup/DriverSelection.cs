@@ -1,7 +1,6 @@
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu;
 using ActorMigration.Drivers.Qemu.GuestImage;
-using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Node;
 using ActorMigration.Drivers.Simulated;
 

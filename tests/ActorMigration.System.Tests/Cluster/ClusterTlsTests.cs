@@ -58,8 +58,7 @@ public sealed class ClusterTlsTests
         var (m, port) = await Member();
         await using (m)
         {
-            var dir = Repo.TempDir("am-peer-tls");
-            var tls = ClusterCertificates.Ensure(dir, caFrom: m.TlsDir);
+            var tls = ClusterCertificates.Ensure(Path.Combine(m.DataDir, "peer-tls"), caFrom: m.TlsDir);
             using var peer = Peer(tls);
             var cluster = JoinFrom(peer, port, tls: true);
             await PveClient.Eventually(() => Task.FromResult(Admitted(cluster)), TimeSpan.FromSeconds(30), "peer admitted");
@@ -74,7 +73,7 @@ public sealed class ClusterTlsTests
         var (m, port) = await Member();
         await using (m)
         {
-            var tls = ClusterCertificates.Ensure(Repo.TempDir("am-peer-foreign"), caFrom: null);
+            var tls = ClusterCertificates.Ensure(Path.Combine(m.DataDir, "foreign-tls"), caFrom: null);
             Assert.NotEqual(File.ReadAllText(Path.Combine(m.TlsDir, "ca-cert.pem")).Trim(), tls.Ca.ExportCertificatePem().Trim());
             using var peer = Peer(tls);
             var cluster = JoinFrom(peer, port, tls: true);
