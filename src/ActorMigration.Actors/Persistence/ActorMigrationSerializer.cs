@@ -67,7 +67,8 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
     }
 
     private static bool IsEvent(Type t) =>
-        typeof(Domain.Vms.IVmEvent).IsAssignableFrom(t) || typeof(Domain.Workflows.IWorkflowEvent).IsAssignableFrom(t);
+        typeof(Domain.Vms.IVmEvent).IsAssignableFrom(t) || typeof(Domain.Workflows.IWorkflowEvent).IsAssignableFrom(t)
+        || typeof(Domain.Access.IAccessEvent).IsAssignableFrom(t);
 
     public static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 

@@ -1,3 +1,4 @@
+using ActorMigration.Domain.Access;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Backup;
@@ -70,6 +71,14 @@ public static class EventManifests
         [typeof(BackupRequested)] = "backup.requested",
         [typeof(BackupPlanned)] = "backup.planned",
         [typeof(BackupWorkflowState)] = "backup.state",
+        // Access control (users, tokens, ACL, ticket key)
+        [typeof(UserSaved)] = "acc.user",
+        [typeof(UserDeleted)] = "acc.user-",
+        [typeof(TokenSaved)] = "acc.token",
+        [typeof(TokenDeleted)] = "acc.token-",
+        [typeof(AclGranted)] = "acc.acl+",
+        [typeof(AclRevoked)] = "acc.acl-",
+        [typeof(TicketKeySet)] = "acc.key",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

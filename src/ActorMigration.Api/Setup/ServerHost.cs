@@ -1,4 +1,5 @@
 using System.Net;
+using ActorMigration.Actors.Access;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Hosting;
 using ActorMigration.Api.Endpoints;
@@ -52,9 +53,17 @@ public static class ServerHost
         builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix, TaskStartTimeoutMs: settings.TaskStartTimeoutMs));
         builder.Services.AddSingleton<ApiServices>();
         builder.Services.AddSingleton<MemberReadiness>();
+        // Access control: this member's copy of users/tokens/ACL, IPermissions over it, the brute-force brake.
+        var accessView = new AccessView();
+        builder.Services.AddSingleton(accessView);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AccessService>();
+        builder.Services.AddSingleton<IPermissions>(sp => sp.GetRequiredService<AccessService>());
+        builder.Services.AddSingleton(new LoginThrottle(settings.AuthFailDelayMs));
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
-            Tls: tls)));
+            Tls: tls))
+            .AddAccessControl(accessView));
 
         var app = builder.Build();
         app.Use(async (ctx, next) =>
@@ -63,7 +72,7 @@ public static class ServerHost
             await next();
         });
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api2/json"),
-            b => b.UseMiddleware<TokenAuth>(new TokenStore([token]), settings.AuthFailDelayMs).Use(MemberReadiness.Gate));
+            b => b.UseMiddleware<TokenAuth>(new TokenStore([token])).Use(MemberReadiness.Gate));
 
         var api = app.MapGroup("/api2/json");
         ClusterEndpoints.Map(api);
