@@ -32,19 +32,24 @@ public static class ClusterCertificates
     /// </summary>
     public static ClusterTls Ensure(string dir, string? caFrom, Action<string, string>? created = null)
     {
-        Directory.CreateDirectory(dir);
         var caCert = Path.Combine(dir, CaCert);
         var caKey = Path.Combine(dir, CaKey);
+        var copyCa = !File.Exists(caCert) && caFrom is not null;
+        // Bad input changes nothing: checked before anything is written.
+        if (copyCa && (!File.Exists(Path.Combine(caFrom!, CaCert)) || !File.Exists(Path.Combine(caFrom!, CaKey))))
+            throw new InvalidOperationException($"AM_CLUSTER_CA '{caFrom}' must hold the cluster's {CaCert} and {CaKey}");
+        bool HasMember() => File.Exists(Path.Combine(dir, ServerCert)) && File.Exists(Path.Combine(dir, ServerKey));
+        if (File.Exists(caCert) && !File.Exists(caKey) && !HasMember())
+            throw new InvalidOperationException(
+                $"{dir} has no member certificate ({ServerCert}, {ServerKey}) and no {CaKey} to issue one");
+        Directory.CreateDirectory(dir);
         if (!File.Exists(caCert))
         {
-            if (caFrom is not null)
+            if (copyCa)
             {
-                var from = Path.Combine(caFrom, CaCert);
-                if (!File.Exists(from) || !File.Exists(Path.Combine(caFrom, CaKey)))
-                    throw new InvalidOperationException($"AM_CLUSTER_CA '{caFrom}' must hold the cluster's {CaCert} and {CaKey}");
-                WritePrivate(caKey, File.ReadAllText(Path.Combine(caFrom, CaKey)));
-                File.WriteAllText(caCert, File.ReadAllText(from));
-                created?.Invoke("copied the cluster CA from", caFrom);
+                WritePrivate(caKey, File.ReadAllText(Path.Combine(caFrom!, CaKey)));
+                File.WriteAllText(caCert, File.ReadAllText(Path.Combine(caFrom!, CaCert)));
+                created?.Invoke("copied the cluster CA from", caFrom!);
             }
             else
             {
@@ -52,11 +57,8 @@ public static class ClusterCertificates
                 created?.Invoke("created a new cluster CA in", dir);
             }
         }
-        if (!File.Exists(Path.Combine(dir, ServerCert)) || !File.Exists(Path.Combine(dir, ServerKey)))
+        if (!HasMember())
         {
-            if (!File.Exists(caKey))
-                throw new InvalidOperationException(
-                    $"{dir} has no member certificate ({ServerCert}, {ServerKey}) and no {CaKey} to issue one");
             IssueMember(dir, caCert, caKey);
             created?.Invoke("issued this member's certificate in", dir);
         }
