@@ -8,7 +8,8 @@ namespace ActorMigration.Drivers.Qemu.Tests;
 /// <summary>
 /// What crosses the wire of a live migration with a local disk: a relay between source and target records the
 /// migration stream and the NBD stream of the disk mirror. With the cluster's TLS the migration stream starts with
-/// a TLS handshake record and the disk's bytes never appear in clear; without TLS (the control) they do.
+/// a TLS handshake record and the disk's bytes never appear in clear; without TLS (the control) they do. A target
+/// whose certificate is from another CA is refused by the source: the migration fails and the guest runs on.
 /// </summary>
 public sealed class MigrationTlsTests(ITestOutputHelper output)
 {
@@ -39,6 +40,28 @@ public sealed class MigrationTlsTests(ITestOutputHelper output)
         var wire = await MigrateThroughTapsAsync(env, 151, env.Options with { Tls = null });
         Assert.Equal(QemuMigrationMagic, wire.Migration[..4]);
         Assert.NotEqual(-1, wire.Nbd.AsSpan().IndexOf(wire.Marker));
+    }
+
+    [Fact]
+    public async Task A_target_with_a_certificate_of_another_ca_gets_nothing_and_the_guest_stays_on_the_source()
+    {
+        await using var env = await TestEnv.CreateAsync(output);
+        var ours = env.Options with { Tls = new QemuTls(ClusterTlsFiles.Create(Path.Combine(env.Root, "ours")), ClusterTlsFiles.PeerName) };
+        var foreign = env.Options with { Tls = new QemuTls(ClusterTlsFiles.Create(Path.Combine(env.Root, "foreign")), ClusterTlsFiles.PeerName) };
+        var n1 = env.AddNode("node1", options: ours);
+        var n2 = env.AddNode("node2", options: foreign);
+        var spec = Specs.Guest(152, "src");
+        var src = await n1.Hypervisor.StartAsync(spec);
+        await GuestConsole.WaitForHeartbeatAsync(n1.Qemu, 152, 2);
+        var dst = await n2.Hypervisor.StartAsync(Specs.Incoming(spec, src.RunningMachine!, "dst"));
+
+        await n1.Hypervisor.StartMigrationAsync(152, new MigrationStartSpec(dst.IncomingUri!, null, 100, true));
+        var done = await n1.Hypervisor.WaitMigrationAsync(152, TimeSpan.FromSeconds(60));
+        Assert.Equal(MigrationState.Failed, done.Status);
+        Assert.Equal(VmRunState.Running, (await n1.Hypervisor.GetAsync(152)).State);
+        Assert.Equal(VmRunState.InMigrate, (await n2.Hypervisor.GetAsync(152)).State);
+        var last = GuestConsole.LastHeartbeat(n1.Qemu, 152);
+        await GuestConsole.WaitForHeartbeatAsync(n1.Qemu, 152, last + 2, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>
