@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace ActorMigration.Drivers.Qemu.Storage;
 
 /// <summary>Volumes through qemu-img: info, create, convert, copies into NBD exports, qcow2 snapshots.</summary>
-internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ova, ILogger log)
+internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ova, QemuTls? tls, ILogger log)
 {
     private static readonly Regex RelativeBacking = new(@"^\.\./(\d+)/([^/]+)\z", RegexOptions.Compiled);
 
@@ -128,9 +128,11 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
     public async Task CopyToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB, IProgress<CopyProgress>? progress, CancellationToken ct)
     {
         var src = await ExistingAsync(srcVolid, ct);
-        var args = new List<string> { "convert", "-p", "-n", "-f", src.Format, "-O", "raw" };
+        var (output, target) = QemuTls.ConvertToNbd(tls, nbdUri);
+        var args = new List<string> { "convert", "-p", "-n", "-f", src.Format };
+        args.AddRange(output);
         args.AddRange(QemuImg.RateLimit(bwlimitKiB));
-        args.AddRange([src.Path, nbdUri]);
+        args.AddRange([src.Path, target]);
         log.LogInformation("Copying {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
         progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
@@ -141,9 +143,11 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var src = await ExistingAsync(srcVolid, ct);
         var length = new FileInfo(src.Path).Length;
         // The file's bytes as they are (-f raw): qcow2 internal snapshots travel with it; zero areas stay holes.
-        var args = new List<string> { "convert", "-p", "-n", "--target-is-zero", "-f", "raw", "-O", "raw" };
+        var (output, target) = QemuTls.ConvertToNbd(tls, nbdUri);
+        var args = new List<string> { "convert", "-p", "-n", "--target-is-zero", "-f", "raw" };
+        args.AddRange(output);
         args.AddRange(QemuImg.RateLimit(bwlimitKiB));
-        args.AddRange([src.Path, nbdUri]);
+        args.AddRange([src.Path, target]);
         log.LogInformation("Copying the file of {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await img.RunWithProgressAsync(args, length, progress, ct);
         progress?.Report(new CopyProgress(length, length));

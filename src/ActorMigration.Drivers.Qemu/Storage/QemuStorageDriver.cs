@@ -27,7 +27,7 @@ public sealed class QemuStorageDriver : IStorageDriver
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger<QemuStorageDriver>().With("Node", settings.Node);
         _dirs = new DirStorage(settings, _log);
         _img = new QemuImg(options.QemuImg);
-        _images = new QemuImageOps(_dirs, _img, new QemuOvaDisks(_img), _log);
+        _images = new QemuImageOps(_dirs, _img, new QemuOvaDisks(_img), options.Tls, _log);
         _exports = new QemuNbdExports(settings, options,
             ports ?? new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd), _log);
         _backups = new QemuBackups(_dirs, _img, _images, _log);
