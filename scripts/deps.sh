@@ -21,6 +21,7 @@ want genisoimage
 if [ "$mode" = test ]; then
   want nftables
   want postgresql
+  want python3-proxmoxer  # the compat tests drive the API with the real client
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

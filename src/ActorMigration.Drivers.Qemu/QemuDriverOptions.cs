@@ -37,6 +37,12 @@ public sealed record QemuDriverOptions
     /// <summary>Unlimited migration bandwidth is sent as this value (QEMU has no "unlimited").</summary>
     public long UnlimitedBandwidthBytesPerSec { get; init; } = 16L << 30;
 
+    /// <summary>
+    /// TLS for migrations and NBD between nodes (the cluster's certificates). Null: plain TCP, for tests of a
+    /// single host only; the member process always sets it.
+    /// </summary>
+    public QemuTls? Tls { get; init; }
+
     /// <summary>Options pointing at a guest image directory built by <c>scripts/build-guest-image.sh</c>.</summary>
     public static QemuDriverOptions FromGuestImage(string dir)
     {

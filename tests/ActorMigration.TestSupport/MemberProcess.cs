@@ -15,6 +15,9 @@ public sealed class MemberProcess : IAsyncDisposable
     public PveClient Client { get; private set; } = null!;
     public string LogFile => Path.Combine(DataDir, $"member-{_generation}.out");
 
+    /// <summary>The member's cluster TLS files (CA, CA key, its certificate), created at its first start.</summary>
+    public string TlsDir => Path.Combine(DataDir, "cluster-tls");
+
     /// <summary>How many times the member was started (1 after the first start).</summary>
     public int Generation => _generation;
 
@@ -42,6 +45,17 @@ public sealed class MemberProcess : IAsyncDisposable
     {
         if (value is null) _env.Remove(key);
         else _env[key] = value;
+    }
+
+    /// <summary>
+    /// This member joins <paramref name="first"/>'s cluster: at its first start it copies the cluster CA from there
+    /// (AM_CLUSTER_CA, the documented join). <paramref name="first"/> must have started once.
+    /// </summary>
+    public void UseClusterCaOf(MemberProcess first)
+    {
+        if (!File.Exists(Path.Combine(first.TlsDir, "ca-cert.pem")))
+            throw new InvalidOperationException("the first member has not created the cluster CA yet");
+        SetEnv("AM_CLUSTER_CA", first.TlsDir);
     }
 
     public static string Dll => Path.Combine(Repo.Root, "src", "ActorMigration.Api", "bin",

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Qemu;
 using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Node;
 using ActorMigration.Drivers.Qemu.Qmp;
@@ -15,11 +16,11 @@ internal static class BareQmpMigration
     private static readonly bool RamStats = Environment.GetEnvironmentVariable("AM_BENCH_RAMSTATS") == "1";
 
     /// <summary>
-    /// Bare QMP: spawn the incoming target (driver start = the same command line), then migrate with QMP only and
-    /// stop the source.
+    /// Bare QMP: spawn the incoming target (driver start = the same command line, with the TLS server credentials),
+    /// then migrate with QMP only, over TLS like the engine, and stop the source.
     /// </summary>
     public static async Task<Measured> MigrateAsync(QemuNodeDriver from, QemuNodeDriver to, VmLaunchSpec spec,
-        Dictionary<string, QmpClient> qmp, int pollMs)
+        Dictionary<string, QmpClient> qmp, int pollMs, QemuTls tls)
     {
         var srcFiles = from.Qemu.FilesOf(VmId);
         var srcPid = int.Parse(File.ReadAllText(srcFiles.PidFile).Trim());
@@ -38,11 +39,24 @@ internal static class BareQmpMigration
                 new JsonObject { ["capability"] = "events", ["state"] = true },
                 new JsonObject { ["capability"] = "auto-converge", ["state"] = true })
         });
-        await sq.ExecuteAsync("migrate-set-parameters", new JsonObject
+        // The client credentials once per source QEMU (a guest that came back has them from its earlier round).
+        try
+        {
+            await sq.ExecuteAsync("object-add", new JsonObject
+            {
+                ["qom-type"] = "tls-creds-x509", ["id"] = QemuTls.ClientId, ["endpoint"] = "client", ["dir"] = tls.Dir, ["verify-peer"] = true,
+            });
+        }
+        catch (QmpException e) when (e.Desc.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+        }
+        var parameters = new JsonObject
         {
             ["downtime-limit"] = QemuLiveBench.DowntimeLimitMs,
             ["max-bandwidth"] = UnlimitedBandwidth
-        });
+        };
+        tls.AddMigrationParameters(parameters);
+        await sq.ExecuteAsync("migrate-set-parameters", parameters);
         // Like the engine: wait for QEMU's MIGRATION event that ends it, polling query-migrate meanwhile.
         using var events = sq.Subscribe();
         var ended = events.WaitAsync(e => e.Name == "MIGRATION" && e.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "cancelled",

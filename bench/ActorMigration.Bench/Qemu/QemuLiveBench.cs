@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ActorMigration.Api.Setup;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Storage;
@@ -95,6 +96,8 @@ public static class QemuLiveBench
             // Not in the disk variant (count only).
             if (DiskMiB > 0) log.WriteLine($"disk variant ({DiskMiB} MiB local disk): bare QMP side skipped, QMP count only, no ratio");
             VmLaunchSpec? spec = null;
+            // The bare side migrates with the same TLS as the engine: the member's cluster certificates.
+            var tls = new QemuTls(Path.Combine(memberDir, "cluster-tls"), ClusterCertificates.PeerName);
             var check = "n/a (disk variant: no bare side)";
             // The engine's QEMU (the bare side's, below, is the same binary).
             var engineMetaFile = Path.Combine(memberDir, "run", "node1", "qemu", VmId.ToString(), "meta.json");
@@ -103,7 +106,7 @@ public static class QemuLiveBench
             var version = engineMeta?.QemuVersion ?? "?";
             if (DiskMiB == 0)
             {
-                var opts = QemuDriverOptions.FromGuestImage(guest);
+                var opts = QemuDriverOptions.FromGuestImage(guest) with { Tls = tls };
                 var storage = new StorageConfig([
                     new StorageDefinition("local", "dir", Path.Combine(bareDir, "nodes", "{node}", "local"), false, ["images"], null)
                 ]);
@@ -148,7 +151,7 @@ public static class QemuLiveBench
                 if (spec is null) return null;
                 await Rest(bareArrived);
                 var (from, to) = (bareNodes[bareAt], bareNodes[1 - bareAt]);
-                var m = await BareQmpMigration.MigrateAsync(from, to, spec, qmp, pollMs);
+                var m = await BareQmpMigration.MigrateAsync(from, to, spec, qmp, pollMs, tls);
                 bareArrived = DateTime.UtcNow;
                 await WaitHeartbeatAsync(() => to.Qemu.ReadSerialLog(VmId), 1, requireProgress: true);
                 bareAt = 1 - bareAt;

@@ -23,6 +23,7 @@ public static class ActorMigrationHosting
         Directory.CreateDirectory(o.Topology.DataDir);
         if (o.Persistence == "sqlite") PrepareSqlite(o.SqliteFile);
         var timeouts = o.Timeouts ?? StepTimeouts.Standard;
+        if (o.Tls is not null) builder.AddSetup(o.Tls.SslSetup());
 
         return builder
             .AddHocon(BuildConfig(o), HoconAddMode.Prepend)
@@ -65,14 +66,19 @@ public static class ActorMigrationHosting
         sb.AppendLine($"akka.remote.dot-netty.tcp.hostname = {Quote(o.Hostname)}");
         sb.AppendLine($"akka.remote.dot-netty.tcp.port = {o.Port}");
         sb.AppendLine($"akka.cluster.roles = [{string.Join(",", o.Topology.HostedNodes.Select(n => Quote(ClusterTopology.RoleOf(n))))}]");
+        if (o.Tls is not null) sb.AppendLine("akka.remote.dot-netty.tcp.enable-ssl = on");
         if (o.SeedNodes is { Count: > 0 })
-            sb.AppendLine($"akka.cluster.seed-nodes = [{string.Join(",", o.SeedNodes.Select(Quote))}]");
+            sb.AppendLine($"akka.cluster.seed-nodes = [{string.Join(",", o.SeedNodes.Select(s => Quote(SeedAddress(s, o.Tls is not null))))}]");
         if (o.ExtraHocon is not null) sb.AppendLine(o.ExtraHocon);
         var config = ConfigurationFactory.ParseString(sb.ToString());
         foreach (var f in files)
             config = config.WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDir, f))));
         return config;
     }
+
+    /// <summary>With TLS the transport's scheme is akka.ssl.tcp; a seed written as akka.tcp:// is meant the same way.</summary>
+    public static string SeedAddress(string seed, bool tls) =>
+        tls && seed.StartsWith("akka.tcp://", StringComparison.Ordinal) ? "akka.ssl.tcp://" + seed["akka.tcp://".Length..] : seed;
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 

@@ -4,7 +4,10 @@ using ActorMigration.Drivers.Abstractions;
 
 namespace ActorMigration.Actors.Hosting;
 
-/// <summary>Everything one member process needs to join the cluster and host its nodes.</summary>
+/// <summary>
+/// Everything one member process needs to join the cluster and host its nodes. <see cref="Tls"/>: remoting over mutual
+/// TLS with the cluster's certificates (the member process always sets it; in-process test systems may leave it off).
+/// </summary>
 public sealed record MemberOptions(
     ClusterTopology Topology,
     INodeDriverFactory DriverFactory,
@@ -14,7 +17,8 @@ public sealed record MemberOptions(
     int Port = 0,
     IReadOnlyList<string>? SeedNodes = null,
     StepTimeouts? Timeouts = null,
-    string? ExtraHocon = null)
+    string? ExtraHocon = null,
+    ClusterTls? Tls = null)
 {
     public string SqliteFile => Path.Combine(Topology.DataDir, "actormigration.db");
 

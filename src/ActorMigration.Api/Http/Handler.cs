@@ -21,10 +21,12 @@ public static class Handler
         {
             // Reading and validating are inside the try too: nothing a client sends may escape as an unhandled 500.
             var p = await PveParams.ReadAsync(ctx);
-            var caller = ctx.Caller();
-            if (!caller.IsRootUser && need.Checks.Count > 0 && need.Denied(caller, ctx.Permissions(), k => p[k]) is { } denied)
+            // Unauthenticated routes (/access/ticket) have no caller and declare no privilege.
+            var caller = ctx.TryCaller();
+            if (need.Checks.Count > 0 && caller?.IsRootUser != true
+                && need.Denied(caller ?? ctx.Caller(), ctx.Permissions(), k => p[k]) is { } denied)
                 return Access.Forbidden(denied);
-            var errors = schema.Validate(p, caller.IsRootUser);
+            var errors = schema.Validate(p, caller?.IsRootUser == true);
             if (errors.Count > 0) return PveResult.ParamErrors(errors);
             return await body(p);
         }

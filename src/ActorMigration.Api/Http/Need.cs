@@ -80,6 +80,9 @@ public static class Access
     public static bool Allowed(this HttpContext ctx, string path, params string[] privileges) =>
         Denied(ctx.Caller(), ctx.Permissions(), path, privileges) is null;
 
+    /// <summary>The request's caller, or null on a route that needs no authentication.</summary>
+    public static Caller? TryCaller(this HttpContext ctx) => ctx.Items.TryGetValue(typeof(Caller), out var c) ? c as Caller : null;
+
     /// <summary>The registered <see cref="IPermissions"/> (the access store's evaluation).</summary>
     public static IPermissions Permissions(this HttpContext ctx) => ctx.RequestServices.GetRequiredService<IPermissions>();
 }

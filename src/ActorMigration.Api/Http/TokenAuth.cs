@@ -24,7 +24,7 @@ public sealed class TokenAuth(RequestDelegate next, TokenStore admin, AccessServ
 
     public async Task InvokeAsync(HttpContext ctx)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api2/json/access/ticket"))
+        if (ctx.Request.Path.Value?.TrimEnd('/') == "/api2/json/access/ticket")
         {
             await next(ctx);
             return;

@@ -32,6 +32,8 @@ public static class DriverSelection
             ? g
             : GuestImageBuilder.EnsureBuiltAsync(s.GuestDir).GetAwaiter().GetResult();
         loggers.CreateLogger(typeof(DriverSelection)).LogInformation("QEMU guest image in {GuestDir}", dir);
-        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir), loggers);
+        // Migrations and NBD between nodes use QEMU's TLS with the cluster's certificates (ClusterCertificates).
+        var tls = new QemuTls(s.TlsDir, ClusterCertificates.PeerName);
+        return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir) with { Tls = tls }, loggers);
     }
 }

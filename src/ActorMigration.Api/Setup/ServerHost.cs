@@ -26,6 +26,8 @@ public static class ServerHost
         var storage = DataDirectory.EnsureStorage(settings.DataDir);
         var token = DataDirectory.EnsureAdminToken(settings.DataDir);
         var cert = DataDirectory.EnsureCertificate(settings.DataDir);
+        var tls = ClusterCertificates.Ensure(settings.TlsDir, settings.ClusterCaFrom,
+            (what, where) => log.LogInformation("Cluster TLS: {What} {Dir}", what, where));
         var topology = new ClusterTopology(settings.ClusterNodes, settings.HostedNodes, storage, settings.DataDir,
             settings.Overrides, settings.MacPrefix);
         var driver = driverOverride ?? DriverSelection.Create(settings, loggers);
@@ -59,7 +61,8 @@ public static class ServerHost
         builder.Services.AddSingleton<IPermissions>(sp => sp.GetRequiredService<AccessService>());
         builder.Services.AddSingleton(new LoginThrottle(settings.AuthFailDelayMs));
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
-            topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds))
+            topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
+            Tls: tls))
             .AddAccessControl(accessView));
 
         var app = builder.Build();
@@ -81,6 +84,8 @@ public static class ServerHost
         SnapshotEndpoints.Map(api);
         BackupEndpoints.Map(api);
         ImportEndpoints.Map(api);
+        AccessEndpoints.Map(api);
+        AccessUserEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

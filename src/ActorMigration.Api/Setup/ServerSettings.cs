@@ -23,8 +23,13 @@ public sealed record ServerSettings(
     string MacPrefix,
     int PollIntervalMs,
     int TaskStartTimeoutMs = 15000,
-    IReadOnlyList<string>? DebugLogSources = null)
+    IReadOnlyList<string>? DebugLogSources = null,
+    string? ClusterTlsDir = null,
+    string? ClusterCaFrom = null)
 {
+    /// <summary>The member's cluster TLS files (AM_CLUSTER_TLS_DIR, default &lt;data-dir&gt;/cluster-tls).</summary>
+    public string TlsDir => ClusterTlsDir ?? Path.Combine(DataDir, "cluster-tls");
+
     public static ServerSettings Load(string[] args, IDictionary<string, string?>? env = null)
     {
         var e = env ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
@@ -82,6 +87,8 @@ public sealed record ServerSettings(
             Get("AM_MAC_PREFIX", "BC:24:11"),
             int.Parse(Get("AM_POLL_MS", "500")),
             int.Parse(Get("AM_TASK_START_TIMEOUT_MS", "15000")),
-            List("AM_LOG_DEBUG", ""));
+            List("AM_LOG_DEBUG", ""),
+            e.TryGetValue("AM_CLUSTER_TLS_DIR", out var td) && !string.IsNullOrWhiteSpace(td) ? Path.GetFullPath(td) : null,
+            e.TryGetValue("AM_CLUSTER_CA", out var ca) && !string.IsNullOrWhiteSpace(ca) ? Path.GetFullPath(ca) : null);
     }
 }

@@ -1,16 +1,12 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace ActorMigration.Domain.Import;
 
 /// <summary>Virtual size of a VMDK from its first bytes: a sparse header (<c>KDMV</c>) or a text descriptor.</summary>
-public static partial class VmdkSize
+public static class VmdkSize
 {
     private const int Sector = 512;
-
-    [GeneratedRegex(@"^\s*(?:RW|RDONLY|NOACCESS)\s+(\d+)\s+\w+", RegexOptions.Multiline)]
-    private static partial Regex Extent();
 
     /// <summary>Reads the virtual size; pass at least the first 512 bytes (a descriptor file whole, up to 64 KiB).</summary>
     public static bool TryRead(ReadOnlySpan<byte> head, out long bytes)
@@ -27,26 +23,20 @@ public static partial class VmdkSize
         return TryReadDescriptor(text, out bytes);
     }
 
-    /// <summary>Sums the extents of a text descriptor (<c>RW 83886080 VMFS "x-flat.vmdk"</c>).</summary>
+    /// <summary>Sums the extents of a text descriptor (<c>RW 83886080 VMFS "x-flat.vmdk"</c>), parsed by <see cref="VmdkDescriptor"/>.</summary>
     public static bool TryReadDescriptor(string text, out long bytes)
     {
         bytes = 0;
-        if (!text.Contains("# Disk DescriptorFile", StringComparison.Ordinal) && !text.Contains("createType", StringComparison.Ordinal))
-            return false;
-        var any = false;
-        foreach (Match m in Extent().Matches(text))
+        if (!VmdkDescriptor.Looks(text) || VmdkDescriptor.TryParse(text) is not { } d) return false;
+        var extents = d.Extents.Where(e => e.Sectors > 0).ToList();
+        try
         {
-            if (!long.TryParse(m.Groups[1].Value, out var sectors) || sectors > long.MaxValue / Sector) return false;
-            try
-            {
-                bytes = checked(bytes + sectors * Sector);
-            }
-            catch (OverflowException)
-            {
-                return false;
-            }
-            any = true;
+            foreach (var e in extents) bytes = checked(bytes + e.Sectors * Sector);
         }
-        return any;
+        catch (OverflowException)
+        {
+            return false;
+        }
+        return extents.Count > 0;
     }
 }

@@ -6,8 +6,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
-/// <summary>The NBD server inside an incoming VM's QEMU that exports its drives to the source's mirrors.</summary>
-public sealed class IncomingNbdServer(string runDir, string node, QmpSessions qmp, PortAllocator ports, NodeAddress address, ILogger log)
+/// <summary>
+/// The NBD server inside an incoming VM's QEMU that exports its drives to the source's mirrors; with
+/// <paramref name="tls"/> it admits only clients with a certificate of the cluster CA.
+/// </summary>
+public sealed class IncomingNbdServer(string runDir, string node, QmpSessions qmp, PortAllocator ports, NodeAddress address, QemuTls? tls,
+    ILogger log)
 {
     private const int PortAttempts = 3;
 
@@ -20,14 +24,16 @@ public sealed class IncomingNbdServer(string runDir, string node, QmpSessions qm
             var port = ports.Acquire();
             try
             {
-                await qmp.ExecuteAsync(vmid, "nbd-server-start", new JsonObject
+                var args = new JsonObject
                 {
                     ["addr"] = new JsonObject
                     {
                         ["type"] = "inet",
                         ["data"] = new JsonObject { ["host"] = host, ["port"] = port.ToString() }
                     }
-                }, ct: ct);
+                };
+                if (tls is not null) args["tls-creds"] = QemuTls.ServerId;
+                await qmp.ExecuteAsync(vmid, "nbd-server-start", args, ct: ct);
             }
             catch (QmpException e) when (attempt < PortAttempts && e.Desc.Contains("in use", StringComparison.OrdinalIgnoreCase))
             {
@@ -48,7 +54,8 @@ public sealed class IncomingNbdServer(string runDir, string node, QmpSessions qm
                 }, ct: ct);
             }
             var uri = $"nbd:{address.UriHost(host)}:{port}";
-            log.LogInformation("NBD server of {VmId} on {Node} at {NbdUri} exports {Drives}", vmid, node, uri, inc.NbdDrives);
+            log.LogInformation("NBD server of {VmId} on {Node} at {NbdUri} exports {Drives} (TLS {Tls})", vmid, node, uri, inc.NbdDrives,
+                tls is not null);
             return meta with { NbdUri = uri, NbdPort = port, NbdDrives = inc.NbdDrives.ToList() };
         }
     }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace ActorMigration.Drivers.Qemu.Hypervisor;
 
 /// <summary>drive-mirror block jobs of the VMs of one node (job id = drive key): start, list, finish.</summary>
-public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan finishTimeout, ILogger log)
+public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan finishTimeout, QemuTls? tls, ILogger log)
 {
     private static readonly HashSet<string> EndedEvents = ["BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR"];
 
@@ -24,6 +24,13 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
             targetName = target.Target.Contains("exportname=", StringComparison.Ordinal) || target.Target.StartsWith("nbd+", StringComparison.Ordinal)
                 ? target.Target
                 : $"{target.Target}:exportname={QemuCommandLine.NodeName(jobId)}";
+            // The incoming VM's NBD server (nbd:host:port:exportname=x) takes only TLS clients of the cluster.
+            if (tls is not null && targetName.StartsWith("nbd:", StringComparison.Ordinal))
+            {
+                await tls.EnsureClientAsync(qmp, vmid, ct);
+                var at = targetName.IndexOf(":exportname=", StringComparison.Ordinal);
+                targetName = tls.NbdMirrorTarget(targetName[..at], targetName[(at + ":exportname=".Length)..]);
+            }
             if (!string.Equals(target.Format, "raw", StringComparison.OrdinalIgnoreCase))
                 log.LogDebug("NBD mirror target of {Drive} is written raw (asked {Format})", jobId, target.Format);
             format = "raw";

@@ -108,7 +108,11 @@ internal static class QemuCommandLine
             A("-device", $"{NicDevice(n.Model)},netdev={idx}{mac},id={idx}");
         }
 
-        if (p.IncomingUri is { } incoming) A("-S", "-incoming", incoming);
+        if (p.IncomingUri is { } incoming)
+        {
+            if (p.Options.Tls is { } tls) args.AddRange(tls.IncomingArgs());
+            A("-S", "-incoming", incoming);
+        }
         args.AddRange(extra);
         return args;
     }

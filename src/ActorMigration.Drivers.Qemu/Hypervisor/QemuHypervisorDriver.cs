@@ -34,10 +34,10 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _qmp = new QmpSessions(settings.RunDir, settings.Node, options.QmpTimeout, log,
             loggers.CreateLogger<QmpSessions>().With("Node", settings.Node));
         _launcher = new QemuLauncher(settings, options, ports, address, log);
-        _nbd = new IncomingNbdServer(settings.RunDir, settings.Node, _qmp, ports, address, log);
+        _nbd = new IncomingNbdServer(settings.RunDir, settings.Node, _qmp, ports, address, options.Tls, log);
         _processes = new VmProcesses(settings, ports, _qmp, _launcher, _nbd, log);
-        _migrations = new QemuMigrations(settings.RunDir, settings.Node, _qmp, options.UnlimitedBandwidthBytesPerSec, log);
-        _mirrors = new MirrorJobs(settings, _qmp, options.BlockJobFinishTimeout, log);
+        _migrations = new QemuMigrations(settings.RunDir, settings.Node, _qmp, options.UnlimitedBandwidthBytesPerSec, options.Tls, log);
+        _mirrors = new MirrorJobs(settings, _qmp, options.BlockJobFinishTimeout, options.Tls, log);
         _console = new SerialConsole(settings.RunDir, settings.Node);
     }
 

@@ -13,12 +13,15 @@ public sealed class QemuMigrations
     private readonly string _node;
     private readonly QmpSessions _qmp;
     private readonly long _unlimitedBandwidth;
+    private readonly QemuTls? _tls;
     private readonly ILogger _log;
     // Completed by a MIGRATION event that ends the outgoing migration (completed, failed, cancelled).
     private readonly ConcurrentDictionary<int, TaskCompletionSource> _ended = new();
 
-    public QemuMigrations(string runDir, string node, QmpSessions qmp, long unlimitedBandwidthBytesPerSec, ILogger log)
+    /// <param name="tls">The cluster's TLS: the outgoing stream is encrypted and the target authenticated; null: plain TCP.</param>
+    public QemuMigrations(string runDir, string node, QmpSessions qmp, long unlimitedBandwidthBytesPerSec, QemuTls? tls, ILogger log)
     {
+        _tls = tls;
         _runDir = runDir;
         _node = node;
         _qmp = qmp;
@@ -38,17 +41,24 @@ public sealed class QemuMigrations
                 new JsonObject { ["capability"] = "events", ["state"] = true },
                 new JsonObject { ["capability"] = "auto-converge", ["state"] = spec.AutoConverge })
         }, ct: ct);
-        await _qmp.ExecuteAsync(vmid, "migrate-set-parameters", new JsonObject
+        var parameters = new JsonObject
         {
             ["downtime-limit"] = spec.DowntimeLimitMs,
             ["max-bandwidth"] = spec.MaxBandwidthBytesPerSec is > 0 and var bw ? bw : _unlimitedBandwidth
-        }, ct: ct);
+        };
+        if (_tls is not null)
+        {
+            await _tls.EnsureClientAsync(_qmp, vmid, ct);
+            _tls.AddMigrationParameters(parameters);
+        }
+        await _qmp.ExecuteAsync(vmid, "migrate-set-parameters", parameters, ct: ct);
         // Recorded first, so that a query right after knows a stale incoming status is not this migration's.
         if (meta is not null) (meta with { OutgoingUri = spec.Uri }).Write(files.MetaFile);
         _ended[vmid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _qmp.ExecuteAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, ct: ct);
-        _log.LogInformation("Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge})",
-            vmid, _node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge);
+        _log.LogInformation(
+            "Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge}, TLS {Tls})",
+            vmid, _node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge, _tls is not null);
     }
 
     /// <summary>

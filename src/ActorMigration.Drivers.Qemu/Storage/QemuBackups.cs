@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Import;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
 using Microsoft.Extensions.Logging;
@@ -77,12 +78,17 @@ internal sealed class QemuBackups(DirStorage dirs, QemuImg img, QemuImageOps ima
     {
         var manifest = await ReadAsync(backupVolid, ct);
         var disk = manifest.Disks.FirstOrDefault(d => d.Drive == drive) ?? throw StorageErrors.NoDrive(backupVolid, drive);
+        if (UntrustedImage.RestoreRefusal(backupVolid, drive, disk.Format) is { } refused) throw new InvalidDataException(refused);
         var dst = dirs.ResolveTarget(dstVolid);
         // One extraction file per volume: an attempt that died (kill -9) left it behind; it is overwritten.
         var tmp = RestoreTempOf(dst.Path);
         try
         {
             await BackupArchive.ExtractAsync(dirs.ResolveExisting(backupVolid).File, disk.FileName, tmp, ct);
+            // The archive's disk is untrusted: it may refer to no other file (header, then qemu-img info).
+            var what = $"{backupVolid}/{disk.FileName}";
+            UntrustedFiles.InspectExtracted(tmp, what, disk.Format);
+            UntrustedFiles.Refuse(what, QemuImageFacts.From(await img.InfoAsync(tmp, disk.Format, ct), disk.Format, what, null), insideArchive: true);
             var args = new List<string> { "convert", "-p", "-f", disk.Format, "-O", dstFormat };
             if (dst.Exists) args.Add("-n");
             args.AddRange([tmp, dst.Path]);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Import;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Storage;
 using Microsoft.Extensions.Logging;
@@ -8,14 +9,16 @@ using Microsoft.Extensions.Logging;
 namespace ActorMigration.Drivers.Qemu.Storage;
 
 /// <summary>Volumes through qemu-img: info, create, convert, copies into NBD exports, qcow2 snapshots.</summary>
-internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ova, ILogger log)
+internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ova, QemuTls? tls, ILogger log)
 {
     private static readonly Regex RelativeBacking = new(@"^\.\./(\d+)/([^/]+)\z", RegexOptions.Compiled);
-    private static readonly string[] DiskExtensions = ["qcow2", "raw", "vmdk", "img", "iso"];
 
     private string Node => dirs.Node;
 
-    /// <summary>qemu-img info is the truth about formats, sizes, backing files and snapshots.</summary>
+    /// <summary>
+    /// qemu-img info is the truth about sizes, backing files and snapshots; the format is the name's. An import file
+    /// is inspected first by its header, then by qemu-img info (<see cref="UntrustedImage"/>).
+    /// </summary>
     public async Task<VolumeInfo?> InfoAsync(string volid, CancellationToken ct)
     {
         var v = dirs.Resolve(volid);
@@ -23,15 +26,18 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         if (!v.Exists) return null;
         v.RequireFile();
         var readOnly = (File.GetUnixFileMode(v.Path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
-        if (!IsDiskImage(v.Name))
+        if (UntrustedImage.FormatOf(v.Name) is not { } format)
         {
             var len = new FileInfo(v.Path).Length;
             return new VolumeInfo(volid, v.Path, v.Name.Format, len, len, ReadOnly: readOnly);
         }
-        var j = await img.InfoAsync(v.Path, ct);
+        var untrusted = UntrustedImage.IsUntrusted(v.Name);
+        if (untrusted) await UntrustedFiles.InspectAsync(dirs, v, format, ct);
+        var j = await img.InfoAsync(v.Path, format, ct);
+        if (untrusted) UntrustedFiles.Refuse(volid, QemuImageFacts.From(j, format, volid, v.Path));
         var snapshots = (j["snapshots"] as JsonArray)?.Select(s => s?["name"]?.ToString() ?? "").Where(s => s.Length > 0).ToList();
         return new VolumeInfo(volid, v.Path,
-            j["format"]?.ToString() ?? v.Name.Format,
+            format,
             j["virtual-size"]?.GetValue<long>() ?? 0,
             j["actual-size"]?.GetValue<long>() ?? 0,
             j["backing-filename"]?.ToString(),
@@ -40,16 +46,13 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
             new FileInfo(v.Path).Length);
     }
 
-    private static bool IsDiskImage(VolumeName v) =>
-        v.VType is "images" or "iso" || (v.VType == "import" && DiskExtensions.Contains(v.Format));
-
     public async Task<VolumeInfo> ExistingAsync(string volid, CancellationToken ct) =>
         await InfoAsync(volid, ct) ?? throw StorageErrors.Missing(volid);
 
     /// <summary>The base an image's relative backing file (<c>../9000/base-9000-disk-0.qcow2</c>) names.</summary>
     public async Task<string?> BackingOfAsync(DirVolume image, CancellationToken ct)
     {
-        var j = await img.InfoAsync(image.Path, ct);
+        var j = await img.InfoAsync(image.Path, image.Name.Format, ct);
         return j["backing-filename"]?.ToString() is { } b && RelativeBacking.Match(b) is { Success: true } m
             ? VolumeName.ImageVolId(image.Name.Storage, int.Parse(m.Groups[1].Value), m.Groups[2].Value)
             : null;
@@ -125,9 +128,11 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
     public async Task CopyToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB, IProgress<CopyProgress>? progress, CancellationToken ct)
     {
         var src = await ExistingAsync(srcVolid, ct);
-        var args = new List<string> { "convert", "-p", "-n", "-f", src.Format, "-O", "raw" };
+        var (output, target) = QemuTls.ConvertToNbd(tls, nbdUri);
+        var args = new List<string> { "convert", "-p", "-n", "-f", src.Format };
+        args.AddRange(output);
         args.AddRange(QemuImg.RateLimit(bwlimitKiB));
-        args.AddRange([src.Path, nbdUri]);
+        args.AddRange([src.Path, target]);
         log.LogInformation("Copying {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await img.RunWithProgressAsync(args, src.VirtualSize, progress, ct);
         progress?.Report(new CopyProgress(src.VirtualSize, src.VirtualSize));
@@ -138,9 +143,11 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         var src = await ExistingAsync(srcVolid, ct);
         var length = new FileInfo(src.Path).Length;
         // The file's bytes as they are (-f raw): qcow2 internal snapshots travel with it; zero areas stay holes.
-        var args = new List<string> { "convert", "-p", "-n", "--target-is-zero", "-f", "raw", "-O", "raw" };
+        var (output, target) = QemuTls.ConvertToNbd(tls, nbdUri);
+        var args = new List<string> { "convert", "-p", "-n", "--target-is-zero", "-f", "raw" };
+        args.AddRange(output);
         args.AddRange(QemuImg.RateLimit(bwlimitKiB));
-        args.AddRange([src.Path, nbdUri]);
+        args.AddRange([src.Path, target]);
         log.LogInformation("Copying the file of {Src} on {Node} to {Target}, bwlimit {BwLimitKiB} KiB/s", srcVolid, Node, nbdUri, bwlimitKiB);
         await img.RunWithProgressAsync(args, length, progress, ct);
         progress?.Report(new CopyProgress(length, length));

@@ -24,11 +24,21 @@ internal sealed class QemuImg(string binary)
         return r.StdOut;
     }
 
-    /// <summary><c>qemu-img info --output=json -U</c>; -U reads images that a running VM holds.</summary>
-    public async Task<JsonNode> InfoAsync(string path, CancellationToken ct = default)
+    /// <summary>
+    /// <c>qemu-img info -f &lt;format&gt; --output=json -U</c>: the format is always given, never probed; -U reads
+    /// images that a running VM holds. No --backing-chain: a backing file is named, not opened.
+    /// </summary>
+    public Task<JsonNode> InfoAsync(string path, string format, CancellationToken ct = default) =>
+        InfoOfAsync(["info", "-f", format, "--output=json", "-U", path], path, ct);
+
+    /// <summary>qemu-img info of a <c>json:</c> spec, whose <c>driver</c> names the format.</summary>
+    public Task<JsonNode> InfoOfSpecAsync(string jsonSpec, CancellationToken ct = default) =>
+        InfoOfAsync(["info", "--output=json", "-U", jsonSpec], jsonSpec, ct);
+
+    private async Task<JsonNode> InfoOfAsync(IEnumerable<string> args, string what, CancellationToken ct)
     {
-        var json = await RunAsync(["info", "--output=json", "-U", path], ct, timeout: InfoTimeout);
-        return JsonNode.Parse(json) ?? throw new InvalidOperationException($"qemu-img info {path}: empty answer");
+        var json = await RunAsync(args, ct, timeout: InfoTimeout);
+        return JsonNode.Parse(json) ?? throw new InvalidOperationException($"qemu-img info {what}: empty answer");
     }
 
     /// <summary>Runs a command that takes <c>-p</c>, reporting progress against <paramref name="totalBytes"/>.</summary>

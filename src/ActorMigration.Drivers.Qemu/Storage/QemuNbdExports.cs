@@ -51,6 +51,7 @@ internal sealed class QemuNbdExports
                     "-x", exportName, "-f", info.Format, "--persistent", "--shared=8"
                 };
                 if (!writable) args.Add("--read-only");
+                if (_options.Tls is { } tls) args.AddRange(tls.NbdExportArgs());
                 args.Add(info.Path);
                 var r = await ProcessRunner.RunAsync(_options.QemuNbd, args, TimeSpan.FromSeconds(30), ct: ct);
                 if (r.ExitCode != 0)
@@ -62,7 +63,8 @@ internal sealed class QemuNbdExports
                 var host = _settings.Address.Contains(':') ? $"[{_settings.Address}]" : _settings.Address;
                 var rec = new NbdExportRecord(id, volid, info.Path, port, writable, $"nbd://{host}:{port}/{exportName}", pidFile);
                 rec.Write(Path.Combine(ExportDir, id + ".json"));
-                _log.LogInformation("Exported {VolId} on {Node} at {Uri} ({Mode})", volid, Node, rec.Uri, writable ? "writable" : "read-only");
+                _log.LogInformation("Exported {VolId} on {Node} at {Uri} ({Mode}, TLS {Tls})", volid, Node, rec.Uri,
+                    writable ? "writable" : "read-only", _options.Tls is not null);
                 return new NbdExport(id, rec.Uri);
             }
         }

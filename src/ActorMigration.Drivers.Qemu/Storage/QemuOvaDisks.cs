@@ -6,7 +6,8 @@ namespace ActorMigration.Drivers.Qemu.Storage;
 
 /// <summary>
 /// A disk inside an OVA is read in place by qemu-img: a raw window (offset/size) of the archive under the image's
-/// format driver, so nothing needs extracting. Its <see cref="VolumeInfo.Path"/> is that json: spec.
+/// format driver (the member's extension), so nothing needs extracting; it is inspected as an untrusted image first.
+/// Its <see cref="VolumeInfo.Path"/> is that json: spec.
 /// </summary>
 internal sealed class QemuOvaDisks(QemuImg img)
 {
@@ -14,6 +15,7 @@ internal sealed class QemuOvaDisks(QemuImg img)
     {
         if (await OvaDisks.FindAsync(ova, member, ct) is not { } m) return null;
         var format = OvaDisks.FormatOf(member)!;
+        await UntrustedFiles.InspectMemberAsync(ova, m, volid, format, ct);
         var spec = new JsonObject
         {
             ["driver"] = format,
@@ -25,7 +27,8 @@ internal sealed class QemuOvaDisks(QemuImg img)
             }
         };
         var json = "json:" + spec.ToJsonString();
-        var j = await img.InfoAsync(json, ct);
+        var j = await img.InfoOfSpecAsync(json, ct);
+        UntrustedFiles.Refuse(volid, QemuImageFacts.From(j, format, volid, null), insideArchive: true);
         return new VolumeInfo(volid, json, format, j["virtual-size"]?.GetValue<long>() ?? 0, m.Length, null, ReadOnly: true);
     }
 }

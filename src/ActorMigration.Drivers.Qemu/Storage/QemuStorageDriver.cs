@@ -27,7 +27,7 @@ public sealed class QemuStorageDriver : IStorageDriver
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger<QemuStorageDriver>().With("Node", settings.Node);
         _dirs = new DirStorage(settings, _log);
         _img = new QemuImg(options.QemuImg);
-        _images = new QemuImageOps(_dirs, _img, new QemuOvaDisks(_img), _log);
+        _images = new QemuImageOps(_dirs, _img, new QemuOvaDisks(_img), options.Tls, _log);
         _exports = new QemuNbdExports(settings, options,
             ports ?? new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd), _log);
         _backups = new QemuBackups(_dirs, _img, _images, _log);
@@ -87,10 +87,11 @@ public sealed class QemuStorageDriver : IStorageDriver
         if (lengthBytes <= 0) throw StorageErrors.SizeNotPositive();
         await DeleteAsync(volid, ct);
         Directory.CreateDirectory(v.Directory);
-        // All zeroes: qemu-img info (and so the export) sees a raw file of the length, rounded up to a sector.
+        // All zeroes, rounded up to a sector, served raw whatever the name says: the source's file bytes go in.
+        var length = (lengthBytes + 511) / 512 * 512;
         using (var fs = new FileStream(v.Path, FileMode.CreateNew, FileAccess.Write))
-            fs.SetLength((lengthBytes + 511) / 512 * 512);
-        return await ExportAsync(volid, writable: true, ct);
+            fs.SetLength(length);
+        return await _exports.ExportAsync(new VolumeInfo(volid, v.Path, "raw", length, 0), writable: true, ct);
     }
 
     public Task CopyFileToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,

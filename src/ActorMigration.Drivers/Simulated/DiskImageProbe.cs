@@ -1,27 +1,31 @@
 using System.Buffers.Binary;
+using ActorMigration.Domain.Import;
 
 namespace ActorMigration.Drivers.Simulated;
 
-/// <summary>Reads the virtual size of real image files that have no sidecar (qcow2, sparse VMDK), else the file length.</summary>
+/// <summary>
+/// The virtual size of a real image file that has no sidecar, read in the format its name gives (never probed):
+/// a qcow2 or VMDK header, a VMDK descriptor; else the file length.
+/// </summary>
 internal static class DiskImageProbe
 {
-    public const int HeaderBytes = 32;
+    /// <summary>Enough for the headers and a VMDK descriptor file.</summary>
+    public const int HeaderBytes = 64 * 1024;
 
-    public static (string Format, long VirtualSize) Probe(Stream file, string formatHint)
+    public static long Probe(Stream file, string format)
     {
-        Span<byte> h = stackalloc byte[HeaderBytes];
+        var h = new byte[HeaderBytes];
         file.Position = 0;
         var n = file.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
-        return FromHeader(h[..n], file.Length, formatHint);
+        return FromHeader(h.AsSpan(0, n), file.Length, format);
     }
 
     /// <summary>From an image's first bytes and its length (a file, or a member of an archive).</summary>
-    public static (string Format, long VirtualSize) FromHeader(ReadOnlySpan<byte> h, long length, string formatHint)
+    public static long FromHeader(ReadOnlySpan<byte> h, long length, string format)
     {
-        if (h.Length >= 32 && h[0] == 'Q' && h[1] == 'F' && h[2] == 'I' && h[3] == 0xfb)
-            return ("qcow2", (long)BinaryPrimitives.ReadUInt64BigEndian(h[24..]));
-        if (h.Length >= 20 && h[0] == 'K' && h[1] == 'D' && h[2] == 'M' && h[3] == 'V')
-            return ("vmdk", (long)BinaryPrimitives.ReadUInt64LittleEndian(h[12..]) * 512);
-        return (formatHint, length);
+        if (format == "qcow2" && h.Length >= 32 && h[0] == 'Q' && h[1] == 'F' && h[2] == 'I' && h[3] == 0xfb)
+            return (long)BinaryPrimitives.ReadUInt64BigEndian(h[24..]);
+        if (format == "vmdk" && VmdkSize.TryRead(h, out var bytes)) return bytes;
+        return length;
     }
 }

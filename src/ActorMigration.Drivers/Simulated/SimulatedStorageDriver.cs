@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Import;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
@@ -65,18 +66,18 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
 
     public string PathOf(string volid) => Resolve(volid).Path;
 
-    /// <summary>Sidecar, or what the file itself tells (images placed by hand, imports), opened safely.</summary>
+    /// <summary>Sidecar, or what the file itself tells (images placed by hand, imports) in the name's format, opened safely.</summary>
     private static VolumeMeta ReadMeta(Vol v) =>
-        SimFiles.ReadJson<VolumeMeta>(v.MetaPath) ?? Probe(StorageFiles.OpenRead(v.File), v.Name.Format);
+        SimFiles.ReadJson<VolumeMeta>(v.MetaPath) ?? Probe(StorageFiles.OpenRead(v.File), UntrustedImage.FormatOf(v.Name) ?? v.Name.Format);
 
     /// <summary>A volume the driver itself wrote (an export's target): its sidecar, else its header.</summary>
-    private static VolumeMeta ReadMeta(string path, string metaPath, string formatHint) =>
-        SimFiles.ReadJson<VolumeMeta>(metaPath) ?? Probe(File.OpenRead(path), formatHint);
+    private static VolumeMeta ReadMeta(string path, string metaPath, string format) =>
+        SimFiles.ReadJson<VolumeMeta>(metaPath) ?? Probe(File.OpenRead(path), format);
 
-    private static VolumeMeta Probe(FileStream file, string formatHint)
+    private static VolumeMeta Probe(FileStream file, string format)
     {
         using var fs = file;
-        var (format, size) = DiskImageProbe.Probe(fs, formatHint);
+        var size = DiskImageProbe.Probe(fs, format);
         return new VolumeMeta { Format = format, VirtualSize = size, Allocated = fs.Length };
     }
 
@@ -84,21 +85,31 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     {
         var v = Resolve(volid);
         if (_dirs.OvaMember(v.Name) is { } member)
-            return await OvaDiskMetaAsync(member.Ova, member.Member, ct) is { } m
+            return await OvaDiskMetaAsync(volid, member.Ova, member.Member, ct) is { } m
                 ? new VolumeInfo(volid, member.Ova.Path, m.Format, m.VirtualSize, m.Allocated, null, ReadOnly: true)
                 : null;
         if (!v.Exists) return null;
         v.File.RequireFile();
-        return ToInfo(volid, v, ReadMeta(v));
+        return ToInfo(volid, v, await InspectedMetaAsync(volid, ct));
     }
 
-    /// <summary>A disk inside an OVA: its header read in place, as qemu-img reads it in the QEMU driver.</summary>
-    private static async Task<VolumeMeta?> OvaDiskMetaAsync(StoragePath ova, string member, CancellationToken ct)
+    /// <summary>An existing volume's meta; an import file is inspected by its header first, as the QEMU driver does.</summary>
+    private async Task<VolumeMeta> InspectedMetaAsync(string volid, CancellationToken ct)
+    {
+        var d = _dirs.ResolveExisting(volid);
+        if (UntrustedImage.IsUntrusted(d.Name) && UntrustedImage.FormatOf(d.Name) is { } format)
+            await UntrustedFiles.InspectAsync(_dirs, d, format, ct);
+        return ReadMeta(Wrap(d));
+    }
+
+    /// <summary>A disk inside an OVA: inspected, then its header read in place, as qemu-img reads it in the QEMU driver.</summary>
+    private static async Task<VolumeMeta?> OvaDiskMetaAsync(string volid, StoragePath ova, string member, CancellationToken ct)
     {
         if (await OvaDisks.FindAsync(ova, member, ct) is not { } m) return null;
+        var format = OvaDisks.FormatOf(member)!;
+        await UntrustedFiles.InspectMemberAsync(ova, m, volid, format, ct);
         var head = await OvaDisks.HeadAsync(ova, m, DiskImageProbe.HeaderBytes, ct);
-        var (format, size) = DiskImageProbe.FromHeader(head, m.Length, OvaDisks.FormatOf(member)!);
-        return new VolumeMeta { Format = format, VirtualSize = size, Allocated = m.Length, ReadOnly = true };
+        return new VolumeMeta { Format = format, VirtualSize = DiskImageProbe.FromHeader(head, m.Length, format), Allocated = m.Length, ReadOnly = true };
     }
 
     /// <summary>What a copy reads: a volume's sidecar (or header), or a disk inside an OVA.</summary>
@@ -106,8 +117,8 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
     {
         var v = Resolve(volid);
         if (_dirs.OvaMember(v.Name) is { } member)
-            return await OvaDiskMetaAsync(member.Ova, member.Member, ct) ?? throw StorageErrors.Missing(volid);
-        return ReadMeta(Wrap(_dirs.ResolveExisting(volid)));
+            return await OvaDiskMetaAsync(volid, member.Ova, member.Member, ct) ?? throw StorageErrors.Missing(volid);
+        return await InspectedMetaAsync(volid, ct);
     }
 
     private static Task<string?> BackingOfAsync(DirVolume image, CancellationToken ct) =>
@@ -249,6 +260,7 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
         var (_, manifest) = await SimBackupArchive.ReadAsync(ResolveExisting(backupVolid).File, ct);
         var disk = manifest.Disks.FirstOrDefault(d => d.Drive == drive)
                    ?? throw StorageErrors.NoDrive(backupVolid, drive);
+        if (UntrustedImage.RestoreRefusal(backupVolid, drive, disk.Format) is { } refused) throw new InvalidDataException(refused);
         var dst = Resolve(dstVolid);
         if (dst.Exists) throw StorageErrors.Exists(dstVolid);
         PrepareTarget(dst, dstFormat, disk.SizeBytes);

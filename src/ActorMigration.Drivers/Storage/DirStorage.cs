@@ -187,6 +187,19 @@ public sealed class DirStorage(NodeSettings settings, ILogger log)
         }
     }
 
+    /// <summary>
+    /// An extent file a VMDK descriptor names (a plain file name): a regular file in the descriptor's own directory.
+    /// A symlink may point beside it, not elsewhere (<see cref="UnauthorizedAccessException"/> out of the storage).
+    /// </summary>
+    public StoragePath RequireExtent(DirVolume descriptor, string file)
+    {
+        var dir = Path.GetRelativePath(descriptor.Root, descriptor.Directory);
+        var extent = StorageFiles.Resolve(descriptor.Root, $"{dir}/{file}", $"{descriptor.Name.Storage}:{dir}/{file}");
+        if (Path.GetDirectoryName(extent.Path) != descriptor.Directory)
+            throw new InvalidDataException($"{descriptor.VolId}: extent '{file}' is not allowed - it leads out of the descriptor's directory");
+        return extent.RequireFile();
+    }
+
     /// <summary>A text file on an import, backup or snippets path (OVF, VMX, a backup's config).</summary>
     public StoragePath TextFile(string volid)
     {

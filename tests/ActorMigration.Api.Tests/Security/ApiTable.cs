@@ -8,6 +8,9 @@ public sealed record ApiRoute(string Method, string Path, string Privilege)
     /// <summary>Proxmox's <c>user => 'all'</c>: any authenticated caller gets an answer (a list filtered to what it may see).</summary>
     public bool AnyUser => Privilege.StartsWith("any user", StringComparison.Ordinal);
 
+    /// <summary>Reachable without authentication (<c>/access/ticket</c>).</summary>
+    public bool NoAuth => Privilege.StartsWith("none", StringComparison.Ordinal);
+
     public override string ToString() => $"{Method} {Path}";
 }
 

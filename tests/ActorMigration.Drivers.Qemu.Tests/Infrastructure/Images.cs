@@ -21,10 +21,13 @@ public static class Images
         }
     }
 
-    /// <summary>qemu-img compare (-U: images may be held by a running VM). Exit 0 = identical.</summary>
-    public static async Task<(int ExitCode, string Output)> CompareAsync(string a, string b)
+    /// <summary>
+    /// qemu-img compare (-U: images may be held by a running VM); the formats are probed unless given. Exit 0 = identical.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> CompareAsync(string a, string b, string? formatA = null, string? formatB = null)
     {
-        var r = await ProcessRunner.RunAsync("qemu-img", ["compare", "-U", a, b], TimeSpan.FromMinutes(2));
+        var formats = formatA is null || formatB is null ? [] : new[] { "-f", formatA, "-F", formatB };
+        var r = await ProcessRunner.RunAsync("qemu-img", ["compare", "-U", .. formats, a, b], TimeSpan.FromMinutes(2));
         return (r.ExitCode, (r.StdOut + r.StdErr).Trim());
     }
 }

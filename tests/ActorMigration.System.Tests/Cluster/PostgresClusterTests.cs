@@ -9,11 +9,11 @@ namespace ActorMigration.SystemTests.Cluster;
 [Collection("processes")]
 public sealed class PostgresClusterTests
 {
-    private static async Task<(MemberProcess A, MemberProcess B)> TwoMembers(string pg, string speed)
+    internal static async Task<(MemberProcess A, MemberProcess B)> TwoMembers(string pg, string speed)
     {
         var portA = Repo.FreePort();
         var portB = Repo.FreePort();
-        var seed = $"akka.tcp://actormigration@127.0.0.1:{portA}";
+        var seed = $"akka.ssl.tcp://actormigration@127.0.0.1:{portA}";
         MemberProcess Member(string node, int port) => new(new Dictionary<string, string>
         {
             ["AM_NODES"] = node,
@@ -27,6 +27,7 @@ public sealed class PostgresClusterTests
         var a = Member("node1", portA);
         var b = Member("node2", portB);
         await a.StartAsync();
+        b.UseClusterCaOf(a);
         await b.StartAsync();
         await PveClient.Eventually(async () => (await a.Client.Get("/nodes")).Body.Split("\"online\"").Length == 3,
             TimeSpan.FromSeconds(60), "both nodes online");

@@ -1,0 +1,38 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
+
+namespace ActorMigration.Actors.Cluster;
+
+/// <summary>
+/// Akka remoting over TLS with mutual authentication: both ends present a certificate, and a peer is admitted only
+/// when its certificate chains to the cluster's CA. Every refusal is logged with the peer's address.
+/// </summary>
+public sealed record ClusterTls(X509Certificate2 Ca, X509Certificate2 Member)
+{
+    /// <summary>The DotNetty transport's TLS setup (the HOCON side is <c>enable-ssl = on</c>).</summary>
+    public DotNettySslSetup SslSetup() =>
+        new(Member, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false, Validate);
+
+    /// <summary>True when <paramref name="cert"/> is issued by the cluster CA and valid now; otherwise logs the refusal.</summary>
+    public bool Validate(X509Certificate2? cert, X509Chain? _, string peer, SslPolicyErrors errors, ILoggingAdapter log)
+    {
+        if (cert is null)
+        {
+            log.Warning("Refused cluster peer {PeerAddress}: it presented no certificate", peer);
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(Ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        var ok = chain.Build(cert) && chain.ChainElements.Count > 1
+            && chain.ChainElements[^1].Certificate.Thumbprint == Ca.Thumbprint;
+        if (ok) return true;
+        var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
+        log.Warning("Refused cluster peer {PeerAddress}: certificate {Subject} issued by {Issuer} is not from the cluster CA ({Status})",
+            peer, cert.Subject, cert.Issuer, status.Length > 0 ? status : errors.ToString());
+        return false;
+    }
+}
