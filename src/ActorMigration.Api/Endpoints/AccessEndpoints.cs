@@ -9,7 +9,8 @@ public static class AccessEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         // Reachable without authentication (TokenAuth lets /access/ticket through).
-        api.MapGet("/access/ticket", (HttpContext ctx, AccessService _) => Handler.Run(ctx, Need.User, new ParamSchema(), _ => Task.FromResult(PveResult.Data(null))));
+        api.MapGet("/access/ticket", (HttpContext ctx, AccessService _) =>
+            Handler.Run(ctx, Need.User, new ParamSchema(), _ => Task.FromResult(PveResult.Data(null))));
         api.MapPost("/access/ticket", (HttpContext ctx, AccessService access, LoginThrottle throttle) =>
             Handler.Run(ctx, Need.User, TicketSchema, p => Login(ctx, access, throttle, p)));
 

@@ -97,7 +97,8 @@ public static class AccessUserEndpoints
                 : PveResult.Error(access.State.Users.ContainsKey(user) ? $"no such token '{name}' for user '{user}'" : $"no such user ('{user}')"));
         }));
 
-        api.MapPost("/access/users/{userid}/token/{tokenid}", (HttpContext ctx, AccessService access) => Handler.Run(ctx, Need.User, TokenSchema(true), async p =>
+        api.MapPost("/access/users/{userid}/token/{tokenid}", (HttpContext ctx, AccessService access) =>
+            Handler.Run(ctx, Need.User, TokenSchema(true), async p =>
         {
             var (user, name) = (p["userid"]!, p["tokenid"]!);
             if (MayNotManageTokens(ctx, access, user) is { } refused) return refused;
@@ -114,7 +115,8 @@ public static class AccessUserEndpoints
             });
         }));
 
-        api.MapPut("/access/users/{userid}/token/{tokenid}", (HttpContext ctx, AccessService access) => Handler.Run(ctx, Need.User, TokenSchema(true), async p =>
+        api.MapPut("/access/users/{userid}/token/{tokenid}", (HttpContext ctx, AccessService access) =>
+            Handler.Run(ctx, Need.User, TokenSchema(true), async p =>
         {
             var (user, name) = (p["userid"]!, p["tokenid"]!);
             if (MayNotManageTokens(ctx, access, user) is { } refused) return refused;
@@ -123,7 +125,8 @@ public static class AccessUserEndpoints
                 : PveResult.Data(TokenEntry(access.State.Tokens[AccessIds.FullTokenId(user, name)], false));
         }));
 
-        api.MapDelete("/access/users/{userid}/token/{tokenid}", (HttpContext ctx, AccessService access) => Handler.Run(ctx, Need.User, TokenSchema(false), async p =>
+        api.MapDelete("/access/users/{userid}/token/{tokenid}", (HttpContext ctx, AccessService access) =>
+            Handler.Run(ctx, Need.User, TokenSchema(false), async p =>
         {
             var (user, name) = (p["userid"]!, p["tokenid"]!);
             if (MayNotManageTokens(ctx, access, user) is { } refused) return refused;
