@@ -58,6 +58,10 @@ public sealed class MemberProcess : IAsyncDisposable
         SetEnv("AM_CLUSTER_CA", first.TlsDir);
     }
 
+    /// <summary>A <c>root@pam</c> ticket session, logged in with the member's <c>root.password</c> (root-only keys need it).</summary>
+    public async Task<PveClient> RootSessionAsync() =>
+        await PveClient.LoginAsync(HttpPort, "root@pam", (await File.ReadAllTextAsync(Path.Combine(DataDir, "root.password"))).Trim());
+
     public static string Dll => Path.Combine(Repo.Root, "src", "ActorMigration.Api", "bin",
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "actormigration.dll");
 

@@ -18,6 +18,17 @@ public sealed class PveClient(HttpClient http, string? token)
         public override string ToString() => $"{(int)Status} {Reason}: {Body}";
     }
 
+    /// <summary>Logs in with <c>POST /access/ticket</c> and returns a client carrying the ticket cookie and CSRF token.</summary>
+    public static async Task<PveClient> LoginAsync(int httpPort, string user, string password)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        var r = await new PveClient(http, null).Post("/access/ticket", ("username", user), ("password", password));
+        if (r.Status != HttpStatusCode.OK) throw new InvalidOperationException($"login of {user} failed: {r}");
+        http.DefaultRequestHeaders.Add("Cookie", $"PVEAuthCookie={r.Data!["ticket"]!.GetValue<string>()}");
+        http.DefaultRequestHeaders.Add("CSRFPreventionToken", r.Data!["CSRFPreventionToken"]!.GetValue<string>());
+        return new PveClient(http, null);
+    }
+
     public Task<Response> Get(string path, params (string, string)[] query) => Send(HttpMethod.Get, path, query, null);
     public Task<Response> Delete(string path, params (string, string)[] query) => Send(HttpMethod.Delete, path, query, null);
     public Task<Response> Post(string path, params (string, string)[] form) => Send(HttpMethod.Post, path, [], form);

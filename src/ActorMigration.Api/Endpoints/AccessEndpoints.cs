@@ -11,8 +11,8 @@ public static class AccessEndpoints
         // Reachable without authentication (TokenAuth lets /access/ticket through).
         api.MapGet("/access/ticket", (HttpContext ctx, AccessService _) =>
             Handler.Run(ctx, Need.User, new ParamSchema(), _ => Task.FromResult(PveResult.Data(null))));
-        api.MapPost("/access/ticket", (HttpContext ctx, AccessService access, LoginThrottle throttle) =>
-            Handler.Run(ctx, Need.User, TicketSchema, p => Login(ctx, access, throttle, p)));
+        api.MapPost("/access/ticket", (HttpContext ctx, AccessService access, LoginThrottle throttle, HostRootPassword root) =>
+            Handler.Run(ctx, Need.User, TicketSchema, p => Login(ctx, access, throttle, root, p)));
 
         api.MapGet("/access/permissions", (HttpContext ctx, AccessService access) =>
             Handler.Run(ctx, Need.User, new ParamSchema(new ParamSpec("path", MaxLength: 64), new ParamSpec("userid", MaxLength: 128)), p =>
@@ -81,7 +81,7 @@ public static class AccessEndpoints
                 if (!(caller.AuthId == user) && !access.Has(caller.AuthId, "/access/groups", "User.Modify"))
                     return Forbidden("/access/groups", "User.Modify");
                 if (user == AccessState.Root)
-                    return PveResult.Error("change password failed: the password of 'root@pam' is the host's PAM password, not changed here");
+                    return PveResult.Error("change password failed: the password of 'root@pam' is the member's root.password file, not changed here");
                 var error = await access.ChangeAsync(new SetPassword(user, Secrets.HashPassword(p["password"]!, AccessSecrets.Salt())));
                 return error is null ? PveResult.Data(null) : PveResult.Error(error);
             }));
@@ -95,7 +95,7 @@ public static class AccessEndpoints
         new ParamSpec("realm", MaxLength: 32), new ParamSpec("otp"), new ParamSpec("path"), new ParamSpec("privs"),
         new ParamSpec("new-format", PType.Boolean), new ParamSpec("tfa-challenge"));
 
-    private static async Task<IResult> Login(HttpContext ctx, AccessService access, LoginThrottle throttle, PveParams p)
+    private static async Task<IResult> Login(HttpContext ctx, AccessService access, LoginThrottle throttle, HostRootPassword root, PveParams p)
     {
         var user = p["username"]!;
         if (p["realm"] is { } realm && !user.Contains('@', StringComparison.Ordinal)) user += "@" + realm;
@@ -107,6 +107,7 @@ public static class AccessEndpoints
             PermissionEvaluator.UserActive(access.State, user, access.Now)
             && (password.StartsWith("PVE:", StringComparison.Ordinal)
                 ? Tickets.Verify(password, access.Now, access.State.TicketKey) == user
+                : user == AccessState.Root ? root.Verify(password)
                 : Secrets.VerifyPassword(password, access.State.Users[user].PasswordHash)) ? user : null));
         if (ok is null || access.State.TicketKey is not { } key) return PveResult.Error("authentication failure", 401);
         var now = access.Now;

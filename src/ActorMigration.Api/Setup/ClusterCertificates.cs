@@ -47,7 +47,7 @@ public static class ClusterCertificates
         {
             if (copyCa)
             {
-                WritePrivate(caKey, File.ReadAllText(Path.Combine(caFrom!, CaKey)));
+                DataDirectory.WritePrivate(caKey, File.ReadAllText(Path.Combine(caFrom!, CaKey)));
                 File.WriteAllText(caCert, File.ReadAllText(Path.Combine(caFrom!, CaCert)));
                 created?.Invoke("copied the cluster CA from", caFrom!);
             }
@@ -77,7 +77,7 @@ public static class ClusterCertificates
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
         using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
-        WritePrivate(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n");
+        DataDirectory.WritePrivate(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n");
         File.WriteAllText(certFile, cert.ExportCertificatePem() + "\n");
     }
 
@@ -101,20 +101,9 @@ public static class ClusterCertificates
         using var cert = req.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), notAfter, serial);
         var certPem = cert.ExportCertificatePem() + "\n";
         var keyPem = key.ExportPkcs8PrivateKeyPem() + "\n";
-        WritePrivate(Path.Combine(dir, ServerKey), keyPem);
-        WritePrivate(Path.Combine(dir, ClientKey), keyPem);
+        DataDirectory.WritePrivate(Path.Combine(dir, ServerKey), keyPem);
+        DataDirectory.WritePrivate(Path.Combine(dir, ClientKey), keyPem);
         File.WriteAllText(Path.Combine(dir, ServerCert), certPem);
         File.WriteAllText(Path.Combine(dir, ClientCert), certPem);
-    }
-
-    private static void WritePrivate(string file, string text)
-    {
-        using var s = new FileStream(file, new FileStreamOptions
-        {
-            Mode = FileMode.Create, Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        using var w = new StreamWriter(s);
-        w.Write(text);
     }
 }

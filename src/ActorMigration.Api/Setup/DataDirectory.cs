@@ -8,6 +8,7 @@ namespace ActorMigration.Api.Setup;
 public static class DataDirectory
 {
     public const string TokenFile = "admin.token";
+    public const string RootPasswordFile = "root.password";
     public const string AdminTokenId = "root@pam!admin";
 
     public static StorageConfig EnsureStorage(string dataDir)
@@ -32,17 +33,32 @@ public static class DataDirectory
     {
         var file = Path.Combine(dataDir, TokenFile);
         if (!File.Exists(file))
-        {
-            var line = $"{AdminTokenId}={Guid.NewGuid()}";
-            using (var s = new FileStream(file, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            using (var w = new StreamWriter(s))
-                w.Write(line + "\n");
-        }
+            WritePrivate(file, $"{AdminTokenId}={Guid.NewGuid()}\n");
         return File.ReadAllText(file).Trim();
+    }
+
+    /// <summary>
+    /// The password of <c>root@pam</c> on this member (<c>root.password</c>, mode 0600, random at first start). It stands
+    /// in for the host's PAM password: only root on the host can read it, and a ticket made with it is valid cluster-wide.
+    /// </summary>
+    public static string EnsureRootPassword(string dataDir)
+    {
+        var file = Path.Combine(dataDir, RootPasswordFile);
+        if (!File.Exists(file))
+            WritePrivate(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_') + "\n");
+        return File.ReadAllText(file).Trim();
+    }
+
+    /// <summary>Writes a secret file readable by its owner only (0600), replacing an existing one.</summary>
+    public static void WritePrivate(string file, string text)
+    {
+        using var s = new FileStream(file, new FileStreamOptions
+        {
+            Mode = FileMode.Create, Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        using var w = new StreamWriter(s);
+        w.Write(text);
     }
 
     /// <summary>A self-signed certificate (pve-ssl.pem / pve-ssl.key), generated at first start.</summary>
@@ -63,13 +79,7 @@ public static class DataDirectory
             req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
             using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2));
             File.WriteAllText(pem, cert.ExportCertificatePem() + "\n");
-            using (var s = new FileStream(key, new FileStreamOptions
-            {
-                Mode = FileMode.Create, Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            using (var w = new StreamWriter(s))
-                w.Write(rsa.ExportPkcs8PrivateKeyPem() + "\n");
+            WritePrivate(key, rsa.ExportPkcs8PrivateKeyPem() + "\n");
         }
         using var loaded = X509Certificate2.CreateFromPemFile(pem, key);
         // Kestrel needs a persisted key on some platforms; a PFX round trip gives one.

@@ -25,6 +25,7 @@ public static class ServerHost
         var log = loggers.CreateLogger(typeof(ServerHost));
         var storage = DataDirectory.EnsureStorage(settings.DataDir);
         var token = DataDirectory.EnsureAdminToken(settings.DataDir);
+        var rootPassword = new HostRootPassword(DataDirectory.EnsureRootPassword(settings.DataDir));
         var cert = DataDirectory.EnsureCertificate(settings.DataDir);
         var tls = ClusterCertificates.Ensure(settings.TlsDir, settings.ClusterCaFrom,
             (what, where) => log.LogInformation("Cluster TLS: {What} {Dir}", what, where));
@@ -60,6 +61,7 @@ public static class ServerHost
         builder.Services.AddSingleton<AccessService>();
         builder.Services.AddSingleton<IPermissions>(sp => sp.GetRequiredService<AccessService>());
         builder.Services.AddSingleton(new LoginThrottle(settings.AuthFailDelayMs));
+        builder.Services.AddSingleton(rootPassword);
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
             Tls: tls))

@@ -31,6 +31,27 @@ public sealed class TicketTests(AccessFixture f)
     }
 
     [Fact]
+    public async Task Root_logs_in_with_the_members_root_password_file_and_alone_may_set_root_only_keys()
+    {
+        var file = Path.Combine(f.Server.DataDir, "root.password");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var password = (await File.ReadAllTextAsync(file)).Trim();
+        Assert.True(password.Length >= 20, "a random password");
+
+        var wrong = await TicketSession.Login(f.Server.Client.Http, "root@pam", password + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.Status);
+        var root = await TicketSession.Open(f.Server.Client.Http, "root@pam", password);
+
+        const int vm = 9471;
+        Assert.Equal(HttpStatusCode.OK, (await f.Server.Client.Post("/nodes/node1/qemu", ("vmid", $"{vm}"))).Status);
+        var refused = await f.Server.Client.Put($"/nodes/node1/qemu/{vm}/config", ("args", "-no-reboot"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Equal("only root can set 'args' config\n", refused.Message);
+        Assert.Equal(HttpStatusCode.OK, (await root.Send(HttpMethod.Put, $"/nodes/node1/qemu/{vm}/config", [("args", "-no-reboot")])).Status);
+        Assert.Equal("-no-reboot", (await f.Server.Client.Get($"/nodes/node1/qemu/{vm}/config")).Data!["args"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Get_ticket_needs_no_authentication_and_answers_null()
     {
         var r = await f.Server.Anonymous.Get("/access/ticket");

@@ -38,15 +38,16 @@ public sealed class IdentityTests(QemuMemberFixture f)
         Assert.NotEqual(s.Str("vmgenid"), d.Str("vmgenid"));
     }
 
-    [Fact(Skip = RootOnly.NoRootSession)]
+    [Fact]
     public async Task Clone_keeps_a_disabled_vmgenid_disabled()
     {
+        var root = await f.Member.RootSessionAsync();
         var src = f.NextVmId();
-        await C.CreateVm(src, ("scsi0", "local:1"), ("vmgenid", "0"));
-        Assert.Equal("0", (await C.Config(src)).Str("vmgenid"));
+        await root.CreateVm(src, ("scsi0", "local:1"), ("vmgenid", "0"));
+        Assert.Equal("0", (await root.Config(src)).Str("vmgenid"));
         var dst = f.NextVmId();
-        await C.Clone(src, dst, ("full", "1"));
-        Assert.Equal("0", (await C.Config(dst)).Str("vmgenid"));
+        await root.Clone(src, dst, ("full", "1"));
+        Assert.Equal("0", (await root.Config(dst)).Str("vmgenid"));
     }
 
     [Fact]

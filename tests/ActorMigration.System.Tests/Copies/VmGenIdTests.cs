@@ -9,57 +9,59 @@ public sealed class VmGenIdTests(QemuMemberFixture f)
 
     private static void AssertUuid(string? v) => Assert.True(Guid.TryParse(v, out var g) && g != Guid.Empty && v!.Length == 36, $"'{v}' is no UUID");
 
-    [Fact(Skip = RootOnly.NoRootSession)]
+    [Fact]
     public async Task Config_rules_create_new_explicit_disabled_and_deleted()
     {
+        var root = await f.Member.RootSessionAsync();
         var a = f.NextVmId();
-        await C.CreateVm(a);
-        var created = (await C.Config(a)).Str("vmgenid");
+        await root.CreateVm(a);
+        var created = (await root.Config(a)).Str("vmgenid");
         AssertUuid(created);
 
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await C.Put($"/nodes/node1/qemu/{a}/config", ("vmgenid", "1"))).Status);
-        var renewed = (await C.Config(a)).Str("vmgenid");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await root.Put($"/nodes/node1/qemu/{a}/config", ("vmgenid", "1"))).Status);
+        var renewed = (await root.Config(a)).Str("vmgenid");
         AssertUuid(renewed);
         Assert.NotEqual(created, renewed);
 
         const string explicitId = "3f2c6e1a-9b7d-4c55-8e21-0a1b2c3d4e5f";
-        await C.Put($"/nodes/node1/qemu/{a}/config", ("vmgenid", explicitId));
-        Assert.Equal(explicitId, (await C.Config(a)).Str("vmgenid"));
+        await root.Put($"/nodes/node1/qemu/{a}/config", ("vmgenid", explicitId));
+        Assert.Equal(explicitId, (await root.Config(a)).Str("vmgenid"));
 
-        await C.Put($"/nodes/node1/qemu/{a}/config", ("delete", "vmgenid"));
-        Assert.Null((await C.Config(a))["vmgenid"]);
+        await root.Put($"/nodes/node1/qemu/{a}/config", ("delete", "vmgenid"));
+        Assert.Null((await root.Config(a))["vmgenid"]);
 
         var b = f.NextVmId();
-        await C.CreateVm(b, ("vmgenid", explicitId));
-        Assert.Equal(explicitId, (await C.Config(b)).Str("vmgenid"));
+        await root.CreateVm(b, ("vmgenid", explicitId));
+        Assert.Equal(explicitId, (await root.Config(b)).Str("vmgenid"));
         var c = f.NextVmId();
-        await C.CreateVm(c, ("vmgenid", "0"));
-        Assert.Equal("0", (await C.Config(c)).Str("vmgenid"));
+        await root.CreateVm(c, ("vmgenid", "0"));
+        Assert.Equal("0", (await root.Config(c)).Str("vmgenid"));
     }
 
-    [Fact(Skip = RootOnly.NoRootSession)]
+    [Fact]
     public async Task Running_qemu_exposes_the_configured_id_and_none_when_disabled()
     {
+        var root = await f.Member.RootSessionAsync();
         var on = f.NextVmId();
         var off = f.NextVmId();
         var gone = f.NextVmId();
-        await C.CreateVm(on, ("memory", "64"));
-        await C.CreateVm(off, ("memory", "64"), ("vmgenid", "0"));
-        await C.CreateVm(gone, ("memory", "64"));
-        await C.Put($"/nodes/node1/qemu/{gone}/config", ("delete", "vmgenid"));
+        await root.CreateVm(on, ("memory", "64"));
+        await root.CreateVm(off, ("memory", "64"), ("vmgenid", "0"));
+        await root.CreateVm(gone, ("memory", "64"));
+        await root.Put($"/nodes/node1/qemu/{gone}/config", ("delete", "vmgenid"));
         try
         {
-            foreach (var vm in new[] { on, off, gone }) await C.Start(vm);
+            foreach (var vm in new[] { on, off, gone }) await root.Start(vm);
 
-            var cfg = await C.Config(on);
-            var cur = await C.Current(on);
+            var cfg = await root.Config(on);
+            var cur = await root.Current(on);
             Assert.Equal("running", cur.Str("status"));
             Assert.Equal(cfg.Str("vmgenid"), cur.Str("running-vmgenid"));
             Assert.Contains($"vmgenid,guid={cfg.Str("vmgenid")}", QemuHost.QemuCommandLine(f.DataDir, "node1", on));
 
             foreach (var vm in new[] { off, gone })
             {
-                var c = await C.Current(vm);
+                var c = await root.Current(vm);
                 Assert.Equal("running", c.Str("status"));
                 Assert.Null(c["running-vmgenid"]);
                 var cmd = QemuHost.QemuCommandLine(f.DataDir, "node1", vm);
@@ -69,7 +71,7 @@ public sealed class VmGenIdTests(QemuMemberFixture f)
         }
         finally
         {
-            foreach (var vm in new[] { on, off, gone }) await C.Stop(vm);
+            foreach (var vm in new[] { on, off, gone }) await root.Stop(vm);
         }
     }
 
