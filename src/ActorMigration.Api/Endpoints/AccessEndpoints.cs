@@ -88,7 +88,7 @@ public static class AccessEndpoints
     }
 
     /// <summary>Proxmox's refusal of a privilege check: 403 <c>Permission check failed (path, privilege)</c>.</summary>
-    public static IResult Forbidden(string path, string privilege) => PveResult.Error($"Permission check failed ({path}, {privilege})", 403);
+    public static IResult Forbidden(string path, string privilege) => Access.Forbidden($"{path}, {privilege}");
 
     private static readonly ParamSchema TicketSchema = new(
         new ParamSpec("username", Optional: false, MaxLength: 64), new ParamSpec("password", Optional: false),
