@@ -47,6 +47,13 @@ public sealed class QemuMigrationTests(QemuMemberFixture f, ITestOutputHelper ou
             QemuVms.AssertGone(M, srcPid, "node1", vmid);
             await QemuVms.AssertOwnedAndRunning(C, vmid, "node2", dstPid);
 
+            // The member's target listened for TLS clients with a cluster certificate only (docs/security.md), so the
+            // stream that arrived came over TLS; the wire itself is checked in Drivers.Qemu.Tests' MigrationTlsTests.
+            var targetCmd = QemuHost.QemuCommandLine(M.DataDir, "node2", vmid)!;
+            Assert.Contains("tls-creds-x509,id=am-tls-server,endpoint=server", targetCmd);
+            Assert.Contains("verify-peer=on", targetCmd);
+            Assert.Contains("migration.tls-creds=am-tls-server", targetCmd);
+
             // The task log carries QEMU's own downtime and the Proxmox ending.
             var downtime = QemuVms.Downtime(log);
             Assert.Contains(log, l => l.EndsWith("migration status: completed"));
