@@ -28,6 +28,9 @@ public sealed record VolumeName(
 
     public string VolId => $"{Storage}:{VolName}";
 
+    /// <summary>A VM id in a name (ASCII digits by the regexes); null when it does not fit an int (no VM has it).</summary>
+    private static int? Id(string digits) => int.TryParse(digits, out var n) ? n : null;
+
     public static bool TryParse(string volid, out VolumeName? v, out string? error)
     {
         v = null;
@@ -45,17 +48,16 @@ public sealed record VolumeName(
         {
             var b = ParseNameDir(m.Groups[2].Value);
             var n = ParseNameDir(m.Groups[4].Value);
-            if (b is null || n is null) return Fail(volname, out error);
-            v = new VolumeName(storage, volname, "images", m.Groups[4].Value, int.Parse(m.Groups[3].Value),
-                m.Groups[2].Value, int.Parse(m.Groups[1].Value), n.Value.IsBase, n.Value.Format);
+            if (b is null || n is null || Id(m.Groups[3].Value) is not { } owner || Id(m.Groups[1].Value) is not { } baseOwner)
+                return Fail(volname, out error);
+            v = new VolumeName(storage, volname, "images", m.Groups[4].Value, owner, m.Groups[2].Value, baseOwner, n.Value.IsBase, n.Value.Format);
             return true;
         }
         if ((m = Image.Match(volname)).Success)
         {
             var n = ParseNameDir(m.Groups[2].Value);
-            if (n is null) return Fail(volname, out error);
-            v = new VolumeName(storage, volname, "images", m.Groups[2].Value, int.Parse(m.Groups[1].Value),
-                null, null, n.Value.IsBase, n.Value.Format);
+            if (n is null || Id(m.Groups[1].Value) is not { } owner) return Fail(volname, out error);
+            v = new VolumeName(storage, volname, "images", m.Groups[2].Value, owner, null, null, n.Value.IsBase, n.Value.Format);
             return true;
         }
         if ((m = Iso.Match(volname)).Success)
@@ -67,7 +69,7 @@ public sealed record VolumeName(
         {
             var owner = BackupOwner.Match(m.Groups[1].Value);
             v = new VolumeName(storage, volname, "backup", m.Groups[1].Value,
-                owner.Success ? int.Parse(owner.Groups[1].Value) : null, null, null, false, "raw");
+                owner.Success ? Id(owner.Groups[1].Value) : null, null, null, false, "raw");
             return true;
         }
         if ((m = Import.Match(volname)).Success)

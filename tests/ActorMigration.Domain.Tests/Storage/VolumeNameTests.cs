@@ -183,4 +183,16 @@ public class VolumeNameTests
         // BACKUP_EXT_RE_2 = \.(tgz|(?:tar|vma)(?:\.(gz|lzo|zst|bz2))?)
         Assert.False(VolumeName.TryParse(volid, out _, out _));
     }
+
+    [Fact]
+    public void A_vm_id_beyond_int32_is_no_image_and_no_backup_owner_but_never_an_exception()
+    {
+        Assert.False(VolumeName.TryParse("local:99999999999/vm-99999999999-disk-0.raw", out _, out var image));
+        Assert.NotNull(image);
+        Assert.False(VolumeName.TryParse("local:99999999999/base-99999999999-disk-0.raw/100/vm-100-disk-0.qcow2", out _, out var linked));
+        Assert.NotNull(linked);
+        var backup = VolumeName.Parse("local:backup/vzdump-qemu-99999999999-2020_01_01-00_00_00.tar");
+        Assert.Equal("backup", backup.VType);
+        Assert.Null(backup.VmId);
+    }
 }
