@@ -31,6 +31,13 @@ public sealed record VolumeName(
     /// <summary>A VM id in a name (ASCII digits by the regexes); null when it does not fit an int (no VM has it).</summary>
     private static int? Id(string digits) => int.TryParse(digits, out var n) ? n : null;
 
+    /// <summary>A name whose VM id does not fit an int: unparsable, as the API has always answered it.</summary>
+    private static bool TooLarge(string volid, out string? error)
+    {
+        error = $"unable to parse volume ID '{volid}'";
+        return false;
+    }
+
     public static bool TryParse(string volid, out VolumeName? v, out string? error)
     {
         v = null;
@@ -48,15 +55,16 @@ public sealed record VolumeName(
         {
             var b = ParseNameDir(m.Groups[2].Value);
             var n = ParseNameDir(m.Groups[4].Value);
-            if (b is null || n is null || Id(m.Groups[3].Value) is not { } owner || Id(m.Groups[1].Value) is not { } baseOwner)
-                return Fail(volname, out error);
+            if (b is null || n is null) return Fail(volname, out error);
+            if (Id(m.Groups[3].Value) is not { } owner || Id(m.Groups[1].Value) is not { } baseOwner) return TooLarge(volid, out error);
             v = new VolumeName(storage, volname, "images", m.Groups[4].Value, owner, m.Groups[2].Value, baseOwner, n.Value.IsBase, n.Value.Format);
             return true;
         }
         if ((m = Image.Match(volname)).Success)
         {
             var n = ParseNameDir(m.Groups[2].Value);
-            if (n is null || Id(m.Groups[1].Value) is not { } owner) return Fail(volname, out error);
+            if (n is null) return Fail(volname, out error);
+            if (Id(m.Groups[1].Value) is not { } owner) return TooLarge(volid, out error);
             v = new VolumeName(storage, volname, "images", m.Groups[2].Value, owner, null, null, n.Value.IsBase, n.Value.Format);
             return true;
         }
@@ -68,8 +76,9 @@ public sealed record VolumeName(
         if ((m = Backup.Match(volname)).Success)
         {
             var owner = BackupOwner.Match(m.Groups[1].Value);
-            v = new VolumeName(storage, volname, "backup", m.Groups[1].Value,
-                owner.Success ? Id(owner.Groups[1].Value) : null, null, null, false, "raw");
+            int? ownerId = null;
+            if (owner.Success && (ownerId = Id(owner.Groups[1].Value)) is null) return TooLarge(volid, out error);
+            v = new VolumeName(storage, volname, "backup", m.Groups[1].Value, ownerId, null, null, false, "raw");
             return true;
         }
         if ((m = Import.Match(volname)).Success)

@@ -184,15 +184,13 @@ public class VolumeNameTests
         Assert.False(VolumeName.TryParse(volid, out _, out _));
     }
 
-    [Fact]
-    public void A_vm_id_beyond_int32_is_no_image_and_no_backup_owner_but_never_an_exception()
+    [Theory]
+    [InlineData("local:99999999999/vm-99999999999-disk-0.raw")]
+    [InlineData("local:99999999999/base-99999999999-disk-0.raw/100/vm-100-disk-0.qcow2")]
+    [InlineData("local:backup/vzdump-qemu-99999999999-2020_01_01-00_00_00.tar")]
+    public void A_vm_id_beyond_int32_is_unparsable_never_an_exception(string volid)
     {
-        Assert.False(VolumeName.TryParse("local:99999999999/vm-99999999999-disk-0.raw", out _, out var image));
-        Assert.NotNull(image);
-        Assert.False(VolumeName.TryParse("local:99999999999/base-99999999999-disk-0.raw/100/vm-100-disk-0.qcow2", out _, out var linked));
-        Assert.NotNull(linked);
-        var backup = VolumeName.Parse("local:backup/vzdump-qemu-99999999999-2020_01_01-00_00_00.tar");
-        Assert.Equal("backup", backup.VType);
-        Assert.Null(backup.VmId);
+        Assert.False(VolumeName.TryParse(volid, out _, out var error));
+        Assert.Equal($"unable to parse volume ID '{volid}'", error);
     }
 }
