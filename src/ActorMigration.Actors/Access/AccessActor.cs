@@ -74,7 +74,8 @@ public sealed class AccessActor : ReceivePersistentActor
 public sealed class AccessReplicaActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan Retry = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(30);
+    // Short: a publication right after a member joins can miss its not yet gossiped subscription.
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
     private readonly AccessView _view;
     private readonly IActorRef _store;
     private readonly IActorRef _mediator;
