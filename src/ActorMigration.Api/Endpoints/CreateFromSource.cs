@@ -20,7 +20,7 @@ public static class CreateFromSource
         // The disks come from the archive: a drive given with it is refused, as Proxmox does.
         if (p.Values.Keys.Where(Drives.IsDriveKey).Order(StringComparer.Ordinal).FirstOrDefault() is { } drive)
             return PveResult.ParamError(drive, "option conflicts with option 'archive'");
-        if (!VolumeChecks.TryName(archive, out var vn, out var perr) || vn!.VType != "backup")
+        if (!VolumeName.TryParse(archive, out var vn, out var perr) || vn!.VType != "backup")
             return PveResult.ParamError("archive", perr ?? $"'{archive}' is not a backup volume");
         if (s.Topology.Storage.Get(vn.Storage) is not { } def || !def.AvailableOn(node))
             return PveResult.Error($"storage '{vn.Storage}' is not available on node '{node}'");
@@ -59,10 +59,10 @@ public static class CreateFromSource
                 return PveResult.Error($"storage '{sid}' is not available on node '{node}' for VM images");
             foreach (var v in (await s.Nodes.Ask<NodeVolumes>(new ListNodeVolumes(node, sid, vmid), ApiServices.AskTimeout)).Volumes)
                 taken.Add(v.VolId);
-            var format = d.Volume is not null && VolumeChecks.TryName(d.File, out var ov, out _) ? ov!.Format : disk.Format;
+            var format = d.Volume is not null && VolumeName.TryParse(d.File, out var ov, out _) ? ov!.Format : disk.Format;
             var n = 0;
             string dst;
-            while (taken.Any(t => VolumeChecks.TryName(t, out var tv, out _) && tv!.Storage == sid && tv.DiskNumber == n)) n++;
+            while (taken.Any(t => VolumeName.TryParse(t, out var tv, out _) && tv!.Storage == sid && tv.DiskNumber == n)) n++;
             // A template's disks come back as its base volumes (Proxmox converts a restored template again).
             dst = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format, isBase: restored.IsTemplate));
             taken.Add(dst);

@@ -1,6 +1,7 @@
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Import;
+using ActorMigration.Domain.Storage;
 using Akka.Actor;
 
 namespace ActorMigration.Api.Endpoints;
@@ -28,7 +29,7 @@ public static class ImportEndpoints
         if (s.Topology.Storage.Get(storage) is not { } def) return (null, PveResult.Error($"storage '{storage}' does not exist"));
         if (!def.AvailableOn(node)) return (null, PveResult.Error($"storage '{storage}' is not available on node '{node}'"));
         var volid = volume.Contains(':') ? volume : $"{storage}:{volume}";
-        if (!VolumeChecks.TryName(volid, out var vn, out var perr)) return (null, PveResult.ParamError("volume", perr!));
+        if (!VolumeName.TryParse(volid, out var vn, out var perr)) return (null, PveResult.ParamError("volume", perr!));
         if (vn!.Storage != storage) return (null, PveResult.ParamError("volume", $"volume '{volid}' is not on storage '{storage}'"));
         if (vn.VType != "import") return (null, PveResult.Error($"invalid content type '{vn.VType}'"));
         if (!def.HasContent("import")) return (null, PveResult.Error($"storage '{storage}' does not support content type 'import'"));

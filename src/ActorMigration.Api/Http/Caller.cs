@@ -30,11 +30,3 @@ public static class CallerContext
 
     public static void SetCaller(this HttpContext ctx, Caller caller) => ctx.Items[typeof(Caller)] = caller;
 }
-
-/// <summary>The password of <c>root@pam</c> on this member (the data directory's <c>root.password</c>).</summary>
-public sealed class HostRootPassword(string secret)
-{
-    public bool Verify(string password) =>
-        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(password));
-}

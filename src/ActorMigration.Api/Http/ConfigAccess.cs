@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Storage;
 
 namespace ActorMigration.Api.Http;
 
@@ -134,7 +135,7 @@ public static class ConfigAccess
     /// </summary>
     public static string? VolumeDenied(Caller caller, IPermissions perms, int? vmid, string volid)
     {
-        if (caller.IsRootUser || !VolumeChecks.TryName(volid, out var v, out _)) return null;
+        if (caller.IsRootUser || !VolumeName.TryParse(volid, out var v, out _)) return null;
         var storage = $"/storage/{v!.Storage}";
         if (Access.Denied(caller, perms, storage, ["Datastore.Allocate"]) is null) return null;
         if (v.VType is "iso" or "vztmpl" or "import")

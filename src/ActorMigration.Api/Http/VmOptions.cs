@@ -116,7 +116,7 @@ public static class VmOptions
             if (d.ImportFrom is { } src)
             {
                 if (gib != 0) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
-                if (!TryVolume(src, out var sv, out var se)) return se;
+                if (!VolumeName.TryParse(src, out var sv, out var se)) return se;
                 if (storage.Get(sv!.Storage) is null) return $"storage '{sv.Storage}' does not exist";
                 return sv.VType is "import" or "images" ? null : $"cannot import from volume '{src}'";
             }
@@ -124,27 +124,13 @@ public static class VmOptions
         }
         if (d.ImportFrom is not null) return "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>";
         if (d.IsHostPath) return Drives.IsUnused(key) || Drives.Bus(key) is "efidisk" or "tpmstate" ? $"unable to parse volume ID '{d.File}'" : null;
-        if (!TryVolume(d.File, out var vn, out var err)) return err;
+        if (!VolumeName.TryParse(d.File, out var vn, out var err)) return err;
         if (storage.Get(vn!.Storage) is null) return $"storage '{vn.Storage}' does not exist";
         if (d.IsCdrom && vn.VType == "images" && CloudInitDrive.IsAnyCloudInit(d.File)) return null;
         if (d.IsCdrom ? vn.VType != "iso" : vn.VType != "images") return $"volume '{d.File}' has wrong content type '{vn.VType}'";
         return null;
     }
 
-    /// <summary>VolumeName.TryParse, but a vmid too large for an int is a parse error, not an OverflowException.</summary>
-    private static bool TryVolume(string volid, out VolumeName? v, out string? error)
-    {
-        try
-        {
-            return VolumeName.TryParse(volid, out v, out error);
-        }
-        catch (OverflowException)
-        {
-            v = null;
-            error = $"unable to parse volume ID '{volid}'";
-            return false;
-        }
-    }
 
     /// <summary>A schema of all VM options plus the endpoint's own parameters.</summary>
     public static ParamSchema Schema(StorageConfig storage, params ParamSpec[] own) =>

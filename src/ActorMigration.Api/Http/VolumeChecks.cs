@@ -37,7 +37,7 @@ public static class VolumeChecks
     /// <summary>Why <paramref name="volid"/> cannot be used on <paramref name="node"/>, or null when it can.</summary>
     private static async Task<string?> Missing(ApiServices s, string node, string volid)
     {
-        if (!TryName(volid, out var vn, out var perr)) return perr;
+        if (!VolumeName.TryParse(volid, out var vn, out var perr)) return perr;
         if (s.Topology.Storage.Get(vn!.Storage) is not { } def) return $"storage '{vn.Storage}' does not exist";
         if (!def.AvailableOn(node)) return $"storage '{vn.Storage}' is not available on node '{node}'";
         if (!s.IsOnline(node)) return ApiServices.Offline(node);
@@ -56,19 +56,4 @@ public static class VolumeChecks
 
     private static async Task<bool> Exists(ApiServices s, string node, string volid) =>
         (await s.Nodes.Ask<NodeVolume>(new GetNodeVolume(node, volid), ApiServices.AskTimeout)).Volume is not null;
-
-    /// <summary>VolumeName.TryParse that answers false instead of throwing on numbers it cannot hold.</summary>
-    public static bool TryName(string volid, out VolumeName? v, out string? error)
-    {
-        try
-        {
-            return VolumeName.TryParse(volid, out v, out error);
-        }
-        catch (Exception e) when (e is OverflowException or FormatException)
-        {
-            v = null;
-            error = $"unable to parse volume ID '{volid}'";
-            return false;
-        }
-    }
 }
