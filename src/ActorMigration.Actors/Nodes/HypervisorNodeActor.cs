@@ -1,5 +1,6 @@
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Vms;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Node;
 using ActorMigration.Drivers.Storage;
@@ -13,25 +14,30 @@ namespace ActorMigration.Actors.Nodes;
 /// A dispatcher: workflow steps go to <see cref="NodeOperations"/>, plain reads to the driver; errors come back with
 /// host paths redacted. Not persistent: on start it re-adopts the VMs its run directory knows about.
 /// </summary>
-public sealed class HypervisorNodeActor : ReceiveActor
+public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
 {
     public const string TypeName = "hypervisor-node";
 
     private readonly string _node;
     private readonly ClusterTopology _topology;
     private readonly INodeDriverFactory _factory;
+    private readonly IActorRef _vms;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private INodeDriver _driver = null!;
     private NodeOperations _operations = null!;
 
-    public static Props Props(string node, ClusterTopology topology, INodeDriverFactory factory) =>
-        Akka.Actor.Props.Create(() => new HypervisorNodeActor(node, topology, factory));
+    public ITimerScheduler Timers { get; set; } = null!;
 
-    public HypervisorNodeActor(string node, ClusterTopology topology, INodeDriverFactory factory)
+    /// <param name="vms">The VM record region: re-adopted VMs that wait for a workflow are checked against their record.</param>
+    public static Props Props(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms) =>
+        Akka.Actor.Props.Create(() => new HypervisorNodeActor(node, topology, factory, vms));
+
+    public HypervisorNodeActor(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms)
     {
         _node = node;
         _topology = topology;
         _factory = factory;
+        _vms = vms;
 
         Receive<GetNodeFacts>(_ => Run(() => _driver.GetFactsAsync()));
         Receive<ListNodeVms>(_ => Run(async () => new NodeVms(_node, await _driver.Hypervisor.DiscoverAsync())));
@@ -57,16 +63,57 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<DumpNodeConntrack>(m => Run(async () => new NodeConntrack(await _driver.Conntrack.DumpAsync(m.VmId))));
         Receive<LoadNodeConntrack>(m => Run(async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
         Receive<FlushNodeConntrack>(m => Run(async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
+        Receive<CheckStrays>(OnCheckStrays);
+        Receive<StraysChecked>(OnStraysChecked);
     }
+
+    /// <summary>Re-adopted VMs that wait for a workflow, checked against their records (see NodeOperations.StopStrays).</summary>
+    private sealed record CheckStrays(IReadOnlyList<int> VmIds, int Failures);
+
+    private sealed record StraysChecked(CheckStrays Request, StrayCheck? Result, string? Error);
+
+    private void OnCheckStrays(CheckStrays m)
+    {
+        var vms = _vms;
+        _operations.StopStrays(_node, m.VmIds, async vmid =>
+            {
+                var reply = await vms.Ask<VmReply>(new GetVm(vmid), StrayAskTimeout);
+                if (!reply.Ok) throw new InvalidOperationException(reply.Error);
+                return new VmOwnership(reply.Vm!.Exists ? reply.Vm.Node : null, reply.Vm.Lock is not null);
+            })
+            .PipeTo(Self, success: r => new StraysChecked(m, r, null), failure: e => new StraysChecked(m, null, e.GetBaseException().Message));
+    }
+
+    private void OnStraysChecked(StraysChecked m)
+    {
+        foreach (var (vmid, owner) in m.Result?.Stopped ?? [])
+            _log.Warning("Node {0}: stopped VM {1}, re-adopted while waiting for a migration that ended; its record is on {2}",
+                _node, vmid, owner ?? "no node");
+        if (m.Result is { Undecided.Count: > 0 } r)
+            Timers.StartSingleTimer("strays", new CheckStrays(r.Undecided, 0), StrayRecheck);
+        else if (m.Error is not null)
+        {
+            _log.Warning("Node {0}: cannot check re-adopted VMs {1} against their records yet: {2}", _node, string.Join(",", m.Request.VmIds), m.Error);
+            Timers.StartSingleTimer("strays", m.Request with { Failures = m.Request.Failures + 1 }, StrayRecheck);
+        }
+    }
+
+    private static readonly TimeSpan StrayAskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StrayRecheck = TimeSpan.FromSeconds(2);
 
     protected override void PreStart()
     {
         _driver = _factory.Create(_topology.SettingsFor(_node));
         _operations = new NodeOperations(_driver);
+        var self = Self;
         _driver.Hypervisor.DiscoverAsync().ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully)
+            {
                 _log.Info("Node {0} started with driver {1}, re-adopted {2} running VMs", _node, _factory.Name, t.Result.Count);
+                var waiting = t.Result.Where(NodeOperations.Waiting).Select(v => v.VmId).ToList();
+                if (waiting.Count > 0) self.Tell(new CheckStrays(waiting, 0));
+            }
             else
                 _log.Warning("Node {0}: discovery failed: {1}", _node, t.Exception?.GetBaseException().Message);
         });

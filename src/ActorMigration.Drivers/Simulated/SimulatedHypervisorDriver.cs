@@ -135,7 +135,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 _ports.Allocate(withNbd ? 2 : 1, ports =>
                 {
                     vm.IncomingPort = ports[0];
-                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0]);
+                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0], ReceivedFile(vm));
                     if (withNbd)
                     {
                         vm.NbdPort = ports[1];
@@ -166,8 +166,9 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         await _gate.WaitAsync(ct);
         try
         {
-            if (Load(vmid) is null) return;
+            if (Load(vmid) is not { } vm) return;
             SimFiles.DeleteIfExists(FileOf(vmid));
+            SimFiles.DeleteIfExists(ReceivedFile(vm));
         }
         finally
         {
@@ -205,6 +206,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
             {
                 vm.IncomingPort = null;
                 vm.IncomingUri = null;
+                SimFiles.DeleteIfExists(ReceivedFile(vm));
             }
             vm.State = VmRunState.Running;
         }, ct);
@@ -247,6 +249,8 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
             return Task.FromResult(new MigrationProgress(MigrationState.None, Error: $"VM {vmid} not running"));
         if (vm.Migration is not { } m) return Task.FromResult(new MigrationProgress(MigrationState.None));
         var s = Snapshot(m);
+        if (s.Phase == MigrationPhase.Completed && SimUris.ReceivedFile(m.Uri) is { } received && !File.Exists(received))
+            SimFiles.WriteJson(received, new { vm.VmId, From = Node });
         return Task.FromResult(new MigrationProgress(
             s.Phase switch
             {
@@ -322,8 +326,12 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         return true;
     }
 
+    private string ReceivedFile(SimVmState vm) => SimPaths.ReceivedFile(_settings.RunDir, vm.VmId, vm.Pid);
+
     private VmRunState EffectiveState(SimVmState vm)
     {
+        // The target of a completed migration waits paused (QEMU was started with -S) until it is resumed.
+        if (vm.State == VmRunState.InMigrate && File.Exists(ReceivedFile(vm))) return VmRunState.Paused;
         if (vm.Migration is { Applied: false } m && vm.State is VmRunState.Running or VmRunState.Paused)
         {
             switch (Snapshot(m).Phase)
