@@ -77,8 +77,13 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         return list.OrderBy(v => v.VmId).ToList();
     }
 
-    public Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default) =>
-        Task.FromResult(Load(vmid) is { } vm ? ToRuntime(vm) : new VmRuntime(vmid, VmRunState.Stopped));
+    public async Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default)
+    {
+        if (Load(vmid) is not { } vm) return new VmRuntime(vmid, VmRunState.Stopped);
+        var rt = ToRuntime(vm);
+        if (vm.State == VmRunState.InMigrate && rt.State == VmRunState.Paused) await HoldPoint.At(_options, HoldPoint.Switchover, ct);
+        return rt;
+    }
 
     public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
     {
@@ -163,6 +168,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
 
     public async Task StopAsync(int vmid, CancellationToken ct = default)
     {
+        if (Load(vmid) is { } migrated && EffectiveState(migrated) == VmRunState.PostMigrate) await HoldPoint.At(_options, HoldPoint.Cleanup, ct);
         await _gate.WaitAsync(ct);
         try
         {
