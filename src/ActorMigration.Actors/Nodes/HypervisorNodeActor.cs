@@ -67,35 +67,49 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         Receive<StraysChecked>(OnStraysChecked);
     }
 
-    /// <summary>Re-adopted VMs that wait for a workflow, checked against their records (see NodeOperations.StopStrays).</summary>
+    /// <summary>
+    /// Re-adopted VMs that wait for a workflow, and the local volumes, checked against their records (see
+    /// NodeOperations.StopStrays and RemoveLeftoverVolumes); VMs whose record a workflow still locks are asked again.
+    /// </summary>
     private sealed record CheckStrays(IReadOnlyList<int> VmIds, int Failures);
 
-    private sealed record StraysChecked(CheckStrays Request, StrayCheck? Result, string? Error);
+    private sealed record StraysChecked(CheckStrays Request, StrayCheck? Vms, StrayCheck? Volumes, string? Error);
 
     private void OnCheckStrays(CheckStrays m)
     {
-        var vms = _vms;
-        _operations.StopStrays(_node, m.VmIds, async vmid =>
-            {
-                var reply = await vms.Ask<VmReply>(new GetVm(vmid), StrayAskTimeout);
-                if (!reply.Ok) throw new InvalidOperationException(reply.Error);
-                return new VmOwnership(reply.Vm!.Exists ? reply.Vm.Node : null, reply.Vm.Lock is not null);
-            })
-            .PipeTo(Self, success: r => new StraysChecked(m, r, null), failure: e => new StraysChecked(m, null, e.GetBaseException().Message));
+        var (vms, ops, node) = (_vms, _operations, _node);
+        var local = _topology.Storage.On(node).Where(st => !st.Shared && st.HasContent("images")).Select(st => st.Id).ToList();
+        async Task<VmOwnership> RecordOf(int vmid)
+        {
+            var reply = await vms.Ask<VmReply>(new GetVm(vmid), StrayAskTimeout);
+            if (!reply.Ok) throw new InvalidOperationException(reply.Error);
+            return new VmOwnership(reply.Vm!.Exists ? reply.Vm.Node : null, reply.Vm.Lock is not null);
+        }
+        Task.Run(async () =>
+        {
+            var stopped = await ops.StopStrays(node, m.VmIds, RecordOf);
+            return (stopped, await ops.RemoveLeftoverVolumes(node, local, RecordOf));
+        }).PipeTo(Self, success: r => new StraysChecked(m, r.stopped, r.Item2, null),
+            failure: e => new StraysChecked(m, null, null, e.GetBaseException().Message));
     }
 
     private void OnStraysChecked(StraysChecked m)
     {
-        foreach (var (vmid, owner) in m.Result?.Stopped ?? [])
+        foreach (var (vmid, owner) in m.Vms?.Done ?? [])
             _log.Warning("Node {0}: stopped VM {1}, re-adopted while waiting for a migration that ended; its record is on {2}",
                 _node, vmid, owner ?? "no node");
-        if (m.Result is { Undecided.Count: > 0 } r)
-            Timers.StartSingleTimer("strays", new CheckStrays(r.Undecided, 0), StrayRecheck);
-        else if (m.Error is not null)
+        foreach (var (vmid, volid) in m.Volumes?.Done ?? [])
+            _log.Warning("Node {0}: removed volume {1} left by a migration of VM {2}, whose record is on another node", _node, volid, vmid);
+        if (m.Error is not null)
         {
-            _log.Warning("Node {0}: cannot check re-adopted VMs {1} against their records yet: {2}", _node, string.Join(",", m.Request.VmIds), m.Error);
-            Timers.StartSingleTimer("strays", m.Request with { Failures = m.Request.Failures + 1 }, StrayRecheck);
+            // Records answer once the member is in its cluster: asked again with a growing pause, one warning at first.
+            if (m.Request.Failures == 0)
+                _log.Warning("Node {0}: cannot check re-adopted VMs and local volumes against their records yet: {1}", _node, m.Error);
+            var pause = TimeSpan.FromSeconds(Math.Min(60, StrayRecheck.TotalSeconds * Math.Pow(2, m.Request.Failures)));
+            Timers.StartSingleTimer("strays", m.Request with { Failures = m.Request.Failures + 1 }, pause);
         }
+        else if (m.Vms!.Undecided.Count > 0 || m.Volumes!.Undecided.Count > 0)
+            Timers.StartSingleTimer("strays", new CheckStrays(m.Vms.Undecided, 0), StrayRecheck);
     }
 
     private static readonly TimeSpan StrayAskTimeout = TimeSpan.FromSeconds(10);
@@ -111,8 +125,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
             if (t.IsCompletedSuccessfully)
             {
                 _log.Info("Node {0} started with driver {1}, re-adopted {2} running VMs", _node, _factory.Name, t.Result.Count);
-                var waiting = t.Result.Where(NodeOperations.Waiting).Select(v => v.VmId).ToList();
-                if (waiting.Count > 0) self.Tell(new CheckStrays(waiting, 0));
+                self.Tell(new CheckStrays(t.Result.Where(NodeOperations.Waiting).Select(v => v.VmId).ToList(), 0));
             }
             else
                 _log.Warning("Node {0}: discovery failed: {1}", _node, t.Exception?.GetBaseException().Message);

@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Storage;
 
 namespace ActorMigration.Drivers.Node;
 
@@ -35,9 +36,43 @@ public sealed partial class NodeOperations
         return new StrayCheck(stopped, undecided);
     }
 
+    /// <summary>
+    /// Disk images on this node's local (unshared) <paramref name="storages"/> of a VM whose record is on another node:
+    /// left by a migration that could not clean up while this node was down (its target volumes after a rollback, its
+    /// source volumes after the move). Removed unless a workflow holds the record's lock (then undecided); volumes of a
+    /// VM without a record are left alone. Run after <see cref="StopStrays"/>, so no stray VM uses them.
+    /// </summary>
+    public async Task<StrayCheck> RemoveLeftoverVolumes(string node, IEnumerable<string> storages, Func<int, Task<VmOwnership>> recordOf,
+        CancellationToken ct = default)
+    {
+        var removed = new List<(int, string?)>();
+        var undecided = new List<int>();
+        var records = new Dictionary<int, VmOwnership>();
+        foreach (var storage in storages)
+        {
+            foreach (var volume in await Storage.ListAsync(storage, null, ct))
+            {
+                if (!VolumeName.TryParse(volume.VolId, out var name, out _) || name!.VType != "images" || name.VmId is not { } vmid) continue;
+                if (!records.TryGetValue(vmid, out var record)) records[vmid] = record = await recordOf(vmid);
+                if (record.Node is null || record.Node == node) continue;
+                if (record.Locked)
+                {
+                    if (!undecided.Contains(vmid)) undecided.Add(vmid);
+                    continue;
+                }
+                await Storage.DeleteAsync(volume.VolId, ct);
+                removed.Add((vmid, volume.VolId));
+            }
+        }
+        return new StrayCheck(removed, undecided);
+    }
+
     /// <summary>Alive but not running: incoming, paused, post-migrate.</summary>
     public static bool Waiting(VmRuntime vm) => vm.IsAlive && vm.State != VmRunState.Running;
 }
 
-/// <summary>The VMs <see cref="NodeOperations.StopStrays"/> stopped (with their record's node) and those it must ask again.</summary>
-public sealed record StrayCheck(IReadOnlyList<(int VmId, string? Owner)> Stopped, IReadOnlyList<int> Undecided);
+/// <summary>
+/// What a stray check did (<see cref="NodeOperations.StopStrays"/>: each VM stopped with its record's node;
+/// <see cref="NodeOperations.RemoveLeftoverVolumes"/>: each volume removed) and the VMs it must ask about again.
+/// </summary>
+public sealed record StrayCheck(IReadOnlyList<(int VmId, string? Detail)> Done, IReadOnlyList<int> Undecided);

@@ -29,12 +29,15 @@ public sealed class StrayVmTests : Akka.TestKit.Xunit2.TestKit, IDisposable
         new(vmid, $"vm{vmid}", 512, 1, 1, null, null, null, [], [], Incoming: new IncomingSpec("127.0.0.1", []), Tag: $"UPID:node1:{vmid}:qmigrate");
 
     [Fact]
-    public async Task An_incoming_vm_whose_record_is_elsewhere_is_stopped_when_its_node_starts()
+    public async Task An_incoming_vm_and_volumes_whose_record_is_elsewhere_are_removed_when_their_node_starts()
     {
-        // Left behind by a member that died (the processes outlive it): two incoming VMs on node2.
-        var node2 = new SimulatedNodeDriverFactory(Options).Create(_cluster.Topology.SettingsFor("node2")).Hypervisor;
+        // Left behind by a member that died (the processes outlive it): two incoming VMs on node2, and their volumes.
+        var driver = new SimulatedNodeDriverFactory(Options).Create(_cluster.Topology.SettingsFor("node2"));
+        var node2 = driver.Hypervisor;
         await node2.StartAsync(Incoming(100));
         await node2.StartAsync(Incoming(101));
+        await driver.Storage.CreateAsync("local:100/vm-100-disk-0.raw", "raw", 1 << 20);
+        await driver.Storage.CreateAsync("local:101/vm-101-disk-0.raw", "raw", 1 << 20);
         Assert.True((await _cluster.Vms.Ask<VmReply>(new CreateVm(100, "node1", "memory: 512\n"))).Ok);
         Assert.True((await _cluster.Vms.Ask<VmReply>(new CreateVm(101, "node2", "memory: 512\n"))).Ok);
 
@@ -43,5 +46,7 @@ public sealed class StrayVmTests : Akka.TestKit.Xunit2.TestKit, IDisposable
 
         await AwaitAssertAsync(async () => Assert.Equal(VmRunState.Stopped, (await node2.GetAsync(100)).State), TimeSpan.FromSeconds(10));
         Assert.Equal(VmRunState.InMigrate, (await node2.GetAsync(101)).State);
+        await AwaitAssertAsync(async () => Assert.Equal(["local:101/vm-101-disk-0.raw"],
+            (await driver.Storage.ListAsync("local")).Select(v => v.VolId)), TimeSpan.FromSeconds(10));
     }
 }

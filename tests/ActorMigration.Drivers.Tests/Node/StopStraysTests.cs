@@ -27,7 +27,7 @@ public sealed class StopStraysTests : NodeOperationsTest
 
         var check = await Ops.StopStrays("pve1", [100, 101], RecordOf);
 
-        Assert.Equal([(100, "pve2"), (101, null)], check.Stopped);
+        Assert.Equal([(100, "pve2"), (101, null)], check.Done);
         Assert.Empty(check.Undecided);
         Assert.Equal(VmRunState.Stopped, await State(100));
         Assert.Equal(VmRunState.Stopped, await State(101));
@@ -41,7 +41,7 @@ public sealed class StopStraysTests : NodeOperationsTest
 
         var check = await Ops.StopStrays("pve1", [100], RecordOf);
 
-        Assert.Empty(check.Stopped);
+        Assert.Empty(check.Done);
         Assert.Equal([100], check.Undecided);
         Assert.Equal(VmRunState.InMigrate, await State(100));
     }
@@ -58,7 +58,7 @@ public sealed class StopStraysTests : NodeOperationsTest
         _records[102] = new VmOwnership("pve1", Locked: false);
 
         var check = await Ops.StopStrays("pve1", [100, 101, 102], RecordOf);
-        Assert.Empty(check.Stopped);
+        Assert.Empty(check.Done);
         Assert.Equal(VmRunState.InMigrate, await State(100));
         Assert.Equal(VmRunState.Running, await State(101));
         Assert.Equal(VmRunState.Paused, await State(102));
