@@ -74,4 +74,30 @@ public sealed class ConfirmIncomingTests()
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Target.Run(Confirm()));
         Assert.Contains("status: inmigrate", e.Message);
     }
+
+    [Fact]
+    public async Task A_target_stopped_before_the_end_fails_the_migration_and_the_source_keeps_running()
+    {
+        var uri = await IncomingOnPve2();
+        await MigrateFromPve1(uri);
+        Env.Clock.AdvanceSeconds(2);
+        await Env.Node("pve2").Hypervisor.StopAsync(100); // a rollback stops the target
+        Env.Clock.AdvanceSeconds(100);
+
+        var p = await Driver.Hypervisor.QueryMigrationAsync(100);
+        Assert.Equal(MigrationState.Failed, p.Status);
+        Assert.Contains("Connection reset by peer", p.Error);
+        Assert.Equal(VmRunState.Running, (await Driver.Hypervisor.GetAsync(100)).State);
+    }
+
+    [Fact]
+    public async Task A_target_stopped_after_the_end_leaves_the_migration_completed()
+    {
+        var uri = await IncomingOnPve2();
+        await MigrateFromPve1(uri);
+        Env.Clock.AdvanceSeconds(100);
+        await Env.Node("pve2").Hypervisor.StopAsync(100);
+        Env.Clock.AdvanceSeconds(1);
+        Assert.Equal(MigrationState.Completed, (await Driver.Hypervisor.QueryMigrationAsync(100)).Status);
+    }
 }
