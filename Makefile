@@ -6,7 +6,7 @@ DOTNET ?= dotnet
 TEST_PROJECTS := $(sort $(wildcard tests/*/*.Tests.csproj))
 GUEST_DIR := .build/guest
 
-.PHONY: all deps deps-test restore build format format-check compose-check guest demo demo-sim serve test test-defects bench clean
+.PHONY: all deps deps-test restore build format format-check compose-check guest demo demo-sim serve test test-defects test-docker bench clean
 
 all: build
 
@@ -52,6 +52,10 @@ test: deps-test build format-check compose-check guest
 
 test-defects: deps-test build guest
 	TEST_FILTER="Category=ThirdPartyDefect" bash scripts/test.sh $(CONFIG) $(TEST_PROJECTS)
+
+# The compose cluster for real on Debian's docker.io (offline, own network namespace): tests/docker/compose-cluster.sh.
+test-docker:
+	bash tests/docker/compose-cluster.sh
 
 bench: build
 	$(DOTNET) run -c $(CONFIG) --project bench/ActorMigration.Bench -- $(BENCH_ARGS)
