@@ -17,6 +17,9 @@ public sealed class ShardPlacement<TRegion>(IReadOnlyList<RegionSlot<TRegion>> r
 {
     public IReadOnlyList<RegionSlot<TRegion>> Regions => regions;
 
+    /// <summary>Every region is on a usable member (a handoff waits for every region's acknowledgement).</summary>
+    public bool AllRegionsUsable => regions.All(r => members.Any(m => m.Usable && m.Address == r.Address));
+
     /// <summary>The region on the usable member with role <c>hv-&lt;node&gt;</c>, or null.</summary>
     public TRegion? HostRegion(string? node)
     {

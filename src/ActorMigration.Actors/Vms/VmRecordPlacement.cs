@@ -40,10 +40,13 @@ public sealed class VmRecordAllocationStrategy(ActorSystem system, Func<int, VmO
         return Task.FromResult<IImmutableSet<string>>(moves);
     }
 
-    /// <summary>Shards (one per vmid) whose unlocked VM's owner is hosted by another usable member; at most <see cref="MovesPerRound"/>.</summary>
+    /// <summary>
+    /// Shards (one per vmid) whose unlocked VM's owner is hosted by another usable member; at most <see cref="MovesPerRound"/>.
+    /// None while a region's member is unusable: the handoff would wait for it and hold the record's messages meanwhile.
+    /// </summary>
     public static ImmutableHashSet<string> Moves<TRegion>(ShardPlacement<TRegion> placement, Func<int, VmOwner?> owners,
         IImmutableSet<string> inProgress) where TRegion : class =>
-        placement.Regions
+        !placement.AllRegionsUsable ? [] : placement.Regions
             .SelectMany(slot => slot.Shards.Select(shard => (slot.Region, Shard: shard)))
             .Where(s => !inProgress.Contains(s.Shard))
             .Where(s => int.TryParse(s.Shard, out var vmid) && owners(vmid) is { Locked: false, Node: { } node }

@@ -103,8 +103,16 @@ public sealed class ShardPlacementTests
             [302] = new("node3", false), // its member is gone
             [303] = new(null, false),
         };
-        var p = Cluster(Regions(r1: ["300", "301", "302", "303"]), gone: 3);
+        var p = Cluster(new Dictionary<string, string[]> { ["region1"] = ["300", "301", "302", "303"], ["region2"] = [] }, gone: 3);
         Assert.Empty(VmRecordAllocationStrategy.Moves(p, owners.GetValueOrDefault, ImmutableHashSet<string>.Empty));
+    }
+
+    [Fact]
+    public void No_vm_record_moves_while_a_regions_member_is_unusable()
+    {
+        var owners = new Dictionary<int, VmOwner> { [300] = new("node2", false) };
+        Assert.Empty(VmRecordAllocationStrategy.Moves(Cluster(Regions(r1: ["300"]), gone: 3), owners.GetValueOrDefault,
+            ImmutableHashSet<string>.Empty));
     }
 
     [Fact]
