@@ -1,4 +1,5 @@
 using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Vms;
 using ActorMigration.Drivers.Abstractions;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
@@ -34,9 +35,10 @@ public static class HypervisorNodeHosting
         return builder.WithActors((system, registry) =>
         {
             var settings = ClusterShardingSettings.Create(system).WithRememberEntities(false);
+            var vms = registry.Get<VirtualMachineRegion>();
             var region = ClusterSharding.Get(system).Start(
                 HypervisorNodeActor.TypeName,
-                node => HypervisorNodeActor.Props(node, topology, factory),
+                node => HypervisorNodeActor.Props(node, topology, factory, vms),
                 settings,
                 new NodeMessageExtractor(),
                 new NodePinnedAllocationStrategy(system),

@@ -121,6 +121,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             return;
         }
         _starter = Sender;
+        _log.Info("Workflow {0} starts on this member", _state.Core.Upid);
         Handle(new StartWorkflow(start.Request, DateTimeOffset.UtcNow));
     }
 
