@@ -95,9 +95,8 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
 
     private void OnStraysChecked(StraysChecked m)
     {
-        foreach (var (vmid, owner) in m.Vms?.Done ?? [])
-            _log.Warning("Node {0}: stopped VM {1}, re-adopted while waiting for a migration that ended; its record is on {2}",
-                _node, vmid, owner ?? "no node");
+        foreach (var (vmid, what) in m.Vms?.Done ?? [])
+            _log.Warning("Node {0}: VM {1}, re-adopted while waiting for a migration that ended, {2}", _node, vmid, what);
         foreach (var (vmid, volid) in m.Volumes?.Done ?? [])
             _log.Warning("Node {0}: removed volume {1} left by a migration of VM {2}, whose record is on another node", _node, volid, vmid);
         if (m.Error is not null)

@@ -13,27 +13,36 @@ public sealed partial class NodeOperations
     /// A re-adopted VM that waits for a workflow (incoming, paused, post-migrate) while its record belongs to another node
     /// (or to none) is stopped, never resumed: the workflow that started it gave up or moved the VM elsewhere. While a
     /// workflow holds the record's lock it may still move the VM here, so such a VM is only reported as undecided.
-    /// Running VMs are left alone. <paramref name="recordOf"/> answers the record; an error there is thrown.
+    /// Running VMs are left alone. A migrated-away source (post-migrate) whose unlocked record is still here is resumed:
+    /// its migration rolled back while this node was down, and the rollback's resume could not reach it.
+    /// <paramref name="recordOf"/> answers the record; an error there is thrown.
     /// </summary>
     public async Task<StrayCheck> StopStrays(string node, IEnumerable<int> vmids, Func<int, Task<VmOwnership>> recordOf,
         CancellationToken ct = default)
     {
-        var stopped = new List<(int, string?)>();
+        var done = new List<(int, string?)>();
         var undecided = new List<int>();
         foreach (var vmid in vmids)
         {
-            if (!Waiting(await Hypervisor.GetAsync(vmid, ct))) continue;
+            var vm = await Hypervisor.GetAsync(vmid, ct);
+            if (!Waiting(vm)) continue;
             var record = await recordOf(vmid);
-            if (record.Node == node) continue;
             if (record.Locked)
             {
-                undecided.Add(vmid);
+                if (record.Node != node || vm.State == VmRunState.PostMigrate) undecided.Add(vmid);
+                continue;
+            }
+            if (record.Node == node)
+            {
+                if (vm.State != VmRunState.PostMigrate) continue;
+                await Hypervisor.ResumeAsync(vmid, ct);
+                done.Add((vmid, "resumed"));
                 continue;
             }
             await Hypervisor.StopAsync(vmid, ct);
-            stopped.Add((vmid, record.Node));
+            done.Add((vmid, $"stopped: its record is on {record.Node ?? "no node"}"));
         }
-        return new StrayCheck(stopped, undecided);
+        return new StrayCheck(done, undecided);
     }
 
     /// <summary>

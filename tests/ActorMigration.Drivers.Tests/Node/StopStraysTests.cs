@@ -27,7 +27,7 @@ public sealed class StopStraysTests : NodeOperationsTest
 
         var check = await Ops.StopStrays("pve1", [100, 101], RecordOf);
 
-        Assert.Equal([(100, "pve2"), (101, null)], check.Done);
+        Assert.Equal([(100, "stopped: its record is on pve2"), (101, "stopped: its record is on no node")], check.Done);
         Assert.Empty(check.Undecided);
         Assert.Equal(VmRunState.Stopped, await State(100));
         Assert.Equal(VmRunState.Stopped, await State(101));
@@ -66,5 +66,23 @@ public sealed class StopStraysTests : NodeOperationsTest
         await Incoming(103);
         await Assert.ThrowsAsync<InvalidOperationException>(() => Ops.StopStrays("pve1", [103], RecordOf));
         Assert.Equal(VmRunState.InMigrate, await State(103));
+    }
+
+    [Fact]
+    public async Task A_migrated_away_source_whose_unlocked_record_stayed_here_is_resumed()
+    {
+        var target = await Env.Node("pve2").Hypervisor.StartAsync(Spec(100, tag: "t", incoming: new IncomingSpec("127.0.0.1", [])));
+        await Driver.Hypervisor.StartAsync(Spec(100));
+        await Driver.Hypervisor.StartMigrationAsync(100, new MigrationStartSpec(target.IncomingUri!, null));
+        Env.Clock.AdvanceSeconds(100);
+        Assert.Equal(VmRunState.PostMigrate, await State(100));
+
+        _records[100] = new VmOwnership("pve1", Locked: true); // the workflow may still resume it itself
+        Assert.Equal([100], (await Ops.StopStrays("pve1", [100], RecordOf)).Undecided);
+        Assert.Equal(VmRunState.PostMigrate, await State(100));
+
+        _records[100] = new VmOwnership("pve1", Locked: false);
+        Assert.Equal([(100, "resumed")], (await Ops.StopStrays("pve1", [100], RecordOf)).Done);
+        Assert.Equal(VmRunState.Running, await State(100));
     }
 }
