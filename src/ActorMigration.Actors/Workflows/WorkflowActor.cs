@@ -64,7 +64,8 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             if (r.Seq != _seq || _inflight is null) return;
             var self = Self;
             var seq = r.Seq;
-            _runner.Run(r.Step, _state.Core.Upid, self).ContinueWith(t => t.IsCompletedSuccessfully
+            var attempt = _state.Core.AttemptsOf(r.Step.Key) + 1;
+            _runner.Run(r.Step, _state.Core.Upid, self, attempt).ContinueWith(t => t.IsCompletedSuccessfully
                 ? new StepOutcome(seq, r.Step, t.Result, null, false)
                 : Failure(seq, r.Step, t.Exception!)).PipeTo(self);
         });
