@@ -16,8 +16,6 @@ namespace ActorMigration.Actors.Nodes;
 /// </summary>
 public sealed class HypervisorNodeActor : ReceiveActor
 {
-    public const string TypeName = "hypervisor-node";
-
     private readonly string _node;
     private readonly ClusterTopology _topology;
     private readonly INodeDriverFactory _factory;

@@ -170,7 +170,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             foreach (var l in lists) targetVolumes.AddRange((await l).Volumes.Select(v => v.VolId));
             return (target, targetVolumes);
         }
-        catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+        catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
         {
             return (null, []);
         }

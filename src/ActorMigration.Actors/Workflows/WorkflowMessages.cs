@@ -45,4 +45,4 @@ internal sealed record StepOutcome(int Seq, WorkflowStep Step, StepResult? Resul
 internal sealed record RunStep(int Seq, WorkflowStep Step);
 
 /// <summary>A refusal that no retry can change (lock held, VM missing...).</summary>
-public sealed class StepRefusedException(string message) : Exception(message);
+public class StepRefusedException(string message) : Exception(message);
