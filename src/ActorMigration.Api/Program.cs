@@ -6,8 +6,9 @@ Directory.CreateDirectory(settings.DataDir);
 ServerHost.ConfigureLogging(settings);
 try
 {
-    await ServerHost.Build(settings).RunAsync();
-    return 0;
+    var app = ServerHost.Build(settings);
+    await app.RunAsync();
+    return ServerHost.ExitCode(app);
 }
 catch (Exception e)
 {

@@ -116,6 +116,34 @@ public sealed class MemberProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGSTOP: the process freezes (as in a long GC pause or a stalled VM) until <see cref="Continue"/>.</summary>
+    public void Stop() => Signal(19);
+
+    /// <summary>SIGCONT: a frozen process runs on.</summary>
+    public void Continue() => Signal(18);
+
+    private void Signal(int sig)
+    {
+        if (_process is null || _process.HasExited) throw new InvalidOperationException("member is not running");
+        if (SysKill(_process.Id, sig) != 0) throw new InvalidOperationException($"kill({_process.Id}, {sig}) failed");
+    }
+
+    /// <summary>The exit code once the current start's process ended by itself within <paramref name="timeout"/>, else null.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (_process is null) return null;
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The output of one start of the member (default: the current one).</summary>
     public string ReadLog(int? generation = null)
     {

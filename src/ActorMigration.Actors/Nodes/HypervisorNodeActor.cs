@@ -1,5 +1,6 @@
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Vms;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Node;
 using ActorMigration.Drivers.Storage;
@@ -14,28 +15,33 @@ namespace ActorMigration.Actors.Nodes;
 /// host paths redacted. Not persistent: on start it re-adopts the VMs its run directory knows about.
 /// A command that changes something and comes past its deadline (<see cref="StepStamp"/>) is dropped unanswered.
 /// </summary>
-public sealed class HypervisorNodeActor : ReceiveActor
+public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
 {
     private readonly string _node;
     private readonly ClusterTopology _topology;
     private readonly INodeDriverFactory _factory;
+    private readonly IActorRef _vms;
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private INodeDriver _driver = null!;
     private NodeOperations _operations = null!;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="vms">The VM record region: re-adopted VMs that wait for a workflow are checked against their record.</param>
     /// <param name="time">The clock that deadlines are checked against; the system's when null.</param>
-    public static Props Props(string node, ClusterTopology topology, INodeDriverFactory factory, TimeProvider? time = null)
+    public static Props Props(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms, TimeProvider? time = null)
     {
         var clock = time ?? TimeProvider.System;
-        return Akka.Actor.Props.Create(() => new HypervisorNodeActor(node, topology, factory, clock));
+        return Akka.Actor.Props.Create(() => new HypervisorNodeActor(node, topology, factory, vms, clock));
     }
 
-    public HypervisorNodeActor(string node, ClusterTopology topology, INodeDriverFactory factory, TimeProvider time)
+    public HypervisorNodeActor(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms, TimeProvider time)
     {
         _node = node;
         _topology = topology;
         _factory = factory;
+        _vms = vms;
         _time = time;
 
         Receive<GetNodeFacts>(_ => Run(() => _driver.GetFactsAsync()));
@@ -62,16 +68,70 @@ public sealed class HypervisorNodeActor : ReceiveActor
         Receive<DumpNodeConntrack>(m => Run(async () => new NodeConntrack(await _driver.Conntrack.DumpAsync(m.VmId))));
         Receive<LoadNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
         Receive<FlushNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
+        Receive<CheckStrays>(OnCheckStrays);
+        Receive<StraysChecked>(OnStraysChecked);
     }
+
+    /// <summary>
+    /// Re-adopted VMs that wait for a workflow, and the local volumes, checked against their records (see
+    /// NodeOperations.StopStrays and RemoveLeftoverVolumes); VMs whose record a workflow still locks are asked again.
+    /// </summary>
+    private sealed record CheckStrays(IReadOnlyList<int> VmIds, int Failures);
+
+    private sealed record StraysChecked(CheckStrays Request, StrayCheck? Vms, StrayCheck? Volumes, string? Error);
+
+    private void OnCheckStrays(CheckStrays m)
+    {
+        var (vms, ops, node) = (_vms, _operations, _node);
+        var local = _topology.Storage.On(node).Where(st => !st.Shared && st.HasContent("images")).Select(st => st.Id).ToList();
+        async Task<VmOwnership> RecordOf(int vmid)
+        {
+            var reply = await vms.Ask<VmReply>(new GetVm(vmid), StrayAskTimeout);
+            if (!reply.Ok) throw new InvalidOperationException(reply.Error);
+            return new VmOwnership(reply.Vm!.Exists ? reply.Vm.Node : null, reply.Vm.Lock is not null);
+        }
+        Task.Run(async () =>
+        {
+            var stopped = await ops.StopStrays(node, m.VmIds, RecordOf);
+            return (stopped, await ops.RemoveLeftoverVolumes(node, local, RecordOf));
+        }).PipeTo(Self, success: r => new StraysChecked(m, r.stopped, r.Item2, null),
+            failure: e => new StraysChecked(m, null, null, e.GetBaseException().Message));
+    }
+
+    private void OnStraysChecked(StraysChecked m)
+    {
+        foreach (var (vmid, owner) in m.Vms?.Done ?? [])
+            _log.Warning("Node {0}: stopped VM {1}, re-adopted while waiting for a migration that ended; its record is on {2}",
+                _node, vmid, owner ?? "no node");
+        foreach (var (vmid, volid) in m.Volumes?.Done ?? [])
+            _log.Warning("Node {0}: removed volume {1} left by a migration of VM {2}, whose record is on another node", _node, volid, vmid);
+        if (m.Error is not null)
+        {
+            // Records answer once the member is in its cluster: asked again with a growing pause, one warning at first.
+            if (m.Request.Failures == 0)
+                _log.Warning("Node {0}: cannot check re-adopted VMs and local volumes against their records yet: {1}", _node, m.Error);
+            var pause = TimeSpan.FromSeconds(Math.Min(60, StrayRecheck.TotalSeconds * Math.Pow(2, m.Request.Failures)));
+            Timers.StartSingleTimer("strays", m.Request with { Failures = m.Request.Failures + 1 }, pause);
+        }
+        else if (m.Vms!.Undecided.Count > 0 || m.Volumes!.Undecided.Count > 0)
+            Timers.StartSingleTimer("strays", new CheckStrays(m.Vms.Undecided, 0), StrayRecheck);
+    }
+
+    private static readonly TimeSpan StrayAskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StrayRecheck = TimeSpan.FromSeconds(2);
 
     protected override void PreStart()
     {
         _driver = _factory.Create(_topology.SettingsFor(_node));
         _operations = new NodeOperations(_driver);
+        var self = Self;
         _driver.Hypervisor.DiscoverAsync().ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully)
+            {
                 _log.Info("Node {0} started with driver {1}, re-adopted {2} running VMs", _node, _factory.Name, t.Result.Count);
+                self.Tell(new CheckStrays(t.Result.Where(NodeOperations.Waiting).Select(v => v.VmId).ToList(), 0));
+            }
             else
                 _log.Warning("Node {0}: discovery failed: {1}", _node, t.Exception?.GetBaseException().Message);
         });

@@ -1,4 +1,5 @@
 using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Vms;
 using ActorMigration.Drivers.Abstractions;
 using Akka.Hosting;
 
@@ -21,7 +22,7 @@ public static class HypervisorNodeHosting
     {
         return builder.WithActors((system, registry) =>
         {
-            system.ActorOf(NodeHostActor.Props(topology, factory), NodeHostActor.Name);
+            system.ActorOf(NodeHostActor.Props(topology, factory, registry.Get<VirtualMachineRegion>()), NodeHostActor.Name);
             registry.Register<HypervisorNodeRegion>(system.ActorOf(NodeRouterActor.Props(topology.ClusterNodes), "hypervisor-node-router"));
         });
     }

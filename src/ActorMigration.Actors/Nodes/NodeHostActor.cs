@@ -12,12 +12,13 @@ public sealed class NodeHostActor : ReceiveActor
 {
     public const string Name = "hypervisor-nodes";
 
-    public static Props Props(ClusterTopology topology, INodeDriverFactory factory, TimeProvider? time = null) =>
-        Akka.Actor.Props.Create(() => new NodeHostActor(topology, factory, time));
+    /// <param name="vms">The VM record region (see <see cref="HypervisorNodeActor"/>).</param>
+    public static Props Props(ClusterTopology topology, INodeDriverFactory factory, IActorRef vms, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new NodeHostActor(topology, factory, vms, time));
 
-    public NodeHostActor(ClusterTopology topology, INodeDriverFactory factory, TimeProvider? time)
+    public NodeHostActor(ClusterTopology topology, INodeDriverFactory factory, IActorRef vms, TimeProvider? time)
     {
         foreach (var node in topology.HostedNodes)
-            Context.ActorOf(HypervisorNodeActor.Props(node, topology, factory, time), node);
+            Context.ActorOf(HypervisorNodeActor.Props(node, topology, factory, vms, time), node);
     }
 }

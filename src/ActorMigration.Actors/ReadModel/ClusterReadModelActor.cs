@@ -33,6 +33,7 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
     private sealed record StreamDone(string Tag);
     private sealed record LiveStreamEnded(string Tag, string? Error);
     private sealed record RestartLiveStream(string Tag);
+    private sealed record RetryCatchUp;
     public static readonly TimeSpan LiveStreamRestartDelay = TimeSpan.FromSeconds(5);
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -58,6 +59,7 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer("live-" + e.Tag, new RestartLiveStream(e.Tag), LiveStreamRestartDelay);
         });
         Receive<RestartLiveStream>(r => FollowLive(r.Tag));
+        Receive<RetryCatchUp>(_ => CatchUp());
         Receive<ListVms>(q => Sender.Tell(new VmList(_vms.Values
             .Where(v => q.Node is null || v.Node == q.Node).OrderBy(v => v.VmId)
             .Select(v => new VmEntry(v.VmId, v.Node, v.ConfigText, v.Lock, v.Error)).ToList())));
@@ -76,9 +78,25 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
             Math.Max(_vmOffset, _taskOffset), _vms.Count, _tasks.Count)));
     }
 
-    protected override void PreStart()
+    protected override void PreStart() => CatchUp();
+
+    /// <summary>
+    /// Reads both tags from the start. The query journal's creation asks the journal with a 5 s timeout, which a busy
+    /// member's start can miss: it is retried instead of leaving the member without its read model.
+    /// </summary>
+    private void CatchUp()
     {
-        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        SqlReadJournal journal;
+        try
+        {
+            journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Read model: the query journal is not ready ({0}); retrying in 1 s", e.GetBaseException().Message);
+            Timers.StartSingleTimer("catch-up", new RetryCatchUp(), TimeSpan.FromSeconds(1));
+            return;
+        }
         var mat = Context.System.Materializer();
         var self = Self;
         var log = _log;

@@ -205,6 +205,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         StopVm s => (new NodeStep(s.Node, s), timeouts.Start),
         ShutdownVm s => (new NodeStep(s.Node, s), TimeSpan.FromSeconds(s.TimeoutSeconds + 30)),
         ResumeVm s => (new NodeStep(s.Node, s), timeouts.Default),
+        ConfirmIncoming s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
         StartMigration s => (new NodeStep(s.Node, s), timeouts.Default),
         PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
         CancelMigration s => (new NodeStep(s.Node, s), timeouts.Default),

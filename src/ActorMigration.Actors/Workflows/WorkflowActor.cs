@@ -79,7 +79,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             else
             {
                 _log.Warning("Workflow {0}: step {1} failed: {2}", _state.Core.Upid, o.Step.Key, o.Error);
-                Handle(new StepFailedInput(o.Step, o.Error, o.Final, now));
+                Handle(new StepFailedInput(o.Step, o.Error, o.Final, now, o.Offline));
             }
         });
         Command<NodeCopyProgress>(p =>
@@ -122,6 +122,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             return;
         }
         _starter = Sender;
+        _log.Info("Workflow {0} starts on this member", _state.Core.Upid);
         Handle(new StartWorkflow(start.Request, DateTimeOffset.UtcNow));
     }
 
@@ -213,6 +214,6 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
     {
         var root = e.GetBaseException();
         var message = root is AskTimeoutException ? $"timeout waiting for {step.Key}" : root.Message;
-        return new StepOutcome(seq, step, null, message, root is StepRefusedException);
+        return new StepOutcome(seq, step, null, message, root is StepRefusedException, root is NodeOfflineException);
     }
 }

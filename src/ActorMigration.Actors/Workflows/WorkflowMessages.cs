@@ -38,8 +38,9 @@ public sealed record TaskStatusReply(
 
 public sealed record TaskLogReply(bool Exists, IReadOnlyList<string> Lines, int Total);
 
-/// <summary>Result of a step the actor ran (local only).</summary>
-internal sealed record StepOutcome(int Seq, WorkflowStep Step, StepResult? Result, string? Error, bool Final);
+/// <summary>Result of a step the actor ran (local only).
+/// <paramref name="Offline"/>: the step's node is offline (<see cref="Nodes.NodeOfflineException"/>).</summary>
+internal sealed record StepOutcome(int Seq, WorkflowStep Step, StepResult? Result, string? Error, bool Final, bool Offline = false);
 
 /// <summary>Time to run the step with this sequence number (local only).</summary>
 internal sealed record RunStep(int Seq, WorkflowStep Step);

@@ -5,6 +5,7 @@ using ActorMigration.Actors.Hosting;
 using ActorMigration.Api.Endpoints;
 using ActorMigration.Api.Http;
 using ActorMigration.Drivers.Abstractions;
+using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Serilog;
@@ -96,6 +97,22 @@ public static class ServerHost
                 settings.ApiBind, settings.ApiPort, Path.Combine(settings.DataDir, DataDirectory.TokenFile)));
         return app;
     }
+
+    /// <summary>
+    /// 0 after a requested stop. <see cref="DownedExitCode"/> when the cluster downed this member or it never got in:
+    /// its actor system terminated (Akka.Hosting then stops the host) and a supervisor restarts it to rejoin.
+    /// </summary>
+    public static int ExitCode(WebApplication app)
+    {
+        var reason = CoordinatedShutdown.Get(app.Services.GetRequiredService<ActorSystem>()).ShutdownReason;
+        if (reason is not (CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterJoinUnsuccessfulReason))
+            return 0;
+        Log.Error("This member left the cluster ({Reason}); exiting with {Code} so that it is restarted and rejoins",
+            reason.GetType().Name, DownedExitCode);
+        return DownedExitCode;
+    }
+
+    public const int DownedExitCode = 3;
 
     /// <summary>Information and up; Debug for the source contexts (type or namespace names) listed in AM_LOG_DEBUG.</summary>
     public static void ConfigureLogging(ServerSettings settings)

@@ -77,8 +77,13 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         return list.OrderBy(v => v.VmId).ToList();
     }
 
-    public Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default) =>
-        Task.FromResult(Load(vmid) is { } vm ? ToRuntime(vm) : new VmRuntime(vmid, VmRunState.Stopped));
+    public async Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default)
+    {
+        if (Load(vmid) is not { } vm) return new VmRuntime(vmid, VmRunState.Stopped);
+        var rt = ToRuntime(vm);
+        if (vm.State == VmRunState.InMigrate && rt.State == VmRunState.Paused) await HoldPoint.At(_options, HoldPoint.Switchover, ct);
+        return rt;
+    }
 
     public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
     {
@@ -135,7 +140,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 _ports.Allocate(withNbd ? 2 : 1, ports =>
                 {
                     vm.IncomingPort = ports[0];
-                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0]);
+                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0], ReceivedFile(vm));
                     if (withNbd)
                     {
                         vm.NbdPort = ports[1];
@@ -163,11 +168,13 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
 
     public async Task StopAsync(int vmid, CancellationToken ct = default)
     {
+        if (Load(vmid) is { } migrated && EffectiveState(migrated) == VmRunState.PostMigrate) await HoldPoint.At(_options, HoldPoint.Cleanup, ct);
         await _gate.WaitAsync(ct);
         try
         {
-            if (Load(vmid) is null) return;
+            if (Load(vmid) is not { } vm) return;
             SimFiles.DeleteIfExists(FileOf(vmid));
+            SimFiles.DeleteIfExists(ReceivedFile(vm));
         }
         finally
         {
@@ -205,6 +212,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
             {
                 vm.IncomingPort = null;
                 vm.IncomingUri = null;
+                SimFiles.DeleteIfExists(ReceivedFile(vm));
             }
             vm.State = VmRunState.Running;
         }, ct);
@@ -247,6 +255,8 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
             return Task.FromResult(new MigrationProgress(MigrationState.None, Error: $"VM {vmid} not running"));
         if (vm.Migration is not { } m) return Task.FromResult(new MigrationProgress(MigrationState.None));
         var s = Snapshot(m);
+        if (s.Phase == MigrationPhase.Completed && SimUris.ReceivedFile(m.Uri) is { } received && !File.Exists(received))
+            SimFiles.WriteJson(received, new { vm.VmId, From = Node });
         return Task.FromResult(new MigrationProgress(
             s.Phase switch
             {
@@ -322,8 +332,12 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         return true;
     }
 
+    private string ReceivedFile(SimVmState vm) => SimPaths.ReceivedFile(_settings.RunDir, vm.VmId, vm.Pid);
+
     private VmRunState EffectiveState(SimVmState vm)
     {
+        // The target of a completed migration waits paused (QEMU was started with -S) until it is resumed.
+        if (vm.State == VmRunState.InMigrate && File.Exists(ReceivedFile(vm))) return VmRunState.Paused;
         if (vm.Migration is { Applied: false } m && vm.State is VmRunState.Running or VmRunState.Paused)
         {
             switch (Snapshot(m).Phase)

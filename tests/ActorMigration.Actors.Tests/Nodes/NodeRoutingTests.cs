@@ -27,7 +27,7 @@ public sealed class NodeRoutingTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     {
         var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(_dir, "{node}"), false, ["images"], null)]);
         _topology = new ClusterTopology(["node1", "node2"], ["node1"], storage, _dir, new Dictionary<string, NodeOverride>());
-        Sys.ActorOf(NodeHostActor.Props(_topology, new SimulatedNodeDriverFactory(new SimulationOptions())), NodeHostActor.Name);
+        Sys.ActorOf(NodeHostActor.Props(_topology, new SimulatedNodeDriverFactory(new SimulationOptions()), ActorRefs.Nobody), NodeHostActor.Name);
         _router = Sys.ActorOf(NodeRouterActor.Props(_topology.ClusterNodes, TimeSpan.Zero));
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);

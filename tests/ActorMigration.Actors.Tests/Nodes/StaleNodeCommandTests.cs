@@ -32,7 +32,7 @@ public sealed class StaleNodeCommandTests : Akka.TestKit.Xunit2.TestKit, IDispos
     }
 
     private IActorRef Node(TimeProvider clock) =>
-        Sys.ActorOf(HypervisorNodeActor.Props("node1", _topology, new SimulatedNodeDriverFactory(new SimulationOptions()), clock));
+        Sys.ActorOf(HypervisorNodeActor.Props("node1", _topology, new SimulatedNodeDriverFactory(new SimulationOptions()), ActorRefs.Nobody, clock));
 
     private static NodeStep Allocate(DateTimeOffset deadline) =>
         new("node1", new AllocateVolumes("alloc", "node1", [new VolumeAlloc(Disk, "raw", 1 << 20)]), Stamp: new StepStamp(Upid, "alloc", 2, deadline));
