@@ -96,8 +96,10 @@ public sealed class NodeLossTests(Xunit.Abstractions.ITestOutputHelper output)
             TimeSpan.FromSeconds(90), "one offline warning for node3 on each survivor");
 
         // A migration between the live nodes succeeds, started on a survivor.
-        // (Started once member3 is down: before that, a new workflow's shard may still be placed on the unreachable member,
-        // which is the workflow placement's subject, not this test's.)
+        // (Started once member3 is down and VM 300's record answers: a record or a new workflow whose shard was on member3
+        // waits for the shard to move, which is the placement's subject, not this test's.)
+        await PveClient.Eventually(async () => (await c2.Get("/nodes/node1/qemu/300/config")).Status == System.Net.HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60), "VM 300's record answers on a survivor");
         var upid = await c2.Upid(c2.Post("/nodes/node1/qemu/300/migrate", ("target", "node2"), ("online", "1")));
         Assert.Equal("OK", await c2.Wait(upid, TimeSpan.FromSeconds(180)));
         Assert.Equal(["node2"], Reality.NodesRunning(m2.DataDir, 300, "node2"));
