@@ -13,15 +13,15 @@ namespace ActorMigration.Actors.Nodes;
 /// One hypervisor node: owns its QEMU processes, local volumes and conntrack through the node driver.
 /// A dispatcher: workflow steps go to <see cref="NodeOperations"/>, plain reads to the driver; errors come back with
 /// host paths redacted. Not persistent: on start it re-adopts the VMs its run directory knows about.
+/// A command that changes something and comes past its deadline (<see cref="StepStamp"/>) is dropped unanswered.
 /// </summary>
 public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
 {
-    public const string TypeName = "hypervisor-node";
-
     private readonly string _node;
     private readonly ClusterTopology _topology;
     private readonly INodeDriverFactory _factory;
     private readonly IActorRef _vms;
+    private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private INodeDriver _driver = null!;
     private NodeOperations _operations = null!;
@@ -29,31 +29,36 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="vms">The VM record region: re-adopted VMs that wait for a workflow are checked against their record.</param>
-    public static Props Props(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms) =>
-        Akka.Actor.Props.Create(() => new HypervisorNodeActor(node, topology, factory, vms));
+    /// <param name="time">The clock that deadlines are checked against; the system's when null.</param>
+    public static Props Props(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms, TimeProvider? time = null)
+    {
+        var clock = time ?? TimeProvider.System;
+        return Akka.Actor.Props.Create(() => new HypervisorNodeActor(node, topology, factory, vms, clock));
+    }
 
-    public HypervisorNodeActor(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms)
+    public HypervisorNodeActor(string node, ClusterTopology topology, INodeDriverFactory factory, IActorRef vms, TimeProvider time)
     {
         _node = node;
         _topology = topology;
         _factory = factory;
         _vms = vms;
+        _time = time;
 
         Receive<GetNodeFacts>(_ => Run(() => _driver.GetFactsAsync()));
         Receive<ListNodeVms>(_ => Run(async () => new NodeVms(_node, await _driver.Hypervisor.DiscoverAsync())));
         Receive<GetVmRuntime>(m => Run(() => _driver.Hypervisor.GetAsync(m.VmId)));
         Receive<QueryNodeVmGenId>(m => Run(async () => new NodeVmGenId(await _driver.Hypervisor.QueryVmGenIdAsync(m.VmId))));
-        Receive<NodeStep>(m => Io(() => _operations.Run(m.Step, Progress(m.ProgressTo))));
-        Receive<CreateNodeVolumes>(m => Io(() => _operations.CreateVolumes(m.Volumes, m.ReplaceExisting)));
+        Receive<NodeStep>(m => Stamped(m, () => _operations.Run(m.Step, Progress(m.ProgressTo))));
+        Receive<CreateNodeVolumes>(m => Stamped(m, () => Done(_operations.CreateVolumes(m.Volumes, m.ReplaceExisting))));
         Receive<GetNodeVolume>(m => Io(async () => new NodeVolume(await _driver.Storage.InfoAsync(m.Volid))));
         Receive<ListNodeVolumes>(m => Io(async () => new NodeVolumes(await _driver.Storage.ListAsync(m.Storage, m.VmId))));
-        Receive<ExportNodeVolume>(m => Io(() => m.FileLength is { } length
+        Receive<ExportNodeVolume>(m => Stamped(m, () => m.FileLength is { } length
             ? _driver.Storage.ExportFileAsync(m.Volid, length)
             : _driver.Storage.ExportAsync(m.Volid, m.Writable)));
         Receive<CloseNodeExport>(m => Io(() => _driver.Storage.CloseExportAsync(m.ExportId)));
-        Receive<CopyNodeVolumeToNbd>(m => Io(() => m.File
+        Receive<CopyNodeVolumeToNbd>(m => Stamped(m, () => Done(m.File
             ? _driver.Storage.CopyFileToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))
-            : _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo))));
+            : _driver.Storage.CopyToNbdAsync(m.Volid, m.NbdUri, m.BwLimitKiB, Progress(m.ProgressTo)))));
         Receive<ReadNodeBackup>(m => Io(async () =>
         {
             var b = await _driver.Storage.ReadBackupAsync(m.BackupVolid);
@@ -61,8 +66,8 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         }));
         Receive<ReadNodeText>(m => Io(async () => new NodeText(await _driver.Storage.ReadTextAsync(m.Volid))));
         Receive<DumpNodeConntrack>(m => Run(async () => new NodeConntrack(await _driver.Conntrack.DumpAsync(m.VmId))));
-        Receive<LoadNodeConntrack>(m => Run(async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
-        Receive<FlushNodeConntrack>(m => Run(async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
+        Receive<LoadNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
+        Receive<FlushNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
         Receive<CheckStrays>(OnCheckStrays);
         Receive<StraysChecked>(OnStraysChecked);
     }
@@ -150,6 +155,38 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
     private void Io<T>(Func<Task<T>> op) where T : notnull => Run(() => Task.Run(op));
 
     private void Io(Func<Task> op) => Run(() => Task.Run(op));
+
+    /// <summary>
+    /// A command that changes something, run on the thread pool as <see cref="Io{T}"/>; dropped without an answer when it
+    /// arrives past its deadline, or when its deadline passes while it waits for a thread.
+    /// </summary>
+    private void Stamped<T>(IStampedNodeCommand command, Func<Task<T>> op) where T : class
+    {
+        if (Late(command)) return;
+        var sender = Sender;
+        Guard(() => Task.Run(async () => Late(command) ? null : await op())).ContinueWith(t =>
+        {
+            if (!t.IsCompletedSuccessfully) sender.Tell(Fail(t.Exception!));
+            else if (t.Result is { } result) sender.Tell(result);
+        }, TaskScheduler.Default);
+    }
+
+    private static async Task<NodeDone> Done(Task op)
+    {
+        await op;
+        return NodeDone.Instance;
+    }
+
+    /// <summary>Past its deadline: logged once, as the step and attempt that sent it and how late it is.</summary>
+    private bool Late(IStampedNodeCommand command)
+    {
+        if (command.Stamp is not { } stamp) return false;
+        var late = _time.GetUtcNow() - stamp.Deadline;
+        if (late <= TimeSpan.Zero) return false;
+        _log.Warning("Node {Node}: dropped stale {Command} of {Upid} step {Step} attempt {Attempt}: {LateMs} ms past its deadline",
+            _node, command.GetType().Name, stamp.Upid, stamp.StepKey, stamp.Attempt, (long)late.TotalMilliseconds);
+        return true;
+    }
 
     private static async Task<T> Guard<T>(Func<Task<T>> op)
     {
