@@ -18,7 +18,8 @@ namespace ActorMigration.Actors.Workflows;
 /// the step's identity and a deadline (<see cref="StepStamp"/>: the ask timeout from now), so a late one is dropped.
 /// </summary>
 /// <param name="time">The clock of the deadlines; the system's when null.</param>
-public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology topology, StepTimeouts timeouts, TimeProvider? time = null)
+public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology topology, StepTimeouts timeouts, TimeProvider? time = null,
+    Func<string, bool>? online = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -39,6 +40,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 await Vm(new ReleaseVmLock(s.VmId, upid));
                 return Done.Instance;
             case MoveVm s:
+                // The point of no return needs both ends: a move towards a lost node, or away from one, rolls back instead.
+                foreach (var end in new[] { s.From, s.To })
+                    if (online?.Invoke(end) == false) throw new NodeOfflineException(end);
                 await Vm(new MoveVmOwner(s.VmId, s.From, s.To, s.ConfigText, upid));
                 return Done.Instance;
             case ReplaceConfig s:

@@ -26,9 +26,10 @@ public sealed class TaskRouter;
 
 public static class WorkflowHosting
 {
-    /// <summary>The step runner every workflow uses; built once from the registry.</summary>
-    public static StepRunner Runner(IActorRegistry registry, ClusterTopology topology, StepTimeouts timeouts) =>
-        new(registry.Get<VirtualMachineRegion>(), registry.Get<HypervisorNodeRegion>(), topology, timeouts);
+    /// <summary>The step runner every workflow uses; built once from the registry, node liveness from this member's view.</summary>
+    public static StepRunner Runner(ActorSystem system, IActorRegistry registry, ClusterTopology topology, StepTimeouts timeouts) =>
+        new(registry.Get<VirtualMachineRegion>(), registry.Get<HypervisorNodeRegion>(), topology, timeouts,
+            online: node => NodeMembership.IsOnline(system, node));
 
     public static AkkaConfigurationBuilder AddMigrationWorkflows(this AkkaConfigurationBuilder builder,
         ClusterTopology topology, StepTimeouts timeouts) =>
@@ -58,7 +59,7 @@ public static class WorkflowHosting
         ClusterTopology topology, StepTimeouts timeouts, Func<string, StepRunner, Props> props) =>
         builder.WithActors((system, registry) =>
         {
-            var runner = Runner(registry, topology, timeouts);
+            var runner = Runner(system, registry, topology, timeouts);
             var region = ClusterSharding.Get(system).Start(
                 typeName,
                 upid => props(upid, runner),
@@ -73,7 +74,7 @@ public static class WorkflowHosting
     public static AkkaConfigurationBuilder AddPrecheck(this AkkaConfigurationBuilder builder, ClusterTopology topology,
         StepTimeouts timeouts) =>
         builder.WithActors((system, registry) =>
-            registry.Register<Precheck>(system.ActorOf(PrecheckActor.Props(Runner(registry, topology, timeouts)), "precheck")));
+            registry.Register<Precheck>(system.ActorOf(PrecheckActor.Props(Runner(system, registry, topology, timeouts)), "precheck")));
 
     /// <summary>The router that finds a task's workflow region from its UPID.</summary>
     public static AkkaConfigurationBuilder AddTaskRouter(this AkkaConfigurationBuilder builder) =>

@@ -141,4 +141,18 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
         var e = await Assert.ThrowsAsync<StepRefusedException>(() => precheck.Ask<StepResult>(new UnlockVm("unlock", 100), NoHang));
         Assert.Equal("no facts for step UnlockVm", e.Message);
     }
+
+    [Theory]
+    [InlineData("node1")]
+    [InlineData("node2")]
+    public async Task The_owner_move_needs_both_ends_online_else_the_record_stays(string lost)
+    {
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(100, "node1", "memory: 512\n", "migrate", Upid), NoHang)).Ok);
+        var runner = new StepRunner(_vms, _nodes, _cluster.Topology, StepTimeouts.Standard, online: n => n != lost);
+
+        var e = await Assert.ThrowsAsync<NodeOfflineException>(() =>
+            runner.Run(new MoveVm("owner", 100, "node1", "node2", "memory: 512\n"), Upid, ActorRefs.Nobody));
+        Assert.Equal(lost, e.Node);
+        Assert.Equal("node1", (await _vms.Ask<VmReply>(new GetVm(100), NoHang)).Vm!.Node);
+    }
 }
