@@ -4,7 +4,7 @@ using ActorMigration.TestSupport;
 namespace ActorMigration.Bench.Cluster;
 
 /// <summary>
-/// Failover: three members on PostgreSQL with the simulated driver; an online migration node1 → node2 runs, and the member
+/// Failover: three members on PostgreSQL with the simulated driver; an online migration (node1 → node2 unless told otherwise) runs, and the member
 /// that runs its workflow (found by its log line, wherever placement put it) is killed with SIGKILL. Measured: from the kill
 /// to the survivor's log line that resumes the workflow, and to the workflow's next row in the journal. The killed
 /// member is restarted (it rejoins) before the next round.
@@ -13,22 +13,35 @@ public static class FailoverBench
 {
     public sealed record Round(int VmId, string KilledMember, string Role, double ResumedSeconds, double PersistedSeconds);
 
-    public static async Task<IReadOnlyList<Round>> Run(int rounds)
+    public static async Task<IReadOnlyList<Round>> Run(int rounds, string source = "node1", string target = "node2", bool bystanderOnly = false)
     {
         await using var three = await ThreeMembers.StartAsync(speed: "2");
         var results = new List<Round>();
+        var vmid = 500;
         for (var i = 0; i < rounds; i++)
         {
-            var client = three[2].Pid is not null ? three[2].Client : three[0].Client;
-            var vmid = 500 + i;
-            await Ok(client, await client.Upid(client.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("memory", "2048"))));
-            await Ok(client, await client.Upid(client.Post($"/nodes/node1/qemu/{vmid}/status/start")));
-            var upid = await client.Upid(client.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1")));
-            await PveClient.Eventually(async () => (await client.Log(upid)).Any(l => l.Contains("migration active")),
-                TimeSpan.FromSeconds(60), "precopy");
-            var victim = await three.WaitWorkflowMemberAsync(upid);
-            var index = three.Members.ToList().IndexOf(victim);
-            var role = ThreeMembers.Nodes[index] switch { "node1" => "source", "node2" => "target", _ => "bystander" };
+            var client = three.Members.First(m => m.Pid is not null).Client;
+            string upid, role;
+            MemberProcess victim;
+            int index;
+            for (var attempt = 1; ; attempt++)
+            {
+                if (attempt > 8) throw new InvalidOperationException("placement never put the workflow on a bystander");
+                vmid++;
+                await Ok(client, await client.Upid(client.Post($"/nodes/{source}/qemu", ("vmid", vmid.ToString()), ("memory", "2048"))));
+                await Ok(client, await client.Upid(client.Post($"/nodes/{source}/qemu/{vmid}/status/start")));
+                upid = await client.Upid(client.Post($"/nodes/{source}/qemu/{vmid}/migrate", ("target", target), ("online", "1")));
+                var started = upid;
+                await PveClient.Eventually(async () => (await client.Log(started)).Any(l => l.Contains("migration active")),
+                    TimeSpan.FromSeconds(60), "precopy");
+                victim = await three.WaitWorkflowMemberAsync(upid);
+                index = three.Members.ToList().IndexOf(victim);
+                var node = ThreeMembers.Nodes[index];
+                role = node == source ? "source" : node == target ? "target" : "bystander";
+                if (!bystanderOnly || role == "bystander") break;
+                // Placement chose a member that hosts an end of the migration: let it finish and start another.
+                await client.Wait(upid, TimeSpan.FromSeconds(180));
+            }
 
             var killedAt = DateTime.UtcNow;
             victim.Kill9();
