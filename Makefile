@@ -6,7 +6,7 @@ DOTNET ?= dotnet
 TEST_PROJECTS := $(sort $(wildcard tests/*/*.Tests.csproj))
 GUEST_DIR := .build/guest
 
-.PHONY: all deps deps-test restore build format format-check guest demo demo-sim serve test test-defects bench clean
+.PHONY: all deps deps-test restore build format format-check compose-check guest demo demo-sim serve test test-defects test-docker bench clean
 
 all: build
 
@@ -30,6 +30,10 @@ format:
 format-check:
 	bash scripts/check-format.sh
 
+# docker-compose.yml through Debian's docker-compose (1.29) `config`, its cluster layout, and broken copies refused.
+compose-check:
+	bash scripts/check-compose.sh --self-test
+
 guest:
 	bash scripts/build-guest-image.sh $(GUEST_DIR)
 
@@ -42,12 +46,16 @@ demo-sim: build
 serve: deps build guest
 	$(DOTNET) src/ActorMigration.Api/bin/$(CONFIG)/net10.0/actormigration.dll
 
-test: deps-test build format-check guest
+test: deps-test build format-check compose-check guest
 	bash scripts/netns.sh prepare
 	AM_TEST_PG="$$(bash scripts/postgres.sh)" bash scripts/test.sh $(CONFIG) $(TEST_PROJECTS)
 
 test-defects: deps-test build guest
 	TEST_FILTER="Category=ThirdPartyDefect" bash scripts/test.sh $(CONFIG) $(TEST_PROJECTS)
+
+# The compose cluster for real on Debian's docker.io (offline, own network namespace): tests/docker/compose-cluster.sh.
+test-docker:
+	bash tests/docker/compose-cluster.sh
 
 bench: build
 	$(DOTNET) run -c $(CONFIG) --project bench/ActorMigration.Bench -- $(BENCH_ARGS)

@@ -22,6 +22,7 @@ if [ "$mode" = test ]; then
   want nftables
   want postgresql
   want python3-proxmoxer  # the compat tests drive the API with the real client
+  want docker-compose     # make compose-check validates docker-compose.yml with it
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

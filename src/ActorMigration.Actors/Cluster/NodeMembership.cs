@@ -13,6 +13,13 @@ public static class NodeMembership
     public static Member? HostOf(ClusterEvent.CurrentClusterState state, string node) =>
         state.Members.FirstOrDefault(m => m.Status == MemberStatus.Up && m.HasRole(ClusterTopology.RoleOf(node)));
 
+    /// <summary>
+    /// The member is declared down, removed or unknown: what was sent to it will never be answered. Unreachable is
+    /// not gone (the split-brain resolver decides).
+    /// </summary>
+    public static bool IsGone(ClusterEvent.CurrentClusterState state, UniqueAddress member) =>
+        state.Members.FirstOrDefault(m => m.UniqueAddress == member) is not { } m || m.Status is MemberStatus.Down or MemberStatus.Removed;
+
     /// <summary>Hosted by an Up member that this member can reach.</summary>
     public static bool IsOnline(ActorSystem system, string node)
     {

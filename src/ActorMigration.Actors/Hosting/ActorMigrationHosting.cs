@@ -5,7 +5,6 @@ using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
-using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
@@ -45,12 +44,6 @@ public static class ActorMigrationHosting
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     cluster.Join(cluster.SelfAddress);
                 }
-            })
-            .WithActors((_, registry) =>
-            {
-                // Wake the hosted nodes so they re-adopt their VMs right away.
-                var nodes = registry.Get<HypervisorNodeRegion>();
-                foreach (var n in o.Topology.HostedNodes) nodes.Tell(new GetNodeFacts(n), ActorRefs.NoSender);
             });
     }
 

@@ -1,47 +1,29 @@
 using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Vms;
 using ActorMigration.Drivers.Abstractions;
-using Akka.Actor;
-using Akka.Cluster.Sharding;
 using Akka.Hosting;
 
 namespace ActorMigration.Actors.Nodes;
 
-/// <summary>Registry key of the hypervisor-node shard region.</summary>
+/// <summary>
+/// Registry key of the way to the hypervisor nodes: this member's <see cref="NodeRouterActor"/>, which sends each
+/// <see cref="INodeCommand"/> to the member hosting its node.
+/// </summary>
 public sealed class HypervisorNodeRegion;
-
-/// <summary>One shard per node, so the allocation strategy can pin it.</summary>
-public sealed class NodeMessageExtractor : IMessageExtractor
-{
-    public string? EntityId(object message) => message switch
-    {
-        INodeCommand c => c.Node,
-        _ => null
-    };
-
-    public object? EntityMessage(object message) => message;
-
-    public string? ShardId(object message) => EntityId(message);
-
-    public string ShardId(string entityId, object? messageHint = null) => entityId;
-}
 
 public static class HypervisorNodeHosting
 {
-    /// <summary>Starts the hypervisor-node region. Only members with a hosted node run entities.</summary>
+    /// <summary>
+    /// Starts this member's hosted nodes (<see cref="NodeHostActor"/>) and its router to all nodes. A node lives on the
+    /// member with its role and never moves, so no sharding: no coordinator to wait for when a member is lost.
+    /// </summary>
     public static AkkaConfigurationBuilder AddHypervisorNodes(this AkkaConfigurationBuilder builder,
         ClusterTopology topology, INodeDriverFactory factory)
     {
         return builder.WithActors((system, registry) =>
         {
-            var settings = ClusterShardingSettings.Create(system).WithRememberEntities(false);
-            var region = ClusterSharding.Get(system).Start(
-                HypervisorNodeActor.TypeName,
-                node => HypervisorNodeActor.Props(node, topology, factory),
-                settings,
-                new NodeMessageExtractor(),
-                new NodePinnedAllocationStrategy(system),
-                PoisonPill.Instance);
-            registry.Register<HypervisorNodeRegion>(region);
+            system.ActorOf(NodeHostActor.Props(topology, factory, registry.Get<VirtualMachineRegion>()), NodeHostActor.Name);
+            registry.Register<HypervisorNodeRegion>(system.ActorOf(NodeRouterActor.Props(topology.ClusterNodes), "hypervisor-node-router"));
         });
     }
 }

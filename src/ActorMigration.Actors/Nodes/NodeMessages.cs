@@ -10,6 +10,21 @@ public interface INodeCommand
     string Node { get; }
 }
 
+/// <summary>
+/// A command that changes something on its node. Sent by a workflow step, it carries the step's identity and a deadline;
+/// the node drops it when it arrives (or would start) after that deadline: the workflow has given up on it by then.
+/// </summary>
+public interface IStampedNodeCommand : INodeCommand
+{
+    StepStamp? Stamp { get; }
+}
+
+/// <summary>
+/// Which attempt of which workflow step sent a command, and until when it may start (absolute UTC: the ask
+/// timeout from the moment it was sent).
+/// </summary>
+public sealed record StepStamp(string Upid, string StepKey, int Attempt, DateTimeOffset Deadline);
+
 /// <summary>→ <see cref="NodeFacts"/></summary>
 public sealed record GetNodeFacts(string Node) : INodeCommand;
 
@@ -24,13 +39,15 @@ public sealed record GetVmRuntime(string Node, int VmId) : INodeCommand;
 /// runs NodeOperations.StartMigration, which calls the driver's StartMigrationAsync). Copies report to
 /// <see cref="ProgressTo"/> as <see cref="NodeCopyProgress"/>. → the step's <see cref="StepResult"/>
 /// </summary>
-public sealed record NodeStep(string Node, WorkflowStep Step, Akka.Actor.IActorRef? ProgressTo = null) : INodeCommand;
+public sealed record NodeStep(string Node, WorkflowStep Step, Akka.Actor.IActorRef? ProgressTo = null, StepStamp? Stamp = null)
+    : IStampedNodeCommand;
 
 /// <summary>→ <see cref="NodeVmGenId"/></summary>
 public sealed record QueryNodeVmGenId(string Node, int VmId) : INodeCommand;
 
 /// <summary>Creates volumes; an existing volume of the same size is kept. → <see cref="NodeDone"/></summary>
-public sealed record CreateNodeVolumes(string Node, IReadOnlyList<VolumeAlloc> Volumes, bool ReplaceExisting) : INodeCommand;
+public sealed record CreateNodeVolumes(string Node, IReadOnlyList<VolumeAlloc> Volumes, bool ReplaceExisting, StepStamp? Stamp = null)
+    : IStampedNodeCommand;
 
 /// <summary>→ <see cref="NodeVolume"/></summary>
 public sealed record GetNodeVolume(string Node, string Volid) : INodeCommand;
@@ -39,13 +56,15 @@ public sealed record GetNodeVolume(string Node, string Volid) : INodeCommand;
 public sealed record ListNodeVolumes(string Node, string Storage, int? VmId) : INodeCommand;
 
 /// <summary>→ <see cref="NbdExport"/>. <see cref="FileLength"/>: a new empty file of that length, served raw (a file copy's target).</summary>
-public sealed record ExportNodeVolume(string Node, string Volid, bool Writable, long? FileLength = null) : INodeCommand;
+public sealed record ExportNodeVolume(string Node, string Volid, bool Writable, long? FileLength = null, StepStamp? Stamp = null)
+    : IStampedNodeCommand;
 
+/// <summary>Cleanup: never stale, a late close still frees the export. → <see cref="NodeDone"/></summary>
 public sealed record CloseNodeExport(string Node, string ExportId) : INodeCommand;
 
 /// <summary>Long copy; progress goes to <see cref="ProgressTo"/> as <see cref="NodeCopyProgress"/>. → <see cref="NodeDone"/></summary>
 public sealed record CopyNodeVolumeToNbd(string Node, string Volid, string NbdUri, long? BwLimitKiB, Akka.Actor.IActorRef? ProgressTo,
-    bool File = false) : INodeCommand;
+    bool File = false, StepStamp? Stamp = null) : IStampedNodeCommand;
 
 /// <summary>→ <see cref="NodeBackupManifest"/></summary>
 public sealed record ReadNodeBackup(string Node, string BackupVolid) : INodeCommand;
@@ -57,9 +76,11 @@ public sealed record ReadNodeText(string Node, string Volid) : INodeCommand;
 public sealed record DumpNodeConntrack(string Node, int VmId) : INodeCommand;
 
 /// <summary>→ <see cref="NodeCount"/></summary>
-public sealed record LoadNodeConntrack(string Node, int VmId, IReadOnlyList<string> Entries) : INodeCommand;
+public sealed record LoadNodeConntrack(string Node, int VmId, IReadOnlyList<string> Entries, StepStamp? Stamp = null)
+    : IStampedNodeCommand;
 
-public sealed record FlushNodeConntrack(string Node, int VmId) : INodeCommand;
+/// <summary>→ <see cref="NodeCount"/></summary>
+public sealed record FlushNodeConntrack(string Node, int VmId, StepStamp? Stamp = null) : IStampedNodeCommand;
 
 // Replies.
 public sealed record NodeDone

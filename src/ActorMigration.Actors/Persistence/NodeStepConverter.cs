@@ -6,7 +6,10 @@ using Akka.Actor;
 
 namespace ActorMigration.Actors.Persistence;
 
-/// <summary><see cref="NodeStep"/> carries its step as the abstract <see cref="WorkflowStep"/>: keep the step's type next to it.</summary>
+/// <summary>
+/// <see cref="NodeStep"/> carries its step as the abstract <see cref="WorkflowStep"/>: keep the step's type next to it.
+/// A payload without "stamp" (written before stamps existed) reads as a command without a deadline.
+/// </summary>
 internal sealed class NodeStepConverter : JsonConverter<NodeStep>
 {
     public override NodeStep Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -17,7 +20,8 @@ internal sealed class NodeStepConverter : JsonConverter<NodeStep>
         if (!typeof(WorkflowStep).IsAssignableFrom(type)) throw new JsonException($"{type} is no workflow step");
         return new NodeStep(root.GetProperty("node").GetString()!,
             (WorkflowStep)root.GetProperty("step").Deserialize(type, options)!,
-            root.GetProperty("progressTo").Deserialize<IActorRef?>(options));
+            root.GetProperty("progressTo").Deserialize<IActorRef?>(options),
+            root.TryGetProperty("stamp", out var stamp) ? stamp.Deserialize<StepStamp?>(options) : null);
     }
 
     public override void Write(Utf8JsonWriter writer, NodeStep value, JsonSerializerOptions options)
@@ -29,6 +33,8 @@ internal sealed class NodeStepConverter : JsonConverter<NodeStep>
         JsonSerializer.Serialize(writer, value.Step, value.Step.GetType(), options);
         writer.WritePropertyName("progressTo");
         JsonSerializer.Serialize(writer, value.ProgressTo, options);
+        writer.WritePropertyName("stamp");
+        JsonSerializer.Serialize(writer, value.Stamp, options);
         writer.WriteEndObject();
     }
 }

@@ -25,6 +25,7 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, TaskEntry> _tasks = new();
     private readonly Dictionary<string, long> _appliedSeq = new(); // per entity: its last tagged event applied here
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly VmOwnerView _owners = VmOwnerView.Get(Context.System);
     private readonly IActorRef _taskRouter;
     private long _vmOffset, _taskOffset;
     private int _caughtUpStreams;
@@ -196,5 +197,6 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
         }
         if (after.Exists) _vms[vmid] = after;
         else _vms.Remove(vmid);
+        _owners.Apply(after);
     }
 }

@@ -38,6 +38,15 @@ public sealed class VirtualMachineActor : ReceivePersistentActor
         });
 
         Command<IVmCommand>(Handle);
+        // A shard handoff: commands are stashed while a write is in progress, so this stops after its reply.
+        Command<VmRecordHandOff>(_ => Context.Stop(Self));
+    }
+
+    protected override void PreStart()
+    {
+        // Where the record lives (placement: the member hosting the VM's owner node).
+        _log.Info("VM record {0} started on {1}", PersistenceId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
+        base.PreStart();
     }
 
     private void Handle(IVmCommand cmd)

@@ -14,17 +14,22 @@ namespace ActorMigration.Actors.Workflows;
 /// <summary>
 /// Runs workflow steps: the VM-record steps and the steps that span nodes (disk copy, conntrack transfer, the facts
 /// that ask several nodes) here; each single-node step goes to its node as one <see cref="NodeStep"/>, where
-/// NodeOperations re-checks reality. Running a step twice (after a crash) does no harm.
+/// NodeOperations re-checks reality. Running a step twice (after a crash) does no harm. Commands that change a node carry
+/// the step's identity and a deadline (<see cref="StepStamp"/>: the ask timeout from now), so a late one is dropped.
 /// </summary>
-public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology topology, StepTimeouts timeouts)
+/// <param name="time">The clock of the deadlines; the system's when null.</param>
+public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology topology, StepTimeouts timeouts, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public ClusterTopology Topology => topology;
 
-    public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow)
+    /// <param name="attempt">Which attempt of the step this is (1 for the first).</param>
+    public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow, int attempt = 1)
     {
         // Single-node steps: one request each to the node, which runs them under the same name.
         if (OnOneNode(step, workflow) is (NodeStep request, TimeSpan timeout))
-            return await Node<StepResult>(request, timeout);
+            return await Node<StepResult>(request with { Stamp = Stamp(upid, step, attempt, timeout) }, timeout);
         switch (step)
         {
             case LockVm s:
@@ -60,12 +65,12 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case TransferConntrack s:
             {
                 var dump = await Node<NodeConntrack>(new DumpNodeConntrack(s.Source, s.VmId));
-                var loaded = await Node<NodeCount>(new LoadNodeConntrack(s.Target, s.VmId, dump.Entries));
-                await Node<NodeCount>(new FlushNodeConntrack(s.Source, s.VmId));
+                var loaded = await Node<NodeCount>(new LoadNodeConntrack(s.Target, s.VmId, dump.Entries, Stamp(upid, step, attempt)));
+                await Node<NodeCount>(new FlushNodeConntrack(s.Source, s.VmId, Stamp(upid, step, attempt)));
                 return new ConntrackMoved(loaded.Count);
             }
             case CopyDisk s:
-                await CopyDisk(s, workflow);
+                await CopyDisk(s, workflow, timeout => Stamp(upid, step, attempt, timeout));
                 return Done.Instance;
             case Noop:
                 return Done.Instance;
@@ -83,7 +88,11 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         _ => throw new StepRefusedException($"no facts for step {step.GetType().Name}")
     };
 
-    private async Task CopyDisk(CopyDisk s, IActorRef workflow)
+    /// <summary>A stamp for one command of this step, whose deadline is the command's ask timeout from now.</summary>
+    private StepStamp Stamp(string upid, WorkflowStep step, int attempt, TimeSpan? timeout = null) =>
+        new(upid, step.Key, attempt, _time.GetUtcNow() + (timeout ?? timeouts.Default));
+
+    private async Task CopyDisk(CopyDisk s, IActorRef workflow, Func<TimeSpan?, StepStamp> stamp)
     {
         // A retry starts from a fresh target volume, so a half copy never survives.
         NbdExport export;
@@ -93,16 +102,18 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             var src = (await Node<NodeVolume>(new GetNodeVolume(s.SourceNode, s.SrcVolid))).Volume
                 ?? throw new NodeOperationException($"volume '{s.SrcVolid}' does not exist");
             var length = src.FileLength ?? throw new NodeOperationException($"unable to determine the file size of '{s.SrcVolid}'");
-            export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true, FileLength: length));
+            export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true, FileLength: length, stamp(null)));
         }
         else
         {
-            await Node<NodeDone>(new CreateNodeVolumes(s.TargetNode, [new VolumeAlloc(s.DstVolid, s.Format, s.SizeBytes)], ReplaceExisting: true));
-            export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true));
+            await Node<NodeDone>(new CreateNodeVolumes(s.TargetNode, [new VolumeAlloc(s.DstVolid, s.Format, s.SizeBytes)], ReplaceExisting: true,
+                stamp(null)));
+            export = await Node<NbdExport>(new ExportNodeVolume(s.TargetNode, s.DstVolid, Writable: true, Stamp: stamp(null)));
         }
         try
         {
-            await Node<NodeDone>(new CopyNodeVolumeToNbd(s.SourceNode, s.SrcVolid, export.Uri, s.BwLimitKiB, workflow, File: s.WithSnapshots), timeouts.Copy);
+            await Node<NodeDone>(new CopyNodeVolumeToNbd(s.SourceNode, s.SrcVolid, export.Uri, s.BwLimitKiB, workflow, s.WithSnapshots,
+                stamp(timeouts.Copy)), timeouts.Copy);
         }
         finally
         {
@@ -159,7 +170,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             foreach (var l in lists) targetVolumes.AddRange((await l).Volumes.Select(v => v.VolId));
             return (target, targetVolumes);
         }
-        catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+        catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
         {
             return (null, []);
         }
@@ -194,6 +205,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         StopVm s => (new NodeStep(s.Node, s), timeouts.Start),
         ShutdownVm s => (new NodeStep(s.Node, s), TimeSpan.FromSeconds(s.TimeoutSeconds + 30)),
         ResumeVm s => (new NodeStep(s.Node, s), timeouts.Default),
+        ConfirmIncoming s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
         StartMigration s => (new NodeStep(s.Node, s), timeouts.Default),
         PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
         CancelMigration s => (new NodeStep(s.Node, s), timeouts.Default),

@@ -64,7 +64,8 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             if (r.Seq != _seq || _inflight is null) return;
             var self = Self;
             var seq = r.Seq;
-            _runner.Run(r.Step, _state.Core.Upid, self).ContinueWith(t => t.IsCompletedSuccessfully
+            var attempt = _state.Core.AttemptsOf(r.Step.Key) + 1;
+            _runner.Run(r.Step, _state.Core.Upid, self, attempt).ContinueWith(t => t.IsCompletedSuccessfully
                 ? new StepOutcome(seq, r.Step, t.Result, null, false)
                 : Failure(seq, r.Step, t.Exception!)).PipeTo(self);
         });
@@ -78,7 +79,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             else
             {
                 _log.Warning("Workflow {0}: step {1} failed: {2}", _state.Core.Upid, o.Step.Key, o.Error);
-                Handle(new StepFailedInput(o.Step, o.Error, o.Final, now));
+                Handle(new StepFailedInput(o.Step, o.Error, o.Final, now, o.Offline));
             }
         });
         Command<NodeCopyProgress>(p =>
@@ -213,6 +214,6 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
     {
         var root = e.GetBaseException();
         var message = root is AskTimeoutException ? $"timeout waiting for {step.Key}" : root.Message;
-        return new StepOutcome(seq, step, null, message, root is StepRefusedException);
+        return new StepOutcome(seq, step, null, message, root is StepRefusedException, root is NodeOfflineException);
     }
 }

@@ -2,7 +2,6 @@ using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Vms;
 using Akka.Actor;
-using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 
@@ -25,25 +24,8 @@ public sealed class BackupWorkflowRegion;
 
 public sealed class TaskRouter;
 
-/// <summary>Workflow entities are keyed by UPID.</summary>
-public sealed class WorkflowMessageExtractor() : HashCodeMessageExtractor(50)
-{
-    public override string? EntityId(object message) => message switch
-    {
-        IWorkflowCommand c => c.Upid,
-        _ => null
-    };
-}
-
 public static class WorkflowHosting
 {
-    private static readonly ShardOptions RememberedEntities = new()
-    {
-        StateStoreMode = StateStoreMode.DData,
-        RememberEntities = true,
-        RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
-    };
-
     /// <summary>The step runner every workflow uses; built once from the registry.</summary>
     public static StepRunner Runner(IActorRegistry registry, ClusterTopology topology, StepTimeouts timeouts) =>
         new(registry.Get<VirtualMachineRegion>(), registry.Get<HypervisorNodeRegion>(), topology, timeouts);
@@ -68,17 +50,24 @@ public static class WorkflowHosting
             .AddWorkflow<SnapshotWorkflowRegion>(SnapshotWorkflowActor.TypeName, topology, timeouts, SnapshotWorkflowActor.Props)
             .AddWorkflow<BackupWorkflowRegion>(BackupWorkflowActor.TypeName, topology, timeouts, BackupWorkflowActor.Props);
 
+    /// <summary>
+    /// One workflow region: remember-entities (event-sourced store) with coordinator state in memory-only ddata,
+    /// placed by <see cref="WorkflowAllocationStrategy"/>.
+    /// </summary>
     private static AkkaConfigurationBuilder AddWorkflow<TRegion>(this AkkaConfigurationBuilder builder, string typeName,
         ClusterTopology topology, StepTimeouts timeouts, Func<string, StepRunner, Props> props) =>
-        builder.WithShardRegion<TRegion>(
-            typeName,
-            (_, registry, _) =>
-            {
-                var runner = Runner(registry, topology, timeouts);
-                return upid => props(upid, runner);
-            },
-            new WorkflowMessageExtractor(),
-            RememberedEntities);
+        builder.WithActors((system, registry) =>
+        {
+            var runner = Runner(registry, topology, timeouts);
+            var region = ClusterSharding.Get(system).Start(
+                typeName,
+                upid => props(upid, runner),
+                ShardingSettings.Of(system, rememberEntities: true),
+                new WorkflowMessageExtractor(),
+                new WorkflowAllocationStrategy(system),
+                PoisonPill.Instance);
+            registry.Register<TRegion>(region);
+        });
 
     /// <summary>The member's <see cref="PrecheckActor"/>, with the step runner the workflows use.</summary>
     public static AkkaConfigurationBuilder AddPrecheck(this AkkaConfigurationBuilder builder, ClusterTopology topology,

@@ -38,11 +38,12 @@ public sealed record TaskStatusReply(
 
 public sealed record TaskLogReply(bool Exists, IReadOnlyList<string> Lines, int Total);
 
-/// <summary>Result of a step the actor ran (local only).</summary>
-internal sealed record StepOutcome(int Seq, WorkflowStep Step, StepResult? Result, string? Error, bool Final);
+/// <summary>Result of a step the actor ran (local only).
+/// <paramref name="Offline"/>: the step's node is offline (<see cref="Nodes.NodeOfflineException"/>).</summary>
+internal sealed record StepOutcome(int Seq, WorkflowStep Step, StepResult? Result, string? Error, bool Final, bool Offline = false);
 
 /// <summary>Time to run the step with this sequence number (local only).</summary>
 internal sealed record RunStep(int Seq, WorkflowStep Step);
 
 /// <summary>A refusal that no retry can change (lock held, VM missing...).</summary>
-public sealed class StepRefusedException(string message) : Exception(message);
+public class StepRefusedException(string message) : Exception(message);

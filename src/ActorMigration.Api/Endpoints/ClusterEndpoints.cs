@@ -107,8 +107,13 @@ public static class ClusterEndpoints
 
     private static async Task<Dictionary<string, object?>> NodeEntry(ApiServices s, string node, string idStyle)
     {
-        var f = await s.Facts(node, TimeSpan.FromSeconds(2));
-        var e = new Dictionary<string, object?> { ["id"] = $"node/{node}", ["node"] = node, ["type"] = "node", ["status"] = f is null ? "offline" : "online" };
+        // Online or not is the membership's answer, at once; the node's own facts only add its sizes.
+        var online = s.IsOnline(node);
+        var f = online ? await s.Facts(node, TimeSpan.FromSeconds(2)) : null;
+        var e = new Dictionary<string, object?>
+        {
+            ["id"] = $"node/{node}", ["node"] = node, ["type"] = "node", ["status"] = online ? "online" : "offline",
+        };
         if (f is not null)
         {
             e["cpu"] = 0;

@@ -65,7 +65,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     public bool IsOnline(string node) => NodeMembership.IsOnline(system, node);
 
     /// <summary>Proxmox's answer when a request needs a node that no reachable member hosts.</summary>
-    public static string Offline(string node) => $"node '{node}' seems to be offline";
+    public static string Offline(string node) => NodeOfflineException.MessageFor(node);
 
     /// <summary><see cref="CheckNode"/>, then refused at once when the node is offline.</summary>
     public IResult? CheckOnline(string node) =>
@@ -79,7 +79,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         {
             return await Nodes.Ask<VmRuntime>(new GetVmRuntime(node, vmid), TimeSpan.FromSeconds(5));
         }
-        catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+        catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
         {
             return null;
         }
@@ -92,7 +92,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         {
             return await Nodes.Ask<NodeVms>(new ListNodeVms(node), timeout);
         }
-        catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+        catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
         {
             return null;
         }
@@ -105,7 +105,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         {
             return await Nodes.Ask<NodeFacts>(new GetNodeFacts(node), timeout);
         }
-        catch (Exception e) when (e is AskTimeoutException or NodeOperationException)
+        catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
         {
             return null;
         }

@@ -39,6 +39,11 @@ public static class Handler
             // A node's deliberate refusal: its message is the answer, as Proxmox's die texts are.
             return PveResult.Error(e.Message);
         }
+        catch (NodeOfflineException e)
+        {
+            // The node's member is gone: Proxmox's answer for an offline node, nothing to correlate.
+            return PveResult.Error(e.Message);
+        }
         catch (AskTimeoutException e)
         {
             // A read changed nothing; a write may still be applied, and the client must know that.

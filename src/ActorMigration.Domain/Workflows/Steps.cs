@@ -19,6 +19,12 @@ public abstract record WorkflowStep(string Key)
     /// that are harmless to run again after a crash even once the steps after them have acted (they re-check reality).
     /// </summary>
     public bool RecordWithNext { get; init; }
+
+    /// <summary>
+    /// It only cleans up on its node: past the point of no return, when that node is declared down, the step is skipped
+    /// with a warning (what it would remove went down with the node) instead of failing the workflow.
+    /// </summary>
+    public bool SkipIfNodeOffline { get; init; }
 }
 
 // VM record steps.
@@ -78,6 +84,12 @@ public sealed record StopVm(string Key, string Node, int VmId) : WorkflowStep(Ke
 public sealed record ShutdownVm(string Key, string Node, int VmId, int TimeoutSeconds) : WorkflowStep(Key);
 
 public sealed record ResumeVm(string Key, string Node, int VmId) : WorkflowStep(Key);
+
+/// <summary>
+/// The target confirms, before the point of no return, that it holds the complete incoming VM of the workflow
+/// <paramref name="Tag"/>, paused. It waits up to <paramref name="MaxWait"/> for the incoming state to finish loading.
+/// </summary>
+public sealed record ConfirmIncoming(string Key, string Node, int VmId, string Tag, TimeSpan MaxWait) : WorkflowStep(Key);
 
 public sealed record MirrorJob(string Drive, MirrorTarget Target);
 

@@ -8,8 +8,12 @@ public sealed record StartWorkflow(object Request, DateTimeOffset At) : Workflow
 
 public sealed record StepSucceeded(WorkflowStep Step, StepResult Result, DateTimeOffset At) : WorkflowInput(At);
 
-/// <summary>A step failed. <paramref name="Final"/>: a refusal that retrying cannot change.</summary>
-public sealed record StepFailedInput(WorkflowStep Step, string Error, bool Final, DateTimeOffset At) : WorkflowInput(At);
+/// <summary>
+/// A step failed. <paramref name="Final"/>: a refusal that retrying cannot change. <paramref name="NodeOffline"/>: the
+/// node the step ran on was declared down (final as well).
+/// </summary>
+public sealed record StepFailedInput(WorkflowStep Step, string Error, bool Final, DateTimeOffset At, bool NodeOffline = false)
+    : WorkflowInput(At);
 
 /// <summary>Intermediate progress of a long step (copy, mirror).</summary>
 public sealed record StepProgressed(WorkflowStep Step, StepResult Progress, DateTimeOffset At) : WorkflowInput(At);

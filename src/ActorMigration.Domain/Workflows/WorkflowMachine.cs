@@ -66,7 +66,7 @@ public abstract class WorkflowMachine<TState> where TState : class, IWorkflowSta
                 break;
             case StepFailedInput f:
                 if (!IsCurrent(s, f.Step)) return [];
-                events.AddRange(OnStepFailed(s, f.Step, f.Error, f.Final, f.At));
+                events.AddRange(f.NodeOffline ? OnNodeOffline(s, f.Step, f.Error, f.At) : OnStepFailed(s, f.Step, f.Error, f.Final, f.At));
                 break;
         }
         var after = ApplyAll(s, events);
@@ -109,6 +109,23 @@ public abstract class WorkflowMachine<TState> where TState : class, IWorkflowSta
         {
             yield return new WorkflowFailed(error, at);
         }
+    }
+
+    /// <summary>
+    /// The step's node was declared down: nothing is retried. Before the point of no return the workflow rolls back;
+    /// a rollback step, or a step past it that only cleans up on that node (<see cref="WorkflowStep.SkipIfNodeOffline"/>),
+    /// is skipped with a warning; any other step past it is an error.
+    /// </summary>
+    private IEnumerable<IWorkflowEvent> OnNodeOffline(TState s, WorkflowStep step, string error, DateTimeOffset at)
+    {
+        if (s.Core.RollingBack || s.Core.PastPointOfNoReturn && step.SkipIfNodeOffline)
+        {
+            yield return Log(at, $"WARN: {error}");
+            yield return new TaskWarned(error);
+            yield return new StepCompleted(step.Key);
+            yield break;
+        }
+        foreach (var e in OnStepFailed(s, step, error, final: true, at)) yield return e;
     }
 
     protected static TaskLogged Log(DateTimeOffset at, params string[] lines) =>

@@ -21,6 +21,27 @@ public sealed partial class NodeOperations
     public async Task<StepResult> PollMigration(PollMigration s, CancellationToken ct = default) =>
         new MigrationPolled(await Hypervisor.WaitMigrationAsync(s.VmId, s.MaxWait, ct));
 
+    /// <summary>
+    /// The incoming VM of the workflow <c>Tag</c> holds the complete state, paused: QEMU leaves "inmigrate" for "paused"
+    /// (started with -S) once it has loaded everything. Waits for that at most <c>MaxWait</c>.
+    /// </summary>
+    public async Task<StepResult> ConfirmIncoming(ConfirmIncoming s, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + s.MaxWait;
+        while (true)
+        {
+            var rt = await Hypervisor.GetAsync(s.VmId, ct);
+            if (rt.State == VmRunState.Stopped || rt.Tag != s.Tag)
+                throw new InvalidOperationException($"VM {s.VmId} is not this migration's incoming VM (tag {rt.Tag ?? "none"}, {rt.QmpStatus})");
+            if (rt.State == VmRunState.Paused) return Done.Instance;
+            if (rt.State != VmRunState.InMigrate || DateTime.UtcNow >= deadline)
+                throw new InvalidOperationException($"incoming VM {s.VmId} did not receive the complete state (status: {rt.QmpStatus})");
+            await Task.Delay(ConfirmPoll, ct);
+        }
+    }
+
+    private static readonly TimeSpan ConfirmPoll = TimeSpan.FromMilliseconds(20);
+
     public async Task<StepResult> CancelMigration(CancelMigration s, CancellationToken ct = default)
     {
         await Hypervisor.CancelMigrationAsync(s.VmId, ct);

@@ -22,6 +22,7 @@ public sealed partial class NodeOperations(INodeDriver driver)
         StopVm s => StopVm(s, ct),
         ShutdownVm s => ShutdownVm(s, ct),
         ResumeVm s => ResumeVm(s, ct),
+        ConfirmIncoming s => ConfirmIncoming(s, ct),
         StartMigration s => StartMigration(s, ct),
         PollMigration s => PollMigration(s, ct),
         CancelMigration s => CancelMigration(s, ct),

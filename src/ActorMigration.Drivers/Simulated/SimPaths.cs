@@ -6,6 +6,14 @@ internal static class SimPaths
     public static string Root(string runDir) => Path.Combine(runDir, "sim");
     public static string VmDir(string runDir) => Path.Combine(Root(runDir), "vms");
     public static string VmFile(string runDir, int vmid) => Path.Combine(VmDir(runDir), $"{vmid}.json");
+    /// <summary>
+    /// Written by the source when a migration completes: the incoming VM (this start of it: its pid) then holds the
+    /// complete state. A later start of the same vmid has another name, so a stale source cannot mark it.
+    /// </summary>
+    public static string ReceivedFile(string runDir, int vmid, int pid) => Path.Combine(VmDir(runDir), $"{vmid}.{pid}.received");
+    /// <summary>Written when that incoming VM stops without being resumed: its source's migration then fails.</summary>
+    public static string GoneFile(string receivedFile) => Path.ChangeExtension(receivedFile, ".gone");
+
     public static string NbdDir(string runDir) => Path.Combine(Root(runDir), "nbd");
     public static string NbdFile(string runDir, string exportId) => Path.Combine(NbdDir(runDir), $"{exportId}.json");
     public static string ConntrackDir(string runDir) => Path.Combine(Root(runDir), "conntrack");

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace ActorMigration.Drivers.Simulated;
 
 /// <summary>
-/// URIs of the simulation. Incoming migration: <c>sim://node/vmid/port</c>. NBD server of an incoming VM:
+/// URIs of the simulation. Incoming migration: <c>sim://node/vmid/port?received=&lt;mark file&gt;</c>. NBD server of an incoming VM:
 /// <c>sim-nbd://node:port</c> (drive exports <c>…/drive-scsi0</c>). Storage export:
 /// <c>sim-nbd://node:port/exportId?registry=&lt;export file&gt;</c>; the export file names the volume's path, so any
 /// driver instance (other node, other process) can write into it.
@@ -15,7 +15,12 @@ public static class SimUris
     private static readonly Regex LegacyNbd = new(@"^nbd:(?:unix:[^:]+|([^:/]+):\d+)", RegexOptions.Compiled);
     private static readonly Regex Tcp = new(@"^(?:tcp|rdma):\[?([^\]]+?)\]?:\d+$", RegexOptions.Compiled);
 
-    public static string Incoming(string node, int vmid, int port) => $"{MigrationScheme}://{node}/{vmid}/{port}";
+    /// <summary>
+    /// <paramref name="receivedFile"/>: where the source marks the migration complete, as QEMU's stream tells the target
+    /// (the simulation has no stream; any driver instance on this host can write the file).
+    /// </summary>
+    public static string Incoming(string node, int vmid, int port, string receivedFile) =>
+        $"{MigrationScheme}://{node}/{vmid}/{port}?received={Uri.EscapeDataString(receivedFile)}";
 
     public static string VmNbd(string node, int port) => $"{NbdScheme}://{node}:{port}";
 
@@ -34,13 +39,18 @@ public static class SimUris
     }
 
     /// <summary>The export file named by a storage-export URI; null for other URIs.</summary>
-    public static string? RegistryFile(string uri)
+    public static string? RegistryFile(string uri) => QueryValue(uri, NbdScheme, "registry");
+
+    /// <summary>The file an incoming migration URI names for its completion mark; null for other URIs.</summary>
+    public static string? ReceivedFile(string uri) => QueryValue(uri, MigrationScheme, "received");
+
+    private static string? QueryValue(string uri, string scheme, string key)
     {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || u.Scheme != NbdScheme) return null;
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || u.Scheme != scheme) return null;
         foreach (var part in u.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = part.IndexOf('=');
-            if (eq > 0 && part[..eq] == "registry") return Uri.UnescapeDataString(part[(eq + 1)..]);
+            if (eq > 0 && part[..eq] == key) return Uri.UnescapeDataString(part[(eq + 1)..]);
         }
         return null;
     }

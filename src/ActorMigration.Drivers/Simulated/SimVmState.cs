@@ -80,3 +80,6 @@ internal sealed class SimBlockJobState
     public double SpeedFactor { get; set; } = 1;
     public bool Fail { get; set; }
 }
+
+/// <summary>When an incoming VM stopped before it was resumed (<see cref="SimPaths.GoneFile"/>).</summary>
+public sealed record SimTargetGone(DateTimeOffset At);

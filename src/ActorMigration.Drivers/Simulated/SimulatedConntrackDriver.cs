@@ -7,9 +7,11 @@ public sealed class SimulatedConntrackDriver : IConntrackDriver
 {
     private readonly string _dir;
     private readonly SemaphoreSlim _gate;
+    private readonly SimulationOptions _options;
 
-    public SimulatedConntrackDriver(NodeSettings settings)
+    public SimulatedConntrackDriver(NodeSettings settings, SimulationOptions? options = null)
     {
+        _options = options ?? new SimulationOptions();
         _dir = SimPaths.ConntrackDir(settings.RunDir);
         _gate = SimLocks.For(_dir);
     }
@@ -18,6 +20,7 @@ public sealed class SimulatedConntrackDriver : IConntrackDriver
 
     public async Task<IReadOnlyList<string>> DumpAsync(int vmid, CancellationToken ct = default)
     {
+        await HoldPoint.At(_options, HoldPoint.Conntrack, ct);
         await _gate.WaitAsync(ct);
         try
         {

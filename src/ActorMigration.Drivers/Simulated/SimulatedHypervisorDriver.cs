@@ -77,8 +77,13 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         return list.OrderBy(v => v.VmId).ToList();
     }
 
-    public Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default) =>
-        Task.FromResult(Load(vmid) is { } vm ? ToRuntime(vm) : new VmRuntime(vmid, VmRunState.Stopped));
+    public async Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default)
+    {
+        if (Load(vmid) is not { } vm) return new VmRuntime(vmid, VmRunState.Stopped);
+        var rt = ToRuntime(vm);
+        if (vm.State == VmRunState.InMigrate && rt.State == VmRunState.Paused) await HoldPoint.At(_options, HoldPoint.Switchover, ct);
+        return rt;
+    }
 
     public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
     {
@@ -135,7 +140,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 _ports.Allocate(withNbd ? 2 : 1, ports =>
                 {
                     vm.IncomingPort = ports[0];
-                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0]);
+                    vm.IncomingUri = SimUris.Incoming(Node, spec.VmId, ports[0], ReceivedFile(vm));
                     if (withNbd)
                     {
                         vm.NbdPort = ports[1];
@@ -163,11 +168,14 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
 
     public async Task StopAsync(int vmid, CancellationToken ct = default)
     {
+        if (Load(vmid) is { } migrated && EffectiveState(migrated) == VmRunState.PostMigrate) await HoldPoint.At(_options, HoldPoint.Cleanup, ct);
         await _gate.WaitAsync(ct);
         try
         {
-            if (Load(vmid) is null) return;
+            if (Load(vmid) is not { } vm) return;
             SimFiles.DeleteIfExists(FileOf(vmid));
+            SimFiles.DeleteIfExists(ReceivedFile(vm));
+            if (vm.State == VmRunState.InMigrate) SimFiles.WriteJson(SimPaths.GoneFile(ReceivedFile(vm)), new SimTargetGone(_clock.Now));
         }
         finally
         {
@@ -205,85 +213,10 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
             {
                 vm.IncomingPort = null;
                 vm.IncomingUri = null;
+                SimFiles.DeleteIfExists(ReceivedFile(vm));
             }
             vm.State = VmRunState.Running;
         }, ct);
-
-    public async Task StartMigrationAsync(int vmid, MigrationStartSpec spec, CancellationToken ct = default)
-    {
-        await Mutate(vmid, vm =>
-        {
-            // QEMU itself refuses a second migration while one runs.
-            if (vm.Migration is { } old && Snapshot(old).Phase is MigrationPhase.Precopy or MigrationPhase.Switchover)
-                throw new InvalidOperationException($"VM {vmid}: a migration to {old.Uri} is already in progress");
-            var state = EffectiveState(vm);
-            if (state is not (VmRunState.Running or VmRunState.Paused))
-                throw new InvalidOperationException($"VM {vmid} is in state {state}; cannot migrate");
-
-            var target = SimUris.TargetHost(spec.Uri);
-            double bw = _options.LinkBandwidth(Node, target);
-            if (spec.MaxBandwidthBytesPerSec is > 0 and var max) bw = Math.Min(bw, max);
-            var fault = _faults.TryFire(FaultPhase.PrecopyIterations, Node, vmid)
-                        ?? _faults.TryFire(FaultPhase.StopAndCopy, Node, vmid);
-            vm.Migration = new SimMigrationState
-            {
-                Uri = spec.Uri,
-                TargetNode = target,
-                StartedAt = _clock.Now,
-                SpeedFactor = _options.SpeedFactor,
-                Params = new MigrationParams(vm.MemoryMiB * MiB, bw, spec.DowntimeLimitMs, spec.AutoConverge,
-                    vm.DirtyRateBytesPerSec, vm.WorkingSetBytes, _options.SwitchoverOverheadMs, _options.InstantCopy),
-                FaultPhase = fault?.Phase,
-                FaultIteration = fault?.Iteration ?? 1
-            };
-            _log.LogInformation("Node {Node}: VM {VmId} migration to {Uri} started at {BandwidthBytesPerSec} B/s",
-                Node, vmid, spec.Uri, bw);
-        }, ct);
-    }
-
-    public Task<MigrationProgress> QueryMigrationAsync(int vmid, CancellationToken ct = default)
-    {
-        if (Load(vmid) is not { } vm)
-            return Task.FromResult(new MigrationProgress(MigrationState.None, Error: $"VM {vmid} not running"));
-        if (vm.Migration is not { } m) return Task.FromResult(new MigrationProgress(MigrationState.None));
-        var s = Snapshot(m);
-        return Task.FromResult(new MigrationProgress(
-            s.Phase switch
-            {
-                MigrationPhase.Completed => MigrationState.Completed,
-                MigrationPhase.Failed => MigrationState.Failed,
-                MigrationPhase.Cancelled => MigrationState.Cancelled,
-                _ => MigrationState.Active
-            },
-            TotalBytes: m.Params.RamBytes,
-            TransferredBytes: (long)s.TransferredBytes,
-            RemainingBytes: (long)Math.Ceiling(s.RemainingBytes),
-            SpeedBytesPerSec: m.Params.BandwidthBytesPerSec,
-            DirtyPagesRate: s.DirtyPagesRate,
-            PageSize: MigrationParams.PageSize,
-            DirtySyncCount: s.DirtySyncCount,
-            ExpectedDowntimeMs: s.ExpectedDowntimeMs is { } e ? (long)Math.Round(e) : null,
-            DowntimeMs: s.DowntimeMs is { } d ? (long)Math.Round(d) : null,
-            TotalTimeMs: (long)Math.Round(s.ElapsedSec * 1000),
-            Error: s.Error));
-    }
-
-    public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (Load(vmid) is not { } vm || vm.Migration is not { } m) return;
-            if (Snapshot(m).Phase is not (MigrationPhase.Precopy or MigrationPhase.Switchover)) return;
-            m.CancelledAt = _clock.Now;
-            Save(vm);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-        _log.LogInformation("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
-    }
 
     public Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default) =>
         Load(vmid) is { } vm
@@ -322,8 +255,12 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         return true;
     }
 
+    private string ReceivedFile(SimVmState vm) => SimPaths.ReceivedFile(_settings.RunDir, vm.VmId, vm.Pid);
+
     private VmRunState EffectiveState(SimVmState vm)
     {
+        // The target of a completed migration waits paused (QEMU was started with -S) until it is resumed.
+        if (vm.State == VmRunState.InMigrate && File.Exists(ReceivedFile(vm))) return VmRunState.Paused;
         if (vm.Migration is { Applied: false } m && vm.State is VmRunState.Running or VmRunState.Paused)
         {
             switch (Snapshot(m).Phase)
@@ -333,20 +270,6 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
             }
         }
         return vm.State;
-    }
-
-    private MigrationSnapshot Snapshot(SimMigrationState m)
-    {
-        var plan = _plans.GetOrAdd(m.Id, _ => MigrationPlan.Compute(m.Params));
-        var t = _clock.SimSecondsSince(m.StartedAt, m.SpeedFactor);
-        double? failAt = m.FaultPhase switch
-        {
-            FaultPhase.PrecopyIterations => plan.PrecopyFailureSec(m.FaultIteration),
-            FaultPhase.StopAndCopy when plan.Converges => plan.SwitchoverStartSec,
-            _ => null
-        };
-        double? cancelAt = m.CancelledAt is { } c ? Math.Max(0, (c - m.StartedAt).TotalSeconds) * m.SpeedFactor : null;
-        return plan.At(t, failAt, $"{m.FaultPhase}: simulated migration failure (injected)", cancelAt);
     }
 
     private BlockJobInfo JobInfo(SimBlockJobState j)

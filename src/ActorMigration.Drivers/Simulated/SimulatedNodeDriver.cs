@@ -22,7 +22,7 @@ public sealed class SimulatedNodeDriver : INodeDriver
         var clock = new SimClock(time ?? TimeProvider.System, options.SpeedFactor);
         faults ??= new FaultInjector(options.Faults, options.FaultStateFile, loggers.CreateLogger<FaultInjector>());
         var ports = new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd);
-        var conntrack = new SimulatedConntrackDriver(settings);
+        var conntrack = new SimulatedConntrackDriver(settings, options);
         Conntrack = conntrack;
         Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack,
             loggers.CreateLogger<SimulatedHypervisorDriver>());

@@ -54,6 +54,9 @@ public sealed class SimulationOptions
     public int MaxCpu { get; set; } = 16;
     public long MaxMemBytes { get; set; } = 64L * 1024 * 1024 * 1024;
 
+    /// <summary>Waits at <see cref="HoldPoint"/>s, in real milliseconds (tests that act during a short phase).</summary>
+    public Dictionary<string, int> Holds { get; set; } = new();
+
     /// <summary>Injected failures.</summary>
     public List<FaultRule> Faults { get; set; } = new();
 

@@ -75,6 +75,9 @@ public static class SimulationOptionsParser
                 case "accelerator": o.Accelerator = value; break;
                 case "maxcpu": o.MaxCpu = (int)Dbl(rawKey, value); break;
                 case "maxmem" or "maxmembytes": o.MaxMemBytes = Size(rawKey, value); break;
+                case "holds" or "hold":
+                    foreach (var (point, ms) in HoldPoint.ParseList(value)) o.Holds[point] = ms;
+                    break;
                 case "faultstatefile": o.FaultStateFile = value.Length == 0 ? null : value; break;
                 case "faults" or "fault":
                     // compact list: "stop-and-copy@100*1, mirror"

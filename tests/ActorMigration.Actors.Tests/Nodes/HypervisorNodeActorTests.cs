@@ -21,7 +21,7 @@ public sealed class HypervisorNodeActorTests : Akka.TestKit.Xunit2.TestKit, IDis
     {
         var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(_dir, "{node}"), false, ["images", "import"], null)]);
         var topology = new ClusterTopology(["node1"], ["node1"], storage, _dir, new Dictionary<string, NodeOverride>());
-        _node = Sys.ActorOf(HypervisorNodeActor.Props("node1", topology, new Factory(_gate)));
+        _node = Sys.ActorOf(HypervisorNodeActor.Props("node1", topology, new Factory(_gate), ActorRefs.Nobody));
     }
 
     public new void Dispose()

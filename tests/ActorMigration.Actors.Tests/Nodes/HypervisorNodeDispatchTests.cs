@@ -21,7 +21,7 @@ public sealed class HypervisorNodeDispatchTests : Akka.TestKit.Xunit2.TestKit, I
         var storage = new StorageConfig([new StorageDefinition("local", "dir", Path.Combine(_dir, "{node}"), false, ["images"], null)]);
         var topology = new ClusterTopology(["node1"], ["node1"], storage, _dir, new Dictionary<string, NodeOverride>());
         var factory = new SimulatedNodeDriverFactory(new SimulationOptions { InstantCopy = true, ConntrackEntriesPerVm = 0, CheckDiskFiles = true });
-        _node = Sys.ActorOf(HypervisorNodeActor.Props("node1", topology, factory));
+        _node = Sys.ActorOf(HypervisorNodeActor.Props("node1", topology, factory, ActorRefs.Nobody));
     }
 
     public new void Dispose()

@@ -21,10 +21,10 @@ public sealed class VmRouter : ReceiveActor
 /// <summary>Stands in for the hypervisor-node shard region: one child per node.</summary>
 public sealed class NodeRouter : ReceiveActor
 {
-    public NodeRouter(ClusterTopology topology, INodeDriverFactory factory) => Receive<INodeCommand>(c =>
+    public NodeRouter(ClusterTopology topology, INodeDriverFactory factory, IActorRef vms) => Receive<INodeCommand>(c =>
     {
         var child = Context.Child(c.Node).IsNobody()
-            ? Context.ActorOf(HypervisorNodeActor.Props(c.Node, topology, factory), c.Node)
+            ? Context.ActorOf(HypervisorNodeActor.Props(c.Node, topology, factory, vms), c.Node)
             : Context.Child(c.Node);
         child.Forward(c);
     });

@@ -17,7 +17,8 @@ public sealed class SimCluster : IDisposable
         var factory = new SimulatedNodeDriverFactory(options);
         Vms = system.ActorOf(Props.Create(() => new VmRouter()), "vms");
         var topology = Topology;
-        Nodes = system.ActorOf(Props.Create(() => new NodeRouter(topology, factory)), "nodes");
+        var vms = Vms;
+        Nodes = system.ActorOf(Props.Create(() => new NodeRouter(topology, factory, vms)), "nodes");
         Runner = new StepRunner(Vms, Nodes, Topology, StepTimeouts.Standard);
     }
 

@@ -63,6 +63,21 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
     }
 
     [Fact]
+    public async Task A_node_step_carries_its_step_identity_and_the_ask_timeout_from_now_as_deadline()
+    {
+        var node = CreateTestProbe();
+        var now = new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero);
+        var runner = new StepRunner(_vms, node.Ref, _cluster.Topology, StepTimeouts.Standard, new StepClock(now));
+
+        var result = runner.Run(new ResumeVm("resume-target", "node2", 100), Upid, ActorRefs.Nobody, attempt: 3);
+
+        var request = node.ExpectMsg<NodeStep>(NoHang);
+        Assert.Equal(new StepStamp(Upid, "resume-target", 3, now + StepTimeouts.Standard.Default), request.Stamp);
+        node.Reply(Done.Instance);
+        Assert.Equal(Done.Instance, await result);
+    }
+
+    [Fact]
     public async Task Copy_disk_copies_a_volume_into_a_fresh_volume_on_the_other_node()
     {
         await Run(new AllocateVolumes("alloc", "node1", [new VolumeAlloc(Disk, "qcow2", 4 << 20)]));

@@ -72,6 +72,14 @@ internal class MachineHarness<TState> where TState : class, IWorkflowState<TStat
         return Feed(new StepFailedInput(step, error, final, Now));
     }
 
+    /// <summary>The step's node was declared down while the step ran.</summary>
+    public IReadOnlyList<IWorkflowEvent> Offline(string error, string? expectKey = null)
+    {
+        var step = Current(expectKey);
+        Now += StepTime;
+        return Feed(new StepFailedInput(step, error, true, Now, NodeOffline: true));
+    }
+
     public IReadOnlyList<IWorkflowEvent> Progress(StepResult progress, string? expectKey = null) =>
         Feed(new StepProgressed(Current(expectKey), progress, Now));
 

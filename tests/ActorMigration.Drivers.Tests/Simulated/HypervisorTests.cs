@@ -66,7 +66,7 @@ public class HypervisorTests : IDisposable
         var hv = _env.Node("pve2").Hypervisor;
         var vm = await hv.StartAsync(Spec(100, incoming: new IncomingSpec("0.0.0.0", ["scsi0"])));
         Assert.Equal(VmRunState.InMigrate, vm.State);
-        Assert.Matches(@"^sim://pve2/100/600\d\d$", vm.IncomingUri);
+        Assert.Matches(@"^sim://pve2/100/600\d\d\?received=", vm.IncomingUri);
         Assert.Matches(@"^sim-nbd://pve2:600\d\d$", vm.NbdUri);
 
         await hv.StopNbdServerAsync(100);

@@ -87,6 +87,9 @@ public class SimulationOptionsTests
     [InlineData("fault.x.vmid", "100")]
     [InlineData("link.pve1", "1G")]
     [InlineData("dirty-rate", "12X")]
+    [InlineData("holds", "nope:10")]
+    [InlineData("holds", "switchover")]
+    [InlineData("holds", "cleanup:-1")]
     public void Bad_input_is_refused(string key, string value) =>
         Assert.ThrowsAny<Exception>(() => SimulationOptionsParser.FromDictionary(new Dictionary<string, string> { [key] = value }));
 
@@ -105,5 +108,12 @@ public class SimulationOptionsTests
         Assert.Equal(new Workload(64 * MiB, 2048 * MiB), Workload.FromArgs("-cpu host -sim-dirty-rate 64M -sim-working-set 2G", defaults));
         Assert.Equal(new Workload(defaults.DirtyRateBytesPerSec, defaults.WorkingSetBytes), Workload.FromArgs(null, defaults));
         Assert.Throws<FormatException>(() => Workload.FromArgs("-sim-dirty-rate lots", defaults));
+    }
+
+    [Fact]
+    public void Hold_points_in_compact_form()
+    {
+        var o = SimulationOptionsParser.FromDictionary(new Dictionary<string, string> { ["holds"] = "switchover:3000, cleanup:10" });
+        Assert.Equal(new Dictionary<string, int> { ["switchover"] = 3000, ["cleanup"] = 10 }, o.Holds);
     }
 }

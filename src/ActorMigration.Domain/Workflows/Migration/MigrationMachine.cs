@@ -10,7 +10,11 @@ namespace ActorMigration.Domain.Workflows.Migration;
 public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
 {
     public const string OwnerKey = "owner";
+    public const string ConfirmKey = "confirm-target";
     public static string CopyKey(DiskMove d) => $"copy:{d.Drive}";
+
+    /// <summary>How long the target may take to finish loading the incoming state after the source completed.</summary>
+    public static readonly TimeSpan ConfirmWait = TimeSpan.FromSeconds(10);
 
     public override MigrationWorkflowState Initial(string upid) =>
         new(WorkflowCore.Create(upid), null, null, null, null, null, null);
@@ -64,6 +68,8 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 yield return new FinishMirrors("mirror-finish", req.Source, req.VmId, live.Select(d => d.Drive).ToList(), Pivot: false);
                 yield return new StopNbd("nbd-stop", req.Target, req.VmId);
             }
+            // The target confirms it holds the complete VM, paused, before the owner moves; a re-run finds it the same.
+            yield return new ConfirmIncoming(ConfirmKey, req.Target, req.VmId, s.Core.Upid, ConfirmWait) { RecordWithNext = true };
             if (req.WithConntrackState)
                 yield return new TransferConntrack("conntrack", req.Source, req.Target, req.VmId);
         }
@@ -74,10 +80,13 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             // Both re-check the process (running / gone), so after a crash they may simply run again: their
             // completion rides on the next write, which keeps two journal round trips off the switchover.
             yield return new ResumeVm("resume-target", req.Target, req.VmId) { RecordWithNext = true };
-            yield return new StopVm("stop-source", req.Source, req.VmId) { RecordWithNext = true };
+            yield return new StopVm("stop-source", req.Source, req.VmId) { RecordWithNext = true, SkipIfNodeOffline = true };
         }
         if (plan.Disks.Count > 0)
-            yield return new DeleteVolumes("free-source", req.Source, plan.Disks.Select(d => d.SrcVolid).ToList()) { GoOnPastFailures = true };
+            yield return new DeleteVolumes("free-source", req.Source, plan.Disks.Select(d => d.SrcVolid).ToList())
+            {
+                GoOnPastFailures = true, SkipIfNodeOffline = true
+            };
         yield return new UnlockVm("unlock", req.VmId);
     }
 

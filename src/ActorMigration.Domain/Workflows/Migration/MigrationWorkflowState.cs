@@ -30,7 +30,7 @@ public sealed record MigrationWorkflowState(
             if (Plan.CopiedDisks.Any(d => !done.Contains(MigrationMachine.CopyKey(d)))) return "prepare";
             if (!done.Contains("incoming") || (Plan.LiveDisks.Any() && !done.Contains("mirror-ready"))) return "start-incoming";
             if (!done.Contains("precopy")) return "precopy-iterations";
-            if (Plan.LiveDisks.Any() && !done.Contains("nbd-stop")) return "stop-and-copy";
+            if (Plan.LiveDisks.Any() && !done.Contains("nbd-stop") || !done.Contains(MigrationMachine.ConfirmKey)) return "stop-and-copy";
             if (Request!.WithConntrackState && !done.Contains("conntrack")) return "conntrack-transfer";
             return "cleanup";
         }

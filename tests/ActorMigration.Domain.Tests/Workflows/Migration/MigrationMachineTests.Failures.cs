@@ -204,7 +204,7 @@ public partial class MigrationMachineTests
         Assert.Equal(OnlineLocal.Except(["resume-target"]), h.Ran);
         Assert.Contains("ERROR: resume failed: VM 100 qmp command 'cont' failed - got timeout", h.Text);
         Assert.Equal("migration problems", h.Core.ExitStatus);
-        Assert.Equal("ERROR: migration finished with problems (duration 00:00:16)", h.Text[^2]);
+        Assert.Equal("ERROR: migration finished with problems (duration 00:00:17)", h.Text[^2]);
         Assert.Equal("TASK ERROR: migration problems", h.Log[^1]);
     }
 

@@ -9,11 +9,11 @@ namespace ActorMigration.Domain.Tests.Workflows.Migration;
 public partial class MigrationMachineTests
 {
     private static readonly string[] OnlineShared =
-        ["lock", "prepare", "incoming", "migrate", "precopy", "owner", "resume-target", "stop-source", "unlock"];
+        ["lock", "prepare", "incoming", "migrate", "precopy", "confirm-target", "owner", "resume-target", "stop-source", "unlock"];
 
     private static readonly string[] OnlineLocal =
     [
-        "lock", "prepare", "alloc", "incoming", "mirror-start", "mirror-ready", "migrate", "precopy", "mirror-finish", "nbd-stop",
+        "lock", "prepare", "alloc", "incoming", "mirror-start", "mirror-ready", "migrate", "precopy", "mirror-finish", "nbd-stop", "confirm-target",
         "owner", "resume-target", "stop-source", "free-source", "unlock",
     ];
 
@@ -48,11 +48,11 @@ public partial class MigrationMachineTests
         Assert.True(h.Core.Finished);
         Assert.Equal("OK", h.Core.ExitStatus);
         Assert.Equal("TASK OK", h.Log[^1]);
-        Assert.Equal("migration finished successfully (duration 00:00:09)", h.Text[^2]);
+        Assert.Equal("migration finished successfully (duration 00:00:10)", h.Text[^2]);
         Assert.Single(h.Of<TaskAccepted>());
         Assert.Single(h.Of<PointOfNoReturnPassed>());
         Assert.Single(h.Of<TaskFinished>());
-        Assert.Equal(["prepare", "start-incoming", "precopy-iterations", "cleanup", "done"], h.Phases);
+        Assert.Equal(["prepare", "start-incoming", "precopy-iterations", "stop-and-copy", "cleanup", "done"], h.Phases);
 
         Assert.Equal(
         [
@@ -70,7 +70,7 @@ public partial class MigrationMachineTests
             "migration status: completed",
             "moved VM 100 config to node 'node2'",
             "resumed VM 100 on node 'node2'",
-            "migration finished successfully (duration 00:00:09)",
+            "migration finished successfully (duration 00:00:10)",
             "TASK OK",
         ], h.Text);
 
@@ -144,7 +144,7 @@ public partial class MigrationMachineTests
         Assert.Contains("all 'mirror' jobs are ready", h.Text);
         Assert.Contains("drive-scsi0: Completed successfully.", h.Text);
         Assert.Contains("removed source volume 'local:100/vm-100-disk-1.raw'", h.Text);
-        Assert.Equal("migration finished successfully (duration 00:00:15)", h.Text[^2]);
+        Assert.Equal("migration finished successfully (duration 00:00:16)", h.Text[^2]);
     }
 
     [Fact]
@@ -189,10 +189,10 @@ public partial class MigrationMachineTests
     {
         var cfg = SharedConfig + "unused0: local:100/vm-100-disk-5.qcow2\n";
         var h = MigrationHarness.Started(Request(), Facts(cfg)).Run();
-        Assert.Equal(["lock", "prepare", "copy:unused0", "incoming", "migrate", "precopy", "owner", "resume-target", "stop-source", "free-source",
-            "unlock"], h.Ran);
+        Assert.Equal(["lock", "prepare", "copy:unused0", "incoming", "migrate", "precopy", "confirm-target", "owner", "resume-target",
+            "stop-source", "free-source", "unlock"], h.Ran);
         Assert.Contains("found local disk 'local:100/vm-100-disk-5.qcow2' (unused)", h.Text);
-        Assert.Equal(["prepare", "start-incoming", "precopy-iterations", "cleanup", "done"], h.Phases);
+        Assert.Equal(["prepare", "start-incoming", "precopy-iterations", "stop-and-copy", "cleanup", "done"], h.Phases);
         Assert.Equal("local:100/vm-100-disk-5.qcow2", QmConfig.Parse(h.Step<MoveVm>("owner").ConfigText)["unused0"]);
     }
 
@@ -200,7 +200,7 @@ public partial class MigrationMachineTests
     public void Conntrack_state_is_transferred_before_the_owner_move()
     {
         var h = MigrationHarness.Started(Request(conntrack: true, withLocalDisks: true, targetStorage: "fast"), Facts(LocalConfig)).Run();
-        Assert.Equal(OnlineLocal.Take(10).Append("conntrack").Concat(OnlineLocal.Skip(10)), h.Ran);
+        Assert.Equal(OnlineLocal.Take(11).Append("conntrack").Concat(OnlineLocal.Skip(11)), h.Ran);
         Assert.Equal(["prepare", "start-incoming", "precopy-iterations", "stop-and-copy", "conntrack-transfer", "cleanup", "done"], h.Phases);
         Assert.Equal(12, h.S.ConntrackEntries);
         Assert.Contains("migrated 12 conntrack state entries", h.Text);

@@ -1,0 +1,41 @@
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Simulated;
+using static ActorMigration.Drivers.Tests.Simulated.SimEnv;
+
+namespace ActorMigration.Drivers.Tests.Simulated;
+
+/// <summary>The simulator waits at its hold points only: a short cancellation shows where it waits.</summary>
+public sealed class HoldPointTests : IDisposable
+{
+    private readonly SimEnv _env = new(new SimulationOptions
+    {
+        LinkBandwidthBytesPerSec = 100 * MiB,
+        ConntrackEntriesPerVm = 2,
+        Holds = new() { [HoldPoint.Switchover] = 60_000, [HoldPoint.Conntrack] = 60_000, [HoldPoint.Cleanup] = 60_000 },
+    });
+
+    public void Dispose() => _env.Dispose();
+
+    private static CancellationToken Soon() => new CancellationTokenSource(TimeSpan.FromMilliseconds(200)).Token;
+
+    [Fact]
+    public async Task The_migrated_pair_waits_at_switchover_and_cleanup_everything_else_answers()
+    {
+        var target = _env.Node("pve2").Hypervisor;
+        var source = _env.Node("pve1").Hypervisor;
+        var incoming = await target.StartAsync(Spec(100, tag: "t", incoming: new IncomingSpec("127.0.0.1", [])));
+        await source.StartAsync(Spec(100));
+        Assert.Equal(VmRunState.InMigrate, (await target.GetAsync(100, Soon())).State); // not complete yet: no wait
+        await source.StopAsync(100, Soon()); // a running VM stops at once
+        await source.StartAsync(Spec(100));
+
+        await source.StartMigrationAsync(100, new MigrationStartSpec(incoming.IncomingUri!, null));
+        _env.Clock.AdvanceSeconds(100);
+        Assert.Equal(MigrationState.Completed, (await source.QueryMigrationAsync(100)).Status);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => target.GetAsync(100, Soon()));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => source.StopAsync(100, Soon()));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _env.Node("pve1").Conntrack.DumpAsync(100, Soon()));
+        Assert.Equal(VmRunState.PostMigrate, (await source.GetAsync(100, Soon())).State);
+    }
+}
