@@ -3,7 +3,7 @@ using ActorMigration.Bench;
 
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
 //   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
-//   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB]
+//   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -49,10 +49,14 @@ switch (mode)
         break;
     case "fuzz":
         return await ActorMigration.Bench.Fuzz.FuzzBench.RunAndPrint(args);
+    case "failover":
+        ActorMigration.Bench.Cluster.FailoverBench.Print(await ActorMigration.Bench.Cluster.FailoverBench.Run(Arg(1, 6), args.ElementAtOrDefault(2) ?? "node1",
+            args.ElementAtOrDefault(3) ?? "node2", args.ElementAtOrDefault(4) == "bystander"));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
-            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB]");
+            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]");
         return 2;
 }
 return 0;

@@ -57,6 +57,28 @@ public sealed class DowningTests
     }
 
     [Fact]
+    public async Task In_a_two_member_cluster_the_oldest_member_survives_the_younger_for_good()
+    {
+        var (a, b) = await PostgresClusterTests.TwoMembers(await Postgres.NewDatabaseAsync(), "20");
+        await using (a)
+        await using (b)
+        {
+            // a is the oldest (it formed the cluster): a 1 | 1 split keeps it, so it stays up and serves.
+            b.Kill9();
+            await PveClient.Eventually(async () => (await a.Client.Get("/nodes")).Body.Split("\"online\"").Length == 2,
+                TimeSpan.FromSeconds(30), "node2 offline on a");
+            Assert.Null(await a.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+            await PveClient.Eventually(async () =>
+                (await a.Client.Post("/nodes/node1/qemu", ("vmid", "340"), ("memory", "512"))).Status == System.Net.HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30), "node1 takes a create");
+            await PveClient.Eventually(async () => (await a.Client.Get("/nodes/node1/qemu/340/config")).Status == System.Net.HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30), "VM 340 created");
+            Assert.Equal("OK", await a.Client.Wait(await a.Client.Upid(a.Client.Post("/nodes/node1/qemu/340/status/start"))));
+            Assert.Equal(["node1"], Reality.NodesRunning(a.DataDir, 340, "node1"));
+        }
+    }
+
+    [Fact]
     public async Task A_restarted_first_seed_rejoins_the_cluster_instead_of_forming_a_second_one()
     {
         await using var three = await ThreeMembers.StartAsync();
