@@ -27,6 +27,8 @@ public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper outp
             await QemuVms.CreateAsync(C, "node1", vmid, 512, start: true, ("bios", "ovmf"), ("efidisk0", "local:1,efitype=4m"));
             // Booted through OVMF: the guest sees UEFI and the (fresh, template-initialized) variable store.
             await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "efivar none", Boot);
+            // The boot's disk probe prints its line in the background: wait for it, so it never lands in a command's output.
+            await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "disk none", Boot);
             var value = $"am{Guid.NewGuid():N}"[..18];
             Assert.Equal([$"efivar {value}"], await GuestConsole.RunAsync(M.DataDir, "node1", vmid, $"am-efivar {value}"));
             var efi = (await C.Get($"/nodes/node1/qemu/{vmid}/config")).Data!["efidisk0"]!.GetValue<string>();
