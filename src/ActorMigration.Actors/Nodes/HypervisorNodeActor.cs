@@ -83,7 +83,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
     private void OnCheckStrays(CheckStrays m)
     {
         var (vms, ops, node) = (_vms, _operations, _node);
-        var local = _topology.Storage.On(node).Where(st => !st.Shared && st.HasContent("images")).Select(st => st.Id).ToList();
+        var local = _topology.Storage.LocalImagesOn(node).Select(st => st.Id).ToList();
         async Task<VmOwnership> RecordOf(int vmid)
         {
             var reply = await vms.Ask<VmReply>(new GetVm(vmid), StrayAskTimeout);
@@ -93,8 +93,9 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         Task.Run(async () =>
         {
             var stopped = await ops.StopStrays(node, m.VmIds, RecordOf);
-            return (stopped, await ops.RemoveLeftoverVolumes(node, local, RecordOf));
-        }).PipeTo(Self, success: r => new StraysChecked(m, r.stopped, r.Item2, null),
+            var removed = await ops.RemoveLeftoverVolumes(node, local, RecordOf);
+            return new StraysChecked(m, stopped, removed, null);
+        }).PipeTo(Self, success: r => r,
             failure: e => new StraysChecked(m, null, null, e.GetBaseException().Message));
     }
 

@@ -168,7 +168,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         try
         {
             var facts = Node<NodeFacts>(new GetNodeFacts(s.Target), timeouts.Facts);
-            var lists = topology.Storage.On(s.Target).Where(x => x.HasContent("images") && !x.Shared)
+            var lists = topology.Storage.LocalImagesOn(s.Target)
                 .Select(st => Node<NodeVolumes>(new ListNodeVolumes(s.Target, st.Id, s.VmId))).ToList();
             var target = await facts;
             foreach (var l in lists) targetVolumes.AddRange((await l).Volumes.Select(v => v.VolId));

@@ -40,6 +40,9 @@ public sealed class StorageConfig
 
     public IEnumerable<StorageDefinition> On(string node) => Storages.Where(s => s.AvailableOn(node));
 
+    /// <summary>The node's own (unshared) storages for disk images: what only that node holds.</summary>
+    public IEnumerable<StorageDefinition> LocalImagesOn(string node) => On(node).Where(s => !s.Shared && s.HasContent("images"));
+
     public static StorageConfig Parse(string text)
     {
         var list = new List<StorageDefinition>();
