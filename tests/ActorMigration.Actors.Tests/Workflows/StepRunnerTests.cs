@@ -116,7 +116,8 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
     [Fact]
     public async Task Migration_facts_ask_both_nodes()
     {
-        Assert.True((await _vms.Ask<VmReply>(new CreateVm(100, "node1", $"memory: 512\nscsi0: {Disk}\n"), NoHang)).Ok);
+        // Locked by the migration, as in its prepare: node2's start-up check leaves the VM's volumes there alone.
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(100, "node1", $"memory: 512\nscsi0: {Disk}\n", "migrate", Upid), NoHang)).Ok);
         await Run(new AllocateVolumes("alloc", "node1", [new VolumeAlloc(Disk, "qcow2", 4 << 20)]));
         await Run(new AllocateVolumes("stale", "node2", [new VolumeAlloc("local:100/vm-100-disk-7.raw", "raw", 1 << 20)]));
 
