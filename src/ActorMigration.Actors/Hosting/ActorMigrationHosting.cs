@@ -5,6 +5,7 @@ using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
+using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
@@ -44,6 +45,7 @@ public static class ActorMigrationHosting
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     cluster.Join(cluster.SelfAddress);
                 }
+                else RejoinGuard.Join(system, o.Topology.DataDir, [.. o.SeedNodes.Select(s => Address.Parse(SeedAddress(s, o.Tls is not null)))]);
             });
     }
 
@@ -60,8 +62,6 @@ public static class ActorMigrationHosting
         sb.AppendLine($"akka.remote.dot-netty.tcp.port = {o.Port}");
         sb.AppendLine($"akka.cluster.roles = [{string.Join(",", o.Topology.HostedNodes.Select(n => Quote(ClusterTopology.RoleOf(n))))}]");
         if (o.Tls is not null) sb.AppendLine("akka.remote.dot-netty.tcp.enable-ssl = on");
-        if (o.SeedNodes is { Count: > 0 })
-            sb.AppendLine($"akka.cluster.seed-nodes = [{string.Join(",", o.SeedNodes.Select(s => Quote(SeedAddress(s, o.Tls is not null))))}]");
         if (o.ExtraHocon is not null) sb.AppendLine(o.ExtraHocon);
         var config = ConfigurationFactory.ParseString(sb.ToString());
         foreach (var f in files)
