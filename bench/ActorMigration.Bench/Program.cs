@@ -4,6 +4,7 @@ using ActorMigration.Bench;
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
 //   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
 //   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]
+//   | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -53,10 +54,17 @@ switch (mode)
         ActorMigration.Bench.Cluster.FailoverBench.Print(await ActorMigration.Bench.Cluster.FailoverBench.Run(Arg(1, 6), args.ElementAtOrDefault(2) ?? "node1",
             args.ElementAtOrDefault(3) ?? "node2", args.ElementAtOrDefault(4) == "bystander"));
         break;
+    case "lock-after-target-loss":
+        ActorMigration.Bench.Cluster.TargetLossBench.Print(await ActorMigration.Bench.Cluster.TargetLossBench.Run(Arg(1, 5), Arg(2, 2048)));
+        break;
+    case "throughput-cluster":
+        ActorMigration.Bench.Cluster.ClusterThroughputBench.Print(await ActorMigration.Bench.Cluster.ClusterThroughputBench.Run(Arg(1, 60), Arg(2, 3)));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
-            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]");
+            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]"
+            + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds]");
         return 2;
 }
 return 0;
