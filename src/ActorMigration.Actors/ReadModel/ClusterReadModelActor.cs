@@ -26,6 +26,7 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, long> _appliedSeq = new(); // per entity: its last tagged event applied here
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly VmOwnerView _owners = VmOwnerView.Get(Context.System);
+    private readonly RunningTaskView _running = RunningTaskView.Get(Context.System);
     private readonly IActorRef _taskRouter;
     private long _vmOffset, _taskOffset;
     private int _caughtUpStreams;
@@ -120,6 +121,7 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
         if (++_caughtUpStreams < 2) return;
 
         var unfinished = _tasks.Values.Where(t => t.EndedAt is null).Select(t => t.Upid).ToList();
+        _running.CaughtUp();
         _log.Info("Read model caught up: {0} VMs, {1} tasks, waking {2} unfinished", _vms.Count, _tasks.Count, unfinished.Count);
         foreach (var upid in unfinished) _taskRouter.Tell(new WakeTask(upid));
     }
@@ -171,12 +173,15 @@ public sealed class ClusterReadModelActor : ReceiveActor, IWithTimers
                 break;
             case TaskStarted s when Upid.TryParse(s.Upid, out var u):
                 _tasks[s.Upid] = new TaskEntry(s.Upid, u!.Node, u.Type, u.Id, u.User, s.At, null, null);
+                _running.Started(s.Upid);
                 break;
             case TaskFinished f when _tasks.TryGetValue(f.Upid, out var t):
                 _tasks[f.Upid] = t with { EndedAt = f.At, ExitStatus = f.ExitStatus };
+                _running.Ended(f.Upid);
                 break;
             case TaskRejected r:
                 _tasks.Remove(r.Upid);
+                _running.Ended(r.Upid);
                 break;
         }
     }

@@ -15,4 +15,7 @@ public sealed class MigrationWorkflowActor(string upid, StepRunner runner)
         Akka.Actor.Props.Create(() => new MigrationWorkflowActor(upid, runner));
 
     protected override string Phase(MigrationWorkflowState state) => state.Phase;
+
+    protected override IReadOnlyList<string> NodesOf(MigrationWorkflowState state) =>
+        state.Request is { } r ? [r.Source, r.Target] : [];
 }

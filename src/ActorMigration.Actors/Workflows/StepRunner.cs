@@ -25,6 +25,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
 
     public ClusterTopology Topology => topology;
 
+    /// <summary>The node has no Up member any more (declared down or removed); null where there is no cluster (tests).</summary>
+    public Func<string, bool>? NodeGone { get; init; }
+
     /// <param name="attempt">Which attempt of the step this is (1 for the first).</param>
     public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow, int attempt = 1)
     {
@@ -191,10 +194,34 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         return new CloneFacts(source, runtime, newVm, existing, topology.StorageConfigText);
     }
 
+    /// <summary>How long one ask to a VM record waits before an idempotent command is sent again.</summary>
+    public static readonly TimeSpan VmRetryAfter = TimeSpan.FromSeconds(3);
+
     private async Task<VmRecordView> Vm(IVmCommand cmd)
     {
-        var reply = await vms.Ask<VmReply>(cmd, timeouts.Default);
+        var reply = await AskVm(cmd);
         return reply.Ok ? reply.Vm! : throw new StepRefusedException(reply.Error!);
+    }
+
+    /// <summary>
+    /// A command sent while the record's member dies is lost with it, until sharding has removed that member. Commands
+    /// that are idempotent by their owner (all but create and a digest-checked edit) are sent again every
+    /// <see cref="VmRetryAfter"/>, so the record answers from its new member within seconds, not after the whole timeout.
+    /// </summary>
+    private async Task<VmReply> AskVm(IVmCommand cmd)
+    {
+        if (cmd is CreateVm or EditVmConfig or DestroyVm { Owner: null }) return await vms.Ask<VmReply>(cmd, timeouts.Default);
+        var tries = Math.Max(1, (int)(timeouts.Default.Ticks / VmRetryAfter.Ticks));
+        for (var i = 1; ; i++)
+        {
+            try
+            {
+                return await vms.Ask<VmReply>(cmd, i < tries ? VmRetryAfter : timeouts.Default - VmRetryAfter * (tries - 1));
+            }
+            catch (AskTimeoutException) when (i < tries)
+            {
+            }
+        }
     }
 
     private Task<VmRecordView> VmQuery(int vmid) => Vm(new GetVm(vmid));

@@ -82,6 +82,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
                 Handle(new StepFailedInput(o.Step, o.Error, o.Final, now, o.Offline));
             }
         });
+        Command<CheckNodes>(_ => CheckNodesOnline());
         Command<NodeCopyProgress>(p =>
         {
             if (_inflight is not null)
@@ -113,6 +114,33 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
 
     /// <summary>The phase shown in task status.</summary>
     protected abstract string Phase(TState state);
+
+    /// <summary>The nodes whose loss before the point of no return rolls the workflow back, whatever step runs.</summary>
+    protected virtual IReadOnlyList<string> NodesOf(TState state) => [];
+
+    /// <summary>How often a running step's workflow looks whether one of its nodes has gone offline.</summary>
+    public static readonly TimeSpan NodesCheckEvery = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Before the point of no return, a node of the workflow that no Up member hosts any more (declared down) fails the
+    /// step in flight as if it had asked that node, even when it asks another one (a precopy poll on the source while
+    /// the target is gone): the workflow rolls back at once instead of after the step. The step's late answer is ignored.
+    /// </summary>
+    private void CheckNodesOnline()
+    {
+        var core = _state.Core;
+        if (_inflight is not { } step || !core.IsRunning || core.RollingBack || core.PastPointOfNoReturn) return;
+        if (_runner.NodeGone is not { } isGone || NodesOf(_state).FirstOrDefault(isGone) is not { } gone) return;
+        _log.Warning("Workflow {Upid}: node {Node} went offline during step {Step}", core.Upid, gone, step.Key);
+        _seq++;
+        _inflight = null;
+        Handle(new StepFailedInput(step, NodeOfflineException.MessageFor(gone), true, DateTimeOffset.UtcNow, NodeOffline: true));
+    }
+
+    private sealed class CheckNodes
+    {
+        public static readonly CheckNodes Instance = new();
+    }
 
     private void OnStart(StartTask start)
     {
@@ -176,11 +204,14 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             if (_state.Core.ExitStatus is { } exit && !_state.Core.Rejected)
                 _log.Info("Workflow {0} finished: {1}", _state.Core.Upid, exit);
             Context.SetReceiveTimeout(TimeSpan.FromSeconds(30));
+            Timers.Cancel("nodes");
             return;
         }
         if (_inflight is not null) return;
         var step = _machine.Next(_state);
         if (step is null) return;
+        if (_runner.NodeGone is not null && !Timers.IsTimerActive("nodes") && NodesOf(_state).Count > 0)
+            Timers.StartPeriodicTimer("nodes", CheckNodes.Instance, NodesCheckEvery);
         _inflight = step;
         var seq = ++_seq;
         var attempts = _state.Core.AttemptsOf(step.Key);

@@ -29,7 +29,10 @@ public static class WorkflowHosting
     /// <summary>The step runner every workflow uses; built once from the registry, node liveness from this member's view.</summary>
     public static StepRunner Runner(ActorSystem system, IActorRegistry registry, ClusterTopology topology, StepTimeouts timeouts) =>
         new(registry.Get<VirtualMachineRegion>(), registry.Get<HypervisorNodeRegion>(), topology, timeouts,
-            online: node => NodeMembership.IsOnline(system, node));
+            online: node => NodeMembership.IsOnline(system, node))
+        {
+            NodeGone = node => NodeMembership.HostOf(Akka.Cluster.Cluster.Get(system).State, node) is null,
+        };
 
     public static AkkaConfigurationBuilder AddMigrationWorkflows(this AkkaConfigurationBuilder builder,
         ClusterTopology topology, StepTimeouts timeouts) =>
@@ -60,12 +63,13 @@ public static class WorkflowHosting
         builder.WithActors((system, registry) =>
         {
             var runner = Runner(system, registry, topology, timeouts);
+            var tasks = ReadModel.RunningTaskView.Get(system);
             var region = ClusterSharding.Get(system).Start(
                 typeName,
                 upid => props(upid, runner),
                 ShardingSettings.Of(system, rememberEntities: true),
                 new WorkflowMessageExtractor(),
-                new WorkflowAllocationStrategy(system),
+                new WorkflowAllocationStrategy(system, () => tasks.Ready ? tasks.Running : null),
                 PoisonPill.Instance);
             registry.Register<TRegion>(region);
         });

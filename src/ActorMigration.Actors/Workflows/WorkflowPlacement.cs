@@ -48,11 +48,14 @@ public sealed class WorkflowMessageExtractor : IMessageExtractor
 /// <summary>
 /// A workflow shard lives on the member hosting its task's node (for a migration, the source), so the switchover
 /// needs only the source's and target's members. With that member gone, the shard goes to the usable member with
-/// the fewest shards (remember-entities restarts its workflows there). Never rebalanced: a handoff would stop running
-/// workflows mid-step.
+/// the fewest shards (remember-entities restarts its workflows there). Once the node's member is back, a rebalance
+/// round moves such shards home, but only those with no unfinished task (<paramref name="running"/>: the read model's
+/// unfinished UPIDs, null until it has caught up), so no running workflow is stopped mid-step.
 /// </summary>
-public sealed class WorkflowAllocationStrategy(ActorSystem system) : IShardAllocationStrategy
+public sealed class WorkflowAllocationStrategy(ActorSystem system, Func<IReadOnlyCollection<string>?> running) : IShardAllocationStrategy
 {
+    public const int MovesPerRound = 10;
+
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId,
         IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
@@ -74,6 +77,29 @@ public sealed class WorkflowAllocationStrategy(ActorSystem system) : IShardAlloc
 
     public Task<IImmutableSet<string>> Rebalance(
         IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations,
-        IImmutableSet<string> rebalanceInProgress) =>
-        Task.FromResult<IImmutableSet<string>>(ImmutableHashSet<string>.Empty);
+        IImmutableSet<string> rebalanceInProgress)
+    {
+        var moves = Moves(ClusterPlacement.Of(system, currentShardAllocations), running(), rebalanceInProgress);
+        if (moves.Count > 0) system.Log.Info("Workflow shards {0} go back to their nodes' members", string.Join(",", moves));
+        return Task.FromResult<IImmutableSet<string>>(moves);
+    }
+
+    /// <summary>
+    /// Shards away from the usable member hosting their node that hold no unfinished task; at most <see cref="MovesPerRound"/>.
+    /// None before the read model is ready, or while a region's member is unusable (the handoff would wait for it).
+    /// </summary>
+    public static ImmutableHashSet<string> Moves<TRegion>(ShardPlacement<TRegion> placement, IReadOnlyCollection<string>? running,
+        IImmutableSet<string> inProgress) where TRegion : class
+    {
+        if (running is null || !placement.AllRegionsUsable) return [];
+        var busy = running.Select(WorkflowMessageExtractor.ShardOf).ToHashSet(StringComparer.Ordinal);
+        return placement.Regions
+            .SelectMany(slot => slot.Shards.Select(shard => (slot.Region, Shard: shard)))
+            .Where(s => !inProgress.Contains(s.Shard) && !busy.Contains(s.Shard))
+            .Where(s => placement.HostRegion(WorkflowMessageExtractor.NodeOf(s.Shard)) is { } home && !ReferenceEquals(home, s.Region))
+            .Select(s => s.Shard)
+            .Order(StringComparer.Ordinal)
+            .Take(MovesPerRound)
+            .ToImmutableHashSet();
+    }
 }

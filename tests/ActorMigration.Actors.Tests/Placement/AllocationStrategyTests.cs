@@ -55,12 +55,33 @@ public sealed class AllocationStrategyTests() : Akka.TestKit.Xunit2.TestKit(Memb
     public async Task A_workflow_goes_to_the_member_hosting_its_node_not_the_least_loaded()
     {
         var (region1, region2, allocations) = await TwoMembers();
-        var strategy = new WorkflowAllocationStrategy(Sys);
+        var strategy = new WorkflowAllocationStrategy(Sys, () => []);
 
         Assert.Equal(region1, await strategy.AllocateShard(region2, WorkflowMessageExtractor.ShardOf(Upid("node1")), allocations));
         Assert.Equal(region2, await strategy.AllocateShard(region1, WorkflowMessageExtractor.ShardOf(Upid("node2")), allocations));
         Assert.Equal(region2, await strategy.AllocateShard(region1, WorkflowMessageExtractor.ShardOf(Upid("node7")), allocations));
         Assert.Empty(await strategy.Rebalance(allocations, ImmutableHashSet<string>.Empty));
+    }
+
+    [Fact]
+    public async Task A_workflow_shard_left_on_a_survivor_goes_home_once_no_task_in_it_runs()
+    {
+        var (region1, region2, allocations) = await TwoMembers();
+        var (idle, busy) = (Upid("node1"), new Upid("node1", 2, 2, 1_700_000_001, "qmigrate", "301", "root@pam").ToString());
+        Assert.NotEqual(WorkflowMessageExtractor.ShardOf(idle), WorkflowMessageExtractor.ShardOf(busy));
+        // A failover left two of node1's shards and one unknown shard on member2; node1's member is back.
+        var away = allocations.SetItem(region2, ImmutableList.Create(WorkflowMessageExtractor.ShardOf(idle),
+            WorkflowMessageExtractor.ShardOf(busy), WorkflowMessageExtractor.ShardOf(Upid("node7"))));
+        IReadOnlyCollection<string>? running = null;
+        var strategy = new WorkflowAllocationStrategy(Sys, () => running);
+
+        Assert.Empty(await strategy.Rebalance(away, ImmutableHashSet<string>.Empty)); // the read model has not caught up
+        running = [busy];
+        Assert.Equal([WorkflowMessageExtractor.ShardOf(idle)], await strategy.Rebalance(away, ImmutableHashSet<string>.Empty));
+        Assert.Empty(await strategy.Rebalance(away, ImmutableHashSet.Create(WorkflowMessageExtractor.ShardOf(idle))));
+        running = [];
+        Assert.Equal(2, (await strategy.Rebalance(away, ImmutableHashSet<string>.Empty)).Count);
+        Assert.Equal(region1, await strategy.AllocateShard(region2, WorkflowMessageExtractor.ShardOf(busy), away));
     }
 
     [Fact]

@@ -50,6 +50,34 @@ public sealed class MigrationWorkflowActorTests : PersistenceTest, IDisposable
     }
 
     [Fact]
+    public async Task A_target_declared_gone_during_precopy_rolls_back_at_once_not_when_the_precopy_ends()
+    {
+        const string config = "memory: 131072\n";
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(102, "node1", config))).Ok);
+        await _nodes.Ask<VmStarted>(new NodeStep("node1", new StartVm("start", "node1", 102, config, null, "test")));
+        var gone = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        var runner = new StepRunner(_vms, _nodes, _cluster.Topology, StepTimeouts.Standard) { NodeGone = gone.ContainsKey };
+        const string upid = "UPID:node1:00000001:00000003:6B000000:qmigrate:102:root@pam!admin:";
+        var wf = Sys.ActorOf(MigrationWorkflowActor.Props(upid, runner));
+        Assert.IsType<TaskAcceptedReply>(await wf.Ask<object>(new StartTask(upid, new MigrationRequest(102, "node1", "node2", true, false,
+            null, null, false, false, "root@pam!admin", PollIntervalMs: 50))));
+        await AwaitConditionAsync(async () => (await wf.Ask<TaskStatusReply>(new GetTaskStatus(upid))).Phase == "precopy-iterations",
+            TimeSpan.FromSeconds(20));
+
+        // The poll goes to the source, which answers; only the target's member is gone.
+        gone["node2"] = true;
+        var lostAt = DateTime.UtcNow;
+        var status = await WaitFinished(wf, upid);
+
+        Assert.True(DateTime.UtcNow - lostAt < TimeSpan.FromSeconds(5), $"ended {(DateTime.UtcNow - lostAt).TotalSeconds:F1} s after the loss");
+        Assert.Equal("migration aborted", status.ExitStatus);
+        var log = (await wf.Ask<TaskLogReply>(new GetTaskLog(upid, 0, 0))).Lines;
+        Assert.Contains(log, l => l.Contains("node 'node2' seems to be offline"));
+        Assert.Equal("node1", (await _vms.Ask<VmReply>(new GetVm(102))).Vm!.Node);
+        Assert.Equal(VmRunState.Running, (await _nodes.Ask<VmRuntime>(new GetVmRuntime("node1", 102))).State);
+    }
+
+    [Fact]
     public async Task A_workflow_whose_journal_write_fails_recovers_and_finishes()
     {
         await RunningVm(100);

@@ -63,6 +63,26 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
     }
 
     [Fact]
+    public async Task A_record_command_lost_with_its_member_is_sent_again_and_a_digest_checked_edit_is_not()
+    {
+        var records = CreateTestProbe();
+        var runner = new StepRunner(records.Ref, _nodes, _cluster.Topology, StepTimeouts.Standard);
+
+        var unlock = runner.Run(new UnlockVm("unlock", 100), Upid, ActorRefs.Nobody);
+        var lost = records.ExpectMsg<ReleaseVmLock>(NoHang);
+        // The first command went to a member that died: no answer. The same command comes again after the retry interval.
+        var again = records.ExpectMsg<ReleaseVmLock>(StepRunner.VmRetryAfter + NoHang);
+        Assert.Equal(lost, again);
+        records.Reply(VmReply.Success(VmState.Empty(100).ToView()));
+        await unlock;
+
+        _ = runner.Run(new EditConfig("edit", 100, "node1", new Dictionary<string, string> { ["memory"] = "1024" }, [], "d1"), Upid,
+            ActorRefs.Nobody);
+        records.ExpectMsg<EditVmConfig>(NoHang);
+        records.ExpectNoMsg(StepRunner.VmRetryAfter + TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task A_node_step_carries_its_step_identity_and_the_ask_timeout_from_now_as_deadline()
     {
         var node = CreateTestProbe();
