@@ -40,12 +40,22 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
         foreach (var m in Three.Members) await QemuEnv.MarkOwnerAsync(m);
     }
 
-    /// <summary>Restarts every member a test killed (each then is the youngest) and waits until all see all three nodes online.</summary>
+    /// <summary>
+    /// Restarts every member a test killed (each then is the youngest) and waits until all see all three nodes online. A killed
+    /// member is restarted once the survivors have downed it and some seconds later (they remove it 1 s after the downing): a
+    /// new incarnation that joined while the old one was still listed (down, not yet removed) once left m3 alone: the new m1
+    /// and m2 lost each other and the split-brain resolver downed both as indirectly connected (2026-12-05, open).
+    /// </summary>
     public async Task EnsureAllRunningAsync()
     {
         for (var i = 0; i < 3; i++)
         {
             if (Three[i].Pid is not null) continue;
+            var node = ThreeMembers.Nodes[i];
+            foreach (var survivor in Three.Members.Where(m => m.Pid is not null))
+                await PveClient.Eventually(async () => !(await ThreeMembers.OnlineNodesAsync(survivor)).Contains(node),
+                    TimeSpan.FromSeconds(60), $"{Name(survivor)} sees {node} offline");
+            await Task.Delay(TimeSpan.FromSeconds(5));
             await Three[i].StartAsync();
             _ages.Remove(i);
             _ages.Add(i);
@@ -67,11 +77,30 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
         if (status != "OK") throw new InvalidOperationException($"create {vmid} on {node}: {status}\n{string.Join('\n', await m.Client.Log(upid))}");
         var pid = Reality.QemuPid(m.DataDir, node, vmid) ?? throw new InvalidOperationException($"no live QEMU for {vmid} on {node}");
         await GuestConsole.WaitForHeartbeatAsync(m.DataDir, node, vmid, beats);
-        // Read the config each round: a record handed off to its member starts at its next message.
-        await PveClient.Eventually(async () => (await m.Client.Get($"/nodes/{node}/qemu/{vmid}/config")).Status == HttpStatusCode.OK
-            && m.ReadLog().Contains($"VM record vm-{vmid} started on"), TimeSpan.FromSeconds(60), $"record of {vmid} on {Name(m)}");
+        await WaitRecordOnAsync(node, vmid);
         return pid;
     }
+
+    /// <summary>
+    /// Waits until the VM's record runs on the member hosting <paramref name="node"/> (where its VM runs): a record follows its
+    /// VM only at the coordinator's next rebalance round after a migration.
+    /// </summary>
+    public async Task WaitRecordOnAsync(string node, int vmid)
+    {
+        var m = Hosting(node);
+        // Read the config each round: a record handed off to its member starts at its next message.
+        await PveClient.Eventually(async () => (await m.Client.Get($"/nodes/{node}/qemu/{vmid}/config")).Status == HttpStatusCode.OK
+            && RecordMember(vmid) == m, TimeSpan.FromSeconds(90), $"record of {vmid} on {Name(m)}");
+    }
+
+    /// <summary>The running member whose current output last says the VM's record started there (null if none).</summary>
+    public MemberProcess? RecordMember(int vmid) =>
+        Three.Members.Where(m => m.Pid is not null)
+            .Select(m => (m, at: m.ReadLog().Split('\n').LastOrDefault(l => l.Contains($"VM record vm-{vmid} started on", StringComparison.Ordinal))))
+            .Where(x => x.at is { Length: >= 12 })
+            .OrderByDescending(x => x.at![..12], StringComparer.Ordinal)
+            .Select(x => x.m)
+            .FirstOrDefault();
 
     /// <summary>Every live qemu-system process of the VM under any member's data dir (/proc scan): (pid, node).</summary>
     public IReadOnlyList<(int Pid, string Node)> QemuProcesses(int vmid) =>

@@ -30,9 +30,11 @@ public sealed class QemuClusterCrashTests(ThreeQemuMembers c, ITestOutputHelper 
             output.WriteLine(r.Describe());
             output.WriteLine(string.Join('\n', r.Log));
             Assert.Null(m1.Pid);
-            // The switchover came while m1 was dead and before anyone could have found it unreachable (~3 s), let alone downed it.
+            // The switchover came while m1 was dead and before the survivors could have downed it (failure detector ~3 s, then
+            // stable-after 1.5 s: about 5 s after a kill in the members' logs). A stall of the transfer after the kill delays the
+            // switchover beyond the prediction (seen: the source's last heartbeat 0.7-2.6 s after the kill).
             Assert.False(r.CompletedBeforeTrigger, "QEMU had completed before the kill: " + r.Describe());
-            Assert.True(r.TriggerToStopMs is > 0 and < 3000, "the guest did not stop within 3 s after the kill: " + r.Describe());
+            Assert.True(r.TriggerToStopMs is > 0 and < 4000, "the guest did not stop within 4 s after the kill: " + r.Describe());
 
             Assert.True(r.Status == "OK", $"task ended '{r.Status}':\n{string.Join('\n', r.Log)}");
             Assert.Same(m2, c.Three.WorkflowMember(r.Upid));
