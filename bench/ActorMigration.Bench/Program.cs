@@ -4,6 +4,7 @@ using ActorMigration.Bench;
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
 //   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
 //   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]
+//   | bystander-pause [rounds] [record-lag]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -53,10 +54,15 @@ switch (mode)
         ActorMigration.Bench.Cluster.FailoverBench.Print(await ActorMigration.Bench.Cluster.FailoverBench.Run(Arg(1, 6), args.ElementAtOrDefault(2) ?? "node1",
             args.ElementAtOrDefault(3) ?? "node2", args.ElementAtOrDefault(4) == "bystander"));
         break;
+    case "bystander-pause":
+        ActorMigration.Bench.Cluster.BystanderPauseBench.Print(await ActorMigration.Bench.Cluster.BystanderPauseBench.Run(Arg(1, 5),
+            args.ElementAtOrDefault(2) == "record-lag"));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
-            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]");
+            + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]"
+            + " | bystander-pause [rounds] [record-lag]");
         return 2;
 }
 return 0;
