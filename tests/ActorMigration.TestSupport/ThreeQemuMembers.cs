@@ -44,7 +44,8 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
     /// Restarts every member a test killed (each then is the youngest) and waits until all see all three nodes online. A killed
     /// member is restarted once the survivors have downed it and some seconds later (they remove it 1 s after the downing): a
     /// new incarnation that joined while the old one was still listed (down, not yet removed) once left m3 alone: the new m1
-    /// and m2 lost each other and the split-brain resolver downed both as indirectly connected (2026-12-05, open).
+    /// and m2 lost each other and the split-brain resolver downed both as indirectly connected (2026-12-05; main's RejoinGuard,
+    /// 1ef0177, delays such a rejoin in the member itself).
     /// </summary>
     public async Task EnsureAllRunningAsync()
     {
