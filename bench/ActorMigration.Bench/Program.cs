@@ -4,7 +4,7 @@ using ActorMigration.Bench;
 // dotnet run -c Release --project bench/ActorMigration.Bench -- orchestration [n] [rounds] | memory [vms] [migrations]
 //   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
 //   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]
-//   | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds]
+//   | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -60,11 +60,15 @@ switch (mode)
     case "throughput-cluster":
         ActorMigration.Bench.Cluster.ClusterThroughputBench.Print(await ActorMigration.Bench.Cluster.ClusterThroughputBench.Run(Arg(1, 60), Arg(2, 3)));
         break;
+    case "bystander-pause":
+        ActorMigration.Bench.Cluster.BystanderPauseBench.Print(await ActorMigration.Bench.Cluster.BystanderPauseBench.Run(Arg(1, 5),
+            args.ElementAtOrDefault(2) == "record-lag"));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
             + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]"
-            + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds]");
+            + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]");
         return 2;
 }
 return 0;

@@ -23,7 +23,21 @@ public static class QemuEnv
     /// </summary>
     public static async Task<MemberProcess> CreateMemberAsync(IDictionary<string, string>? extra = null)
     {
-        if (Interlocked.Exchange(ref _cleaned, 1) == 0) await CleanLeftoversAsync();
+        if (Interlocked.Exchange(ref _cleaned, 1) == 0) await CleanLeftoversAsync(DataDirPrefix);
+        var env = await EnvWithPortsAsync();
+        if (extra is not null)
+            foreach (var (k, v) in extra) env[k] = v;
+        var m = new MemberProcess(env, DataDirPrefix);
+        await MarkOwnerAsync(m);
+        return m;
+    }
+
+    /// <summary>
+    /// <see cref="EnvAsync"/> plus one port range for incoming migrations and NBD per node, in a randomly chosen slot: a
+    /// member that hosts one of the nodes uses that node's range, so members of one cluster get distinct ranges.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> EnvWithPortsAsync()
+    {
         var slot = Random.Shared.Next(0, 5);
         var env = await EnvAsync();
         for (var i = 0; i < Nodes.Length; i++)
@@ -32,18 +46,17 @@ public static class QemuEnv
             env[$"AM_NODE_{Nodes[i].ToUpperInvariant()}_PORT_START"] = start.ToString();
             env[$"AM_NODE_{Nodes[i].ToUpperInvariant()}_PORT_END"] = (start + 99).ToString();
         }
-        if (extra is not null)
-            foreach (var (k, v) in extra) env[k] = v;
-        var m = new MemberProcess(env, DataDirPrefix);
-        // Marks whose data dir this is, so a later run can clean up after a test host that died.
-        await File.WriteAllTextAsync(Path.Combine(m.DataDir, "owner.pid"), Environment.ProcessId.ToString());
-        return m;
+        return env;
     }
 
-    /// <summary>Data dirs (and their QEMUs) left by test hosts that no longer run.</summary>
-    private static async Task CleanLeftoversAsync()
+    /// <summary>Marks whose data dir this is, so a later run can clean up after a test host that died.</summary>
+    public static Task MarkOwnerAsync(MemberProcess m) =>
+        File.WriteAllTextAsync(Path.Combine(m.DataDir, "owner.pid"), Environment.ProcessId.ToString());
+
+    /// <summary>Data dirs named <paramref name="prefix"/>-* (and their QEMUs) left by test hosts that no longer run.</summary>
+    public static async Task CleanLeftoversAsync(string prefix)
     {
-        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), DataDirPrefix + "-*"))
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), prefix + "-*"))
         {
             var owner = Path.Combine(dir, "owner.pid");
             if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner).Trim(), out var pid)) continue;
