@@ -51,4 +51,40 @@ public static class PgJournal
         }
         return null;
     }
+
+    /// <summary>
+    /// Holds the next write of <paramref name="persistenceId"/> in flight: an open transaction inserts a copy of its
+    /// last row under the next sequence number, so the entity's own insert of that number waits on the journal's unique
+    /// key until the returned handle is disposed (the copy is rolled back, never stored). A test can thus act while a
+    /// write is in flight, such as the owner move of an offline migration.
+    /// </summary>
+    public static async Task<IAsyncDisposable> HoldNextWriteAsync(string connection, string persistenceId)
+    {
+        var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        var tx = await c.BeginTransactionAsync();
+        var columns = new List<string>();
+        await using (var q = new NpgsqlCommand(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'journal' AND column_name <> 'ordering'", c, tx))
+        await using (var r = await q.ExecuteReaderAsync())
+            while (await r.ReadAsync()) columns.Add(r.GetString(0));
+        var list = string.Join(", ", columns);
+        var values = string.Join(", ", columns.Select(col => col == "sequence_number" ? "sequence_number + 1" : col));
+        await using (var insert = new NpgsqlCommand($"INSERT INTO journal ({list}) SELECT {values} FROM journal WHERE persistence_id = @p " +
+            "ORDER BY sequence_number DESC LIMIT 1", c, tx))
+        {
+            insert.Parameters.AddWithValue("p", persistenceId);
+            if (await insert.ExecuteNonQueryAsync() != 1) throw new InvalidOperationException($"{persistenceId} has no row to hold the next one after");
+        }
+        return new HeldWrite(c, tx);
+    }
+
+    private sealed class HeldWrite(NpgsqlConnection connection, NpgsqlTransaction tx) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await tx.RollbackAsync();
+            await connection.DisposeAsync();
+        }
+    }
 }

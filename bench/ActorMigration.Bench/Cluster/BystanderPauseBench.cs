@@ -71,8 +71,8 @@ public static class BystanderPauseBench
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"free page reporting: {run.Reporting}");
-        Console.WriteLine("| round | kind | migration | bystander | VM record on | guest pause (largest heartbeat gap, ms) | source's last → target's first heartbeat (ms) " +
-            "| kill (or trigger) → source's last heartbeat (ms) | task |");
+        Console.WriteLine("| round | kind | migration | bystander | VM record on | guest pause (largest heartbeat gap, ms) "
+            + "| source's last → target's first heartbeat (ms) | kill (or trigger) → source's last heartbeat (ms) | task |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in run.Rounds)
             Console.WriteLine(string.Format(inv, "| {0} | {1} | {2} → {3} | {4} | {5} | {6:F0} | {7:F0} | {8:F0} | {9} |",

@@ -10,9 +10,10 @@ namespace ActorMigration.Actors.Vms;
 /// <summary>
 /// A VM record lives on the member hosting its VM's owner node (from the read model's <see cref="VmOwnerView"/>),
 /// so an operation on the VM needs no bystander; an unknown VM or a gone host falls back to the usable member with the
-/// fewest shards. A record follows its VM after a migration: a rebalance round moves at most
-/// <see cref="MovesPerRound"/> records whose owner is hosted elsewhere, and only records not locked, so a handoff
-/// does not delay a running operation (the handoff itself waits for a write in progress, see <see cref="VmRecordHandOff"/>).
+/// fewest shards. A record follows its VM after a migration (and a new VM, whose owner the read model learns after the
+/// record started): a rebalance round moves at most <see cref="MovesPerRound"/> records whose owner is hosted elsewhere,
+/// locked or not, so a migration that starts before its record has followed does not keep a bystander on its switchover.
+/// The handoff takes milliseconds and waits for a write in progress (<see cref="VmRecordHandOff"/>); messages meanwhile wait.
 /// </summary>
 public sealed class VmRecordAllocationStrategy(ActorSystem system, Func<int, VmOwner?> owners) : IShardAllocationStrategy
 {
@@ -41,7 +42,7 @@ public sealed class VmRecordAllocationStrategy(ActorSystem system, Func<int, VmO
     }
 
     /// <summary>
-    /// Shards (one per vmid) whose unlocked VM's owner is hosted by another usable member; at most <see cref="MovesPerRound"/>.
+    /// Shards (one per vmid) whose VM's owner is hosted by another usable member; at most <see cref="MovesPerRound"/>.
     /// None while a region's member is unusable: the handoff would wait for it and hold the record's messages meanwhile.
     /// </summary>
     public static ImmutableHashSet<string> Moves<TRegion>(ShardPlacement<TRegion> placement, Func<int, VmOwner?> owners,
@@ -49,7 +50,7 @@ public sealed class VmRecordAllocationStrategy(ActorSystem system, Func<int, VmO
         !placement.AllRegionsUsable ? [] : placement.Regions
             .SelectMany(slot => slot.Shards.Select(shard => (slot.Region, Shard: shard)))
             .Where(s => !inProgress.Contains(s.Shard))
-            .Where(s => int.TryParse(s.Shard, out var vmid) && owners(vmid) is { Locked: false, Node: { } node }
+            .Where(s => int.TryParse(s.Shard, out var vmid) && owners(vmid) is { Node: { } node }
                         && placement.HostRegion(node) is { } home && !ReferenceEquals(home, s.Region))
             .Select(s => s.Shard)
             .Order(StringComparer.Ordinal)

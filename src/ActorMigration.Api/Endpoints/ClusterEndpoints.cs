@@ -21,9 +21,8 @@ public static class ClusterEndpoints
         api.MapGet("/nodes", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.User, new ParamSchema(), async _ =>
             {
-                var list = new List<Dictionary<string, object?>>();
-                foreach (var n in s.Topology.ClusterNodes) list.Add(await NodeEntry(s, n, "id"));
-                return PveResult.Data(list);
+                // The nodes are asked at once: the listing takes as long as the slowest node, not their sum.
+                return PveResult.Data((await Task.WhenAll(s.Topology.ClusterNodes.Select(n => NodeEntry(s, n, "id")))).ToList());
             }));
 
         api.MapGet("/nodes/{node}", (HttpContext ctx, ApiServices s) =>
@@ -74,8 +73,8 @@ public static class ClusterEndpoints
                     }
                 }
                 if (type is null or "node")
-                    foreach (var n in s.Topology.ClusterNodes.Where(n => ctx.Allowed($"/nodes/{n}", "Sys.Audit")))
-                        result.Add(await NodeEntry(s, n, "resource"));
+                    result.AddRange(await Task.WhenAll(s.Topology.ClusterNodes.Where(n => ctx.Allowed($"/nodes/{n}", "Sys.Audit"))
+                        .Select(n => NodeEntry(s, n, "resource"))));
                 if (type is null or "storage")
                     foreach (var n in s.Topology.ClusterNodes)
                         foreach (var st in s.Topology.Storage.On(n).Where(st => ctx.Allowed($"/storage/{st.Id}", "Datastore.Audit")

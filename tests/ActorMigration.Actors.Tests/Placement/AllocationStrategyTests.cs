@@ -85,7 +85,7 @@ public sealed class AllocationStrategyTests() : Akka.TestKit.Xunit2.TestKit(Memb
     }
 
     [Fact]
-    public async Task A_vm_record_goes_to_its_owners_member_and_follows_it_when_unlocked()
+    public async Task A_vm_record_goes_to_its_owners_member_and_follows_it_locked_or_not()
     {
         var (region1, region2, allocations) = await TwoMembers();
         var owners = new Dictionary<int, VmOwner> { [300] = new("node1", false), [301] = new("node2", false) };
@@ -94,11 +94,12 @@ public sealed class AllocationStrategyTests() : Akka.TestKit.Xunit2.TestKit(Memb
         Assert.Equal(region1, await strategy.AllocateShard(region2, "300", allocations));
         Assert.Equal(region2, await strategy.AllocateShard(region1, "301", allocations));
 
-        // VM 300 migrated to node2: its record (in region1's shards) moves once its lock is gone.
+        // VM 300 is on node2 and locked by its next operation before its record (in region1's shards) followed: it moves.
         var held = allocations.SetItem(region1, ImmutableList.Create("300"));
-        owners[300] = new VmOwner("node2", true);
+        owners[300] = new VmOwner("node1", true);
         Assert.Empty(await strategy.Rebalance(held, ImmutableHashSet<string>.Empty));
-        owners[300] = new VmOwner("node2", false);
+        owners[300] = new VmOwner("node2", true);
         Assert.Equal(["300"], await strategy.Rebalance(held, ImmutableHashSet<string>.Empty));
+        Assert.Empty(await strategy.Rebalance(held, ImmutableHashSet.Create("300")));
     }
 }
