@@ -73,7 +73,9 @@ public sealed class CrashMatrixTests(CrashMatrixCluster cluster, Xunit.Abstracti
                 Assert.True(exit == "migration aborted", $"{m.Source} → {m.Target}, {role} killed: {exit}\n{log}");
                 Assert.Contains(dyingNode, log.Split('\n')[^2]);
             }
-            else Assert.True(System.Text.RegularExpressions.Regex.IsMatch(exit, "^(OK|WARNINGS: \\d+)$"), $"{m.Source} → {m.Target}, {role} killed: {exit}\n{log}");
+            else
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(exit, "^(OK|WARNINGS: \\d+)$"),
+                    $"{m.Source} → {m.Target}, {role} killed: {exit}\n{log}");
             owners[m] = RollsBack(phase, role) ? m.Source : m.Target;
         }
         Mark("all three ended");
