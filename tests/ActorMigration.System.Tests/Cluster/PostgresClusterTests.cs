@@ -83,6 +83,9 @@ public sealed class PostgresClusterTests
             var exit = await a.Client.Wait(upid, TimeSpan.FromSeconds(180));
             Assert.Contains(exit, new[] { "OK", "migration aborted" });
             var owner = exit == "OK" ? "node2" : "node1";
+            // The restarted member joins after its rejoin delay (RejoinGuard), then checks what it re-adopted against the records.
+            await PveClient.Eventually(async () => (await a.Client.Get("/nodes")).Body.Split("\"online\"").Length == 3,
+                TimeSpan.FromSeconds(60), "node2 online again");
             await PveClient.Eventually(() => Task.FromResult(
                 Reality.NodesRunning(a.DataDir, vmid, "node1").Concat(Reality.NodesRunning(b.DataDir, vmid, "node2")).SequenceEqual([owner])),
                 TimeSpan.FromSeconds(30), $"one copy, on {owner}");
