@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 
 namespace ActorMigration.Actors.Cluster;
@@ -37,6 +38,21 @@ public sealed class ShardPlacement<TRegion>(IReadOnlyList<RegionSlot<TRegion>> r
         return (usable.Count > 0 ? usable : regions)
             .OrderBy(r => r.Shards.Count).ThenBy(r => r.Address.ToString(), StringComparer.Ordinal).First().Region;
     }
+
+    /// <summary>
+    /// Shards held away from the usable member hosting their node (<paramref name="nodeOf"/>; null: the shard has no
+    /// home to go to), not already moving, in order, at most <paramref name="max"/>. None while a region's member is
+    /// unusable: a handoff would wait for it and hold the shard's messages meanwhile.
+    /// </summary>
+    public ImmutableHashSet<string> AwayFromHome(Func<string, string?> nodeOf, IImmutableSet<string> inProgress, int max) =>
+        !AllRegionsUsable ? [] : regions
+            .SelectMany(slot => slot.Shards.Select(shard => (slot.Region, Shard: shard)))
+            .Where(s => !inProgress.Contains(s.Shard))
+            .Where(s => HostRegion(nodeOf(s.Shard)) is { } home && !ReferenceEquals(home, s.Region))
+            .Select(s => s.Shard)
+            .Order(StringComparer.Ordinal)
+            .Take(max)
+            .ToImmutableHashSet();
 
     /// <summary>The node's member when usable, else <see cref="Fallback"/>.</summary>
     public TRegion Home(string? node) => HostRegion(node) ?? Fallback();

@@ -41,21 +41,10 @@ public sealed class VmRecordAllocationStrategy(ActorSystem system, Func<int, VmO
         return Task.FromResult<IImmutableSet<string>>(moves);
     }
 
-    /// <summary>
-    /// Shards (one per vmid) whose VM's owner is hosted by another usable member; at most <see cref="MovesPerRound"/>.
-    /// None while a region's member is unusable: the handoff would wait for it and hold the record's messages meanwhile.
-    /// </summary>
+    /// <summary>Shards (one per vmid) whose VM's owner is hosted by another usable member; at most <see cref="MovesPerRound"/>.</summary>
     public static ImmutableHashSet<string> Moves<TRegion>(ShardPlacement<TRegion> placement, Func<int, VmOwner?> owners,
         IImmutableSet<string> inProgress) where TRegion : class =>
-        !placement.AllRegionsUsable ? [] : placement.Regions
-            .SelectMany(slot => slot.Shards.Select(shard => (slot.Region, Shard: shard)))
-            .Where(s => !inProgress.Contains(s.Shard))
-            .Where(s => int.TryParse(s.Shard, out var vmid) && owners(vmid) is { Node: { } node }
-                        && placement.HostRegion(node) is { } home && !ReferenceEquals(home, s.Region))
-            .Select(s => s.Shard)
-            .Order(StringComparer.Ordinal)
-            .Take(MovesPerRound)
-            .ToImmutableHashSet();
+        placement.AwayFromHome(shard => OwnerNode(shard, owners), inProgress, MovesPerRound);
 
     private static string? OwnerNode(string shardId, Func<int, VmOwner?> owners) =>
         int.TryParse(shardId, out var vmid) ? owners(vmid)?.Node : null;

@@ -91,15 +91,8 @@ public sealed class WorkflowAllocationStrategy(ActorSystem system, Func<IReadOnl
     public static ImmutableHashSet<string> Moves<TRegion>(ShardPlacement<TRegion> placement, IReadOnlyCollection<string>? running,
         IImmutableSet<string> inProgress) where TRegion : class
     {
-        if (running is null || !placement.AllRegionsUsable) return [];
+        if (running is null) return [];
         var busy = running.Select(WorkflowMessageExtractor.ShardOf).ToHashSet(StringComparer.Ordinal);
-        return placement.Regions
-            .SelectMany(slot => slot.Shards.Select(shard => (slot.Region, Shard: shard)))
-            .Where(s => !inProgress.Contains(s.Shard) && !busy.Contains(s.Shard))
-            .Where(s => placement.HostRegion(WorkflowMessageExtractor.NodeOf(s.Shard)) is { } home && !ReferenceEquals(home, s.Region))
-            .Select(s => s.Shard)
-            .Order(StringComparer.Ordinal)
-            .Take(MovesPerRound)
-            .ToImmutableHashSet();
+        return placement.AwayFromHome(shard => busy.Contains(shard) ? null : WorkflowMessageExtractor.NodeOf(shard), inProgress, MovesPerRound);
     }
 }
