@@ -170,12 +170,6 @@ public static class CloneBench
     private static string? FindGuestDir() =>
         GuestImageBuilder.FindRepoRoot() is { } root ? Path.Combine(root, ".build", "guest") : null;
 
-    public static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
-    }
-
     /// <summary>Just enough of the Proxmox API: form posts with the token, task polling every 10 ms.</summary>
     private sealed class Api(int port, string token)
     {

@@ -24,8 +24,8 @@ public static class CloneReport
                 i + 1, x.Linked1GiB, x.Linked64GiB, x.Linked64GiB / x.Linked1GiB, x.EngineFull, MiBps(x.EngineFull),
                 x.BareFull, MiBps(x.BareFull), x.BareFull / x.EngineFull));
         }
-        var m = (L1: CloneBench.Median(r.Rounds.Select(x => x.Linked1GiB)), L64: CloneBench.Median(r.Rounds.Select(x => x.Linked64GiB)),
-            E: CloneBench.Median(r.Rounds.Select(x => x.EngineFull)), B: CloneBench.Median(r.Rounds.Select(x => x.BareFull)));
+        var m = (L1: BenchStats.Median(r.Rounds.Select(x => x.Linked1GiB)), L64: BenchStats.Median(r.Rounds.Select(x => x.Linked64GiB)),
+            E: BenchStats.Median(r.Rounds.Select(x => x.EngineFull)), B: BenchStats.Median(r.Rounds.Select(x => x.BareFull)));
         Console.WriteLine(string.Format(inv,
             "| **median** | **{0:F3}** | **{1:F3}** | **{2:F2}** | **{3:F2}** | **{4:F0}** | **{5:F2}** | **{6:F0}** | **{7:F2}** |",
             m.L1, m.L64, m.L64 / m.L1, m.E, MiBps(m.E), m.B, MiBps(m.B), m.B / m.E));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ActorMigration.Bench.Qemu;
 using ActorMigration.TestSupport;
+using static ActorMigration.Bench.BenchStats;
 
 namespace ActorMigration.Bench.Cluster;
 
@@ -84,11 +85,5 @@ public static class BystanderPauseBench
             "\nmedian guest pause: bystander killed {0:F0} ms, baseline {1:F0} ms, ratio {2:F2} (n = {3} + {4}; downtime limit {5} ms, " +
             "max with a kill {6:F0} ms)", killed, baseline, killed / baseline, run.Rounds.Count(r => r.Kill), run.Rounds.Count(r => !r.Kill),
             run.Rounds.First().DowntimeLimitMs, run.Rounds.Where(r => r.Kill).Max(r => r.PauseMs)));
-    }
-
-    private static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }

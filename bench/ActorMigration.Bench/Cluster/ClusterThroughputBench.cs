@@ -116,7 +116,7 @@ public static class ClusterThroughputBench
             Console.WriteLine(string.Format(inv, "| {0} | {1} | {2:F2} | {3:F1} | {4:F2} | {5:F1} | {6:F2} |", i + 1, ones[i].Migrations,
                 ones[i].Seconds, ones[i].PerSecond, threes[i].Seconds, threes[i].PerSecond, threes[i].PerSecond / ones[i].PerSecond));
         Console.WriteLine(string.Format(inv, "\nmedian migrations/s: {0}: {1:F1}; {2}: {3:F1}; median ratio of the rounds: {4:F2}", One,
-            ClusterRuns.Median(ones.Select(r => r.PerSecond)), Three, ClusterRuns.Median(threes.Select(r => r.PerSecond)),
-            ClusterRuns.Median(ones.Zip(threes, (a, b) => b.PerSecond / a.PerSecond))));
+            BenchStats.Median(ones.Select(r => r.PerSecond)), Three, BenchStats.Median(threes.Select(r => r.PerSecond)),
+            BenchStats.Median(ones.Zip(threes, (a, b) => b.PerSecond / a.PerSecond))));
     }
 }

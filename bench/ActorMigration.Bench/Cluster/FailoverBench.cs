@@ -1,5 +1,6 @@
 using System.Globalization;
 using ActorMigration.TestSupport;
+using static ActorMigration.Bench.BenchStats;
 
 namespace ActorMigration.Bench.Cluster;
 
@@ -28,8 +29,8 @@ public static class FailoverBench
             {
                 if (attempt > 8) throw new InvalidOperationException("placement never put the workflow on a bystander");
                 vmid++;
-                await Ok(client, await client.Upid(client.Post($"/nodes/{source}/qemu", ("vmid", vmid.ToString()), ("memory", "2048"))));
-                await Ok(client, await client.Upid(client.Post($"/nodes/{source}/qemu/{vmid}/status/start")));
+                await ClusterRuns.Ok(client, await client.Upid(client.Post($"/nodes/{source}/qemu", ("vmid", vmid.ToString()), ("memory", "2048"))));
+                await ClusterRuns.Ok(client, await client.Upid(client.Post($"/nodes/{source}/qemu/{vmid}/status/start")));
                 upid = await client.Upid(client.Post($"/nodes/{source}/qemu/{vmid}/migrate", ("target", target), ("online", "1")));
                 var started = upid;
                 await PveClient.Eventually(async () => (await client.Log(started)).Any(l => l.Contains("migration active")),
@@ -66,12 +67,6 @@ public static class FailoverBench
         return results;
     }
 
-    private static async Task Ok(PveClient c, string upid)
-    {
-        var exit = await c.Wait(upid);
-        if (exit != "OK") throw new InvalidOperationException($"{upid}: {exit}");
-    }
-
     public static void Print(IReadOnlyList<Round> results)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -82,11 +77,6 @@ public static class FailoverBench
             var r = results[i];
             Console.WriteLine(string.Format(inv, "| {0} | {1} | {2} | {3:F1} | {4:F1} |", i + 1, r.KilledMember, r.Role, r.ResumedSeconds,
                 r.PersistedSeconds));
-        }
-        static double Median(IEnumerable<double> xs)
-        {
-            var s = xs.Order().ToList();
-            return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
         }
         Console.WriteLine(string.Format(inv, "\nmedian kill → resumed: {0:F1} s; median kill → next journal row: {1:F1} s (n = {2})",
             Median(results.Select(r => r.ResumedSeconds)), Median(results.Select(r => r.PersistedSeconds)), results.Count));

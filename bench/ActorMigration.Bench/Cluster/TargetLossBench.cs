@@ -165,7 +165,7 @@ public static partial class TargetLossBench
                 i + 1, r.RecordOn, S(r.Unreachable), S(r.Down), S(r.Ended), r.Exit, S(r.Unlocked), S(r.UnlockedApi), S(r.LongestConfigGet),
                 S(r.SourceRunning), S(r.Unlocked - r.Down), S(r.SourceRunning - r.Down), r.CopiesAfterRejoin));
         }
-        string M(Func<Round, double> f) => S(ClusterRuns.Median(results.Select(f).Select(x => double.IsNaN(x) ? double.PositiveInfinity : x)));
+        string M(Func<Round, double> f) => S(BenchStats.Median(results.Select(f).Select(x => double.IsNaN(x) ? double.PositiveInfinity : x)));
         Console.WriteLine($"\nmedians (s, from the kill; n = {results.Count}): offline in /nodes {M(r => r.Unreachable)}, declared down " +
             $"{M(r => r.Down)}, task ended {M(r => r.Ended)}, lock gone {M(r => r.Unlocked)}, config shows no lock {M(r => r.UnlockedApi)}, " +
             $"source running {M(r => r.SourceRunning)}; lock gone − declared down {M(r => r.Unlocked - r.Down)}, source running − " +

@@ -1,4 +1,5 @@
 using System.Globalization;
+using static ActorMigration.Bench.BenchStats;
 
 namespace ActorMigration.Bench.Qemu;
 
@@ -77,11 +78,5 @@ public static class QemuLiveReport
         var which = r.Rounds.SelectMany(x => x.Engine.SwitchoverQmp ?? []).GroupBy(c => c[(c.IndexOf(':') + 1)..])
             .Select(g => $"{g.Key} x{g.Count()}");
         Console.WriteLine($"switchover commands over all {r.Rounds.Count} rounds: {string.Join(", ", which)}");
-    }
-
-    private static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }
