@@ -181,6 +181,8 @@ public sealed class MemberProcess : IAsyncDisposable
         }
         // Whatever the member started and left running (QEMU, qemu-nbd are daemons) dies with its data directory.
         await Reality.KillProcessesMentioningAsync(DataDir);
+        // AM_TEST_KEEP=1 keeps the data directory (member logs included) for a post-mortem.
+        if (Environment.GetEnvironmentVariable("AM_TEST_KEEP") == "1") return;
         try
         {
             Directory.Delete(DataDir, true);
