@@ -4,12 +4,12 @@ using Akka.Event;
 namespace ActorMigration.Actors.Cluster;
 
 /// <summary>
-/// Joins the seeds only once a previous incarnation of this member that died without leaving has been removed by the
-/// others for a while (unreachable, downed and removed: about 7 s after its last heartbeat). A new incarnation that
-/// joined up to about 3 s after the removal was, in tests, sometimes left with a silent link to the member that had
-/// removed it, and the split-brain resolver then downed both ends of that link (two of three members); joining 6 s or
-/// more after the removal never was. The member touches <c>member.alive</c> in its data directory every second and deletes it once it
-/// has left; a start that finds the file waits until <see cref="Quiet"/> after the file's last touch.
+/// Joins the seeds only once a previous incarnation of this member that died or was downed has been removed by the others
+/// for a while (unreachable, downed and removed: about 7 s after its last heartbeat). The member touches
+/// <c>member.alive</c> in its data directory every second and deletes it once it has left the cluster on request; a start
+/// that finds the file waits until <see cref="Quiet"/> after the file's last touch. A restarted first seed then joins the
+/// other seeds only, for <see cref="AloneAfter"/>: the first seed forms a new cluster when no other seed answers within
+/// seed-node-timeout (5 s), and a slow answer must not give two clusters (docs/cluster.md).
 /// </summary>
 public static class RejoinGuard
 {
@@ -17,6 +17,16 @@ public static class RejoinGuard
 
     /// <summary>Failure detection (3 s) + stable-after (1.5 s) + removal (about 1 s) on a busy machine, plus 7 s after the removal.</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(16);
+
+    /// <summary>How long a restarted first seed tries the other seeds before it may form a cluster of its own.</summary>
+    public static readonly TimeSpan AloneAfter = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The seeds of the first join attempt: all of them, except that a restarted member (<paramref name="restarted"/>) that
+    /// is the first seed leaves itself out, so that it can only join a cluster that still runs.
+    /// </summary>
+    public static IReadOnlyList<Address> FirstAttempt(IReadOnlyList<Address> seeds, Address self, bool restarted) =>
+        restarted && seeds.Count > 1 && seeds[0].Equals(self) ? [.. seeds.Skip(1)] : seeds;
 
     /// <summary>How long to wait before joining: zero unless a previous incarnation was alive less than <see cref="Quiet"/> ago.</summary>
     public static TimeSpan DelayBeforeJoin(string dataDir, DateTime utcNow)
@@ -32,17 +42,28 @@ public static class RejoinGuard
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var file = Path.Combine(dataDir, FileName);
+        var restarted = File.Exists(file);
         var delay = DelayBeforeJoin(dataDir, DateTime.UtcNow);
         var touching = system.Scheduler.Advanced.ScheduleRepeatedlyCancelable(TimeSpan.Zero, TimeSpan.FromSeconds(1), () => Touch(file));
         cluster.RegisterOnMemberRemoved(() =>
         {
             touching.Cancel();
-            File.Delete(file);
+            // A downed member keeps the file: when it is restarted, it is a restarted member like one that crashed.
+            if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClusterDowningReason) File.Delete(file);
         });
         if (delay > TimeSpan.Zero)
             system.Log.Warning("A previous incarnation of this member stopped without leaving the cluster; joining in {DelaySeconds:F1} s, "
                 + "once the others have removed it", delay.TotalSeconds);
-        system.Scheduler.Advanced.ScheduleOnce(delay, () => cluster.JoinSeedNodes(seeds));
+        var first = FirstAttempt(seeds, cluster.SelfAddress, restarted);
+        system.Scheduler.Advanced.ScheduleOnce(delay, () => cluster.JoinSeedNodes(first));
+        if (first.Count == seeds.Count) return;
+        system.Scheduler.Advanced.ScheduleOnce(delay + AloneAfter, () =>
+        {
+            if (cluster.State.Members.Any(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress))) return;
+            system.Log.Warning("No other seed answered within {AloneSeconds} s; this first seed may now form a cluster of its own",
+                AloneAfter.TotalSeconds);
+            cluster.JoinSeedNodes(seeds);
+        });
     }
 
     private static void Touch(string file)
