@@ -49,16 +49,25 @@ public static class DataDirectory
         return File.ReadAllText(file).Trim();
     }
 
-    /// <summary>Writes a secret file readable by its owner only (0600), replacing an existing one.</summary>
+    /// <summary>
+    /// Writes a secret file readable by its owner only (0600), replacing an existing one. It is written beside and renamed
+    /// into place, so a reader (or a start after a crash) never finds it empty or half written.
+    /// </summary>
     public static void WritePrivate(string file, string text)
     {
-        using var s = new FileStream(file, new FileStreamOptions
+        var tmp = file + ".tmp";
+        using (var s = new FileStream(tmp, new FileStreamOptions
         {
             Mode = FileMode.Create, Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        using var w = new StreamWriter(s);
-        w.Write(text);
+        }))
+        using (var w = new StreamWriter(s))
+        {
+            w.Write(text);
+            w.Flush();
+            s.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, file, overwrite: true);
     }
 
     /// <summary>A self-signed certificate (pve-ssl.pem / pve-ssl.key), generated at first start.</summary>
