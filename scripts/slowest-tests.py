@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Prints the slowest tests of the given .trx files (dotnet test results), slowest first."""
+import sys
+import xml.etree.ElementTree as ET
+
+NS = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+
+
+def seconds(duration):
+    h, m, s = duration.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+rows = []
+for path in sys.argv[1:]:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        continue
+    for r in root.iter(NS + "UnitTestResult"):
+        if r.get("duration"):
+            rows.append((seconds(r.get("duration")), r.get("outcome"), r.get("testName")))
+rows.sort(reverse=True)
+print(f"== slowest tests (of {len(rows)}), total {sum(r[0] for r in rows) / 60:.1f} min")
+for secs, outcome, name in rows[:20]:
+    print(f"{secs:7.1f} s  {outcome:8}  {name}")
