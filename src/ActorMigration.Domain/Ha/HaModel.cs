@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace ActorMigration.Domain.Ha;
 
@@ -10,13 +11,17 @@ namespace ActorMigration.Domain.Ha;
 /// </summary>
 public sealed record HaResource(string Sid, string? State, int? MaxRestart, int? MaxRelocate, string? Group, string? Comment)
 {
+    [JsonIgnore]
     public int VmId => HaSid.VmIdOf(Sid);
 
     /// <summary>The requested state with Proxmox's default (started).</summary>
+    [JsonIgnore]
     public string EffectiveState => State ?? HaStates.Started;
 
+    [JsonIgnore]
     public int EffectiveMaxRestart => MaxRestart ?? 1;
 
+    [JsonIgnore]
     public int EffectiveMaxRelocate => MaxRelocate ?? 1;
 }
 
@@ -30,6 +35,7 @@ public sealed record HaGroupNode(string Node, int Priority)
 public sealed record HaGroup(string Name, IReadOnlyList<HaGroupNode> Nodes, bool? Restricted, bool? NoFailback, string? Comment)
 {
     /// <summary>The node list as Proxmox prints it: <c>node1:2,node2</c>.</summary>
+    [JsonIgnore]
     public string NodeList => string.Join(',', Nodes);
 }
 
@@ -60,14 +66,16 @@ public sealed record HaConfigState(
     public HaResource? ResourceOfVm(int vmid) => Resources.GetValueOrDefault(HaSid.OfVm(vmid));
 
     /// <summary>Proxmox's digest of resources.cfg: the SHA-1 of the file as it would be written.</summary>
+    [JsonIgnore]
     public string ResourcesDigest => Digest(ResourcesText());
 
+    [JsonIgnore]
     public string GroupsDigest => Digest(GroupsText());
 
     private string ResourcesText()
     {
         var sb = new StringBuilder();
-        foreach (var r in Resources.Values)
+        foreach (var r in Resources.Values.OrderBy(r => r.Sid, StringComparer.Ordinal))
         {
             sb.Append("vm: ").Append(r.VmId).Append('\n');
             Line(sb, "comment", r.Comment);
@@ -83,7 +91,7 @@ public sealed record HaConfigState(
     private string GroupsText()
     {
         var sb = new StringBuilder();
-        foreach (var g in Groups.Values)
+        foreach (var g in Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal))
         {
             sb.Append("group: ").Append(g.Name).Append('\n');
             Line(sb, "comment", g.Comment);
