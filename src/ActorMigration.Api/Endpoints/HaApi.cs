@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorMigration.Actors.Ha;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Api.Http;
@@ -12,15 +13,17 @@ namespace ActorMigration.Api.Endpoints;
 /// <summary>What the HA endpoints and the VM endpoints share: the HA store, the sid, the VM checks, follow-ups of tasks.</summary>
 public static class HaApi
 {
-    private static HaConfigState? _lastSeen;
+    // Per store (one per member; tests run several members in one process).
+    private static readonly ConditionalWeakTable<IActorRef, HaConfigState> LastSeen = new();
 
     public static IActorRef Store(HttpContext ctx) => ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<HaConfigStore>();
 
     /// <summary>The HA configuration from the store (the singleton: what was written is read back at once).</summary>
     public static async Task<HaConfigState> Config(HttpContext ctx)
     {
-        var state = (await Store(ctx).Ask<HaConfigReply>(new GetHaConfig(), ApiServices.AskTimeout)).State;
-        Volatile.Write(ref _lastSeen, state);
+        var store = Store(ctx);
+        var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), ApiServices.AskTimeout)).State;
+        LastSeen.AddOrUpdate(store, state);
         return state;
     }
 
@@ -30,13 +33,14 @@ public static class HaApi
     /// </summary>
     public static async Task<HaConfigState> ConfigOrLastSeen(HttpContext ctx)
     {
+        var store = Store(ctx);
         try
         {
-            var state = (await Store(ctx).Ask<HaConfigReply>(new GetHaConfig(), TimeSpan.FromSeconds(3))).State;
-            Volatile.Write(ref _lastSeen, state);
+            var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), TimeSpan.FromSeconds(3))).State;
+            LastSeen.AddOrUpdate(store, state);
             return state;
         }
-        catch (AskTimeoutException) when (Volatile.Read(ref _lastSeen) is { } last)
+        catch (AskTimeoutException) when (LastSeen.TryGetValue(store, out var last))
         {
             return last;
         }
@@ -45,8 +49,9 @@ public static class HaApi
     /// <summary>Applies a change: Proxmox's <c>null</c>, or its refusal as a 500.</summary>
     public static async Task<IResult> Change(HttpContext ctx, IHaConfigCommand command)
     {
-        var reply = await Store(ctx).Ask<HaConfigReply>(new HaConfigRequest(command), ApiServices.AskTimeout);
-        if (reply.Error is null) Volatile.Write(ref _lastSeen, reply.State);
+        var store = Store(ctx);
+        var reply = await store.Ask<HaConfigReply>(new HaConfigRequest(command), ApiServices.AskTimeout);
+        if (reply.Error is null) LastSeen.AddOrUpdate(store, reply.State);
         return reply.Error is null ? PveResult.Data(null) : PveResult.Error(reply.Error);
     }
 

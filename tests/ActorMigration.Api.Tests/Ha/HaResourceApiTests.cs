@@ -61,7 +61,8 @@ public sealed class HaResourceApiTests(HaApiFixture f) : IClassFixture<HaApiFixt
         var vm = await f.ScratchVm(("scsi0", "shared:1"));
         Assert.Equal(HttpStatusCode.OK, (await f.Client.Post(Path, ("sid", $"vm:{vm}"), ("state", "stopped"))).Status);
 
-        BadParam(await f.HaUnchanged(() => f.Client.Post(Path, ("sid", "vm 100"))), "sid", "invalid format - value does not look like a valid ha resource id\n");
+        BadParam(await f.HaUnchanged(() => f.Client.Post(Path, ("sid", "vm 100"))), "sid",
+            "invalid format - value does not look like a valid ha resource id\n");
         BadParam(await f.HaUnchanged(() => f.Client.Post(Path, ("sid", $"vm:{vm}"), ("state", "running"))), "state",
             "value 'running' does not have a value in the enumeration 'started, stopped, enabled, disabled, ignored'");
         BadParam(await f.HaUnchanged(() => f.Client.Post(Path, ("sid", $"vm:{vm}"), ("max_restart", "-1"))), "max_restart",

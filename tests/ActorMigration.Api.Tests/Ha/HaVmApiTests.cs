@@ -75,7 +75,8 @@ public sealed class HaVmApiTests(HaApiFixture f) : IClassFixture<HaApiFixture>
         var master = status.Single(e => e["id"]!.GetValue<string>() == "master");
         Assert.Equal("node1", master["node"]!.GetValue<string>());
         Assert.StartsWith("node1 (active, ", master["status"]!.GetValue<string>());
-        Assert.Equal(["lrm:node1", "lrm:node2", "lrm:node3"], status.Where(e => e["type"]!.GetValue<string>() == "lrm").Select(e => e["id"]!.GetValue<string>()));
+        Assert.Equal(["lrm:node1", "lrm:node2", "lrm:node3"],
+            status.Where(e => e["type"]!.GetValue<string>() == "lrm").Select(e => e["id"]!.GetValue<string>()));
         Assert.StartsWith("node1 (active, ", status.Single(e => e["id"]!.GetValue<string>() == "lrm:node1")["status"]!.GetValue<string>());
         Assert.StartsWith("node2 (idle, ", status.Single(e => e["id"]!.GetValue<string>() == "lrm:node2")["status"]!.GetValue<string>());
         var service = status.Single(e => e["id"]!.GetValue<string>() == $"service:vm:{vmid}");
