@@ -85,6 +85,8 @@ public static class EventManifests
         [typeof(HaResourceRemoved)] = "ha.res-",
         [typeof(HaGroupSaved)] = "ha.group",
         [typeof(HaGroupRemoved)] = "ha.group-",
+        [typeof(HaFollowUpPlanned)] = "ha.after",
+        [typeof(HaFollowUpEnded)] = "ha.after-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

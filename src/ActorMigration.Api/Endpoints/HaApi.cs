@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using ActorMigration.Actors.Ha;
-using ActorMigration.Actors.Workflows;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Ha;
@@ -93,57 +92,28 @@ public static class HaApi
             ? $"unable to remove VM {vmid} - used in HA resources and purge parameter not set."
             : null;
 
-    /// <summary>With <c>ha-managed=1</c>, as Proxmox: the resource is added once the VM exists, started if it was started.</summary>
-    public static void AfterCreate(HttpContext ctx, ApiServices s, PveParams p, string upid, int vmid)
+    /// <summary>
+    /// With <c>ha-managed=1</c>, as Proxmox: the resource is added once the create task has ended well, started if the
+    /// VM was started, else stopped. Planned in the store before the task starts, so that no member's crash loses it.
+    /// </summary>
+    public static async Task PlanAfterCreate(HttpContext ctx, PveParams p, string upid, int vmid)
     {
         if (!p.Bool("ha-managed")) return;
         var state = p.Bool("start") ? HaStates.Started : HaStates.Stopped;
-        AfterTask(ctx, s, upid, new AddHaResource(new HaResource(HaSid.OfVm(vmid), state, null, null, null, null)));
+        await Plan(ctx, new PlanHaFollowUp(upid, new HaResource(HaSid.OfVm(vmid), state, null, null, null, null), null));
     }
 
     /// <summary>Proxmox's destroy with <c>purge=1</c> removes the HA resource once the VM is gone.</summary>
-    public static void AfterDestroy(HttpContext ctx, ApiServices s, PveParams p, string upid, int vmid)
+    public static async Task PlanAfterDestroy(HttpContext ctx, PveParams p, string upid, int vmid)
     {
-        if (p.Bool("purge")) AfterTask(ctx, s, upid, new RemoveHaResource(HaSid.OfVm(vmid), IfExists: true));
+        if (p.Bool("purge") && (await Config(ctx)).ResourceOfVm(vmid) is not null)
+            await Plan(ctx, new PlanHaFollowUp(upid, null, HaSid.OfVm(vmid)));
     }
 
-    /// <summary>
-    /// Applies <paramref name="command"/> once the task <paramref name="upid"/> has ended well (Proxmox does it at the end of
-    /// its worker: add after a create, remove after a destroy with purge). Kept by this member only: should it die before
-    /// the task ends, the change is not made (logged when it is).
-    /// </summary>
-    private static void AfterTask(HttpContext ctx, ApiServices s, string upid, IHaConfigCommand command)
+    private static async Task Plan(HttpContext ctx, PlanHaFollowUp plan)
     {
-        var store = Store(ctx);
-        var log = ctx.RequestServices.GetRequiredService<ILogger<HaConfigStore>>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                if (!await EndedWell(s, upid)) return;
-                var reply = await store.Ask<HaConfigReply>(new HaConfigRequest(command), ApiServices.AskTimeout);
-                if (reply.Error is null)
-                    log.LogInformation("HA config after task {Upid}: {Command} applied", upid, command.GetType().Name);
-                else log.LogWarning("HA config after task {Upid}: {Command} refused: {Error}", upid, command.GetType().Name, reply.Error);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "HA config after task {Upid}: {Command} not applied", upid, command.GetType().Name);
-            }
-        });
+        var reply = await Store(ctx).Ask<HaConfigReply>(new HaConfigRequest(plan), ApiServices.AskTimeout);
+        if (reply.Error is not null) throw new InvalidOperationException($"HA follow-up of {plan.Upid} not planned: {reply.Error}");
     }
 
-    private static async Task<bool> EndedWell(ApiServices s, string upid)
-    {
-        var notYet = 0;
-        while (true)
-        {
-            await Task.Delay(200);
-            var status = await s.Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid), ApiServices.AskTimeout);
-            if (status.Exists && !status.Running)
-                return status.ExitStatus is { } exit && (exit == "OK" || exit.StartsWith("WARNINGS", StringComparison.Ordinal));
-            // Refused before it started, or never started at all.
-            if (!status.Exists && (status.ExitStatus is not null || ++notYet > 150)) return false;
-        }
-    }
 }

@@ -198,9 +198,8 @@ public static class QemuEndpoints
         var user = TokenAuth.UserOf(ctx);
         var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
         var timeout = p["timeout"] is not null ? p.Int("timeout") : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
-        var started = await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
-        if (kind == VmTaskMachine.Destroy) HaApi.AfterDestroy(ctx, s, p, upid.ToString(), vm.VmId);
-        return started;
+        if (kind == VmTaskMachine.Destroy) await HaApi.PlanAfterDestroy(ctx, p, upid.ToString(), vm.VmId);
+        return await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
     }
 
     private static Task<IResult> Create(HttpContext ctx, ApiServices s)
@@ -258,9 +257,8 @@ public static class QemuEndpoints
             // Keep the boot order computed with the new disks in place.
             var user = TokenAuth.UserOf(ctx);
             var upid = s.NewUpid(node, "qmcreate", vmid.ToString(), user);
-            var started = await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user, warnings));
-            HaApi.AfterCreate(ctx, s, p, upid.ToString(), vmid);
-            return started;
+            await HaApi.PlanAfterCreate(ctx, p, upid.ToString(), vmid);
+            return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user, warnings));
         });
     }
 

@@ -14,6 +14,7 @@ namespace ActorMigration.Domain.Ha;
 [JsonDerivedType(typeof(AddHaGroup), "group+")]
 [JsonDerivedType(typeof(UpdateHaGroup), "group~")]
 [JsonDerivedType(typeof(RemoveHaGroup), "group-")]
+[JsonDerivedType(typeof(PlanHaFollowUp), "after")]
 public interface IHaConfigCommand;
 
 public sealed record AddHaResource(HaResource Resource) : IHaConfigCommand;
@@ -33,3 +34,6 @@ public sealed record UpdateHaGroup(
     IReadOnlyList<string> Delete, string? Digest) : IHaConfigCommand;
 
 public sealed record RemoveHaGroup(string Name) : IHaConfigCommand;
+
+/// <summary>Plans a <see cref="HaFollowUpPlanned"/> (once per task).</summary>
+public sealed record PlanHaFollowUp(string Upid, HaResource? Add, string? RemoveSid) : IHaConfigCommand;

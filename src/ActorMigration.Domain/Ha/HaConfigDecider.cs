@@ -22,6 +22,7 @@ public static class HaConfigDecider
         RemoveHaGroup c => s.Resources.Values.FirstOrDefault(r => r.Group == c.Name) is { } user
             ? Fail($"delete ha group failed: ha group is used by service '{user.Sid}'")
             : s.Groups.ContainsKey(c.Name) ? Ok(new HaGroupRemoved(c.Name)) : Ok(),
+        PlanHaFollowUp c => s.FollowUps.ContainsKey(c.Upid) ? Ok() : Ok(new HaFollowUpPlanned(c.Upid, c.Add, c.RemoveSid)),
         _ => Fail($"unknown HA command {command.GetType().Name}"),
     };
 
@@ -33,9 +34,25 @@ public static class HaConfigDecider
             HaResourceRemoved r => s with { Resources = s.Resources.Remove(r.Sid) },
             HaGroupSaved g => s with { Groups = s.Groups.SetItem(g.Group.Name, g.Group) },
             HaGroupRemoved g => s with { Groups = s.Groups.Remove(g.Name) },
+            HaFollowUpPlanned f => s with { FollowUps = s.FollowUps.SetItem(f.Upid, f) },
+            HaFollowUpEnded f => s with { FollowUps = s.FollowUps.Remove(f.Upid) },
             _ => s,
         };
         return next with { Version = s.Version + 1 };
+    }
+
+    /// <summary>
+    /// The task of a follow-up has ended: when it ended well, the planned change, and always the end of the follow-up.
+    /// A change that is refused now (the resource exists already) is dropped with its reason, as Proxmox only warns.
+    /// </summary>
+    public static (IReadOnlyList<IHaConfigEvent> Events, string? Dropped) EndFollowUp(HaConfigState s, string upid, bool taskOk)
+    {
+        if (!s.FollowUps.TryGetValue(upid, out var f)) return ([], null);
+        var (events, error) = !taskOk ? ([], null)
+            : f.Add is { } add ? Decide(s, new AddHaResource(add))
+            : f.RemoveSid is { } sid ? Decide(s, new RemoveHaResource(sid, IfExists: true))
+            : ([], null);
+        return ([.. events, new HaFollowUpEnded(upid)], error);
     }
 
     private static (IReadOnlyList<IHaConfigEvent>, string?) Ok(params IHaConfigEvent[] events) => (events, null);

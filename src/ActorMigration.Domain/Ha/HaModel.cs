@@ -53,15 +53,18 @@ public static class HaStates
 }
 
 /// <summary>
-/// The cluster's HA configuration: resources and groups. <see cref="Version"/> grows with every applied event, so a
+/// The cluster's HA configuration: resources and groups (and changes waiting for a task). <see cref="Version"/> grows with every applied event, so a
 /// member keeps the newest copy it has seen.
 /// </summary>
+/// <param name="FollowUps">Changes waiting for their task to end, by UPID.</param>
 public sealed record HaConfigState(
-    long Version, ImmutableSortedDictionary<string, HaResource> Resources, ImmutableSortedDictionary<string, HaGroup> Groups)
+    long Version, ImmutableSortedDictionary<string, HaResource> Resources, ImmutableSortedDictionary<string, HaGroup> Groups,
+    ImmutableSortedDictionary<string, HaFollowUpPlanned> FollowUps)
 {
     public static readonly HaConfigState Empty = new(0,
         ImmutableSortedDictionary.Create<string, HaResource>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, HaGroup>(StringComparer.Ordinal));
+        ImmutableSortedDictionary.Create<string, HaGroup>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, HaFollowUpPlanned>(StringComparer.Ordinal));
 
     public HaResource? ResourceOfVm(int vmid) => Resources.GetValueOrDefault(HaSid.OfVm(vmid));
 

@@ -20,7 +20,7 @@ public sealed class HaConfigActorTests : PersistenceTest
     public async Task Resources_and_groups_survive_a_restart()
     {
         var mediator = CreateTestProbe();
-        var store = Sys.ActorOf(HaConfigActor.Props(mediator.Ref));
+        var store = Sys.ActorOf(HaConfigActor.Props(mediator.Ref, CreateTestProbe().Ref));
         Assert.Null((await store.Ask<HaConfigReply>(AddGroup("db"))).Error);
         Assert.Null((await store.Ask<HaConfigReply>(Add(100, "db"))).Error);
         var last = await store.Ask<HaConfigReply>(Add(101));
@@ -30,7 +30,7 @@ public sealed class HaConfigActorTests : PersistenceTest
         Assert.Equal(HaConfigActor.Topic, published.Topic);
         await store.GracefulStop(TimeSpan.FromSeconds(3));
 
-        var again = Sys.ActorOf(HaConfigActor.Props(mediator.Ref));
+        var again = Sys.ActorOf(HaConfigActor.Props(mediator.Ref, CreateTestProbe().Ref));
         var state = (await again.Ask<HaConfigReply>(new GetHaConfig())).State;
         Assert.Equal(last.State.Version, state.Version);
         Assert.Equal(["vm:100", "vm:101"], state.Resources.Keys);
@@ -43,14 +43,14 @@ public sealed class HaConfigActorTests : PersistenceTest
     [Fact]
     public async Task A_refused_change_writes_nothing()
     {
-        var store = Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref));
+        var store = Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref, CreateTestProbe().Ref));
         var first = await store.Ask<HaConfigReply>(Add(100));
         var refused = await store.Ask<HaConfigReply>(Add(100));
         Assert.Equal("create resource failed: resource ID 'vm:100' already defined", refused.Error);
         Assert.Equal("HA group 'nope' does not exist", (await store.Ask<HaConfigReply>(Add(102, "nope"))).Error);
         Assert.Equal(first.State.Version, refused.State.Version);
         await store.GracefulStop(TimeSpan.FromSeconds(3));
-        var again = Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref));
+        var again = Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref, CreateTestProbe().Ref));
         var state = (await again.Ask<HaConfigReply>(new GetHaConfig())).State;
         Assert.Equal(first.State.Version, state.Version);
         Assert.Equal(["vm:100"], state.Resources.Keys);
@@ -59,13 +59,13 @@ public sealed class HaConfigActorTests : PersistenceTest
     [Fact]
     public async Task Removals_survive_a_restart()
     {
-        var store = Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref));
+        var store = Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref, CreateTestProbe().Ref));
         await store.Ask<HaConfigReply>(AddGroup("db"));
         await store.Ask<HaConfigReply>(Add(100, "db"));
         Assert.Null((await store.Ask<HaConfigReply>(new HaConfigRequest(new RemoveHaResource("vm:100")))).Error);
         Assert.Null((await store.Ask<HaConfigReply>(new HaConfigRequest(new RemoveHaGroup("db")))).Error);
         await store.GracefulStop(TimeSpan.FromSeconds(3));
-        var state = (await Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref)).Ask<HaConfigReply>(new GetHaConfig())).State;
+        var state = (await Sys.ActorOf(HaConfigActor.Props(CreateTestProbe().Ref, CreateTestProbe().Ref)).Ask<HaConfigReply>(new GetHaConfig())).State;
         Assert.Empty(state.Resources);
         Assert.Empty(state.Groups);
         Assert.Equal(4, state.Version);
