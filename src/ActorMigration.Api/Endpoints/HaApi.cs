@@ -75,6 +75,15 @@ public static class HaApi
         p.Bool("ha-managed") ? HaEligibility.Refusal(vmid, cfg.Main, storage) : null;
 
     /// <summary>
+    /// Our deviation: a restore's disks are known only once it ran, so <c>ha-managed=1</c> is refused with <c>archive</c>
+    /// rather than ignored (add the resource after the restore).
+    /// </summary>
+    public static IResult? RestoreRefusal(PveParams p) =>
+        p.Bool("ha-managed")
+            ? PveResult.ParamError("ha-managed", "not supported with 'archive' (restore): add the HA resource once the VM is restored")
+            : null;
+
+    /// <summary>
     /// The VM's <c>ha</c> field of status/current, as get_service_status: managed, the CRM's state, the group.
     /// </summary>
     public static Dictionary<string, object?> VmStatus(HaConfigState config, int vmid, bool? running)

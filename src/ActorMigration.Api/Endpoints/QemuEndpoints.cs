@@ -224,7 +224,7 @@ public static class QemuEndpoints
             foreach (var source in new[] { p["archive"], p["import-source"] }.OfType<string>())
                 if (ConfigAccess.VolumeDenied(ctx.Caller(), ctx.Permissions(), vmid, source) is { } denied) return Access.Forbidden(denied);
             if (p["archive"] is not null)
-                return await CreateFromSource.Restore(ctx, s, p);
+                return HaApi.RestoreRefusal(p) ?? await CreateFromSource.Restore(ctx, s, p);
             var existing = await s.Vm(vmid);
             if (existing.Exists)
                 return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");

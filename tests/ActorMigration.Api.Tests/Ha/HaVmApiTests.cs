@@ -53,6 +53,20 @@ public sealed class HaVmApiTests(HaApiFixture f) : IClassFixture<HaApiFixture>
     }
 
     [Fact]
+    public async Task Ha_managed_with_start_adds_a_started_resource_and_a_restore_with_it_is_refused()
+    {
+        var vmid = f.NextVmId();
+        var upid = await f.Client.Upid(Create(vmid, ("scsi0", "shared:1"), ("ha-managed", "1"), ("start", "1")));
+        Assert.Equal("OK", await f.Client.Wait(upid));
+        await PveClient.Eventually(async () => await Resource(vmid) is not null, TimeSpan.FromSeconds(10), "resource added");
+        Assert.Equal("started", (await Resource(vmid))!["state"]!.GetValue<string>());
+        Assert.Equal("{\"managed\":1,\"state\":\"started\"}", (await Ha(vmid)).ToJsonString());
+        var restore = await f.HaUnchanged(() => Create(f.NextVmId(), ("archive", "local:backup/vzdump-qemu-100.tar"), ("ha-managed", "1")));
+        Assert.Equal(HttpStatusCode.BadRequest, restore.Status);
+        Assert.StartsWith("not supported with 'archive'", restore.Errors!["ha-managed"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Destroying_an_ha_vm_needs_purge_which_removes_the_resource()
     {
         var vmid = await f.ScratchVm(("scsi0", "shared:1"));
