@@ -68,7 +68,7 @@ public sealed class ActorMigrationSerializer : SerializerWithStringManifest
 
     private static bool IsEvent(Type t) =>
         typeof(Domain.Vms.IVmEvent).IsAssignableFrom(t) || typeof(Domain.Workflows.IWorkflowEvent).IsAssignableFrom(t)
-        || typeof(Domain.Access.IAccessEvent).IsAssignableFrom(t);
+        || typeof(Domain.Access.IAccessEvent).IsAssignableFrom(t) || typeof(Domain.Ha.IHaConfigEvent).IsAssignableFrom(t);
 
     public static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 

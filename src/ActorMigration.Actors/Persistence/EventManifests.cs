@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Access;
+using ActorMigration.Domain.Ha;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Backup;
@@ -79,6 +80,13 @@ public static class EventManifests
         [typeof(AclGranted)] = "acc.acl+",
         [typeof(AclRevoked)] = "acc.acl-",
         [typeof(TicketKeySet)] = "acc.key",
+        // HA configuration (resources and groups)
+        [typeof(HaResourceSaved)] = "ha.res",
+        [typeof(HaResourceRemoved)] = "ha.res-",
+        [typeof(HaGroupSaved)] = "ha.group",
+        [typeof(HaGroupRemoved)] = "ha.group-",
+        [typeof(HaFollowUpPlanned)] = "ha.after",
+        [typeof(HaFollowUpEnded)] = "ha.after-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

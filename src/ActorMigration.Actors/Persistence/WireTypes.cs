@@ -28,5 +28,7 @@ public static class WireTypes
         typeof(TaskAcceptedReply), typeof(TaskRejectedReply), typeof(TaskStatusReply), typeof(TaskLogReply),
         // access control: events, the state that replicas receive, the store's messages
         typeof(Domain.Access.IAccessEvent), typeof(Domain.Access.AccessState), typeof(Access.IAccessMessage),
+        // HA configuration: events, the state in replies, the store's messages
+        typeof(Domain.Ha.IHaConfigEvent), typeof(Domain.Ha.HaConfigState), typeof(Ha.IHaConfigMessage),
     ];
 }

@@ -53,6 +53,7 @@ public static class ClusterEndpoints
                 if (type is null or "vm")
                 {
                     var vms = await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout);
+                    var ha = await HaApi.ConfigOrLastSeen(ctx);
                     // Per node: its VMs' runtimes, or null when the node does not answer (status "unknown").
                     var runtimes = new Dictionary<string, Dictionary<int, VmRuntime>?>();
                     foreach (var n in vms.Vms.Select(v => v.Node).OfType<string>().Distinct())
@@ -69,6 +70,7 @@ public static class ClusterEndpoints
                         entry["maxcpu"] = entry["cpus"];
                         entry.Remove("cpus");
                         entry["template"] = e.ContainsKey("template") ? 1 : 0;
+                        if (HaApi.VmStatus(ha, v.VmId, rt?.IsAlive).GetValueOrDefault("state") is { } hastate) entry["hastate"] = hastate;
                         result.Add(entry);
                     }
                 }

@@ -22,7 +22,8 @@ public static class QemuEndpoints
     /// each config key and disk is checked by <see cref="ConfigAccess"/>.
     /// </summary>
     private static readonly Need CreateNeed = Need.Vm("VM.Allocate")
-        .AndIf("storage", "/storage/{storage}", "Datastore.AllocateSpace").AndIf("start", "/vms/{vmid}", "VM.PowerMgmt");
+        .AndIf("storage", "/storage/{storage}", "Datastore.AllocateSpace").AndIf("start", "/vms/{vmid}", "VM.PowerMgmt")
+        .AndIf("ha-managed", "/", "Sys.Console");
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -62,7 +63,7 @@ public static class QemuEndpoints
                 var rt = await s.Runtime(p["node"]!, vm!.VmId);
                 var entry = ListEntry(vm.VmId, vm.ConfigText, vm.Error, rt);
                 entry["qmpstatus"] = rt?.QmpStatus ?? "unknown";
-                entry["ha"] = new Dictionary<string, object?> { ["managed"] = 0 };
+                entry["ha"] = HaApi.VmStatus(await HaApi.ConfigOrLastSeen(ctx), vm.VmId, rt?.IsAlive);
                 if (rt?.RunningMachine is { } m) entry["running-machine"] = m;
                 // Our extension: the generation id the running QEMU exposes (query-vm-generation-id).
                 if (rt?.IsAlive == true)
@@ -188,6 +189,7 @@ public static class QemuEndpoints
         if (err is not null) return err;
         if (kind == VmTaskMachine.Destroy)
         {
+            if (await HaApi.DestroyRefusal(ctx, vm!.VmId, p.Bool("purge")) is { } haRefused) return PveResult.Error(haRefused);
             if (vm!.LinkedClones.Count > 0)
                 return PveResult.Error($"base volume is used by linked clone(s): {string.Join(", ", vm.LinkedClones)}");
             if ((await s.Runtime(node, vm.VmId))?.IsAlive == true) return PveResult.Error($"VM {vm.VmId} is running - destroy failed");
@@ -196,6 +198,7 @@ public static class QemuEndpoints
         var user = TokenAuth.UserOf(ctx);
         var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
         var timeout = p["timeout"] is not null ? p.Int("timeout") : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
+        if (kind == VmTaskMachine.Destroy) await HaApi.PlanAfterDestroy(ctx, p, upid.ToString(), vm.VmId);
         return await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
     }
 
@@ -221,7 +224,7 @@ public static class QemuEndpoints
             foreach (var source in new[] { p["archive"], p["import-source"] }.OfType<string>())
                 if (ConfigAccess.VolumeDenied(ctx.Caller(), ctx.Permissions(), vmid, source) is { } denied) return Access.Forbidden(denied);
             if (p["archive"] is not null)
-                return await CreateFromSource.Restore(ctx, s, p);
+                return HaApi.RestoreRefusal(p) ?? await CreateFromSource.Restore(ctx, s, p);
             var existing = await s.Vm(vmid);
             if (existing.Exists)
                 return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
@@ -244,6 +247,7 @@ public static class QemuEndpoints
             foreach (var (k, v) in p.Values)
                 if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid" or "description")) cfg[k] = v;
             if (p["description"] is { } description) cfg.Main.Description = description;
+            if (HaApi.CreateRefusal(p, vmid, cfg, storage) is { } haRefused) return PveResult.Error(haRefused);
             if (cfg["cipassword"] is { } pw) cfg["cipassword"] = CloudInitOptions.StoredPassword(pw, cfg["ostype"]);
             if (await VolumeChecks.Drives(s, node, cfg.Main.Values) is { } missing) return missing;
             var (disks, error) = await PlanDisks(s, node, vmid, cfg, p["storage"]);
@@ -253,6 +257,7 @@ public static class QemuEndpoints
             // Keep the boot order computed with the new disks in place.
             var user = TokenAuth.UserOf(ctx);
             var upid = s.NewUpid(node, "qmcreate", vmid.ToString(), user);
+            await HaApi.PlanAfterCreate(ctx, p, upid.ToString(), vmid);
             return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user, warnings));
         });
     }

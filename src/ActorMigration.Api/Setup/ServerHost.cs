@@ -89,6 +89,7 @@ public static class ServerHost
         ImportEndpoints.Map(api);
         AccessEndpoints.Map(api);
         AccessUserEndpoints.Map(api);
+        HaEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

@@ -21,7 +21,8 @@ public sealed class RouteSweepTests(ValidationFixture f) : IClassFixture<Validat
     private static (string Path, (string, string)[] Query, (string, string)[]? Form) Request(ApiRoute r, string upid)
     {
         var path = r.Path.Replace("{node}", Node).Replace("{vmid}", Vm.ToString()).Replace("{snapname}", "sweep")
-            .Replace("{storage}", "local").Replace("{upid}", upid).Replace("{userid}", "root@pam").Replace("{tokenid}", "swept");
+            .Replace("{storage}", "local").Replace("{upid}", upid).Replace("{userid}", "root@pam").Replace("{tokenid}", "swept")
+            .Replace("{sid}", $"vm:{Vm}").Replace("{group}", "sweep");
         (string, string)[] form = (r.Method, r.Path) switch
         {
             ("POST", "/nodes/{node}/qemu") => [("vmid", FreeId.ToString()), ("memory", "512"), ("scsi0", "local:1")],
@@ -31,6 +32,9 @@ public sealed class RouteSweepTests(ValidationFixture f) : IClassFixture<Validat
             ("POST", "/nodes/{node}/qemu/{vmid}/snapshot") => [("snapname", "swept")],
             ("POST", "/nodes/{node}/vzdump") => [("vmid", Vm.ToString()), ("storage", "local")],
             ("PUT", "/access/acl") => [("path", "/"), ("roles", "Administrator"), ("users", "sweep@pve"), ("tokens", "sweep@pve!none")],
+            ("POST", "/cluster/ha/resources") => [("sid", $"vm:{Vm}")],
+            ("POST" or "PUT", "/cluster/ha/groups" or "/cluster/ha/groups/{group}") => [("group", "sweep"), ("nodes", "node1")],
+            ("PUT", "/cluster/ha/resources/{sid}") => [("state", "disabled")],
             ("POST", "/access/users") => [("userid", "evil@pve"), ("password", "hunter22")],
             ("PUT", "/access/users/{userid}") => [("comment", "swept")],
             ("PUT", "/access/password") => [("userid", "root@pam"), ("password", "hunter22")],
