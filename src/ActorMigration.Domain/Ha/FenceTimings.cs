@@ -1,12 +1,12 @@
 namespace ActorMigration.Domain.Ha;
 
 /// <summary>
-/// The one set of fencing timings. A member pets each hosted node's watchdog every <see cref="PetInterval"/> and, once
-/// the pet is acknowledged, renews the node's lease in the journal database. A watchdog that gets no pet for the
-/// pet's timeout (<see cref="FenceTimeout"/>; <see cref="RestartGrace"/> for the last pet of a clean stop) kills the
-/// node's VM processes. The lease of a pet lasts the pet's timeout plus <see cref="FenceMargin"/>
-/// (<see cref="LeaseFor"/>), so whenever a lease has expired by the database's clock, the watchdog that was petted
-/// before it was renewed has fired (or a later pet re-armed it and a later renewal extended the lease).
+/// The one set of fencing timings. Every <see cref="PetInterval"/> a member takes the host's monotonic time t0, renews
+/// each hosted node's lease in the journal database for the pet's timeout plus <see cref="FenceMargin"/>
+/// (<see cref="LeaseFor"/>), and only then pets the node's watchdog with the deadline t0 + the timeout
+/// (<see cref="FenceTimeout"/>; <see cref="RestartGrace"/> for the last pet of a clean stop). A failed renewal means no
+/// pet. So every deadline ends at least the margin before the lease that covers it: whenever a lease has expired by the
+/// database's clock, the watchdog has fired since its last renewal (the margin covers the watchdog's tick and the kill).
 /// </summary>
 public sealed record FenceTimings(TimeSpan PetInterval, TimeSpan FenceTimeout, TimeSpan FenceMargin, TimeSpan RestartGrace)
 {
