@@ -51,7 +51,10 @@ public sealed class WatchdogClient(string node, string runDir, string driver, st
         throw new TimeoutException($"the watchdog of {node} did not answer within 20 s (log: {logFile})");
     }
 
-    /// <summary>Arms the watchdog until <paramref name="deadlineMs"/> (<see cref="Environment.TickCount64"/>); its answer, null when it did not answer.</summary>
+    /// <summary>
+    /// Arms the watchdog until <paramref name="deadlineMs"/> (<see cref="Environment.TickCount64"/>); its answer, null when it
+    /// did not answer.
+    /// </summary>
     public string? Pet(long deadlineMs) => Ask($"{WatchdogFiles.Pet} {deadlineMs.ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary><c>armed &lt;ms left&gt; fired &lt;n&gt;</c> or <c>disarmed fired &lt;n&gt;</c>; null when it did not answer.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Fencing;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
@@ -38,6 +39,7 @@ public static class ActorMigrationHosting
             .AddTaskRouter()
             .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()
+            .AddFencing(o)
             .WithActors((system, _) =>
             {
                 if (o.SeedNodes is null || o.SeedNodes.Count == 0)
