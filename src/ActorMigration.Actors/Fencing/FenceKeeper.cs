@@ -21,6 +21,8 @@ public sealed class FenceKeeper
     private readonly IReadOnlyList<WatchdogClient> _dogs;
     private readonly CancellationTokenSource _stop = new();
     private readonly string _member;
+    private bool _mayPet;
+    /// <summary>The last cycle renewed and petted every node (a clean stop then gives the restart grace).</summary>
     private bool _petting;
     private Task _loop = Task.CompletedTask;
 
@@ -65,10 +67,14 @@ public sealed class FenceKeeper
     {
         var (up, members, unreachable) = View();
         var may = FenceRules.MayPet(up, members, unreachable);
-        if (may != _petting)
-            Log.Warning(may ? "Fencing: petting the watchdogs of {0}" : "Fencing: stopped petting the watchdogs of {0} (up {1}, {2} of {3} members unreachable)",
-                string.Join(",", _dogs.Select(d => d.Node)), up, unreachable, members);
-        _petting = may;
+        if (may != _mayPet)
+        {
+            var nodes = string.Join(",", _dogs.Select(d => d.Node));
+            if (may) Log.Warning("Fencing: petting the watchdogs of {0}", nodes);
+            else Log.Warning("Fencing: stopped petting the watchdogs of {0} (up {1}, {2} of {3} members unreachable)", nodes, up, unreachable, members);
+        }
+        _mayPet = may;
+        _petting = false;
         if (!may) return;
         var ok = true;
         foreach (var dog in _dogs)

@@ -1,3 +1,4 @@
+using ActorMigration.Actors.Fencing;
 using ActorMigration.Domain.Ha;
 using ActorMigration.SystemTests.Qemu;
 using Xunit.Abstractions;
@@ -16,12 +17,9 @@ public sealed class QemuFencingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_frozen_member_s_qemu_is_killed_after_the_fence_timeout_and_its_lease_expires_only_after()
     {
-        await using var m = await QemuEnv.CreateMemberAsync(FenceSampler.Env());
-        await m.StartAsync();
         const int vmid = 1301;
-        var pid = await QemuVms.StartGuestAsync(m, "node1", vmid, 256);
-        var leases = FenceSampler.Leases(m);
-        await FenceSampler.WaitHeldAsync(leases, "node1", T.LeaseTtl);
+        await using var m = await QemuEnv.CreateMemberAsync(FenceSampler.Env());
+        var (pid, leases) = await StartFencedGuestAsync(m, vmid);
 
         m.Stop(); // SIGSTOP
         var (gone, expired) = await FenceSampler.UntilFencedAsync(leases, "node1", () => Reality.IsAlive(pid), TimeSpan.FromSeconds(40));
@@ -35,12 +33,9 @@ public sealed class QemuFencingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_cleanly_stopped_member_restarted_within_the_grace_keeps_its_vm_and_after_kill_9_the_watchdog_kills_it()
     {
-        await using var m = await QemuEnv.CreateMemberAsync(FenceSampler.Env());
-        await m.StartAsync();
         const int vmid = 1302;
-        var pid = await QemuVms.StartGuestAsync(m, "node1", vmid, 256);
-        var leases = FenceSampler.Leases(m);
-        await FenceSampler.WaitHeldAsync(leases, "node1", T.LeaseTtl);
+        await using var m = await QemuEnv.CreateMemberAsync(FenceSampler.Env());
+        var (pid, leases) = await StartFencedGuestAsync(m, vmid);
         var dog = FenceSampler.WatchdogPid(m, "node1");
         Assert.NotNull(dog);
 
@@ -62,5 +57,15 @@ public sealed class QemuFencingTests(ITestOutputHelper output)
         output.WriteLine($"QEMU gone {gone.TotalSeconds:F1} s after kill -9, lease expired at {expired.TotalSeconds:F1} s");
         FenceSampler.AssertAboutTheFenceTimeout(gone, T.FenceTimeout);
         Assert.Contains($"qemu pid {pid} (VM {vmid})", FenceSampler.WatchdogLog(m, "node1"));
+    }
+
+    /// <summary>Starts the member and a guest on node1; returns once the member keeps node1's lease.</summary>
+    private static async Task<(int Pid, NodeLeases Leases)> StartFencedGuestAsync(MemberProcess m, int vmid)
+    {
+        await m.StartAsync();
+        var pid = await QemuVms.StartGuestAsync(m, "node1", vmid, 256);
+        var leases = FenceSampler.Leases(m);
+        await FenceSampler.WaitHeldAsync(leases, "node1", T.LeaseTtl);
+        return (pid, leases);
     }
 }
