@@ -43,7 +43,8 @@ public sealed class NodeLeases
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"""
-            INSERT INTO am_node_lease (node, member, renewed_at, expires_at) VALUES (@node, @member, {Now}, {Now} + @ttl)
+            INSERT INTO am_node_lease (node, member, renewed_at, expires_at)
+            SELECT @node, @member, t.now, t.now + @ttl FROM (SELECT {Now} AS now) t WHERE true
             ON CONFLICT (node) DO UPDATE SET member = excluded.member, renewed_at = excluded.renewed_at, expires_at = excluded.expires_at
             """;
         Add(cmd, "node", node);
