@@ -10,7 +10,8 @@ namespace ActorMigration.Actors.Fencing;
 /// <summary>
 /// Keeps this member's nodes alive: every pet interval, while the member is Up with a majority
 /// (<see cref="FenceRules.MayPet"/>), takes t0 from the host's monotonic clock, renews each hosted node's lease and
-/// then pets its watchdog until t0 + the fence timeout (<see cref="FenceTimings"/>). A failed renewal means no pet.
+/// then pets its watchdog until t0 + the fence timeout (<see cref="FenceTimings"/>). A failed renewal means no pet, and a
+/// watchdog that does not answer means no renewal.
 /// A requested stop gives the watchdogs and leases the restart grace; a downed member gives nothing.
 /// </summary>
 public sealed class FenceKeeper
@@ -85,6 +86,13 @@ public sealed class FenceKeeper
     /// <summary>Renews the node's lease for the timeout plus the margin, then pets its watchdog until t0 + the timeout.</summary>
     private async Task<bool> KeepAsync(WatchdogClient dog, long t0, TimeSpan timeout)
     {
+        // Never renew a lease that no watchdog would back: a member that dies then leaves an expired lease and live VMs.
+        if (dog.Status() is null)
+        {
+            Log.Error("Fencing: the watchdog of {0} does not answer; starting it again (its lease is not renewed)", dog.Node);
+            StartWatchdog(dog);
+            return false;
+        }
         try
         {
             using var cts = new CancellationTokenSource(_t.FenceTimeout);

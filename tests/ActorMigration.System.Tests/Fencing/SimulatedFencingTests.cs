@@ -25,4 +25,19 @@ public sealed class SimulatedFencingTests
         Assert.NotNull(FenceSampler.WatchdogPid(m, "node2")); // every hosted node has its watchdog
         m.Continue();
     }
+
+    [Fact]
+    public async Task Without_a_watchdog_the_member_never_renews_its_nodes_leases()
+    {
+        var env = FenceSampler.Env(timeoutMs: 3000);
+        env["AM_WATCHDOG_DLL"] = "/nonexistent/ActorMigration.Watchdog.dll";
+        await using var m = new MemberProcess(env);
+        await m.StartAsync();
+        await PveClient.Eventually(() => Task.FromResult(m.ReadLog().Contains("Fencing: petting the watchdogs of")),
+            TimeSpan.FromSeconds(30), "the member sees its majority");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // three pet intervals
+        Assert.False((await FenceSampler.Leases(m).ReadAsync("node1")).Held, "a lease was renewed that no watchdog backs");
+        Assert.Contains("Fencing: could not start the watchdog of node1", m.ReadLog());
+        Assert.Contains("(its lease is not renewed)", m.ReadLog());
+    }
 }
