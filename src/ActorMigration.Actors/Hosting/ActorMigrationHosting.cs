@@ -1,5 +1,6 @@
 using System.Text;
 using ActorMigration.Actors.Cluster;
+using ActorMigration.Actors.Fencing;
 using ActorMigration.Actors.Ha;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
@@ -40,6 +41,7 @@ public static class ActorMigrationHosting
             .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()
             .AddHaConfig()
+            .AddFencing(o)
             .WithActors((system, _) =>
             {
                 if (o.SeedNodes is null || o.SeedNodes.Count == 0)

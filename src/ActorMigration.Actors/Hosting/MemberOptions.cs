@@ -1,5 +1,6 @@
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Workflows;
+using ActorMigration.Domain.Ha;
 using ActorMigration.Drivers.Abstractions;
 
 namespace ActorMigration.Actors.Hosting;
@@ -7,6 +8,7 @@ namespace ActorMigration.Actors.Hosting;
 /// <summary>
 /// Everything one member process needs to join the cluster and host its nodes. <see cref="Tls"/>: remoting over mutual
 /// TLS with the cluster's certificates (the member process always sets it; in-process test systems may leave it off).
+/// <see cref="Fencing"/>: per-node watchdogs and leases (docs/cluster.md, "Fencing"); null = off.
 /// </summary>
 public sealed record MemberOptions(
     ClusterTopology Topology,
@@ -18,7 +20,8 @@ public sealed record MemberOptions(
     IReadOnlyList<string>? SeedNodes = null,
     StepTimeouts? Timeouts = null,
     string? ExtraHocon = null,
-    ClusterTls? Tls = null)
+    ClusterTls? Tls = null,
+    FenceTimings? Fencing = null)
 {
     public string SqliteFile => Path.Combine(Topology.DataDir, "actormigration.db");
 

@@ -1,4 +1,5 @@
 using ActorMigration.Actors.Cluster;
+using ActorMigration.Domain.Ha;
 
 namespace ActorMigration.Api.Setup;
 
@@ -25,7 +26,8 @@ public sealed record ServerSettings(
     int TaskStartTimeoutMs = 15000,
     IReadOnlyList<string>? DebugLogSources = null,
     string? ClusterTlsDir = null,
-    string? ClusterCaFrom = null)
+    string? ClusterCaFrom = null,
+    FenceTimings? Fencing = null)
 {
     /// <summary>The member's cluster TLS files (AM_CLUSTER_TLS_DIR, default &lt;data-dir&gt;/cluster-tls).</summary>
     public string TlsDir => ClusterTlsDir ?? Path.Combine(DataDir, "cluster-tls");
@@ -89,6 +91,11 @@ public sealed record ServerSettings(
             int.Parse(Get("AM_TASK_START_TIMEOUT_MS", "15000")),
             List("AM_LOG_DEBUG", ""),
             e.TryGetValue("AM_CLUSTER_TLS_DIR", out var td) && !string.IsNullOrWhiteSpace(td) ? Path.GetFullPath(td) : null,
-            e.TryGetValue("AM_CLUSTER_CA", out var ca) && !string.IsNullOrWhiteSpace(ca) ? Path.GetFullPath(ca) : null);
+            e.TryGetValue("AM_CLUSTER_CA", out var ca) && !string.IsNullOrWhiteSpace(ca) ? Path.GetFullPath(ca) : null,
+            Get("AM_FENCE", "0") is "1" or "on" or "true"
+                ? FenceTimings.FromMilliseconds(Ms("AM_FENCE_TIMEOUT_MS"), Ms("AM_FENCE_MARGIN_MS"), Ms("AM_FENCE_GRACE_MS"))
+                : null);
+
+        long? Ms(string key) => e.TryGetValue(key, out var v) && long.TryParse(v, out var ms) ? ms : null;
     }
 }

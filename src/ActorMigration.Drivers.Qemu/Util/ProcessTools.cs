@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ActorMigration.Drivers.Abstractions;
 
 namespace ActorMigration.Drivers.Qemu.Util;
 
@@ -12,47 +13,13 @@ internal static class ProcessTools
     private static extern int SysKill(int pid, int sig);
 
     /// <summary>Reads a pidfile; null when missing or garbled.</summary>
-    public static int? ReadPidFile(string path)
-    {
-        try
-        {
-            var text = File.ReadAllText(path).Trim();
-            return int.TryParse(text, out var pid) && pid > 1 ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static int? ReadPidFile(string path) => PidFiles.Read(path);
 
-    /// <summary>
-    /// True when <paramref name="pid"/> runs, is not a zombie, and its command line contains
-    /// <paramref name="marker"/> (guards against a recycled pid).
-    /// </summary>
-    public static bool IsAlive(int pid, string? marker = null)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            if (close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X') return false;
-            if (marker is null) return true;
-            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-            return cmdline.Contains(marker, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    /// <inheritdoc cref="PidFiles.IsAlive"/>
+    public static bool IsAlive(int pid, string? marker = null) => PidFiles.IsAlive(pid, marker);
+
+    /// <inheritdoc cref="PidFiles.LivePid"/>
+    public static int? LivePid(string pidFile) => PidFiles.LivePid(pidFile);
 
     public static string[] CommandLine(int pid)
     {

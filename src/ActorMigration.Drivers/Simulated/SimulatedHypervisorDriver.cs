@@ -173,9 +173,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         try
         {
             if (Load(vmid) is not { } vm) return;
-            SimFiles.DeleteIfExists(FileOf(vmid));
-            SimFiles.DeleteIfExists(ReceivedFile(vm));
-            if (vm.State == VmRunState.InMigrate) SimFiles.WriteJson(SimPaths.GoneFile(ReceivedFile(vm)), new SimTargetGone(_clock.Now));
+            SimulatedNodeFence.End(_settings.RunDir, vm, _clock.Now);
         }
         finally
         {

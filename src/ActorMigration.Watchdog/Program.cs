@@ -1,0 +1,3 @@
+using ActorMigration.Watchdog;
+
+return WatchdogArgs.Parse(args) is { } a ? WatchdogDaemon.Run(a) : 2;
