@@ -73,7 +73,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Re-adopted VMs that wait for a workflow, and the local volumes, checked against their records (see
+    /// Re-adopted VMs (waiting for a workflow or running), and the local volumes, checked against their records (see
     /// NodeOperations.StopStrays and RemoveLeftoverVolumes); VMs whose record a workflow still locks are asked again.
     /// </summary>
     private sealed record CheckStrays(IReadOnlyList<int> VmIds, int Failures);
@@ -102,7 +102,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
     private void OnStraysChecked(StraysChecked m)
     {
         foreach (var (vmid, what) in m.Vms?.Done ?? [])
-            _log.Warning("Node {0}: VM {1}, re-adopted while waiting for a migration that ended, {2}", _node, vmid, what);
+            _log.Warning("Node {0}: VM {1}, re-adopted but not this node's to run, {2}", _node, vmid, what);
         foreach (var (vmid, volid) in m.Volumes?.Done ?? [])
             _log.Warning("Node {0}: removed volume {1} left by a migration of VM {2}, whose record is on another node", _node, volid, vmid);
         if (m.Error is not null)
@@ -130,7 +130,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
             if (t.IsCompletedSuccessfully)
             {
                 _log.Info("Node {0} started with driver {1}, re-adopted {2} running VMs", _node, _factory.Name, t.Result.Count);
-                self.Tell(new CheckStrays(t.Result.Where(NodeOperations.Waiting).Select(v => v.VmId).ToList(), 0));
+                self.Tell(new CheckStrays(t.Result.Where(v => v.IsAlive).Select(v => v.VmId).ToList(), 0));
             }
             else
                 _log.Warning("Node {0}: discovery failed: {1}", _node, t.Exception?.GetBaseException().Message);

@@ -13,8 +13,10 @@ public sealed partial class NodeOperations
     /// A re-adopted VM that waits for a workflow (incoming, paused, post-migrate) while its record belongs to another node
     /// (or to none) is stopped, never resumed: the workflow that started it gave up or moved the VM elsewhere. While a
     /// workflow holds the record's lock it may still move the VM here, so such a VM is only reported as undecided.
-    /// Running VMs are left alone. A migrated-away source (post-migrate) whose unlocked record is still here is resumed:
-    /// its migration rolled back while this node was down, and the rollback's resume could not reach it.
+    /// A running VM whose unlocked record belongs to another node is stopped too, never resumed: it was recovered there
+    /// (HA) while this node was fenced, and only the record's copy may run. A running VM without a record is left alone.
+    /// A migrated-away source (post-migrate) whose unlocked record is still here is resumed: its migration rolled back
+    /// while this node was down, and the rollback's resume could not reach it.
     /// <paramref name="recordOf"/> answers the record; an error there is thrown.
     /// </summary>
     public async Task<StrayCheck> StopStrays(string node, IEnumerable<int> vmids, Func<int, Task<VmOwnership>> recordOf,
@@ -25,8 +27,20 @@ public sealed partial class NodeOperations
         foreach (var vmid in vmids)
         {
             var vm = await Hypervisor.GetAsync(vmid, ct);
-            if (!Waiting(vm)) continue;
+            if (!vm.IsAlive) continue;
             var record = await recordOf(vmid);
+            if (vm.State == VmRunState.Running)
+            {
+                if (record.Node is null || record.Node == node) continue;
+                if (record.Locked)
+                {
+                    undecided.Add(vmid);
+                    continue;
+                }
+                await Hypervisor.StopAsync(vmid, ct);
+                done.Add((vmid, $"stopped: it ran here while its record is on {record.Node}"));
+                continue;
+            }
             if (record.Locked)
             {
                 if (record.Node != node || vm.State == VmRunState.PostMigrate) undecided.Add(vmid);
@@ -75,9 +89,6 @@ public sealed partial class NodeOperations
         }
         return new StrayCheck(removed, undecided);
     }
-
-    /// <summary>Alive but not running: incoming, paused, post-migrate.</summary>
-    public static bool Waiting(VmRuntime vm) => vm.IsAlive && vm.State != VmRunState.Running;
 }
 
 /// <summary>

@@ -47,25 +47,45 @@ public sealed class StopStraysTests : NodeOperationsTest
     }
 
     [Fact]
-    public async Task Vms_of_this_node_running_ones_and_unanswered_records_are_left_alone()
+    public async Task Vms_of_this_node_running_ones_without_a_record_and_unanswered_records_are_left_alone()
     {
         await Incoming(100);
         await Driver.Hypervisor.StartAsync(Spec(101));
         await Driver.Hypervisor.StartAsync(Spec(102));
         await Driver.Hypervisor.PauseAsync(102);
+        await Driver.Hypervisor.StartAsync(Spec(104));
         _records[100] = new VmOwnership("pve1", Locked: false);
-        _records[101] = new VmOwnership("pve2", Locked: false);
+        _records[101] = new VmOwnership("pve1", Locked: false);
         _records[102] = new VmOwnership("pve1", Locked: false);
+        _records[104] = new VmOwnership(null, Locked: false);
 
-        var check = await Ops.StopStrays("pve1", [100, 101, 102], RecordOf);
+        var check = await Ops.StopStrays("pve1", [100, 101, 102, 104], RecordOf);
         Assert.Empty(check.Done);
+        Assert.Empty(check.Undecided);
         Assert.Equal(VmRunState.InMigrate, await State(100));
         Assert.Equal(VmRunState.Running, await State(101));
         Assert.Equal(VmRunState.Paused, await State(102));
+        Assert.Equal(VmRunState.Running, await State(104));
 
         await Incoming(103);
         await Assert.ThrowsAsync<InvalidOperationException>(() => Ops.StopStrays("pve1", [103], RecordOf));
         Assert.Equal(VmRunState.InMigrate, await State(103));
+    }
+
+    [Fact]
+    public async Task A_running_vm_whose_unlocked_record_was_recovered_elsewhere_is_stopped_and_a_locked_one_is_undecided()
+    {
+        await Driver.Hypervisor.StartAsync(Spec(101));
+        await Driver.Hypervisor.StartAsync(Spec(102));
+        _records[101] = new VmOwnership("pve2", Locked: false);
+        _records[102] = new VmOwnership("pve2", Locked: true);
+
+        var check = await Ops.StopStrays("pve1", [101, 102], RecordOf);
+
+        Assert.Equal([(101, "stopped: it ran here while its record is on pve2")], check.Done);
+        Assert.Equal([102], check.Undecided);
+        Assert.Equal(VmRunState.Stopped, await State(101));
+        Assert.Equal(VmRunState.Running, await State(102));
     }
 
     [Fact]
