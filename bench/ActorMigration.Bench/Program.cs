@@ -5,6 +5,7 @@ using ActorMigration.Bench;
 //   | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | clone [rounds] [data MiB] [dir]
 //   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]
 //   | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]
+//   | ha-recovery [rounds]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -64,11 +65,15 @@ switch (mode)
         ActorMigration.Bench.Cluster.BystanderPauseBench.Print(await ActorMigration.Bench.Cluster.BystanderPauseBench.Run(Arg(1, 5),
             args.ElementAtOrDefault(2) == "record-lag"));
         break;
+    case "ha-recovery":
+        ActorMigration.Bench.Cluster.HaRecoveryBench.Print(await ActorMigration.Bench.Cluster.HaRecoveryBench.Run(Arg(1, 5)));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
             + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]"
-            + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]");
+            + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]"
+            + " | ha-recovery [rounds]");
         return 2;
 }
 return 0;

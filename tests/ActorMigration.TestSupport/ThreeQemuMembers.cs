@@ -41,23 +41,15 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
     }
 
     /// <summary>
-    /// Restarts every member a test killed (each then is the youngest) and waits until all see all three nodes online. A killed
-    /// member is restarted once the survivors have downed it and some seconds later (they remove it 1 s after the downing): a
-    /// new incarnation that joined while the old one was still listed (down, not yet removed) once left m3 alone: the new m1
-    /// and m2 lost each other and the split-brain resolver downed both as indirectly connected (2026-12-05; main's RejoinGuard,
-    /// 1ef0177, delays such a rejoin in the member itself).
+    /// Restarts every member a test killed (each then is the youngest, <see cref="ThreeMembers.RestartAsync"/>) and waits until
+    /// all see all three nodes online.
     /// </summary>
     public async Task EnsureAllRunningAsync()
     {
         for (var i = 0; i < 3; i++)
         {
             if (Three[i].Pid is not null) continue;
-            var node = ThreeMembers.Nodes[i];
-            foreach (var survivor in Three.Members.Where(m => m.Pid is not null))
-                await PveClient.Eventually(async () => !(await ThreeMembers.OnlineNodesAsync(survivor)).Contains(node),
-                    TimeSpan.FromSeconds(60), $"{Name(survivor)} sees {node} offline");
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            await Three[i].StartAsync();
+            await Three.RestartAsync(i);
             _ages.Remove(i);
             _ages.Add(i);
         }

@@ -1,17 +1,19 @@
 namespace ActorMigration.Drivers.Simulated;
 
 /// <summary>
-/// Points of a migration where the simulated driver can wait (real milliseconds), so a test can act while a workflow is in
-/// a short phase: <see cref="Switchover"/> (the target is asked for the complete incoming VM, the guest is paused),
-/// <see cref="Conntrack"/> (the source's entries are read) and <see cref="Cleanup"/> (the migrated source is stopped).
+/// Points where the simulated driver can wait (real milliseconds), so a test can act while a workflow is in a short phase:
+/// <see cref="Switchover"/> (the target is asked for the complete incoming VM, the guest is paused), <see cref="Conntrack"/>
+/// (the source's entries are read), <see cref="Cleanup"/> (the migrated source is stopped) and <see cref="Start"/> (a VM
+/// that is not incoming is started: the wait comes before it runs).
 /// </summary>
 public static class HoldPoint
 {
     public const string Switchover = "switchover";
     public const string Conntrack = "conntrack";
     public const string Cleanup = "cleanup";
+    public const string Start = "start";
 
-    public static readonly IReadOnlyList<string> All = [Switchover, Conntrack, Cleanup];
+    public static readonly IReadOnlyList<string> All = [Switchover, Conntrack, Cleanup, Start];
 
     /// <summary>Compact list <c>point:ms[,point:ms…]</c>, e.g. <c>switchover:3000,cleanup:3000</c>.</summary>
     public static Dictionary<string, int> ParseList(string text)

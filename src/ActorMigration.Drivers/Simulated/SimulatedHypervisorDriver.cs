@@ -87,6 +87,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
 
     public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
     {
+        if (spec.Incoming is null) await HoldPoint.At(_options, HoldPoint.Start, ct);
         SimVmState vm;
         await _gate.WaitAsync(ct);
         try

@@ -38,4 +38,21 @@ public sealed class HoldPointTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _env.Node("pve1").Conntrack.DumpAsync(100, Soon()));
         Assert.Equal(VmRunState.PostMigrate, (await source.GetAsync(100, Soon())).State);
     }
+
+    [Fact]
+    public async Task A_start_waits_at_start_before_the_vm_runs_an_incoming_start_does_not()
+    {
+        using var env = new SimEnv(new SimulationOptions { Holds = new() { [HoldPoint.Start] = 60_000 } });
+        var node = env.Node("pve1").Hypervisor;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => node.StartAsync(Spec(100), Soon()));
+        Assert.Equal(VmRunState.Stopped, (await node.GetAsync(100)).State); // it never ran
+
+        var incoming = await node.StartAsync(Spec(101, tag: "t", incoming: new IncomingSpec("127.0.0.1", [])), Soon());
+        Assert.Equal(VmRunState.InMigrate, incoming.State);
+
+        using var shortHold = new SimEnv(new SimulationOptions { Holds = new() { [HoldPoint.Start] = 300 } });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(VmRunState.Running, (await shortHold.Node("pve1").Hypervisor.StartAsync(Spec(100))).State);
+        Assert.True(started.ElapsedMilliseconds >= 290, $"started after {started.ElapsedMilliseconds} ms");
+    }
 }

@@ -113,7 +113,7 @@ public class SimulationOptionsTests
     [Fact]
     public void Hold_points_in_compact_form()
     {
-        var o = SimulationOptionsParser.FromDictionary(new Dictionary<string, string> { ["holds"] = "switchover:3000, cleanup:10" });
-        Assert.Equal(new Dictionary<string, int> { ["switchover"] = 3000, ["cleanup"] = 10 }, o.Holds);
+        var o = SimulationOptionsParser.FromDictionary(new Dictionary<string, string> { ["holds"] = "switchover:3000, cleanup:10, start:6000" });
+        Assert.Equal(new Dictionary<string, int> { ["switchover"] = 3000, ["cleanup"] = 10, ["start"] = 6000 }, o.Holds);
     }
 }
