@@ -19,8 +19,12 @@ public sealed class ThreeMembers : IAsyncDisposable
         Members = members;
     }
 
-    /// <summary>Starts m1 (it creates the CA), then m2, then m3, and waits until m1 sees all three nodes online.</summary>
-    public static async Task<ThreeMembers> StartAsync(string speed = "20", IDictionary<string, string>? env = null)
+    /// <summary>
+    /// Starts m1 (it creates the CA), then m2, then m3, and waits until m1 sees all three nodes online.
+    /// <paramref name="sharedStorage"/>: every member's storage <c>shared</c> is that one directory (as on a real cluster).
+    /// </summary>
+    public static async Task<ThreeMembers> StartAsync(string speed = "20", IDictionary<string, string>? env = null,
+        string? sharedStorage = null)
     {
         var pg = await Postgres.NewDatabaseAsync();
         var ports = Nodes.Select(_ => Repo.FreePort()).ToArray();
@@ -38,6 +42,7 @@ public sealed class ThreeMembers : IAsyncDisposable
                 ["AM_SIM_SPEED_FACTOR"] = speed,
             }, $"am-m{i + 1}");
             foreach (var (k, v) in env ?? new Dictionary<string, string>()) m.SetEnv(k, v);
+            if (sharedStorage is not null) SharedStorage.Write(m.DataDir, sharedStorage);
             return m;
         }).ToList();
         var three = new ThreeMembers(pg, members);
