@@ -1,17 +1,20 @@
 namespace ActorMigration.TestSupport;
 
-/// <summary>
-/// One directory for storage <c>shared</c> on every member of a test cluster, as a real cluster mounts one NFS/Ceph path on
-/// every host: a member's storage.cfg (written before its first start) names it, <c>local</c> stays in its own data dir.
-/// </summary>
+/// <summary>A member's storage.cfg (written before its first start) whose <c>shared</c> storage is one directory for all members.</summary>
 public static class SharedStorage
 {
-    public static void Use(MemberProcess m, string sharedDir)
+    public static string NewDir()
     {
-        Directory.CreateDirectory(sharedDir);
-        const string content = "\tcontent images,iso,import,backup\n";
-        File.WriteAllText(Path.Combine(m.DataDir, "storage.cfg"),
-            $"dir: local\n\tpath {Path.Combine(m.DataDir, "nodes", "{node}", "local")}\n{content}\n" +
-            $"dir: shared\n\tpath {sharedDir}\n{content}\tshared 1\n");
+        var dir = Path.Combine(Path.GetTempPath(), "am-shared-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static void Write(string dataDir, string sharedDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        File.WriteAllText(Path.Combine(dataDir, "storage.cfg"),
+            $"dir: local\n\tpath {Path.Combine(dataDir, "nodes", "{node}", "local")}\n\tcontent images,iso,import,backup\n\n" +
+            $"dir: shared\n\tpath {sharedDir}\n\tcontent images,iso,import,backup\n\tshared 1\n");
     }
 }

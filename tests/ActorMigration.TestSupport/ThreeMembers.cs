@@ -2,8 +2,7 @@ namespace ActorMigration.TestSupport;
 
 /// <summary>
 /// Three members m1..m3 hosting node1..node3 on one PostgreSQL journal, the simulated driver, every member listed as a
-/// seed (m1 first), the cluster CA created by m1 and copied by the others, storage <c>shared</c> in one directory for all
-/// (<see cref="SharedStorage"/>). Members are indexed 0..2.
+/// seed (m1 first), the cluster CA created by m1 and copied by the others. Members are indexed 0..2.
 /// </summary>
 public sealed class ThreeMembers : IAsyncDisposable
 {
@@ -21,11 +20,12 @@ public sealed class ThreeMembers : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts m1 (it creates the CA), then m2, then m3, and waits until m1 sees all three nodes online. <paramref name="env"/>
-    /// goes to every member, <paramref name="memberEnv"/>[i] (if any) to member i only.
+    /// Starts m1 (it creates the CA), then m2, then m3, and waits until m1 sees all three nodes online.
+    /// <paramref name="sharedStorage"/>: every member's storage <c>shared</c> is that one directory (as on a real cluster).
+    /// <paramref name="env"/> goes to every member, <paramref name="memberEnv"/>[i] (if any) to member i only.
     /// </summary>
     public static async Task<ThreeMembers> StartAsync(string speed = "20", IDictionary<string, string>? env = null,
-        IReadOnlyList<IDictionary<string, string>?>? memberEnv = null)
+        string? sharedStorage = null, IReadOnlyList<IDictionary<string, string>?>? memberEnv = null)
     {
         var pg = await Postgres.NewDatabaseAsync();
         var ports = Nodes.Select(_ => Repo.FreePort()).ToArray();
@@ -44,10 +44,9 @@ public sealed class ThreeMembers : IAsyncDisposable
             }, $"am-m{i + 1}");
             foreach (var (k, v) in env ?? new Dictionary<string, string>()) m.SetEnv(k, v);
             foreach (var (k, v) in memberEnv?.ElementAtOrDefault(i) ?? new Dictionary<string, string>()) m.SetEnv(k, v);
+            if (sharedStorage is not null) SharedStorage.Write(m.DataDir, sharedStorage);
             return m;
         }).ToList();
-        // Storage "shared" is one directory for all three (m1's): a VM on it can run on any node.
-        foreach (var m in members) SharedStorage.Use(m, Path.Combine(members[0].DataDir, "shared"));
         var three = new ThreeMembers(pg, members);
         try
         {

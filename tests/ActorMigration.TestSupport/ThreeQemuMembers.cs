@@ -26,17 +26,23 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
     /// <summary>mN for messages.</summary>
     public string Name(MemberProcess m) => $"m{Three.Members.ToList().IndexOf(m) + 1}";
 
-    public static async Task<ThreeQemuMembers> StartAsync()
+    private IDictionary<string, string>? _env;
+
+    /// <summary>Starts the three members, with <paramref name="env"/> over the QEMU environment of each.</summary>
+    public static async Task<ThreeQemuMembers> StartAsync(IDictionary<string, string>? env = null)
     {
-        var f = new ThreeQemuMembers();
+        var f = new ThreeQemuMembers { _env = env };
         await f.InitializeAsync();
         return f;
     }
 
+    /// <summary>Storage <c>shared</c> is one directory for all three members (<see cref="SharedStorage"/>).</summary>
     public async Task InitializeAsync()
     {
         for (var i = 1; i <= 3; i++) await QemuEnv.CleanLeftoversAsync($"am-m{i}");
-        Three = await ThreeMembers.StartAsync(env: await QemuEnv.EnvWithPortsAsync());
+        var env = await QemuEnv.EnvWithPortsAsync();
+        foreach (var (k, v) in _env ?? new Dictionary<string, string>()) env[k] = v;
+        Three = await ThreeMembers.StartAsync(env: env, sharedStorage: SharedStorage.NewDir());
         foreach (var m in Three.Members) await QemuEnv.MarkOwnerAsync(m);
     }
 

@@ -37,10 +37,12 @@ public static class ActorMigrationHosting
             .AddCreateWorkflows(o.Topology, timeouts)
             .AddVmTaskWorkflows(o.Topology, timeouts)
             .AddCopyWorkflows(o.Topology, timeouts)
+            .AddHaRecoveryWorkflows(o.Topology, timeouts)
             .AddTaskRouter()
             .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()
             .AddHaConfig()
+            .AddHaManager(o)
             .AddFencing(o)
             .WithActors((system, _) =>
             {

@@ -5,6 +5,7 @@ using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Backup;
 using ActorMigration.Domain.Workflows.Clone;
 using ActorMigration.Domain.Workflows.Create;
+using ActorMigration.Domain.Workflows.HaRecovery;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Domain.Workflows.Snapshot;
 using ActorMigration.Domain.Workflows.Template;
@@ -87,6 +88,15 @@ public static class EventManifests
         [typeof(HaGroupRemoved)] = "ha.group-",
         [typeof(HaFollowUpPlanned)] = "ha.after",
         [typeof(HaFollowUpEnded)] = "ha.after-",
+        // HA manager (fencing states, recoveries) and the ha-recovery workflow
+        [typeof(HaNodeStateChanged)] = "ham.node",
+        [typeof(HaRecoveryPlanned)] = "ham.planned",
+        [typeof(HaRecoveryEnded)] = "ham.ended",
+        [typeof(HaServiceFailed)] = "ham.error",
+        [typeof(HaServiceCleared)] = "ham.cleared",
+        [typeof(HaRecoveryRequested)] = "harec.requested",
+        [typeof(HaRecoveryChecked)] = "harec.checked",
+        [typeof(HaRecoveryWorkflowState)] = "harec.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

@@ -30,5 +30,8 @@ public static class WireTypes
         typeof(Domain.Access.IAccessEvent), typeof(Domain.Access.AccessState), typeof(Access.IAccessMessage),
         // HA configuration: events, the state in replies, the store's messages
         typeof(Domain.Ha.IHaConfigEvent), typeof(Domain.Ha.HaConfigState), typeof(Ha.IHaConfigMessage),
+        // HA manager: events, its state in replies, its messages; the recovery workflow's state
+        typeof(Domain.Ha.IHaManagerEvent), typeof(Domain.Ha.HaManagerState), typeof(Ha.IHaManagerMessage),
+        typeof(Domain.Workflows.HaRecovery.HaRecoveryWorkflowState),
     ];
 }

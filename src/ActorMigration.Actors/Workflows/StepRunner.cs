@@ -28,6 +28,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     /// <summary>The node has no Up member any more (declared down or removed); null where there is no cluster (tests).</summary>
     public Func<string, bool>? NodeGone { get; init; }
 
+    /// <summary>Reads a node's lease from the journal database (the HA recovery's fence check).</summary>
+    public Func<string, CancellationToken, Task<NodeFenceFacts>>? Leases { get; init; }
+
     /// <param name="attempt">Which attempt of the step this is (1 for the first).</param>
     public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow, int attempt = 1)
     {
@@ -48,6 +51,19 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                     if (online?.Invoke(end) == false) throw new NodeOfflineException(end);
                 await Vm(new MoveVmOwner(s.VmId, s.From, s.To, s.ConfigText, upid));
                 return Done.Instance;
+            case RecoverVm s:
+            {
+                // The source is fenced: the record moves without asking it (the fence check before said its VMs are dead).
+                var vm = await VmQuery(s.VmId);
+                await Vm(new MoveVmOwner(s.VmId, s.From, s.To, vm.ConfigText, upid));
+                return Done.Instance;
+            }
+            case CheckNodeFenced s:
+            {
+                var read = Leases ?? throw new StepRefusedException("no lease store: fencing is off on this member");
+                using var cts = new CancellationTokenSource(timeouts.Default);
+                return await read(s.Node, cts.Token);
+            }
             case ReplaceConfig s:
                 await Vm(new ReplaceVmConfig(s.VmId, s.ConfigText, upid));
                 return Done.Instance;

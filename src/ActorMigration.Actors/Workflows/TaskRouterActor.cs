@@ -18,6 +18,7 @@ public sealed class TaskRouterActor : ReceiveActor
         "qmsnapshot" or "qmrollback" or "qmdelsnapshot" => SnapshotWorkflowActor.TypeName,
         "vzdump" => BackupWorkflowActor.TypeName,
         "qmcreate" or "qmrestore" => CreateWorkflowActor.TypeName,
+        Domain.Workflows.HaRecovery.HaRecoveryMachine.TaskType => HaRecoveryWorkflowActor.TypeName,
         _ => VmTaskWorkflowActor.TypeName
     };
 

@@ -22,6 +22,8 @@ public sealed class SnapshotWorkflowRegion;
 
 public sealed class BackupWorkflowRegion;
 
+public sealed class HaRecoveryWorkflowRegion;
+
 public sealed class TaskRouter;
 
 public static class WorkflowHosting
@@ -32,6 +34,7 @@ public static class WorkflowHosting
             online: node => NodeMembership.IsOnline(system, node))
         {
             NodeGone = node => NodeMembership.HostOf(Akka.Cluster.Cluster.Get(system).State, node) is null,
+            Leases = (node, ct) => Ha.HaLeases.Get(system).FactsAsync(node, ct),
         };
 
     public static AkkaConfigurationBuilder AddMigrationWorkflows(this AkkaConfigurationBuilder builder,
@@ -53,6 +56,10 @@ public static class WorkflowHosting
             .AddWorkflow<TemplateWorkflowRegion>(TemplateWorkflowActor.TypeName, topology, timeouts, TemplateWorkflowActor.Props)
             .AddWorkflow<SnapshotWorkflowRegion>(SnapshotWorkflowActor.TypeName, topology, timeouts, SnapshotWorkflowActor.Props)
             .AddWorkflow<BackupWorkflowRegion>(BackupWorkflowActor.TypeName, topology, timeouts, BackupWorkflowActor.Props);
+
+    public static AkkaConfigurationBuilder AddHaRecoveryWorkflows(this AkkaConfigurationBuilder builder,
+        ClusterTopology topology, StepTimeouts timeouts) =>
+        builder.AddWorkflow<HaRecoveryWorkflowRegion>(HaRecoveryWorkflowActor.TypeName, topology, timeouts, HaRecoveryWorkflowActor.Props);
 
     /// <summary>
     /// One workflow region: remember-entities (event-sourced store) with coordinator state in memory-only ddata,
@@ -93,6 +100,7 @@ public static class WorkflowHosting
                 [TemplateWorkflowActor.TypeName] = registry.Get<TemplateWorkflowRegion>(),
                 [SnapshotWorkflowActor.TypeName] = registry.Get<SnapshotWorkflowRegion>(),
                 [BackupWorkflowActor.TypeName] = registry.Get<BackupWorkflowRegion>(),
+                [HaRecoveryWorkflowActor.TypeName] = registry.Get<HaRecoveryWorkflowRegion>(),
             };
             registry.Register<TaskRouter>(system.ActorOf(TaskRouterActor.Props(regions), "task-router"));
         });

@@ -45,6 +45,23 @@ public static class HaApi
         }
     }
 
+    /// <summary>
+    /// The HA manager's state (fenced nodes, recoveries, errors); empty while its singleton does not answer (it moves,
+    /// or this member cannot reach it): the status then shows the VMs' own states.
+    /// </summary>
+    public static async Task<HaManagerState> Manager(HttpContext ctx)
+    {
+        try
+        {
+            var manager = ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<HaManagerSingleton>();
+            return (await manager.Ask<HaManagerStateReply>(new GetHaManagerState(), TimeSpan.FromSeconds(2))).State;
+        }
+        catch (AskTimeoutException)
+        {
+            return HaManagerState.Empty;
+        }
+    }
+
     /// <summary>Applies a change: Proxmox's <c>null</c>, or its refusal as a 500.</summary>
     public static async Task<IResult> Change(HttpContext ctx, IHaConfigCommand command)
     {

@@ -26,7 +26,7 @@ public static class HaStatusEndpoints
         api.MapGet("/cluster/ha/status/manager_status", (HttpContext ctx, ApiServices s, ActorSystem system) =>
             Handler.Run(ctx, HaResourceEndpoints.Read, new ParamSchema(), async _ =>
             {
-                var (config, services) = await Services(ctx, s);
+                var (config, manager, services) = await Services(ctx, s);
                 var master = Master(system, s);
                 var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 return PveResult.Data(new Dictionary<string, object?>
@@ -34,7 +34,8 @@ public static class HaStatusEndpoints
                     ["manager_status"] = new Dictionary<string, object?>
                     {
                         ["master_node"] = master, ["timestamp"] = now,
-                        ["node_status"] = s.Topology.ClusterNodes.ToDictionary(n => n, n => s.IsOnline(n) ? "online" : "unknown"),
+                        ["node_status"] = s.Topology.ClusterNodes.ToDictionary(n => n,
+                            n => manager.Nodes.TryGetValue(n, out var f) ? f.State : s.IsOnline(n) ? "online" : "unknown"),
                         ["service_status"] = services.Where(x => x.Crm is not null)
                             .ToDictionary(x => x.Resource.Sid, x => new Dictionary<string, object?> { ["state"] = x.Crm, ["node"] = x.Node }),
                     },
@@ -43,15 +44,19 @@ public static class HaStatusEndpoints
             }));
     }
 
-    /// <summary>One resource as the status sees it: its VM's node and whether the VM runs (null when unknown).</summary>
-    private sealed record Service(HaResource Resource, string? Node, bool? Running)
+    /// <summary>
+    /// One resource as the status sees it: its VM's node, whether the VM runs (null when unknown) and the CRM state
+    /// (the manager's while it acts on the resource, else read from the VM).
+    /// </summary>
+    private sealed record Service(HaResource Resource, string? Node, bool? Running, string? Manager)
     {
-        public string? Crm => Node is null ? null : HaServiceState.Crm(Resource, Running);
+        public string? Crm => Node is null ? null : Resource.EffectiveState == HaStates.Ignored ? null : Manager ?? HaServiceState.Crm(Resource, Running);
     }
 
-    private static async Task<(HaConfigState Config, List<Service> Services)> Services(HttpContext ctx, ApiServices s)
+    private static async Task<(HaConfigState Config, HaManagerState Manager, List<Service> Services)> Services(HttpContext ctx, ApiServices s)
     {
         var config = await HaApi.Config(ctx);
+        var manager = await HaApi.Manager(ctx);
         var vms = (await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout)).Vms.ToDictionary(v => v.VmId);
         // The nodes are asked at once, as /nodes does: the listing takes as long as the slowest node, not their sum.
         var nodes = config.Resources.Values.Select(r => vms.GetValueOrDefault(r.VmId)?.Node).OfType<string>().Distinct().ToList();
@@ -61,14 +66,15 @@ public static class HaStatusEndpoints
         var services = config.Resources.Values.OrderBy(r => r.Sid, StringComparer.Ordinal).Select(r =>
         {
             var node = vms.GetValueOrDefault(r.VmId)?.Node;
-            return new Service(r, node, node is null || running[node] is not { } alive ? null : alive.Contains(r.VmId));
+            return new Service(r, node, node is null || running[node] is not { } alive ? null : alive.Contains(r.VmId),
+                manager.CrmOf(r.Sid, node));
         }).ToList();
-        return (config, services);
+        return (config, manager, services);
     }
 
     private static async Task<List<Dictionary<string, object?>>> Current(HttpContext ctx, ApiServices s, ActorSystem system)
     {
-        var (config, services) = await Services(ctx, s);
+        var (config, manager, services) = await Services(ctx, s);
         var now = DateTimeOffset.UtcNow;
         var time = Ctime(now);
         var quorate = Quorate(system);
@@ -90,7 +96,10 @@ public static class HaStatusEndpoints
         foreach (var node in s.Topology.ClusterNodes)
         {
             var online = s.IsOnline(node);
-            var state = !online ? "old timestamp - dead?" : services.Any(x => x.Node == node && HaServiceState.IsManaged(x.Resource)) ? "active" : "idle";
+            // A node the manager fences shows it (fence, then fenced) until it is online again.
+            var state = manager.Nodes.TryGetValue(node, out var fencing) ? fencing.State
+                : !online ? "old timestamp - dead?"
+                : services.Any(x => x.Node == node && HaServiceState.IsManaged(x.Resource)) ? "active" : "idle";
             var e = new Dictionary<string, object?> { ["id"] = $"lrm:{node}", ["type"] = "lrm", ["node"] = node };
             // An offline node's last renewal is not known here: no time for it.
             e["status"] = online ? $"{node} ({state}, {time})" : $"{node} ({state})";

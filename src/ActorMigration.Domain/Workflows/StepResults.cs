@@ -48,3 +48,6 @@ public sealed record CloneFacts(VmRecordView Source, VmRuntime Runtime, VmRecord
 public sealed record VolumesDeleted(IReadOnlyList<VolumeDeleteFailure> Failed) : StepResult;
 
 public sealed record VolumeDeleteFailure(string Volid, string Error);
+
+/// <summary>A node's lease as the journal database saw it: <paramref name="Held"/> false when no member holds it.</summary>
+public sealed record NodeFenceFacts(string Node, bool Held, bool Expired, DateTimeOffset? ExpiresAt, DateTimeOffset DbNow) : StepResult;

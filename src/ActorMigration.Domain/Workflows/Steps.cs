@@ -149,3 +149,13 @@ public sealed record RestoreDisk(string Key, string Node, string ArchiveVolid, s
 
 /// <summary>A step with nothing to do but be recorded (marks parts a batch step already did).</summary>
 public sealed record Noop(string Key) : WorkflowStep(Key);
+
+// HA recovery steps.
+/// <summary>Reads the node's lease from the journal database: recovery from it needs its lease held and expired.</summary>
+public sealed record CheckNodeFenced(string Key, string Node) : WorkflowStep(Key);
+
+/// <summary>
+/// Moves the record, locked by the workflow, from <paramref name="From"/> to <paramref name="To"/> without asking either
+/// node (the source is fenced): the point of no return of an HA recovery.
+/// </summary>
+public sealed record RecoverVm(string Key, int VmId, string From, string To) : WorkflowStep(Key);

@@ -8,10 +8,8 @@ namespace ActorMigration.SystemTests.Ha;
 /// <summary>What the HA recovery tests check alike: the recovery task and its log, the fence states, cleanup.</summary>
 public static class HaChecks
 {
-    /// <summary>Simulated tests fence after 3 s (lease 5 s) instead of 8 s (lease 10 s): fencing stays automatic.</summary>
+    /// <summary>Simulated tests fence after 3 s (lease 5 s) instead of 8 s (lease 10 s).</summary>
     public const int FastFenceTimeoutMs = 3000;
-
-    public static Dictionary<string, string> FastFencing() => new() { ["AM_FENCE_TIMEOUT_MS"] = FastFenceTimeoutMs.ToString() };
 
     /// <summary>Waits until the node's watchdog is armed: a member renews its lease (it carries HA VMs).</summary>
     public static Task WaitArmedAsync(string pg, string node, TimeSpan ttl) =>
