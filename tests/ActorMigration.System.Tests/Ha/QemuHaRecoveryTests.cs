@@ -43,7 +43,7 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
             foreach (var (vmid, (to, at)) in ran) output.WriteLine($"VM {vmid} runs on {to} {(at - killedAt).TotalSeconds:F1} s after the kill");
             foreach (var vmid in new[] { killed, orphaned })
                 await HaChecks.OneRecoveryOkAsync(m1.Client, vmid, "node3", ran[vmid].Node, output);
-            HaChecks.AssertFencedThenRecovered(status, "node3", [killed, orphaned]);
+            HaChecks.AssertFencedThenRecovered(status, "node3", [killed, orphaned], withFence: true);
 
             // (a) The guest finds on its disk what it wrote on node3 before the kill.
             var (node, _) = ran[killed];
@@ -94,11 +94,12 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
 
             var ran = await HaChecks.WaitRunningElsewhereAsync(m1.Client, [vmid], "node2", TimeSpan.FromSeconds(90));
             var (upid, _) = await HaChecks.OneRecoveryOkAsync(m1.Client, vmid, "node2", ran[vmid].Node, output);
-            HaChecks.AssertFencedThenRecovered(status, "node2", [vmid]);
+            HaChecks.AssertFencedThenRecovered(status, "node2", [vmid], withFence: true);
             // The recovery started after the QEMU's death (UPID start time: whole seconds), its copy only after that.
             var started = DateTimeOffset.FromUnixTimeSeconds(Convert.ToInt64(upid.Split(':')[4], 16)).UtcDateTime;
             output.WriteLine($"recovery {upid} started {(started - frozenAt).TotalSeconds:F0} s after SIGSTOP");
-            Assert.True(started >= died.AddTicks(-(died.Ticks % TimeSpan.TicksPerSecond)), $"recovery started {started:HH:mm:ss}, QEMU died {died:HH:mm:ss.fff}");
+            var diedSecond = died.AddTicks(-(died.Ticks % TimeSpan.TicksPerSecond));
+            Assert.True(started >= diedSecond, $"recovery started {started:HH:mm:ss}, QEMU died {died:HH:mm:ss.fff}");
             var recovered = copies.Copies(vmid).Where(kv => !kv.Key.StartsWith("node2 ", StringComparison.Ordinal)).Select(kv => kv.Value.First).Min();
             Assert.True(recovered > died, copies.Describe());
             Assert.Null(copies.Violation);
