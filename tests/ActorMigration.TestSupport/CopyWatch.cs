@@ -10,17 +10,22 @@ public sealed class CopyWatch : IAsyncDisposable
     /// <summary>The first and last sample that saw a copy.</summary>
     public sealed record Seen(DateTime First, DateTime Last);
 
-    private readonly IReadOnlyList<int> _vmids;
-    private readonly Func<int, IReadOnlyList<string>> _probe;
+    private readonly Func<IReadOnlyDictionary<int, IReadOnlyList<string>>> _probe;
     private readonly TimeSpan _interval;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<(int VmId, string Copy), Seen> _seen = [];
     private readonly Lock _gate = new();
     private readonly Thread _loop;
 
+    /// <summary>Samples each VM with its own probe.</summary>
     public CopyWatch(IEnumerable<int> vmids, Func<int, IReadOnlyList<string>> probe, TimeSpan? interval = null)
+        : this(AllOf([.. vmids], probe), interval)
     {
-        _vmids = [.. vmids];
+    }
+
+    /// <summary>Samples every VM with one probe (one /proc scan for all): the copies of each VM.</summary>
+    public CopyWatch(Func<IReadOnlyDictionary<int, IReadOnlyList<string>>> probe, TimeSpan? interval = null)
+    {
         _probe = probe;
         _interval = interval ?? TimeSpan.FromMilliseconds(50);
         // Its own thread: a busy thread pool (the test's requests) must not stretch the sampling interval.
@@ -43,10 +48,10 @@ public sealed class CopyWatch : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var at = DateTime.UtcNow;
-            List<(int VmId, IReadOnlyList<string> Copies)> found;
+            IReadOnlyDictionary<int, IReadOnlyList<string>> found;
             try
             {
-                found = [.. _vmids.Select(v => (v, _probe(v)))];
+                found = _probe();
             }
             catch (IOException)
             {
@@ -68,6 +73,9 @@ public sealed class CopyWatch : IAsyncDisposable
             _stop.Token.WaitHandle.WaitOne(_interval);
         }
     }
+
+    private static Func<IReadOnlyDictionary<int, IReadOnlyList<string>>> AllOf(IReadOnlyList<int> vmids, Func<int, IReadOnlyList<string>> probe) =>
+        () => vmids.ToDictionary(v => v, probe);
 
     /// <summary>Each copy of the VM ever seen, with when.</summary>
     public IReadOnlyDictionary<string, Seen> Copies(int vmid)

@@ -24,6 +24,20 @@ public static class ProcessScan
         }
     }
 
+    /// <summary>The parent pid of a process, null once it is gone.</summary>
+    public static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Pids of live processes whose command line mentions <paramref name="root"/> (optionally of one program).</summary>
     public static IReadOnlyList<int> Find(string root, string? program = null) =>
         Live().Where(p => (program is null || Path.GetFileName(p.Argv[0]).StartsWith(program, StringComparison.Ordinal))

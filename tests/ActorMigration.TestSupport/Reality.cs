@@ -52,12 +52,15 @@ public static class Reality
     /// Every live qemu-system process on this machine whose pidfile lies in this data directory for this VM, by
     /// /proc scan (finds a QEMU even if its pidfile is gone): (pid, node).
     /// </summary>
-    public static IReadOnlyList<(int Pid, string Node)> QemuProcesses(string dataDir, int vmid)
+    public static IReadOnlyList<(int Pid, string Node)> QemuProcesses(string dataDir, int vmid) => QemuProcesses(Processes(), dataDir, vmid);
+
+    /// <summary><see cref="QemuProcesses(string, int)"/> among processes already scanned.</summary>
+    public static IReadOnlyList<(int Pid, string Node)> QemuProcesses(IEnumerable<(int Pid, string[] Argv)> processes, string dataDir, int vmid)
     {
         var result = new List<(int, string)>();
         var prefix = Path.Combine(dataDir, "run") + "/";
         var suffix = $"/qemu/{vmid}/qemu.pid";
-        foreach (var (pid, argv) in Processes())
+        foreach (var (pid, argv) in processes)
         {
             if (argv.Length == 0 || !Path.GetFileName(argv[0]).StartsWith("qemu-system", StringComparison.Ordinal)) continue;
             var i = Array.IndexOf(argv, "-pidfile");

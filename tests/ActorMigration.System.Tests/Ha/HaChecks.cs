@@ -73,16 +73,31 @@ public static class HaChecks
 
     /// <summary>
     /// The failed node's lrm entry showed <c>fence</c>, then <c>fenced</c>; each service went <c>fence</c> → <c>recovery</c> →
-    /// <c>started</c> (in order, other states between allowed). Without <paramref name="withFence"/> the <c>fence</c> states
-    /// are not required: with a 5 s lease a node is <c>fence</c> for about 1 s, while a status request waits up to 3 s for
-    /// the unreachable node (the task log still shows both, <see cref="AssertRecoveryLog"/>).
+    /// <c>started</c> (in order, other states between allowed), within 20 s (the status follows the VM's record and runtime a
+    /// little later). Without <paramref name="withFence"/> the <c>fence</c> states are not required: with a 5 s lease a node is
+    /// <c>fence</c> for about 1 s, while a status request waits up to 3 s for the unreachable node (the task log still shows
+    /// both, <see cref="AssertRecoveryLog"/>).
     /// </summary>
-    public static void AssertFencedThenRecovered(HaStatusWatch watch, string failed, IEnumerable<int> vmids, bool withFence)
+    public static async Task AssertFencedThenRecoveredAsync(HaStatusWatch watch, string failed, IReadOnlyList<int> vmids, bool withFence)
+    {
+        string? missing = null;
+        try
+        {
+            await PveClient.Eventually(() => Task.FromResult((missing = Missing(watch, failed, vmids, withFence)) is null),
+                TimeSpan.FromSeconds(20), "HA status went through fenced and recovery to started");
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{missing}: {watch.Describe()}");
+        }
+    }
+
+    private static string? Missing(HaStatusWatch watch, string failed, IReadOnlyList<int> vmids, bool withFence)
     {
         var lrm = $"lrm:{failed}";
         var fence = watch.First(lrm, c => HaStatusWatch.ShowsFence(c.Status));
         var fenced = watch.First(lrm, c => HaStatusWatch.ShowsFenced(c.Status));
-        Assert.True(fenced is not null && (!withFence || fence < fenced), $"{lrm} was not shown fence, then fenced: {watch.Describe()}");
+        if (fenced is null || (withFence && !(fence < fenced))) return $"{lrm} was not shown {(withFence ? "fence, then " : "")}fenced";
         foreach (var vmid in vmids)
         {
             var states = watch.Sequence($"service:vm:{vmid}", c => c.State);
@@ -90,10 +105,11 @@ public static class HaChecks
             foreach (var want in withFence ? ["fence", "recovery", "started"] : new[] { "recovery", "started" })
             {
                 var i = states.Skip(at).ToList().IndexOf(want);
-                Assert.True(i >= 0, $"service:vm:{vmid} never went to '{want}' (after index {at}): {string.Join(" → ", states)}");
+                if (i < 0) return $"service:vm:{vmid} never went to '{want}' (after index {at}): {string.Join(" → ", states)}";
                 at += i + 1;
             }
         }
+        return null;
     }
 
     /// <summary>Best effort at the end of a QEMU test: the HA resources go (nothing restarts the VMs), then every copy.</summary>

@@ -44,7 +44,7 @@ public sealed class HaRecoveryTests(ITestOutputHelper output)
             await HaChecks.OneRecoveryOkAsync(m1.Client, vmid, "node3", node, output);
         }
         output.WriteLine(status.Describe());
-        HaChecks.AssertFencedThenRecovered(status, "node3", ha, withFence: false);
+        await HaChecks.AssertFencedThenRecoveredAsync(status, "node3", ha, withFence: false);
 
         // The other VM's record stays with the offline node, and nothing recovers it.
         Assert.Equal("node3", await HaVms.NodeOfAsync(m1.Client, plain));
@@ -114,6 +114,6 @@ public sealed class HaRecoveryTests(ITestOutputHelper output)
         var cfg = await c.Get($"/nodes/node1/qemu/{vmid}/config");
         Assert.Equal(System.Net.HttpStatusCode.OK, cfg.Status);
         Assert.Null(cfg.Data!["lock"]);
-        HaChecks.AssertFencedThenRecovered(status, "node2", [vmid], withFence: false);
+        await HaChecks.AssertFencedThenRecoveredAsync(status, "node2", [vmid], withFence: false);
     }
 }

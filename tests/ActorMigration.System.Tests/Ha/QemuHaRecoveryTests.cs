@@ -34,7 +34,7 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
             await HaChecks.WaitArmedAsync(c.Three.Pg, "node3", T.LeaseTtl);
 
             await using var status = new HaStatusWatch(m1.Client);
-            await using var copies = new CopyWatch([killed, orphaned], Copies);
+            await using var copies = WatchCopies(killed, orphaned);
             var killedAt = DateTime.UtcNow;
             m3.Kill9();
             System.Diagnostics.Process.GetProcessById(pids[killed]).Kill();
@@ -43,7 +43,7 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
             foreach (var (vmid, (to, at)) in ran) output.WriteLine($"VM {vmid} runs on {to} {(at - killedAt).TotalSeconds:F1} s after the kill");
             foreach (var vmid in new[] { killed, orphaned })
                 await HaChecks.OneRecoveryOkAsync(m1.Client, vmid, "node3", ran[vmid].Node, output);
-            HaChecks.AssertFencedThenRecovered(status, "node3", [killed, orphaned], withFence: true);
+            await HaChecks.AssertFencedThenRecoveredAsync(status, "node3", [killed, orphaned], withFence: true);
 
             // (a) The guest finds on its disk what it wrote on node3 before the kill.
             var (node, _) = ran[killed];
@@ -84,7 +84,7 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
             await HaChecks.WaitArmedAsync(c.Three.Pg, "node2", T.LeaseTtl);
 
             await using var status = new HaStatusWatch(m1.Client);
-            await using var copies = new CopyWatch([vmid], Copies);
+            await using var copies = WatchCopies(vmid);
             var frozenAt = DateTime.UtcNow;
             m2.Stop(); // SIGSTOP
             await PveClient.Eventually(() => Task.FromResult(!Reality.IsAlive(pid)), TimeSpan.FromSeconds(40), $"QEMU {pid} dies");
@@ -94,7 +94,7 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
 
             var ran = await HaChecks.WaitRunningElsewhereAsync(m1.Client, [vmid], "node2", TimeSpan.FromSeconds(90));
             var (upid, _) = await HaChecks.OneRecoveryOkAsync(m1.Client, vmid, "node2", ran[vmid].Node, output);
-            HaChecks.AssertFencedThenRecovered(status, "node2", [vmid], withFence: true);
+            await HaChecks.AssertFencedThenRecoveredAsync(status, "node2", [vmid], withFence: true);
             // The recovery started after the QEMU's death (UPID start time: whole seconds), its copy only after that.
             var started = DateTimeOffset.FromUnixTimeSeconds(Convert.ToInt64(upid.Split(':')[4], 16)).UtcDateTime;
             output.WriteLine($"recovery {upid} started {(started - frozenAt).TotalSeconds:F0} s after SIGSTOP");
@@ -122,13 +122,27 @@ public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper
                 {
                     // It exited meanwhile.
                 }
+                // Downed while frozen, it exits: the next test restarts it (or kills it if it did not).
+                if (await m2.WaitForExitAsync(TimeSpan.FromSeconds(60)) is null) m2.Kill9();
             }
             await HaChecks.RemoveQuietlyAsync(c, vmid);
         }
     }
 
-    /// <summary>Every QEMU of the VM under any member's data dir, by /proc scan: "node pid N".</summary>
-    private IReadOnlyList<string> Copies(int vmid) => [.. c.QemuProcesses(vmid).Select(p => $"{p.Node} pid {p.Pid}")];
+    /// <summary>
+    /// Every QEMU of the VMs under any member's data dir, by one /proc scan: "node pid N". QEMU starts with -daemonize: the
+    /// process the member launched forks twice and waits until the daemon has set the VM up, then exits. That launcher (its
+    /// parent is the member) runs no VM of its own: only daemons count.
+    /// </summary>
+    private CopyWatch WatchCopies(params int[] vmids) => new(() =>
+    {
+        var processes = Reality.Processes().ToList();
+        return vmids.ToDictionary(v => v, IReadOnlyList<string> (v) => [.. c.Members
+            .SelectMany(m => Reality.QemuProcesses(processes, m.DataDir, v))
+            .Where(p => !IsMember(ProcessScan.ParentOf(p.Pid))).Select(p => $"{p.Node} pid {p.Pid}")]);
+    });
+
+    private static bool IsMember(int? pid) => pid is { } p && Reality.CommandLine(p).Contains("actormigration.dll", StringComparison.Ordinal);
 
     /// <summary>Creates and starts an HA guest with its disk on shared storage; returns its QEMU pid once its disk is mounted.</summary>
     private static async Task<int> StartHaGuestAsync(MemberProcess m, string node, int vmid)
