@@ -147,7 +147,11 @@ public sealed class HaManagerTests
         w.Lose("node3", HaLease.Expired);
         w.Tick();
         w.End(100, null, "node2");
+        w.Vms[100] = w.Vms[100] with { Node = "node3" }; // this member's read model has not seen the move yet
         Assert.IsType<HaRecoveryEnded>(Assert.Single(w.Tick()));
+        Assert.Empty(w.Tick(HaManager.RetryAfter)); // no second recovery from a late view
+        w.Vms[100] = w.Vms[100] with { Node = "node2" };
+        Assert.IsType<HaServiceCleared>(Assert.Single(w.Tick()));
         Assert.Empty(w.State.Services);
         Assert.Null(w.State.CrmOf("vm:100", "node2"));
         w.Nodes["node3"] = w.Nodes["node3"] with { Online = true };
