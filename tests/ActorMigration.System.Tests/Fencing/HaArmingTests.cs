@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using ActorMigration.Actors.Fencing;
+using ActorMigration.Domain.Ha;
 using ActorMigration.SystemTests.Qemu;
 using Xunit.Abstractions;
 
@@ -8,16 +9,17 @@ namespace ActorMigration.SystemTests.Fencing;
 
 /// <summary>
 /// AM_FENCE unset (auto): a node is armed only while it carries HA-managed VMs. Adding the VM as an HA resource arms
-/// its node (lease, watchdog); removing it releases the lease and disarms the watchdog, so a frozen member then kills
-/// nothing.
+/// its node (lease, watchdog), which a clean stop and restart keep armed; removing it releases the lease and disarms the
+/// watchdog, so a frozen member then kills nothing.
 /// </summary>
 [Collection("processes")]
 public sealed class HaArmingTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Arming = TimeSpan.FromSeconds(5);
+    private static readonly FenceTimings T = FenceTimings.FromMilliseconds(3000, null, null);
 
     [Fact]
-    public async Task An_ha_vm_arms_its_node_and_removing_it_releases_the_lease_then_disarms_so_a_frozen_member_kills_nothing()
+    public async Task An_ha_vm_arms_its_node_across_a_restart_and_removing_it_releases_the_lease_then_disarms_so_a_frozen_member_kills_nothing()
     {
         await using var m = new MemberProcess(new Dictionary<string, string> { ["AM_FENCE_TIMEOUT_MS"] = "3000" });
         await m.StartAsync();
@@ -37,6 +39,18 @@ public sealed class HaArmingTests(ITestOutputHelper output)
         Assert.Contains("Fencing: arming node1 (it carries HA-managed VMs)", m.ReadLog());
         Assert.Null(FenceSampler.WatchdogPid(m, "node2")); // only nodes with HA VMs start a watchdog
         Assert.False((await leases.ReadAsync("node2")).Held);
+
+        // A clean stop gives the armed node the restart grace; the next incarnation keeps it armed with the same watchdog.
+        var pid = FenceSampler.WatchdogPid(m, "node1");
+        await m.StopGracefullyAsync();
+        var grace = await leases.ReadAsync("node1");
+        Assert.Equal(T.LeaseFor(T.RestartGrace), grace.ExpiresAt - grace.RenewedAt);
+        Assert.Contains("Fencing: clean stop; the watchdogs of node1 fire in", m.ReadLog());
+        await m.StartAsync();
+        await FenceSampler.WaitHeldAsync(leases, "node1", TimeSpan.FromSeconds(5));
+        Assert.Equal(pid, FenceSampler.WatchdogPid(m, "node1"));
+        Assert.Contains("Fencing: arming node1", m.ReadLog());
+        Assert.Equal("running", Reality.SimVmState(m.DataDir, "node1", 100));
 
         sw.Restart();
         Assert.Equal(HttpStatusCode.OK, (await m.Client.Delete("/cluster/ha/resources/vm:100")).Status);
