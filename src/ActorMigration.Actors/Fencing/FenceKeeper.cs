@@ -115,7 +115,7 @@ public sealed class FenceKeeper
         var ok = true;
         foreach (var g in _nodes)
         {
-            var watchdogArmed = _arming == FenceArming.HaNodes && toArm?.Contains(g.Node) != true && g.Dog.IsArmed;
+            var watchdogArmed = _arming == FenceArming.HaNodes && toArm?.Contains(g.Node) != true && g.Dog.IsArmed();
             switch (FenceRules.Step(_arming, toArm, g.Node, watchdogArmed, g.LeaseMayBeHeld))
             {
                 case FenceStep.Keep:
@@ -154,7 +154,9 @@ public sealed class FenceKeeper
         catch (Exception e)
         {
             Log.Error(e, "Fencing: could not release the lease of {0}; its watchdog is not disarmed", g.Node);
-            return !watchdogArmed || await KeepAsync(g, t0, _t.FenceTimeout);
+            if (!watchdogArmed) return true; // tried again next cycle
+            g.Armed = true; // still guarded: petted, and given the grace on a clean stop
+            return await KeepAsync(g, t0, _t.FenceTimeout);
         }
         g.LeaseMayBeHeld = false;
         if (watchdogArmed && g.Dog.Disarm() is null)
