@@ -62,6 +62,12 @@ public static class HaApi
         }
     }
 
+    /// <summary>The manager's state when some resource is managed (its states apply), else none (no ask).</summary>
+    public static async Task<HaManagerState?> ManagerIfManaged(HttpContext ctx, HaConfigState config, int? vmid = null) =>
+        (vmid is { } id ? HaServiceState.IsManaged(config.ResourceOfVm(id)) : config.Resources.Values.Any(HaServiceState.IsManaged))
+            ? await Manager(ctx)
+            : null;
+
     /// <summary>Applies a change: Proxmox's <c>null</c>, or its refusal as a 500.</summary>
     public static async Task<IResult> Change(HttpContext ctx, IHaConfigCommand command)
     {
@@ -101,13 +107,18 @@ public static class HaApi
             : null;
 
     /// <summary>
-    /// The VM's <c>ha</c> field of status/current, as get_service_status: managed, the CRM's state, the group.
+    /// The VM's <c>ha</c> field of status/current, as get_service_status: managed, the CRM's state (the manager's while
+    /// it acts on the resource, else read from the VM), the group.
     /// </summary>
-    public static Dictionary<string, object?> VmStatus(HaConfigState config, int vmid, bool? running)
+    public static Dictionary<string, object?> VmStatus(HaConfigState config, int vmid, bool? running, HaManagerState? manager = null,
+        string? node = null)
     {
         var r = config.ResourceOfVm(vmid);
         if (!HaServiceState.IsManaged(r)) return new Dictionary<string, object?> { ["managed"] = 0 };
-        var ha = new Dictionary<string, object?> { ["managed"] = 1, ["state"] = HaServiceState.Crm(r!, running) };
+        var ha = new Dictionary<string, object?>
+        {
+            ["managed"] = 1, ["state"] = manager?.CrmOf(r!.Sid, node) ?? HaServiceState.Crm(r!, running),
+        };
         if (r!.Group is { } g) ha["group"] = g;
         return ha;
     }

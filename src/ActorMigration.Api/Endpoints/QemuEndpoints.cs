@@ -63,7 +63,8 @@ public static class QemuEndpoints
                 var rt = await s.Runtime(p["node"]!, vm!.VmId);
                 var entry = ListEntry(vm.VmId, vm.ConfigText, vm.Error, rt);
                 entry["qmpstatus"] = rt?.QmpStatus ?? "unknown";
-                entry["ha"] = HaApi.VmStatus(await HaApi.ConfigOrLastSeen(ctx), vm.VmId, rt?.IsAlive);
+                var ha = await HaApi.ConfigOrLastSeen(ctx);
+                entry["ha"] = HaApi.VmStatus(ha, vm.VmId, rt?.IsAlive, await HaApi.ManagerIfManaged(ctx, ha, vm.VmId), vm.Node);
                 if (rt?.RunningMachine is { } m) entry["running-machine"] = m;
                 // Our extension: the generation id the running QEMU exposes (query-vm-generation-id).
                 if (rt?.IsAlive == true)
