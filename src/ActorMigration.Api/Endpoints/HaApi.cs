@@ -18,28 +18,24 @@ public static class HaApi
     public static IActorRef Store(HttpContext ctx) => ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<HaConfigStore>();
 
     /// <summary>The HA configuration from the store (the singleton: what was written is read back at once).</summary>
-    public static async Task<HaConfigState> Config(HttpContext ctx)
-    {
-        var store = Store(ctx);
-        var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), ApiServices.AskTimeout)).State;
-        LastSeen.AddOrUpdate(store, state);
-        return state;
-    }
+    public static Task<HaConfigState> Config(HttpContext ctx) => Ask(ctx, ApiServices.AskTimeout, lastSeen: false);
 
     /// <summary>
     /// For a VM's status and listings: the store's configuration, or the last one this member read while the singleton
     /// moves (a VM's status must not fail for that).
     /// </summary>
-    public static async Task<HaConfigState> ConfigOrLastSeen(HttpContext ctx)
+    public static Task<HaConfigState> ConfigOrLastSeen(HttpContext ctx) => Ask(ctx, TimeSpan.FromSeconds(3), lastSeen: true);
+
+    private static async Task<HaConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen)
     {
         var store = Store(ctx);
         try
         {
-            var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), TimeSpan.FromSeconds(3))).State;
+            var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), timeout)).State;
             LastSeen.AddOrUpdate(store, state);
             return state;
         }
-        catch (AskTimeoutException) when (LastSeen.TryGetValue(store, out var last))
+        catch (AskTimeoutException) when (lastSeen && LastSeen.TryGetValue(store, out var last))
         {
             return last;
         }
@@ -123,11 +119,15 @@ public static class HaApi
         return ha;
     }
 
-    /// <summary>Destroy without <c>purge</c> is refused for a VM that is an HA resource (ignored ones too), as Proxmox does.</summary>
-    public static async Task<string?> DestroyRefusal(HttpContext ctx, int vmid, bool purge) =>
-        !purge && (await Config(ctx)).ResourceOfVm(vmid) is not null
-            ? $"unable to remove VM {vmid} - used in HA resources and purge parameter not set."
-            : null;
+    /// <summary>
+    /// Destroy without <c>purge</c> is refused for a VM that is an HA resource (ignored ones too), as Proxmox does.
+    /// <c>IsResource</c>: with purge, the resource is removed after the task (<see cref="PlanAfterDestroy"/>).
+    /// </summary>
+    public static async Task<(string? Refusal, bool IsResource)> DestroyCheck(HttpContext ctx, int vmid, bool purge)
+    {
+        var isResource = (await Config(ctx)).ResourceOfVm(vmid) is not null;
+        return (isResource && !purge ? $"unable to remove VM {vmid} - used in HA resources and purge parameter not set." : null, isResource);
+    }
 
     /// <summary>
     /// With <c>ha-managed=1</c>, as Proxmox: the resource is added once the create task has ended well, started if the
@@ -141,11 +141,7 @@ public static class HaApi
     }
 
     /// <summary>Proxmox's destroy with <c>purge=1</c> removes the HA resource once the VM is gone.</summary>
-    public static async Task PlanAfterDestroy(HttpContext ctx, PveParams p, string upid, int vmid)
-    {
-        if (p.Bool("purge") && (await Config(ctx)).ResourceOfVm(vmid) is not null)
-            await Plan(ctx, new PlanHaFollowUp(upid, null, HaSid.OfVm(vmid)));
-    }
+    public static Task PlanAfterDestroy(HttpContext ctx, string upid, int vmid) => Plan(ctx, new PlanHaFollowUp(upid, null, HaSid.OfVm(vmid)));
 
     private static async Task Plan(HttpContext ctx, PlanHaFollowUp plan)
     {
