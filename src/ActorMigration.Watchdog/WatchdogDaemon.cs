@@ -9,7 +9,8 @@ namespace ActorMigration.Watchdog;
 /// <summary>
 /// One node's watchdog: listens on the node's watchdog socket for pets (absolute deadlines on the host's monotonic
 /// clock), looks at the deadline every <see cref="FenceTimings.WatchdogTick"/>, and past it kills the node's VM
-/// processes (<see cref="INodeFence"/>), logs what it killed, and stays disarmed until the next pet. Asked to stop
+/// processes (<see cref="INodeFence"/>), logs what it killed, and stays disarmed until the next pet. A member disarms it
+/// (<c>disarm</c>) once its node no longer carries HA VMs and its lease is released. Asked to stop
 /// (SIGTERM) while armed, it fences first: a watchdog that is gone can no longer keep the lease's promise.
 /// </summary>
 public static class WatchdogDaemon
@@ -74,7 +75,7 @@ public static class WatchdogDaemon
         }
     }
 
-    /// <summary>One line in, one line out: <c>pet &lt;deadline ms&gt;</c> or <c>status</c>.</summary>
+    /// <summary>One line in, one line out: <c>pet &lt;deadline ms&gt;</c>, <c>disarm</c> or <c>status</c>.</summary>
     private static void Serve(Socket client, FenceLog log)
     {
         try
@@ -92,6 +93,11 @@ public static class WatchdogDaemon
                         var was = _clock;
                         _clock = _clock.Pet(Now, TimeSpan.FromMilliseconds(deadline));
                         if (!was.Armed && _clock.Armed) log.Write($"armed ({(_clock.Deadline - Now).TotalMilliseconds:F0} ms)");
+                    }
+                    else if (parts is [WatchdogFiles.Disarm])
+                    {
+                        if (_clock.Armed) log.Write("disarmed by the member");
+                        _clock = _clock.Disarm();
                     }
                     else if (parts is not [WatchdogFiles.Status])
                     {

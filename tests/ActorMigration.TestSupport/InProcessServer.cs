@@ -44,6 +44,8 @@ public sealed class InProcessServer : IAsyncDisposable
             ["AM_AUTH_FAIL_DELAY_MS"] = "0",
             ["AM_POLL_MS"] = "100",
             ["AM_SIM_SPEED_FACTOR"] = "50",
+            // No watchdog processes from in-process members (nothing would end them); tests may set AM_FENCE.
+            ["AM_FENCE"] = "0",
         };
         if (env is not null)
             foreach (var (k, v) in env) e[k] = v;

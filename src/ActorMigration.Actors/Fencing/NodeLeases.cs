@@ -5,18 +5,19 @@ using Npgsql;
 namespace ActorMigration.Actors.Fencing;
 
 /// <summary>A node's lease as the database sees it; times are the database's clock.</summary>
-/// <param name="Held">False: no member ever held this node's lease, so nothing fences its VMs.</param>
+/// <param name="Held">False: no member holds this node's lease (never did, or released it), so nothing fences its VMs.</param>
 public sealed record NodeLease(string Node, bool Held, string? Member, DateTimeOffset? RenewedAt, DateTimeOffset? ExpiresAt, DateTimeOffset DbNow)
 {
     /// <summary>
     /// The lease was held and has run out by the database's clock: the node's watchdog has fired (its VM processes
-    /// are dead) or was re-armed by a member that runs again. A node that never held a lease is never expired.
+    /// are dead) or was re-armed by a member that runs again. A lease not held is never expired.
     /// </summary>
     public bool Expired => Held && DbNow > ExpiresAt;
 }
 
 /// <summary>
-/// Node leases in the journal database (table <c>am_node_lease</c>, created if missing; rows are never deleted).
+/// Node leases in the journal database (table <c>am_node_lease</c>, created if missing; a row is deleted only when its
+/// member releases the lease of a node that no longer carries HA VMs).
 /// Times are unix milliseconds taken from the database's clock inside each statement, so members' clocks never
 /// matter. PostgreSQL for clusters, SQLite for a single member: the same SQL but for the clock expression.
 /// </summary>
@@ -50,6 +51,19 @@ public sealed class NodeLeases
         Add(cmd, "node", node);
         Add(cmd, "member", member);
         Add(cmd, "ttl", (long)ttl.TotalMilliseconds);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Gives the node's lease up (deletes its row, so it reads as never held and nothing treats the node as fenced).
+    /// The member does it before it disarms the node's watchdog, never after.
+    /// </summary>
+    public async Task ReleaseAsync(string node, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM am_node_lease WHERE node = @node";
+        Add(cmd, "node", node);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

@@ -57,6 +57,12 @@ public sealed class WatchdogClient(string node, string runDir, string driver, st
     /// </summary>
     public string? Pet(long deadlineMs) => Ask($"{WatchdogFiles.Pet} {deadlineMs.ToString(CultureInfo.InvariantCulture)}");
 
+    /// <summary>Disarms the watchdog (only after the node's lease is released); its answer, null when it did not answer.</summary>
+    public string? Disarm() => Ask(WatchdogFiles.Disarm);
+
+    /// <summary>A watchdog runs for the node and says it is armed (asks it).</summary>
+    public bool IsArmed() => Pid is not null && Status() is { } s && s.StartsWith("armed ", StringComparison.Ordinal);
+
     /// <summary><c>armed &lt;ms left&gt; fired &lt;n&gt;</c> or <c>disarmed fired &lt;n&gt;</c>; null when it did not answer.</summary>
     public string? Status() => Ask(WatchdogFiles.Status);
 

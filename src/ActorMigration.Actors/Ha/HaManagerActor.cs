@@ -16,7 +16,7 @@ public sealed class HaManagerActor : ReceivePersistentActor, IWithTimers
 {
     public static readonly TimeSpan TickEvery = TimeSpan.FromSeconds(1);
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly HaObserver _observer;
+    private readonly IHaObserver _observer;
     private readonly IActorRef _tasks;
     private readonly Dictionary<string, HaRecoveryPlanned> _planned = [];
     private readonly HashSet<string> _waitingLease = [];
@@ -31,9 +31,9 @@ public sealed class HaManagerActor : ReceivePersistentActor, IWithTimers
 
     private sealed record GatherFailed(Exception Error);
 
-    public static Props Props(HaObserver observer, IActorRef tasks) => Akka.Actor.Props.Create(() => new HaManagerActor(observer, tasks));
+    public static Props Props(IHaObserver observer, IActorRef tasks) => Akka.Actor.Props.Create(() => new HaManagerActor(observer, tasks));
 
-    public HaManagerActor(HaObserver observer, IActorRef tasks)
+    public HaManagerActor(IHaObserver observer, IActorRef tasks)
     {
         (_observer, _tasks) = (observer, tasks);
         Recover<IHaManagerEvent>(Applied);

@@ -16,13 +16,20 @@ namespace ActorMigration.Actors.Ha;
 /// </summary>
 public sealed record HaObserved(HaObservation? Observation, IReadOnlyList<string> Missing);
 
+/// <summary>What the HA manager reads each tick (a fake in the actor's tests).</summary>
+public interface IHaObserver
+{
+    /// <param name="running">The recovery tasks the manager waits for.</param>
+    Task<HaObserved> GatherAsync(HaManagerState state, IReadOnlyList<string> running);
+}
+
 /// <summary>
 /// Reads what the HA manager decides on: the HA configuration, where the HA VMs' records are (this member's read model),
 /// which nodes an Up member reachable from here hosts, the leases of the others (journal database), the free memory of
 /// the candidates (only while some node is not online), and the status of the running recovery tasks.
 /// </summary>
 public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef readModel, IActorRef nodes, IActorRef tasks,
-    ClusterTopology topology, TimeProvider? time = null)
+    ClusterTopology topology, TimeProvider? time = null) : IHaObserver
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(2);
     private const long MiB = 1024 * 1024;

@@ -8,7 +8,8 @@ namespace ActorMigration.Actors.Hosting;
 /// <summary>
 /// Everything one member process needs to join the cluster and host its nodes. <see cref="Tls"/>: remoting over mutual
 /// TLS with the cluster's certificates (the member process always sets it; in-process test systems may leave it off).
-/// <see cref="Fencing"/>: per-node watchdogs and leases (docs/cluster.md, "Fencing"); null = off.
+/// <see cref="Fencing"/>: per-node watchdogs and leases (docs/cluster.md, "Fencing"); null = off. <see cref="FenceArming"/>:
+/// which hosted nodes are armed (every one, or those that carry HA-managed VMs).
 /// </summary>
 public sealed record MemberOptions(
     ClusterTopology Topology,
@@ -21,7 +22,8 @@ public sealed record MemberOptions(
     StepTimeouts? Timeouts = null,
     string? ExtraHocon = null,
     ClusterTls? Tls = null,
-    FenceTimings? Fencing = null)
+    FenceTimings? Fencing = null,
+    FenceArming FenceArming = FenceArming.HaNodes)
 {
     public string SqliteFile => Path.Combine(Topology.DataDir, "actormigration.db");
 

@@ -54,6 +54,7 @@ public static class ClusterEndpoints
                 {
                     var vms = await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout);
                     var ha = await HaApi.ConfigOrLastSeen(ctx);
+                    var manager = await HaApi.ManagerIfManaged(ctx, ha);
                     // Per node: its VMs' runtimes, or null when the node does not answer (status "unknown").
                     var runtimes = new Dictionary<string, Dictionary<int, VmRuntime>?>();
                     foreach (var n in vms.Vms.Select(v => v.Node).OfType<string>().Distinct())
@@ -70,7 +71,7 @@ public static class ClusterEndpoints
                         entry["maxcpu"] = entry["cpus"];
                         entry.Remove("cpus");
                         entry["template"] = e.ContainsKey("template") ? 1 : 0;
-                        if (HaApi.VmStatus(ha, v.VmId, rt?.IsAlive).GetValueOrDefault("state") is { } hastate) entry["hastate"] = hastate;
+                        if (HaApi.VmStatus(ha, v.VmId, rt?.IsAlive, manager, v.Node).GetValueOrDefault("state") is { } hastate) entry["hastate"] = hastate;
                         result.Add(entry);
                     }
                 }

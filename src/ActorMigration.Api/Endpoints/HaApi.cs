@@ -18,28 +18,24 @@ public static class HaApi
     public static IActorRef Store(HttpContext ctx) => ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<HaConfigStore>();
 
     /// <summary>The HA configuration from the store (the singleton: what was written is read back at once).</summary>
-    public static async Task<HaConfigState> Config(HttpContext ctx)
-    {
-        var store = Store(ctx);
-        var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), ApiServices.AskTimeout)).State;
-        LastSeen.AddOrUpdate(store, state);
-        return state;
-    }
+    public static Task<HaConfigState> Config(HttpContext ctx) => Ask(ctx, ApiServices.AskTimeout, lastSeen: false);
 
     /// <summary>
     /// For a VM's status and listings: the store's configuration, or the last one this member read while the singleton
     /// moves (a VM's status must not fail for that).
     /// </summary>
-    public static async Task<HaConfigState> ConfigOrLastSeen(HttpContext ctx)
+    public static Task<HaConfigState> ConfigOrLastSeen(HttpContext ctx) => Ask(ctx, TimeSpan.FromSeconds(3), lastSeen: true);
+
+    private static async Task<HaConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen)
     {
         var store = Store(ctx);
         try
         {
-            var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), TimeSpan.FromSeconds(3))).State;
+            var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), timeout)).State;
             LastSeen.AddOrUpdate(store, state);
             return state;
         }
-        catch (AskTimeoutException) when (LastSeen.TryGetValue(store, out var last))
+        catch (AskTimeoutException) when (lastSeen && LastSeen.TryGetValue(store, out var last))
         {
             return last;
         }
@@ -61,6 +57,12 @@ public static class HaApi
             return HaManagerState.Empty;
         }
     }
+
+    /// <summary>The manager's state when some resource is managed (its states apply), else none (no ask).</summary>
+    public static async Task<HaManagerState?> ManagerIfManaged(HttpContext ctx, HaConfigState config, int? vmid = null) =>
+        (vmid is { } id ? HaServiceState.IsManaged(config.ResourceOfVm(id)) : config.Resources.Values.Any(HaServiceState.IsManaged))
+            ? await Manager(ctx)
+            : null;
 
     /// <summary>Applies a change: Proxmox's <c>null</c>, or its refusal as a 500.</summary>
     public static async Task<IResult> Change(HttpContext ctx, IHaConfigCommand command)
@@ -101,22 +103,31 @@ public static class HaApi
             : null;
 
     /// <summary>
-    /// The VM's <c>ha</c> field of status/current, as get_service_status: managed, the CRM's state, the group.
+    /// The VM's <c>ha</c> field of status/current, as get_service_status: managed, the CRM's state (the manager's while
+    /// it acts on the resource, else read from the VM), the group.
     /// </summary>
-    public static Dictionary<string, object?> VmStatus(HaConfigState config, int vmid, bool? running)
+    public static Dictionary<string, object?> VmStatus(HaConfigState config, int vmid, bool? running, HaManagerState? manager = null,
+        string? node = null)
     {
         var r = config.ResourceOfVm(vmid);
         if (!HaServiceState.IsManaged(r)) return new Dictionary<string, object?> { ["managed"] = 0 };
-        var ha = new Dictionary<string, object?> { ["managed"] = 1, ["state"] = HaServiceState.Crm(r!, running) };
+        var ha = new Dictionary<string, object?>
+        {
+            ["managed"] = 1, ["state"] = manager?.CrmOf(r!.Sid, node) ?? HaServiceState.Crm(r!, running),
+        };
         if (r!.Group is { } g) ha["group"] = g;
         return ha;
     }
 
-    /// <summary>Destroy without <c>purge</c> is refused for a VM that is an HA resource (ignored ones too), as Proxmox does.</summary>
-    public static async Task<string?> DestroyRefusal(HttpContext ctx, int vmid, bool purge) =>
-        !purge && (await Config(ctx)).ResourceOfVm(vmid) is not null
-            ? $"unable to remove VM {vmid} - used in HA resources and purge parameter not set."
-            : null;
+    /// <summary>
+    /// Destroy without <c>purge</c> is refused for a VM that is an HA resource (ignored ones too), as Proxmox does.
+    /// <c>IsResource</c>: with purge, the resource is removed after the task (<see cref="PlanAfterDestroy"/>).
+    /// </summary>
+    public static async Task<(string? Refusal, bool IsResource)> DestroyCheck(HttpContext ctx, int vmid, bool purge)
+    {
+        var isResource = (await Config(ctx)).ResourceOfVm(vmid) is not null;
+        return (isResource && !purge ? $"unable to remove VM {vmid} - used in HA resources and purge parameter not set." : null, isResource);
+    }
 
     /// <summary>
     /// With <c>ha-managed=1</c>, as Proxmox: the resource is added once the create task has ended well, started if the
@@ -130,11 +141,7 @@ public static class HaApi
     }
 
     /// <summary>Proxmox's destroy with <c>purge=1</c> removes the HA resource once the VM is gone.</summary>
-    public static async Task PlanAfterDestroy(HttpContext ctx, PveParams p, string upid, int vmid)
-    {
-        if (p.Bool("purge") && (await Config(ctx)).ResourceOfVm(vmid) is not null)
-            await Plan(ctx, new PlanHaFollowUp(upid, null, HaSid.OfVm(vmid)));
-    }
+    public static Task PlanAfterDestroy(HttpContext ctx, string upid, int vmid) => Plan(ctx, new PlanHaFollowUp(upid, null, HaSid.OfVm(vmid)));
 
     private static async Task Plan(HttpContext ctx, PlanHaFollowUp plan)
     {

@@ -137,8 +137,9 @@ public static class HaStatusEndpoints
     private static bool Quorate(ActorSystem system)
     {
         var cluster = Cluster.Get(system);
-        var members = cluster.State.Members.Count(m => m.Status == MemberStatus.Up);
-        return cluster.SelfMember.Status == MemberStatus.Up && (members - cluster.State.Unreachable.Count) * 2 > members;
+        var up = cluster.State.Members.Where(m => m.Status == MemberStatus.Up).ToList();
+        // A downed member can still be listed unreachable until it is removed: only Up members count.
+        return cluster.SelfMember.Status == MemberStatus.Up && (up.Count - up.Count(cluster.State.Unreachable.Contains)) * 2 > up.Count;
     }
 
     private static string ThisNode(ApiServices s) => s.Topology.HostedNodes.FirstOrDefault() ?? s.Topology.ClusterNodes[0];

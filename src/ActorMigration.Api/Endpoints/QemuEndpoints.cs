@@ -63,7 +63,8 @@ public static class QemuEndpoints
                 var rt = await s.Runtime(p["node"]!, vm!.VmId);
                 var entry = ListEntry(vm.VmId, vm.ConfigText, vm.Error, rt);
                 entry["qmpstatus"] = rt?.QmpStatus ?? "unknown";
-                entry["ha"] = HaApi.VmStatus(await HaApi.ConfigOrLastSeen(ctx), vm.VmId, rt?.IsAlive);
+                var ha = await HaApi.ConfigOrLastSeen(ctx);
+                entry["ha"] = HaApi.VmStatus(ha, vm.VmId, rt?.IsAlive, await HaApi.ManagerIfManaged(ctx, ha, vm.VmId), vm.Node);
                 if (rt?.RunningMachine is { } m) entry["running-machine"] = m;
                 // Our extension: the generation id the running QEMU exposes (query-vm-generation-id).
                 if (rt?.IsAlive == true)
@@ -187,9 +188,11 @@ public static class QemuEndpoints
         if (s.CheckOnline(node) is { } bad) return bad;
         var (vm, err) = await s.VmOnNode(node, p.Int("vmid"));
         if (err is not null) return err;
+        var haResource = false;
         if (kind == VmTaskMachine.Destroy)
         {
-            if (await HaApi.DestroyRefusal(ctx, vm!.VmId, p.Bool("purge")) is { } haRefused) return PveResult.Error(haRefused);
+            (var haRefused, haResource) = await HaApi.DestroyCheck(ctx, vm!.VmId, p.Bool("purge"));
+            if (haRefused is not null) return PveResult.Error(haRefused);
             if (vm!.LinkedClones.Count > 0)
                 return PveResult.Error($"base volume is used by linked clone(s): {string.Join(", ", vm.LinkedClones)}");
             if ((await s.Runtime(node, vm.VmId))?.IsAlive == true) return PveResult.Error($"VM {vm.VmId} is running - destroy failed");
@@ -198,7 +201,7 @@ public static class QemuEndpoints
         var user = TokenAuth.UserOf(ctx);
         var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
         var timeout = p["timeout"] is not null ? p.Int("timeout") : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
-        if (kind == VmTaskMachine.Destroy) await HaApi.PlanAfterDestroy(ctx, p, upid.ToString(), vm.VmId);
+        if (haResource && p.Bool("purge")) await HaApi.PlanAfterDestroy(ctx, upid.ToString(), vm.VmId);
         return await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
     }
 

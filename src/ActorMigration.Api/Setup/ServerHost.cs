@@ -65,7 +65,7 @@ public static class ServerHost
         builder.Services.AddSingleton(rootPassword);
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
-            Tls: tls, Fencing: settings.Fencing))
+            Tls: tls, Fencing: settings.Fencing, FenceArming: settings.FenceArming))
             .AddAccessControl(accessView));
 
         var app = builder.Build();

@@ -27,7 +27,8 @@ public sealed record ServerSettings(
     IReadOnlyList<string>? DebugLogSources = null,
     string? ClusterTlsDir = null,
     string? ClusterCaFrom = null,
-    FenceTimings? Fencing = null)
+    FenceTimings? Fencing = null,
+    FenceArming FenceArming = FenceArming.HaNodes)
 {
     /// <summary>The member's cluster TLS files (AM_CLUSTER_TLS_DIR, default &lt;data-dir&gt;/cluster-tls).</summary>
     public string TlsDir => ClusterTlsDir ?? Path.Combine(DataDir, "cluster-tls");
@@ -69,6 +70,15 @@ public sealed record ServerSettings(
         var sim = e.Where(kv => kv.Key.StartsWith("AM_SIM_") && kv.Value is not null)
             .ToDictionary(kv => kv.Key["AM_SIM_".Length..].ToLowerInvariant().Replace('_', '-'), kv => kv.Value!);
 
+        // AM_FENCE: auto (arm the nodes that carry HA-managed VMs), 1 (arm every hosted node), 0 (no fencing).
+        FenceArming? arming = Get("AM_FENCE", "auto").ToLowerInvariant() switch
+        {
+            "auto" => FenceArming.HaNodes,
+            "1" or "on" or "true" => FenceArming.All,
+            "0" or "off" or "false" => null,
+            var v => throw new ArgumentException($"AM_FENCE must be auto, 1/on/true or 0/off/false, not '{v}'"),
+        };
+
         return new ServerSettings(
             Path.GetFullPath(Get("AM_DATA_DIR", "./data")),
             Get("AM_DRIVER", "auto"),
@@ -92,9 +102,8 @@ public sealed record ServerSettings(
             List("AM_LOG_DEBUG", ""),
             e.TryGetValue("AM_CLUSTER_TLS_DIR", out var td) && !string.IsNullOrWhiteSpace(td) ? Path.GetFullPath(td) : null,
             e.TryGetValue("AM_CLUSTER_CA", out var ca) && !string.IsNullOrWhiteSpace(ca) ? Path.GetFullPath(ca) : null,
-            Get("AM_FENCE", "0") is "1" or "on" or "true"
-                ? FenceTimings.FromMilliseconds(Ms("AM_FENCE_TIMEOUT_MS"), Ms("AM_FENCE_MARGIN_MS"), Ms("AM_FENCE_GRACE_MS"))
-                : null);
+            arming is null ? null : FenceTimings.FromMilliseconds(Ms("AM_FENCE_TIMEOUT_MS"), Ms("AM_FENCE_MARGIN_MS"), Ms("AM_FENCE_GRACE_MS")),
+            arming ?? FenceArming.HaNodes);
 
         long? Ms(string key) => e.TryGetValue(key, out var v) && long.TryParse(v, out var ms) ? ms : null;
     }

@@ -79,6 +79,12 @@ public static class HaManager
             if (r.EffectiveState == HaStates.Disabled) yield return new HaServiceCleared(sid, o.At);
             yield break;
         }
+        if (rec?.State == HaManagerState.Recovered)
+        {
+            // Done once this member's read model shows the record moved (or its node is no longer fenced).
+            if (vm.Node == rec.Target || !s.IsFenced(vm.Node)) yield return new HaServiceCleared(sid, o.At);
+            yield break;
+        }
         if (rec?.State == HaManagerState.Recovery)
         {
             if (!o.Tasks.TryGetValue(rec.Upid!, out var task) || !task.Ended) yield break;
@@ -145,10 +151,11 @@ public static class HaManager
             Recoveries = s.Recoveries + 1,
             Services = s.Services.SetItem(p.Sid, Planned(s.Services.GetValueOrDefault(p.Sid), p)),
         },
-        HaRecoveryEnded { Error: null } x => s with { Services = s.Services.Remove(x.Sid) },
         HaRecoveryEnded x when s.Services.TryGetValue(x.Sid, out var r) => s with
         {
-            Services = s.Services.SetItem(x.Sid, r with { State = HaManagerState.Failed, Since = x.At, Error = x.Error }),
+            Services = s.Services.SetItem(x.Sid, x.Error is null
+                ? r with { State = HaManagerState.Recovered, Since = x.At }
+                : r with { State = HaManagerState.Failed, Since = x.At, Error = x.Error }),
         },
         HaServiceFailed f when s.Services.TryGetValue(f.Sid, out var r) => s with
         {
@@ -156,7 +163,7 @@ public static class HaManager
         },
         HaServiceFailed f => s with
         {
-            Services = s.Services.SetItem(f.Sid, new HaServiceRecord(f.Sid, HaManagerState.Error, null, f.At, 0, 0, [], f.Reason)),
+            Services = s.Services.SetItem(f.Sid, new HaServiceRecord(f.Sid, HaManagerState.Error, null, null, f.At, 0, 0, [], f.Reason)),
         },
         HaServiceCleared c => s with { Services = s.Services.Remove(c.Sid) },
         _ => s
@@ -166,7 +173,7 @@ public static class HaManager
     {
         var tried = r?.Tried ?? ImmutableList<string>.Empty;
         if (!tried.Contains(p.To)) tried = tried.Add(p.To);
-        return new HaServiceRecord(p.Sid, HaManagerState.Recovery, p.Upid, p.At,
+        return new HaServiceRecord(p.Sid, HaManagerState.Recovery, p.Upid, p.To, p.At,
             p.Kind == Restart ? (r?.Restarts ?? 0) + 1 : 0,
             (r?.Relocations ?? 0) + (p.Kind == Relocate ? 1 : 0),
             tried, r?.Error);

@@ -6,12 +6,13 @@ namespace ActorMigration.Domain.Ha;
 public sealed record HaNodeFencing(string State, DateTimeOffset Since, ImmutableList<string> History);
 
 /// <summary>
-/// A resource the manager is acting on: <c>recovery</c> (task <see cref="Upid"/> runs), <c>failed</c> (the last one
-/// ended in error at <see cref="Since"/>) or <c>error</c> (restarts and relocations exhausted, until someone acts).
-/// <see cref="Tried"/>: nodes a start was tried on.
+/// A resource the manager is acting on: <c>recovery</c> (task <see cref="Upid"/> runs, towards <see cref="Target"/>),
+/// <c>recovered</c> (it ended OK; kept until the read model shows the record on the target, so that a late view never
+/// plans a second recovery), <c>failed</c> (the last one ended in error at <see cref="Since"/>) or <c>error</c> (restarts
+/// and relocations exhausted, until someone acts). <see cref="Tried"/>: nodes a start was tried on.
 /// </summary>
-public sealed record HaServiceRecord(
-    string Sid, string State, string? Upid, DateTimeOffset Since, int Restarts, int Relocations, ImmutableList<string> Tried, string? Error);
+public sealed record HaServiceRecord(string Sid, string State, string? Upid, string? Target, DateTimeOffset Since, int Restarts,
+    int Relocations, ImmutableList<string> Tried, string? Error);
 
 /// <summary>
 /// What the HA manager keeps across restarts: the nodes it fences and the resources it acts on. A node or resource
@@ -25,7 +26,7 @@ public sealed record HaManagerState(
         ImmutableSortedDictionary.Create<string, HaServiceRecord>(StringComparer.Ordinal));
 
     public const string Fence = "fence", Fenced = "fenced", Online = "online";
-    public const string Recovery = "recovery", Failed = "failed", Error = "error";
+    public const string Recovery = "recovery", Recovered = "recovered", Failed = "failed", Error = "error";
 
     public bool IsFenced(string node) => Nodes.TryGetValue(node, out var n) && n.State == Fenced;
 
@@ -35,7 +36,8 @@ public sealed record HaManagerState(
     /// fenced; null when the manager is not acting on it (the VM's own state applies).
     /// </summary>
     public string? CrmOf(string sid, string? node) =>
-        Services.TryGetValue(sid, out var s) ? (s.State == Error ? Error : Recovery)
+        Services.TryGetValue(sid, out var s) && s.State == Recovered ? null
+        : s is not null ? (s.State == Error ? Error : Recovery)
         : node is not null && Nodes.ContainsKey(node) ? Fence
         : null;
 }

@@ -21,6 +21,12 @@ public static class WatchdogFiles
     /// <summary><c>pet &lt;deadline&gt;</c>: arm until the deadline, in ms of <see cref="Environment.TickCount64"/> (the host's monotonic clock).</summary>
     public const string Pet = "pet";
 
+    /// <summary>
+    /// <c>disarm</c>: nothing fires until the next pet. The member sends it only after it released the node's lease, so
+    /// no lease is ever left to expire while the node's VMs run.
+    /// </summary>
+    public const string Disarm = "disarm";
+
     /// <summary><c>status</c>: answers <c>armed &lt;ms left&gt; fired &lt;n&gt;</c> or <c>disarmed fired &lt;n&gt;</c>.</summary>
     public const string Status = "status";
 

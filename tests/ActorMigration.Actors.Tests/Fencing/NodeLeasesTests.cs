@@ -52,6 +52,28 @@ public sealed class NodeLeasesTests : IDisposable
         Assert.True(renewed.RenewedAt >= expired.DbNow);
     }
 
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task A_released_lease_is_no_longer_held_nor_expired_other_nodes_keep_theirs_and_a_renewal_takes_it_again(string persistence)
+    {
+        var leases = await On(persistence);
+        await leases.ReleaseAsync("node1"); // nothing to release: no error (and the table is created)
+        await leases.RenewAsync("node1", "member-a", TimeSpan.FromMilliseconds(300));
+        await leases.RenewAsync("node2", "member-a", TimeSpan.FromMinutes(5));
+        await ReadUntil(leases, "node1", l => l.Expired);
+
+        await leases.ReleaseAsync("node1");
+        var released = await leases.ReadAsync("node1");
+        Assert.False(released.Held);
+        Assert.False(released.Expired, "a released lease must never read as a fenced node");
+        Assert.Null(released.Member);
+        Assert.True((await leases.ReadAsync("node2")) is { Held: true, Expired: false, Member: "member-a" });
+
+        await leases.RenewAsync("node1", "member-b", TimeSpan.FromSeconds(10));
+        Assert.True((await leases.ReadAsync("node1")) is { Held: true, Expired: false, Member: "member-b" });
+    }
+
     [Fact]
     public async Task Leases_of_several_nodes_are_independent_and_shared_by_every_reader()
     {

@@ -85,6 +85,28 @@ public sealed class WatchdogProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_disarmed_watchdog_does_not_fire_after_its_deadline_and_a_later_pet_arms_it_again()
+    {
+        var qemu = Vm(100);
+        var dog = Client();
+        dog.EnsureRunning();
+        Assert.Equal("disarmed fired 0", dog.Disarm()); // disarming a disarmed watchdog changes nothing
+        Assert.StartsWith("armed", dog.Pet(In(800)));
+        Assert.True(dog.IsArmed());
+        Assert.Equal("disarmed fired 0", dog.Disarm());
+        Assert.False(dog.IsArmed());
+        await Task.Delay(2000); // well past the deadline and many ticks
+        Assert.True(qemu.Alive, "a disarmed watchdog fired");
+        Assert.Equal("disarmed fired 0", dog.Status());
+        var log = await File.ReadAllTextAsync(Log);
+        Assert.Single(log.Split('\n'), l => l.Contains("disarmed by the member"));
+
+        dog.Pet(In(300));
+        await WaitFor(() => !qemu.Alive);
+        Assert.Equal("disarmed fired 1", dog.Status());
+    }
+
+    [Fact]
     public async Task The_watchdog_runs_in_its_own_session_a_second_client_finds_it_and_a_second_watchdog_does_not_start()
     {
         var first = Client();

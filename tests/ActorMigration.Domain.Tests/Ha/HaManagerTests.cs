@@ -77,7 +77,8 @@ public sealed class HaManagerTests
         Assert.Equal(("node2", "ha-recovery", "100"), (upid.Node, upid.Type, upid.Id));
         Assert.NotEqual(plans[0].Upid, plans[1].Upid);
         Assert.Contains(plans[0].History, l => l.EndsWith("node 'node3': state changed from 'online' => 'fence'", StringComparison.Ordinal));
-        Assert.Contains(plans[0].History, l => l.Contains("fencing: acknowledged - the lease of node 'node3' expired at 12:00:00.000", StringComparison.Ordinal));
+        Assert.Contains(plans[0].History,
+            l => l.Contains("fencing: acknowledged - the lease of node 'node3' expired at 12:00:00.000", StringComparison.Ordinal));
         Assert.Equal("recovery", w.State.CrmOf("vm:100", "node3"));
         Assert.Empty(w.Tick()); // one recovery each, not one per tick
         var request = HaManager.RequestOf(plans[0]);
@@ -146,7 +147,11 @@ public sealed class HaManagerTests
         w.Lose("node3", HaLease.Expired);
         w.Tick();
         w.End(100, null, "node2");
+        w.Vms[100] = w.Vms[100] with { Node = "node3" }; // this member's read model has not seen the move yet
         Assert.IsType<HaRecoveryEnded>(Assert.Single(w.Tick()));
+        Assert.Empty(w.Tick(HaManager.RetryAfter)); // no second recovery from a late view
+        w.Vms[100] = w.Vms[100] with { Node = "node2" };
+        Assert.IsType<HaServiceCleared>(Assert.Single(w.Tick()));
         Assert.Empty(w.State.Services);
         Assert.Null(w.State.CrmOf("vm:100", "node2"));
         w.Nodes["node3"] = w.Nodes["node3"] with { Online = true };

@@ -31,14 +31,14 @@ public static class FenceSampler
         File.ReadAllText(Path.Combine(m.DataDir, "logs", $"watchdog-{node}.log"));
 
     /// <summary>Waits until a member keeps the node's lease (held, not expired) with the given time to live.</summary>
-    public static async Task<NodeLease> WaitHeldAsync(NodeLeases leases, string node, TimeSpan ttl)
+    public static async Task<NodeLease> WaitHeldAsync(NodeLeases leases, string node, TimeSpan ttl, TimeSpan? within = null)
     {
         NodeLease? lease = null;
         await PveClient.Eventually(async () =>
         {
             lease = await leases.ReadAsync(node);
             return lease is { Held: true, Expired: false } && lease.ExpiresAt - lease.RenewedAt == ttl;
-        }, TimeSpan.FromSeconds(60), $"lease of {node} held with a ttl of {ttl}");
+        }, within ?? TimeSpan.FromSeconds(60), $"lease of {node} held with a ttl of {ttl}");
         return lease!;
     }
 
