@@ -7,17 +7,6 @@ namespace ActorMigration.TestSupport;
 public static class HaVms
 {
     /// <summary>
-    /// The member environment for HA tests: fencing on every node (AM_FENCE=1) until automatic arming (nodes that carry HA
-    /// VMs) is the default; <paramref name="fenceTimeoutMs"/> overrides the fence timeout (standard: 8 s, lease 10 s).
-    /// </summary>
-    public static Dictionary<string, string> Env(int? fenceTimeoutMs = null)
-    {
-        var env = new Dictionary<string, string> { ["AM_FENCE"] = "1" };
-        if (fenceTimeoutMs is { } t) env["AM_FENCE_TIMEOUT_MS"] = t.ToString();
-        return env;
-    }
-
-    /// <summary>
     /// <c>POST /nodes/{node}/qemu</c>, started. An HA VM gets a disk on storage <c>shared</c> and <c>ha-managed=1</c>, another
     /// VM no disk. Waits for the task and throws with its log unless it ended OK; an HA VM also until it is a resource (the
     /// HA configuration applies the create's <c>ha-managed</c> after the task).

@@ -26,12 +26,9 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
     /// <summary>mN for messages.</summary>
     public string Name(MemberProcess m) => $"m{Three.Members.ToList().IndexOf(m) + 1}";
 
-    private IDictionary<string, string>? _env;
-
-    /// <summary>Starts the three members, with <paramref name="env"/> over the QEMU environment of each.</summary>
-    public static async Task<ThreeQemuMembers> StartAsync(IDictionary<string, string>? env = null)
+    public static async Task<ThreeQemuMembers> StartAsync()
     {
-        var f = new ThreeQemuMembers { _env = env };
+        var f = new ThreeQemuMembers();
         await f.InitializeAsync();
         return f;
     }
@@ -40,9 +37,7 @@ public sealed class ThreeQemuMembers : IAsyncLifetime
     public async Task InitializeAsync()
     {
         for (var i = 1; i <= 3; i++) await QemuEnv.CleanLeftoversAsync($"am-m{i}");
-        var env = await QemuEnv.EnvWithPortsAsync();
-        foreach (var (k, v) in _env ?? new Dictionary<string, string>()) env[k] = v;
-        Three = await ThreeMembers.StartAsync(env: env, sharedStorage: SharedStorage.NewDir());
+        Three = await ThreeMembers.StartAsync(env: await QemuEnv.EnvWithPortsAsync(), sharedStorage: SharedStorage.NewDir());
         foreach (var m in Three.Members) await QemuEnv.MarkOwnerAsync(m);
     }
 

@@ -24,7 +24,7 @@ public static class HaRecoveryBench
 
     public static async Task<IReadOnlyList<Round>> Run(int rounds)
     {
-        await using var three = await ThreeMembers.StartAsync(env: HaVms.Env(), sharedStorage: SharedStorage.NewDir());
+        await using var three = await ThreeMembers.StartAsync(sharedStorage: SharedStorage.NewDir());
         var leases = new NodeLeases("postgres", three.Pg);
         var c = three[0].Client;
         var results = new List<Round>();

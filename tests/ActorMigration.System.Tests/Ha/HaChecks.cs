@@ -11,6 +11,12 @@ public static class HaChecks
     /// <summary>Simulated tests fence after 3 s (lease 5 s) instead of 8 s (lease 10 s).</summary>
     public const int FastFenceTimeoutMs = 3000;
 
+    /// <summary>
+    /// The member environment of the simulated HA tests: fencing automatic (AM_FENCE unset: a node is armed while it carries
+    /// HA VMs), the fence timeout <see cref="FastFenceTimeoutMs"/>.
+    /// </summary>
+    public static Dictionary<string, string> FastFencing() => new() { ["AM_FENCE_TIMEOUT_MS"] = FastFenceTimeoutMs.ToString() };
+
     /// <summary>Waits until the node's watchdog is armed: a member renews its lease (it carries HA VMs).</summary>
     public static Task WaitArmedAsync(string pg, string node, TimeSpan ttl) =>
         FenceSampler.WaitHeldAsync(new NodeLeases("postgres", pg), node, ttl);

@@ -4,7 +4,7 @@ namespace ActorMigration.SystemTests.Ha;
 
 /// <summary>
 /// Issue 13, simulated driver: three members on PostgreSQL (the HA manager runs on m1, the oldest, never killed here),
-/// fencing with a 3 s fence timeout (lease 5 s). A node's member is killed with kill -9; its HA VMs (disks on
+/// fencing automatic with a 3 s fence timeout (lease 5 s). A node's member is killed with kill -9; its HA VMs (disks on
 /// storage <c>shared</c>, one directory for all members) run again on the survivors. Where copies run is sampled from the
 /// simulated driver's state files every 50 ms, the HA status from m1's API every 100 ms.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class HaRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task A_killed_member_s_ha_vms_run_again_on_survivors_within_30_s_through_one_recovery_task_each_its_other_vm_stays()
     {
-        await using var three = await ThreeMembers.StartAsync(env: HaVms.Env(HaChecks.FastFenceTimeoutMs), sharedStorage: SharedStorage.NewDir());
+        await using var three = await ThreeMembers.StartAsync(env: HaChecks.FastFencing(), sharedStorage: SharedStorage.NewDir());
         var (m1, m3) = (three[0], three[2]);
         int[] ha = [701, 702];
         const int plain = 703;
@@ -67,9 +67,9 @@ public sealed class HaRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Kill_9_of_the_member_running_a_recovery_still_ends_with_exactly_one_copy_on_the_last_node()
     {
-        // Only m2's simulated driver waits 8 s before it starts a VM: the recovery to node2 is caught in its start.
-        await using var three = await ThreeMembers.StartAsync(env: HaVms.Env(HaChecks.FastFenceTimeoutMs), sharedStorage: SharedStorage.NewDir(),
-            memberEnv: [null, new Dictionary<string, string> { ["AM_SIM_HOLDS"] = "start:8000" }]);
+        // Only m2's simulated driver waits 10 s before it starts a VM: the recovery to node2 is caught in its start.
+        await using var three = await ThreeMembers.StartAsync(env: HaChecks.FastFencing(), sharedStorage: SharedStorage.NewDir(),
+            memberEnv: [null, new Dictionary<string, string> { ["AM_SIM_HOLDS"] = "start:10000" }]);
         var (m1, m2, m3) = (three[0], three[1], three[2]);
         const int vmid = 711;
         var c = m1.Client;
@@ -89,7 +89,11 @@ public sealed class HaRecoveryTests(ITestOutputHelper output)
             return first is not null && (await c.Log(first)).Any(l => l.Contains($"recover service 'vm:{vmid}' from fenced node 'node3' to node 'node2'"));
         }, TimeSpan.FromSeconds(60), "the recovery to node2 runs and logged its recover line");
         Assert.Same(m2, three.WorkflowMember(first!));
+        // node2 carries the HA VM's record now: its watchdog is armed (lease held) before its member dies, else nothing would
+        // guard it and the manager rightly never recovers from it.
+        await HaChecks.WaitArmedAsync(three.Pg, "node2", FastLease);
         Assert.DoesNotContain(HaVms.SimCopies(three, vmid), n => n != "node3"); // held before it runs
+        Assert.Equal("running", (await HaVms.RecoveryTasksAsync(c, vmid, ["node2"])).Single()["status"]?.GetValue<string>());
         m2.Kill9();
 
         var ran = await HaChecks.WaitRunningElsewhereAsync(c, [vmid], "node2", TimeSpan.FromSeconds(120));

@@ -6,15 +6,13 @@ using Xunit.Abstractions;
 namespace ActorMigration.SystemTests.Ha;
 
 /// <summary>
-/// Issue 13, real QEMU: three members (<see cref="HaQemuCluster"/>; the HA manager on m1, never killed), standard fencing
+/// Issue 13, real QEMU: three members (<see cref="ThreeQemuMembers"/>; the HA manager on m1, never killed), automatic fencing
 /// (fence after 8 s, lease 10 s), HA VMs of the test guest with their disk on storage <c>shared</c> (one directory for all
 /// members). Every QEMU of the test's VMs is sampled from /proc every 50 ms through the whole test: never two of one VM.
 /// </summary>
 [Collection("qemu")]
-public sealed class QemuHaRecoveryTests(HaQemuCluster cluster, ITestOutputHelper output) : IClassFixture<HaQemuCluster>
+public sealed class QemuHaRecoveryTests(ThreeQemuMembers c, ITestOutputHelper output) : IClassFixture<ThreeQemuMembers>
 {
-    private readonly ThreeQemuMembers c = cluster.Members;
-
     private const int MemoryMiB = 256;
     private static readonly FenceTimings T = FenceTimings.Standard;
 
