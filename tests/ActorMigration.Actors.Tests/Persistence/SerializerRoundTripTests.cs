@@ -145,5 +145,22 @@ public sealed class SerializerRoundTripTests : IDisposable
         Assert.Equal("node1", snapshot.Node);
     }
 
+    /// <summary>What the HA manager sends across members: the recovery's start and its state in replies.</summary>
+    [Fact]
+    public void The_ha_managers_messages_round_trip()
+    {
+        var request = new Domain.Workflows.HaRecovery.HaRecoveryRequest(100, "node3", "node1", true, true, ["a line"]);
+        var start = new ActorMigration.Actors.Workflows.StartTask("UPID:node1:00000000:00000001:6B000000:ha-recovery:100:root@pam:", request);
+        var back = (ActorMigration.Actors.Workflows.StartTask)_serializer.FromBinary(_serializer.ToBinary(start), _serializer.Manifest(start));
+        Assert.Equal(Json(request), Json(Assert.IsType<Domain.Workflows.HaRecovery.HaRecoveryRequest>(back.Request)));
+
+        var state = Domain.Ha.HaManager.Apply(Domain.Ha.HaManagerState.Empty,
+            new Domain.Ha.HaNodeStateChanged("node3", "fenced", ["x"], DateTimeOffset.UnixEpoch));
+        var reply = new ActorMigration.Actors.Ha.HaManagerStateReply(state);
+        var replyBack = (ActorMigration.Actors.Ha.HaManagerStateReply)_serializer.FromBinary(_serializer.ToBinary(reply), _serializer.Manifest(reply));
+        Assert.Equal("fenced", replyBack.State.Nodes["node3"].State);
+        Assert.True(replyBack.State.IsFenced("node3"));
+    }
+
     private static string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
 }
