@@ -101,6 +101,8 @@ public sealed class HaRecoveryTests(ITestOutputHelper output)
         var tasks = await HaVms.RecoveryTasksAsync(c, vmid, ThreeMembers.Nodes);
         var firstStatus = await c.Wait(first!, TimeSpan.FromSeconds(60));
         output.WriteLine($"first recovery {first} ended '{firstStatus}':\n  {string.Join("\n  ", await c.Log(first!))}");
+        Assert.NotEqual("OK", firstStatus); // its target died with the record on it: it cannot have started the VM there
+        Assert.Equal(2, tasks.Count); // the one to node2, then one from node2 (fenced in turn) to node1
         var second = tasks.Select(t => t["upid"]!.GetValue<string>()).Single(u => u.StartsWith("UPID:node1:", StringComparison.Ordinal));
         Assert.Equal("OK", await c.Wait(second, TimeSpan.FromSeconds(60)));
         var log = await c.Log(second);
