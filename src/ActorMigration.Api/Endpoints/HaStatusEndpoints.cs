@@ -58,15 +58,16 @@ public static class HaStatusEndpoints
         var config = await HaApi.Config(ctx);
         var manager = await HaApi.Manager(ctx);
         var vms = (await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout)).Vms.ToDictionary(v => v.VmId);
-        // The nodes are asked at once, as /nodes does: the listing takes as long as the slowest node, not their sum.
-        var nodes = config.Resources.Values.Select(r => vms.GetValueOrDefault(r.VmId)?.Node).OfType<string>().Distinct().ToList();
+        // The nodes are asked at once, as /nodes does: the listing takes as long as the slowest node, not their sum. A node
+        // that is not online is not asked (its VMs' state is unknown): the status must not wait for it while it is fenced.
+        var nodes = config.Resources.Values.Select(r => vms.GetValueOrDefault(r.VmId)?.Node).OfType<string>().Distinct().Where(s.IsOnline).ToList();
         var answers = await Task.WhenAll(nodes.Select(n => s.NodeVms(n, TimeSpan.FromSeconds(3))));
         var running = nodes.Zip(answers, (n, a) => (n, a?.Vms.Where(v => v.IsAlive).Select(v => v.VmId).ToHashSet()))
             .ToDictionary(x => x.n, x => x.Item2);
         var services = config.Resources.Values.OrderBy(r => r.Sid, StringComparer.Ordinal).Select(r =>
         {
             var node = vms.GetValueOrDefault(r.VmId)?.Node;
-            return new Service(r, node, node is null || running[node] is not { } alive ? null : alive.Contains(r.VmId),
+            return new Service(r, node, node is null || running.GetValueOrDefault(node) is not { } alive ? null : alive.Contains(r.VmId),
                 manager.CrmOf(r.Sid, node));
         }).ToList();
         return (config, manager, services);
