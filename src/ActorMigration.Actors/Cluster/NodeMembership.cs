@@ -26,4 +26,16 @@ public static class NodeMembership
         var state = Akka.Cluster.Cluster.Get(system).State;
         return HostOf(state, node) is { } m && !state.Unreachable.Contains(m);
     }
+
+    /// <summary>
+    /// This member's view for <see cref="Domain.Ha.FenceRules.MayPet"/>: whether it is Up, how many members count (not
+    /// downed or removed) and how many of those it cannot reach.
+    /// </summary>
+    public static (bool Up, int Members, int Unreachable) MajorityView(ActorSystem system)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        var counted = state.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)).ToList();
+        return (cluster.SelfMember.Status == MemberStatus.Up, counted.Count, counted.Count(state.Unreachable.Contains));
+    }
 }

@@ -1,9 +1,9 @@
+using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Ha;
 using ActorMigration.Actors.Hosting;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Domain.Ha;
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Hosting;
@@ -97,7 +97,7 @@ public sealed class FenceKeeper
 
     private async Task CycleAsync(long t0)
     {
-        var (up, members, unreachable) = View();
+        var (up, members, unreachable) = NodeMembership.MajorityView(_system);
         var may = FenceRules.MayPet(up, members, unreachable);
         if (may != _mayPet)
         {
@@ -209,14 +209,6 @@ public sealed class FenceKeeper
     }
 
     private static string Names(IEnumerable<Guard> nodes) => string.Join(",", nodes.Select(g => g.Node)) is { Length: > 0 } s ? s : "no node";
-
-    private (bool Up, int Members, int Unreachable) View()
-    {
-        var cluster = Akka.Cluster.Cluster.Get(_system);
-        var state = cluster.State;
-        var counted = state.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)).ToList();
-        return (cluster.SelfMember.Status == MemberStatus.Up, counted.Count, counted.Count(state.Unreachable.Contains));
-    }
 
     /// <summary>A requested stop of a member that was petting: the armed nodes' last pet and lease last the restart grace.</summary>
     private async Task<Done> StopAsync()

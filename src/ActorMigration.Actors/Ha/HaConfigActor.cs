@@ -94,7 +94,7 @@ public sealed class HaConfigActor : ReceivePersistentActor, IWithTimers
         if (!_state.FollowUps.ContainsKey(status.Upid)) return;
         bool ok;
         if (status.Exists && !status.Running)
-            ok = status.ExitStatus is { } exit && (exit == "OK" || exit.StartsWith("WARNINGS", StringComparison.Ordinal));
+            ok = Domain.Tasks.TaskLog.IsOk(status.ExitStatus);
         else if (!status.Exists && status.ExitStatus is not null) ok = false;
         else if (!status.Exists && DateTime.UtcNow - _missingSince.GetValueOrDefault(status.Upid, DateTime.UtcNow) > NeverStarted) ok = false;
         else

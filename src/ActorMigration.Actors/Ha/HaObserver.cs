@@ -5,8 +5,8 @@ using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Ha;
+using ActorMigration.Domain.Tasks;
 using Akka.Actor;
-using Akka.Cluster;
 
 namespace ActorMigration.Actors.Ha;
 
@@ -32,7 +32,6 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
     ClusterTopology topology, TimeProvider? time = null) : IHaObserver
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(2);
-    private const long MiB = 1024 * 1024;
 
     public async Task<HaObserved> GatherAsync(HaManagerState state, IReadOnlyList<string> running)
     {
@@ -58,12 +57,11 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
         return new HaObserved(new HaObservation(at, cfg, views, vmViews, taskViews), missing);
     }
 
+    /// <summary>The rule the watchdogs follow: the manager acts only while its member is Up with a majority.</summary>
     private bool MayAct()
     {
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        var s = cluster.State;
-        var counted = s.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)).ToList();
-        return FenceRules.MayPet(cluster.SelfMember.Status == MemberStatus.Up, counted.Count, counted.Count(s.Unreachable.Contains));
+        var (up, members, unreachable) = NodeMembership.MajorityView(system);
+        return FenceRules.MayPet(up, members, unreachable);
     }
 
     /// <summary>Each online node's memory less the configured memory of the VMs whose records it holds; absent when it did not answer.</summary>
@@ -89,7 +87,7 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
     }
 
     private static long MemoryOf(string configText) =>
-        QmConfig.TryParse(configText, out var cfg, out _) && long.TryParse(cfg!["memory"], out var mib) ? mib * MiB : 512 * MiB;
+        QmConfig.TryParse(configText, out var cfg, out _) ? VmMemory.Bytes(cfg!.Main) : VmMemory.DefaultBytes;
 
     private async Task<(Dictionary<string, HaTaskView>, List<string>)> TasksAsync(IReadOnlyList<string> running)
     {
@@ -107,12 +105,10 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
                 continue;
             }
             if (status.Exists && !status.Running)
-                views[upid] = new HaTaskView(upid, true, Ok(status.ExitStatus) ? null : status.ExitStatus ?? "unknown");
+                views[upid] = new HaTaskView(upid, true, TaskLog.IsOk(status.ExitStatus) ? null : status.ExitStatus ?? "unknown");
             else if (!status.Exists && status.ExitStatus is { } refused) views[upid] = new HaTaskView(upid, true, refused);
             else if (!status.Exists) missing.Add(upid);
         }
         return (views, missing);
     }
-
-    private static bool Ok(string? exit) => exit is "OK" || exit?.StartsWith("WARNINGS", StringComparison.Ordinal) == true;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Vms;
 
@@ -21,22 +20,6 @@ public static class ConfigJson
             d[k] = k == "cipassword" ? Http.CloudInitOptions.Masked : Numeric.Contains(k) && long.TryParse(v, out var n) ? n : v;
         if (digest is not null) d["digest"] = digest;
         return d;
-    }
-
-    /// <summary>Memory in bytes; 512 MiB when the stored value cannot be read.</summary>
-    public static long MaxMem(QmSection c)
-    {
-        long mib = 512;
-        try
-        {
-            if (long.TryParse(PropertyString.Parse(c["memory"] ?? "512", "current")["current"], NumberStyles.None, CultureInfo.InvariantCulture, out var m)
-                && m <= long.MaxValue / SizeFormat.MiB)
-                mib = m;
-        }
-        catch (FormatException)
-        {
-        }
-        return mib * SizeFormat.MiB;
     }
 
     /// <summary>Size of the boot disk (bootdisk_size: the first disk of the boot order, legacy <c>bootdisk</c> included), else of the first disk.</summary>

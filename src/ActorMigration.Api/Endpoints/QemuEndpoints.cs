@@ -112,8 +112,8 @@ public static class QemuEndpoints
             ["status"] = rt is null ? "unknown" : running ? "running" : "stopped",
             ["cpus"] = ConfigJson.Cpus(c),
             ["cpu"] = 0,
-            ["maxmem"] = ConfigJson.MaxMem(c),
-            ["mem"] = running ? ConfigJson.MaxMem(c) : 0,
+            ["maxmem"] = VmMemory.Bytes(c),
+            ["mem"] = running ? VmMemory.Bytes(c) : 0,
             ["maxdisk"] = ConfigJson.MaxDisk(c),
             ["disk"] = 0,
             ["netin"] = 0,
@@ -200,7 +200,7 @@ public static class QemuEndpoints
         }
         var user = TokenAuth.UserOf(ctx);
         var upid = s.NewUpid(node, VmTaskMachine.TaskType(kind), vm!.VmId.ToString(), user);
-        var timeout = p["timeout"] is not null ? p.Int("timeout") : Math.Max(30, (int)(ConfigJson.MaxMem(QmConfig.Parse(vm.ConfigText).Main) >> 30));
+        var timeout = p["timeout"] is not null ? p.Int("timeout") : Math.Max(30, (int)(VmMemory.Bytes(QmConfig.Parse(vm.ConfigText).Main) >> 30));
         if (haResource && p.Bool("purge")) await HaApi.PlanAfterDestroy(ctx, upid.ToString(), vm.VmId);
         return await s.StartTask(upid, new VmTaskRequest(kind, vm.VmId, node, user, timeout, p.Bool("skiplock")));
     }

@@ -55,7 +55,7 @@ public static class HaManager
         }
         if (fencing.State == HaManagerState.Fence && n.Lease == HaLease.Expired)
         {
-            var expired = n.LeaseExpiresAt is { } t ? t.ToUniversalTime().ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) : "?";
+            var expired = n.LeaseExpiresAt is { } t ? TaskLog.UtcClock(t) : "?";
             yield return Changed(n.Node, HaManagerState.Fence, HaManagerState.Fenced, o.At,
                 $"fencing: acknowledged - the lease of node '{n.Node}' expired at {expired} (UTC)");
         }

@@ -17,6 +17,13 @@ public static class TaskLog
         : exitStatus.StartsWith("WARNINGS: ", StringComparison.Ordinal) ? $"TASK {exitStatus}"
         : $"TASK ERROR: {exitStatus.Replace('\n', ' ').TrimEnd()}";
 
+    /// <summary>The task ended well: <c>OK</c> or with warnings.</summary>
+    public static bool IsOk(string? exitStatus) =>
+        exitStatus is Ok || exitStatus?.StartsWith("WARNINGS", StringComparison.Ordinal) == true;
+
+    /// <summary>A time of day to the millisecond in UTC (<c>21:34:43.120</c>), for lines that compare with other hosts' clocks.</summary>
+    public static string UtcClock(DateTimeOffset t) => t.ToUniversalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
     /// <summary>Exit status as written by a finished task with <paramref name="warnings"/> warnings.</summary>
     public static string ExitStatus(string? error, int warnings) =>
         error is not null ? error.Replace('\n', ' ').TrimEnd()

@@ -81,7 +81,8 @@ public sealed class HaRecoveryMachine : WorkflowMachine<HaRecoveryWorkflowState>
                 yield return new WorkflowFailed(NotFenced(f), at);
                 yield break;
             case CheckNodeFenced when result is NodeFenceFacts f:
-                yield return Log(at, $"node '{f.Node}' is fenced: its lease expired at {Clock(f.ExpiresAt!.Value)} (database time {Clock(f.DbNow)})");
+                yield return Log(at, $"node '{f.Node}' is fenced: its lease expired at {Tasks.TaskLog.UtcClock(f.ExpiresAt!.Value)}"
+                    + $" (database time {Tasks.TaskLog.UtcClock(f.DbNow)})");
                 break;
             case GatherVmFacts { Key: "source" } when result is VmFacts f && f.Runtime.IsAlive:
                 yield return new WorkflowFailed($"service '{r.Sid}' still runs on node '{r.From}'", at);
@@ -111,10 +112,8 @@ public sealed class HaRecoveryMachine : WorkflowMachine<HaRecoveryWorkflowState>
     }
 
     private static string NotFenced(NodeFenceFacts f) => f.Held
-        ? $"node '{f.Node}' is not fenced: its lease runs until {Clock(f.ExpiresAt!.Value)} (database time {Clock(f.DbNow)})"
+        ? $"node '{f.Node}' is not fenced: its lease runs until {Tasks.TaskLog.UtcClock(f.ExpiresAt!.Value)} (database time {Tasks.TaskLog.UtcClock(f.DbNow)})"
         : $"node '{f.Node}' is not fenced: no member holds its lease, so no watchdog guards it";
-
-    private static string Clock(DateTimeOffset t) => t.ToUniversalTime().ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(HaRecoveryWorkflowState s, DateTimeOffset at) =>
         ([], Tasks.TaskLog.ExitStatus(s.Core.Error, s.Core.Warnings));
