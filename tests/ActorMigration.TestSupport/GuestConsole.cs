@@ -87,6 +87,14 @@ public static class GuestConsole
     public static Task<string> WaitForHeartbeatAsync(string dataDir, string node, int vmid, int atLeast, TimeSpan? timeout = null) =>
         WaitForHeartbeatAsync(Of(dataDir, node, vmid), atLeast, timeout ?? TimeSpan.FromSeconds(120));
 
+    /// <summary>
+    /// Waits until the guest has printed heartbeats and finished its disk probe (formatting a blank disk writes fresh pages;
+    /// a migration meanwhile meets the known QEMU 7.2 TCG defect more often, docs/qemu-driver.md).
+    /// </summary>
+    public static Task<string> WaitForSettledAsync(string dataDir, string node, int vmid, TimeSpan? timeout = null) =>
+        WaitForAsync(Of(dataDir, node, vmid), log => LastHeartbeat(log) >= 3 && Lines(log).Any(l => l.StartsWith("disk ", StringComparison.Ordinal)),
+            timeout ?? TimeSpan.FromSeconds(120), "heartbeat >= 3 and the disk probe's line");
+
     // ---- typing commands ------------------------------------------------------------------
 
     /// <summary>Types one line into the guest's console through serial.sock (from outside the member).</summary>

@@ -22,13 +22,13 @@ public static class QemuVms
         Assert.True(status == "OK", $"create {vmid}: {status}\n{string.Join('\n', await c.Log(upid))}");
     }
 
-    /// <summary>Creates and starts a VM and waits until the guest's heartbeat runs on the node's console.</summary>
+    /// <summary>Creates and starts a VM and waits until the guest's heartbeat runs and its disk probe ended.</summary>
     public static async Task<int> StartGuestAsync(MemberProcess m, string node, int vmid, int memoryMiB, params (string, string)[] extra)
     {
         await CreateAsync(m.Client, node, vmid, memoryMiB, start: true, extra);
         var pid = Reality.QemuPid(m.DataDir, node, vmid);
         Assert.True(pid is not null, $"no live QEMU for {vmid} on {node} after start");
-        await GuestConsole.WaitForHeartbeatAsync(m.DataDir, node, vmid, 3);
+        await GuestConsole.WaitForSettledAsync(m.DataDir, node, vmid);
         return pid!.Value;
     }
 
