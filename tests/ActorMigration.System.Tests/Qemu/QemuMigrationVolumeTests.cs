@@ -116,7 +116,7 @@ public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHel
             await CreateWithUnusedAndNoSize(vmid);
             await Io(Volume("node1", vmid, 1), "write -P 0x3c 0 1M");
             var efivar = await BootAndWriteEfiVariable(vmid);
-            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node1", vmid, 3);
+            await GuestConsole.WaitForSettledAsync(M.DataDir, "node1", vmid);
 
             var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/migrate", ("target", "node2"), ("online", "1"), ("with-local-disks", "1")));
             var log = await QemuVms.WaitOk(M, upid, TimeSpan.FromSeconds(300));
