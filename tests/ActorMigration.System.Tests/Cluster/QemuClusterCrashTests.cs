@@ -46,6 +46,11 @@ public sealed class QemuClusterCrashTests(ThreeQemuMembers c, ITestOutputHelper 
             var pid = Reality.QemuPid(m3.DataDir, "node3", vmid);
             Assert.NotNull(pid);
             Assert.Equal([(pid.Value, "node3")], c.QemuProcesses(vmid));
+            // The stream between the two members came over TLS: m3's incoming QEMU took TLS clients of the cluster CA only.
+            var targetCmd = QemuHost.QemuCommandLine(m3.DataDir, "node3", vmid)!;
+            Assert.Contains("tls-creds-x509,id=am-tls-server,endpoint=server", targetCmd);
+            Assert.Contains("verify-peer=on", targetCmd);
+            Assert.Contains("migration.tls-creds=am-tls-server", targetCmd);
             var cfg = await ThreeQemuMembers.ConfigAsync(m2, "node3", vmid);
             Assert.NotNull(cfg);
             Assert.Null(cfg["lock"]);
