@@ -84,13 +84,16 @@ public sealed class ThreeMembers : IAsyncDisposable
         await Members[i].StartAsync();
     }
 
-    /// <summary>The nodes <paramref name="viewer"/>'s <c>/nodes</c> shows online.</summary>
+    /// <summary>
+    /// The nodes <paramref name="viewer"/>'s <c>/cluster/status</c> shows online (the membership, as <c>/nodes</c> shows it,
+    /// without waiting for the nodes' facts).
+    /// </summary>
     public static async Task<IReadOnlyList<string>> OnlineNodesAsync(MemberProcess viewer)
     {
-        var r = await viewer.Client.Get("/nodes");
+        var r = await viewer.Client.Get("/cluster/status");
         if (r.Status != System.Net.HttpStatusCode.OK) return [];
-        return [.. r.Data!.AsArray().Where(n => n!["status"]?.GetValue<string>() == "online")
-            .Select(n => n!["node"]!.GetValue<string>()).Order()];
+        return [.. r.Data!.AsArray().Where(n => n!["type"]?.GetValue<string>() == "node" && n["online"]?.GetValue<int>() == 1)
+            .Select(n => n!["name"]!.GetValue<string>()).Order()];
     }
 
     /// <summary>Waits until <paramref name="viewer"/> sees exactly <paramref name="nodes"/> online.</summary>

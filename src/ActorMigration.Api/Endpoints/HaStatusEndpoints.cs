@@ -135,7 +135,7 @@ public static class HaStatusEndpoints
     }
 
     /// <summary>This member sees itself Up and reaches a majority of the members.</summary>
-    private static bool Quorate(ActorSystem system)
+    internal static bool Quorate(ActorSystem system)
     {
         var cluster = Cluster.Get(system);
         var up = cluster.State.Members.Where(m => m.Status == MemberStatus.Up).ToList();

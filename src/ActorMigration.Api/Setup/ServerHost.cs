@@ -79,6 +79,7 @@ public static class ServerHost
 
         var api = app.MapGroup("/api2/json");
         ClusterEndpoints.Map(api);
+        ClusterStatusEndpoints.Map(api);
         QemuEndpoints.Map(api);
         MigrateEndpoints.Map(api);
         TaskEndpoints.Map(api);

@@ -103,4 +103,28 @@ public sealed class OfflineNodeTests(OfflineNodeFixture f)
         foreach (var path in new[] { "/cluster/resources", "/nodes", "/nodes/node4/qemu" })
             await Timed(() => C.Get(path));
     }
+
+    [Fact]
+    public async Task Cluster_status_shows_each_node_online_or_not_from_the_membership_at_once()
+    {
+        var r = await Timed(() => C.Get("/cluster/status"));
+        Assert.Equal(HttpStatusCode.OK, r.Status);
+        var entries = r.Data!.AsArray().Select(e => e!).ToList();
+        var cluster = Assert.Single(entries, e => e["type"]!.GetValue<string>() == "cluster");
+        Assert.Equal("actormigration", cluster["name"]!.GetValue<string>());
+        Assert.Equal(4, cluster["nodes"]!.GetValue<int>());
+        Assert.Equal(1, cluster["quorate"]!.GetValue<int>());
+        var nodes = entries.Where(e => e["type"]!.GetValue<string>() == "node").ToDictionary(e => e["name"]!.GetValue<string>());
+        Assert.Equal(["node1", "node2", "node3", "node4"], nodes.Keys.Order());
+        foreach (var n in new[] { "node1", "node2", "node3" })
+        {
+            Assert.Equal(1, nodes[n]["online"]!.GetValue<int>());
+            Assert.Equal(1, nodes[n]["local"]!.GetValue<int>());
+            Assert.Equal($"node/{n}", nodes[n]["id"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(nodes[n]["ip"]?.GetValue<string>()), $"{n} has no ip");
+        }
+        Assert.Equal(0, nodes["node4"]["online"]!.GetValue<int>());
+        Assert.Equal(0, nodes["node4"]["local"]!.GetValue<int>());
+        Assert.Equal(4, nodes["node4"]["nodeid"]!.GetValue<int>());
+    }
 }
