@@ -7,6 +7,7 @@ using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
+using ActorMigration.Domain.Workflows.Snapshot;
 using Akka.Actor;
 
 namespace ActorMigration.Actors.Workflows;
@@ -265,6 +266,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         DeleteVolumes s => (new NodeStep(s.Node, s), timeouts.Default * Math.Max(1, s.Volids.Count)),
         RenameVolume s => (new NodeStep(s.Node, s), timeouts.Default),
         SnapshotVolumes s => (new NodeStep(s.Node, s), timeouts.Copy),
+        SnapshotRunningVm s => (new NodeStep(s.Node, s), timeouts.Copy),
         ConvertDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         BackupVm s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),

@@ -13,18 +13,22 @@ public static class SnapshotEndpoints
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.Vm("VM.Audit"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam()), async p =>
             {
-                var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+                var (facts, err) = await s.VmFactsOnNode(p["node"]!, p.Int("vmid"));
                 if (err is not null) return err;
-                var cfg = QmConfig.Parse(vm!.ConfigText);
+                var cfg = QmConfig.Parse(facts!.Vm.ConfigText);
                 var list = cfg.Snapshots.Select(x =>
                 {
                     var d = new Dictionary<string, object?> { ["name"] = x.Name, ["description"] = x.Section.Description ?? "" };
                     if (x.Section["snaptime"] is { } t && long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var st))
                         d["snaptime"] = st;
                     if (x.Section["parent"] is { } par) d["parent"] = par;
+                    if (x.Section["vmstate"] is not null) d["vmstate"] = 1;
                     return d;
                 }).ToList();
-                var current = new Dictionary<string, object?> { ["name"] = "current", ["description"] = "You are here!", ["running"] = 0 };
+                var current = new Dictionary<string, object?>
+                {
+                    ["name"] = "current", ["description"] = "You are here!", ["running"] = facts.Runtime.IsAlive ? 1 : 0
+                };
                 if (cfg["parent"] is { } parent) current["parent"] = parent;
                 list.Add(current);
                 return PveResult.Data(list);
@@ -34,9 +38,7 @@ public static class SnapshotEndpoints
             new ParamSpec("snapname", Optional: false, Format: v => v == "current" ? "invalid snapshot name 'current'" : Formats.ConfigId(v)),
             new ParamSpec("description", MaxLength: 8192, MultiLine: true), new ParamSpec("vmstate", PType.Boolean));
         api.MapPost("/nodes/{node}/qemu/{vmid}/snapshot", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, Need.Vm("VM.Snapshot"), snapCreate, p =>
-            p.Bool("vmstate")
-                ? Task.FromResult(PveResult.ParamError("vmstate", "saving the RAM state is not supported; snapshots need a stopped VM"))
-                : Snapshot(ctx, s, p, SnapshotMachine.Create)));
+            Snapshot(ctx, s, p, SnapshotMachine.Create)));
 
         var snapName = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("snapname", Optional: false, Format: Formats.ConfigId));
         api.MapGet("/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", (HttpContext ctx, ApiServices s) =>
@@ -74,9 +76,9 @@ public static class SnapshotEndpoints
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
         var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user,
-            action == SnapshotMachine.Rollback_ && p.Bool("start"), action == SnapshotMachine.Rollback_ ? FreshIdSource.NewVmGenId() : null);
-        var (_, _, refusal) = SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow);
-        if (refusal is not null) return PveResult.Error(refusal);
+            action == SnapshotMachine.Rollback_ && p.Bool("start"), action == SnapshotMachine.Rollback_ ? FreshIdSource.NewVmGenId() : null,
+            action == SnapshotMachine.Create && p.Bool("vmstate"));
+        if (SnapshotMachine.Plan(request, facts!, "", DateTimeOffset.UtcNow).Error is { } refusal) return PveResult.Error(refusal);
         return await s.StartTask(s.NewUpid(node, SnapshotMachine.TaskType(action), vmid.ToString(), user), request);
     }
 }

@@ -28,7 +28,8 @@ public sealed record VmLaunchSpec(
     string? Bios = null,
     string? TpmVersion = null,
     string? Cpu = null,
-    string? OsType = null)
+    string? OsType = null,
+    string? LoadVm = null)
 {
     /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)

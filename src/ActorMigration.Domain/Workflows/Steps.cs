@@ -77,7 +77,9 @@ public sealed record DeleteVolumes(string Key, string Node, IReadOnlyList<string
     public bool GoOnPastFailures { get; init; }
 }
 
-public sealed record StartVm(string Key, string Node, int VmId, string ConfigText, IncomingSpec? Incoming, string Tag) : WorkflowStep(Key);
+/// <summary><see cref="LoadVm"/>: the internal snapshot whose RAM state the VM starts from (-loadvm), or null.</summary>
+public sealed record StartVm(string Key, string Node, int VmId, string ConfigText, IncomingSpec? Incoming, string Tag, string? LoadVm = null)
+    : WorkflowStep(Key);
 
 public sealed record StopVm(string Key, string Node, int VmId) : WorkflowStep(Key);
 

@@ -113,6 +113,7 @@ internal static class QemuCommandLine
             if (p.Options.Tls is { } tls) args.AddRange(tls.IncomingArgs());
             A("-S", "-incoming", incoming);
         }
+        if (s.LoadVm is { } state) A("-loadvm", state); // rollback to a snapshot with RAM state
         args.AddRange(extra);
         return args;
     }

@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Workflows.Snapshot;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Logging;
 using ActorMigration.Drivers.Qemu.Qmp;
@@ -22,6 +23,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly MirrorJobs _mirrors;
     private readonly IncomingNbdServer _nbd;
     private readonly SerialConsole _console;
+    private readonly QemuSnapshots _snapshots;
 
     /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
     public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null, ILoggerFactory? loggers = null)
@@ -39,6 +41,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _migrations = new QemuMigrations(settings.RunDir, settings.Node, _qmp, options.UnlimitedBandwidthBytesPerSec, options.Tls, log);
         _mirrors = new MirrorJobs(settings, _qmp, options.BlockJobFinishTimeout, options.Tls, log);
         _console = new SerialConsole(settings.RunDir, settings.Node);
+        _snapshots = new QemuSnapshots(settings.Node, _qmp, options.BlockJobFinishTimeout, log);
     }
 
     public string Node => _settings.Node;
@@ -109,6 +112,14 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _mirrors.FinishAsync(vmid, drive, pivot, ct);
 
     public Task StopNbdServerAsync(int vmid, CancellationToken ct = default) => _nbd.StopAsync(vmid, ct);
+
+    // Snapshots of running VMs
+
+    public Task SnapshotDrivesAsync(int vmid, IReadOnlyList<SnapshotDrive> drives, string name, string? vmStateDrive, CancellationToken ct = default) =>
+        _snapshots.CreateAsync(vmid, drives, name, vmStateDrive, ct);
+
+    public Task DeleteDriveSnapshotsAsync(int vmid, IReadOnlyList<SnapshotDrive> drives, string name, CancellationToken ct = default) =>
+        _snapshots.DeleteAsync(vmid, drives, name, ct);
 
     // Serial console and QMP access (QEMU-only extras)
 

@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Workflows.Snapshot;
 
 namespace ActorMigration.Drivers.Abstractions;
 
@@ -74,6 +75,15 @@ public interface IHypervisorDriver
 
     /// <summary>Target side: stops the NBD server started for an incoming migration.</summary>
     Task StopNbdServerAsync(int vmid, CancellationToken ct = default);
+
+    /// <summary>
+    /// Internal snapshots of a running VM's drives, all in one go (a QMP transaction). With <paramref name="vmStateDrive"/>
+    /// the RAM state too, saved into that drive (snapshot-save job; the guest pauses meanwhile). Asks nothing first.
+    /// </summary>
+    Task SnapshotDrivesAsync(int vmid, IReadOnlyList<SnapshotDrive> drives, string name, string? vmStateDrive, CancellationToken ct = default);
+
+    /// <summary>Deletes the internal snapshot from each drive of a running VM. Asks nothing first.</summary>
+    Task DeleteDriveSnapshotsAsync(int vmid, IReadOnlyList<SnapshotDrive> drives, string name, CancellationToken ct = default);
 
     /// <summary>query-vm-generation-id; null if the VM has no vmgenid device.</summary>
     Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default);

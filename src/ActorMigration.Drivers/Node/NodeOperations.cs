@@ -1,6 +1,7 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Snapshot;
 using ActorMigration.Drivers.Abstractions;
 
 namespace ActorMigration.Drivers.Node;
@@ -35,6 +36,7 @@ public sealed partial class NodeOperations(INodeDriver driver)
         DeleteVolumes s => DeleteVolumes(s, ct),
         RenameVolume s => RenameVolume(s, ct),
         SnapshotVolumes s => SnapshotVolumes(s, ct),
+        SnapshotRunningVm s => SnapshotRunningVm(s, ct),
         ConvertDisk s => ConvertDisk(s, progress, ct),
         BackupVm s => BackupVm(s, progress, ct),
         RestoreDisk s => RestoreDisk(s, progress, ct),
@@ -53,7 +55,7 @@ public sealed partial class NodeOperations(INodeDriver driver)
             var info = await Storage.InfoAsync(d.File, ct) ?? throw Missing(d.File);
             resolved[d.File] = (info.Path, info.Format, info.VirtualSize);
         }
-        var spec = VmLaunchSpec.FromConfig(s.VmId, cfg, volid => resolved[volid]) with { Incoming = s.Incoming, Tag = s.Tag };
+        var spec = VmLaunchSpec.FromConfig(s.VmId, cfg, volid => resolved[volid]) with { Incoming = s.Incoming, Tag = s.Tag, LoadVm = s.LoadVm };
         return new VmStarted(await Hypervisor.StartAsync(spec, ct));
     }
 

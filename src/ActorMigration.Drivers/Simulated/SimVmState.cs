@@ -33,6 +33,10 @@ internal sealed class SimVmState
     public long WorkingSetBytes { get; set; }
     public SimMigrationState? Migration { get; set; }
     public Dictionary<string, SimBlockJobState> BlockJobs { get; set; } = new();
+    /// <summary>Snapshots this run saved its RAM state into.</summary>
+    public List<string> SavedStates { get; set; } = new();
+    /// <summary>The snapshot whose RAM state this run started from (-loadvm), or null.</summary>
+    public string? LoadedState { get; set; }
 
     public IEnumerable<int> Ports()
     {

@@ -123,6 +123,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 QemuVersion = _options.QemuVersion,
                 VmGenId = spec.VmGenId,
                 SmbiosUuid = spec.SmbiosUuid,
+                LoadedState = spec.LoadVm,
                 Disks = spec.Disks.Select(d => new SimDisk
                 {
                     Drive = d.Drive, Path = d.Path, Format = d.Format, SizeBytes = d.SizeBytes, Cdrom = d.Cdrom

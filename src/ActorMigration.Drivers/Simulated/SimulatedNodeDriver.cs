@@ -24,9 +24,10 @@ public sealed class SimulatedNodeDriver : INodeDriver
         var ports = new SimPortAllocator(settings.RunDir, settings.PortRangeStart, settings.PortRangeEnd);
         var conntrack = new SimulatedConntrackDriver(settings, options);
         Conntrack = conntrack;
-        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack,
-            loggers.CreateLogger<SimulatedHypervisorDriver>());
         Storage = new SimulatedStorageDriver(settings, options, clock, faults, ports, loggers.CreateLogger<SimulatedStorageDriver>());
+        Hypervisor = new SimulatedHypervisorDriver(settings, options, clock, faults, ports, conntrack,
+            loggers.CreateLogger<SimulatedHypervisorDriver>())
+        { Storage = Storage };
     }
 
     public NodeSettings Settings { get; }

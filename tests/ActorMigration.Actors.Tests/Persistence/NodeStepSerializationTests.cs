@@ -3,6 +3,7 @@ using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.Snapshot;
 using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Persistence;
@@ -20,6 +21,8 @@ public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
         [new PollMigration("poll", "node1", 100, TimeSpan.FromMilliseconds(250)) { RecordWithNext = true }],
         [new DeleteVolumes("free", "node1", ["local:100/vm-100-disk-0.raw"]) { GoOnPastFailures = true }],
         [new StartVm("start", "node2", 100, "memory: 512\n", new IncomingSpec("10.0.0.2", ["scsi0"]), "tag")],
+        [new StartVm("start", "node1", 100, "memory: 512\n", null, "tag", LoadVm: "s1")],
+        [new SnapshotRunningVm("volumes", "node1", 100, [new SnapshotDrive("scsi0", "local:100/vm-100-disk-0.qcow2")], "s1", "create", "scsi0")],
         [new StartMirrors("mirrors", "node1", 100, [new MirrorJob("scsi0", new MirrorTarget("nbd:10.0.0.2:60001", "raw", 1024))])],
     ];
 

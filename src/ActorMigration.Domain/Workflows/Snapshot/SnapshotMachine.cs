@@ -1,25 +1,23 @@
-using ActorMigration.Domain.Config;
-using ActorMigration.Domain.Storage;
-using ActorMigration.Domain.Vms;
-
 namespace ActorMigration.Domain.Workflows.Snapshot;
 
-/// <summary>qmsnapshot, qmrollback, qmdelsnapshot on a stopped VM whose disks are qcow2.</summary>
 /// <summary>
-/// <see cref="Start"/>: start the VM after a rollback (qm rollback --start). <see cref="NewVmGenId"/>: the vmgenid a
-/// rollback gives the VM if it has one, made by the caller.
+/// qmsnapshot, qmrollback, qmdelsnapshot on qcow2 volumes. <see cref="Start"/>: start the VM after a rollback (qm rollback
+/// --start). <see cref="NewVmGenId"/>: the vmgenid a rollback gives the VM if it has one, made by the caller.
+/// <see cref="VmState"/>: save the RAM state too (a running VM only).
 /// </summary>
 public sealed record SnapshotRequest(string Action, int VmId, string Node, string Name, string? Description, string User, bool Start = false,
-    Guid? NewVmGenId = null);
+    Guid? NewVmGenId = null, bool VmState = false);
 
 public interface ISnapshotEvent : IWorkflowEvent;
 
 public sealed record SnapshotRequested(SnapshotRequest Request) : ISnapshotEvent;
 
-public sealed record SnapshotPlanned(IReadOnlyList<string> Volids, string NewConfigText) : ISnapshotEvent;
+/// <summary>The plan (see <see cref="SnapshotPlan"/>); the fields after the config are absent in events of older versions.</summary>
+public sealed record SnapshotPlanned(IReadOnlyList<string> Volids, string NewConfigText, IReadOnlyList<SnapshotDrive>? Drives = null,
+    bool Running = false, bool VmState = false, string? RunningMachine = null, string? VmStateDrive = null) : ISnapshotEvent;
 
-public sealed record SnapshotWorkflowState(WorkflowCore Core, SnapshotRequest? Request, IReadOnlyList<string>? Volids, string? NewConfigText)
-    : IWorkflowState<SnapshotWorkflowState>
+public sealed record SnapshotWorkflowState(WorkflowCore Core, SnapshotRequest? Request, IReadOnlyList<string>? Volids, string? NewConfigText,
+    SnapshotPlanned? Plan = null) : IWorkflowState<SnapshotWorkflowState>
 {
     public SnapshotWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
     public string Phase => Core.Finished ? "done" : Core.RollingBack ? "rollback" : Volids is null ? "prepare" : Request!.Action;
@@ -49,7 +47,7 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
     protected override SnapshotWorkflowState ApplyOwn(SnapshotWorkflowState s, IWorkflowEvent e) => e switch
     {
         SnapshotRequested r => s with { Request = r.Request },
-        SnapshotPlanned p => s with { Volids = p.Volids, NewConfigText = p.NewConfigText },
+        SnapshotPlanned p => s with { Volids = p.Volids, NewConfigText = p.NewConfigText, Plan = p },
         _ => s
     };
 
@@ -64,11 +62,28 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
         yield return new LockVm("lock", r.VmId, LockName(r.Action), r.Node);
         yield return new GatherVmFacts("check", r.VmId, r.Node);
         if (s.Volids is null) yield break;
-        if (s.Volids.Count > 0) yield return new SnapshotVolumes("volumes", r.Node, s.Volids, r.Name, r.Action);
+        var p = PlanOf(s);
+        // Proxmox stops a running VM before it rolls back.
+        if (r.Action == Rollback_ && p.Running) yield return new StopVm("stop", r.Node, r.VmId);
+        if (s.Volids.Count > 0) yield return VolumeStep("volumes", s, r.Action);
         yield return new ReplaceConfig("config", r.VmId, s.NewConfigText!);
         yield return new UnlockVm("unlock", r.VmId);
-        if (r.Action == Rollback_ && r.Start)
-            yield return new StartVm("start", r.Node, r.VmId, s.NewConfigText!, null, s.Core.Upid);
+        // A snapshot with RAM state always starts again (from that state), as Proxmox's rollback does.
+        if (r.Action == Rollback_ && (r.Start || p.VmState))
+            yield return new StartVm("start", r.Node, r.VmId, SnapshotPlanner.LaunchConfig(s.NewConfigText!, p.RunningMachine), null, s.Core.Upid,
+                p.VmState ? r.Name : null);
+    }
+
+    /// <summary>The plan; a workflow of an older version kept only the volumes and the config (a stopped VM).</summary>
+    private static SnapshotPlanned PlanOf(SnapshotWorkflowState s) => s.Plan ?? new SnapshotPlanned(s.Volids!, s.NewConfigText!);
+
+    /// <summary>qemu-img on the volumes of a stopped VM, QMP on the drives of a running one.</summary>
+    private static WorkflowStep VolumeStep(string key, SnapshotWorkflowState s, string action)
+    {
+        var (r, p) = (s.Request!, PlanOf(s));
+        return p.Running && action != Rollback_ && p.Drives is { } drives
+            ? new SnapshotRunningVm(key, r.Node, r.VmId, drives, r.Name, action, action == Create ? p.VmStateDrive : null)
+            : new SnapshotVolumes(key, r.Node, s.Volids!, r.Name, action);
     }
 
     protected override IEnumerable<WorkflowStep> Rollback(SnapshotWorkflowState s)
@@ -77,106 +92,37 @@ public sealed class SnapshotMachine : WorkflowMachine<SnapshotWorkflowState>
         // The rollback itself is done; only the start after it failed.
         if (s.Core.Done.Contains("unlock")) yield break;
         // A half-created snapshot is removed again; rollback and delete cannot be undone and only unlock.
-        if (r.Action == Create && s.Volids is { Count: > 0 } v && !s.Core.Done.Contains("config"))
-            yield return new SnapshotVolumes("rb-volumes", r.Node, v, r.Name, Delete);
+        if (r.Action == Create && s.Volids is { Count: > 0 } && !s.Core.Done.Contains("config"))
+            yield return VolumeStep("rb-volumes", s, Delete);
         yield return new UnlockVm("rb-unlock", r.VmId);
     }
 
     /// <summary>The refusal, or the volumes to act on and the new config.</summary>
-    public static (IReadOnlyList<string>? Volids, string? Config, string? Error) Plan(SnapshotRequest r, VmFacts f, string lockOwner,
-        DateTimeOffset now)
-    {
-        if (!f.Vm.Exists || f.Vm.Node != r.Node) return (null, null, VmDecider.NoConfig(r.Node, r.VmId));
-        if (f.Vm.Lock is { } l && f.Vm.LockOwner != lockOwner) return (null, null, VmDecider.Locked(l));
-        if (f.Runtime.IsAlive) return (null, null, $"VM {r.VmId} is running - snapshots here need a stopped VM");
-        var cfg = QmConfig.Parse(f.Vm.ConfigText);
-        if (cfg.IsTemplate) return (null, null, "you can't snapshot a template");
-        var existing = cfg.Snapshot(r.Name);
-        switch (r.Action)
-        {
-            case Create:
-            {
-                if (existing is not null) return (null, null, $"snapshot name '{r.Name}' already used");
-                var volids = new List<string>();
-                foreach (var (_, d) in Drives.All(cfg.Main, includeUnused: false))
-                {
-                    if (d.IsCdrom || d.Volume is null) continue;
-                    if (!VolumeName.TryParse(d.File, out var vn, out _) || vn!.Format != "qcow2")
-                        return (null, null, "snapshot feature is not available");
-                    volids.Add(d.File);
-                }
-                var snap = cfg.Main.Clone();
-                snap.Remove("lock");
-                snap["snaptime"] = now.ToUnixTimeSeconds().ToString();
-                snap.Description = r.Description;
-                if (snap.Description is null) snap.Remove("description");
-                cfg.Snapshots.Add((r.Name, snap));
-                cfg["parent"] = r.Name;
-                return (volids, cfg.ToString(), null);
-            }
-            case Rollback_:
-            {
-                if (existing is null) return (null, null, $"snapshot '{r.Name}' does not exist");
-                var volids = Volumes(existing);
-                var main = existing.Clone();
-                main.Remove("snaptime");
-                main.Remove("vmstate");
-                main.Description = cfg.Main.Description;
-                main["parent"] = r.Name;
-                main["lock"] = cfg["lock"];
-                // A rollback is a time shift for the guest: a new generation id (if it has one).
-                if (main["vmgenid"] is { } g && g != "0")
-                {
-                    if (r.NewVmGenId is not { } fresh) return (null, null, "rollback request carries no new vmgenid");
-                    main["vmgenid"] = fresh.ToString();
-                }
-                var result = new QmConfig();
-                foreach (var (k, v) in main.Values) result[k] = v;
-                result.Main.Description = main.Description;
-                result.Pending = cfg.Pending;
-                result.Snapshots.AddRange(cfg.Snapshots);
-                result.Special.AddRange(cfg.Special);
-                return (volids, result.ToString(), null);
-            }
-            case Delete:
-            {
-                if (existing is null) return (null, null, $"snapshot '{r.Name}' does not exist");
-                var volids = Volumes(existing);
-                var parent = existing["parent"];
-                cfg.Snapshots.RemoveAll(x => x.Name == r.Name);
-                foreach (var (_, sec) in cfg.Snapshots)
-                    if (sec["parent"] == r.Name) sec["parent"] = parent;
-                if (cfg["parent"] == r.Name) cfg["parent"] = parent;
-                return (volids, cfg.ToString(), null);
-            }
-            default:
-                return (null, null, $"unknown snapshot action '{r.Action}'");
-        }
-    }
-
-    private static List<string> Volumes(QmSection s) =>
-        Drives.All(s, includeUnused: false).Where(d => !d.Drive.IsCdrom && d.Drive.Volume is not null).Select(d => d.Drive.File).ToList();
+    public static SnapshotPlan Plan(SnapshotRequest r, VmFacts f, string lockOwner, DateTimeOffset now) => SnapshotPlanner.Plan(r, f, lockOwner, now);
 
     protected override IEnumerable<IWorkflowEvent> OnStepDone(SnapshotWorkflowState s, WorkflowStep step, StepResult result, DateTimeOffset at)
     {
         var r = s.Request!;
         if (step is GatherVmFacts && result is VmFacts f)
         {
-            var (volids, config, error) = Plan(r, f, s.Core.Upid, at);
-            if (error is not null)
+            var plan = Plan(r, f, s.Core.Upid, at);
+            if (plan.Error is not null)
             {
-                yield return new WorkflowFailed(error, at);
+                yield return new WorkflowFailed(plan.Error, at);
                 yield break;
             }
-            yield return new SnapshotPlanned(volids!, config!);
+            yield return new SnapshotPlanned(plan.Volids!, plan.Config!, plan.Drives, plan.Running, plan.VmState, plan.RunningMachine,
+                plan.VmStateDrive);
         }
-        if (step is SnapshotVolumes { Key: "volumes" } sv)
-            yield return Log(at, sv.Volids.Select(v => r.Action switch
+        if (step.Key == "volumes")
+            yield return Log(at, s.Volids!.Select(v => r.Action switch
             {
                 Create => $"snapshotting '{v}' ({r.Name})",
                 Rollback_ => $"rolling back '{v}' to snapshot '{r.Name}'",
                 _ => $"deleting snapshot '{r.Name}' of '{v}'"
-            }).ToArray());
+            }).Concat(r.Action == Create && PlanOf(s).VmState ? ["saving VM state and RAM"] : []).ToArray());
+        if (step is StopVm) yield return Log(at, [$"stopping VM {r.VmId} before the rollback"]);
+        if (step is StartVm { LoadVm: not null }) yield return Log(at, [$"VM {r.VmId} resumed from the RAM state of snapshot '{r.Name}'"]);
         yield return new StepCompleted(step.Key);
     }
 

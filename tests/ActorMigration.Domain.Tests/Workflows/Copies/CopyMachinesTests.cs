@@ -209,14 +209,6 @@ public sealed class CopyMachinesTests
     }
 
     [Fact]
-    public void Snapshots_need_a_stopped_vm()
-    {
-        var running = Stopped with { Runtime = new VmRuntime(100, VmRunState.Running) };
-        Assert.Equal("VM 100 is running - snapshots here need a stopped VM",
-            SnapshotMachine.Plan(new SnapshotRequest("create", 100, "node1", "s1", null, "u"), running, "", DateTimeOffset.UnixEpoch).Error);
-    }
-
-    [Fact]
     public void Clone_rollback_removes_new_volumes_and_the_new_record()
     {
         var m = new CloneMachine();
