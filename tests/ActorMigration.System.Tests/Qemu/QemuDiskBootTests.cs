@@ -11,9 +11,8 @@ namespace ActorMigration.SystemTests.Qemu;
 public sealed class QemuDiskBootTests(QemuDiskBootFixture f, ITestOutputHelper output) : IClassFixture<QemuDiskBootFixture>
 {
     private MemberProcess M => f.Member;
-    private PveClient C => f.Member.Client;
 
-    // OVMF under TCG boots slower than SeaBIOS: generous, bounded waits.
+    /// <summary>Bounded wait for a boot through firmware, bootloader and kernel under TCG on a busy machine.</summary>
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(240);
 
     /// <summary>QEMU's arguments, one per element.</summary>
@@ -32,7 +31,7 @@ public sealed class QemuDiskBootTests(QemuDiskBootFixture f, ITestOutputHelper o
         const int vmid = 271;
         try
         {
-            await QemuVms.CreateAsync(C, "node1", vmid, 256, start: true,
+            await QemuVms.CreateAsync(M.Client, "node1", vmid, 256, start: true,
                 ("scsi0", $"local:0,import-from={QemuDiskBootFixture.BiosImport}"), ("scsi1", "local:1"),
                 ("ide2", "none,media=cdrom"), ("boot", "order=scsi0;ide2;net0"));
             var pid = QemuVms.AssertOneQemuOn(M, vmid, "node1");
@@ -63,7 +62,7 @@ public sealed class QemuDiskBootTests(QemuDiskBootFixture f, ITestOutputHelper o
         const int vmid = 272;
         try
         {
-            await QemuVms.CreateAsync(C, "node1", vmid, 256, start: true, ("bios", "ovmf"), ("efidisk0", "local:1,efitype=4m"),
+            await QemuVms.CreateAsync(M.Client, "node1", vmid, 256, start: true, ("bios", "ovmf"), ("efidisk0", "local:1,efitype=4m"),
                 ("scsi0", $"local:0,import-from={QemuDiskBootFixture.EfiImport}"));
             var pid = QemuVms.AssertOneQemuOn(M, vmid, "node1");
             Assert.DoesNotContain("-kernel", Argv(pid));
@@ -73,8 +72,8 @@ public sealed class QemuDiskBootTests(QemuDiskBootFixture f, ITestOutputHelper o
             var value = $"am{Guid.NewGuid():N}"[..18];
             Assert.Equal([$"efivar {value}"], await GuestConsole.RunAsync(M.DataDir, "node1", vmid, $"am-efivar {value}"));
 
-            Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/status/stop")), QemuVms.TaskTimeout));
-            Assert.Equal("OK", await C.Wait(await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/status/start")), QemuVms.TaskTimeout));
+            Assert.Equal("OK", await M.Client.Wait(await M.Client.Upid(M.Client.Post($"/nodes/node1/qemu/{vmid}/status/stop")), QemuVms.TaskTimeout));
+            Assert.Equal("OK", await M.Client.Wait(await M.Client.Upid(M.Client.Post($"/nodes/node1/qemu/{vmid}/status/start")), QemuVms.TaskTimeout));
             // A new boot (new serial log) through OVMF and the disk again; the variable comes from efidisk0.
             var log = await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, $"efivar {value}", Boot);
             output.WriteLine(GuestConsole.Tail(log));
