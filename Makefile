@@ -43,7 +43,7 @@ demo: deps build guest
 demo-sim: build
 	CONFIG=$(CONFIG) AM_DRIVER=sim bash scripts/demo.sh
 
-serve: deps build guest
+serve: deps build
 	$(DOTNET) src/ActorMigration.Api/bin/$(CONFIG)/net10.0/actormigration.dll
 
 test: deps-test build format-check compose-check guest

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the ActorMigration test guest: Debian kernel + busybox-static initramfs.
+# Builds the ActorMigration test guest: Debian kernel + busybox-static initramfs, and two bootable disks of them.
 #   scripts/build-guest-image.sh [outdir]      (default: <repo>/.build/guest)
-# Outputs: vmlinuz, initramfs.cpio.gz, cmdline, manifest.json, stamp.
+# Outputs: vmlinuz, initramfs.cpio.gz, cmdline, manifest.json, stamp, and
+#   disk-bios.raw  64 MiB, dos label, bootable FAT partition with SYSLINUX (SeaBIOS)
+#   disk-efi.raw   64 MiB, gpt label, EFI system partition with SYSLINUX.EFI as EFI/BOOT/BOOTX64.EFI (OVMF)
+# No root and no loop mounts: the partition is a file built with mtools, then copied into the disk.
 # Cached: does nothing when the outputs exist and no input changed.
 set -euo pipefail
 
@@ -15,7 +18,8 @@ log() { echo "build-guest-image: $*" >&2; }
 # --- packages -------------------------------------------------------------
 need_pkgs=()
 # qemu-system-x86 and qemu-utils are not needed to build, but to run the guest (tests, CI).
-for p in linux-image-amd64 busybox-static cpio gzip qemu-system-x86 qemu-utils; do
+for p in linux-image-amd64 busybox-static cpio gzip qemu-system-x86 qemu-utils fdisk dosfstools mtools syslinux syslinux-efi \
+    syslinux-common; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
@@ -41,14 +45,19 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
     { [[ -x /usr/bin/busybox ]] && busybox=/usr/bin/busybox; }
 
 cmdline="console=ttyS0 quiet mitigations=off i8042.noaux tsc=reliable"
+mbr_bin=/usr/lib/syslinux/mbr/mbr.bin
+efi_bin=/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi
+ldlinux_e64=/usr/lib/syslinux/modules/efi64/ldlinux.e64
+syslinux_bin="$(command -v syslinux || echo /usr/bin/syslinux)"
 
 key="$( {
-    echo "v1 $kver $cmdline"
-    sha256sum "$kernel" "$busybox" "$moddir/modules.dep" "$0" \
+    echo "v2 $kver $cmdline"
+    sha256sum "$kernel" "$busybox" "$moddir/modules.dep" "$0" "$mbr_bin" "$efi_bin" "$ldlinux_e64" "$syslinux_bin" \
         "$guest/init" "$guest/modules.txt" "$guest/acpid.conf" "$guest/power.sh" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1)"
 
-if [[ -f "$out/stamp" && "$(cat "$out/stamp")" == "$key" && -f "$out/vmlinuz" && -f "$out/initramfs.cpio.gz" ]]; then
+if [[ -f "$out/stamp" && "$(cat "$out/stamp")" == "$key" && -f "$out/vmlinuz" && -f "$out/initramfs.cpio.gz" &&
+    -f "$out/disk-bios.raw" && -f "$out/disk-efi.raw" ]]; then
     log "up to date: $out"
     exit 0
 fi
@@ -120,8 +129,47 @@ mkdir -p "$out"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null --reproducible -o -H newc --quiet) |
     gzip -9n > "$work/initramfs.cpio.gz"
 cp "$kernel" "$work/vmlinuz"
+
+# --- bootable disks -------------------------------------------------------
+# One 62 MiB FAT partition at sector 2048 of a 64 MiB disk (room for the backup GPT at the end).
+part_start=2048
+part_sectors=126976
+disk_bytes=$((64 * 1024 * 1024))
+printf 'DEFAULT am\nPROMPT 0\nTIMEOUT 0\nLABEL am\n  KERNEL vmlinuz\n  APPEND %s initrd=initrd.gz\n' "$cmdline" > "$work/syslinux.cfg"
+export MTOOLS_SKIP_CHECK=1
+new_part() { # <file>: an empty FAT file system of the partition's size
+    rm -f "$1"
+    mkfs.vfat -n AMGUEST -C "$1" $((part_sectors / 2)) >/dev/null
+}
+into_disk() { # <partition file> <disk file> <sfdisk script>
+    truncate -s "$disk_bytes" "$2"
+    echo "$3" | sfdisk -q "$2" >/dev/null
+    dd if="$1" of="$2" bs=512 seek="$part_start" conv=notrunc status=none
+}
+# SeaBIOS: MBR boot code -> active partition -> SYSLINUX (ldlinux.sys in the FAT) -> kernel + initrd.
+new_part "$work/bios-part.img"
+mcopy -i "$work/bios-part.img" "$work/vmlinuz" ::/vmlinuz
+mcopy -i "$work/bios-part.img" "$work/initramfs.cpio.gz" ::/initrd.gz
+mcopy -i "$work/bios-part.img" "$work/syslinux.cfg" ::/syslinux.cfg
+"$syslinux_bin" --install "$work/bios-part.img"
+into_disk "$work/bios-part.img" "$work/disk-bios.raw" "label: dos
+start=$part_start, size=$part_sectors, type=c, bootable"
+dd if="$mbr_bin" of="$work/disk-bios.raw" bs=440 count=1 conv=notrunc status=none
+# OVMF: EFI system partition with the removable-media path EFI/BOOT/BOOTX64.EFI = SYSLINUX.EFI.
+new_part "$work/efi-part.img"
+mmd -i "$work/efi-part.img" ::/EFI ::/EFI/BOOT
+mcopy -i "$work/efi-part.img" "$efi_bin" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -i "$work/efi-part.img" "$ldlinux_e64" ::/EFI/BOOT/ldlinux.e64
+mcopy -i "$work/efi-part.img" "$work/vmlinuz" ::/EFI/BOOT/vmlinuz
+mcopy -i "$work/efi-part.img" "$work/initramfs.cpio.gz" ::/EFI/BOOT/initrd.gz
+mcopy -i "$work/efi-part.img" "$work/syslinux.cfg" ::/EFI/BOOT/syslinux.cfg
+into_disk "$work/efi-part.img" "$work/disk-efi.raw" "label: gpt
+start=$part_start, size=$part_sectors, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP"
+
 mv "$work/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
 mv "$work/vmlinuz" "$out/vmlinuz"
+mv "$work/disk-bios.raw" "$out/disk-bios.raw"
+mv "$work/disk-efi.raw" "$out/disk-efi.raw"
 echo "$cmdline" > "$out/cmdline"
 mods_json="$(sed 's/.*/"&"/' "$root/etc/modules" | paste -sd, -)"
 cat > "$out/manifest.json" <<EOF
@@ -130,6 +178,9 @@ cat > "$out/manifest.json" <<EOF
   "kernel": "$out/vmlinuz",
   "initrd": "$out/initramfs.cpio.gz",
   "cmdline": "$cmdline",
+  "diskBios": "$out/disk-bios.raw",
+  "diskEfi": "$out/disk-efi.raw",
+  "bootloader": "syslinux $(dpkg-query -W -f='${Version}' syslinux 2>/dev/null || echo unknown)",
   "modules": [$mods_json]
 }
 EOF

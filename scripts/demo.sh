@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: one member hosting node1..node3 (SQLite in the data dir),
-# a live migration of a running 2 GiB VM with progress, an offline migration with a local disk,
-# then the cluster state and the task logs. Exits 0 only if every task ended OK.
+# a live migration of a running 2 GiB VM with progress (with the QEMU driver it boots its own disk, copied along),
+# an offline migration with a local disk, then the cluster state and the task logs. Exits 0 only if every task ended OK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-Release}"
@@ -10,8 +10,10 @@ if [ "$DRIVER" = auto ]; then
   if [ -x /usr/bin/qemu-system-x86_64 ] && [ -x /usr/bin/qemu-img ]; then DRIVER=qemu; else DRIVER=sim; fi
 fi
 if [ "$DRIVER" = qemu ]; then
-  export AM_GUEST_DIR="${AM_GUEST_DIR:-$PWD/.build/guest}"
-  bash scripts/build-guest-image.sh "$AM_GUEST_DIR" >/dev/null
+  # VM 100 boots its own disk (SYSLINUX on SeaBIOS), imported from the test guest's disk-bios.raw: no test kernel.
+  GUEST_DIR="${GUEST_DIR:-$PWD/.build/guest}"
+  bash scripts/build-guest-image.sh "$GUEST_DIR" >/dev/null
+  unset AM_TEST_KERNEL
 fi
 export AM_DATA_DIR="${AM_DATA_DIR:-$PWD/data/demo}"
 export AM_API_PORT="${AM_API_PORT:-8006}"
@@ -23,6 +25,15 @@ AMCTL=(dotnet "src/ActorMigration.Cli/bin/$CONFIG/net10.0/amctl.dll")
 
 rm -rf "$AM_DATA_DIR"
 mkdir -p "$AM_DATA_DIR"
+if [ "$DRIVER" = qemu ]; then
+  mkdir -p "$AM_DATA_DIR/nodes/node1/local/import"
+  cp --sparse=always "$GUEST_DIR/disk-bios.raw" "$AM_DATA_DIR/nodes/node1/local/import/am-guest.raw"
+  VM100_DISK=(--scsi0 "local:0,import-from=local:import/am-guest.raw")
+  LOCAL_DISKS=(--with-local-disks)
+else
+  VM100_DISK=()
+  LOCAL_DISKS=()
+fi
 echo "== starting one member hosting node1, node2, node3 (driver: $DRIVER, data: $AM_DATA_DIR)"
 dotnet "$SERVER" > "$AM_DATA_DIR/member.out" 2>&1 &
 MEMBER=$!
@@ -41,19 +52,20 @@ heartbeat() { # last heartbeat line the guest printed on its serial console
 }
 
 echo
-echo "== creating VM 100 (2 GiB, running) and VM 101 (stopped, local disk) on node1"
-"${AMCTL[@]}" vm create node1 100 --name web --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --start
+echo "== creating VM 100 (2 GiB, running$([ "$DRIVER" = qemu ] && echo ", booting its own disk")) and VM 101 (stopped, local disk) on node1"
+"${AMCTL[@]}" vm create node1 100 --name web --memory 2048 --cores 1 "${VM100_DISK[@]}" --net0 virtio,bridge=vmbr0 --start
 "${AMCTL[@]}" vm create node1 101 --name db --memory 1024 --scsi0 local:2 --net0 virtio,bridge=vmbr0
 "${AMCTL[@]}" vm list
 if [ "$DRIVER" = qemu ]; then
-  for i in $(seq 1 60); do grep -aq heartbeat "$AM_DATA_DIR/run/node1/qemu/100/serial.log" 2>/dev/null && break; sleep 1; done
+  # Settled: heartbeats run and the guest's disk probe is done (it leaves its boot disk alone).
+  for i in $(seq 1 90); do grep -aq "^disk none" "$AM_DATA_DIR/run/node1/qemu/100/serial.log" 2>/dev/null && break; sleep 1; done
   sleep 1
   echo "guest heartbeat on node1 before the migration: $(heartbeat node1)"
 fi
 
 echo
 echo "== live migration of VM 100: node1 -> node2"
-"${AMCTL[@]}" migrate 100 node2 --online
+"${AMCTL[@]}" migrate 100 node2 --online "${LOCAL_DISKS[@]}"
 if [ "$DRIVER" = qemu ]; then
   sleep 2
   echo "guest heartbeat on node2 after the migration:  $(heartbeat node2)"

@@ -18,6 +18,8 @@ want ovmf
 want swtpm
 want swtpm-tools
 want genisoimage
+# bootable test-guest disks (scripts/build-guest-image.sh)
+for p in fdisk dosfstools mtools syslinux syslinux-efi syslinux-common; do want "$p"; done
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

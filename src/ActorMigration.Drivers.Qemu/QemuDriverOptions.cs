@@ -7,7 +7,10 @@ public sealed record QemuDriverOptions
     public string QemuImg { get; init; } = "qemu-img";
     public string QemuNbd { get; init; } = "qemu-nbd";
 
-    /// <summary>Guest kernel (vmlinuz). When set, VMs boot it directly (-kernel) unless their args bring their own.</summary>
+    /// <summary>
+    /// The test kernel option (vmlinuz of the test guest image): when set, VMs boot it directly (-kernel) unless their args
+    /// bring their own. Tests only; unset (the default of the member) VMs boot from their devices (boot order, firmware).
+    /// </summary>
     public string? GuestKernel { get; init; }
 
     /// <summary>Guest initramfs (cpio.gz).</summary>
@@ -43,7 +46,7 @@ public sealed record QemuDriverOptions
     /// </summary>
     public QemuTls? Tls { get; init; }
 
-    /// <summary>Options pointing at a guest image directory built by <c>scripts/build-guest-image.sh</c>.</summary>
+    /// <summary>Options with the test kernel option of a guest image directory built by <c>scripts/build-guest-image.sh</c>.</summary>
     public static QemuDriverOptions FromGuestImage(string dir)
     {
         var cmdlineFile = Path.Combine(dir, "cmdline");

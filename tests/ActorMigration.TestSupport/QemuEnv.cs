@@ -12,7 +12,7 @@ public static class QemuEnv
     public static async Task<Dictionary<string, string>> EnvAsync() => new()
     {
         ["AM_DRIVER"] = "qemu",
-        ["AM_GUEST_DIR"] = await GuestImageFixture.GetAsync(),
+        ["AM_TEST_KERNEL"] = await GuestImageFixture.GetAsync(),
         ["AM_POLL_MS"] = "100",
     };
 

@@ -33,7 +33,7 @@ public static class CloneBench
         {
             ["AM_DATA_DIR"] = dataDir,
             ["AM_DRIVER"] = "qemu",
-            ["AM_GUEST_DIR"] = guest,
+            ["AM_TEST_KERNEL"] = guest,
             ["AM_NODES"] = "node1",
             ["AM_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["AM_API_PORT"] = ChildMember.FreePort().ToString(CultureInfo.InvariantCulture),

@@ -74,7 +74,7 @@ public static class QemuLiveBench
             // (a) the engine: a child member hosting node1..node3 with the QEMU driver.
             var env = new Dictionary<string, string>
             {
-                ["AM_DRIVER"] = "qemu", ["AM_GUEST_DIR"] = guest, ["AM_POLL_MS"] = pollMs.ToString(),
+                ["AM_DRIVER"] = "qemu", ["AM_TEST_KERNEL"] = guest, ["AM_POLL_MS"] = pollMs.ToString(),
                 ["AM_LOG_DEBUG"] = SwitchoverCommands.LogSource,
             };
             for (var i = 0; i < 3; i++)

@@ -27,13 +27,18 @@ public static class DriverSelection
 
     private static INodeDriverFactory Qemu(ServerSettings s, ILoggerFactory loggers)
     {
-        // The guest image the VMs boot: given, found next to the repository, or built now.
-        var dir = s.GuestDir is { } g && GuestImageBuilder.IsBuilt(g)
-            ? g
-            : GuestImageBuilder.EnsureBuiltAsync(s.GuestDir).GetAwaiter().GetResult();
-        loggers.CreateLogger(typeof(DriverSelection)).LogInformation("QEMU guest image in {GuestDir}", dir);
         // Migrations and NBD between nodes use QEMU's TLS with the cluster's certificates (ClusterCertificates).
         var tls = new QemuTls(s.TlsDir, ClusterCertificates.PeerName);
+        var log = loggers.CreateLogger(typeof(DriverSelection));
+        if (s.TestKernelDir is not { } dir)
+        {
+            // VMs boot from their own devices (boot order, SeaBIOS or OVMF), as on Proxmox.
+            log.LogInformation("QEMU VMs boot from their devices (no test kernel)");
+            return new QemuNodeDriverFactory(new QemuDriverOptions { Tls = tls }, loggers);
+        }
+        // The test kernel option (AM_TEST_KERNEL): every VM boots the test guest's kernel, built now if missing.
+        if (!GuestImageBuilder.IsBuilt(dir)) dir = GuestImageBuilder.EnsureBuiltAsync(dir).GetAwaiter().GetResult();
+        log.LogWarning("QEMU VMs boot the test kernel of {TestKernelDir} (AM_TEST_KERNEL), not their devices", dir);
         return new QemuNodeDriverFactory(QemuDriverOptions.FromGuestImage(dir) with { Tls = tls }, loggers);
     }
 }

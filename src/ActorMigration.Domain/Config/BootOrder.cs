@@ -60,6 +60,51 @@ public static class BootOrder
         return Devices(boot[OrderKey] ?? "").Where(Drives.IsDriveKey).ToList();
     }
 
+    /// <summary>
+    /// The <c>bootindex</c> of each boot device, as qemu-server's device_bootorder: <c>order=a;b;c</c> gives 100, 101, 102
+    /// (from 100, so <c>args</c> can put devices before them). Without <c>boot</c>, or with legacy letters (default
+    /// <c>cdn</c>), bootorder_from_legacy: letter i counts from i*100; cdroms (not cloud-init) take the <c>d</c> indexes,
+    /// disks the <c>c</c> indexes but only <c>bootdisk</c> gets one, NICs the <c>n</c> indexes. A value it cannot read
+    /// counts as legacy default, as parse_property_string failing in device_bootorder; an empty order gives none.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> DeviceIndexes(QmSection c)
+    {
+        PropertyString? boot = null;
+        if (c["boot"] is { } text)
+            try
+            {
+                boot = PropertyString.Parse(text, LegacyKey);
+            }
+            catch (FormatException)
+            {
+            }
+        var result = new Dictionary<string, int>();
+        if (boot is not null && boot[LegacyKey] is null)
+        {
+            var i = 100;
+            foreach (var dev in Devices(boot[OrderKey] ?? "")) result.TryAdd(dev, i++);
+            return result;
+        }
+        var letters = boot?[LegacyKey] ?? "cdn";
+        var next = new Dictionary<char, int>();
+        for (var i = 0; i < letters.Length; i++) next.TryAdd(letters[i], (i + 1) * 100);
+        foreach (var (key, d) in Drives.All(c, includeUnused: false))
+        {
+            if (d.IsCdrom && !CloudInit.CloudInitDrive.IsAnyCloudInit(d.File))
+            {
+                if (next.TryGetValue('d', out var di)) (result[key], next['d']) = (di, di + 1);
+            }
+            else if (next.TryGetValue('c', out var ci))
+            {
+                if (c["bootdisk"] == key) result[key] = ci;
+                next['c'] = ci + 1;
+            }
+        }
+        foreach (var key in c.Keys.Where(NetSpec.IsNetKey).OrderBy(k => int.Parse(k[3..])))
+            if (next.TryGetValue('n', out var ni)) (result[key], next['n']) = (ni, ni + 1);
+        return result;
+    }
+
     // PVE::Tools::split_list
     private static IEnumerable<string> Devices(string order) =>
         order.Split([';', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries);

@@ -29,8 +29,12 @@ public sealed record VmLaunchSpec(
     string? TpmVersion = null,
     string? Cpu = null,
     string? OsType = null,
-    string? LoadVm = null)
+    string? LoadVm = null,
+    IReadOnlyDictionary<string, int>? BootIndexes = null)
 {
+    /// <summary>The <c>bootindex</c> of a drive or NIC (<see cref="BootOrder.DeviceIndexes"/>), or null.</summary>
+    public int? BootIndex(string device) => BootIndexes is not null && BootIndexes.TryGetValue(device, out var i) ? i : null;
+
     /// <summary>Builds the spec from a config; <paramref name="resolve"/> maps a volid to (path, format, size).</summary>
     public static VmLaunchSpec FromConfig(int vmid, QmConfig config, Func<string, (string Path, string Format, long Size)> resolve)
     {
@@ -72,6 +76,6 @@ public sealed record VmLaunchSpec(
         var tpm = Drives.All(c, includeUnused: false).FirstOrDefault(x => x.Key == "tpmstate0").Drive;
         return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
             disks, nics, c["args"], Bios: c["bios"], TpmVersion: tpm is null ? null : tpm.Props["version"] ?? "v1.2",
-            Cpu: c["cpu"], OsType: c["ostype"]);
+            Cpu: c["cpu"], OsType: c["ostype"], BootIndexes: BootOrder.DeviceIndexes(c));
     }
 }

@@ -7,8 +7,9 @@ namespace ActorMigration.Drivers.Qemu.Hypervisor;
 public sealed record AcceleratorChoice(string Accelerator, string Reason);
 
 /// <summary>
-/// Decides between KVM and TCG by booting the guest image once under KVM and waiting for its heartbeat
-/// (nested KVM may exist but hang). Cached per process.
+/// Decides between KVM and TCG by running guest code once under KVM (nested KVM may exist but hang): the test kernel's
+/// heartbeat when the test kernel option is set, else SeaBIOS's banner on its debug port (0x402), with no guest disk.
+/// Cached per process.
 /// </summary>
 internal static class AcceleratorProbe
 {
@@ -24,7 +25,6 @@ internal static class AcceleratorProbe
     private static async Task<AcceleratorChoice> ProbeAsync(QemuDriverOptions o)
     {
         if (!File.Exists("/dev/kvm")) return new("tcg", "/dev/kvm missing");
-        if (o.GuestKernel is null || o.GuestInitrd is null) return new("tcg", "no guest image to probe KVM with");
         var dir = Directory.CreateTempSubdirectory("am-kvm-probe-").FullName;
         var log = Path.Combine(dir, "serial.log");
         var psi = new ProcessStartInfo(o.QemuSystem)
@@ -33,12 +33,12 @@ internal static class AcceleratorProbe
             RedirectStandardOutput = true,
             UseShellExecute = false
         };
-        foreach (var a in new[]
-                 {
-                     "-machine", "pc,accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults", "-no-user-config", "-display", "none",
-                     "-serial", $"file:{log}", "-kernel", o.GuestKernel, "-initrd", o.GuestInitrd, "-append", o.GuestCmdline
-                 })
+        var (probeArgs, marker, what) = o.GuestKernel is { } kernel && o.GuestInitrd is { } initrd
+            ? (new[] { "-serial", $"file:{log}", "-kernel", kernel, "-initrd", initrd, "-append", o.GuestCmdline }, "heartbeat", "guest heartbeat")
+            : (["-chardev", $"file,id=dbg,path={log}", "-device", "isa-debugcon,iobase=0x402,chardev=dbg"], "SeaBIOS (version", "SeaBIOS banner");
+        foreach (var a in new[] { "-machine", "pc,accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults", "-no-user-config", "-display", "none" })
             psi.ArgumentList.Add(a);
+        foreach (var a in probeArgs) psi.ArgumentList.Add(a);
         var sw = Stopwatch.StartNew();
         try
         {
@@ -48,15 +48,15 @@ internal static class AcceleratorProbe
             {
                 if (p.HasExited)
                     return new("tcg", $"KVM start failed: {(await err).Trim()}");
-                if (File.Exists(log) && (await File.ReadAllTextAsync(log)).Contains("heartbeat"))
+                if (File.Exists(log) && (await File.ReadAllTextAsync(log)).Contains(marker, StringComparison.Ordinal))
                 {
                     p.Kill(true);
-                    return new("kvm", $"guest heartbeat under KVM after {sw.Elapsed.TotalSeconds:F1}s");
+                    return new("kvm", $"{what} under KVM after {sw.Elapsed.TotalSeconds:F1}s");
                 }
                 await Task.Delay(200);
             }
             p.Kill(true);
-            return new("tcg", $"no guest heartbeat under KVM within {o.KvmProbeTimeout.TotalSeconds:F0}s");
+            return new("tcg", $"no {what} under KVM within {o.KvmProbeTimeout.TotalSeconds:F0}s");
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {

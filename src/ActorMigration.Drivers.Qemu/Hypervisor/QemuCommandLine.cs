@@ -76,7 +76,7 @@ internal static class QemuCommandLine
                 continue;
             }
             if (hasMedia) A("-blockdev", BlockdevJson(node, d.Path!, d.Format, d.ReadOnly || d.Cdrom));
-            var drive = hasMedia ? $",drive={node}" : "";
+            var drive = (hasMedia ? $",drive={node}" : "") + BootIndexArg(s, d.Drive);
             switch (d.Bus)
             {
                 case "virtio":
@@ -105,7 +105,7 @@ internal static class QemuCommandLine
             A("-netdev", $"user,id={idx},restrict=on");
             // No MAC stored: no mac= (QEMU's default), as qemu-server's print_netdevice_full.
             var mac = n.Mac is null ? "" : $",mac={n.Mac}";
-            A("-device", $"{NicDevice(n.Model)},netdev={idx}{mac},id={idx}");
+            A("-device", $"{NicDevice(n.Model)},netdev={idx}{mac},id={idx}{BootIndexArg(s, n.Name)}");
         }
 
         if (p.IncomingUri is { } incoming)
@@ -117,6 +117,9 @@ internal static class QemuCommandLine
         args.AddRange(extra);
         return args;
     }
+
+    /// <summary>",bootindex=N" of a boot device (qemu-server's device_bootorder, printed on the device), else "".</summary>
+    private static string BootIndexArg(VmLaunchSpec s, string device) => s.BootIndex(device) is { } i ? $",bootindex={i}" : "";
 
     /// <summary>-blockdev in JSON form (no comma escaping); node name = drive-&lt;key&gt;.</summary>
     public static string BlockdevJson(string node, string path, string format, bool readOnly)

@@ -60,7 +60,7 @@ public sealed class ConntrackMigrationTests : IAsyncLifetime
         await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
             ["AM_DRIVER"] = "qemu",
-            ["AM_GUEST_DIR"] = guest,
+            ["AM_TEST_KERNEL"] = guest,
             ["AM_NODE_NODE1_NETNS"] = _ns1,
             ["AM_NODE_NODE2_NETNS"] = _ns2,
         });
