@@ -18,6 +18,7 @@ want ovmf
 want swtpm
 want swtpm-tools
 want genisoimage
+want zstd  # vzdump compress=zstd
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

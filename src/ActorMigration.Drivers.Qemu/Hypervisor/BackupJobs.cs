@@ -23,7 +23,10 @@ public sealed class BackupJobs(QmpSessions qmp, string node, ILogger log)
         // A target node left by an attempt that died would block blockdev-add of the same name.
         foreach (var t in targets) await TryDeleteNodeAsync(vmid, Prefix + t.Drive, ct);
         foreach (var t in targets)
-            await qmp.ExecuteAsync(vmid, "blockdev-add", JsonNode.Parse(QemuCommandLine.BlockdevJson(Prefix + t.Drive, t.Path, "qcow2", false))!.AsObject(), ct: ct);
+        {
+            var target = JsonNode.Parse(QemuCommandLine.BlockdevJson(Prefix + t.Drive, t.Path, "qcow2", false))!.AsObject();
+            await qmp.ExecuteAsync(vmid, "blockdev-add", target, ct: ct);
+        }
         var pending = targets.Select(t => Prefix + t.Drive).ToHashSet();
         try
         {
@@ -71,7 +74,8 @@ public sealed class BackupJobs(QmpSessions qmp, string node, ILogger log)
     {
         if (progress is null) return;
         var r = await qmp.ExecuteAsync(vmid, "query-block-jobs", ct: ct);
-        var jobs = (r as JsonArray ?? []).OfType<JsonNode>().Select(QmpMapping.BlockJob).Where(j => j.Device.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
+        var jobs = (r as JsonArray ?? []).OfType<JsonNode>().Select(QmpMapping.BlockJob)
+            .Where(j => j.Device.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
         if (jobs.Count == count) progress.Report(new CopyProgress(jobs.Sum(j => j.Offset), jobs.Sum(j => j.Length)));
     }
 

@@ -57,7 +57,8 @@ internal static class BackupArchive
     {
         var c = new Collector(what);
         foreach (var e in TarIndex.Entries(tar, what))
-            if (e.IsFile && c.Take(e.Name, e.Length, () => StorageFiles.ReadText(tar, e.DataOffset, e.Length, $"{what}/{e.Name}", StorageFiles.MaxConfigEntryBytes)))
+            if (e.IsFile && c.Take(e.Name, e.Length,
+                    () => StorageFiles.ReadText(tar, e.DataOffset, e.Length, $"{what}/{e.Name}", StorageFiles.MaxConfigEntryBytes)))
                 break;
         return c.Result();
     }
