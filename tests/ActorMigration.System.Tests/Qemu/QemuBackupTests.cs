@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace ActorMigration.SystemTests.Qemu;
 
-/// <summary>vzdump of a running real QEMU guest (snapshot mode: a block job while it runs), zstd, restore with options.</summary>
+/// <summary>vzdump of a running real QEMU guest (snapshot mode: a block job while it runs; suspend mode), zstd, restore with options.</summary>
 [Collection("qemu")]
 public sealed class QemuBackupTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
@@ -47,6 +47,15 @@ public sealed class QemuBackupTests(QemuMemberFixture f, ITestOutputHelper outpu
             Assert.True(beatsDuring > 0, "the guest did not beat while the backup ran");
 
             Assert.Contains("written-B", await GuestConsole.RunAsync(M.DataDir, "node1", vmid, "echo B > /mnt/disk/m && sync && echo written-B"));
+            // Suspend mode: paused for the copy, running again after it.
+            var suspendLog = await QemuVms.WaitOk(M, await C.Upid(C.Post("/nodes/node1/vzdump", ("vmid", vmid.ToString()), ("storage", "local"),
+                ("mode", "suspend"))));
+            Assert.Contains("INFO: backup mode: suspend", suspendLog);
+            Assert.Contains("INFO: resuming VM again", suspendLog);
+            Assert.Equal("running", (await C.Current(vmid)).Str("status"));
+            var afterSuspend = GuestConsole.LastHeartbeat(Reality.SerialLog(M.DataDir, "node1", vmid));
+            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node1", vmid, afterSuspend + 2);
+
             await C.Task(C.Post("/nodes/node1/qemu", ("vmid", restored.ToString()), ("archive", archive), ("name", "restored"),
                 ("memory", "320")));
             var r = await C.Config(restored);
