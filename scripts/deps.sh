@@ -20,6 +20,7 @@ want swtpm-tools
 want genisoimage
 # bootable test-guest disks (scripts/build-guest-image.sh)
 for p in fdisk dosfstools mtools syslinux syslinux-efi syslinux-common; do want "$p"; done
+want zstd  # vzdump compress=zstd
 if [ "$mode" = test ]; then
   want nftables
   want postgresql

@@ -91,8 +91,11 @@ public sealed class StorageTests(ITestOutputHelper output)
         Assert.Equal(src.FileLength, progress.Seen[^1].DoneBytes);
     }
 
-    [Fact]
-    public async Task Backup_archive_stores_qcow2_disks_and_restores_their_data()
+    [Theory]
+    [InlineData("", "75-73-74-61")]
+    [InlineData(".zst", "28-B5-2F-FD")]
+    [InlineData(".gz", "1F-8B-08-00")]
+    public async Task Backup_archive_stores_qcow2_disks_and_restores_their_data(string compressed, string magic)
     {
         await using var env = await TestEnv.CreateAsync(output, guest: false);
         var s = env.AddNode("st5").Storage;
@@ -103,8 +106,11 @@ public sealed class StorageTests(ITestOutputHelper output)
         await s.ConvertAsync("local:import/d0.raw", "local:180/vm-180-disk-0.qcow2", "qcow2");
         await s.ConvertAsync("local:import/d1.raw", "local:180/vm-180-disk-1.raw", "raw");
         const string conf = "boot: order=scsi0\nmemory: 512\nscsi0: local:180/vm-180-disk-0.qcow2,size=16M\nvirtio0: local:180/vm-180-disk-1.raw,size=4M\n";
-        const string backup = "local:backup/vzdump-qemu-180-2024_01_01-00_00_00.tar";
+        var backup = "local:backup/vzdump-qemu-180-2024_01_01-00_00_00.tar" + compressed;
         await s.CreateBackupAsync(backup, conf, [("scsi0", "local:180/vm-180-disk-0.qcow2"), ("virtio0", "local:180/vm-180-disk-1.raw")]);
+        // zstd and gzip compress the whole tar (a plain tar shows "usta" at offset 257).
+        var head = File.ReadAllBytes(s.PathOf(backup));
+        Assert.Equal(magic, BitConverter.ToString(compressed == "" ? head[257..261] : head[..4]));
 
         var m = await s.ReadBackupAsync(backup);
         Assert.Equal(["disk-scsi0.qcow2", "disk-virtio0.qcow2"], m.Disks.Select(d => d.FileName));

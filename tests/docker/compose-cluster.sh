@@ -64,7 +64,7 @@ log "dockerd $(docker version -f '{{.Server.Version}}') up in its own network na
 
 # --- base images, made locally ------------------------------------------------------------------------------------
 pkgs=ca-certificates,libicu72,libssl3,tzdata,qemu-system-x86,qemu-utils,conntrack,iproute2,busybox-static
-pkgs+=,linux-image-amd64,cpio,gzip,libxml2,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libsystemd0,libpq5
+pkgs+=,linux-image-amd64,cpio,gzip,zstd,libxml2,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libsystemd0,libpq5
 rootfs="$work/rootfs"
 if [[ ! -f "$rootfs/.complete" ]]; then
     log "debootstrap Debian 12 with the Dockerfile's packages (once, cached in $rootfs)"

@@ -3,7 +3,7 @@ using ActorMigration.Domain.Workflows.Backup;
 
 namespace ActorMigration.Api.Endpoints;
 
-/// <summary>POST /nodes/{node}/vzdump (one stopped VM into a backup storage).</summary>
+/// <summary>POST /nodes/{node}/vzdump (one VM, running or stopped, into a backup storage).</summary>
 public static class BackupEndpoints
 {
     /// <summary>Proxmox's vzdump checks VM.Backup on each guest and Datastore.AllocateSpace on the backup storage.</summary>
@@ -12,7 +12,7 @@ public static class BackupEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var vzdump = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("storage", Optional: false, Format: Formats.StorageId),
-            new ParamSpec("mode", Enum: ["snapshot", "suspend", "stop"]), new ParamSpec("compress", Enum: ["0", "gzip", "lzo", "zstd"]),
+            new ParamSpec("mode", Enum: ["snapshot", "suspend", "stop"]), new ParamSpec("compress", Enum: ["0", "1", "gzip", "lzo", "zstd"]),
             new ParamSpec("remove", PType.Boolean), new ParamSpec("notes-template", MaxLength: 1024));
         api.MapPost("/nodes/{node}/vzdump", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, Need, vzdump, p => Backup(ctx, s, p)));
     }
@@ -21,8 +21,10 @@ public static class BackupEndpoints
     {
         var node = p["node"]!;
         if (s.CheckOnline(node) is { } bad) return bad;
-        if (p["compress"] is { } c && c != "0")
-            return PveResult.ParamError("compress", "only uncompressed archives are supported (compress=0)");
+        // As vzdump, 1 means lzo; lzo is not made here (Debian's lzop is not a dependency).
+        var compress = p["compress"] is "0" or null ? null : p["compress"];
+        if (compress is "1" or "lzo")
+            return PveResult.ParamError("compress", "lzo is not supported here - use zstd or gzip");
         var storage = p["storage"]!;
         if (s.Topology.Storage.Get(storage) is not { } def) return PveResult.Error($"storage '{storage}' does not exist");
         if (!def.AvailableOn(node)) return PveResult.Error($"storage '{storage}' is not available on node '{node}'");
@@ -31,10 +33,10 @@ public static class BackupEndpoints
         var (vm, err) = await s.VmOnNode(node, vmid);
         if (err is not null) return err;
         if (vm!.Lock is { } l) return PveResult.Error($"VM is locked ({l})");
-        var rt = await s.Runtime(node, vmid);
-        if (rt?.IsAlive == true) return PveResult.Error($"VM {vmid} is running - only stopped VMs can be backed up here");
         var user = TokenAuth.UserOf(ctx);
-        var archive = $"{storage}:backup/vzdump-qemu-{vmid}-{DateTime.Now:yyyy_MM_dd-HH_mm_ss}.tar";
-        return await s.StartTask(s.NewUpid(node, "vzdump", vmid.ToString(), user), new BackupRequest(vmid, node, storage, archive, user));
+        var ext = compress switch { "zstd" => ".zst", "gzip" => ".gz", _ => "" };
+        var archive = $"{storage}:backup/vzdump-qemu-{vmid}-{DateTime.Now:yyyy_MM_dd-HH_mm_ss}.tar{ext}";
+        return await s.StartTask(s.NewUpid(node, "vzdump", vmid.ToString(), user),
+            new BackupRequest(vmid, node, storage, archive, user, p["mode"] ?? "snapshot", compress));
     }
 }

@@ -46,6 +46,7 @@ public static class CreateFromSource
         // A restore is a new generation for the guest; MACs and smbios uuid change only with unique=1.
         if (restored["vmgenid"] is { } g && g != "0") restored["vmgenid"] = FreshIdSource.NewVmGenId().ToString();
         if (p.Bool("unique")) VmConfigRules.NewIdentity(restored.Main, FreshIdSource.New(restored.Main.Keys, s.Options.MacPrefix), vmgenid: false);
+        MergeSent(restored, p, s.Topology.Storage);
 
         var plans = new List<DiskPlan>();
         var taken = new HashSet<string>();
@@ -76,6 +77,18 @@ public static class CreateFromSource
         var upid = s.NewUpid(node, "qmrestore", vmid.ToString(), user);
         return await s.StartTask(upid, new CreateRequest(vmid, node, restored.ToString(), plans, p.Bool("start"), p.Long("bwlimit"),
             user, Archive: archive));
+    }
+
+    /// <summary>
+    /// As qemu-server's restore_merge_config: the VM options sent with the archive (name, memory, cores, ...) replace the
+    /// archive's. Drives are not among them: they were refused.
+    /// </summary>
+    private static void MergeSent(QmConfig restored, PveParams p, StorageConfig storage)
+    {
+        foreach (var (k, v) in p.Values)
+            if (VmOptions.IsVmOption(k, storage) && k is not ("node" or "vmid" or "description")) restored[k] = v;
+        if (p["description"] is { } description) restored.Main.Description = description;
+        if (p["cipassword"] is { } pw) restored["cipassword"] = CloudInitOptions.StoredPassword(pw, restored["ostype"]);
     }
 
     /// <summary>Fills the create parameters from an OVF/VMX manifest; its warnings go into the task log.</summary>

@@ -140,9 +140,17 @@ public sealed record MirrorToVolumes(string Key, string Node, int VmId, IReadOnl
 
 public sealed record VolumeMirror(string Drive, string DstVolid, string Format);
 
-/// <summary>Writes a backup archive of a stopped VM: its config and disks.</summary>
+/// <summary>
+/// Writes a backup archive: its config and disks. <paramref name="Live"/>: the VM runs and its disks are copied by a
+/// QEMU block job (one point in time) into <see cref="TempOf"/> volumes first; <paramref name="Suspend"/> pauses it meanwhile.
+/// </summary>
 public sealed record BackupVm(string Key, string Node, int VmId, string ArchiveVolid, string ConfigText,
-    IReadOnlyList<DriveVolume> Disks) : WorkflowStep(Key);
+    IReadOnlyList<DriveVolume> Disks, bool Live = false, bool Suspend = false) : WorkflowStep(Key)
+{
+    /// <summary>The point-in-time copy of a running VM's drive, next to the drive's volume.</summary>
+    public static string TempOf(int vmid, DriveVolume d) =>
+        Storage.VolumeName.ImageVolId(d.Volid.Split(':')[0], vmid, $"vzdump-{vmid}-{d.Drive}.qcow2");
+}
 
 public sealed record DriveVolume(string Drive, string Volid);
 

@@ -21,6 +21,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly VmProcesses _processes;
     private readonly QemuMigrations _migrations;
     private readonly MirrorJobs _mirrors;
+    private readonly BackupJobs _backups;
     private readonly IncomingNbdServer _nbd;
     private readonly SerialConsole _console;
     private readonly QemuSnapshots _snapshots;
@@ -40,6 +41,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _processes = new VmProcesses(settings, ports, _qmp, _launcher, _nbd, log);
         _migrations = new QemuMigrations(settings.RunDir, settings.Node, _qmp, options.UnlimitedBandwidthBytesPerSec, options.Tls, log);
         _mirrors = new MirrorJobs(settings, _qmp, options.BlockJobFinishTimeout, options.Tls, log);
+        _backups = new BackupJobs(_qmp, settings.Node, log);
         _console = new SerialConsole(settings.RunDir, settings.Node);
         _snapshots = new QemuSnapshots(settings.Node, _qmp, options.BlockJobFinishTimeout, log);
     }
@@ -110,6 +112,9 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     public Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default) =>
         _mirrors.FinishAsync(vmid, drive, pivot, ct);
+
+    public Task BackupDrivesAsync(int vmid, IReadOnlyList<DriveBackupTarget> targets, IProgress<CopyProgress>? progress = null,
+        CancellationToken ct = default) => _backups.RunAsync(vmid, targets, progress, ct);
 
     public Task StopNbdServerAsync(int vmid, CancellationToken ct = default) => _nbd.StopAsync(vmid, ct);
 

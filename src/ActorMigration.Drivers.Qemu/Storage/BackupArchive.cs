@@ -7,7 +7,7 @@ using ActorMigration.Drivers.Storage;
 namespace ActorMigration.Drivers.Qemu.Storage;
 
 /// <summary>
-/// Layout of a backup archive (.tar): <c>manifest.json</c>, <c>qemu-server.conf</c>, then one
+/// Layout of a backup archive (.tar, or .tar.zst / .tar.gz compressed as a whole): <c>manifest.json</c>, <c>qemu-server.conf</c>, then one
 /// <c>disk-&lt;drive&gt;.qcow2</c> per drive. Manifest and config come first so reading them is cheap.
 /// </summary>
 internal static class BackupArchive
@@ -55,27 +55,63 @@ internal static class BackupArchive
     /// </summary>
     public static BackupManifest Read(Stream tar, string what)
     {
-        string? config = null;
-        Manifest? manifest = null;
-        var found = new List<BackupDisk>();
+        var c = new Collector(what);
         foreach (var e in TarIndex.Entries(tar, what))
+            if (e.IsFile && c.Take(e.Name, e.Length,
+                    () => StorageFiles.ReadText(tar, e.DataOffset, e.Length, $"{what}/{e.Name}", StorageFiles.MaxConfigEntryBytes)))
+                break;
+        return c.Result();
+    }
+
+    /// <summary>As <see cref="Read(Stream, string)"/> on a stream read front to back (a decompressed archive).</summary>
+    public static BackupManifest ReadSequential(Stream tar, string what)
+    {
+        var c = new Collector(what);
+        using var reader = new TarReader(tar, leaveOpen: true);
+        while (reader.GetNextEntry() is { } e)
+            if (IsFile(e) && c.Take(e.Name, e.Length, () => ReadText(e.DataStream, e.Length, $"{what}/{e.Name}")))
+                break;
+        return c.Result();
+    }
+
+    private static bool IsFile(TarEntry e) => e.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile;
+
+    private static string ReadText(Stream? data, long length, string what)
+    {
+        if (length > StorageFiles.MaxConfigEntryBytes)
+            throw new InvalidDataException($"'{what}' is too large ({length} bytes, at most {StorageFiles.MaxConfigEntryBytes} are read)");
+        var buf = new byte[length];
+        data?.ReadExactly(buf);
+        return Encoding.UTF8.GetString(buf);
+    }
+
+    /// <summary>What the reads gather: config, manifest and the disk entries seen.</summary>
+    private sealed class Collector(string what)
+    {
+        private string? _config;
+        private Manifest? _manifest;
+        private readonly List<BackupDisk> _found = [];
+
+        /// <summary>Takes one file entry; true once config and manifest are both known.</summary>
+        public bool Take(string name, long length, Func<string> text)
         {
-            if (!e.IsFile) continue;
-            if (e.Name is ManifestEntry or ConfigEntry)
+            if (name is ManifestEntry or ConfigEntry)
             {
-                var text = StorageFiles.ReadText(tar, e.DataOffset, e.Length, $"{what}/{e.Name}", StorageFiles.MaxConfigEntryBytes);
-                if (e.Name == ConfigEntry) config = text;
-                else manifest = ParseManifest(text, what);
+                if (name == ConfigEntry) _config = text();
+                else _manifest = ParseManifest(text(), what);
             }
-            else if (e.Name.StartsWith("disk-", StringComparison.Ordinal))
+            else if (name.StartsWith("disk-", StringComparison.Ordinal))
             {
-                var dot = e.Name.LastIndexOf('.');
-                if (dot > 5) found.Add(new BackupDisk(e.Name[5..dot], e.Name, e.Name[(dot + 1)..], e.Length));
+                var dot = name.LastIndexOf('.');
+                if (dot > 5) _found.Add(new BackupDisk(name[5..dot], name, name[(dot + 1)..], length));
             }
-            if (manifest is not null && config is not null) break;
+            return _manifest is not null && _config is not null;
         }
-        if (config is null) throw new InvalidDataException($"'{what}': no {ConfigEntry} in backup archive");
-        return new BackupManifest(config, manifest?.Disks ?? found);
+
+        public BackupManifest Result() =>
+            _config is null
+                ? throw new InvalidDataException($"'{what}': no {ConfigEntry} in backup archive")
+                : new BackupManifest(_config, _manifest?.Disks ?? _found);
     }
 
     private static Manifest? ParseManifest(string text, string what)
@@ -94,6 +130,19 @@ internal static class BackupArchive
     public static async Task ExtractAsync(StoragePath archive, string entryName, string destination, CancellationToken ct)
     {
         await using var fs = StorageFiles.OpenRead(archive);
+        if (BackupCompression.Of(archive.VolId) is { } method)
+        {
+            await using var tar = BackupCompression.OpenDecompressed(fs, method);
+            await using var reader = new TarReader(tar);
+            while (await reader.GetNextEntryAsync(cancellationToken: ct) is { } e)
+            {
+                if (!IsFile(e) || e.Name != entryName) continue;
+                await using var output = new FileStream(destination, FileMode.Create, FileAccess.Write);
+                if (e.DataStream is { } data) await data.CopyToAsync(output, ct);
+                return;
+            }
+            throw new InvalidDataException($"'{archive.VolId}': no entry {entryName}");
+        }
         var entry = TarIndex.Find(fs, archive.VolId, n => n == entryName)
                     ?? throw new InvalidDataException($"'{archive.VolId}': no entry {entryName}");
         await using var dst = new FileStream(destination, FileMode.Create, FileAccess.Write);

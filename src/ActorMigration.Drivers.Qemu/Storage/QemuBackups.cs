@@ -57,6 +57,12 @@ internal sealed class QemuBackups(DirStorage dirs, QemuImg img, QemuImageOps ima
             var part = Path.Combine(work, "archive.tar");
             await BackupArchive.WriteAsync(part, configText,
                 new BackupArchive.Manifest(BackupArchive.FormatTag, DateTimeOffset.UtcNow, entries), files, ct);
+            if (BackupCompression.Of(target.Path) is { } method)
+            {
+                var packed = part + Path.GetExtension(target.Path);
+                await BackupCompression.CompressAsync(part, packed, method, ct);
+                part = packed;
+            }
             File.Move(part, target.Path, overwrite: true);
             progress?.Report(new CopyProgress(grand, grand));
             log.LogInformation("Backup {VolId} on {Node} written with {Count} disks", backupVolid, Node, entries.Count);
@@ -70,7 +76,12 @@ internal sealed class QemuBackups(DirStorage dirs, QemuImg img, QemuImageOps ima
     public Task<BackupManifest> ReadAsync(string backupVolid, CancellationToken ct)
     {
         var file = dirs.ResolveExisting(backupVolid).File;
-        return StorageFiles.WithFileAsync(file, fs => BackupArchive.Read(fs, backupVolid), ct);
+        return StorageFiles.WithFileAsync(file, fs =>
+        {
+            if (BackupCompression.Of(backupVolid) is not { } method) return BackupArchive.Read(fs, backupVolid);
+            using var tar = BackupCompression.OpenDecompressed(fs, method);
+            return BackupArchive.ReadSequential(tar, backupVolid);
+        }, ct);
     }
 
     public async Task RestoreDiskAsync(string backupVolid, string drive, string dstVolid, string dstFormat,

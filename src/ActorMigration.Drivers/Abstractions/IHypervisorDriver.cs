@@ -73,6 +73,13 @@ public interface IHypervisorDriver
     /// </summary>
     Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default);
 
+    /// <summary>
+    /// vzdump of a running VM: copies each drive, all at one point in time, into its target (an existing qcow2 file of
+    /// the drive's size) while the guest runs, and waits until every copy ended. Leftover targets of the same names go first.
+    /// </summary>
+    Task BackupDrivesAsync(int vmid, IReadOnlyList<DriveBackupTarget> targets, IProgress<CopyProgress>? progress = null,
+        CancellationToken ct = default);
+
     /// <summary>Target side: stops the NBD server started for an incoming migration.</summary>
     Task StopNbdServerAsync(int vmid, CancellationToken ct = default);
 
@@ -88,3 +95,6 @@ public interface IHypervisorDriver
     /// <summary>query-vm-generation-id; null if the VM has no vmgenid device.</summary>
     Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default);
 }
+
+/// <summary>Where <see cref="IHypervisorDriver.BackupDrivesAsync"/> copies a drive: a host path.</summary>
+public sealed record DriveBackupTarget(string Drive, string Path);

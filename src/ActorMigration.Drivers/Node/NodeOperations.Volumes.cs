@@ -1,5 +1,6 @@
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Storage;
 
 namespace ActorMigration.Drivers.Node;
@@ -87,11 +88,46 @@ public sealed partial class NodeOperations
         return await Written(s.DstVolid, ct);
     }
 
-    /// <summary>Writes the archive afresh (a crashed attempt's leftover is removed first).</summary>
+    /// <summary>
+    /// Writes the archive afresh (a crashed attempt's leftover is removed first). Live: a backup job left by that attempt
+    /// is cancelled, the drives are copied by QEMU into fresh temporary volumes (the guest paused meanwhile with
+    /// Suspend, and resumed whatever happens), the archive is written from those, and they go.
+    /// </summary>
     public async Task<StepResult> BackupVm(BackupVm s, IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
     {
         await Storage.DeleteAsync(s.ArchiveVolid, ct);
-        await Storage.CreateBackupAsync(s.ArchiveVolid, s.ConfigText, s.Disks.Select(d => (d.Drive, d.Volid)).ToList(), progress, ct);
+        if (!s.Live)
+        {
+            await Storage.CreateBackupAsync(s.ArchiveVolid, s.ConfigText, s.Disks.Select(d => (d.Drive, d.Volid)).ToList(), progress, ct);
+            return Done.Instance;
+        }
+        foreach (var job in (await Hypervisor.QueryBlockJobsAsync(s.VmId, ct)).Where(j => j.Device.StartsWith("vzdump-", StringComparison.Ordinal)))
+            await Hypervisor.FinishMirrorAsync(s.VmId, job.Device, pivot: false, ct);
+        var temps = s.Disks.Select(d => (d.Drive, d.Volid, Temp: Domain.Workflows.BackupVm.TempOf(s.VmId, d))).ToList();
+        try
+        {
+            var targets = new List<DriveBackupTarget>();
+            foreach (var (drive, volid, temp) in temps)
+            {
+                await Storage.DeleteAsync(temp, ct);
+                var size = (await Storage.InfoAsync(volid, ct) ?? throw Missing(volid)).VirtualSize;
+                targets.Add(new DriveBackupTarget(drive, (await Storage.CreateAsync(temp, "qcow2", size, null, ct)).Path));
+            }
+            if (s.Suspend) await Hypervisor.PauseAsync(s.VmId, ct);
+            try
+            {
+                await Hypervisor.BackupDrivesAsync(s.VmId, targets, progress, ct);
+            }
+            finally
+            {
+                if (s.Suspend) await Hypervisor.ResumeAsync(s.VmId, CancellationToken.None);
+            }
+            await Storage.CreateBackupAsync(s.ArchiveVolid, s.ConfigText, temps.Select(t => (t.Drive, t.Temp)).ToList(), progress, ct);
+        }
+        finally
+        {
+            foreach (var t in temps) await Storage.DeleteAsync(t.Temp, CancellationToken.None);
+        }
         return Done.Instance;
     }
 

@@ -16,11 +16,12 @@ public sealed class BackupMachineTests
 
     private static readonly BackupRequest Req = new(100, "node1", "local", Archive, "root@pam");
 
-    private static MachineHarness<BackupWorkflowState> Started(bool running = false, string node = "node1")
+    private static MachineHarness<BackupWorkflowState> Started(bool running = false, string node = "node1", string mode = "snapshot")
     {
         var facts = new VmFacts(MachineHarness<BackupWorkflowState>.Vm(100, Config, node, "backup", Upid),
             new VmRuntime(100, running ? VmRunState.Running : VmRunState.Stopped));
-        return new MachineHarness<BackupWorkflowState>(new BackupMachine(), Upid, s => s is GatherVmFacts ? facts : Done.Instance).Start(Req);
+        return new MachineHarness<BackupWorkflowState>(new BackupMachine(), Upid, s => s is GatherVmFacts ? facts : Done.Instance)
+            .Start(Req with { Mode = mode });
     }
 
     private static string Local(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");
@@ -51,7 +52,8 @@ public sealed class BackupMachineTests
         Assert.Equal("OK", h.Core.ExitStatus);
         Assert.Equal(
         [
-            "INFO: starting new backup job: vzdump 100 --storage local --mode stop",
+            // A stopped VM is backed up in stop mode whatever was asked, as vzdump does.
+            "INFO: starting new backup job: vzdump 100 --storage local --mode snapshot",
             "INFO: Starting Backup of VM 100 (qemu)",
             $"INFO: Backup started at {Local(MachineHarness<BackupWorkflowState>.T0)}",
             "INFO: status = stopped",
@@ -75,7 +77,6 @@ public sealed class BackupMachineTests
     }
 
     [Theory]
-    [InlineData(true, "node1", "VM 100 is running - only stopped VMs can be backed up here")]
     [InlineData(false, "node2", "Configuration file 'nodes/node1/qemu-server/100.conf' does not exist")]
     public void A_vm_that_cannot_be_backed_up_fails_and_is_unlocked(bool running, string node, string error)
     {
@@ -119,6 +120,73 @@ public sealed class BackupMachineTests
     public void Replaying_the_journal_after_any_step_asks_for_the_same_next_step()
     {
         var h = Started();
+        while (h.Next is not null)
+        {
+            h.AssertRecovers();
+            h.Succeed();
+        }
+        h.AssertRecovers();
+        Assert.Equal("OK", h.Core.ExitStatus);
+    }
+
+    private static readonly string Temp = "local:100/vzdump-100-scsi0.qcow2";
+
+    [Fact]
+    public void A_running_vm_in_snapshot_mode_is_archived_live_while_it_runs()
+    {
+        var h = Started(running: true);
+        h.RunToEnd();
+        Assert.Equal(["lock", "check", "archive", "unlock"], h.Ran);
+        var archive = h.Step<BackupVm>("archive");
+        Assert.Equal((true, false), (archive.Live, archive.Suspend));
+        Assert.Equal(Temp, BackupVm.TempOf(100, archive.Disks[0]));
+        Assert.Contains("INFO: status = running", h.Core.Log);
+        Assert.Contains("INFO: backup mode: snapshot", h.Core.Log);
+        Assert.Equal("OK", h.Core.ExitStatus);
+    }
+
+    [Fact]
+    public void Stop_mode_shuts_the_guest_down_archives_it_offline_and_starts_it_again()
+    {
+        var h = Started(running: true, mode: "stop");
+        h.RunToEnd();
+        Assert.Equal(["lock", "check", "shutdown", "archive", "restart", "unlock"], h.Ran);
+        Assert.False(h.Step<BackupVm>("archive").Live);
+        var start = h.Step<StartVm>("restart");
+        // Started from the VM's own config, not the archive's (which has no parent).
+        Assert.Equal((100, "node1", "s1"), (start.VmId, start.Node, QmConfig.Parse(start.ConfigText)["parent"]));
+        Assert.Contains("INFO: stopping virtual guest", h.Core.Log);
+        Assert.Contains("INFO: restarting vm", h.Core.Log);
+    }
+
+    [Theory]
+    [InlineData("snapshot", "lock check rb-archive rb-unlock", "INFO: started backup task 'vzdump'")]
+    [InlineData("suspend", "lock check rb-archive rb-resume rb-unlock", "INFO: suspending guest")]
+    [InlineData("stop", "lock check shutdown rb-archive rb-start rb-unlock", "INFO: stopping virtual guest")]
+    public void A_failed_archive_of_a_running_vm_is_removed_with_its_copies_and_the_guest_runs_again(string mode, string ran, string logged)
+    {
+        var h = Started(running: true, mode: mode);
+        while (h.Next is not BackupVm) h.Succeed();
+        var archive = (BackupVm)h.Next!;
+        Assert.Equal((mode != "stop", mode == "suspend"), (archive.Live, archive.Suspend));
+        h.Fail("No space left on device", expectKey: "archive");
+        h.AssertRecovers();
+        h.RunToEnd();
+        Assert.Equal(ran.Split(' '), h.Ran);
+        // The block job's copies go with the archive (a stop-mode backup made none).
+        Assert.Equal(mode == "stop" ? [Archive] : [Archive, Temp, "local:100/vzdump-100-efidisk0.qcow2"],
+            h.Step<DeleteVolumes>("rb-archive").Volids);
+        Assert.Contains(logged, h.Core.Log);
+        Assert.Equal("job errors", h.Core.ExitStatus);
+    }
+
+    [Theory]
+    [InlineData("snapshot")]
+    [InlineData("suspend")]
+    [InlineData("stop")]
+    public void Replaying_a_running_vms_backup_after_any_step_asks_for_the_same_next_step(string mode)
+    {
+        var h = Started(running: true, mode: mode);
         while (h.Next is not null)
         {
             h.AssertRecovers();
