@@ -22,6 +22,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly MirrorJobs _mirrors;
     private readonly IncomingNbdServer _nbd;
     private readonly SerialConsole _console;
+    private readonly DiskHotplug _disks;
 
     /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
     public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null, ILoggerFactory? loggers = null)
@@ -39,6 +40,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _migrations = new QemuMigrations(settings.RunDir, settings.Node, _qmp, options.UnlimitedBandwidthBytesPerSec, options.Tls, log);
         _mirrors = new MirrorJobs(settings, _qmp, options.BlockJobFinishTimeout, options.Tls, log);
         _console = new SerialConsole(settings.RunDir, settings.Node);
+        _disks = new DiskHotplug(_qmp, settings.Node, log);
     }
 
     public string Node => _settings.Node;
@@ -109,6 +111,17 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _mirrors.FinishAsync(vmid, drive, pivot, ct);
 
     public Task StopNbdServerAsync(int vmid, CancellationToken ct = default) => _nbd.StopAsync(vmid, ct);
+
+    // Disks of a running VM
+
+    public Task<VmDisks> QueryDisksAsync(int vmid, CancellationToken ct = default) => _disks.QueryAsync(vmid, ct);
+
+    public Task AddBlockNodeAsync(int vmid, DiskLaunch disk, CancellationToken ct = default) => _disks.AddBlockNodeAsync(vmid, disk, ct);
+
+    public Task AddDiskDeviceAsync(int vmid, DiskLaunch disk, CancellationToken ct = default) => _disks.AddDeviceAsync(vmid, disk, ct);
+
+    public Task BlockResizeAsync(int vmid, string drive, long sizeBytes, CancellationToken ct = default) =>
+        _disks.BlockResizeAsync(vmid, drive, sizeBytes, ct);
 
     // Serial console and QMP access (QEMU-only extras)
 

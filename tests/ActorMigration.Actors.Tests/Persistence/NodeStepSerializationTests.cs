@@ -3,6 +3,7 @@ using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
+using ActorMigration.Domain.Workflows.VmTask;
 using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Persistence;
@@ -21,6 +22,8 @@ public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
         [new DeleteVolumes("free", "node1", ["local:100/vm-100-disk-0.raw"]) { GoOnPastFailures = true }],
         [new StartVm("start", "node2", 100, "memory: 512\n", new IncomingSpec("10.0.0.2", ["scsi0"]), "tag")],
         [new StartMirrors("mirrors", "node1", 100, [new MirrorJob("scsi0", new MirrorTarget("nbd:10.0.0.2:60001", "raw", 1024))])],
+        [new HotplugDisk("plug:scsi1", "node1", 100, "scsi1", "local:100/vm-100-disk-1.qcow2")],
+        [new ResizeDisk("resize", "node1", 100, "scsi0", "local:100/vm-100-disk-0.qcow2", 1L << 30)],
     ];
 
     [Theory]
