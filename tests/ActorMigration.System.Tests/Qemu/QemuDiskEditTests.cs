@@ -39,9 +39,8 @@ public sealed class QemuDiskEditTests(QemuMemberFixture f, ITestOutputHelper out
             Assert.Contains(":resize:", upid);
             output.WriteLine(string.Join('\n', await QemuVms.WaitOk(M, upid)));
             Assert.Equal($"local:{vmid}/vm-{vmid}-disk-1.qcow2,size=2G", await Cfg("node1", vmid, "scsi1"));
-            // A SCSI disk's new capacity is read on a rescan (Linux only logs the unit attention of a capacity change).
-            await PveClient.Eventually(async () =>
-                    (await Guest("node1", vmid, "echo 1 > /sys/class/block/sdb/device/rescan; cat /sys/block/sdb/size")).Contains("4194304"),
+            // QEMU reports the capacity change to the guest: no rescan is needed.
+            await PveClient.Eventually(async () => (await Guest("node1", vmid, "cat /sys/block/sdb/size")).Contains("4194304"),
                 TimeSpan.FromSeconds(30), "the guest sees sdb with 2 GiB");
             var info = await QemuHost.Info(f.PathOf($"local:{vmid}/vm-{vmid}-disk-1.qcow2"));
             Assert.Equal(2L << 30, info["virtual-size"]!.GetValue<long>());
