@@ -8,6 +8,7 @@ using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
 using ActorMigration.Domain.Workflows.Snapshot;
+using ActorMigration.Domain.Workflows.VmTask;
 using Akka.Actor;
 
 namespace ActorMigration.Actors.Workflows;
@@ -270,6 +271,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         ConvertDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         BackupVm s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
+        HotplugDisk s => (new NodeStep(s.Node, s), timeouts.Default),
+        ResizeDisk s => (new NodeStep(s.Node, s), timeouts.Default),
         _ => null
     };
 }

@@ -297,7 +297,10 @@ public static class QemuEndpoints
                 : d.Props["format"] ?? (d.ImportFrom is not null && d.ImportFrom.EndsWith(".raw") ? "raw" : "qcow2");
             var n = 0;
             string volid;
-            while (taken.Contains(volid = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format)))) n++;
+            // A number is taken in any format (find_free_diskname): vm-100-disk-0.qcow2 takes vm-100-disk-0.raw too.
+            while (taken.Contains(volid = VolumeName.ImageVolId(sid, vmid, VolumeName.DiskName(vmid, n, format)))
+                   || taken.Any(t => t.StartsWith(sid + ":", StringComparison.Ordinal)
+                                     && VolumeName.TryParseDiskNumber(t[(t.LastIndexOf('/') + 1)..]) == n)) n++;
             taken.Add(volid);
             var rest = new PropertyString();
             foreach (var (k, v) in d.Props.Items)
@@ -346,20 +349,19 @@ public static class QemuEndpoints
             if (err is not null) return err;
             var stored = QmConfig.Parse(vm!.ConfigText);
             if (ConfigAccess.Check(ctx, vmid, set, delete, k => stored[k]) is { } refused) return refused;
-            if (set.Keys.Any(Drives.IsDriveKey) && set.Where(kv => Drives.IsDriveKey(kv.Key))
-                    .Any(kv => DriveSpec.Parse(kv.Value).IsAllocation(out _, out _)))
-                return PveResult.Error("allocating new disks through the config is not supported; add them at create time");
-
             if (await VolumeChecks.Drives(s, node, set) is { } missing) return missing;
+            var (newDisks, planError) = await ConfigDiskEdit.PlanAsync(s, node, vmid, set);
+            if (planError is not null) return planError;
             if (await CloudInitEdit.ApplyAsync(s, node, vmid, vm!.ConfigText, set) is { } ciError) return ciError;
 
             // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
             var cfg = stored;
             var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, FreshIdSource.New(set.Keys, s.Options.MacPrefix)));
             var deletes = new List<string>();
-            foreach (var k in delete)
+            // A disk replaced by a new one becomes unusedN as well (update_vm_api's vmconfig_register_unused_drive).
+            foreach (var k in delete.Concat(newDisks.Select(d => d.Drive)))
             {
-                deletes.Add(k);
+                if (!newDisks.Any(d => d.Drive == k)) deletes.Add(k);
                 if (Drives.IsDriveKey(k) && !Drives.IsUnused(k) && cfg[k] is { } dv && DriveSpec.Parse(dv) is { Volume: not null, IsCdrom: false } ds)
                 {
                     var n = 0;
@@ -368,6 +370,16 @@ public static class QemuEndpoints
                 }
             }
             var user = TokenAuth.UserOf(ctx);
+            if (newDisks.Count > 0)
+            {
+                var request = new VmTaskRequest(VmTaskMachine.Config, vmid, node, user, 0, p.Bool("skiplock"), normalized, deletes, p["digest"], newDisks);
+                var (facts, factsError) = await s.VmFactsOnNode(node, vmid);
+                if (factsError is not null) return factsError;
+                if (VmTaskMachine.Check(request, facts!) is { } no) return PveResult.Error(no);
+                var id = s.NewUpid(node, "qmconfig", vmid.ToString(), user);
+                var started = await s.StartTask(id, request);
+                return async ? started : await ConfigDiskEdit.AwaitEnd(s, id.ToString(), started);
+            }
             if (async)
             {
                 var upid = s.NewUpid(node, "qmconfig", vmid.ToString(), user);

@@ -86,6 +86,7 @@ public static class ServerHost
         CloneEndpoints.Map(api);
         TemplateEndpoints.Map(api);
         SnapshotEndpoints.Map(api);
+        ResizeEndpoints.Map(api);
         BackupEndpoints.Map(api);
         ImportEndpoints.Map(api);
         AccessEndpoints.Map(api);

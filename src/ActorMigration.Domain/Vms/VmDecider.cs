@@ -11,6 +11,8 @@ public static class VmDecider
 
     public static string Locked(string lockName) => $"VM is locked ({lockName})";
 
+    public const string DigestMismatch = "checksum mismatch (file change by other user?)";
+
     /// <summary>Events for the command, or the refusal. Queries return no events.</summary>
     public static (IReadOnlyList<IVmEvent> Events, string? Error) Decide(VmState s, IVmCommand cmd)
     {
@@ -40,7 +42,7 @@ public static class VmDecider
                 if (!s.Exists || s.Node != e.Node) return Err(NoConfig(e.Node, e.VmId));
                 if (!e.SkipLock && s.Lock is { } l && s.LockOwner != e.Owner) return Err(Locked(l));
                 if (e.Digest is not null && !string.Equals(e.Digest, s.Digest, StringComparison.OrdinalIgnoreCase))
-                    return Err("checksum mismatch (file change by other user?)");
+                    return Err(DigestMismatch);
                 // A config with lines that cannot be parsed is edited as read: writing it drops those lines.
                 var cfg = s.Config;
                 foreach (var k in e.Delete) cfg.Main.Remove(k);

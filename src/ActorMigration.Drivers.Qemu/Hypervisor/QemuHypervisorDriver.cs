@@ -25,6 +25,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly IncomingNbdServer _nbd;
     private readonly SerialConsole _console;
     private readonly QemuSnapshots _snapshots;
+    private readonly DiskHotplug _disks;
 
     /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
     public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null, ILoggerFactory? loggers = null)
@@ -44,6 +45,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _backups = new BackupJobs(_qmp, settings.Node, log);
         _console = new SerialConsole(settings.RunDir, settings.Node);
         _snapshots = new QemuSnapshots(settings.Node, _qmp, options.BlockJobFinishTimeout, log);
+        _disks = new DiskHotplug(_qmp, settings.Node, log);
     }
 
     public string Node => _settings.Node;
@@ -125,6 +127,17 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     public Task DeleteDriveSnapshotsAsync(int vmid, IReadOnlyList<SnapshotDrive> drives, string name, CancellationToken ct = default) =>
         _snapshots.DeleteAsync(vmid, drives, name, ct);
+
+    // Disks of a running VM
+
+    public Task<VmDisks> QueryDisksAsync(int vmid, CancellationToken ct = default) => _disks.QueryAsync(vmid, ct);
+
+    public Task AddBlockNodeAsync(int vmid, DiskLaunch disk, CancellationToken ct = default) => _disks.AddBlockNodeAsync(vmid, disk, ct);
+
+    public Task AddDiskDeviceAsync(int vmid, DiskLaunch disk, CancellationToken ct = default) => _disks.AddDeviceAsync(vmid, disk, ct);
+
+    public Task BlockResizeAsync(int vmid, string drive, long sizeBytes, CancellationToken ct = default) =>
+        _disks.BlockResizeAsync(vmid, drive, sizeBytes, ct);
 
     // Serial console and QMP access (QEMU-only extras)
 

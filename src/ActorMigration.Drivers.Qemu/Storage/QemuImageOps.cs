@@ -153,6 +153,14 @@ internal sealed class QemuImageOps(DirStorage dirs, QemuImg img, QemuOvaDisks ov
         progress?.Report(new CopyProgress(length, length));
     }
 
+    /// <summary>qemu-img resize of a volume no VM holds open (qemu-server's volume_resize on a dir storage).</summary>
+    public async Task ResizeAsync(string volid, long sizeBytes, CancellationToken ct)
+    {
+        var info = await ExistingAsync(volid, ct);
+        await img.RunAsync(["resize", "-f", info.Format, info.Path, sizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct);
+        log.LogInformation("Resized {VolId} on {Node} to {SizeBytes} bytes", volid, Node, sizeBytes);
+    }
+
     /// <summary>Creating an existing snapshot does nothing.</summary>
     public async Task SnapshotCreateAsync(string volid, string name, CancellationToken ct)
     {

@@ -102,6 +102,8 @@ public sealed class QemuStorageDriver : IStorageDriver
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default) =>
         _images.CopyToNbdAsync(srcVolid, nbdUri, bwlimitKiB, progress, ct);
 
+    public Task ResizeAsync(string volid, long sizeBytes, CancellationToken ct = default) => _images.ResizeAsync(volid, sizeBytes, ct);
+
     public Task SnapshotCreateAsync(string volid, string name, CancellationToken ct = default) => _images.SnapshotCreateAsync(volid, name, ct);
 
     public Task SnapshotRollbackAsync(string volid, string name, CancellationToken ct = default) => _images.SnapshotRollbackAsync(volid, name, ct);

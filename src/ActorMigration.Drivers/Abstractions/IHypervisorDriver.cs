@@ -92,6 +92,18 @@ public interface IHypervisorDriver
     /// <summary>Deletes the internal snapshot from each drive of a running VM. Asks nothing first.</summary>
     Task DeleteDriveSnapshotsAsync(int vmid, IReadOnlyList<SnapshotDrive> drives, string name, CancellationToken ct = default);
 
+    /// <summary>The running VM's block nodes and devices (hot-plug re-checks them).</summary>
+    Task<VmDisks> QueryDisksAsync(int vmid, CancellationToken ct = default);
+
+    /// <summary>blockdev-add of the disk's volume as node drive-&lt;key&gt;.</summary>
+    Task AddBlockNodeAsync(int vmid, DiskLaunch disk, CancellationToken ct = default);
+
+    /// <summary>device_add of the disk on its bus (the virtio-scsi controller scsihw0 first when the VM has none).</summary>
+    Task AddDiskDeviceAsync(int vmid, DiskLaunch disk, CancellationToken ct = default);
+
+    /// <summary>block_resize of node drive-&lt;key&gt; to <paramref name="sizeBytes"/>.</summary>
+    Task BlockResizeAsync(int vmid, string drive, long sizeBytes, CancellationToken ct = default);
+
     /// <summary>query-vm-generation-id; null if the VM has no vmgenid device.</summary>
     Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default);
 }

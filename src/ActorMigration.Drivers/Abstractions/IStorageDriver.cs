@@ -48,6 +48,9 @@ public interface IStorageDriver
     Task CopyToNbdAsync(string srcVolid, string nbdUri, long? bwlimitKiB = null,
         IProgress<CopyProgress>? progress = null, CancellationToken ct = default);
 
+    /// <summary>Grows a volume to <paramref name="sizeBytes"/> (qemu-img resize); the VM must not run.</summary>
+    Task ResizeAsync(string volid, long sizeBytes, CancellationToken ct = default);
+
     Task SnapshotCreateAsync(string volid, string name, CancellationToken ct = default);
     Task SnapshotRollbackAsync(string volid, string name, CancellationToken ct = default);
     Task SnapshotDeleteAsync(string volid, string name, CancellationToken ct = default);

@@ -2,6 +2,7 @@ using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Snapshot;
+using ActorMigration.Domain.Workflows.VmTask;
 using ActorMigration.Drivers.Abstractions;
 
 namespace ActorMigration.Drivers.Node;
@@ -40,6 +41,8 @@ public sealed partial class NodeOperations(INodeDriver driver)
         ConvertDisk s => ConvertDisk(s, progress, ct),
         BackupVm s => BackupVm(s, progress, ct),
         RestoreDisk s => RestoreDisk(s, progress, ct),
+        HotplugDisk s => HotplugDisk(s, ct),
+        ResizeDisk s => ResizeDisk(s, ct),
         _ => throw new InvalidOperationException($"no node operation for step {step.GetType().Name}")
     };
 

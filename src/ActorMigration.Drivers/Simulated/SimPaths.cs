@@ -21,4 +21,12 @@ internal static class SimPaths
     /// <summary>Volume metadata lives in a hidden tree beside the volumes: &lt;storage&gt;/.sim/&lt;relpath&gt;.json.</summary>
     public static string MetaRoot(string storageDir) => Path.Combine(storageDir, ".sim");
     public static string MetaFile(string storageDir, string relativePath) => Path.Combine(MetaRoot(storageDir), relativePath + ".json");
+
+    /// <summary>The sidecar of an image file at &lt;storage&gt;/images/&lt;vmid&gt;/&lt;name&gt; (what a running VM holds).</summary>
+    public static string MetaFileOfImage(string imagePath)
+    {
+        var vmDir = Path.GetDirectoryName(imagePath)!;
+        var storageDir = Path.GetDirectoryName(Path.GetDirectoryName(vmDir)!)!;
+        return MetaFile(storageDir, Path.Combine("images", Path.GetFileName(vmDir), Path.GetFileName(imagePath)));
+    }
 }

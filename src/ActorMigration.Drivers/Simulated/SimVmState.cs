@@ -18,6 +18,8 @@ internal sealed class SimVmState
     public string? VmGenId { get; set; }
     public string? SmbiosUuid { get; set; }
     public List<SimDisk> Disks { get; set; } = new();
+    /// <summary>A virtio-scsi controller was hot-plugged.</summary>
+    public bool ScsiController { get; set; }
     /// <summary>The MAC each NIC was started with, in NIC order (null: QEMU's default).</summary>
     public List<string?> Macs { get; set; } = new();
     public VmRunState State { get; set; }
@@ -52,6 +54,8 @@ internal sealed class SimDisk
     public string Format { get; set; } = "raw";
     public long SizeBytes { get; set; }
     public bool Cdrom { get; set; }
+    /// <summary>False for a block node added without its device yet (hot-plug in two steps).</summary>
+    public bool Device { get; set; } = true;
 }
 
 /// <summary>An outgoing migration: start time and parameters; its state follows from the clock.</summary>

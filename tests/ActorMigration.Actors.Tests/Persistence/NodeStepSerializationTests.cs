@@ -4,6 +4,7 @@ using ActorMigration.Actors.Persistence;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Snapshot;
+using ActorMigration.Domain.Workflows.VmTask;
 using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Persistence;
@@ -24,6 +25,8 @@ public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
         [new StartVm("start", "node1", 100, "memory: 512\n", null, "tag", LoadVm: "s1")],
         [new SnapshotRunningVm("volumes", "node1", 100, [new SnapshotDrive("scsi0", "local:100/vm-100-disk-0.qcow2")], "s1", "create", "scsi0")],
         [new StartMirrors("mirrors", "node1", 100, [new MirrorJob("scsi0", new MirrorTarget("nbd:10.0.0.2:60001", "raw", 1024))])],
+        [new HotplugDisk("plug:scsi1", "node1", 100, "scsi1", "local:100/vm-100-disk-1.qcow2")],
+        [new ResizeDisk("resize", "node1", 100, "scsi0", "local:100/vm-100-disk-0.qcow2", 1L << 30)],
     ];
 
     [Theory]

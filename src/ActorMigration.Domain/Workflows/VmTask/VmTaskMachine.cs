@@ -1,11 +1,16 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows.Create;
 
 namespace ActorMigration.Domain.Workflows.VmTask;
 
-/// <summary>Short tasks on one VM: qmstart, qmstop, qmshutdown, qmdestroy.</summary>
+/// <summary>
+/// Short tasks on one VM: qmstart, qmstop, qmshutdown, qmdestroy, qmconfig (<paramref name="Disks"/>: new volumes it
+/// allocates, already named in <paramref name="Set"/>) and resize.
+/// </summary>
 public sealed record VmTaskRequest(string Kind, int VmId, string Node, string User, int TimeoutSeconds = 60, bool SkipLock = false,
-    IReadOnlyDictionary<string, string>? Set = null, IReadOnlyList<string>? Delete = null, string? Digest = null);
+    IReadOnlyDictionary<string, string>? Set = null, IReadOnlyList<string>? Delete = null, string? Digest = null,
+    IReadOnlyList<DiskPlan>? Disks = null, DiskResize? Resize = null);
 
 public interface IVmTaskEvent : IWorkflowEvent;
 
@@ -23,7 +28,8 @@ public sealed record VmTaskWorkflowState(WorkflowCore Core, VmTaskRequest? Reque
 
 public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
 {
-    public const string Start = "start", Stop = "stop", Shutdown = "shutdown", Destroy = "destroy", Config = "config";
+    public const string Start = "start", Stop = "stop", Shutdown = "shutdown", Destroy = "destroy", Config = "config",
+        Resize = "resize";
 
     public static string TaskType(string kind) => kind switch
     {
@@ -32,6 +38,7 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         Shutdown => "qmshutdown",
         Destroy => "qmdestroy",
         Config => "qmconfig",
+        Resize => "resize",
         _ => throw new ArgumentOutOfRangeException(nameof(kind))
     };
 
@@ -70,8 +77,20 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
                 yield return new ShutdownVm("shutdown", r.Node, r.VmId, r.TimeoutSeconds);
                 break;
             case Config:
+                foreach (var d in r.Disks ?? [])
+                    yield return new AllocateVolumes(AllocKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, CreateMachine.AllocationSize(d))]);
                 yield return new EditConfig("edit", r.VmId, r.Node, r.Set ?? new Dictionary<string, string>(), r.Delete ?? [], r.Digest);
+                foreach (var d in r.Disks ?? []) yield return new HotplugDisk("plug:" + d.Drive, r.Node, r.VmId, d.Drive, d.DstVolid);
                 break;
+            case Resize:
+            {
+                var rs = r.Resize!;
+                yield return new ResizeDisk("resize", r.Node, r.VmId, rs.Disk, rs.Volid, rs.SizeBytes);
+                var value = QmConfig.Parse(text)[rs.Disk]!;
+                yield return new EditConfig("config", r.VmId, r.Node,
+                    new Dictionary<string, string> { [rs.Disk] = DiskEdits.WithSize(value, rs.SizeBytes) }, [], null);
+                break;
+            }
             case Destroy:
             {
                 var cfg = QmConfig.Parse(text);
@@ -85,10 +104,17 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         }
     }
 
+    private static string AllocKey(DiskPlan d) => "alloc:" + d.Drive;
+
     protected override IEnumerable<WorkflowStep> Rollback(VmTaskWorkflowState s)
     {
-        if (s.Request!.Kind == Destroy && !s.Core.Done.Contains("record"))
-            yield return new UnlockVm("rb-unlock", s.Request.VmId);
+        var r = s.Request!;
+        if (r.Kind == Destroy && !s.Core.Done.Contains("record"))
+            yield return new UnlockVm("rb-unlock", r.VmId);
+        // New volumes the config never got are removed again.
+        var made = (r.Disks ?? []).Where(d => s.Core.Done.Contains(AllocKey(d))).Select(d => d.DstVolid).ToList();
+        if (r.Kind == Config && !s.Core.Done.Contains("edit") && made.Count > 0)
+            yield return new DeleteVolumes("rb-volumes", r.Node, made);
     }
 
     /// <summary>Volumes this VM owns: its images (not a template's base it links to).</summary>
@@ -127,21 +153,31 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         }
         if (step is DeleteVolumes d)
             yield return Log(at, d.Volids.Select(v => $"Removed volume '{v}'").ToArray());
+        if (step is AllocateVolumes && (r.Disks ?? []).FirstOrDefault(x => AllocKey(x) == step.Key) is { } made)
+            yield return Log(at, $"{made.Drive}: successfully created disk '{r.Set![made.Drive]}'");
         yield return new StepCompleted(step.Key);
     }
 
-    private static string? Check(VmTaskRequest r, VmFacts f)
+    /// <summary>Why the request is refused on these facts (the API asks it first, the task again), or null.</summary>
+    public static string? Check(VmTaskRequest r, VmFacts f)
     {
         if (!f.Vm.Exists || f.Vm.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         var cfg = QmConfig.Parse(f.Vm.ConfigText);
         var ownLock = r.Kind == Destroy && f.Vm.Lock == "destroyed";
         if (f.Vm.Lock is { } l && !r.SkipLock && !ownLock) return VmDecider.Locked(l);
+        // Checked before anything is allocated or resized (the config edit checks it again when it writes).
+        if ((r.Kind == Resize || r.Disks is { Count: > 0 }) && r.Digest is { } dg && !string.Equals(dg, f.Vm.Digest, StringComparison.OrdinalIgnoreCase))
+            return VmDecider.DigestMismatch;
         return r.Kind switch
         {
             Start when cfg.IsTemplate => "you can't start a vm if it's a template",
             Start when Hypervisor.VmArch.StartError(cfg.Main) is { } archError => archError,
             Start when f.Runtime.IsAlive => $"VM {r.VmId} already running",
             Destroy when f.Runtime.IsAlive => $"VM {r.VmId} is running - destroy failed",
+            Config when f.Runtime.IsAlive && (r.Disks ?? []).FirstOrDefault(d => !DiskEdits.CanHotplug(d.Drive)) is { } cold =>
+                DiskEdits.CannotHotplug(cold.Drive),
+            Resize when DiskEdits.ResizableDisk(cfg, r.Resize!.Disk) is { Error: { } bad } => bad,
+            Resize when DriveSpec.Parse(cfg[r.Resize!.Disk]!).File != r.Resize.Volid => $"disk '{r.Resize.Disk}' does not exist",
             Destroy when f.Vm.LinkedClones.Count > 0 =>
                 $"base volume is used by linked clone(s): {string.Join(", ", f.Vm.LinkedClones)}",
             _ => null
