@@ -2,6 +2,7 @@ using ActorMigration.Actors.Workflows;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Tasks;
 using ActorMigration.Domain.Workflows.Create;
 using Akka.Actor;
 
@@ -46,8 +47,7 @@ internal static class ConfigDiskEdit
             var status = await s.Tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid), ApiServices.AskTimeout);
             if (!status.Exists) return status.ExitStatus is { } refusal ? PveResult.Error(refusal) : started;
             if (!status.Running)
-                return status.ExitStatus is "OK" || status.ExitStatus?.StartsWith("WARNINGS", StringComparison.Ordinal) == true
-                    ? PveResult.Data(null) : PveResult.Error(status.ExitStatus ?? "unknown task status");
+                return TaskLog.IsOk(status.ExitStatus) ? PveResult.Data(null) : PveResult.Error(status.ExitStatus ?? "unknown task status");
             if (DateTimeOffset.UtcNow > deadline) return PveResult.Error($"got timeout - task '{upid}' still runs");
             await Task.Delay(100);
         }
