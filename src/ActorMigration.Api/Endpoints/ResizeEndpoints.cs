@@ -15,7 +15,7 @@ public static class ResizeEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var schema = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
-            new ParamSpec("disk", Optional: false, Enum: DiskEdits.DriveNames), new ParamSpec("size", Optional: false, Pattern: SizePattern),
+            new ParamSpec("disk", Optional: false, Enum: [.. Drives.ValidDriveNames]), new ParamSpec("size", Optional: false, Pattern: SizePattern),
             new ParamSpec("digest", MaxLength: 40), new ParamSpec("skiplock", PType.Boolean, RootOnly: true));
         api.MapPut("/nodes/{node}/qemu/{vmid}/resize", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.Vm("VM.Config.Disk"), schema, p => Resize(ctx, s, p)));

@@ -1,4 +1,5 @@
 using ActorMigration.Api.Http;
+using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Workflows.Template;
 
 namespace ActorMigration.Api.Endpoints;
@@ -9,7 +10,7 @@ public static class TemplateEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var template = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
-            new ParamSpec("disk", Pattern: @"(ide\d|sata\d|scsi\d+|virtio\d+|efidisk0|tpmstate0)"));
+            new ParamSpec("disk", Enum: [.. Drives.ValidDriveNames]));
         api.MapPost("/nodes/{node}/qemu/{vmid}/template", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.Vm("VM.Allocate"), template, p => Template(ctx, s, p)));
     }

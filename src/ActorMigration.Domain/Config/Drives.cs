@@ -5,13 +5,19 @@ namespace ActorMigration.Domain.Config;
 /// <summary>Disk keys of a qm config and their values.</summary>
 public static class Drives
 {
-    // ASCII digits and \z: .NET's \d takes any Unicode digit and $ matches before a final newline.
-    private static readonly Regex DriveKey = new(
-        @"^(ide[0-3]|sata[0-5]|scsi([0-9]|[12][0-9]|30)|virtio([0-9]|1[0-5])|efidisk0|tpmstate0|unused([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))\z",
-        RegexOptions.Compiled);
+    /// <summary>Drive::valid_drive_names, in its order: ide0-3, sata0-5, scsi0-30, virtio0-15, efidisk0, tpmstate0.</summary>
+    public static readonly IReadOnlyList<string> ValidDriveNames =
+    [
+        .. Enumerable.Range(0, 4).Select(i => $"ide{i}"), .. Enumerable.Range(0, 6).Select(i => $"sata{i}"),
+        .. Enumerable.Range(0, 31).Select(i => $"scsi{i}"), .. Enumerable.Range(0, 16).Select(i => $"virtio{i}"), "efidisk0", "tpmstate0",
+    ];
 
-    public static bool IsDriveKey(string key) => DriveKey.IsMatch(key);
-    public static bool IsUnused(string key) => key.StartsWith("unused", StringComparison.Ordinal) && DriveKey.IsMatch(key);
+    /// <summary>The disk keys of a config: the valid drive names and unused0-255.</summary>
+    private static readonly HashSet<string> DriveKeys =
+        [.. ValidDriveNames, .. Enumerable.Range(0, 256).Select(i => $"unused{i}")];
+
+    public static bool IsDriveKey(string key) => DriveKeys.Contains(key);
+    public static bool IsUnused(string key) => key.StartsWith("unused", StringComparison.Ordinal) && DriveKeys.Contains(key);
 
     /// <summary>Bus of a drive key: ide, sata, scsi, virtio, efidisk, tpmstate, unused.</summary>
     public static string Bus(string key) => new string(key.TakeWhile(char.IsLetter).ToArray());

@@ -55,6 +55,19 @@ public sealed class DiskEditApiTests(ValidationFixture f)
         Expect.ParamError(missing, "size", "property is missing and it is not optional");
     }
 
+    /// <summary>Resize and template take the same disk names (Drive::valid_drive_names); scsi31 is past the bus.</summary>
+    [Theory]
+    [InlineData("resize")]
+    [InlineData("template")]
+    public async Task A_disk_past_its_bus_is_a_parameter_error_for_resize_and_template(string call)
+    {
+        var vmid = await f.ScratchVm();
+        var r = await f.Unchanged(() => call == "resize"
+            ? C.Put($"/nodes/node1/qemu/{vmid}/resize", ("disk", "scsi31"), ("size", "+1G"))
+            : C.Post($"/nodes/node1/qemu/{vmid}/template", ("disk", "scsi31")));
+        Expect.ParamErrorStartsWith(r, "disk", "value 'scsi31' does not have a value in the enumeration 'ide0, ide1, ide2, ide3, sata0");
+    }
+
     [Fact]
     public async Task A_cdrom_cannot_be_resized()
     {

@@ -19,13 +19,6 @@ public static class DiskEdits
 {
     public const string Shrinking = "shrinking disks is not supported";
 
-    /// <summary>Drive::valid_drive_names, in its order: the values of resize's <c>disk</c>.</summary>
-    public static readonly string[] DriveNames =
-    [
-        .. Enumerable.Range(0, 4).Select(i => $"ide{i}"), .. Enumerable.Range(0, 6).Select(i => $"sata{i}"),
-        .. Enumerable.Range(0, 31).Select(i => $"scsi{i}"), .. Enumerable.Range(0, 16).Select(i => $"virtio{i}"), "efidisk0", "tpmstate0",
-    ];
-
     /// <summary>Buses whose disks can be hot-plugged (vm_deviceplug: virtio and scsi; ide and sata cannot).</summary>
     public static bool CanHotplug(string drive) => Drives.Bus(drive) is "scsi" or "virtio";
 
