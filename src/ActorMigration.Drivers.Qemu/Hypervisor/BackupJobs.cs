@@ -73,9 +73,7 @@ public sealed class BackupJobs(QmpSessions qmp, string node, ILogger log)
     private async Task ReportAsync(int vmid, int count, IProgress<CopyProgress>? progress, CancellationToken ct)
     {
         if (progress is null) return;
-        var r = await qmp.ExecuteAsync(vmid, "query-block-jobs", ct: ct);
-        var jobs = (r as JsonArray ?? []).OfType<JsonNode>().Select(QmpMapping.BlockJob)
-            .Where(j => j.Device.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
+        var jobs = (await qmp.QueryBlockJobsAsync(vmid, ct)).Where(j => j.Device.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
         if (jobs.Count == count) progress.Report(new CopyProgress(jobs.Sum(j => j.Offset), jobs.Sum(j => j.Length)));
     }
 

@@ -56,12 +56,6 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
         log.LogInformation("Mirroring {Drive} of {VmId} on {Node} to {Target} ({Mode})", jobId, vmid, Node, targetName, mode);
     }
 
-    public async Task<IReadOnlyList<BlockJobInfo>> QueryAsync(int vmid, CancellationToken ct)
-    {
-        var r = await qmp.ExecuteAsync(vmid, "query-block-jobs", ct: ct);
-        return r is JsonArray a ? a.Where(j => j is not null).Select(j => QmpMapping.BlockJob(j!)).ToList() : [];
-    }
-
     /// <summary>
     /// Ends the job (the caller checked that it exists and, for a pivot, is ready): block-job-complete or
     /// block-job-cancel, then waits for QEMU's event that the job ended, with one final query-block-jobs on timeout.
@@ -82,7 +76,7 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
             catch (Exception e) when (e is TimeoutException or IOException)
             {
                 // No end event (timeout or a dropped connection): ask once.
-                var cur = (await QueryAsync(vmid, ct)).FirstOrDefault(j => j.Device == jobId);
+                var cur = (await qmp.QueryBlockJobsAsync(vmid, ct)).FirstOrDefault(j => j.Device == jobId);
                 if (cur?.Error is { } err) throw new InvalidOperationException($"mirror {jobId} of VM {vmid} failed: {err}");
                 if (cur is not null) throw new TimeoutException($"mirror {jobId} of VM {vmid} did not finish within {finishTimeout}");
             }

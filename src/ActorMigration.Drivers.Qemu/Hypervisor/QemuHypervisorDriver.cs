@@ -110,7 +110,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public Task StartMirrorAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct = default) =>
         _mirrors.StartAsync(vmid, drive, target, ct);
 
-    public Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct = default) => _mirrors.QueryAsync(vmid, ct);
+    public Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct = default) => _qmp.QueryBlockJobsAsync(vmid, ct);
 
     public Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default) =>
         _mirrors.FinishAsync(vmid, drive, pivot, ct);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Qemu.Qmp;
 using Microsoft.Extensions.Logging;
 
@@ -62,6 +63,13 @@ public sealed class QmpSessions(string runDir, string node, TimeSpan commandTime
         var c = await GetAsync(vmid, ct);
         commandLog.LogDebug(CommandTemplate, command, vmid, node);
         return await c.ExecuteAsync(command, args, timeout, ct);
+    }
+
+    /// <summary>query-block-jobs: the VM's block jobs (mirrors, backups).</summary>
+    public async Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(int vmid, CancellationToken ct)
+    {
+        var r = await ExecuteAsync(vmid, "query-block-jobs", ct: ct);
+        return r is JsonArray a ? a.Where(j => j is not null).Select(j => QmpMapping.BlockJob(j!)).ToList() : [];
     }
 
     /// <summary>Closes the VM's connection (the VM is gone or forgotten).</summary>
