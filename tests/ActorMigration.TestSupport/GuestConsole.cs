@@ -92,8 +92,12 @@ public static class GuestConsole
     /// a migration meanwhile meets the known QEMU 7.2 TCG defect more often, docs/qemu-driver.md).
     /// </summary>
     public static Task<string> WaitForSettledAsync(string dataDir, string node, int vmid, TimeSpan? timeout = null) =>
-        WaitForAsync(Of(dataDir, node, vmid), log => LastHeartbeat(log) >= 3 && Lines(log).Any(l => l.StartsWith("disk ", StringComparison.Ordinal)),
-            timeout ?? TimeSpan.FromSeconds(120), "heartbeat >= 3 and the disk probe's line");
+        WaitForAsync(Of(dataDir, node, vmid), log => LastHeartbeat(log) >= 3 && Lines(log).Any(IsDiskProbeEnd),
+            timeout ?? TimeSpan.FromSeconds(120), "heartbeat >= 3 and the end of the disk probe");
+
+    /// <summary>The disk probe's last line (scripts/guest/init): no data disk, or its mount's outcome ("disk boot" and "disk formatted" come before).</summary>
+    private static bool IsDiskProbeEnd(string line) =>
+        line == "disk none" || line.StartsWith("disk mounted ", StringComparison.Ordinal) || line.StartsWith("disk mount-failed ", StringComparison.Ordinal);
 
     // ---- typing commands ------------------------------------------------------------------
 

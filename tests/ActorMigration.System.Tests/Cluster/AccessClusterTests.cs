@@ -8,7 +8,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// seen there at once and on the other shortly; a ticket from one member is valid on the other; the store moves
 /// with its state to another member when the member that hosted it leaves.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class AccessClusterTests
 {
     private static async Task<JsonNode> Login(MemberProcess m, string user, string password)

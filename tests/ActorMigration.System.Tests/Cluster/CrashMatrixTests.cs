@@ -9,7 +9,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// The killed member rotates over the phases, so each member, the first seed included, dies in some phase. Offline, the
 /// owner move is a single journal write: the move-config case holds that write in flight in PostgreSQL.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class CrashMatrixTests(CrashMatrixCluster cluster, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<CrashMatrixCluster>
 {
     private static int _nextVmId = 400;

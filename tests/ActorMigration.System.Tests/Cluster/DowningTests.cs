@@ -5,7 +5,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// that resumes the lost member's workflows, a restarted first seed rejoins instead of forming a second cluster, and a
 /// frozen member never writes a record that the others took over (docs/cluster.md).
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class DowningTests
 {
     private static async Task<int> CreateVm(PveClient c, string node, int vmid, bool start)

@@ -6,7 +6,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// Two members, one hypervisor node each, sharing a PostgreSQL journal: the production layout.
 /// A migration crosses members; a member killed mid-migration rejoins and the workflow ends.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class PostgresClusterTests
 {
     internal static async Task<(MemberProcess A, MemberProcess B)> TwoMembers(string pg, string speed)

@@ -8,7 +8,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// guest saw is read from its serial consoles by wall clock (<see cref="HeartbeatClock"/>), what runs from /proc. In the
 /// "qemu" collection: never in parallel with other tests that boot guests or start members.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuClusterCrashTests(ThreeQemuMembers c, ITestOutputHelper output) : IClassFixture<ThreeQemuMembers>
 {
     private const int MemoryMiB = 512;

@@ -6,7 +6,7 @@ namespace ActorMigration.SystemTests.Conntrack;
 /// The conntrack-transfer phase with the real conntrack tool: each node's host network is a network namespace
 /// of its own; the VM's entries (ct mark = vmid) move from node1's table to node2's, and only those.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Qemu)]
 public sealed class ConntrackMigrationTests : IAsyncLifetime
 {
     private readonly string _ns1 = $"am-e2e-{Environment.ProcessId}-n1";

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>vzdump of a stopped VM into a backup storage, and restore from the archive under a new vmid.</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class BackupRestoreTests(QemuMemberFixture f)
 {
     private const long MiB = 1 << 20;

@@ -6,7 +6,7 @@ namespace ActorMigration.SystemTests.Copies;
 /// kill -9 of the member while a full clone copies a disk with qemu-img, then a restart on the same data dir:
 /// the clone either completes or is rolled back — never an orphan volume, a stale lock or a stray qemu-img.
 /// </summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class CloneDurabilityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const long MiB = 1 << 20;

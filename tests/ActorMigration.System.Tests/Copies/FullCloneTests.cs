@@ -2,7 +2,7 @@
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>Full clones (qm clone --full) on real qemu-img volumes; the running case with real QEMU.</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class FullCloneTests(QemuMemberFixture f)
 {
     private const long MiB = 1 << 20;

@@ -2,7 +2,7 @@
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>A copy is a new machine: new MACs, smbios uuid and generation id; a free vmid.</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class IdentityTests(QemuMemberFixture f)
 {
     private PveClient C => f.Client;

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>OVF and ESXi (.vmx) imports from an import storage: metadata, refusals, and real qemu-img conversions.</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class ImportTests(QemuMemberFixture f)
 {
     private PveClient C => f.Client;

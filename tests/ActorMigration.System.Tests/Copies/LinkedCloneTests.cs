@@ -2,7 +2,7 @@
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>Linked clones: qcow2 overlays on a template's base volume.</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class LinkedCloneTests(QemuMemberFixture f)
 {
     private const long MiB = 1 << 20;

@@ -2,7 +2,7 @@
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>qcow2 internal snapshots of stopped VMs, checked with qemu-img and qemu-io (running VMs: Qemu/QemuRunningSnapshotTests).</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class SnapshotTests(QemuMemberFixture f)
 {
     private const long MiB = 1 << 20;

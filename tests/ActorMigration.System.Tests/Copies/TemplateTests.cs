@@ -2,7 +2,7 @@
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>qm template on real volumes: renamed base volumes, read-only files, and the refusals.</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class TemplateTests(QemuMemberFixture f)
 {
     private PveClient C => f.Client;

@@ -8,7 +8,7 @@ namespace ActorMigration.SystemTests.Copies;
 /// A crafted image in the import storage, imported through the API on the real QEMU driver: the create is refused by
 /// the import pre-check before any task starts, no VM and no disk remain, and no byte of the file it names was copied.
 /// </summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class UntrustedImportTests(QemuMemberFixture f)
 {
     private static readonly byte[] Marker = Encoding.ASCII.GetBytes("SECRET-OUTSIDE-THE-STORAGE-0123456789;");

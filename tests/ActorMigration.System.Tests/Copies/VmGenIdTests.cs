@@ -2,7 +2,7 @@
 namespace ActorMigration.SystemTests.Copies;
 
 /// <summary>VM Generation ID: in the config, and in the running QEMU (vmgenid device, query-vm-generation-id).</summary>
-[Collection(CopiesCollection.Name)]
+[Collection(Collections.Qemu)]
 public sealed class VmGenIdTests(QemuMemberFixture f)
 {
     private PveClient C => f.Client;

@@ -6,7 +6,7 @@ namespace ActorMigration.SystemTests.Crash;
 /// The member is a real child process that gets kill -9 in the middle of a migration.
 /// After a restart on the same data directory the workflow must finish, and I1–I4 must hold.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class CrashDurabilityTests
 {
     private static readonly string[] Nodes = ["node1", "node2", "node3"];
@@ -113,6 +113,3 @@ public sealed class CrashDurabilityTests
         Assert.Null(cfg.Data!["lock"]);
     }
 }
-
-[CollectionDefinition("processes", DisableParallelization = true)]
-public sealed class ProcessCollection;

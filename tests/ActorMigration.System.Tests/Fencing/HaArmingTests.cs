@@ -12,7 +12,7 @@ namespace ActorMigration.SystemTests.Fencing;
 /// its node (lease, watchdog), which a clean stop and restart keep armed; removing it releases the lease and disarms the
 /// watchdog, so a frozen member then kills nothing.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class HaArmingTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Arming = TimeSpan.FromSeconds(5);

@@ -7,7 +7,7 @@ namespace ActorMigration.SystemTests.Fencing;
 /// Three members with fencing on (fence timeout 4 s). A member that sees the other two unreachable (here: frozen)
 /// has no majority: it stops petting at once, and its own node's VMs are fenced although it still runs.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class MajorityFencingTests
 {
     [Fact]

@@ -9,7 +9,7 @@ namespace ActorMigration.SystemTests.Fencing;
 /// A real member on the real QEMU driver with fencing on (standard timings: fence after 8 s, lease 10 s). Its node's
 /// watchdog kills the node's QEMU when the member stops petting: frozen, killed, or cleanly stopped and not back in time.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuFencingTests(ITestOutputHelper output)
 {
     private static readonly FenceTimings T = FenceTimings.Standard;

@@ -3,7 +3,7 @@ using ActorMigration.SystemTests.Qemu;
 namespace ActorMigration.SystemTests.Fencing;
 
 /// <summary>The simulated driver's VMs are fenced the same way (fence timeout 3 s here): they end as in a host reset.</summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class SimulatedFencingTests
 {
     [Fact]

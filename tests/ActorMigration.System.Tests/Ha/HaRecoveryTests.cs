@@ -8,7 +8,7 @@ namespace ActorMigration.SystemTests.Ha;
 /// storage <c>shared</c>, one directory for all members) run again on the survivors. Where copies run is sampled from the
 /// simulated driver's state files every 50 ms, the HA status from m1's API every 100 ms.
 /// </summary>
-[Collection("processes")]
+[Collection(Collections.Cluster)]
 public sealed class HaRecoveryTests(ITestOutputHelper output)
 {
     /// <summary>From the kill to each HA VM running on a survivor (documented in docs/benchmarks.md, HA recovery).</summary>

@@ -10,7 +10,7 @@ namespace ActorMigration.SystemTests.Ha;
 /// (fence after 8 s, lease 10 s), HA VMs of the test guest with their disk on storage <c>shared</c> (one directory for all
 /// members). Every QEMU of the test's VMs is sampled from /proc every 50 ms through the whole test: never two of one VM.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuHaRecoveryTests(ThreeQemuMembers c, ITestOutputHelper output) : IClassFixture<ThreeQemuMembers>
 {
     private const int MemoryMiB = 256;
@@ -128,21 +128,27 @@ public sealed class QemuHaRecoveryTests(ThreeQemuMembers c, ITestOutputHelper ou
     }
 
     /// <summary>
-    /// Every QEMU of the VMs under any member's data dir, by one /proc scan: "node pid N". QEMU starts with -daemonize: the
-    /// process the member launched forks twice and waits until the daemon has set the VM up, then exits. That launcher (its
-    /// parent is the member) runs no VM of its own: only daemons count.
+    /// Every QEMU of the VMs under any member's data dir, by one /proc scan: "node pid N". QEMU starts with -daemonize:
+    /// the process the member launched forks, the child forks the daemon and exits, and the launcher exits once the
+    /// daemon has set the VM up. The launcher (its parent is the member) runs no VM; a process with a QEMU child of the
+    /// same VM is one copy with it. So only leaves that are no launcher count, and only those still alive after the scan
+    /// (a busy machine caught the middle process exiting next to its daemon, 2026-12-05).
     /// </summary>
     private CopyWatch WatchCopies(params int[] vmids) => new(() =>
     {
         var processes = Reality.Processes().ToList();
-        return vmids.ToDictionary(v => v, IReadOnlyList<string> (v) => [.. c.Members
-            .SelectMany(m => Reality.QemuProcesses(processes, m.DataDir, v))
-            .Where(p => !IsMember(ProcessScan.ParentOf(p.Pid))).Select(p => $"{p.Node} pid {p.Pid}")]);
+        return vmids.ToDictionary(v => v, IReadOnlyList<string> (v) =>
+        {
+            var qemus = c.Members.SelectMany(m => Reality.QemuProcesses(processes, m.DataDir, v)).ToList();
+            var parents = qemus.Select(p => ProcessScan.ParentOf(p.Pid)).ToHashSet();
+            return [.. qemus.Where(p => !parents.Contains(p.Pid) && !IsMember(ProcessScan.ParentOf(p.Pid)) && Reality.IsAlive(p.Pid))
+                .Select(p => $"{p.Node} pid {p.Pid}")];
+        });
     });
 
+    /// <summary>Creates and starts an HA guest with its disk on shared storage; returns its QEMU pid once its disk is mounted.</summary>
     private static bool IsMember(int? pid) => pid is { } p && Reality.CommandLine(p).Contains("actormigration.dll", StringComparison.Ordinal);
 
-    /// <summary>Creates and starts an HA guest with its disk on shared storage; returns its QEMU pid once its disk is mounted.</summary>
     private static async Task<int> StartHaGuestAsync(MemberProcess m, string node, int vmid)
     {
         var pid = await QemuVms.StartGuestAsync(m, node, vmid, MemoryMiB, ("scsi0", "shared:1"), ("ha-managed", "1"));

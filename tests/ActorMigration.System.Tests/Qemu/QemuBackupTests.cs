@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>vzdump of a running real QEMU guest (snapshot mode: a block job while it runs; suspend mode), zstd, restore with options.</summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuBackupTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

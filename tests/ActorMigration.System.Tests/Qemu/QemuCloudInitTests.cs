@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>A cloud-init VM on real QEMU: the NoCloud ISO (genisoimage) in its drive, on the source and after a live migration.</summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuCloudInitTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

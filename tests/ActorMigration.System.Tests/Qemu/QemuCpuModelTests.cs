@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>A forced CPU model on real QEMU (TCG): the migration target runs with the source's -cpu.</summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuCpuModelTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

@@ -8,7 +8,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// daemonized and outlives it; the restarted member must re-adopt the processes and bring every workflow to an
 /// end with I1–I4 holding (one QEMU runs the guest, on the node that owns the VM record, no lock, a final task line).
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuCrashTests(ITestOutputHelper output)
 {
     [Fact]

@@ -7,7 +7,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// order of <c>boot: order=</c> (bootindex 100, 101, ...); OVMF boots the EFI system partition of its disk and keeps
 /// its variables in efidisk0 across a restart.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuDiskBootTests(QemuDiskBootFixture f, ITestOutputHelper output) : IClassFixture<QemuDiskBootFixture>
 {
     private MemberProcess M => f.Member;

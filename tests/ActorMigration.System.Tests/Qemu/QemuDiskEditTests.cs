@@ -8,7 +8,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// Disks of running and stopped VMs on real QEMU: hot-plug through a config edit, live and offline resize, and a live
 /// migration of a VM whose disk sits on the <c>shared 1</c> storage (no disk copy, no write lost).
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuDiskEditTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

@@ -7,7 +7,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// Migrations of real QEMU guests (TCG, the lightly dirtying heartbeat guest) through the Proxmox API of a real
 /// member process; what happened is read from the run directories, /proc, the serial consoles and the volumes.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuMigrationTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

@@ -7,7 +7,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// an EFI variable the guest wrote, and (offline) a qcow2 internal snapshot: the volumes, their sizes, the snapshot
 /// and the variable arrive on node2 as Proxmox moves them.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuMigrationVolumeTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

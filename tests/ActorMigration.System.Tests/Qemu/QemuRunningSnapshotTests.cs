@@ -6,7 +6,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// Snapshots of a running real guest: disk-only (QMP transaction) and with RAM state (snapshot-save), rollbacks that
 /// resume the guest where it was or boot it with the disk as it was, and a delete while it runs.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuRunningSnapshotTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

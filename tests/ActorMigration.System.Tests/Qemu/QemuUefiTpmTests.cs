@@ -6,7 +6,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// UEFI (OVMF with efidisk0 as the pflash vars) and TPM (swtpm with tpmstate0) VMs on real QEMU, migrated through
 /// the API with their local disks. The guest reads and writes a test EFI variable through efivarfs (am-efivar).
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuUefiTpmTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
 {
     private MemberProcess M => f.Member;

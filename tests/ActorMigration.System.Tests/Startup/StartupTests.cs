@@ -5,6 +5,7 @@ namespace ActorMigration.SystemTests.Startup;
 /// A member answers HTTP before it is Up in its cluster. A request for one of its own nodes that arrives then waits
 /// for the member instead of being refused with "seems to be offline" (offline nodes are refused at once).
 /// </summary>
+[Collection(Collections.Cluster)]
 public sealed class StartupTests
 {
     [Fact]
