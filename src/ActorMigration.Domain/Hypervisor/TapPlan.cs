@@ -83,12 +83,12 @@ public static class TapPlan
         return
         [
             ["nft", "add", "table", "bridge", t],
-            ["nft", "add", "chain", "bridge", t, "fwd", "{ type filter hook forward priority -200; }"],
-            ["nft", "add", "rule", "bridge", t, "fwd", "iifname", tap, "meta", "mark", "set", id],
-            ["nft", "add", "rule", "bridge", t, "fwd", "oifname", tap, "meta", "mark", "set", id],
+            ["nft", "add", "chain", "bridge", t, "vmmark", "{ type filter hook forward priority -200; }"],
+            ["nft", "add", "rule", "bridge", t, "vmmark", "iifname", tap, "meta", "mark", "set", id],
+            ["nft", "add", "rule", "bridge", t, "vmmark", "oifname", tap, "meta", "mark", "set", id],
             ["nft", "add", "table", "inet", t],
-            ["nft", "add", "chain", "inet", t, "fwd", "{ type filter hook forward priority 0; }"],
-            ["nft", "add", "rule", "inet", t, "fwd", "meta", "mark", id, "ct", "mark", "set", "meta", "mark"],
+            ["nft", "add", "chain", "inet", t, "vmmark", "{ type filter hook forward priority 0; }"],
+            ["nft", "add", "rule", "inet", t, "vmmark", "meta", "mark", id, "ct", "mark", "set", "meta", "mark"],
         ];
     }
 

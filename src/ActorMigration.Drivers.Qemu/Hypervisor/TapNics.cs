@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Util;
@@ -64,13 +65,12 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
 
     private async Task<BridgeFacts?> BridgeAsync(string bridge, CancellationToken ct)
     {
-        if (bridge is "." or ".." || bridge.Contains('/')) return null;
-        var dir = $"/sys/class/net/{bridge}";
-        var (file, args) = Wrap("cat", [$"{dir}/mtu", $"{dir}/bridge/vlan_filtering"]);
+        var (file, args) = Wrap("ip", ["-j", "-d", "link", "show", "dev", bridge]);
         var r = await ProcessRunner.RunAsync(file, args, CommandTimeout, ct: ct);
-        var lines = r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (r.ExitCode != 0 || lines.Length < 2 || !int.TryParse(lines[0], out var mtu)) return null;
-        return new BridgeFacts(mtu, lines[1] == "1");
+        if (r.ExitCode != 0 || JsonNode.Parse(r.StdOut) is not JsonArray { Count: 1 } list || list[0] is not JsonObject link) return null;
+        if (link["linkinfo"]?["info_kind"]?.GetValue<string>() != "bridge") return null;
+        var vlan = link["linkinfo"]?["info_data"]?["vlan_filtering"]?.GetValue<int>() == 1;
+        return new BridgeFacts(link["mtu"]?.GetValue<int>() ?? 1500, vlan);
     }
 
     private async Task RunAsync(string[] cmd, string what, CancellationToken ct)

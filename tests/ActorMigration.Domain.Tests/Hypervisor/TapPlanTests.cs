@@ -73,9 +73,9 @@ public sealed class TapPlanTests
     public void Firewall_marks_the_taps_conntrack_entries_with_the_vmid_and_is_removed_by_table()
     {
         var lines = Lines(TapPlan.Firewall(100, "tap100i0"));
-        Assert.Contains("nft add rule bridge am_fw_tap100i0 fwd iifname tap100i0 meta mark set 100", lines);
-        Assert.Contains("nft add rule bridge am_fw_tap100i0 fwd oifname tap100i0 meta mark set 100", lines);
-        Assert.Contains("nft add rule inet am_fw_tap100i0 fwd meta mark 100 ct mark set meta mark", lines);
+        Assert.Contains("nft add rule bridge am_fw_tap100i0 vmmark iifname tap100i0 meta mark set 100", lines);
+        Assert.Contains("nft add rule bridge am_fw_tap100i0 vmmark oifname tap100i0 meta mark set 100", lines);
+        Assert.Contains("nft add rule inet am_fw_tap100i0 vmmark meta mark 100 ct mark set meta mark", lines);
         Assert.Equal(["nft delete table bridge am_fw_tap100i0", "nft delete table inet am_fw_tap100i0"], Lines(TapPlan.FirewallRemoval("tap100i0")));
     }
 }

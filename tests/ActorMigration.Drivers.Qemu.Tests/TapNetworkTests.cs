@@ -1,0 +1,64 @@
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Drivers.Qemu.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ActorMigration.Drivers.Qemu.Tests;
+
+/// <summary>Tap NICs on a Linux bridge inside the node's own network namespace (the host's namespace is never touched).</summary>
+public sealed class TapNetworkTests(ITestOutputHelper output)
+{
+    private readonly string _ns = $"amnet-{Environment.ProcessId}-a";
+
+    private static async Task<string> Run(params string[] argv)
+    {
+        var (exit, o, e) = await QemuHost.Run(argv[0], argv[1..]);
+        if (exit != 0) throw new InvalidOperationException($"{string.Join(' ', argv)}: exit {exit}: {e}{o}");
+        return o;
+    }
+
+    private static NicLaunch Nic(int vmid, string bridge, bool firewall = false) =>
+        new("net0", "virtio", $"BC:24:11:00:{vmid / 100:D2}:{vmid % 100:D2}", bridge, Firewall: firewall);
+
+    [Fact]
+    public async Task Two_vms_on_one_bridge_exchange_packets_and_a_missing_bridge_is_a_start_error()
+    {
+        await using var env = await TestEnv.CreateAsync(output);
+        try
+        {
+            await Run("ip", "netns", "add", _ns);
+            await Run("ip", "-n", _ns, "link", "set", "lo", "up");
+            await Run("ip", "-n", _ns, "link", "add", "vmbr0", "type", "bridge");
+            await Run("ip", "-n", _ns, "link", "set", "vmbr0", "up");
+            var node = env.Reopen(env.SettingsFor("tapnet") with { VmNetns = _ns });
+            var hv = node.Qemu;
+
+            // Proxmox's pve-bridge: "bridge 'vmbr9' does not exist", and no QEMU is left behind.
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => hv.StartAsync(Specs.Guest(151, "t", nics: [Nic(151, "vmbr9")])));
+            Assert.Equal("bridge 'vmbr9' does not exist", error.Message);
+            Assert.Empty(env.LiveQemuPids());
+
+            await hv.StartAsync(Specs.Guest(152, "t", nics: [Nic(152, "vmbr0")]));
+            await hv.StartAsync(Specs.Guest(153, "t", nics: [Nic(153, "vmbr0", firewall: true)]));
+            var ports = await Run("ip", "-n", _ns, "-o", "link", "show", "master", "vmbr0");
+            Assert.Contains("tap152i0", ports);
+            Assert.Contains("tap153i0", ports);
+            Assert.False(Directory.Exists("/sys/class/net/tap152i0"), "the tap must live in the node's namespace only");
+            Assert.Contains("am_fw_tap153i0", await Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
+
+            await GuestConsole.WaitForHeartbeatAsync(hv, 152, 2);
+            await GuestConsole.WaitForHeartbeatAsync(hv, 153, 2);
+            await GuestConsole.RunAsync(hv, 152, "ip link set eth0 up; ip addr add 10.99.0.2/24 dev eth0");
+            await GuestConsole.RunAsync(hv, 153, "ip link set eth0 up; ip addr add 10.99.0.3/24 dev eth0");
+            var ping = await GuestConsole.RunAsync(hv, 152, "ping -c 3 -W 2 10.99.0.3 >/dev/null && echo ping-ok || echo ping-failed");
+            Assert.Contains("ping-ok", ping);
+
+            await hv.StopAsync(153);
+            Assert.DoesNotContain("am_fw_tap153i0", await Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
+            await hv.StopAsync(152);
+        }
+        finally
+        {
+            await QemuHost.Run("ip", "netns", "del", _ns);
+        }
+    }
+}
