@@ -16,8 +16,8 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
         return o;
     }
 
-    private static NicLaunch Nic(int vmid, string bridge, bool firewall = false) =>
-        new("net0", "virtio", $"BC:24:11:00:{vmid / 100:D2}:{vmid % 100:D2}", bridge, Firewall: firewall);
+    private static NicLaunch Nic(int vmid, string bridge, bool firewall = false, double? rate = null) =>
+        new("net0", "virtio", $"BC:24:11:00:{vmid / 100:D2}:{vmid % 100:D2}", bridge, RateMBps: rate, Firewall: firewall);
 
     [Fact]
     public async Task Two_vms_on_one_bridge_exchange_packets_and_a_missing_bridge_is_a_start_error()
@@ -37,13 +37,16 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
             Assert.Equal("bridge 'vmbr9' does not exist", error.Message);
             Assert.Empty(env.LiveQemuPids());
 
-            await hv.StartAsync(Specs.Guest(152, "t", nics: [Nic(152, "vmbr0")]));
-            await hv.StartAsync(Specs.Guest(153, "t", nics: [Nic(153, "vmbr0", firewall: true)]));
+            // net1: no bridge (user-mode), link_down=1 (QMP set_link after start).
+            await hv.StartAsync(Specs.Guest(152, "t", nics: [Nic(152, "vmbr0"), new NicLaunch("net1", "virtio", null, LinkDown: true)]));
+            await hv.StartAsync(Specs.Guest(153, "t", nics: [Nic(153, "vmbr0", firewall: true, rate: 5)]));
             var ports = await Run("ip", "-n", _ns, "-o", "link", "show", "master", "vmbr0");
             Assert.Contains("tap152i0", ports);
             Assert.Contains("tap153i0", ports);
             Assert.False(Directory.Exists("/sys/class/net/tap152i0"), "the tap must live in the node's namespace only");
             Assert.Contains("am_fw_tap153i0", await Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
+            // rate=5 MB/s = 5242880 bytes/s, which tc prints in bits.
+            Assert.Contains("rate 41943Kbit", await Run("tc", "-n", _ns, "class", "show", "dev", "tap153i0"));
 
             await GuestConsole.WaitForHeartbeatAsync(hv, 152, 2);
             await GuestConsole.WaitForHeartbeatAsync(hv, 153, 2);
@@ -51,6 +54,9 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
             await GuestConsole.RunAsync(hv, 153, "ip link set eth0 up; ip addr add 10.99.0.3/24 dev eth0");
             var ping = await GuestConsole.RunAsync(hv, 152, "ping -c 3 -W 2 10.99.0.3 >/dev/null && echo ping-ok || echo ping-failed");
             Assert.Contains("ping-ok", ping);
+            // firewall=1: the guest's connections carry ct mark = vmid in the node's conntrack table.
+            Assert.Contains("10.99.0.3", await Run("ip", "netns", "exec", _ns, "conntrack", "-L", "--mark", "153"));
+            Assert.Equal(["1", "0"], await GuestConsole.RunAsync(hv, 152, "ip link set eth1 up; cat /sys/class/net/eth0/carrier /sys/class/net/eth1/carrier"));
 
             await hv.StopAsync(153);
             Assert.DoesNotContain("am_fw_tap153i0", await Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));

@@ -68,6 +68,12 @@ public static class TapPlan
         return list;
     }
 
+    /// <summary>
+    /// Whether a failed plug command only loses the guest-to-host rate limit (the ingress police filter needs the kernel's
+    /// cls_basic and act_police, which some kernels lack): the driver warns instead of failing the start.
+    /// </summary>
+    public static bool IsIngressPolice(string[] cmd) => cmd is ["tc", "filter", "add", _, _, "parent", "ffff:", ..];
+
     /// <summary>Name of the nftables tables (bridge and inet family) of a tap's firewall mark.</summary>
     public static string FirewallTable(string tap) => "am_fw_" + tap;
 

@@ -39,7 +39,7 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
             var bridge = await BridgeAsync(nic.Bridge!, ct) ?? throw new InvalidOperationException(TapPlan.MissingBridge(nic.Bridge!));
             var tap = TapPlan.TapName(spec.VmId, nic.Name);
             foreach (var cmd in TapPlan.Plug(spec.VmId, nic, bridge))
-                await RunAsync(cmd, $"can't add interface '{tap}' to bridge '{nic.Bridge}'", ct);
+                await RunAsync(cmd, $"can't add interface '{tap}' to bridge '{nic.Bridge}'", ct, optional: TapPlan.IsIngressPolice(cmd));
             if (nic.Firewall)
             {
                 await RunAsync(["sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"], "can't enable bridge netfilter", ct);
@@ -73,10 +73,12 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
         return new BridgeFacts(link["mtu"]?.GetValue<int>() ?? 1500, vlan);
     }
 
-    private async Task RunAsync(string[] cmd, string what, CancellationToken ct)
+    private async Task RunAsync(string[] cmd, string what, CancellationToken ct, bool optional = false)
     {
         var (file, args) = Wrap(cmd[0], cmd[1..]);
         var r = await ProcessRunner.RunAsync(file, args, CommandTimeout, ct: ct);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"{what}: {string.Join(' ', cmd)}: {r.ErrorText}");
+        if (r.ExitCode != 0 && optional)
+            log.LogWarning("{Command} failed in {Netns} (the guest-to-host rate limit is off): {Error}", string.Join(' ', cmd), settings.VmNetns, r.ErrorText);
+        else if (r.ExitCode != 0) throw new InvalidOperationException($"{what}: {string.Join(' ', cmd)}: {r.ErrorText}");
     }
 }

@@ -56,6 +56,9 @@ public sealed class TapPlanTests
         var lines = Lines(TapPlan.Plug(100, new NicLaunch("net0", "virtio", null, "vmbr0", RateMBps: 1.5), Plain));
         Assert.Contains("tc class add dev tap100i0 parent 1: classid 1:1 htb rate 1572864bps burst 1048576b", lines);
         Assert.Contains("tc filter add dev tap100i0 parent ffff: prio 50 basic police rate 1572864bps burst 1048576b mtu 64kb drop", lines);
+        var plug = TapPlan.Plug(100, new NicLaunch("net0", "virtio", null, "vmbr0", RateMBps: 1.5), Plain);
+        Assert.Equal([lines.Single(l => l.StartsWith("tc filter", StringComparison.Ordinal))],
+            plug.Where(TapPlan.IsIngressPolice).Select(c => string.Join(' ', c)));
     }
 
     [Fact]
