@@ -60,7 +60,10 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
             .Select(l => l.Split(' ').Last()).Where(t => t.StartsWith(prefix, StringComparison.Ordinal)).Distinct();
         foreach (var table in taps)
             foreach (var cmd in TapPlan.FirewallRemoval(table["am_fw_".Length..]))
-                await ProcessRunner.RunAsync(Wrap(cmd[0], cmd[1..]).File, Wrap(cmd[0], cmd[1..]).Args, CommandTimeout, ct: ct);
+            {
+                var (f, a) = Wrap(cmd[0], cmd[1..]);
+                await ProcessRunner.RunAsync(f, a, CommandTimeout, ct: ct);
+            }
     }
 
     private async Task<BridgeFacts?> BridgeAsync(string bridge, CancellationToken ct)
