@@ -20,7 +20,7 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
         await using var env = await TestEnv.CreateAsync(output);
         try
         {
-            await NodeNetns.CreateAsync(_ns);
+            await NodeNetworks.CreateAsync(_ns);
             var node = env.Reopen(env.SettingsFor("tapnet") with { VmNetns = _ns });
             var hv = node.Qemu;
 
@@ -32,13 +32,13 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
             // net1: no bridge (user-mode), link_down=1 (QMP set_link after start).
             await hv.StartAsync(Specs.Guest(152, "t", nics: [Nic(152, "vmbr0"), new NicLaunch("net1", "virtio", null, LinkDown: true)]));
             await hv.StartAsync(Specs.Guest(153, "t", nics: [Nic(153, "vmbr0", firewall: true, rate: 5)]));
-            var ports = await NodeNetns.Run("ip", "-n", _ns, "-o", "link", "show", "master", "vmbr0");
+            var ports = await NodeNetworks.Run("ip", "-n", _ns, "-o", "link", "show", "master", "vmbr0");
             Assert.Contains("tap152i0", ports);
             Assert.Contains("tap153i0", ports);
             Assert.False(Directory.Exists("/sys/class/net/tap152i0"), "the tap must live in the node's namespace only");
-            Assert.Contains("am_fw_tap153i0", await NodeNetns.Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
+            Assert.Contains("am_fw_tap153i0", await NodeNetworks.Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
             // rate=5 MB/s = 5242880 bytes/s, which tc prints in bits.
-            Assert.Contains("rate 41943Kbit", await NodeNetns.Run("tc", "-n", _ns, "class", "show", "dev", "tap153i0"));
+            Assert.Contains("rate 41943Kbit", await NodeNetworks.Run("tc", "-n", _ns, "class", "show", "dev", "tap153i0"));
 
             await GuestConsole.WaitForHeartbeatAsync(hv, 152, 2);
             await GuestConsole.WaitForHeartbeatAsync(hv, 153, 2);
@@ -47,16 +47,16 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
             var ping = await GuestConsole.RunAsync(hv, 152, "ping -c 3 -W 2 10.99.0.3 >/dev/null && echo ping-ok || echo ping-failed");
             Assert.Contains("ping-ok", ping);
             // firewall=1: the guest's connections carry ct mark = vmid in the node's conntrack table.
-            Assert.Contains("10.99.0.3", await NodeNetns.Run("ip", "netns", "exec", _ns, "conntrack", "-L", "--mark", "153"));
+            Assert.Contains("10.99.0.3", await NodeNetworks.Run("ip", "netns", "exec", _ns, "conntrack", "-L", "--mark", "153"));
             Assert.Equal(["1", "0"], await GuestConsole.RunAsync(hv, 152, "ip link set eth1 up; cat /sys/class/net/eth0/carrier /sys/class/net/eth1/carrier"));
 
             await hv.StopAsync(153);
-            Assert.DoesNotContain("am_fw_tap153i0", await NodeNetns.Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
+            Assert.DoesNotContain("am_fw_tap153i0", await NodeNetworks.Run("ip", "netns", "exec", _ns, "nft", "list", "tables"));
             await hv.StopAsync(152);
         }
         finally
         {
-            await NodeNetns.DeleteAsync(_ns);
+            await NodeNetworks.DeleteAsync(_ns);
         }
     }
 
@@ -67,11 +67,9 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
         await using var env = await TestEnv.CreateAsync(output);
         try
         {
-            await NodeNetns.CreateAsync(_ns1, "10.98.0.1");
-            await NodeNetns.CreateAsync(_ns2, "10.98.0.2");
-            await NodeNetns.Run("ip", "-n", _ns1, "link", "add", "amv1", "type", "veth", "peer", "name", "amv2", "netns", _ns2);
-            await NodeNetns.Run("ip", "-n", _ns1, "link", "set", "amv1", "master", "vmbr0", "up");
-            await NodeNetns.Run("ip", "-n", _ns2, "link", "set", "amv2", "master", "vmbr0", "up");
+            await NodeNetworks.CreateAsync(_ns1, "10.98.0.1");
+            await NodeNetworks.CreateAsync(_ns2, "10.98.0.2");
+            await NodeNetworks.LinkBridgesAsync(_ns1, _ns2);
             var n1 = env.Reopen(env.SettingsFor("tapm1") with { VmNetns = _ns1 });
             var n2 = env.Reopen(env.SettingsFor("tapm2") with { VmNetns = _ns2 });
 
@@ -83,7 +81,7 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
 
             // The migration stream goes over the linked bridges: the target listens on its node's bridge address.
             var dst = await n2.Hypervisor.StartAsync(Specs.Incoming(spec, src.RunningMachine!, "dst") with { Incoming = new IncomingSpec("10.98.0.2", []) });
-            Assert.Contains("tap160i0", await NodeNetns.Run("ip", "-n", _ns2, "-o", "link", "show", "master", "vmbr0"));
+            Assert.Contains("tap160i0", await NodeNetworks.Run("ip", "-n", _ns2, "-o", "link", "show", "master", "vmbr0"));
             await n1.Hypervisor.StartMigrationAsync(160, new MigrationStartSpec(dst.IncomingUri!, null, 100, true));
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
             MigrationProgress p;
@@ -97,7 +95,7 @@ public sealed class TapNetworkTests(ITestOutputHelper output)
         }
         finally
         {
-            await NodeNetns.DeleteAsync(_ns1, _ns2);
+            await NodeNetworks.DeleteAsync(_ns1, _ns2);
         }
     }
 }
