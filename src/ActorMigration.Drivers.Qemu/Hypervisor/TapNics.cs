@@ -18,8 +18,7 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
     public bool Enabled => settings.VmNetns is not null;
 
     /// <summary>The program and arguments that run <paramref name="file"/> in the node's VM namespace.</summary>
-    public (string File, List<string> Args) Wrap(string file, IEnumerable<string> args) =>
-        settings.VmNetns is { } ns ? ("ip", ["netns", "exec", ns, file, .. args]) : (file, [.. args]);
+    public (string File, List<string> Args) Wrap(string file, IEnumerable<string> args) => NetnsCommand.Wrap(settings.VmNetns, file, args);
 
     /// <summary>Throws Proxmox's start error of a NIC whose bridge is missing (or cannot carry its tag).</summary>
     public async Task CheckAsync(VmLaunchSpec spec, CancellationToken ct)
