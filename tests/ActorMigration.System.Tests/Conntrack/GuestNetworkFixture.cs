@@ -14,7 +14,10 @@ public sealed class GuestNetworkFixture : IAsyncLifetime
     public const int PeerPort = 7000;
     public static readonly string[] NodeAddresses = ["10.97.0.1", "10.97.0.2"];
 
-    /// <summary>The node firewall: invalid packets (no conntrack entry, as <c>nf_conntrack_tcp_loose=0</c> makes mid-stream ones) are counted and dropped.</summary>
+    /// <summary>
+    /// The node firewall: invalid packets (without a conntrack entry, as <c>nf_conntrack_tcp_loose=0</c> makes mid-stream ones)
+    /// are counted and dropped.
+    /// </summary>
     public const string FirewallTable = "am_test_filter";
 
     private const string FirewallRules = $$"""
@@ -107,10 +110,10 @@ public sealed class GuestNetworkFixture : IAsyncLifetime
         await _networks.DisposeAsync();
     }
 
-    /// <summary>The entries of the namespace's conntrack table with ct mark <paramref name="mark"/> (conntrack -L lines).</summary>
-    public async Task<IReadOnlyList<string>> ConntrackAsync(string node, int mark) =>
+    /// <summary>The node's conntrack entry (a conntrack -L line) with ct mark <paramref name="mark"/> of a connection to the peer, or null.</summary>
+    public async Task<string?> PeerConnectionAsync(string node, int mark) =>
         (await NodeNetworks.Run("ip", "netns", "exec", Netns(node), "conntrack", "-L", "-m", mark.ToString()))
-        .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries).SingleOrDefault(l => l.Contains($"dst={PeerAddress} sport=") && l.Contains($"dport={PeerPort} "));
 
     /// <summary>How many packets the node's firewall dropped as invalid.</summary>
     public async Task<long> InvalidDropsAsync(string node)
