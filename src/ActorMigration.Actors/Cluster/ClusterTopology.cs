@@ -5,7 +5,7 @@ namespace ActorMigration.Actors.Cluster;
 
 /// <summary>Per-node settings that override what the driver reports.</summary>
 public sealed record NodeOverride(string? Address = null, string? Version = null, string? CpuVendor = null,
-    int? PortRangeStart = null, int? PortRangeEnd = null, string? Netns = null);
+    int? PortRangeStart = null, int? PortRangeEnd = null, string? Netns = null, string? VmNetns = null);
 
 /// <summary>
 /// The static picture of the cluster this member belongs to: all node names (like corosync's node list),
@@ -40,6 +40,7 @@ public sealed record ClusterTopology(
             start,
             o.PortRangeEnd ?? start + 99,
             MacPrefix,
-            o.Netns);
+            o.Netns,
+            o.VmNetns);
     }
 }

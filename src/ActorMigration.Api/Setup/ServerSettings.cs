@@ -65,7 +65,7 @@ public sealed record ServerSettings(
             var p = "AM_NODE_" + n.ToUpperInvariant().Replace('-', '_') + "_";
             string? O(string k) => e.TryGetValue(p + k, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null;
             overrides[n] = new NodeOverride(O("ADDRESS"), O("VERSION"), O("CPU_VENDOR"),
-                O("PORT_START") is { } ps ? int.Parse(ps) : null, O("PORT_END") is { } pe ? int.Parse(pe) : null, O("NETNS"));
+                O("PORT_START") is { } ps ? int.Parse(ps) : null, O("PORT_END") is { } pe ? int.Parse(pe) : null, O("NETNS"), O("VM_NETNS"));
         }
         var sim = e.Where(kv => kv.Key.StartsWith("AM_SIM_") && kv.Value is not null)
             .ToDictionary(kv => kv.Key["AM_SIM_".Length..].ToLowerInvariant().Replace('_', '-'), kv => kv.Value!);

@@ -4,8 +4,10 @@ namespace ActorMigration.Domain.Hypervisor;
 
 public sealed record DiskLaunch(string Drive, string Bus, int Index, string? Path, string Format, bool ReadOnly, bool Cdrom, long SizeBytes);
 
-/// <summary>A NIC to start; without <see cref="Mac"/> QEMU picks its default (as qemu-server, which never invents one).</summary>
-public sealed record NicLaunch(string Name, string Model, string? Mac);
+/// <summary>A NIC to start; without <see cref="Mac"/> QEMU picks its default (as qemu-server, which never invents one).
+/// With a <see cref="Bridge"/> it is a tap on that bridge (<see cref="TapPlan"/>); <see cref="RateMBps"/> is Proxmox's rate (MB/s).</summary>
+public sealed record NicLaunch(string Name, string Model, string? Mac, string? Bridge = null, int? Tag = null, double? RateMBps = null,
+    int? Mtu = null, bool LinkDown = false, bool Firewall = false);
 
 /// <summary>Start the VM waiting for an incoming migration; export <see cref="NbdDrives"/> for drive-mirror.</summary>
 public sealed record IncomingSpec(string ListenHost, IReadOnlyList<string> NbdDrives);
@@ -67,8 +69,7 @@ public sealed record VmLaunchSpec(
         var nics = new List<NicLaunch>();
         foreach (var key in c.Keys.Where(NetSpec.IsNetKey).OrderBy(k => int.Parse(k[3..])))
         {
-            var n = NetSpec.Parse(c[key]!);
-            nics.Add(new NicLaunch(key, n.Model, n.Mac));
+            nics.Add(TapPlan.FromConfig(key, c[key]!));
         }
         var vmgenid = c["vmgenid"] is { } g && g != "0" ? g : null;
         var smbios = c["smbios1"] is { } s ? PropertyString.Parse(s)["uuid"] : null;

@@ -12,7 +12,8 @@ internal sealed record LaunchPlan(
     string Accelerator,
     string? IncomingUri,
     QemuDriverOptions Options,
-    string? HostCpuVendor = null);
+    string? HostCpuVendor = null,
+    bool TapNics = false);
 
 /// <summary>
 /// Builds the qemu-system-x86_64 argument list from a <see cref="VmLaunchSpec"/>. Deterministic: the same spec
@@ -102,10 +103,11 @@ internal static class QemuCommandLine
         foreach (var n in s.Nics)
         {
             var idx = n.Name.StartsWith("net", StringComparison.Ordinal) ? n.Name : "net" + n.Name;
-            A("-netdev", $"user,id={idx},restrict=on");
+            A("-netdev", NetdevArg(p, n, idx, warnings));
             // No MAC stored: no mac= (QEMU's default), as qemu-server's print_netdevice_full.
             var mac = n.Mac is null ? "" : $",mac={n.Mac}";
-            A("-device", $"{NicDevice(n.Model)},netdev={idx}{mac},id={idx}{BootIndexArg(s, n.Name)}");
+            var mtu = p.TapNics && n is { Bridge: not null, Model: "virtio", Mtu: > 1 } ? $",host_mtu={n.Mtu}" : "";
+            A("-device", $"{NicDevice(n.Model)},netdev={idx}{mac}{mtu},id={idx}{BootIndexArg(s, n.Name)}");
         }
 
         if (p.IncomingUri is { } incoming)
@@ -116,6 +118,15 @@ internal static class QemuCommandLine
         if (s.LoadVm is { } state) A("-loadvm", state); // rollback to a snapshot with RAM state
         args.AddRange(extra);
         return args;
+    }
+
+    /// <summary>A tap (<see cref="TapPlan"/>, plugged after start) for a NIC with a bridge on a node with a VM namespace, else user-mode.</summary>
+    private static string NetdevArg(LaunchPlan p, NicLaunch n, string id, List<string> warnings)
+    {
+        if (p.TapNics && n.Bridge is not null)
+            return $"tap,id={id},ifname={TapPlan.TapName(p.Spec.VmId, n.Name)},script=no,downscript=no";
+        if (n.Bridge is { } bridge) warnings.Add($"{n.Name}: bridge '{bridge}' ignored: the node has no VM network namespace (user-mode NIC)");
+        return $"user,id={id},restrict=on";
     }
 
     /// <summary>",bootindex=N" of a boot device (qemu-server's device_bootorder, printed on the device), else "".</summary>

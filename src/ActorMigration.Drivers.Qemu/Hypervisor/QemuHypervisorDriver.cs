@@ -3,6 +3,7 @@ using ActorMigration.Domain.Workflows.Snapshot;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Logging;
 using ActorMigration.Drivers.Qemu.Qmp;
+using ActorMigration.Drivers.Qemu.Util;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +33,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     {
         loggers ??= NullLoggerFactory.Instance;
         _settings = settings;
-        ports ??= new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd);
+        ports ??= NetnsPorts.AllocatorFor(settings);
         var log = loggers.CreateLogger<QemuHypervisorDriver>().With("Node", settings.Node);
         var address = new NodeAddress(settings.Address);
         _qmp = new QmpSessions(settings.RunDir, settings.Node, options.QmpTimeout, log,

@@ -27,6 +27,7 @@ public sealed class QemuLauncher
         _ports = ports;
         _address = address;
         _log = log;
+        Taps = new TapNics(settings, log);
         _accel = new Lazy<Task<AcceleratorChoice>>(async () =>
         {
             var c = await AcceleratorProbe.GetAsync(_options);
@@ -37,12 +38,16 @@ public sealed class QemuLauncher
 
     private string Node => _settings.Node;
 
+    /// <summary>Tap NICs on the bridges of the node's VM namespace.</summary>
+    internal TapNics Taps { get; }
+
     /// <summary>KVM or TCG, probed once per process.</summary>
     public Task<AcceleratorChoice> GetAcceleratorAsync() => _accel.Value;
 
     /// <summary>Launches the VM into fresh run files; returns its metadata (written) and pid.</summary>
     public async Task<(VmMetadata Meta, int Pid)> LaunchAsync(VmLaunchSpec spec, VmRunFiles files, CancellationToken ct)
     {
+        await Taps.CheckAsync(spec, ct);
         var accel = (await GetAcceleratorAsync()).Accelerator;
         var machine = await MachineTypes.ResolveAsync(_options.QemuSystem, spec.Machine, ct);
         await Ovmf.PrepareAsync(spec, files, _options, _log, ct);
@@ -59,7 +64,7 @@ public sealed class QemuLauncher
             var incomingUri = port is { } p ? $"tcp:{_address.UriHost(host)}:{p}" : null;
             var listenUri = port is { } lp ? $"tcp:{_address.UriHost(host, forListen: true)}:{lp}" : null;
             var warnings = new List<string>();
-            var args = QemuCommandLine.Build(new LaunchPlan(spec, files, machine, accel, listenUri, _options), warnings);
+            var args = QemuCommandLine.Build(new LaunchPlan(spec, files, machine, accel, listenUri, _options, TapNics: Taps.Enabled), warnings);
             foreach (var w in warnings) _log.LogWarning("{VmId} on {Node}: {Warning}", spec.VmId, Node, w);
             var meta = new VmMetadata
             {
@@ -76,7 +81,8 @@ public sealed class QemuLauncher
             };
             meta.Write(files.MetaFile);
             _log.LogDebug("Launching {VmId} on {Node}: {CommandLine}", spec.VmId, Node, string.Join(' ', meta.CommandLine));
-            var r = await ProcessRunner.RunAsync(_options.QemuSystem, args, _options.StartTimeout, ct: ct);
+            var (file, argv) = Taps.Wrap(_options.QemuSystem, args);
+            var r = await ProcessRunner.RunAsync(file, argv, _options.StartTimeout, ct: ct);
             var pid = ProcessTools.ReadPidFile(files.PidFile);
             if (r.ExitCode == 0 && pid is { } alive && ProcessTools.IsAlive(alive, files.Marker))
                 return (meta, alive);

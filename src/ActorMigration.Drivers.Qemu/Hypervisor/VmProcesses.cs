@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Qmp;
@@ -106,6 +107,9 @@ public sealed class VmProcesses
         {
             var qmp = await _qmp.GetAsync(vmid, ct);
             meta = meta with { QemuVersion = qmp.QemuVersion };
+            await _launcher.Taps.PlugAsync(spec, ct);
+            foreach (var nic in spec.Nics.Where(n => n.LinkDown))
+                await _qmp.ExecuteAsync(vmid, "set_link", new JsonObject { ["name"] = nic.Name, ["up"] = false }, ct: ct);
             if (spec.Incoming is { NbdDrives.Count: > 0 } inc)
                 meta = await _nbd.StartAsync(vmid, inc, meta, ct);
             meta.Write(files.MetaFile);
@@ -203,6 +207,7 @@ public sealed class VmProcesses
     {
         await _qmp.DropAsync(files.VmId);
         await Swtpm.StopAsync(files, _log);
+        await _launcher.Taps.UnplugAsync(files.VmId, CancellationToken.None);
         if (meta is not null)
             foreach (var port in meta.Ports()) _ports.Release(port);
         if (Directory.Exists(files.Dir)) files.Clean();

@@ -3,6 +3,7 @@ using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Qemu.Conntrack;
 using ActorMigration.Drivers.Qemu.Hypervisor;
 using ActorMigration.Drivers.Qemu.Storage;
+using ActorMigration.Drivers.Qemu.Util;
 using Microsoft.Extensions.Logging;
 
 namespace ActorMigration.Drivers.Qemu.Node;
@@ -20,7 +21,7 @@ public sealed class QemuNodeDriver : INodeDriver
         Settings = settings;
         Options = options;
         Directory.CreateDirectory(settings.RunDir);
-        Ports = new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd);
+        Ports = NetnsPorts.AllocatorFor(settings);
         _hypervisor = new QemuHypervisorDriver(settings, options, Ports, loggers);
         Storage = new QemuStorageDriver(settings, options, Ports, loggers);
         Conntrack = conntrack ?? new NoConntrackDriver();

@@ -6,8 +6,9 @@ using ActorMigration.Drivers.Qemu.Util;
 
 namespace ActorMigration.Drivers.Qemu.Storage;
 
-/// <summary>Runs qemu-img; errors carry qemu-img's own message.</summary>
-internal sealed class QemuImg(string binary)
+/// <summary>Runs qemu-img (in the node's VM namespace when it has one, where NBD exports of other nodes are reachable);
+/// errors carry qemu-img's own message.</summary>
+internal sealed class QemuImg(string binary, string? netns = null)
 {
     private static readonly Regex Progress = new(@"\((\d+(?:\.\d+)?)/100%\)", RegexOptions.Compiled);
 
@@ -18,7 +19,8 @@ internal sealed class QemuImg(string binary)
         TimeSpan? timeout = null)
     {
         var list = args.ToList();
-        var r = await ProcessRunner.RunAsync(binary, list, timeout ?? TimeSpan.FromHours(12), onOutput, ct);
+        var (file, argv) = NetnsCommand.Wrap(netns, binary, list);
+        var r = await ProcessRunner.RunAsync(file, argv, timeout ?? TimeSpan.FromHours(12), onOutput, ct);
         if (r.ExitCode != 0)
             throw new InvalidOperationException($"qemu-img {list.FirstOrDefault()} failed: {r.ErrorText}");
         return r.StdOut;

@@ -53,7 +53,9 @@ internal sealed class QemuNbdExports
                 if (!writable) args.Add("--read-only");
                 if (_options.Tls is { } tls) args.AddRange(tls.NbdExportArgs());
                 args.Add(info.Path);
-                var r = await ProcessRunner.RunAsync(_options.QemuNbd, args, TimeSpan.FromSeconds(30), ct: ct);
+                // In the node's VM namespace when it has one: the node's address may exist only there.
+                var (file, argv) = NetnsCommand.Wrap(_settings.VmNetns, _options.QemuNbd, args);
+                var r = await ProcessRunner.RunAsync(file, argv, TimeSpan.FromSeconds(30), ct: ct);
                 if (r.ExitCode != 0)
                 {
                     _ports.Release(port);

@@ -2,6 +2,7 @@ using ActorMigration.Domain.Hypervisor;
 using ActorMigration.Drivers.Abstractions;
 using ActorMigration.Drivers.Logging;
 using ActorMigration.Drivers.Storage;
+using ActorMigration.Drivers.Qemu.Util;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,10 +27,10 @@ public sealed class QemuStorageDriver : IStorageDriver
     {
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger<QemuStorageDriver>().With("Node", settings.Node);
         _dirs = new DirStorage(settings, _log);
-        _img = new QemuImg(options.QemuImg);
+        _img = new QemuImg(options.QemuImg, settings.VmNetns);
         _images = new QemuImageOps(_dirs, _img, new QemuOvaDisks(_img), options.Tls, _log);
         _exports = new QemuNbdExports(settings, options,
-            ports ?? new PortAllocator(settings.Address, settings.PortRangeStart, settings.PortRangeEnd), _log);
+            ports ?? NetnsPorts.AllocatorFor(settings), _log);
         _backups = new QemuBackups(_dirs, _img, _images, _log);
     }
 

@@ -6,6 +6,8 @@ namespace ActorMigration.Drivers.Abstractions;
 /// <summary>Settings of one hypervisor node hosted by this member.</summary>
 /// <param name="HostNetns">Network namespace (ip netns name) holding the node's host network,
 /// where its conntrack table lives; null = the member's own namespace.</param>
+/// <param name="VmNetns">Network namespace where the node's QEMU processes run and its bridges (vmbrX) live, so NICs with a
+/// bridge become taps on it; null = NICs are user-mode (the member never touches its own namespace's interfaces).</param>
 public sealed record NodeSettings(
     string Node,
     string RunDir,
@@ -16,7 +18,8 @@ public sealed record NodeSettings(
     int PortRangeStart = 60000,
     int PortRangeEnd = 60099,
     string MacPrefix = "BC:24:11",
-    string? HostNetns = null);
+    string? HostNetns = null,
+    string? VmNetns = null);
 
 /// <summary>The drivers of one node.</summary>
 public interface INodeDriver : IAsyncDisposable

@@ -9,11 +9,14 @@ public sealed class PortAllocator
     private readonly HashSet<int> _held = new();
     private readonly string _host;
     private readonly int _first, _last;
+    private readonly Func<IReadOnlySet<int>>? _inUse;
     private int _next;
 
-    public PortAllocator(string host, int first, int last)
+    /// <param name="inUse">The TCP ports bound where the listeners run, asked once per <see cref="Acquire"/>; null: a
+    /// port is free when this process can bind it on <paramref name="host"/> (listeners in this network namespace).</param>
+    public PortAllocator(string host, int first, int last, Func<IReadOnlySet<int>>? inUse = null)
     {
-        (_host, _first, _last, _next) = (host, first, last, first);
+        (_host, _first, _last, _next, _inUse) = (host, first, last, first, inUse);
     }
 
     /// <summary>
@@ -40,11 +43,12 @@ public sealed class PortAllocator
     {
         lock (_held)
         {
+            var bound = _inUse?.Invoke();
             for (var i = 0; i <= _last - _first; i++)
             {
                 var port = _next;
                 _next = _next >= _last ? _first : _next + 1;
-                if (_held.Contains(port) || !IsFree(port)) continue;
+                if (_held.Contains(port) || (bound is null ? !IsFree(port) : bound.Contains(port))) continue;
                 _held.Add(port);
                 return port;
             }

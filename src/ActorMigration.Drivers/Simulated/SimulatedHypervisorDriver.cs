@@ -108,6 +108,10 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 foreach (var d in spec.Disks)
                     if (!d.Cdrom && d.Path is not null && !File.Exists(d.Path))
                         throw new FileNotFoundException($"Could not open '{d.Path}': No such file or directory", d.Path);
+            // The node's bridges are the simulator's; the error is Proxmox's (TapPlan, shared with QEMU).
+            foreach (var nic in spec.Nics)
+                if (nic.Bridge is { } bridge && TapPlan.StartError(nic, _options.Bridge(bridge)) is { } error)
+                    throw new InvalidOperationException(error);
 
             var workload = Workload.FromArgs(spec.Args, _options);
             vm = new SimVmState

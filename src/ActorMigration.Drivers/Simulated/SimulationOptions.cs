@@ -1,3 +1,5 @@
+using ActorMigration.Domain.Hypervisor;
+
 namespace ActorMigration.Drivers.Simulated;
 
 /// <summary>
@@ -38,6 +40,12 @@ public sealed class SimulationOptions
 
     /// <summary>StartAsync fails like QEMU when a disk path does not exist.</summary>
     public bool CheckDiskFiles { get; set; } = true;
+
+    /// <summary>Bridges every simulated node has besides <c>vmbr0</c>; a NIC on any other bridge fails to start, as on QEMU.</summary>
+    public List<string> Bridges { get; set; } = new();
+
+    /// <summary>What a simulated node knows of bridge <paramref name="name"/> (VLAN aware, MTU 1500), or null when it has none.</summary>
+    public BridgeFacts? Bridge(string name) => name == "vmbr0" || Bridges.Contains(name) ? new BridgeFacts(1500, VlanAware: true) : null;
 
     /// <summary>A slow node: reporting its facts takes this long (real milliseconds).</summary>
     public int FactsDelayMs { get; set; }

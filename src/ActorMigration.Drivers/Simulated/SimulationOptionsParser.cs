@@ -67,6 +67,9 @@ public static class SimulationOptionsParser
                 case "guestshutdownseconds": o.GuestShutdownSeconds = Dbl(rawKey, value); break;
                 case "conntrackentries" or "conntrackentriespervm": o.ConntrackEntriesPerVm = (int)Dbl(rawKey, value); break;
                 case "checkdiskfiles": o.CheckDiskFiles = Bool(rawKey, value); break;
+                case "bridges" or "bridge":
+                    o.Bridges.AddRange(value.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    break;
                 case "factsdelayms": o.FactsDelayMs = (int)Dbl(rawKey, value); break;
                 case "version": o.Version = value; break;
                 case "cpuvendor": o.CpuVendor = value; break;

@@ -14,7 +14,7 @@ public sealed class NicMacApiTests : IAsyncLifetime
     private PveClient C => _server.Client;
 
     public async Task InitializeAsync() =>
-        _server = await InProcessServer.StartAsync(new Dictionary<string, string?> { ["AM_MAC_PREFIX"] = Prefix });
+        _server = await InProcessServer.StartAsync(new Dictionary<string, string?> { ["AM_MAC_PREFIX"] = Prefix, ["AM_SIM_BRIDGES"] = "vmbr1" });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

@@ -31,7 +31,7 @@ public class VmLaunchSpecTests
             new DiskLaunch("tpmstate0", "tpmstate", 0, "/var/lib/vz/images/105/vm-105-disk-2.raw", "raw", false, false, 1000 + "vm-105-disk-2.raw".Length),
         ], spec.Disks);
         Assert.Equal("v2.0", spec.TpmVersion);
-        Assert.Equal([new NicLaunch("net0", "e1000e", "BC:24:11:C0:FF:EE")], spec.Nics);
+        Assert.Equal([new NicLaunch("net0", "e1000e", "BC:24:11:C0:FF:EE", "vmbr0")], spec.Nics);
         Assert.Null(spec.Incoming);
     }
 

@@ -7,6 +7,16 @@ public class SimulationOptionsTests
     private const long MiB = 1024 * 1024;
 
     [Fact]
+    public void Bridges_are_vmbr0_and_the_listed_ones()
+    {
+        var o = SimulationOptionsParser.FromDictionary(new Dictionary<string, string> { ["bridges"] = "vmbr1, vmbr2" });
+        Assert.NotNull(o.Bridge("vmbr0"));
+        Assert.True(o.Bridge("vmbr2")!.VlanAware);
+        Assert.Null(o.Bridge("vmbr9"));
+        Assert.Null(new SimulationOptions().Bridge("vmbr1"));
+    }
+
+    [Fact]
     public void Dictionary_form_with_sizes_links_and_faults()
     {
         var o = SimulationOptionsParser.FromDictionary(new Dictionary<string, string>
