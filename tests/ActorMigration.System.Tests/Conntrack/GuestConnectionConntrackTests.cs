@@ -9,7 +9,7 @@ namespace ActorMigration.SystemTests.Conntrack;
 /// connections: it survives a live migration with <c>with-conntrack-state=1</c> (its entry moves with the VM) and
 /// stalls after one without (the target's firewall drops its packets as invalid).
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class GuestConnectionConntrackTests(GuestNetworkFixture f, ITestOutputHelper output) : IClassFixture<GuestNetworkFixture>
 {
     private const int VmId = 170;
