@@ -45,7 +45,8 @@ public sealed class QemuTapNetworkTests(ITestOutputHelper output)
         try
         {
             // QemuVms.CreateAsync gives each VM net0: virtio,bridge=vmbr0.
-            await Task.WhenAll(QemuVms.CreateAsync(m.Client, "node1", a, 256, start: true), QemuVms.CreateAsync(m.Client, "node1", b, 256, start: true, ("scsi0", "local:1")));
+            await Task.WhenAll(QemuVms.CreateAsync(m.Client, "node1", a, 256, start: true),
+                QemuVms.CreateAsync(m.Client, "node1", b, 256, start: true, ("scsi0", "local:1")));
             Assert.Equal(["tap241i0", "tap242i0"], (await NodeNetworks.BridgePortsAsync(ns1)).Where(p => p.StartsWith("tap")).Order());
             output.WriteLine($"{clock.Elapsed}: started");
             // Meanwhile an offline migration copies a stopped VM's local disk between the namespaces: node2's qemu-nbd export
