@@ -45,7 +45,8 @@ public sealed class QemuTapNetworkTests(ITestOutputHelper output)
         try
         {
             // QemuVms.CreateAsync gives each VM net0: virtio,bridge=vmbr0.
-            await Task.WhenAll(QemuVms.CreateAsync(m.Client, "node1", a, 256, start: true), QemuVms.CreateAsync(m.Client, "node1", b, 256, start: true));
+            await Task.WhenAll(QemuVms.CreateAsync(m.Client, "node1", a, 256, start: true),
+                QemuVms.CreateAsync(m.Client, "node1", b, 256, start: true, ("scsi0", "local:1")));
             Assert.Equal(["tap241i0", "tap242i0"], (await NodeNetworks.BridgePortsAsync(ns1)).Where(p => p.StartsWith("tap")).Order());
             output.WriteLine($"{clock.Elapsed}: started");
             // Meanwhile an offline migration copies a stopped VM's local disk between the namespaces: node2's qemu-nbd export
@@ -57,14 +58,18 @@ public sealed class QemuTapNetworkTests(ITestOutputHelper output)
             await GuestConsole.RunAsync(m.DataDir, "node1", b, "ip link set eth0 up; ip addr add 10.97.0.42/24 dev eth0");
             Assert.Equal("ping-ok", await Ping(m, "node1", a, "10.97.0.42"));
 
-            var upid = await m.Client.Upid(m.Client.Post($"/nodes/node1/qemu/{b}/migrate", ("target", "node2"), ("online", "1")));
+            var upid = await m.Client.Upid(m.Client.Post($"/nodes/node1/qemu/{b}/migrate", ("target", "node2"), ("online", "1"), ("with-local-disks", "1")));
             output.WriteLine($"{clock.Elapsed}: migrating");
-            output.WriteLine(string.Join('\n', await QemuVms.WaitOk(m, upid)));
+            var log = await QemuVms.WaitOk(m, upid);
+            output.WriteLine(string.Join('\n', log));
             output.WriteLine($"{clock.Elapsed}: migrated");
             QemuVms.AssertOneQemuOn(m, b, "node2");
 
-            // The target QEMU listened on node2's address inside node2's namespace; the tap moved with the VM.
+            // The target QEMU listened on node2's address inside node2's namespace, for the stream and (its NBD server) for
+            // the mirror of the local disk; the tap moved with the VM.
             Assert.Contains($"tcp:{Node2Address}:", QemuHost.QemuCommandLine(m.DataDir, "node2", b));
+            Assert.Contains(log, l => l.Contains("all 'mirror' jobs are ready"));
+            Assert.Contains($"at nbd:{Node2Address}:", m.ReadLog());
             Assert.Equal(["tap242i0"], (await NodeNetworks.BridgePortsAsync(ns2)).Where(p => p.StartsWith("tap")));
             Assert.Equal(["tap241i0"], (await NodeNetworks.BridgePortsAsync(ns1)).Where(p => p.StartsWith("tap")));
             Assert.Equal("ping-ok", await Ping(m, "node2", b, "10.97.0.41"));
