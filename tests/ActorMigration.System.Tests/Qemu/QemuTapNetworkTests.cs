@@ -7,7 +7,7 @@ namespace ActorMigration.SystemTests.Qemu;
 /// (AM_NODE_&lt;N&gt;_VM_NETNS) holding vmbr0 with the node's address (AM_NODE_&lt;N&gt;_ADDRESS, the migration network);
 /// a veth pair links the two bridges. Nothing touches the host's own network.
 /// </summary>
-[Collection("qemu")]
+[Collection(Collections.Qemu)]
 public sealed class QemuTapNetworkTests(ITestOutputHelper output)
 {
     private const string Node1Address = "10.97.0.1", Node2Address = "10.97.0.2";
