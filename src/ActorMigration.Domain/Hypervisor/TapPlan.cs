@@ -74,8 +74,11 @@ public static class TapPlan
     /// </summary>
     public static bool IsIngressPolice(string[] cmd) => cmd is ["tc", "filter", "add", _, _, "parent", "ffff:", ..];
 
+    /// <summary>The prefix of the firewall tables' names: the tap's name follows it.</summary>
+    public const string FirewallTablePrefix = "am_fw_";
+
     /// <summary>Name of the nftables tables (bridge and inet family) of a tap's firewall mark.</summary>
-    public static string FirewallTable(string tap) => "am_fw_" + tap;
+    public static string FirewallTable(string tap) => FirewallTablePrefix + tap;
 
     /// <summary>
     /// nft argument lists that mark the tap's conntrack entries with the VM id, as pve-firewall does: the bridge family

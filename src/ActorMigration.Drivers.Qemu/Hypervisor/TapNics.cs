@@ -58,7 +58,7 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
         var taps = r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(l => l.Split(' ').Last()).Where(t => t.StartsWith(prefix, StringComparison.Ordinal)).Distinct();
         foreach (var table in taps)
-            foreach (var cmd in TapPlan.FirewallRemoval(table["am_fw_".Length..]))
+            foreach (var cmd in TapPlan.FirewallRemoval(table[TapPlan.FirewallTablePrefix.Length..]))
             {
                 var (f, a) = Wrap(cmd[0], cmd[1..]);
                 await ProcessRunner.RunAsync(f, a, CommandTimeout, ct: ct);

@@ -18,8 +18,10 @@ public static class NetnsPorts
     /// <summary>The local ports of every TCP socket in namespace <paramref name="ns"/> (/proc/net/tcp and tcp6 read there).</summary>
     public static IReadOnlySet<int> InUse(string ns)
     {
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", ns, "cat", "/proc/net/tcp", "/proc/net/tcp6" }) psi.ArgumentList.Add(a);
+        // Synchronous (PortAllocator.Acquire is), hence not ProcessRunner.
+        var (file, args) = NetnsCommand.Wrap(ns, "cat", ["/proc/net/tcp", "/proc/net/tcp6"]);
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var text = p.StandardOutput.ReadToEnd();
