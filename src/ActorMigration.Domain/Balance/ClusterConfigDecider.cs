@@ -1,3 +1,5 @@
+using ActorMigration.Domain.Scheduling;
+
 namespace ActorMigration.Domain.Balance;
 
 /// <summary>The cluster configuration as Decide(state, command, at) → events or Proxmox's error text, and Apply.</summary>
@@ -42,8 +44,8 @@ public static class ClusterConfigDecider
     {
         // The API checks the parameters (400); these guard the store against a caller that did not.
         if (c.Set.MaxWorkers is < 1) return Fail($"{ClusterOptions.MaxWorkersKey}: value must have a minimum value of 1");
-        if (c.Set.Limits is { } l && (l.Cluster < 1 || l.Outbound < 1 || l.Inbound is < 1))
-            return Fail($"{ClusterOptions.LimitsKey}: invalid format - format error\nvalue must have a minimum value of 1");
+        if (c.Set.Limits is { } l && MigrationLimits.Parse(l.Format()).Error is { } bad)
+            return Fail($"{ClusterOptions.LimitsKey}: invalid format - {bad}");
         // Proxmox deletes keys it does not know without a word.
         var o = new ClusterOptions(c.Set.MaxWorkers ?? s.Options.MaxWorkers, c.Set.Limits ?? s.Options.Limits);
         foreach (var k in c.Delete)

@@ -55,7 +55,7 @@ public sealed class ClusterConfigDeciderTests
         var s = ClusterConfigState.Empty;
         Assert.Equal("max_workers: value must have a minimum value of 1",
             Refusal(s, new SetClusterOptions(new ClusterOptions(0, null), [], "u@pve")));
-        Assert.Equal("migration-limits: invalid format - format error\nvalue must have a minimum value of 1",
+        Assert.Equal("migration-limits: invalid format - format error\noutbound: value must have a minimum value of 1",
             Refusal(s, new SetClusterOptions(new ClusterOptions(null, new MigrationLimits(5, 0, null)), [], "u@pve")));
     }
 
