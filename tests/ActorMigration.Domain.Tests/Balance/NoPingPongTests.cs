@@ -18,12 +18,12 @@ public class NoPingPongTests(ITestOutputHelper output)
             CpuCores = v.CpuCores!.Value * (0.8 + 0.4 * rnd.NextDouble()),
         }).ToList();
 
-    private static (List<NodeCapacity> Nodes, List<VmDemand> Vms) Cluster(int nodes, int vms, int seed, long memGiB, int cpus)
+    private static (List<NodeCapacity> Nodes, List<VmDemand> Vms) Cluster(int nodes, int vms, int seed, long memGiB, int cpus, double skew = 1)
     {
         var rnd = new Random(seed);
         var ns = Enumerable.Range(1, nodes).Select(i => Node($"node{i}", memGiB, cpus)).ToList();
-        // Skewed: node i gets a share proportional to 1/i (node1 most).
-        var weights = Enumerable.Range(1, nodes).Select(i => 1.0 / i).ToArray();
+        // Skewed: node i gets a share proportional to 1/i^skew (node1 most).
+        var weights = Enumerable.Range(1, nodes).Select(i => 1.0 / Math.Pow(i, skew)).ToArray();
         var total = weights.Sum();
         var list = new List<VmDemand>();
         for (var k = 0; k < vms; k++)
@@ -100,7 +100,7 @@ public class NoPingPongTests(ITestOutputHelper output)
     [Fact]
     public void Planning_ten_thousand_vms_on_fifty_nodes_is_computed()
     {
-        var (nodes, vms) = Cluster(50, 10_000, 3, 2048, 256);
+        var (nodes, vms) = Cluster(50, 10_000, 3, 2048, 512, skew: 0.5);
         var obs = Obs(nodes, vms);
         RebalancePlanner.Plan(obs, RebalanceOptions.Default, At);
         var times = new List<double>();

@@ -93,4 +93,26 @@ public class PlacementTests
         Assert.Null(none);
         Assert.Equal(["node4 in maintenance"], why);
     }
+
+    [Fact]
+    public void Best_spreads_vms_leaving_a_node_in_maintenance()
+    {
+        List<NodeCapacity> nodes = [Node("node1"), Node("node2", maintenance: true), Node("node3")];
+        var vms = new List<VmDemand> { Vm(100, "node1", 16, 4), Vm(200, "node2", 8, 2), Vm(201, "node2", 8, 2), Vm(202, "node2", 8, 2, running: false) };
+        var board = new ScoreBoard(nodes, vms, 0.5, 0.5);
+        var rules = new PlacementRules(nodes, _ => null, []);
+        string? Where(int id) => vms.First(v => v.VmId == id).Node;
+        var placed = new List<string>();
+        foreach (var vm in vms.Skip(1))
+        {
+            var (to, _) = Placement.Best([vm], nodes.Select(n => n.Node), board, rules, Where);
+            placed.Add(to!);
+            board.Move(vm.Node, to!, vm.Running ? vm.Mem : 0, vm.Running ? vm.Cpu : 0, vm.Running ? vm.ConfigMem : 0);
+        }
+        // node3 is empty: both running VMs go there (then node1 and node3 are even); the stopped one adds no load or
+        // committed memory, so the tie goes to the name.
+        Assert.Equal(["node3", "node3", "node1"], placed);
+        Assert.Equal((16 * GiB, 16 * GiB), (board.Committed("node1"), board.Committed("node3")));
+        Assert.Equal(0, board.Score, 12);
+    }
 }
