@@ -31,3 +31,9 @@ public sealed record MigrationPlan(
     public IEnumerable<DiskMove> LiveDisks => Disks.Where(d => d.Live);
     public IEnumerable<DiskMove> CopiedDisks => Disks.Where(d => !d.Live);
 }
+
+/// <summary>
+/// A migration with the queue slot it waits for (its class by origin, and a bulk action's group cap). A bare
+/// <see cref="MigrationRequest"/> is a user's request (<see cref="Scheduling.SlotClasses.User"/>).
+/// </summary>
+public sealed record MigrationOrder(MigrationRequest Request, Scheduling.MigrationSlot Slot);

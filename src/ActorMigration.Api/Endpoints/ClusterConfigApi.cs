@@ -1,0 +1,38 @@
+using System.Runtime.CompilerServices;
+using ActorMigration.Actors.Balance;
+using ActorMigration.Api.Http;
+using ActorMigration.Domain.Balance;
+using Akka.Actor;
+using Akka.Hosting;
+
+namespace ActorMigration.Api.Endpoints;
+
+/// <summary>The cluster configuration (options, maintenance) as the endpoints read it.</summary>
+public static class ClusterConfigApi
+{
+    // Per store (one per member; tests run several members in one process).
+    private static readonly ConditionalWeakTable<IActorRef, ClusterConfigState> LastSeen = new();
+
+    public static IActorRef Store(HttpContext ctx) => ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<ClusterConfigStore>();
+
+    /// <summary>The configuration from the store (the singleton: what was written is read back at once).</summary>
+    public static Task<ClusterConfigState> Config(HttpContext ctx) => Ask(ctx, ApiServices.AskTimeout, lastSeen: false);
+
+    /// <summary>For listings and checks: the store's configuration, or the last one this member read while the singleton moves.</summary>
+    public static Task<ClusterConfigState> ConfigOrLastSeen(HttpContext ctx) => Ask(ctx, TimeSpan.FromSeconds(3), lastSeen: true);
+
+    private static async Task<ClusterConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen)
+    {
+        var store = Store(ctx);
+        try
+        {
+            var state = (await store.Ask<ClusterConfigReply>(new GetClusterConfig(), timeout)).State;
+            LastSeen.AddOrUpdate(store, state);
+            return state;
+        }
+        catch (AskTimeoutException) when (lastSeen && LastSeen.TryGetValue(store, out var last))
+        {
+            return last;
+        }
+    }
+}
