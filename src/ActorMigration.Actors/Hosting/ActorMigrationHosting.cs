@@ -1,4 +1,5 @@
 using System.Text;
+using ActorMigration.Actors.Balance;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Fencing;
 using ActorMigration.Actors.Ha;
@@ -42,6 +43,7 @@ public static class ActorMigrationHosting
             .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()
             .AddHaConfig()
+            .AddClusterConfig(o.Topology)
             .AddHaManager(o)
             .AddFencing(o)
             .WithActors((system, _) =>

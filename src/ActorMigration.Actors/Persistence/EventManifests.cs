@@ -1,4 +1,5 @@
 using ActorMigration.Domain.Access;
+using ActorMigration.Domain.Balance;
 using ActorMigration.Domain.Ha;
 using ActorMigration.Domain.Vms;
 using ActorMigration.Domain.Workflows;
@@ -97,6 +98,10 @@ public static class EventManifests
         [typeof(HaRecoveryRequested)] = "harec.requested",
         [typeof(HaRecoveryChecked)] = "harec.checked",
         [typeof(HaRecoveryWorkflowState)] = "harec.state",
+        // Cluster configuration (datacenter options, maintenance)
+        [typeof(ClusterOptionsSet)] = "cc.options",
+        [typeof(NodeMaintenanceEnabled)] = "cc.maint+",
+        [typeof(NodeMaintenanceDisabled)] = "cc.maint-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

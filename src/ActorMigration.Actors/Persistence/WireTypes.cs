@@ -33,5 +33,8 @@ public static class WireTypes
         // HA manager: events, its state in replies, its messages; the recovery workflow's state
         typeof(Domain.Ha.IHaManagerEvent), typeof(Domain.Ha.HaManagerState), typeof(Ha.IHaManagerMessage),
         typeof(Domain.Workflows.HaRecovery.HaRecoveryWorkflowState),
+        // cluster configuration: events, the state in replies, the store's messages; the evacuation's request
+        typeof(Domain.Balance.IClusterConfigEvent), typeof(Domain.Balance.ClusterConfigState), typeof(Balance.IClusterConfigMessage),
+        typeof(Domain.Workflows.Bulk.EvacuationRequest), typeof(Domain.Workflows.Bulk.MigrateAllRequest),
     ];
 }

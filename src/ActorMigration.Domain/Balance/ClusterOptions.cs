@@ -12,5 +12,6 @@ public sealed record ClusterOptions(int? MaxWorkers, MigrationLimits? Limits)
 
     public static readonly ClusterOptions None = new(null, null);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public MigrationLimits EffectiveLimits => Limits ?? MigrationLimits.Default;
 }
