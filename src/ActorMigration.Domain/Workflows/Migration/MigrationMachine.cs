@@ -108,7 +108,8 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             {
                 GoOnPastFailures = true, SkipIfNodeOffline = true
             };
-        if (s.Slot is not null) yield return new ReleaseSlot("slot-release", "migration ended");
+        // Giving back twice is harmless, so its completion rides on the unlock's write.
+        if (s.Slot is not null) yield return new ReleaseSlot("slot-release", "migration ended") { RecordWithNext = true };
         yield return new UnlockVm("unlock", req.VmId);
     }
 
