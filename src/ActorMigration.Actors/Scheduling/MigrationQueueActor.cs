@@ -19,8 +19,9 @@ public sealed record MigrationQueueTimings(TimeSpan ReconcileEvery, TimeSpan Che
 /// <summary>
 /// The durable migration queue: a cluster singleton that grants slots (<see cref="MigrationQueue"/> decides), never
 /// starts a migration. Persist first, then answer. The limits and maintenance flags come from the cluster configuration
-/// (asked at start, then followed on its topic); until it is known nothing is granted. A poll that is not granted is
-/// parked and answered on its grant or refusal, or after its wait (at most <see cref="MaxPark"/>). A reconcile tick
+/// (asked at start, then followed on its topic); until it is known nothing is granted. The first ask of a migration that
+/// has to wait is answered at once with its position; a later one is parked and answered on its grant or refusal, or
+/// after its wait (at most <see cref="MaxPark"/>). A reconcile tick
 /// releases the entries of tasks that ended without giving their slot back.
 /// </summary>
 public sealed class MigrationQueueActor : ReceivePersistentActor, IWithTimers
@@ -110,8 +111,9 @@ public sealed class MigrationQueueActor : ReceivePersistentActor, IWithTimers
         }
         Run(new RequestSlot(a.Upid, a.VmId, a.Source, a.Target, a.Slot), events =>
         {
+            // The first answer of a queued migration comes at once, with its position: its task shows it from then on.
             if (_state.Running.ContainsKey(a.Upid)) sender.Tell(new SlotReply(true, 0, null));
-            else if (_state.Queued.ContainsKey(a.Upid)) Park(a.Upid, sender, a.MaxWait);
+            else if (MigrationQueue.Ahead(_state, a.Upid) is { } ahead) sender.Tell(new SlotReply(false, ahead, null));
             else sender.Tell(new SlotReply(false, 0, events.OfType<SlotReleased>().FirstOrDefault(r => r.Upid == a.Upid)?.Why ?? "released"));
         });
     }
