@@ -61,7 +61,7 @@ public sealed class MigrationQueueActorTests : PersistenceTest
         Assert.Equal(Upid(101), Assert.Single(view.Queued).Entry.Upid);
 
         // a parked poll is answered as soon as the slot it waits for is given back
-        var parked = queue.Ask<SlotReply>(Ask(101), TimeSpan.FromSeconds(5));
+        var parked = queue.Ask<SlotReply>(Ask(101) with { MaxWait = TimeSpan.FromSeconds(2) }, TimeSpan.FromSeconds(5));
         await Task.Delay(200);
         await queue.Ask<SlotGivenBack>(new GiveBackSlot(Upid(100), "migration ended"));
         var started = DateTime.UtcNow;
@@ -107,7 +107,8 @@ public sealed class MigrationQueueActorTests : PersistenceTest
     {
         var (queue, _, _) = Start(Config("cluster=1,outbound=1"));
         Assert.True((await queue.Ask<SlotReply>(Ask(100))).Granted);
-        var parked = queue.Ask<SlotReply>(Ask(101, "node3", "node2"), TimeSpan.FromSeconds(5));
+        Assert.False((await queue.Ask<SlotReply>(Ask(101, "node3", "node2"))).Granted);
+        var parked = queue.Ask<SlotReply>(Ask(101, "node3", "node2") with { MaxWait = TimeSpan.FromSeconds(2) }, TimeSpan.FromSeconds(5));
         await Task.Delay(200);
         // node2 goes into maintenance while 101 waits for it: its poll is answered with the refusal
         queue.Tell(new ClusterConfigChanged(Config("cluster=1,outbound=1", "node2") with { Version = 2 }));
@@ -131,7 +132,8 @@ public sealed class MigrationQueueActorTests : PersistenceTest
         tasks.Reply(new TaskStatusReply(ask.Upid, true, true, null, "precopy-iterations", DateTimeOffset.UtcNow, null));
         Assert.Single((await queue.Ask<MigrationQueueView>(new GetMigrationQueue())).Running);
         // ended: released, and the queued one behind it is granted
-        var parked = queue.Ask<SlotReply>(Ask(101), TimeSpan.FromSeconds(5));
+        Assert.False((await queue.Ask<SlotReply>(Ask(101))).Granted);
+        var parked = queue.Ask<SlotReply>(Ask(101) with { MaxWait = TimeSpan.FromSeconds(2) }, TimeSpan.FromSeconds(5));
         ask = tasks.FishForMessage<GetTaskStatus>(m => m.Upid == Upid(100), TimeSpan.FromSeconds(3));
         tasks.Reply(new TaskStatusReply(ask.Upid, true, false, "OK", "done", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
         Assert.True((await parked).Granted);
