@@ -3,6 +3,7 @@ using ActorMigration.Actors.Balance;
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Fencing;
 using ActorMigration.Actors.Ha;
+using ActorMigration.Actors.Scheduling;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
@@ -44,6 +45,7 @@ public static class ActorMigrationHosting
             .AddClusterReadModel()
             .AddHaConfig()
             .AddClusterConfig(o.Topology)
+            .AddMigrationQueue()
             .AddHaManager(o)
             .AddFencing(o)
             .WithActors((system, _) =>

@@ -102,6 +102,13 @@ public static class EventManifests
         [typeof(ClusterOptionsSet)] = "cc.options",
         [typeof(NodeMaintenanceEnabled)] = "cc.maint+",
         [typeof(NodeMaintenanceDisabled)] = "cc.maint-",
+        // Migration queue (slots) and the migration's wait for one
+        [typeof(Domain.Scheduling.SlotQueued)] = "mq.queued",
+        [typeof(Domain.Scheduling.SlotGranted)] = "mq.granted",
+        [typeof(Domain.Scheduling.SlotReleased)] = "mq.released",
+        [typeof(Domain.Scheduling.MigrationQueueState)] = "mq.state",
+        [typeof(MigrationSlotRequested)] = "mig.slot",
+        [typeof(MigrationQueued)] = "mig.queued",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

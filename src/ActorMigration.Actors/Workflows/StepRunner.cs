@@ -30,6 +30,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     /// <summary>The node has no Up member any more (declared down or removed); null where there is no cluster (tests).</summary>
     public Func<string, bool>? NodeGone { get; init; }
 
+    /// <summary>The migration queue's steps; without it (unit tests) every slot is granted at once.</summary>
+    public SlotSteps Slots { get; init; } = SlotSteps.Unlimited;
+
     /// <summary>Reads a node's lease from the journal database (the HA recovery's fence check).</summary>
     public Func<string, CancellationToken, Task<NodeFenceFacts>>? Leases { get; init; }
 
@@ -99,6 +102,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 return Done.Instance;
             case Noop:
                 return Done.Instance;
+            case AcquireSlot or ReleaseSlot:
+                return await Slots.Run(step, upid);
             default:
                 throw new StepRefusedException($"no runner for step {step.GetType().Name}");
         }

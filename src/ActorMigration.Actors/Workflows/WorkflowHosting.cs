@@ -35,6 +35,7 @@ public static class WorkflowHosting
         {
             NodeGone = node => NodeMembership.HostOf(Akka.Cluster.Cluster.Get(system).State, node) is null,
             Leases = (node, ct) => Ha.HaLeases.Get(system).FactsAsync(node, ct),
+            Slots = new SlotSteps(() => registry.TryGet<Scheduling.MigrationQueueSingleton>(out var queue) ? queue : null),
         };
 
     public static AkkaConfigurationBuilder AddMigrationWorkflows(this AkkaConfigurationBuilder builder,

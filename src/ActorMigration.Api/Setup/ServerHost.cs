@@ -82,6 +82,8 @@ public static class ServerHost
         ClusterStatusEndpoints.Map(api);
         QemuEndpoints.Map(api);
         MigrateEndpoints.Map(api);
+        ClusterOptionsEndpoints.Map(api);
+        MigrationQueueEndpoints.Map(api);
         TaskEndpoints.Map(api);
         CloneEndpoints.Map(api);
         TemplateEndpoints.Map(api);

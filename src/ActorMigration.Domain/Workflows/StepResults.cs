@@ -51,3 +51,9 @@ public sealed record VolumeDeleteFailure(string Volid, string Error);
 
 /// <summary>A node's lease as the journal database saw it: <paramref name="Held"/> false when no member holds it.</summary>
 public sealed record NodeFenceFacts(string Node, bool Held, bool Expired, DateTimeOffset? ExpiresAt, DateTimeOffset DbNow) : StepResult;
+
+/// <summary>
+/// The queue's answer to <see cref="AcquireSlot"/>: granted, or still waiting with <paramref name="Ahead"/> entries before it
+/// (null: the queue did not answer), or refused (the target went into maintenance).
+/// </summary>
+public sealed record SlotPolled(bool Granted, int? Ahead, string? Refused = null) : StepResult;

@@ -169,3 +169,20 @@ public sealed record CheckNodeFenced(string Key, string Node) : WorkflowStep(Key
 /// node (the source is fenced): the point of no return of an HA recovery.
 /// </summary>
 public sealed record RecoverVm(string Key, int VmId, string From, string To) : WorkflowStep(Key);
+
+// Migration queue steps.
+/// <summary>
+/// Asks the migration queue for a slot: answered at once when granted, else after <paramref name="MaxWait"/> (a long poll);
+/// not granted → the step runs again. Waiting is not a failure.
+/// </summary>
+public sealed record AcquireSlot(string Key, int VmId, string Source, string Target, Scheduling.MigrationSlot Slot, TimeSpan MaxWait)
+    : WorkflowStep(Key)
+{
+    public override int MaxAttempts => 10;
+}
+
+/// <summary>Gives the migration's slot (or its place in the queue) back; giving back twice is harmless.</summary>
+public sealed record ReleaseSlot(string Key, string Why) : WorkflowStep(Key)
+{
+    public override int MaxAttempts => 10;
+}

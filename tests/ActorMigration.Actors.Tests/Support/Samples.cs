@@ -52,6 +52,12 @@ public static class Samples
                 return typeof(ImmutableSortedSet).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 1
                     && !m.GetParameters()[0].ParameterType.IsArray && m.GetParameters()[0].ParameterType.IsGenericParameter)
                     .MakeGenericMethod(args[0]).Invoke(null, [Create(args[0], hint + "s", depth + 1)])!;
+            if (def == typeof(ImmutableSortedDictionary<,>))
+            {
+                var empty = typeof(ImmutableSortedDictionary).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 0)
+                    .MakeGenericMethod(args).Invoke(null, null)!;
+                return t.GetMethod("Add")!.Invoke(empty, [Create(args[0], hint + "k", depth + 1), Create(args[1], hint + "v", depth + 1)])!;
+            }
             if (def == typeof(ImmutableDictionary<,>))
             {
                 var empty = typeof(ImmutableDictionary).GetMethods().First(m => m.Name == "Create" && m.GetParameters().Length == 0)

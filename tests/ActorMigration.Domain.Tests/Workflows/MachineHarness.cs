@@ -16,7 +16,7 @@ internal class MachineHarness<TState> where TState : class, IWorkflowState<TStat
     }
 
     public WorkflowMachine<TState> Machine { get; }
-    public TState S { get; private set; }
+    public TState S { get; protected set; }
     public DateTimeOffset Now { get; set; } = T0;
     public TimeSpan StepTime { get; set; } = TimeSpan.FromSeconds(1);
     public List<IWorkflowEvent> Events { get; } = new();

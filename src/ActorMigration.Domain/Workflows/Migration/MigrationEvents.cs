@@ -13,3 +13,9 @@ public sealed record MigrationIncomingStarted(string? Uri, string? NbdUri) : IMi
 public sealed record MigrationCompleted(long TransferredBytes, long TotalTimeMs, long DowntimeMs, long Iterations) : IMigrationEvent;
 
 public sealed record MigrationConntrackTransferred(int Entries) : IMigrationEvent;
+
+/// <summary>The slot the migration waits for in the queue (its class by origin); absent in journals older than the queue.</summary>
+public sealed record MigrationSlotRequested(Scheduling.MigrationSlot Slot) : IMigrationEvent;
+
+/// <summary>The migration waits in the queue with <paramref name="Ahead"/> entries before it (written at most every few seconds).</summary>
+public sealed record MigrationQueued(int Ahead, DateTimeOffset At) : IMigrationEvent;

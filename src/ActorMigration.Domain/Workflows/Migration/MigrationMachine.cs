@@ -1,16 +1,26 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Scheduling;
 
 namespace ActorMigration.Domain.Workflows.Migration;
 
 /// <summary>
 /// Online: prepare → start-incoming → precopy-iterations → stop-and-copy → conntrack-transfer → cleanup.
 /// Offline: prepare → copy-disks → move-config → cleanup. The owner move is the point of no return.
+/// Between the lock and prepare it waits for a slot of the migration queue (phase <c>queued (n ahead)</c>) and gives it
+/// back before the unlock; a workflow from a journal older than the queue (no slot) has no slot steps.
 /// </summary>
 public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
 {
     public const string OwnerKey = "owner";
     public const string ConfirmKey = "confirm-target";
+    public const string SlotKey = "slot";
+
+    /// <summary>How long one slot poll waits in the queue before it answers "still queued".</summary>
+    public static readonly TimeSpan SlotMaxWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>A changed queue position is written (and logged) at most this often.</summary>
+    public static readonly TimeSpan QueuedLogEvery = TimeSpan.FromSeconds(5);
     public static string CopyKey(DiskMove d) => $"copy:{d.Drive}";
 
     /// <summary>How long the target may take to finish loading the incoming state after the source completed.</summary>
@@ -26,19 +36,30 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         MigrationIncomingStarted i => s with { IncomingUri = i.Uri, NbdUri = i.NbdUri },
         MigrationCompleted c => s with { Stats = new MigrationStats(c.TransferredBytes, c.TotalTimeMs, c.DowntimeMs, c.Iterations) },
         MigrationConntrackTransferred c => s with { ConntrackEntries = c.Entries },
+        MigrationSlotRequested r => s with { Slot = r.Slot },
+        MigrationQueued q => s with { QueuedAhead = q.Ahead, QueuedLoggedAt = q.At },
         _ => s
     };
 
     protected override IEnumerable<IWorkflowEvent> OnStart(MigrationWorkflowState s, object request, DateTimeOffset at)
     {
-        var req = (MigrationRequest)request;
+        // A bare request is a user's (POST …/migrate); bulk actions and the rebalancer send an order with their class.
+        var (req, slot) = request switch
+        {
+            MigrationOrder o => (o.Request, o.Slot),
+            MigrationRequest r => (r, new MigrationSlot(SlotClasses.User)),
+            _ => throw new ArgumentException($"a migration starts from a request, not {request.GetType().Name}", nameof(request)),
+        };
         yield return new MigrationRequested(req);
+        yield return new MigrationSlotRequested(slot);
     }
 
     protected override IEnumerable<WorkflowStep> Forward(MigrationWorkflowState s)
     {
         var req = s.Request!;
         yield return new LockVm("lock", req.VmId, "migrate", req.Source);
+        if (s.Slot is { } slot)
+            yield return new AcquireSlot(SlotKey, req.VmId, req.Source, req.Target, slot, SlotMaxWait);
         yield return new GatherMigrationFacts("prepare", req.VmId, req.Source, req.Target);
         if (s.Plan is not { } plan) yield break;
 
@@ -87,6 +108,8 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             {
                 GoOnPastFailures = true, SkipIfNodeOffline = true
             };
+        // Giving back twice is harmless, so its completion rides on the unlock's write.
+        if (s.Slot is not null) yield return new ReleaseSlot("slot-release", "migration ended") { RecordWithNext = true };
         yield return new UnlockVm("unlock", req.VmId);
     }
 
@@ -110,6 +133,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 yield return new ResumeVm("rb-resume-source", req.Source, req.VmId);
         }
         yield return new UnlockVm("rb-unlock", req.VmId);
+        if (s.Slot is not null) yield return new ReleaseSlot("rb-slot-release", "migration aborted");
     }
 
     protected override IEnumerable<IWorkflowEvent> OnStepDone(MigrationWorkflowState s, WorkflowStep step, StepResult result, DateTimeOffset at)
@@ -119,6 +143,14 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         {
             case (LockVm, _):
                 yield return new StepCompleted(step.Key);
+                break;
+
+            case (AcquireSlot, SlotPolled p):
+                foreach (var e in OnSlotPolled(s, step, p, at)) yield return e;
+                break;
+
+            case (AcquireSlot, _):
+                yield return new WorkflowFailed($"internal error: the queue returned {result.GetType().Name} instead of a slot poll", at);
                 break;
 
             case (GatherMigrationFacts, MigrationFacts f):
@@ -239,6 +271,31 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             default:
                 yield return new StepCompleted(step.Key);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Granted: on to prepare. Refused (the target went into maintenance): the migration fails before prepare. Still
+    /// queued: the poll runs again; a changed position is written and logged at most every <see cref="QueuedLogEvery"/>.
+    /// </summary>
+    private static IEnumerable<IWorkflowEvent> OnSlotPolled(MigrationWorkflowState s, WorkflowStep step, SlotPolled p, DateTimeOffset at)
+    {
+        if (p.Refused is { } why)
+        {
+            yield return new WorkflowFailed(why, at);
+            yield break;
+        }
+        if (p.Granted)
+        {
+            if (s.QueuedAhead is not null)
+                yield return Log(at, $"migration slot granted after {SizeFormat.Duration(at - s.Core.StartedAt)}");
+            yield return new StepCompleted(step.Key);
+            yield break;
+        }
+        if (p.Ahead is { } n && n != s.QueuedAhead && (s.QueuedLoggedAt is not { } last || at - last >= QueuedLogEvery))
+        {
+            yield return new MigrationQueued(n, at);
+            yield return Log(at, $"queued ({n} ahead)");
         }
     }
 

@@ -9,11 +9,17 @@ public sealed record MigrationWorkflowState(
     string? IncomingUri,
     string? NbdUri,
     MigrationStats? Stats,
-    int? ConntrackEntries) : IWorkflowState<MigrationWorkflowState>
+    int? ConntrackEntries,
+    Scheduling.MigrationSlot? Slot = null,
+    int? QueuedAhead = null,
+    DateTimeOffset? QueuedLoggedAt = null) : IWorkflowState<MigrationWorkflowState>
 {
     public MigrationWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
 
-    /// <summary>The phase as the architecture names it.</summary>
+    /// <summary>
+    /// The phase as the architecture names it; <c>queued (n ahead)</c> while it waits for a slot (n as last written,
+    /// at most a few seconds old). <see cref="Slot"/> is null in journals older than the queue: no slot steps then.
+    /// </summary>
     public string Phase
     {
         get
@@ -21,6 +27,8 @@ public sealed record MigrationWorkflowState(
             var done = Core.Done;
             if (Core.Finished) return "done";
             if (Core.RollingBack) return "rollback";
+            if (Slot is not null && !done.Contains(MigrationMachine.SlotKey))
+                return QueuedAhead is { } n ? $"queued ({n} ahead)" : "queued";
             if (Plan is null) return "prepare";
             if (!Plan.Online)
             {

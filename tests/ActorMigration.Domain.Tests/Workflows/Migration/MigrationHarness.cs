@@ -76,15 +76,28 @@ internal sealed class MigrationHarness(MigrationFacts facts) : MachineHarness<Mi
     public MigrationFacts Facts { get; set; } = facts;
     public int ConntrackEntries { get; set; } = 12;
 
+    /// <summary>
+    /// Started as a workflow recovered from a journal older than the migration queue (no slot, so no slot steps): the
+    /// migration's own steps, unchanged by the queue. <see cref="Queued"/> starts one that waits for a slot.
+    /// </summary>
     public static MigrationHarness Started(MigrationRequest req, MigrationFacts facts)
     {
+        var h = Queued(req, facts);
+        h.S = h.S with { Slot = null };
+        return h;
+    }
+
+    /// <summary>Started as today's API starts it: the request (or an order) waits for a queue slot after the lock.</summary>
+    public static MigrationHarness Queued(object request, MigrationFacts facts)
+    {
         var h = new MigrationHarness(facts);
-        h.Feed(new StartWorkflow(req, h.Now));
+        h.Feed(new StartWorkflow(request, h.Now));
         return h;
     }
 
     public override StepResult ResultFor(WorkflowStep step) => step switch
     {
+        AcquireSlot => new SlotPolled(true, 0),
         GatherMigrationFacts => Facts,
         StartVm => new VmStarted(new VmRuntime(100, VmRunState.InMigrate, 5151, IncomingUri: "tcp:10.0.0.2:60000", NbdUri: "nbd:10.0.0.2:60001")),
         PollMirrors => new MirrorsPolled(S.Plan!.LiveDisks.Select(d => new BlockJobInfo(d.Drive, "mirror", d.SizeBytes, d.SizeBytes, true, "ready")).ToList()),
