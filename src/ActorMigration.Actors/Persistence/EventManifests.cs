@@ -102,6 +102,9 @@ public static class EventManifests
         [typeof(ClusterOptionsSet)] = "cc.options",
         [typeof(NodeMaintenanceEnabled)] = "cc.maint+",
         [typeof(NodeMaintenanceDisabled)] = "cc.maint-",
+        // HA rules (Proxmox 9 resource-affinity)
+        [typeof(HaRuleSaved)] = "ha.rule",
+        [typeof(HaRuleRemoved)] = "ha.rule-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =
