@@ -76,7 +76,8 @@ public sealed class HaRuleApiTests(HaApiFixture f) : IClassFixture<HaApiFixture>
         var missing = await Post(("rule", "xy"), ("type", "resource-affinity"), ("resources", both));
         Assert.Equal("property is missing and it is not optional", missing.Errors!["affinity"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.BadRequest, (await Post(("rule", "xy"), ("type", "node-affinity"), ("resources", both), ("affinity", "positive"))).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await Post(("rule", "1x"), ("type", "resource-affinity"), ("resources", both), ("affinity", "positive"))).Status);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await Post(("rule", "1x"), ("type", "resource-affinity"), ("resources", both), ("affinity", "positive"))).Status);
         var badSid = await Post(("rule", "xy"), ("type", "resource-affinity"), ("resources", "vm 1"), ("affinity", "positive"));
         Assert.Equal("invalid format - value does not look like a valid ha resource id\n", badSid.Errors!["resources"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.BadRequest, (await Post(("rule", "xy"), ("type", "resource-affinity"), ("resources", both), ("affinity", "maybe"))).Status);

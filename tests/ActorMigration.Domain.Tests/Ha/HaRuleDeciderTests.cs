@@ -45,7 +45,8 @@ public sealed class HaRuleDeciderTests
         Assert.Equal("create ha rule failed: Rule 'x1' is invalid.", Error(new AddHaRule(Rule("x1", "positive", 101), 3)));
         Assert.Equal("create ha rule failed: Rule 'x1' is invalid.", Error(new AddHaRule(Rule("x1", "positive", 102, 101, 103), 3)));
         Assert.Equal("create ha rule failed: Rule 'x1' is invalid.", Error(new AddHaRule(Rule("x1", "negative", 101, 102, 103), 2)));
-        Assert.Equal("update HA rules failed: unable to delete required option 'affinity'", Error(new UpdateHaRule("apart", null, null, null, null, ["affinity"], null, 3)));
+        Assert.Equal("update HA rules failed: unable to delete required option 'affinity'",
+            Error(new UpdateHaRule("apart", null, null, null, null, ["affinity"], null, 3)));
         Assert.Equal("update HA rules failed: no such option 'nodes'", Error(new UpdateHaRule("apart", null, null, null, null, ["nodes"], null, 3)));
         Assert.Null(Error(new AddHaRule(Rule("x1", "positive", 102, 101, 103) with { Disable = true }, 3))); // disabled: not checked
 
