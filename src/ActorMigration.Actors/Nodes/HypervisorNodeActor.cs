@@ -68,6 +68,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         Receive<DumpNodeConntrack>(m => Run(async () => new NodeConntrack(await _driver.Conntrack.DumpAsync(m.VmId))));
         Receive<LoadNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
         Receive<FlushNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
+        Receive<GetNodeUsage>(_ => Io(async () => new NodeUsage(_node, await _driver.Hypervisor.UsageAsync())));
         Receive<CheckStrays>(OnCheckStrays);
         Receive<StraysChecked>(OnStraysChecked);
     }

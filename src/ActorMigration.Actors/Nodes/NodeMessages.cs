@@ -106,5 +106,10 @@ public sealed record NodeConntrack(IReadOnlyList<string> Entries);
 
 public sealed record NodeCount(int Count);
 
+/// <summary>→ <see cref="NodeUsage"/>: measured use of the node's running VMs (balancing).</summary>
+public sealed record GetNodeUsage(string Node) : INodeCommand;
+
+public sealed record NodeUsage(string Node, IReadOnlyList<Domain.Balance.VmUsage> Vms);
+
 /// <summary>A driver error; the message is what the task log shows.</summary>
 public sealed class NodeOperationException(string message) : Exception(message);

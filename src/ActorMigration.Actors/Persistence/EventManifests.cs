@@ -109,6 +109,9 @@ public static class EventManifests
         [typeof(Domain.Scheduling.MigrationQueueState)] = "mq.state",
         [typeof(MigrationSlotRequested)] = "mig.slot",
         [typeof(MigrationQueued)] = "mig.queued",
+        // HA rules (Proxmox 9 resource-affinity)
+        [typeof(HaRuleSaved)] = "ha.rule",
+        [typeof(HaRuleRemoved)] = "ha.rule-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

@@ -38,5 +38,7 @@ public static class WireTypes
         typeof(Domain.Workflows.Bulk.EvacuationRequest), typeof(Domain.Workflows.Bulk.MigrateAllRequest),
         // migration queue: events, its state (snapshot), the singleton's messages
         typeof(Domain.Scheduling.IQueueEvent), typeof(Domain.Scheduling.MigrationQueueState), typeof(Scheduling.IMigrationQueueMessage),
+        // balancing: measured usage of a node's VMs
+        typeof(NodeUsage),
     ];
 }

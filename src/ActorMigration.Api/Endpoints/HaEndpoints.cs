@@ -8,5 +8,6 @@ public static class HaEndpoints
         HaResourceEndpoints.Map(api);
         HaGroupEndpoints.Map(api);
         HaStatusEndpoints.Map(api);
+        HaRuleEndpoints.Map(api);
     }
 }

@@ -23,7 +23,7 @@ public static class HaResourceEndpoints
     {
         api.MapGet("/cluster/ha", (HttpContext ctx, ApiServices _) =>
             Handler.Run(ctx, Read, new ParamSchema(), _ => Task.FromResult(PveResult.Data(
-                new[] { "status", "resources", "groups" }.Select(n => new Dictionary<string, object?> { ["id"] = n }).ToList()))));
+                new[] { "status", "resources", "groups", "rules" }.Select(n => new Dictionary<string, object?> { ["id"] = n }).ToList()))));
 
         api.MapGet("/cluster/ha/resources", (HttpContext ctx, ApiServices _) =>
             Handler.Run(ctx, Read, new ParamSchema(new ParamSpec("type", Enum: ["ct", "vm"])), async p =>
@@ -68,7 +68,7 @@ public static class HaResourceEndpoints
             Handler.Run(ctx, Write, new ParamSchema(SidParam(), new ParamSpec("purge", PType.Boolean)), async p =>
             {
                 var (sid, _, error) = await HaApi.Sid(s, p["sid"]!);
-                return error ?? await HaApi.Change(ctx, new RemoveHaResource(sid));
+                return error ?? await HaApi.Change(ctx, new RemoveHaResource(sid, Purge: p["purge"] is null || p.Bool("purge")));
             }));
     }
 

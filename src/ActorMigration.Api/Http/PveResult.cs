@@ -18,12 +18,12 @@ public static class PveResult
 
     public static IResult Data(object? data, int? total = null) => new PveJson(200, null, Envelope(data, total));
 
-    public static IResult ParamErrors(IReadOnlyDictionary<string, string> errors) =>
-        new PveJson(400, "Parameter verification failed.", new Dictionary<string, object?>
+    public static IResult ParamErrors(IReadOnlyDictionary<string, string> errors, string message = "Parameter verification failed.") =>
+        new PveJson(400, message, new Dictionary<string, object?>
         {
             ["data"] = null,
             ["errors"] = errors,
-            ["message"] = "Parameter verification failed.\n",
+            ["message"] = message + "\n",
         });
 
     public static IResult ParamError(string param, string message) =>

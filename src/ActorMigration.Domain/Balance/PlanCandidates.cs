@@ -2,9 +2,16 @@ using ActorMigration.Domain.Ha;
 
 namespace ActorMigration.Domain.Balance;
 
-/// <summary>VMs moved as one: a single VM, or the VMs of a keep-together rule that share a node.</summary>
-public sealed record PlanUnit(IReadOnlyList<VmDemand> Vms, HaGroup? Group)
+/// <summary>
+/// VMs moved as one: a single VM, or the VMs of a keep-together rule that share a node. <see cref="Partners"/> are the
+/// rule's VMs on other nodes (a split group): the unit may then only move to a node that holds one of them.
+/// </summary>
+public sealed record PlanUnit(IReadOnlyList<VmDemand> Vms, HaGroup? Group, IReadOnlyList<int>? Partners = null)
 {
+    /// <summary>Whether moving to <paramref name="target"/> keeps the group together (or reunites it).</summary>
+    public bool KeepsTogether(string target, Func<int, string?> locationOf) =>
+        Partners is not { Count: > 0 } p || p.Any(id => locationOf(id) == target);
+
     public string Node => Vms[0].Node;
     public int VmId => Vms[0].VmId;
     public double Mem { get; } = Vms.Sum(v => v.Mem);
@@ -31,7 +38,8 @@ public static class PlanCandidates
             if (!members.All(m => Movable(o, m, opt, at))) continue;
             var group = members.Select(m => o.Groups.GetValueOrDefault(m.VmId)).FirstOrDefault(g => g is not null);
             if (!result.TryGetValue(v.Node, out var list)) result[v.Node] = list = [];
-            list.Add(new PlanUnit(members, group));
+            var partners = set?.Where(id => byId[id].Node != v.Node).ToList();
+            list.Add(new PlanUnit(members, group, partners));
         }
         return result;
     }

@@ -39,7 +39,7 @@ public static class RebalancePlanner
                 stop = $"max-moves {limit} reached";
                 break;
             }
-            var best = BestMove(board, units, moved, rules, LocationOf);
+            var best = BestMove(board, units, moved, rules, LocationOf, limit - moves.Count);
             if (best is not { } b || b.Gain < minGain)
             {
                 stop = $"no move gains at least min-gain {F3(opt.MinGain)} / {board.Nodes.Count} nodes";
@@ -71,7 +71,7 @@ public static class RebalancePlanner
     private readonly record struct Candidate(PlanUnit Unit, string To, double Gain);
 
     private static Candidate? BestMove(ScoreBoard board, IReadOnlyDictionary<string, List<PlanUnit>> units, HashSet<int> moved,
-        PlacementRules rules, Func<int, string?> locationOf)
+        PlacementRules rules, Func<int, string?> locationOf, int room)
     {
         var mean = board.MeanLoad;
         var heavy = board.Nodes.Select(n => n.Node).Where(n => board.Load(n) > mean + Epsilon)
@@ -84,12 +84,14 @@ public static class RebalancePlanner
             if (!units.TryGetValue(h, out var list)) continue;
             foreach (var u in list)
             {
-                if (u.Vms.Any(v => moved.Contains(v.VmId))) continue;
+                // A keep-together unit moves whole within max-moves, or not at all.
+                if (u.Vms.Count > room || u.Vms.Any(v => moved.Contains(v.VmId))) continue;
                 if (u.Group is null)
                 {
                     // No priority classes: check the hard constraints only for a move that would win (the costly part).
                     foreach (var n in board.Nodes)
                     {
+                        if (!u.KeepsTogether(n.Node, locationOf)) continue;
                         var c = new Candidate(u, n.Node, score - board.ScoreAfter(h, n.Node, u.Mem, u.Cpu));
                         if ((best is not { } b || Better(c, b)) && Placement.Allowed(u.Vms, n.Node, board, rules, locationOf) is null) best = c;
                     }
@@ -97,7 +99,7 @@ public static class RebalancePlanner
                 }
                 allowed.Clear();
                 foreach (var n in board.Nodes)
-                    if (Placement.Allowed(u.Vms, n.Node, board, rules, locationOf) is null) allowed.Add(n.Node);
+                    if (u.KeepsTogether(n.Node, locationOf) && Placement.Allowed(u.Vms, n.Node, board, rules, locationOf) is null) allowed.Add(n.Node);
                 if (allowed.Count == 0) continue;
                 var top = allowed.Max(n => Placement.Priority(u.Group, n));
                 foreach (var t in allowed)

@@ -15,6 +15,9 @@ namespace ActorMigration.Domain.Ha;
 [JsonDerivedType(typeof(UpdateHaGroup), "group~")]
 [JsonDerivedType(typeof(RemoveHaGroup), "group-")]
 [JsonDerivedType(typeof(PlanHaFollowUp), "after")]
+[JsonDerivedType(typeof(AddHaRule), "rule+")]
+[JsonDerivedType(typeof(UpdateHaRule), "rule~")]
+[JsonDerivedType(typeof(RemoveHaRule), "rule-")]
 public interface IHaConfigCommand;
 
 public sealed record AddHaResource(HaResource Resource) : IHaConfigCommand;
@@ -24,8 +27,11 @@ public sealed record UpdateHaResource(
     string Sid, string? State, int? MaxRestart, int? MaxRelocate, string? Group, string? Comment,
     IReadOnlyList<string> Delete, string? Digest) : IHaConfigCommand;
 
-/// <summary>Removes the resource; with <paramref name="IfExists"/> a missing one is no error (destroy with purge).</summary>
-public sealed record RemoveHaResource(string Sid, bool IfExists = false) : IHaConfigCommand;
+/// <summary>
+/// Removes the resource; with <paramref name="IfExists"/> a missing one is no error (destroy with purge). With
+/// <paramref name="Purge"/> (Proxmox's default) it leaves the rules too; a rule left without resources is removed.
+/// </summary>
+public sealed record RemoveHaResource(string Sid, bool IfExists = false, bool Purge = true) : IHaConfigCommand;
 
 public sealed record AddHaGroup(HaGroup Group) : IHaConfigCommand;
 
@@ -37,3 +43,13 @@ public sealed record RemoveHaGroup(string Name) : IHaConfigCommand;
 
 /// <summary>Plans a <see cref="HaFollowUpPlanned"/> (once per task).</summary>
 public sealed record PlanHaFollowUp(string Upid, HaResource? Add, string? RemoveSid) : IHaConfigCommand;
+
+/// <summary>Adds a rule (its <see cref="HaRule.Order"/> is assigned by the store); <paramref name="Nodes"/>: the cluster's node count.</summary>
+public sealed record AddHaRule(HaRule Rule, int Nodes) : IHaConfigCommand;
+
+/// <summary>Null fields stay as they are; <paramref name="Delete"/> names options to unset; a digest must match.</summary>
+public sealed record UpdateHaRule(
+    string Name, IReadOnlyList<string>? Resources, string? Affinity, bool? Disable, string? Comment,
+    IReadOnlyList<string> Delete, string? Digest, int Nodes) : IHaConfigCommand;
+
+public sealed record RemoveHaRule(string Name) : IHaConfigCommand;

@@ -11,7 +11,8 @@ public static class HaConfigDecider
     {
         AddHaResource c => AddResource(s, c.Resource),
         UpdateHaResource c => UpdateResource(s, c),
-        RemoveHaResource c => s.Resources.ContainsKey(c.Sid) ? Ok(new HaResourceRemoved(c.Sid))
+        RemoveHaResource c => s.Resources.ContainsKey(c.Sid)
+            ? Ok([new HaResourceRemoved(c.Sid), .. c.Purge ? HaRules.Purge(s, c.Sid) : []])
             : c.IfExists ? Ok()
             : Fail($"cannot delete service '{c.Sid}', not HA managed!"),
         AddHaGroup c => s.Groups.ContainsKey(c.Group.Name)
@@ -22,6 +23,10 @@ public static class HaConfigDecider
         RemoveHaGroup c => s.Resources.Values.FirstOrDefault(r => r.Group == c.Name) is { } user
             ? Fail($"delete ha group failed: ha group is used by service '{user.Sid}'")
             : s.Groups.ContainsKey(c.Name) ? Ok(new HaGroupRemoved(c.Name)) : Ok(),
+        AddHaRule c => AddRule(s, c),
+        UpdateHaRule c => UpdateRule(s, c),
+        // Proxmox deletes a rule that does not exist without a word.
+        RemoveHaRule c => s.Rules.ContainsKey(c.Name) ? Ok(new HaRuleRemoved(c.Name)) : Ok(),
         PlanHaFollowUp c => s.FollowUps.ContainsKey(c.Upid) ? Ok() : Ok(new HaFollowUpPlanned(c.Upid, c.Add, c.RemoveSid)),
         _ => Fail($"unknown HA command {command.GetType().Name}"),
     };
@@ -34,6 +39,8 @@ public static class HaConfigDecider
             HaResourceRemoved r => s with { Resources = s.Resources.Remove(r.Sid) },
             HaGroupSaved g => s with { Groups = s.Groups.SetItem(g.Group.Name, g.Group) },
             HaGroupRemoved g => s with { Groups = s.Groups.Remove(g.Name) },
+            HaRuleSaved r => s with { Rules = s.Rules.SetItem(r.Rule.Name, r.Rule) },
+            HaRuleRemoved r => s with { Rules = s.Rules.Remove(r.Name) },
             HaFollowUpPlanned f => s with { FollowUps = s.FollowUps.SetItem(f.Upid, f) },
             HaFollowUpEnded f => s with { FollowUps = s.FollowUps.Remove(f.Upid) },
             _ => s,
@@ -98,6 +105,37 @@ public static class HaConfigDecider
             };
         }
         return Ok(new HaResourceSaved(Normalized(r)));
+    }
+
+    private static (IReadOnlyList<IHaConfigEvent>, string?) AddRule(HaConfigState s, AddHaRule c)
+    {
+        const string Failed = "create ha rule failed: ";
+        if (s.Rules.ContainsKey(c.Rule.Name)) return Fail(Failed + $"HA rule '{c.Rule.Name}' already defined");
+        if (HaRules.Unmanaged(s, c.Rule.Resources) is { } unmanaged) return Fail(Failed + unmanaged);
+        var rule = c.Rule with { Resources = HaRules.Normalize(c.Rule.Resources), Order = s.Rules.Values.Select(r => r.Order).DefaultIfEmpty(0).Max() + 1 };
+        return HaRules.Invalid(s.Rules.Values, rule, c.Nodes) is { } invalid ? Fail(Failed + invalid) : Ok(new HaRuleSaved(rule));
+    }
+
+    private static (IReadOnlyList<IHaConfigEvent>, string?) UpdateRule(HaConfigState s, UpdateHaRule c)
+    {
+        const string Failed = "update HA rules failed: ";
+        if (c.Digest is { Length: > 0 } d && d != s.RulesDigest) return Fail(Failed + Modified);
+        if (!s.Rules.TryGetValue(c.Name, out var r)) return Fail(Failed + $"HA rule '{c.Name}' does not exist");
+        if (c.Resources is { } res && HaRules.Unmanaged(s, res) is { } unmanaged) return Fail(Failed + unmanaged);
+        r = r with
+        {
+            Resources = c.Resources is { } list ? HaRules.Normalize(list) : r.Resources,
+            Affinity = c.Affinity ?? r.Affinity,
+            Disable = c.Disable ?? r.Disable,
+            Comment = c.Comment ?? r.Comment,
+        };
+        foreach (var k in c.Delete)
+        {
+            if (k is "resources" or "affinity") return Fail(Failed + $"unable to delete required option '{k}'");
+            if (!HaRules.Options.Contains(k)) return Fail(Failed + $"no such option '{k}'");
+            r = k == "comment" ? r with { Comment = null } : r with { Disable = null };
+        }
+        return HaRules.Invalid(s.Rules.Values, r, c.Nodes) is { } invalid ? Fail(Failed + invalid) : Ok(new HaRuleSaved(r));
     }
 
     private static (IReadOnlyList<IHaConfigEvent>, string?) UpdateGroup(HaConfigState s, UpdateHaGroup c)

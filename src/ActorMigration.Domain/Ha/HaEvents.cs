@@ -22,3 +22,8 @@ public sealed record HaFollowUpPlanned(string Upid, HaResource? Add, string? Rem
 
 /// <summary>The follow-up of the task is done (applied, or dropped because the task did not end well).</summary>
 public sealed record HaFollowUpEnded(string Upid) : IHaConfigEvent;
+
+/// <summary>An HA rule added or changed; carries the whole new rule.</summary>
+public sealed record HaRuleSaved(HaRule Rule) : IHaConfigEvent;
+
+public sealed record HaRuleRemoved(string Name) : IHaConfigEvent;

@@ -39,6 +39,21 @@ public sealed record HaGroup(string Name, IReadOnlyList<HaGroupNode> Nodes, bool
     public string NodeList => string.Join(',', Nodes);
 }
 
+/// <summary>
+/// A Proxmox 9 HA rule (rules.cfg) of type <c>resource-affinity</c>: keep its resources together (<c>positive</c>) or apart
+/// (<c>negative</c>). <see cref="Resources"/> are sids, sorted as Proxmox writes them; <see cref="Order"/> is its ordinal.
+/// </summary>
+public sealed record HaRule(string Name, string Type, IReadOnlyList<string> Resources, string Affinity, bool? Disable, string? Comment, int Order)
+{
+    public const string ResourceAffinity = "resource-affinity";
+
+    [JsonIgnore]
+    public string ResourceList => string.Join(',', Resources);
+
+    [JsonIgnore]
+    public bool Enabled => Disable != true;
+}
+
 public static class HaStates
 {
     public const string Started = "started";
@@ -66,6 +81,9 @@ public sealed record HaConfigState(
         ImmutableSortedDictionary.Create<string, HaGroup>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, HaFollowUpPlanned>(StringComparer.Ordinal));
 
+    /// <summary>HA rules by name (Proxmox 9 rules.cfg); absent in events and states written before rules existed.</summary>
+    public ImmutableSortedDictionary<string, HaRule> Rules { get; init; } = ImmutableSortedDictionary.Create<string, HaRule>(StringComparer.Ordinal);
+
     public HaResource? ResourceOfVm(int vmid) => Resources.GetValueOrDefault(HaSid.OfVm(vmid));
 
     /// <summary>Proxmox's digest of resources.cfg: the SHA-1 of the file as it would be written.</summary>
@@ -74,6 +92,25 @@ public sealed record HaConfigState(
 
     [JsonIgnore]
     public string GroupsDigest => Digest(GroupsText());
+
+    [JsonIgnore]
+    public string RulesDigest => Digest(RulesText());
+
+    // Sections in rule order, keys sorted, as SectionConfig writes them.
+    private string RulesText()
+    {
+        var sb = new StringBuilder();
+        foreach (var r in Rules.Values.OrderBy(r => r.Order).ThenBy(r => r.Name, StringComparer.Ordinal))
+        {
+            sb.Append(r.Type).Append(": ").Append(r.Name).Append('\n');
+            Line(sb, "affinity", r.Affinity);
+            Line(sb, "comment", r.Comment);
+            Line(sb, "disable", r.Disable is { } d ? (d ? "1" : "0") : null);
+            Line(sb, "resources", r.ResourceList);
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
 
     private string ResourcesText()
     {

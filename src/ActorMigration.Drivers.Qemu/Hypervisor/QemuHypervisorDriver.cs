@@ -27,6 +27,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly SerialConsole _console;
     private readonly QemuSnapshots _snapshots;
     private readonly DiskHotplug _disks;
+    private readonly VmUsageSampler _usage = new();
 
     /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
     public QemuHypervisorDriver(NodeSettings settings, QemuDriverOptions options, PortAllocator? ports = null, ILoggerFactory? loggers = null)
@@ -64,6 +65,9 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public Task<IReadOnlyList<VmRuntime>> DiscoverAsync(CancellationToken ct = default) => _processes.DiscoverAsync(ct);
 
     public Task<VmRuntime> GetAsync(int vmid, CancellationToken ct = default) => _processes.GetAsync(vmid, ct);
+
+    public Task<IReadOnlyList<Domain.Balance.VmUsage>> UsageAsync(CancellationToken ct = default) =>
+        Task.FromResult(_usage.Sample(_processes.RunningPids()));
 
     public Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default) => _processes.StartAsync(spec, ct);
 

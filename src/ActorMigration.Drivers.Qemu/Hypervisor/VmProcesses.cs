@@ -229,6 +229,10 @@ public sealed class VmProcesses
         }
     }
 
+    /// <summary>The live QEMU process of every VM on this node (pidfile and marker checked), without taking the VM locks.</summary>
+    public IReadOnlyList<(int VmId, int Pid)> RunningPids() =>
+        VmIdsOnDisk().Select(v => FilesOf(v).IsRunning(out var pid) ? (v, pid) : (v, 0)).Where(p => p.Item2 > 0).ToList();
+
     private IEnumerable<int> VmIdsOnDisk()
     {
         var root = Path.Combine(_settings.RunDir, "qemu");

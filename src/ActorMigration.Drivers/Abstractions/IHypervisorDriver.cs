@@ -106,6 +106,9 @@ public interface IHypervisorDriver
 
     /// <summary>query-vm-generation-id; null if the VM has no vmgenid device.</summary>
     Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default);
+
+    /// <summary>Measured use of each running VM (CPU cores since the previous call, used memory); for balancing.</summary>
+    Task<IReadOnlyList<Domain.Balance.VmUsage>> UsageAsync(CancellationToken ct = default);
 }
 
 /// <summary>Where <see cref="IHypervisorDriver.BackupDrivesAsync"/> copies a drive: a host path.</summary>

@@ -33,6 +33,10 @@ internal sealed class SimVmState
     public List<string> NbdDrives { get; set; } = new();
     public double DirtyRateBytesPerSec { get; set; }
     public long WorkingSetBytes { get; set; }
+    /// <summary>Measured CPU use (cores) this VM reports (<c>-sim-cpu-load</c>); null: 0.</summary>
+    public double? CpuLoadCores { get; set; }
+    /// <summary>Measured memory use this VM reports (<c>-sim-mem-used</c>); null: its configured memory.</summary>
+    public long? MemUsedBytes { get; set; }
     public SimMigrationState? Migration { get; set; }
     public Dictionary<string, SimBlockJobState> BlockJobs { get; set; } = new();
     /// <summary>Snapshots this run saved its RAM state into.</summary>

@@ -138,6 +138,8 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 StartedAt = _clock.Now,
                 SpeedFactor = _options.SpeedFactor,
                 DirtyRateBytesPerSec = workload.DirtyRateBytesPerSec,
+                CpuLoadCores = workload.CpuLoadCores,
+                MemUsedBytes = workload.MemUsedBytes,
                 WorkingSetBytes = workload.WorkingSetBytes
             };
             if (spec.Incoming is { } inc)

@@ -65,6 +65,14 @@ public sealed class SimulationOptions
     /// <summary>Waits at <see cref="HoldPoint"/>s, in real milliseconds (tests that act during a short phase).</summary>
     public Dictionary<string, int> Holds { get; set; } = new();
 
+    /// <summary>
+    /// Relative noise on reported usage (0.2 = ±20 %), deterministic per VM and time bucket (<see cref="LoadNoiseBucketSeconds"/>).
+    /// </summary>
+    public double LoadNoise { get; set; }
+
+    /// <summary>Length of a noise bucket in simulated seconds: the noise of a VM stays the same within one.</summary>
+    public double LoadNoiseBucketSeconds { get; set; } = 10;
+
     /// <summary>Injected failures.</summary>
     public List<FaultRule> Faults { get; set; } = new();
 
@@ -89,5 +97,6 @@ public sealed class SimulationOptions
         if (LinkBandwidthBytesPerSec <= 0 || DiskBandwidthBytesPerSec <= 0 || Links.Any(l => l.BytesPerSec <= 0))
             throw new ArgumentException("bandwidths must be > 0");
         if (DirtyRateBytesPerSec < 0 || WorkingSetBytes < 0) throw new ArgumentException("workload must be >= 0");
+        if (LoadNoise is < 0 or >= 1 || !(LoadNoiseBucketSeconds > 0)) throw new ArgumentException("load-noise must be in [0, 1) and load-noise-bucket > 0");
     }
 }

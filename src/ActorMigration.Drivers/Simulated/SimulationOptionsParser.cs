@@ -81,6 +81,8 @@ public static class SimulationOptionsParser
                 case "holds" or "hold":
                     foreach (var (point, ms) in HoldPoint.ParseList(value)) o.Holds[point] = ms;
                     break;
+                case "loadnoise": o.LoadNoise = Dbl(rawKey, value); break;
+                case "loadnoisebucket" or "loadnoisebucketseconds": o.LoadNoiseBucketSeconds = Dbl(rawKey, value); break;
                 case "faultstatefile": o.FaultStateFile = value.Length == 0 ? null : value; break;
                 case "faults" or "fault":
                     // compact list: "stop-and-copy@100*1, mirror"

@@ -33,6 +33,7 @@ public sealed class WireGoldenTests : IDisposable
         ["copy-to-nbd"] = new CopyNodeVolumeToNbd("node1", "local:100/vm-100-disk-0.raw", "nbd://10.0.0.2:60001/x", 1024, null, true, Stamp),
         ["load-conntrack"] = new LoadNodeConntrack("node2", 100, ["tcp 6 src=10.0.0.1"], Stamp),
         ["flush-conntrack"] = new FlushNodeConntrack("node1", 100, Stamp),
+        ["node-usage"] = new NodeUsage("node1", [new Domain.Balance.VmUsage(100, 1.5, 1L << 30), new Domain.Balance.VmUsage(101, null, 1 << 20)]),
     };
 
     public static IEnumerable<object[]> Names() => Samples.Keys.Order(StringComparer.Ordinal).Select(n => new object[] { n });

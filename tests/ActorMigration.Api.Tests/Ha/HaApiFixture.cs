@@ -17,14 +17,16 @@ public sealed class HaApiFixture : ValidationFixture, IAsyncLifetime
         SharedVm = await ScratchVm(("scsi0", "shared:1"), ("ide2", "shared:cloudinit"));
     }
 
-    /// <summary>The HA configuration as the API lists it (resources and groups with their digests).</summary>
+    /// <summary>The HA configuration as the API lists it (resources, groups and rules with their digests).</summary>
     public async Task<string> HaConfig()
     {
         var resources = await Client.Get("/cluster/ha/resources");
         var groups = await Client.Get("/cluster/ha/groups");
+        var rules = await Client.Get("/cluster/ha/rules");
         Assert.Equal(HttpStatusCode.OK, resources.Status);
         Assert.Equal(HttpStatusCode.OK, groups.Status);
-        return resources.Body + "\n" + groups.Body;
+        Assert.Equal(HttpStatusCode.OK, rules.Status);
+        return resources.Body + "\n" + groups.Body + "\n" + rules.Body;
     }
 
     /// <summary>Sends the request and asserts that neither the HA configuration nor anything else changed.</summary>

@@ -23,7 +23,8 @@ public sealed class HaResourceApiTests(HaApiFixture f) : IClassFixture<HaApiFixt
     public async Task A_shared_vm_is_added_read_listed_updated_and_removed_in_Proxmoxs_shape()
     {
         var vm = f.SharedVm;
-        Assert.Equal("[{\"id\":\"status\"},{\"id\":\"resources\"},{\"id\":\"groups\"}]", (await f.Client.Get("/cluster/ha")).Data!.ToJsonString());
+        Assert.Equal("[{\"id\":\"status\"},{\"id\":\"resources\"},{\"id\":\"groups\"},{\"id\":\"rules\"}]",
+            (await f.Client.Get("/cluster/ha")).Data!.ToJsonString());
         // A plain vmid is read as vm:<vmid>, as Proxmox's parse_sid does.
         var added = await f.Client.Post(Path, ("sid", vm.ToString()), ("max_restart", "3"), ("comment", "db"));
         Assert.True(added.Status == HttpStatusCode.OK, added.ToString());
