@@ -102,6 +102,14 @@ public static class EventManifests
         [typeof(ClusterOptionsSet)] = "cc.options",
         [typeof(NodeMaintenanceEnabled)] = "cc.maint+",
         [typeof(NodeMaintenanceDisabled)] = "cc.maint-",
+        // Bulk actions: migrateall and the evacuation of a node in maintenance
+        [typeof(Domain.Workflows.Bulk.BulkRequested)] = "bulk.requested",
+        [typeof(Domain.Workflows.Bulk.EvacuationRequested)] = "evac.requested",
+        [typeof(Domain.Workflows.Bulk.BulkRoundPlanned)] = "bulk.round",
+        [typeof(Domain.Workflows.Bulk.BulkChildrenStarted)] = "bulk.started",
+        [typeof(Domain.Workflows.Bulk.BulkChildEnded)] = "bulk.child",
+        [typeof(Domain.Workflows.Bulk.BulkWorkflowState)] = "bulk.state",
+        [typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState)] = "evac.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

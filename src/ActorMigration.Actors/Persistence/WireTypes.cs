@@ -36,5 +36,7 @@ public static class WireTypes
         // cluster configuration: events, the state in replies, the store's messages; the evacuation's request
         typeof(Domain.Balance.IClusterConfigEvent), typeof(Domain.Balance.ClusterConfigState), typeof(Balance.IClusterConfigMessage),
         typeof(Domain.Workflows.Bulk.EvacuationRequest), typeof(Domain.Workflows.Bulk.MigrateAllRequest),
+        // bulk actions: the migrateall and evacuation workflows' states (their events are workflow events)
+        typeof(Domain.Workflows.Bulk.BulkWorkflowState), typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState),
     ];
 }

@@ -9,11 +9,12 @@ public sealed record BulkRound(int Round, IReadOnlyList<BulkChild> Children, IRe
 /// The children of a bulk action as both bulk machines track them: rounds, children whose start was answered, and the
 /// ended ones with their exit status (a refused start is ended with its refusal). The one home of their start window.
 /// </summary>
-public sealed record BulkRun(ImmutableList<BulkRound> Rounds, ImmutableHashSet<string> Started, ImmutableSortedDictionary<string, string> Ended)
+public sealed record BulkRun(ImmutableList<BulkRound> Rounds, ImmutableHashSet<string> Started, ImmutableDictionary<string, string> Ended)
 {
     public static readonly BulkRun Empty =
-        new([], ImmutableHashSet.Create<string>(StringComparer.Ordinal), ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal));
+        new([], ImmutableHashSet.Create<string>(StringComparer.Ordinal), ImmutableDictionary.Create<string, string>(StringComparer.Ordinal));
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public BulkRound? Current => Rounds.IsEmpty ? null : Rounds[^1];
 
     public BulkRun Apply(IBulkEvent e) => e switch
@@ -27,6 +28,7 @@ public sealed record BulkRun(ImmutableList<BulkRound> Rounds, ImmutableHashSet<s
     public IEnumerable<BulkChild> Running(BulkRound r) => r.Children.Where(c => Started.Contains(c.Upid) && !Ended.ContainsKey(c.Upid));
 
     /// <summary>Every child of every round still running (an abort's rollback looks at them).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> AllRunning => Rounds.SelectMany(Running).Select(c => c.Upid).ToList();
 
     /// <summary>Children whose start was accepted (they ran, whatever their end).</summary>

@@ -5,6 +5,7 @@ public sealed record BulkWorkflowState(WorkflowCore Core, MigrateAllRequest? Req
 {
     public BulkWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Phase => Core.Finished ? "done"
         : Run.Current is not { } r ? "scan"
         : $"migrate ({Run.Ended.Count} of {r.Children.Count} ended)";

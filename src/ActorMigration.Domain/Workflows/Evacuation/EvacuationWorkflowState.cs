@@ -8,6 +8,7 @@ public sealed record EvacuationWorkflowState(WorkflowCore Core, EvacuationReques
 {
     public EvacuationWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Phase => Core.Finished ? "done"
         : Run.Current is not { } r ? "scan"
         : $"round {r.Round + 1}: {r.Children.Count(c => Run.Ended.ContainsKey(c.Upid))} of {r.Children.Count} ended";
