@@ -108,6 +108,8 @@ public static class MigrateEndpoints
             return PveResult.ParamError("target", te);
         // Refused at once: gathering facts would wait for the offline node's answer.
         if (!s.IsOnline(target)) return PveResult.Error(MigrationChecks.TargetOffline(target));
+        if ((await ClusterConfigApi.ConfigOrLastSeen(ctx)).IsInMaintenance(target))
+            return PveResult.Error(Domain.Balance.ClusterConfigState.InMaintenance(target));
         if (!StorageMap.TryParse(p["targetstorage"], out var map, out var mapErr))
             return PveResult.ParamError("targetstorage", mapErr!);
         // Proxmox's migrate_vm: Datastore.AllocateSpace on every target storage of the map.

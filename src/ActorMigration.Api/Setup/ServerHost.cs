@@ -83,6 +83,8 @@ public static class ServerHost
         QemuEndpoints.Map(api);
         MigrateEndpoints.Map(api);
         TaskEndpoints.Map(api);
+        MigrateAllEndpoints.Map(api);
+        MaintenanceEndpoints.Map(api);
         CloneEndpoints.Map(api);
         TemplateEndpoints.Map(api);
         SnapshotEndpoints.Map(api);
