@@ -69,6 +69,9 @@ public sealed class MaintenanceApiTests(BulkApiFixture f) : IClassFixture<BulkAp
         var all = await f.Client.Post("/nodes/node1/migrateall", ("target", "node2"), ("maxworkers", "1"));
         Assert.Equal((HttpStatusCode.InternalServerError, "node 'node2' is in maintenance mode"), (all.Status, all.Reason));
 
+        var lrm = (await f.Client.Get("/cluster/ha/status/current")).Data!.AsArray().Single(e => e!["id"]!.GetValue<string>() == "lrm:node2");
+        Assert.StartsWith("node2 (maintenance mode, ", lrm!["status"]!.GetValue<string>());
+
         var off = await f.Client.Post(Path, ("enable", "0"));
         Assert.Equal(HttpStatusCode.OK, off.Status);
         Assert.Null(off.Data);
