@@ -43,11 +43,12 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
         var online = topology.ClusterNodes.ToDictionary(n => n, n => NodeMembership.IsOnline(system, n));
         var anyLost = online.Values.Any(o => !o);
         var free = anyLost && vms.Count > 0 ? await FreeMemoryAsync(online.Where(kv => kv.Value).Select(kv => kv.Key), vms) : [];
+        var maintenance = await MaintenanceAsync();
         var views = new Dictionary<string, HaNodeView>();
         foreach (var (node, up) in online)
         {
             var (lease, expires) = up ? (HaLease.NotHeld, null) : await HaLeases.Get(system).ReadAsync(node, CancellationToken.None);
-            views[node] = new HaNodeView(node, up, false, lease, expires, free.TryGetValue(node, out var f) ? f : null);
+            views[node] = new HaNodeView(node, up, maintenance.IsInMaintenance(node), lease, expires, free.TryGetValue(node, out var f) ? f : null);
         }
         var wanted = cfg.Resources.Values.Select(r => r.VmId).Concat(state.Services.Keys.Select(HaSid.VmIdOf)).ToHashSet();
         var vmViews = vms.Where(v => v.Node is not null && wanted.Contains(v.VmId))
@@ -55,6 +56,22 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
         var (taskViews, missing) = await TasksAsync(running);
         var at = (time ?? TimeProvider.System).GetUtcNow();
         return new HaObserved(new HaObservation(at, cfg, views, vmViews, taskViews), missing);
+    }
+
+    private Domain.Balance.ClusterConfigState _lastConfig = Domain.Balance.ClusterConfigState.Empty;
+
+    /// <summary>The nodes in maintenance from the cluster configuration store, or the last state read while it moves.</summary>
+    private async Task<Domain.Balance.ClusterConfigState> MaintenanceAsync()
+    {
+        if (!Akka.Hosting.ActorRegistry.For(system).TryGet<Balance.ClusterConfigStore>(out var store)) return _lastConfig;
+        try
+        {
+            return _lastConfig = (await store.Ask<Balance.ClusterConfigReply>(new Balance.GetClusterConfig(), AskTimeout)).State;
+        }
+        catch (AskTimeoutException)
+        {
+            return _lastConfig;
+        }
     }
 
     /// <summary>The rule the watchdogs follow: the manager acts only while its member is Up with a majority.</summary>

@@ -40,6 +40,7 @@ public static class ActorMigrationHosting
             .AddVmTaskWorkflows(o.Topology, timeouts)
             .AddCopyWorkflows(o.Topology, timeouts)
             .AddHaRecoveryWorkflows(o.Topology, timeouts)
+            .AddBulkWorkflows(o.Topology, timeouts)
             .AddTaskRouter()
             .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()

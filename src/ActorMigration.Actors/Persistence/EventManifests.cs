@@ -112,6 +112,14 @@ public static class EventManifests
         // HA rules (Proxmox 9 resource-affinity)
         [typeof(HaRuleSaved)] = "ha.rule",
         [typeof(HaRuleRemoved)] = "ha.rule-",
+        // Bulk actions: migrateall and the evacuation of a node in maintenance
+        [typeof(Domain.Workflows.Bulk.BulkRequested)] = "bulk.requested",
+        [typeof(Domain.Workflows.Bulk.EvacuationRequested)] = "evac.requested",
+        [typeof(Domain.Workflows.Bulk.BulkRoundPlanned)] = "bulk.round",
+        [typeof(Domain.Workflows.Bulk.BulkChildrenStarted)] = "bulk.started",
+        [typeof(Domain.Workflows.Bulk.BulkChildEnded)] = "bulk.child",
+        [typeof(Domain.Workflows.Bulk.BulkWorkflowState)] = "bulk.state",
+        [typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState)] = "evac.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

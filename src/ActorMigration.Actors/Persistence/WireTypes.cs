@@ -40,5 +40,7 @@ public static class WireTypes
         typeof(Domain.Scheduling.IQueueEvent), typeof(Domain.Scheduling.MigrationQueueState), typeof(Scheduling.IMigrationQueueMessage),
         // balancing: measured usage of a node's VMs
         typeof(NodeUsage),
+        // bulk actions: the migrateall and evacuation workflows' states (their events are workflow events)
+        typeof(Domain.Workflows.Bulk.BulkWorkflowState), typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState),
     ];
 }

@@ -36,6 +36,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     /// <summary>Reads a node's lease from the journal database (the HA recovery's fence check).</summary>
     public Func<string, CancellationToken, Task<NodeFenceFacts>>? Leases { get; init; }
 
+    /// <summary>The member's actor system: the task steps find the task router, read model and stores in its registry.</summary>
+    public ActorSystem? System { get; init; }
+
     /// <param name="attempt">Which attempt of the step this is (1 for the first).</param>
     public async Task<StepResult> Run(WorkflowStep step, string upid, IActorRef workflow, int attempt = 1)
     {
@@ -104,6 +107,9 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 return Done.Instance;
             case AcquireSlot or ReleaseSlot:
                 return await Slots.Run(step, upid);
+            case Domain.Workflows.Bulk.GatherBulkFacts or Domain.Workflows.Bulk.GatherEvacuationFacts or Domain.Workflows.Bulk.StartChildTasks
+                or Domain.Workflows.Bulk.AwaitTasks or Domain.Workflows.Bulk.AbortTasks or Domain.Workflows.Bulk.AwaitNodeOnline:
+                return await TaskSteps.Run(step, this, timeouts);
             default:
                 throw new StepRefusedException($"no runner for step {step.GetType().Name}");
         }

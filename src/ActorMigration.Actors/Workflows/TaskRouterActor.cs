@@ -19,6 +19,8 @@ public sealed class TaskRouterActor : ReceiveActor
         "vzdump" => BackupWorkflowActor.TypeName,
         "qmcreate" or "qmrestore" => CreateWorkflowActor.TypeName,
         Domain.Workflows.HaRecovery.HaRecoveryMachine.TaskType => HaRecoveryWorkflowActor.TypeName,
+        Domain.Workflows.Bulk.BulkMigrationMachine.TaskType => BulkWorkflowActor.TypeName,
+        Domain.Workflows.Evacuation.EvacuationMachine.TaskType => EvacuationWorkflowActor.TypeName,
         _ => VmTaskWorkflowActor.TypeName
     };
 

@@ -36,6 +36,7 @@ public static class WorkflowHosting
             NodeGone = node => NodeMembership.HostOf(Akka.Cluster.Cluster.Get(system).State, node) is null,
             Leases = (node, ct) => Ha.HaLeases.Get(system).FactsAsync(node, ct),
             Slots = new SlotSteps(() => registry.TryGet<Scheduling.MigrationQueueSingleton>(out var queue) ? queue : null),
+            System = system,
         };
 
     public static AkkaConfigurationBuilder AddMigrationWorkflows(this AkkaConfigurationBuilder builder,
@@ -66,7 +67,7 @@ public static class WorkflowHosting
     /// One workflow region: remember-entities (event-sourced store) with coordinator state in memory-only ddata,
     /// placed by <see cref="WorkflowAllocationStrategy"/>.
     /// </summary>
-    private static AkkaConfigurationBuilder AddWorkflow<TRegion>(this AkkaConfigurationBuilder builder, string typeName,
+    internal static AkkaConfigurationBuilder AddWorkflow<TRegion>(this AkkaConfigurationBuilder builder, string typeName,
         ClusterTopology topology, StepTimeouts timeouts, Func<string, StepRunner, Props> props) =>
         builder.WithActors((system, registry) =>
         {
@@ -102,6 +103,8 @@ public static class WorkflowHosting
                 [SnapshotWorkflowActor.TypeName] = registry.Get<SnapshotWorkflowRegion>(),
                 [BackupWorkflowActor.TypeName] = registry.Get<BackupWorkflowRegion>(),
                 [HaRecoveryWorkflowActor.TypeName] = registry.Get<HaRecoveryWorkflowRegion>(),
+                [BulkWorkflowActor.TypeName] = registry.Get<BulkWorkflowRegion>(),
+                [EvacuationWorkflowActor.TypeName] = registry.Get<EvacuationWorkflowRegion>(),
             };
             registry.Register<TaskRouter>(system.ActorOf(TaskRouterActor.Props(regions), "task-router"));
         });

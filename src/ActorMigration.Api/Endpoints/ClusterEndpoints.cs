@@ -22,7 +22,8 @@ public static class ClusterEndpoints
             Handler.Run(ctx, Need.User, new ParamSchema(), async _ =>
             {
                 // The nodes are asked at once: the listing takes as long as the slowest node, not their sum.
-                return PveResult.Data((await Task.WhenAll(s.Topology.ClusterNodes.Select(n => NodeEntry(s, n, "id")))).ToList());
+                var config = await MaintenanceEndpoints.ForListing(ctx);
+                return PveResult.Data((await Task.WhenAll(s.Topology.ClusterNodes.Select(n => NodeEntry(s, n, "id", config)))).ToList());
             }));
 
         api.MapGet("/nodes/{node}", (HttpContext ctx, ApiServices s) =>
@@ -76,8 +77,11 @@ public static class ClusterEndpoints
                     }
                 }
                 if (type is null or "node")
+                {
+                    var config = await MaintenanceEndpoints.ForListing(ctx);
                     result.AddRange(await Task.WhenAll(s.Topology.ClusterNodes.Where(n => ctx.Allowed($"/nodes/{n}", "Sys.Audit"))
-                        .Select(n => NodeEntry(s, n, "resource"))));
+                        .Select(n => NodeEntry(s, n, "resource", config))));
+                }
                 if (type is null or "storage")
                     foreach (var n in s.Topology.ClusterNodes)
                         foreach (var st in s.Topology.Storage.On(n).Where(st => ctx.Allowed($"/storage/{st.Id}", "Datastore.Audit")
@@ -107,7 +111,8 @@ public static class ClusterEndpoints
             }));
     }
 
-    private static async Task<Dictionary<string, object?>> NodeEntry(ApiServices s, string node, string idStyle)
+    private static async Task<Dictionary<string, object?>> NodeEntry(ApiServices s, string node, string idStyle,
+        Domain.Balance.ClusterConfigState? config)
     {
         // Online or not is the membership's answer, at once; the node's own facts only add its sizes.
         var online = s.IsOnline(node);
@@ -127,6 +132,7 @@ public static class ClusterEndpoints
             e["uptime"] = 0;
             e["level"] = "";
         }
+        MaintenanceEndpoints.Mark(e, node, config);
         return e;
     }
 }

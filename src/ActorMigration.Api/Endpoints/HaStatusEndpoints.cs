@@ -94,11 +94,14 @@ public static class HaStatusEndpoints
                 ["id"] = "master", ["type"] = "master", ["node"] = master,
                 ["status"] = $"{master} ({(config.Resources.IsEmpty ? "idle" : "active")}, {time})", ["timestamp"] = now.ToUnixTimeSeconds(),
             });
+        var maintenance = await MaintenanceEndpoints.ForListing(ctx);
         foreach (var node in s.Topology.ClusterNodes)
         {
             var online = s.IsOnline(node);
-            // A node the manager fences shows it (fence, then fenced) until it is online again.
+            // A node the manager fences shows it (fence, then fenced) until it is online again; one in maintenance says so
+            // (Proxmox's LRM mode text).
             var state = manager.Nodes.TryGetValue(node, out var fencing) ? fencing.State
+                : maintenance?.IsInMaintenance(node) == true ? "maintenance mode"
                 : !online ? "old timestamp - dead?"
                 : services.Any(x => x.Node == node && HaServiceState.IsManaged(x.Resource)) ? "active" : "idle";
             var e = new Dictionary<string, object?> { ["id"] = $"lrm:{node}", ["type"] = "lrm", ["node"] = node };

@@ -16,7 +16,6 @@ namespace ActorMigration.Api.Http;
 public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology, ApiOptions options, ActorSystem system,
     ILogger<ApiServices> log)
 {
-    private static long _pstart = Environment.TickCount64 / 10 % 0x7FFFFFFF;
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
 
     public ClusterTopology Topology => topology;
@@ -35,8 +34,7 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     public Task<T> Gather<T>(Domain.Workflows.WorkflowStep step) where T : Domain.Workflows.StepResult =>
         Precheck.Ask<T>(step, TimeSpan.FromMinutes(5));
 
-    public Upid NewUpid(string node, string type, string id, string user) =>
-        new(node, Environment.ProcessId, Interlocked.Increment(ref _pstart), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type, id, user);
+    public Upid NewUpid(string node, string type, string id, string user) => UpidFactory.Next(node, type, id, user);
 
     public async Task<VmRecordView> Vm(int vmid)
     {

@@ -85,6 +85,8 @@ public static class ServerHost
         ClusterOptionsEndpoints.Map(api);
         MigrationQueueEndpoints.Map(api);
         TaskEndpoints.Map(api);
+        MigrateAllEndpoints.Map(api);
+        MaintenanceEndpoints.Map(api);
         CloneEndpoints.Map(api);
         TemplateEndpoints.Map(api);
         SnapshotEndpoints.Map(api);

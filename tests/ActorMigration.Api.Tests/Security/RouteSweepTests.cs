@@ -28,6 +28,8 @@ public sealed class RouteSweepTests(ValidationFixture f) : IClassFixture<Validat
             ("POST", "/nodes/{node}/qemu") => [("vmid", FreeId.ToString()), ("memory", "512"), ("scsi0", "local:1")],
             ("PUT" or "POST", "/nodes/{node}/qemu/{vmid}/config") => [("name", "swept"), ("cores", "3")],
             ("POST", "/nodes/{node}/qemu/{vmid}/migrate") => [("target", "node2")],
+            ("POST", "/nodes/{node}/migrateall") => [("target", "node2"), ("maxworkers", "1")],
+            ("POST", "/nodes/{node}/maintenance") => [("enable", "1")],
             ("POST", "/nodes/{node}/qemu/{vmid}/clone") => [("newid", FreeId.ToString()), ("full", "1")],
             ("POST", "/nodes/{node}/qemu/{vmid}/snapshot") => [("snapname", "swept")],
             ("POST", "/nodes/{node}/vzdump") => [("vmid", Vm.ToString()), ("storage", "local")],
