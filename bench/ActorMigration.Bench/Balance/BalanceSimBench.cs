@@ -31,7 +31,8 @@ public static class BalanceSimBench
             var node = Array.FindIndex(cumulative, c => (i + 0.5) / vms <= c);
             var config = rnd.Next(1, 17);
             var cpu = 0.1 + rnd.NextDouble() * 3.9;
-            result.Add(new VmDemand(1000 + i, list[node].Node, true, config * GiB, (int)Math.Ceiling(cpu), (long)(config * GiB * (0.5 + rnd.NextDouble() / 2)), cpu));
+            var used = (long)(config * GiB * (0.5 + rnd.NextDouble() / 2));
+            result.Add(new VmDemand(1000 + i, list[node].Node, true, config * GiB, (int)Math.Ceiling(cpu), used, cpu));
         }
         return (list, result);
     }

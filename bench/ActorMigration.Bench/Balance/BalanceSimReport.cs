@@ -24,7 +24,8 @@ public static class BalanceSimReport
         Console.WriteLine(Row("noisy rounds with moves", o.NoiseMoves.Count(x => x > 0), n.NoiseMoves.Count(x => x > 0),
             Ratio(o.NoiseMoves.Count(x => x > 0), n.NoiseMoves.Count(x => x > 0))));
         Console.WriteLine(Row("VM moved again within its cooldown", o.MovedTwiceInCooldown, n.MovedTwiceInCooldown, ""));
-        Console.WriteLine(Row($"planning time, {r.ScaleVms} VMs on {r.ScaleNodes} nodes (median of 5)", string.Format(inv, "{0:F0} ms ({1} moves)", r.PlanMs, r.ScaleMoves),
+        Console.WriteLine(Row($"planning time, {r.ScaleVms} VMs on {r.ScaleNodes} nodes (median of 5)",
+            string.Format(inv, "{0:F0} ms ({1} moves)", r.PlanMs, r.ScaleMoves),
             string.Format(inv, "{0:F0} ms", r.NaiveMs), Ratio(r.PlanMs, r.NaiveMs)));
         Console.WriteLine($"\nmoves per noisy round, planner: {string.Join(" ", o.NoiseMoves)}; naive: {string.Join(" ", n.NoiseMoves)}");
     }

@@ -105,6 +105,12 @@ public static class EventManifests
         // HA rules (Proxmox 9 resource-affinity)
         [typeof(HaRuleSaved)] = "ha.rule",
         [typeof(HaRuleRemoved)] = "ha.rule-",
+        // Rebalancer (plans with their UPIDs, progress, options; snapshot)
+        [typeof(RebalanceOptionsSet)] = "rb.options",
+        [typeof(RebalancePlanned)] = "rb.planned",
+        [typeof(RebalanceMoveEnded)] = "rb.moved",
+        [typeof(RebalancePlanEnded)] = "rb.ended",
+        [typeof(RebalancerState)] = "rb.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

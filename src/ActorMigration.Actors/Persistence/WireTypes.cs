@@ -38,5 +38,7 @@ public static class WireTypes
         typeof(Domain.Workflows.Bulk.EvacuationRequest), typeof(Domain.Workflows.Bulk.MigrateAllRequest),
         // balancing: measured usage of a node's VMs
         typeof(NodeUsage),
+        // rebalancer: events and its state (snapshot)
+        typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
     ];
 }
