@@ -6,6 +6,7 @@ using ActorMigration.Bench;
 //   | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]
 //   | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]
 //   | ha-recovery [rounds]
+//   | balance-sim [nodes] [vms] [rounds]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -68,12 +69,16 @@ switch (mode)
     case "ha-recovery":
         ActorMigration.Bench.Cluster.HaRecoveryBench.Print(await ActorMigration.Bench.Cluster.HaRecoveryBench.Run(Arg(1, 5)));
         break;
+    case "balance-sim":
+        ActorMigration.Bench.Balance.BalanceSimReport.Print(ActorMigration.Bench.Balance.BalanceSimBench.Run(Arg(1, 5), Arg(2, 300), Arg(3, 20)));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
             + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]"
             + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]"
-            + " | ha-recovery [rounds]");
+            + " | ha-recovery [rounds]"
+            + " | balance-sim [nodes] [vms] [rounds]");
         return 2;
 }
 return 0;

@@ -120,6 +120,12 @@ public static class EventManifests
         [typeof(Domain.Workflows.Bulk.BulkChildEnded)] = "bulk.child",
         [typeof(Domain.Workflows.Bulk.BulkWorkflowState)] = "bulk.state",
         [typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState)] = "evac.state",
+        // Rebalancer (plans with their UPIDs, progress, options; snapshot)
+        [typeof(RebalanceOptionsSet)] = "rb.options",
+        [typeof(RebalancePlanned)] = "rb.planned",
+        [typeof(RebalanceMoveEnded)] = "rb.moved",
+        [typeof(RebalancePlanEnded)] = "rb.ended",
+        [typeof(RebalancerState)] = "rb.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

@@ -42,5 +42,7 @@ public static class WireTypes
         typeof(NodeUsage),
         // bulk actions: the migrateall and evacuation workflows' states (their events are workflow events)
         typeof(Domain.Workflows.Bulk.BulkWorkflowState), typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState),
+        // rebalancer: events and its state (snapshot)
+        typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
     ];
 }

@@ -20,6 +20,7 @@ public sealed record RebalanceOptions(
 {
     public static readonly RebalanceOptions Default = new();
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan CooldownSpan => TimeSpan.FromSeconds(Cooldown);
 
     /// <summary>Errors by API key (empty = valid), for a 400 <c>{"errors":{...}}</c> answer.</summary>
