@@ -49,7 +49,10 @@ public sealed class MaintenanceApiTests(BulkApiFixture f) : IClassFixture<BulkAp
         Assert.Contains(log, l => l.EndsWith(Warn(pci, "local resources: hostpci0"), StringComparison.Ordinal));
         Assert.Contains(log, l => l.EndsWith(Warn(usb, "local resources: usb0"), StringComparison.Ordinal));
         foreach (var vmid in new[] { localA, localB })
-            Assert.Contains(log, l => l.EndsWith(Warn(vmid, $"local disk without with-local-disks: local:{vmid}/vm-{vmid}-disk-0.qcow2"), StringComparison.Ordinal));
+        {
+            var reason = $"local disk without with-local-disks: local:{vmid}/vm-{vmid}-disk-0.qcow2";
+            Assert.Contains(log, l => l.EndsWith(Warn(vmid, reason), StringComparison.Ordinal));
+        }
         Assert.Contains(log, l => l.EndsWith(Warn(pinned, "pinned by HA group 'pin2' (restricted to node2)"), StringComparison.Ordinal));
         foreach (var vmid in movable) Assert.Contains(log, l => l.Contains($"VM {vmid}: migrate to node 'node"));
 

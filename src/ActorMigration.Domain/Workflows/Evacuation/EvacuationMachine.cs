@@ -18,6 +18,9 @@ public sealed class EvacuationMachine : WorkflowMachine<EvacuationWorkflowState>
     /// <summary>How long a round waits for its node to come back online.</summary>
     public static readonly TimeSpan OnlineWait = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a node that was offline must be online again before the next round scans it.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+
     public override EvacuationWorkflowState Initial(string upid) => new(WorkflowCore.Create(upid), null, BulkRun.Empty);
 
     protected override EvacuationWorkflowState ApplyOwn(EvacuationWorkflowState s, IWorkflowEvent e) => e switch
@@ -67,12 +70,25 @@ public sealed class EvacuationMachine : WorkflowMachine<EvacuationWorkflowState>
         var req = s.Request!;
         switch (step)
         {
-            case AwaitNodeOnline when result is NodeOnlinePolled { Online: false }:
+            case AwaitNodeOnline when result is NodeOnlinePolled p:
                 var waiting = $"waiting for node '{req.Node}' to be online";
-                if (!s.Core.Log.LastOrDefault("").EndsWith(waiting, StringComparison.Ordinal)) yield return Log(at, waiting);
-                else if (at - s.Core.LastLogAt > OnlineWait)
-                    yield return new WorkflowFailed($"node '{req.Node}' did not come back online within {OnlineWait.TotalMinutes} minutes", at);
-                yield break;
+                var settling = $"node '{req.Node}' is online again; next scan in {Settle.TotalSeconds:0} s";
+                var last = s.Core.Log.LastOrDefault("");
+                if (!p.Online)
+                {
+                    if (!last.EndsWith(waiting, StringComparison.Ordinal)) yield return Log(at, waiting);
+                    else if (at - s.Core.LastLogAt > OnlineWait)
+                        yield return new WorkflowFailed($"node '{req.Node}' did not come back online within {OnlineWait.TotalMinutes} minutes", at);
+                    yield break;
+                }
+                // A node back from a crash first re-adopts its VMs: the next round lets it settle before it plans.
+                if (last.EndsWith(waiting, StringComparison.Ordinal))
+                {
+                    yield return Log(at, settling);
+                    yield break;
+                }
+                if (last.EndsWith(settling, StringComparison.Ordinal) && at - s.Core.LastLogAt < Settle) yield break;
+                break;
             case GatherEvacuationFacts g when result is EvacuationFacts f:
                 var n = int.Parse(g.Key["scan:".Length..], System.Globalization.CultureInfo.InvariantCulture);
                 var round = Evacuation.PlanRound(n, req.Node, req.WithLocalDisks, f);

@@ -71,6 +71,11 @@ public class EvacuationMachineTests
         Assert.Equal("online:1", h.Next!.Key);
         Assert.Contains("waiting for node 'node2' to be online", h.Text);
         h.Succeed("online:1", new NodeOnlinePolled(true));
+        h.Succeed("online:1", new NodeOnlinePolled(true));
+        Assert.Equal("online:1", h.Next!.Key); // settling after its return
+        Assert.Contains("node 'node2' is online again; next scan in 10 s", h.Text);
+        h.Now += EvacuationMachine.Settle;
+        h.Succeed("online:1", new NodeOnlinePolled(true));
         h.Succeed("scan:1", Facts(null, Vm(100, "memory: 512\n", round: 1), Vm(101, "memory: 512\n", round: 1)));
         var again = Assert.IsType<StartChildTasks>(h.Next);
         Assert.Equal([Child(100, 1), Child(101, 1)], again.Children.Select(c => c.Upid));
