@@ -9,6 +9,7 @@ using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Bulk;
 using ActorMigration.Domain.Workflows.Evacuation;
+using ActorMigration.Domain.Workflows.Migration;
 using Akka.Actor;
 using Akka.Hosting;
 
@@ -95,8 +96,7 @@ internal static class TaskSteps
         // A start of a UPID that already started (a retry, a restart) is answered without starting it again.
         var replies = await Task.WhenAll(s.Children.Select(async c =>
         {
-            // TODO(queue): send new MigrationOrder(c.Request, c.Slot) once the migration workflow accepts it.
-            var reply = await tasks.Ask(new StartTask(c.Upid, c.Request), timeouts.Default * 2);
+            var reply = await tasks.Ask(new StartTask(c.Upid, new MigrationOrder(c.Request, c.Slot)), timeouts.Default * 2);
             return reply switch
             {
                 TaskAcceptedReply => new ChildStarted(c.Upid, null),
