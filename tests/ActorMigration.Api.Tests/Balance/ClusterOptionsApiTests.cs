@@ -40,7 +40,8 @@ public sealed class ClusterOptionsApiTests(ServerFixture f) : IClassFixture<Serv
     [InlineData("max_workers", "x", "type check ('integer') failed - got 'x'")]
     [InlineData("migration-limits", "cluster=x", "invalid format - format error\ncluster: type check ('integer') failed - got 'x'\n")]
     [InlineData("migration-limits", "outbound=0", "invalid format - format error\noutbound: value must have a minimum value of 1\n")]
-    [InlineData("migration-limits", "parallel=3", "invalid format - format error\nparallel: property is not defined in schema and the schema does not allow additional properties\n")]
+    [InlineData("migration-limits", "parallel=3",
+        "invalid format - format error\nparallel: property is not defined in schema and the schema does not allow additional properties\n")]
     [InlineData("delete", "max workers!", "invalid format - invalid configuration ID 'workers!'\n")]
     [InlineData("keyboard", "de", "property is not defined in schema and the schema does not allow additional properties")]
     public async Task Bad_input_is_a_400_naming_the_parameter_and_changes_nothing(string key, string value, string error)
