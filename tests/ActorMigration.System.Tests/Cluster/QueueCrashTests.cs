@@ -107,9 +107,14 @@ public sealed class QueueCrashTests(Xunit.Abstractions.ITestOutputHelper output)
         foreach (var v in vms)
         {
             var tasks = new List<string>();
-            foreach (var node in new[] { "node2", "node3" })
-                tasks.AddRange((await c2.Get($"/nodes/{node}/tasks", ("vmid", v.VmId.ToString()), ("typefilter", "qmigrate"), ("limit", "0")))
-                    .Data!.AsArray().Select(t => t!["upid"]!.GetValue<string>()));
+            await PveClient.Eventually(async () =>
+            {
+                tasks.Clear();
+                foreach (var node in new[] { "node2", "node3" })
+                    tasks.AddRange((await c2.Get($"/nodes/{node}/tasks", ("vmid", v.VmId.ToString()), ("typefilter", "qmigrate"), ("source", "all")))
+                        .Data!.AsArray().Select(t => t!["upid"]!.GetValue<string>()));
+                return tasks.Count > 0;
+            }, TimeSpan.FromSeconds(20), $"VM {v.VmId}'s migration task listed");
             Assert.Single(tasks);
             Assert.Equal("running", (await c2.Get($"/nodes/{v.To}/qemu/{v.VmId}/status/current")).Data!["status"]!.GetValue<string>());
         }
