@@ -1,6 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace ActorMigration.Domain.Balance;
 
-/// <summary>A change of the cluster configuration.</summary>
+/// <summary>A change of the cluster configuration (sent to the singleton on another member: the type travels with it).</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$cmd")]
+[JsonDerivedType(typeof(SetClusterOptions), "options")]
+[JsonDerivedType(typeof(EnableMaintenance), "maint+")]
+[JsonDerivedType(typeof(DisableMaintenance), "maint-")]
 public interface IClusterConfigCommand;
 
 /// <summary>
