@@ -47,10 +47,12 @@ public sealed class EvacuationCrashTests(ITestOutputHelper output)
             Assert.Contains(log, l => l.Contains("round 2: scanning node 'node2' again", StringComparison.Ordinal));
             Assert.Equal("WARNINGS: 4", exit);
             await PveClient.Eventually(async () => (await On(c, "node2")).SetEquals(blocked), TimeSpan.FromSeconds(10), "node2 holds only the blocked VMs");
+            // The task listing lags the task logs a little: wait until every moved VM shows its OK task, then count.
+            await PveClient.Eventually(async () => (await Task.WhenAll(movable.Select(v => OkMigrations(c, v)))).All(n => n >= 1),
+                TimeSpan.FromSeconds(15), "every moved VM has its OK qmigrate task listed");
             foreach (var vmid in movable)
             {
-                var tasks = (await c.Get("/nodes/node2/tasks", ("vmid", vmid.ToString()), ("source", "all"), ("limit", "0"))).Data!.AsArray();
-                var ok = tasks.Count(t => t!["type"]!.GetValue<string>() == "qmigrate" && t["status"]?.GetValue<string>() == "OK");
+                var ok = await OkMigrations(c, vmid);
                 Assert.True(ok == 1, $"VM {vmid}: {ok} OK qmigrate tasks");
             }
             output.WriteLine(copies.Describe());
@@ -69,6 +71,10 @@ public sealed class EvacuationCrashTests(ITestOutputHelper output)
     private static IReadOnlyList<string> Running(ThreeMembers three, int vmid) =>
         [.. ThreeMembers.Nodes.Where(n =>
             Reality.SimVmState(three.Hosting(n).DataDir, n, vmid) is { } s && s.Equals("Running", StringComparison.OrdinalIgnoreCase))];
+
+    private static async Task<int> OkMigrations(PveClient c, int vmid) =>
+        (await c.Get("/nodes/node2/tasks", ("vmid", vmid.ToString()), ("source", "all"), ("limit", "0"))).Data!.AsArray()
+            .Count(t => t!["type"]!.GetValue<string>() == "qmigrate" && t["status"]?.GetValue<string>() == "OK");
 
     private static async Task<int> Create(PveClient c, int vmid, bool start, params (string, string)[] options)
     {
