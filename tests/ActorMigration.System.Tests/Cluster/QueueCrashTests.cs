@@ -11,50 +11,19 @@ namespace ActorMigration.SystemTests.Cluster;
 [Collection(Collections.Cluster)]
 public sealed class QueueCrashTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static async Task<MemberProcess[]> ThreeMembers(string pg)
-    {
-        var ports = new[] { Repo.FreePort(), Repo.FreePort(), Repo.FreePort() };
-        var seed = $"akka.ssl.tcp://actormigration@127.0.0.1:{ports[0]}";
-        var members = Enumerable.Range(0, 3).Select(i => new MemberProcess(new Dictionary<string, string>
-        {
-            ["AM_NODES"] = $"node{i + 1}",
-            ["AM_CLUSTER_NODES"] = "node1,node2,node3",
-            ["AM_PERSISTENCE"] = "postgres",
-            ["AM_PG_CONNECTION"] = pg,
-            ["AM_AKKA_PORT"] = ports[i].ToString(),
-            ["AM_SEED_NODES"] = seed,
-            ["AM_SIM_SPEED_FACTOR"] = "20",
-            // 128 MiB at 1 MiB/s (× 20): a migration takes about 6 s, so the queue holds some while member1 dies.
-            ["AM_SIM_LINK_BANDWIDTH"] = "1M",
-            ["AM_SIM_DIRTY_RATE"] = "16K",
-        })).ToArray();
-        await members[0].StartAsync();
-        foreach (var m in members.Skip(1))
-        {
-            m.UseClusterCaOf(members[0]);
-            await m.StartAsync();
-        }
-        foreach (var m in members)
-            await PveClient.Eventually(async () => (await m.Client.Get("/nodes")).Body.Split("\"online\"").Length - 1 == 3,
-                TimeSpan.FromSeconds(90), "all three nodes online");
-        return members;
-    }
-
     [Fact]
     public async Task Killing_the_queue_singletons_member_mid_queue_loses_no_task_starts_none_twice_and_keeps_the_limits()
     {
-        var pg = await Postgres.NewDatabaseAsync();
-        var members = await ThreeMembers(pg);
-        await using var m1 = members[0];
-        await using var m2 = members[1];
-        await using var m3 = members[2];
+        // 128 MiB at 1 MiB/s (× 20): a migration takes about 6 s, so the queue holds some while member1 dies.
+        await using var three = await ThreeMembers.StartAsync(speed: "20",
+            env: new Dictionary<string, string> { ["AM_SIM_LINK_BANDWIDTH"] = "1M", ["AM_SIM_DIRTY_RATE"] = "16K" });
         try
         {
-            await Run(m1, m2, m3);
+            await Run(three[0], three[1], three[2]);
         }
         catch
         {
-            foreach (var m in members)
+            foreach (var m in three.Members)
                 output.WriteLine($"--- member on {m.HttpPort}:\n" + string.Join('\n', m.ReadLog().Split('\n').TakeLast(60)));
             throw;
         }
