@@ -68,13 +68,22 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Decides, persists, applies, starts what a new plan holds, then answers <paramref name="replyTo"/>.</summary>
-    private void Handle(IRebalancerInput input, IActorRef? replyTo, Func<IRebalancerMessage>? reply)
+    private void Handle(IRebalancerInput input, IActorRef? replyTo, Func<IRebalancerMessage>? reply) => Handle([input], replyTo, reply);
+
+    /// <summary>Several inputs at once: each is decided on the state the earlier ones' events make (persisting is asynchronous).</summary>
+    private void Handle(IReadOnlyList<IRebalancerInput> inputs, IActorRef? replyTo, Func<IRebalancerMessage>? reply)
     {
-        var (events, error) = Rebalancer.Decide(_state, input);
-        if (error is not null)
+        var (scratch, events) = (_state, new List<IRebalancerEvent>());
+        foreach (var input in inputs)
         {
-            replyTo?.Tell(new RebalanceRefused(error));
-            return;
+            var (decided, error) = Rebalancer.Decide(scratch, input);
+            if (error is not null)
+            {
+                replyTo?.Tell(new RebalanceRefused(error));
+                return;
+            }
+            foreach (var e in decided) scratch = Rebalancer.Apply(scratch, e);
+            events.AddRange(decided);
         }
         if (events.Count == 0)
         {
@@ -130,7 +139,7 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
         if (t.Tasks is { } tasks)
         {
             foreach (var m in Rebalancer.ToStart(_state).Where(m => tasks.Missing.Contains(m.Upid))) Start(m);
-            foreach (var (upid, exit) in tasks.Ended) Handle(new RebalanceTaskEnded(upid, exit, _observer.Now), null, null);
+            Handle(tasks.Ended.Select(kv => (IRebalancerInput)new RebalanceTaskEnded(kv.Key, kv.Value, _observer.Now)).ToList(), null, null);
         }
         if (t.Auto is { Moves.Count: > 0 } plan && _state.Active is null && _state.Options.Mode == RebalanceModes.Auto)
             Handle(new PersistRebalancePlan(plan, "auto", AutoUser, _observer.Now), null, null);
