@@ -169,7 +169,8 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
         Plan(state, null).ContinueWith(t =>
         {
             if (t.IsFaulted) replyTo.Tell(new RebalanceRefused(t.Exception!.GetBaseException().Message));
-            else if (c.Digest is { } d && !string.Equals(d, t.Result.Digest, StringComparison.OrdinalIgnoreCase)) replyTo.Tell(new RebalanceRefused(DigestError));
+            else if (c.Digest is { } d && !string.Equals(d, t.Result.Digest, StringComparison.OrdinalIgnoreCase))
+                replyTo.Tell(new RebalanceRefused(DigestError));
             else self.Tell(new Planned(t.Result.Plan, c.User, replyTo));
         }, TaskScheduler.Default);
     }

@@ -21,7 +21,8 @@ public sealed class RebalanceApiTests(BulkApiFixture f) : IClassFixture<BulkApiF
         Assert.Null((await f.Client.Get("/cluster/rebalance")).Data!["active"]);
 
         var stale = await f.Client.Post("/cluster/rebalance", ("digest", "0000000000000000000000000000000000000000"));
-        Assert.Equal((HttpStatusCode.InternalServerError, "detected modified configuration - file changed by other user? Try again."), (stale.Status, stale.Reason));
+        const string DigestText = "detected modified configuration - file changed by other user? Try again.";
+        Assert.Equal((HttpStatusCode.InternalServerError, DigestText), (stale.Status, stale.Reason));
         var state = (await f.Client.Get("/cluster/rebalance")).Data!;
         Assert.Null(state["active"]);
         Assert.Empty(state["history"]!.AsArray());
@@ -54,5 +55,43 @@ public sealed class RebalanceApiTests(BulkApiFixture f) : IClassFixture<BulkApiF
             Assert.Equal(HttpStatusCode.OK, (await f.Client.Put(Options, ("delete", "mode"))).Status);
         }
         Assert.Equal("manual", (await f.Client.Get(Options)).Data!["mode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Apply_moves_only_what_may_move_its_tasks_end_ok_and_the_score_drops()
+    {
+        var movable = new List<int>();
+        for (var i = 0; i < 4; i++) movable.Add(await f.NewVm("node1", start: true));
+        var template = await f.NewVm("node1", start: false, options: ("scsi0", "local:1"));
+        Assert.Equal("OK", await f.Client.Wait(await f.Client.Upid(f.Client.Post($"/nodes/node1/qemu/{template}/template"))));
+        var pci = await f.NewVm("node1", start: true, root: true, options: ("hostpci0", "0000:01:00.0"));
+        const string Keys = "threshold,target,min-gain,sample-interval,smoothing";
+        Assert.Equal(HttpStatusCode.OK, (await f.Client.Put(Options, ("threshold", "0.002"), ("target", "0.001"), ("min-gain", "0"),
+            ("sample-interval", "1"), ("smoothing", "0"))).Status);
+        try
+        {
+            double before = 0;
+            await PveClient.Eventually(async () =>
+            {
+                var d = (await f.Client.Get("/cluster/rebalance/plan")).Data!;
+                before = d["score-before"]!.GetValue<double>();
+                return d["moves"]!.AsArray().Count > 0;
+            }, TimeSpan.FromSeconds(20), "a plan with moves (usage warm)");
+            var upids = (await f.Client.Post("/cluster/rebalance")).Data!.AsArray().Select(u => u!.GetValue<string>()).ToList();
+            Assert.NotEmpty(upids);
+            foreach (var u in upids) Assert.Equal("OK", await f.Client.Wait(u));
+            var ids = upids.Select(u => int.Parse(u.Split(':')[6], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.All(ids, id => Assert.Contains(id, movable));
+            Assert.DoesNotContain(template, ids);
+            Assert.DoesNotContain(pci, ids);
+            await PveClient.Eventually(async () =>
+                (await f.Client.Get("/cluster/rebalance")).Data!["active"] is null
+                && (await f.Client.Get("/cluster/rebalance/plan")).Data!["score-before"]!.GetValue<double>() < before,
+                TimeSpan.FromSeconds(20), "the plan ended and the score dropped");
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await f.Client.Put(Options, ("delete", Keys))).Status);
+        }
     }
 }
