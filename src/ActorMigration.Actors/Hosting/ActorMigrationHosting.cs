@@ -46,6 +46,7 @@ public static class ActorMigrationHosting
             .AddClusterReadModel()
             .AddHaConfig()
             .AddClusterConfig(o.Topology)
+            .AddRebalancer(o)
             .AddMigrationQueue()
             .AddHaManager(o)
             .AddFencing(o)

@@ -44,5 +44,7 @@ public static class WireTypes
         typeof(Domain.Workflows.Bulk.BulkWorkflowState), typeof(Domain.Workflows.Evacuation.EvacuationWorkflowState),
         // rebalancer: events and its state (snapshot)
         typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
+        // rebalancer singleton: its messages (API → proxy)
+        typeof(Balance.IRebalancerMessage),
     ];
 }

@@ -96,6 +96,7 @@ public static class ServerHost
         AccessEndpoints.Map(api);
         AccessUserEndpoints.Map(api);
         HaEndpoints.Map(api);
+        RebalanceEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

@@ -7,7 +7,8 @@ namespace ActorMigration.Cli;
 public static class CommandTable
 {
     public static readonly CommandSpec[] All =
-        [.. ClusterCommands.Specs, .. VmCommands.Specs, .. MoveCommands.Specs, .. TaskCommands.Specs, .. NodeCommands.Specs];
+        [.. ClusterCommands.Specs, .. VmCommands.Specs, .. MoveCommands.Specs, .. TaskCommands.Specs, .. NodeCommands.Specs,
+            .. RebalanceCommands.Specs];
 
     /// <summary>Longest command name matching the first words; the rest are its arguments.</summary>
     public static (CommandSpec? Spec, IReadOnlyList<string> Args) Find(IReadOnlyList<string> words)
