@@ -43,7 +43,8 @@ public sealed class TicketTests(AccessFixture f)
         var root = await TicketSession.Open(f.Server.Client.Http, "root@pam", password);
 
         const int vm = 9471;
-        Assert.Equal(HttpStatusCode.OK, (await f.Server.Client.Post("/nodes/node1/qemu", ("vmid", $"{vm}"))).Status);
+        // The create ends before the config changes (its lock would refuse them).
+        Assert.Equal("OK", await f.Server.Client.Wait(await f.Server.Client.Upid(f.Server.Client.Post("/nodes/node1/qemu", ("vmid", $"{vm}")))));
         var refused = await f.Server.Client.Put($"/nodes/node1/qemu/{vm}/config", ("args", "-no-reboot"));
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Equal("only root can set 'args' config\n", refused.Message);
