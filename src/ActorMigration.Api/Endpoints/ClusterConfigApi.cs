@@ -21,6 +21,22 @@ public static class ClusterConfigApi
     /// <summary>For listings and checks: the store's configuration, or the last one this member read while the singleton moves.</summary>
     public static Task<ClusterConfigState> ConfigOrLastSeen(HttpContext ctx) => Ask(ctx, TimeSpan.FromSeconds(3), lastSeen: true);
 
+    /// <summary>
+    /// <see cref="ConfigOrLastSeen"/>, or null while the store does not answer and this member never read it: listings
+    /// leave the maintenance mark out, and a migration goes on (the queue refuses such a target at grant time).
+    /// </summary>
+    public static async Task<ClusterConfigState?> ConfigOrNull(HttpContext ctx)
+    {
+        try
+        {
+            return await ConfigOrLastSeen(ctx);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<ClusterConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen)
     {
         var store = Store(ctx);

@@ -22,7 +22,7 @@ public static class ClusterEndpoints
             Handler.Run(ctx, Need.User, new ParamSchema(), async _ =>
             {
                 // The nodes are asked at once: the listing takes as long as the slowest node, not their sum.
-                var config = await MaintenanceEndpoints.ForListing(ctx);
+                var config = await ClusterConfigApi.ConfigOrNull(ctx);
                 return PveResult.Data((await Task.WhenAll(s.Topology.ClusterNodes.Select(n => NodeEntry(s, n, "id", config)))).ToList());
             }));
 
@@ -78,7 +78,7 @@ public static class ClusterEndpoints
                 }
                 if (type is null or "node")
                 {
-                    var config = await MaintenanceEndpoints.ForListing(ctx);
+                    var config = await ClusterConfigApi.ConfigOrNull(ctx);
                     result.AddRange(await Task.WhenAll(s.Topology.ClusterNodes.Where(n => ctx.Allowed($"/nodes/{n}", "Sys.Audit"))
                         .Select(n => NodeEntry(s, n, "resource", config))));
                 }

@@ -94,7 +94,7 @@ public static class HaStatusEndpoints
                 ["id"] = "master", ["type"] = "master", ["node"] = master,
                 ["status"] = $"{master} ({(config.Resources.IsEmpty ? "idle" : "active")}, {time})", ["timestamp"] = now.ToUnixTimeSeconds(),
             });
-        var maintenance = await MaintenanceEndpoints.ForListing(ctx);
+        var maintenance = await ClusterConfigApi.ConfigOrNull(ctx);
         foreach (var node in s.Topology.ClusterNodes)
         {
             var online = s.IsOnline(node);

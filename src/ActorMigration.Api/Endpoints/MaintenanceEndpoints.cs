@@ -56,19 +56,7 @@ public static class MaintenanceEndpoints
         return PveResult.Data(command is EnableMaintenance e ? e.Upid : null);
     }
 
-    /// <summary>The node entries' <c>maintenance: 1</c> (absent when off); nothing while the store cannot be read.</summary>
-    public static async Task<ClusterConfigState?> ForListing(HttpContext ctx)
-    {
-        try
-        {
-            return await ClusterConfigApi.ConfigOrLastSeen(ctx);
-        }
-        catch (AskTimeoutException)
-        {
-            return null;
-        }
-    }
-
+    /// <summary>The node entries' <c>maintenance: 1</c> (absent when off, or while the configuration is unknown).</summary>
     public static void Mark(Dictionary<string, object?> nodeEntry, string node, ClusterConfigState? config)
     {
         if (config?.IsInMaintenance(node) == true) nodeEntry["maintenance"] = 1;

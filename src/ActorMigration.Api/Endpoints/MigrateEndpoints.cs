@@ -99,22 +99,6 @@ public static class MigrateEndpoints
         });
     }
 
-    /// <summary>
-    /// A node in maintenance receives nothing. Unknown configuration (the store's singleton moves and this member never
-    /// read it): let it through, the queue refuses the target at grant time.
-    /// </summary>
-    private static async Task<string?> TargetInMaintenance(HttpContext ctx, string target)
-    {
-        try
-        {
-            return (await ClusterConfigApi.ConfigOrLastSeen(ctx)).IsInMaintenance(target) ? Domain.Balance.ClusterConfigState.InMaintenance(target) : null;
-        }
-        catch (AskTimeoutException)
-        {
-            return null;
-        }
-    }
-
     private static async Task<IResult> Start(HttpContext ctx, ApiServices s, PveParams p)
     {
         var node = p["node"]!;
@@ -124,7 +108,9 @@ public static class MigrateEndpoints
             return PveResult.ParamError("target", te);
         // Refused at once: gathering facts would wait for the offline node's answer.
         if (!s.IsOnline(target)) return PveResult.Error(MigrationChecks.TargetOffline(target));
-        if (await TargetInMaintenance(ctx, target) is { } maintenance) return PveResult.Error(maintenance);
+        // A node in maintenance receives nothing.
+        if ((await ClusterConfigApi.ConfigOrNull(ctx))?.IsInMaintenance(target) == true)
+            return PveResult.Error(Domain.Balance.ClusterConfigState.InMaintenance(target));
         if (!StorageMap.TryParse(p["targetstorage"], out var map, out var mapErr))
             return PveResult.ParamError("targetstorage", mapErr!);
         // Proxmox's migrate_vm: Datastore.AllocateSpace on every target storage of the map.
