@@ -47,8 +47,10 @@ public sealed class CrashMatrixTests(CrashMatrixCluster cluster, Xunit.Abstracti
         var dying = three[victim];
         var dyingNode = ThreeMembers.Nodes[victim];
         var api = three[(victim + 1) % 3].Client;
+        // The three VMs first, then the three migrations at once, so a slow create cannot put one a phase behind.
+        var vmids = await Task.WhenAll(ThreeMembers.Nodes.Select(node => Create(api, phase, node)));
         var migrations = await Task.WhenAll(ThreeMembers.Nodes.Select((node, i) =>
-            Start(api, phase, node, ThreeMembers.Nodes[(i + 1) % 3])));
+            Start(api, phase, vmids[i], node, ThreeMembers.Nodes[(i + 1) % 3])));
         Mark("three migrations started");
         var held = new List<IAsyncDisposable>();
         if (phase.Name == "move-config")
@@ -96,13 +98,19 @@ public sealed class CrashMatrixTests(CrashMatrixCluster cluster, Xunit.Abstracti
         Mark("I1–I4 hold once back");
     }
 
-    /// <summary>Creates a VM with a local disk on <paramref name="source"/> (started for an online phase) and starts its migration.</summary>
-    private static async Task<MatrixMigration> Start(PveClient api, MatrixPhase phase, string source, string target)
+    /// <summary>Creates a VM with a local disk on <paramref name="source"/>, started for an online phase.</summary>
+    private static async Task<int> Create(PveClient api, MatrixPhase phase, string source)
     {
         var vmid = Interlocked.Increment(ref _nextVmId);
         Assert.Equal("OK", await api.Wait(await api.Upid(api.Post($"/nodes/{source}/qemu",
             ("vmid", vmid.ToString()), ("memory", "2048"), ("scsi0", phase.Online ? "local:1" : "local:4")))));
         if (phase.Online) Assert.Equal("OK", await api.Wait(await api.Upid(api.Post($"/nodes/{source}/qemu/{vmid}/status/start"))));
+        return vmid;
+    }
+
+    /// <summary>Starts the migration of <paramref name="vmid"/> from <paramref name="source"/> to <paramref name="target"/>.</summary>
+    private static async Task<MatrixMigration> Start(PveClient api, MatrixPhase phase, int vmid, string source, string target)
+    {
         (string, string)[] form = phase.Online
             ? [("target", target), ("online", "1"), ("with-local-disks", "1"), ("with-conntrack-state", "1")]
             : [("target", target)];
