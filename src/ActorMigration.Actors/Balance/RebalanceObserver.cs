@@ -76,6 +76,8 @@ public sealed class RebalanceObserver(ActorSystem system, IActorRef readModel, I
         var ha = (await haConfig.Ask<HaConfigReply>(new GetHaConfig(), AskTimeout)).State;
         var cluster = (await clusterConfig.Ask<ClusterConfigReply>(new GetClusterConfig(), AskTimeout)).State;
         var vms = (await readModel.Ask<VmList>(new ListVms(), AskTimeout)).Vms.Where(v => v.Error is null && v.Node is not null).ToList();
+        var ended = (await readModel.Ask<TaskList>(new ListTasks(IncludeRunning: false), AskTimeout)).Tasks;
+        var lastMoved = Cooldown.LastMoves(state.LastMoved, ended.Select(t => (t.Type, t.Id, t.EndedAt, t.ExitStatus)));
         var capacities = new List<NodeCapacity>();
         var running = new HashSet<(int, string)>();
         foreach (var node in topology.ClusterNodes)
@@ -113,7 +115,7 @@ public sealed class RebalanceObserver(ActorSystem system, IActorRef readModel, I
             if (group is not null) groups[v.VmId] = group;
             if (Movability.Check(demand, cfg!, storage, group, eligible, state.Options.WithLocalDisks) is { } block) blocks[v.VmId] = block;
         }
-        return new BalanceObservation(capacities, demands, blocks, groups, AffinityRules.FromHa(ha, topology.ClusterNodes.Count), state.LastMoved,
+        return new BalanceObservation(capacities, demands, blocks, groups, AffinityRules.FromHa(ha, topology.ClusterNodes.Count), lastMoved,
             _rounds >= UsageSmoother.WarmAfter);
     }
 

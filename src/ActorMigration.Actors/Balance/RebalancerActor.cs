@@ -13,7 +13,8 @@ namespace ActorMigration.Actors.Balance;
 /// The rebalancer (design15 §4.3): a persistent cluster singleton. It samples usage, plans with the pure
 /// <see cref="RebalancePlanner"/> (on request, or every <c>interval</c> in auto mode), persists the plan with its UPIDs,
 /// then starts its migrations (lowest queue class); it records each move's end. After a restart it re-sends exactly the
-/// unended moves (a start of an existing UPID is answered without starting again). It acts only with a majority.
+/// unended moves (a start of an existing UPID is answered without starting again). It acts only with a majority, and
+/// saves a snapshot (<c>rb.state</c>) each time a plan ends.
 /// </summary>
 public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
 {
@@ -49,7 +50,8 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
         {
             if (o.Snapshot is RebalancerState s) _state = s;
         });
-        Recover<UnreadableEvent>(u => _log.Error("Rebalancer: event {0} ({1}) is unreadable and skipped: {2}", LastSequenceNr, u.Manifest, u.Error));
+        Recover<UnreadableEvent>(u => _log.Error("Rebalancer: event {SequenceNr} ({Manifest}) is unreadable and skipped: {Error}", LastSequenceNr, u.Manifest,
+            u.Error));
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var m in Rebalancer.ToStart(_state)) Start(m);
@@ -64,7 +66,9 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
         Command<Planned>(p => Handle(new PersistRebalancePlan(p.Plan, "manual", p.User, _observer.Now), p.ReplyTo,
             () => new RebalanceApplied(Rebalancer.ToStart(_state).Select(m => m.Upid).ToList())));
         Command<TaskAcceptedReply>(_ => { });
-        Command<TaskRejectedReply>(r => _log.Warning("Rebalancer: move {0} refused: {1}", r.Upid, r.Error));
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("Rebalancer: snapshot failed: {Error}", f.Cause.Message));
+        Command<TaskRejectedReply>(r => _log.Warning("Rebalancer: move {Upid} refused: {Error}", r.Upid, r.Error));
     }
 
     /// <summary>Decides, persists, applies, starts what a new plan holds, then answers <paramref name="replyTo"/>.</summary>
@@ -96,6 +100,7 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
             _state = Rebalancer.Apply(_state, e);
             Report(e);
             if (e is RebalancePlanned p) foreach (var m in p.Plan.Moves) Start(m);
+            if (e is RebalancePlanEnded) SaveSnapshot(_state); // a recovery then reads one snapshot, not every plan's events
             if (ReferenceEquals(e, last) && replyTo is not null && reply is not null) replyTo.Tell(reply());
         });
     }
@@ -135,7 +140,7 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
     private void OnTicked(Ticked t)
     {
         _busy = false;
-        if (t.Error is not null) _log.Warning("Rebalancer: could not read the cluster's state: {0}", t.Error.GetBaseException().Message);
+        if (t.Error is not null) _log.Warning("Rebalancer: could not read the cluster's state: {Error}", t.Error.GetBaseException().Message);
         if (t.Tasks is { } tasks)
         {
             foreach (var m in Rebalancer.ToStart(_state).Where(m => tasks.Missing.Contains(m.Upid))) Start(m);
@@ -190,14 +195,14 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
         switch (e)
         {
             case RebalancePlanned p:
-                _log.Warning("Rebalancer: plan {0} ({1}, by {2}): {3} moves, score {4:0.000} -> {5:0.000}", p.Plan.PlanId, p.Plan.Trigger, p.Plan.User,
+                _log.Warning("Rebalancer: plan {PlanId} ({Trigger}, by {User}): {Moves} moves, score {ScoreBefore:0.000} -> {ScoreAfter:0.000}", p.Plan.PlanId, p.Plan.Trigger, p.Plan.User,
                     p.Plan.Moves.Count, p.Plan.ScoreBefore, p.Plan.ScoreAfter);
                 break;
             case RebalanceMoveEnded m:
-                _log.Info("Rebalancer: plan {0} move {1} ({2}) ended {3}", m.PlanId, m.Seq, m.Upid, m.ExitStatus);
+                _log.Info("Rebalancer: plan {PlanId} move {Seq} ({Upid}) ended {ExitStatus}", m.PlanId, m.Seq, m.Upid, m.ExitStatus);
                 break;
             case RebalancePlanEnded x:
-                _log.Info("Rebalancer: plan {0} ended {1}", x.PlanId, x.Status);
+                _log.Info("Rebalancer: plan {PlanId} ended {Status}", x.PlanId, x.Status);
                 break;
         }
     }

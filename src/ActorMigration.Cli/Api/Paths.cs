@@ -14,4 +14,8 @@ public static class Paths
     public static string Task(Upid upid) => $"{Tasks(upid.Node)}/{upid.Raw}";
     public static string TaskLog(Upid upid) => $"{Task(upid)}/log";
     public static string TaskStatus(Upid upid) => $"{Task(upid)}/status";
+    public static string MigrateAll(string node) => $"nodes/{Esc(node)}/migrateall";
+    public static string Maintenance(string node) => $"nodes/{Esc(node)}/maintenance";
+    public const string Rebalance = "cluster/rebalance";
+    public const string RebalancePlan = "cluster/rebalance/plan";
 }

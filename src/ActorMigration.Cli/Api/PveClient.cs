@@ -33,7 +33,8 @@ public sealed class PveClient : IDisposable
 
     private async Task<ApiResult> SendAsync(HttpMethod method, string pathAndQuery, Form? form, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, new Uri(_base + pathAndQuery));
+        // Paths are relative to api2/json; a leading '/' would make "api2/json//nodes", which no route matches.
+        using var request = new HttpRequestMessage(method, new Uri(_base + pathAndQuery.TrimStart('/')));
         request.Headers.TryAddWithoutValidation("Authorization", _authorization);
         if (form is not null) request.Content = new FormUrlEncodedContent(form);
 

@@ -22,7 +22,7 @@ public static class NodeCommands
             .Add("maxworkers", c.Args.Opt("maxworkers"))
             .Add("vms", c.Args.Opt("vms"))
             .Add("with-local-disks", c.Args.Has("with-local-disks") ? true : null);
-        return await c.FinishTaskAsync(await c.Api.PostAsync($"/nodes/{Uri.EscapeDataString(c.Words[0])}/migrateall", form, c.Cancel));
+        return await c.FinishTaskAsync(await c.Api.PostAsync(Paths.MigrateAll(c.Words[0]), form, c.Cancel));
     }
 
     private static async Task<int> Maintenance(CommandContext c)
@@ -35,7 +35,7 @@ public static class NodeCommands
             _ => throw new UsageException("expected 'on' or 'off'"),
         };
         var form = new Form().Add("enable", on).Add("with-local-disks", c.Args.Has("with-local-disks") ? true : null);
-        var started = await c.Api.PostAsync($"/nodes/{Uri.EscapeDataString(node)}/maintenance", form, c.Cancel);
+        var started = await c.Api.PostAsync(Paths.Maintenance(node), form, c.Cancel);
         if (!on)
         {
             c.Out.Note($"node {node}: maintenance off");

@@ -15,7 +15,7 @@ public static class RebalanceCommands
 
     private static async Task<int> Plan(CommandContext c)
     {
-        var data = (await c.Api.GetAsync("/cluster/rebalance/plan", new Form().Add("max-moves", c.Args.Opt("max-moves")), c.Cancel)).Data;
+        var data = (await c.Api.GetAsync(Paths.RebalancePlan, new Form().Add("max-moves", c.Args.Opt("max-moves")), c.Cancel)).Data;
         if (c.JsonOutput) { c.Out.Json(data); return 0; }
 
         c.Out.Line($"score {F(data.Double("score-before"))} -> {F(data.Double("score-after"))} (threshold {F(data.Double("threshold"))}, "
@@ -30,7 +30,7 @@ public static class RebalanceCommands
 
     private static async Task<int> Apply(CommandContext c)
     {
-        var data = (await c.Api.PostAsync("/cluster/rebalance", new Form().Add("digest", c.Args.Opt("digest")), c.Cancel)).Data;
+        var data = (await c.Api.PostAsync(Paths.Rebalance, new Form().Add("digest", c.Args.Opt("digest")), c.Cancel)).Data;
         var upids = data.Items().Select(Json.AsText).ToList();
         if (upids.Count == 0) c.Out.Line("nothing to move");
         if (c.Args.Has("no-wait"))

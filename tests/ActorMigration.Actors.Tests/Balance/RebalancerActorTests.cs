@@ -9,7 +9,10 @@ using Akka.Actor;
 
 namespace ActorMigration.Actors.Tests.Balance;
 
-/// <summary>The rebalancer's actor: the plan is persisted before its moves start; a restart re-sends exactly the unended moves.</summary>
+/// <summary>
+/// The rebalancer's actor: the plan is persisted before its moves start; a restart re-sends exactly the unended moves; a
+/// snapshot is saved when a plan ends.
+/// </summary>
 public sealed class RebalancerActorTests : PersistenceTest
 {
     private const long GiB = 1L << 30;
@@ -79,6 +82,9 @@ public sealed class RebalancerActorTests : PersistenceTest
             return s.Active is null && s.History is [{ Status: "ok" }];
         }, TimeSpan.FromSeconds(5));
         await again.GracefulStop(TimeSpan.FromSeconds(3));
+        var snapshot = await Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null).Ask<Akka.Persistence.LoadSnapshotResult>(
+            new Akka.Persistence.LoadSnapshot("rebalancer", Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+        Assert.True(snapshot.Snapshot?.Snapshot is RebalancerState { Active: null, History: [{ Status: "ok" }] }, "a snapshot when the plan ended");
         Sys.ActorOf(RebalancerActor.Props(world, tasks.Ref));
         tasks.ExpectNoMsg(TimeSpan.FromSeconds(1.5));
     }

@@ -4,7 +4,7 @@ namespace ActorMigration.Api.Tests.Balance;
 
 /// <summary>
 /// The rebalancer over the API: the dry run's shape (nothing persisted or started), a stale digest starts nothing, bad
-/// options are 400s that change nothing, and <c>mode=off</c> refuses plans.
+/// options are 400s that change nothing, <c>mode=off</c> refuses plans, and a VM a user just migrated is in its cooldown.
 /// </summary>
 public sealed class RebalanceApiTests(BulkApiFixture f) : IClassFixture<BulkApiFixture>
 {
@@ -77,6 +77,16 @@ public sealed class RebalanceApiTests(BulkApiFixture f) : IClassFixture<BulkApiF
                 before = d["score-before"]!.GetValue<double>();
                 return d["moves"]!.AsArray().Count > 0;
             }, TimeSpan.FromSeconds(20), "a plan with moves (usage warm)");
+
+            // A VM a user migrated just now is in its cooldown like one the rebalancer moved: planned before, not after.
+            var first = (await f.Client.Get("/cluster/rebalance/plan")).Data!["moves"]![0]!["vmid"]!.GetValue<int>();
+            foreach (var (from, to) in new[] { ("node1", "node2"), ("node2", "node1") })
+                Assert.Equal("OK", await f.Client.Wait(await f.Client.Upid(f.Client.Post($"/nodes/{from}/qemu/{first}/migrate",
+                    ("target", to), ("online", "1")))));
+            var after = (await f.Client.Get("/cluster/rebalance/plan")).Data!["moves"]!.AsArray();
+            Assert.NotEmpty(after);
+            Assert.DoesNotContain(first, after.Select(m => m!["vmid"]!.GetValue<int>()));
+
             var upids = (await f.Client.Post("/cluster/rebalance")).Data!.AsArray().Select(u => u!.GetValue<string>()).ToList();
             Assert.NotEmpty(upids);
             foreach (var u in upids) Assert.Equal("OK", await f.Client.Wait(u));
@@ -84,6 +94,7 @@ public sealed class RebalanceApiTests(BulkApiFixture f) : IClassFixture<BulkApiF
             Assert.All(ids, id => Assert.Contains(id, movable));
             Assert.DoesNotContain(template, ids);
             Assert.DoesNotContain(pci, ids);
+            Assert.DoesNotContain(first, ids);
             await PveClient.Eventually(async () =>
                 (await f.Client.Get("/cluster/rebalance")).Data!["active"] is null
                 && (await f.Client.Get("/cluster/rebalance/plan")).Data!["score-before"]!.GetValue<double>() < before,

@@ -60,6 +60,20 @@ public class ImbalanceScoreTests
     }
 
     [Fact]
+    public void Every_move_that_went_well_counts_for_the_cooldown_the_latest_wins()
+    {
+        var own = new Dictionary<int, DateTimeOffset> { [7] = At.AddMinutes(-40), [8] = At.AddMinutes(-5) };
+        var last = Cooldown.LastMoves(own,
+        [
+            ("qmigrate", "7", At.AddMinutes(-10), "OK"), ("hamigrate", "9", At.AddMinutes(-2), "WARNINGS: 1"),
+            ("qmigrate", "8", At.AddMinutes(-20), "OK"), ("qmigrate", "10", At.AddMinutes(-1), "migration aborted"),
+            ("qmstart", "11", At.AddMinutes(-1), "OK"), ("qmigrate", "12", null, null), ("vzdump", "x", At, "OK"),
+        ]);
+        Assert.Equal(new Dictionary<int, DateTimeOffset> { [7] = At.AddMinutes(-10), [8] = At.AddMinutes(-5), [9] = At.AddMinutes(-2) }, last);
+        Assert.False(Cooldown.Allows(7, last, At, TimeSpan.FromMinutes(30)));
+    }
+
+    [Fact]
     public void Options_defaults_and_validation_texts()
     {
         var d = RebalanceOptions.Default;
