@@ -195,8 +195,8 @@ public sealed class RebalancerActor : ReceivePersistentActor, IWithTimers
         switch (e)
         {
             case RebalancePlanned p:
-                _log.Warning("Rebalancer: plan {PlanId} ({Trigger}, by {User}): {Moves} moves, score {ScoreBefore:0.000} -> {ScoreAfter:0.000}", p.Plan.PlanId, p.Plan.Trigger, p.Plan.User,
-                    p.Plan.Moves.Count, p.Plan.ScoreBefore, p.Plan.ScoreAfter);
+                _log.Warning("Rebalancer: plan {PlanId} ({Trigger}, by {User}): {Moves} moves, score {ScoreBefore:0.000} -> {ScoreAfter:0.000}",
+                    p.Plan.PlanId, p.Plan.Trigger, p.Plan.User, p.Plan.Moves.Count, p.Plan.ScoreBefore, p.Plan.ScoreAfter);
                 break;
             case RebalanceMoveEnded m:
                 _log.Info("Rebalancer: plan {PlanId} move {Seq} ({Upid}) ended {ExitStatus}", m.PlanId, m.Seq, m.Upid, m.ExitStatus);
