@@ -45,16 +45,20 @@ public static class MaintenanceEndpoints
         {
             if (!ctx.Allowed("/", "VM.Migrate")) return Access.Forbidden("/, VM.Migrate");
             var withLocalDisks = p.Bool("with-local-disks");
-            // Enabled again: the running evacuation's UPID; a new evacuation once the previous one has ended (a retry).
-            if (config.Maintenance.GetValueOrDefault(node) is { EvacuationUpid: { } running } m && m.WithLocalDisks == withLocalDisks
+            // Enabled again: the running evacuation's UPID (another with-local-disks is refused: one evacuation per node at
+            // a time); a new evacuation once the previous one has ended (a retry).
+            if (config.Maintenance.GetValueOrDefault(node) is { EvacuationUpid: { } running } m
                 && (await s.Tasks.Ask<Actors.Workflows.TaskStatusReply>(new Actors.Workflows.GetTaskStatus(running), ApiServices.AskTimeout)).Running)
-                return PveResult.Data(running);
+                return m.WithLocalDisks == withLocalDisks ? PveResult.Data(running) : PveResult.Error(StillEvacuating(node, running));
             command = new EnableMaintenance(node, s.NewUpid(node, EvacuationMachine.TaskType, "", user).ToString(), withLocalDisks, user);
         }
         var reply = await ClusterConfigApi.Store(ctx).Ask<ClusterConfigReply>(new ClusterConfigRequest(command), ApiServices.AskTimeout);
         if (reply.Error is { } error) return PveResult.Error(error);
         return PveResult.Data(command is EnableMaintenance e ? e.Upid : null);
     }
+
+    public static string StillEvacuating(string node, string upid) =>
+        $"node '{node}' is still being evacuated ({upid}): wait for the task to end or disable maintenance first";
 
     /// <summary>The node entries' <c>maintenance: 1</c> (absent when off, or while the configuration is unknown).</summary>
     public static void Mark(Dictionary<string, object?> nodeEntry, string node, ClusterConfigState? config)

@@ -35,6 +35,11 @@ public sealed class MaintenanceApiTests(BulkApiFixture f) : IClassFixture<BulkAp
 
         var upid = await f.Client.Upid(f.Client.Post(Path, ("enable", "1")));
         Assert.Contains(":evacuate::", upid);
+        // While it runs: enabling again answers its UPID; another with-local-disks is refused and starts nothing.
+        Assert.Equal(upid, await f.Client.Upid(f.Client.Post(Path, ("enable", "1"))));
+        var other = await f.Client.Post(Path, ("enable", "1"), ("with-local-disks", "1"));
+        Assert.Equal((HttpStatusCode.InternalServerError, Api.Endpoints.MaintenanceEndpoints.StillEvacuating("node2", upid)), (other.Status, other.Reason));
+        Assert.Equal(upid, (await f.Client.Get(Path)).Data!["upid"]!.GetValue<string>());
         Assert.Equal("WARNINGS: 6", await f.Client.Wait(upid, TimeSpan.FromSeconds(90)));
         await PveClient.Eventually(async () => (await f.On("node2")).SetEquals(blocked),
             what: "node2 holds only the blocked VMs");
