@@ -58,19 +58,19 @@ public sealed class HaObserver(ActorSystem system, IActorRef config, IActorRef r
         return new HaObserved(new HaObservation(at, cfg, views, vmViews, taskViews), missing);
     }
 
-    private Domain.Balance.ClusterConfigState _lastConfig = Domain.Balance.ClusterConfigState.Empty;
+    private readonly LastSeen<Domain.Balance.ClusterConfigState> _config = new();
 
     /// <summary>The nodes in maintenance from the cluster configuration store, or the last state read while it moves.</summary>
     private async Task<Domain.Balance.ClusterConfigState> MaintenanceAsync()
     {
-        if (!Akka.Hosting.ActorRegistry.For(system).TryGet<Balance.ClusterConfigStore>(out var store)) return _lastConfig;
+        if (!Akka.Hosting.ActorRegistry.For(system).TryGet<Balance.ClusterConfigStore>(out var store)) return Domain.Balance.ClusterConfigState.Empty;
         try
         {
-            return _lastConfig = (await store.Ask<Balance.ClusterConfigReply>(new Balance.GetClusterConfig(), AskTimeout)).State;
+            return await _config.AskAsync<Balance.ClusterConfigReply>(store, new Balance.GetClusterConfig(), r => r.State, AskTimeout);
         }
         catch (AskTimeoutException)
         {
-            return _lastConfig;
+            return Domain.Balance.ClusterConfigState.Empty; // never read yet
         }
     }
 

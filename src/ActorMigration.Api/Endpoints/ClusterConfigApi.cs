@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using ActorMigration.Actors.Balance;
+using ActorMigration.Actors.Cluster;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Balance;
 using Akka.Actor;
@@ -10,8 +10,7 @@ namespace ActorMigration.Api.Endpoints;
 /// <summary>The cluster configuration (options, maintenance) as the endpoints read it.</summary>
 public static class ClusterConfigApi
 {
-    // Per store (one per member; tests run several members in one process).
-    private static readonly ConditionalWeakTable<IActorRef, ClusterConfigState> LastSeen = new();
+    private static readonly LastSeen<ClusterConfigState> Seen = new();
 
     public static IActorRef Store(HttpContext ctx) => ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<ClusterConfigStore>();
 
@@ -37,18 +36,6 @@ public static class ClusterConfigApi
         }
     }
 
-    private static async Task<ClusterConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen)
-    {
-        var store = Store(ctx);
-        try
-        {
-            var state = (await store.Ask<ClusterConfigReply>(new GetClusterConfig(), timeout)).State;
-            LastSeen.AddOrUpdate(store, state);
-            return state;
-        }
-        catch (AskTimeoutException) when (lastSeen && LastSeen.TryGetValue(store, out var last))
-        {
-            return last;
-        }
-    }
+    private static Task<ClusterConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen) =>
+        Seen.AskAsync<ClusterConfigReply>(Store(ctx), new GetClusterConfig(), r => r.State, timeout, lastSeen);
 }

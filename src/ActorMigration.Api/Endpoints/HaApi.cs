@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Ha;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
@@ -12,8 +12,7 @@ namespace ActorMigration.Api.Endpoints;
 /// <summary>What the HA endpoints and the VM endpoints share: the HA store, the sid, the VM checks, follow-ups of tasks.</summary>
 public static class HaApi
 {
-    // Per store (one per member; tests run several members in one process).
-    private static readonly ConditionalWeakTable<IActorRef, HaConfigState> LastSeen = new();
+    private static readonly LastSeen<HaConfigState> Seen = new();
 
     public static IActorRef Store(HttpContext ctx) => ctx.RequestServices.GetRequiredService<ActorRegistry>().Get<HaConfigStore>();
 
@@ -26,20 +25,8 @@ public static class HaApi
     /// </summary>
     public static Task<HaConfigState> ConfigOrLastSeen(HttpContext ctx) => Ask(ctx, TimeSpan.FromSeconds(3), lastSeen: true);
 
-    private static async Task<HaConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen)
-    {
-        var store = Store(ctx);
-        try
-        {
-            var state = (await store.Ask<HaConfigReply>(new GetHaConfig(), timeout)).State;
-            LastSeen.AddOrUpdate(store, state);
-            return state;
-        }
-        catch (AskTimeoutException) when (lastSeen && LastSeen.TryGetValue(store, out var last))
-        {
-            return last;
-        }
-    }
+    private static Task<HaConfigState> Ask(HttpContext ctx, TimeSpan timeout, bool lastSeen) =>
+        Seen.AskAsync<HaConfigReply>(Store(ctx), new GetHaConfig(), r => r.State, timeout, lastSeen);
 
     /// <summary>
     /// The HA manager's state (fenced nodes, recoveries, errors); empty while its singleton does not answer (it moves,
@@ -69,7 +56,7 @@ public static class HaApi
     {
         var store = Store(ctx);
         var reply = await store.Ask<HaConfigReply>(new HaConfigRequest(command), ApiServices.AskTimeout);
-        if (reply.Error is null) LastSeen.AddOrUpdate(store, reply.State);
+        if (reply.Error is null) Seen.Remember(store, reply.State);
         return reply.Error is null ? PveResult.Data(null) : PveResult.Error(reply.Error);
     }
 
