@@ -15,17 +15,8 @@ public sealed class LostMigrationTests(ITestOutputHelper output)
 {
     private const int VmId = 150;
 
-    private static async Task<MigrationProgress> WaitFinalAsync(QemuHypervisorDriver hv, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var p = await hv.QueryMigrationAsync(VmId);
-            if (p.IsFinal) return p;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"migration of {VmId} still {p.Status} after {timeout}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task<MigrationProgress> WaitFinalAsync(QemuHypervisorDriver hv, TimeSpan timeout) =>
+        MigrationTests.WaitFinalAsync(hv, VmId, timeout);
 
     private static int MigrateCommands(TestEnv env) =>
         env.Logs.Events.Count(e => e.MessageTemplate.Text == QmpSessions.CommandTemplate && e.Properties["Command"].ToString() == "\"migrate\"");
