@@ -8,7 +8,7 @@ namespace ActorMigration.Drivers.Qemu.Tests;
 /// <summary>Real live migrations between two node drivers (node1 run dir → node2 run dir) over tcp:127.0.0.1.</summary>
 public sealed class MigrationTests(ITestOutputHelper output)
 {
-    private static async Task<MigrationProgress> WaitFinalAsync(QemuHypervisorDriver hv, int vmid, TimeSpan timeout)
+    internal static async Task<MigrationProgress> WaitFinalAsync(QemuHypervisorDriver hv, int vmid, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)

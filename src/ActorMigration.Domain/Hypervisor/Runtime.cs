@@ -53,7 +53,10 @@ public enum MigrationState
     Cancelled
 }
 
-/// <summary>A snapshot of query-migrate.</summary>
+/// <summary>
+/// A snapshot of query-migrate. <c>Uri</c>: where the driver sent this migration (query-migrate does not say; the driver
+/// records it at start), null when unknown.
+/// </summary>
 public sealed record MigrationProgress(
     MigrationState Status,
     long TotalBytes = 0,
@@ -66,7 +69,8 @@ public sealed record MigrationProgress(
     long? ExpectedDowntimeMs = null,
     long? DowntimeMs = null,
     long? TotalTimeMs = null,
-    string? Error = null)
+    string? Error = null,
+    string? Uri = null)
 {
     public bool IsFinal => Status is MigrationState.Completed or MigrationState.Failed or MigrationState.Cancelled;
     public double DirtyBytesPerSec => DirtyPagesRate * (double)PageSize;

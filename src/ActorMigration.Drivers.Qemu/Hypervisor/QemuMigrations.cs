@@ -55,7 +55,16 @@ public sealed class QemuMigrations
         // Recorded first, so that a query right after knows a stale incoming status is not this migration's.
         if (meta is not null) (meta with { OutgoingUri = spec.Uri }).Write(files.MetaFile);
         _ended[vmid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _qmp.ExecuteAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, ct: ct);
+        try
+        {
+            await _qmp.ExecuteAsync(vmid, "migrate", new JsonObject { ["uri"] = spec.Uri }, ct: ct);
+        }
+        catch (QmpException)
+        {
+            // Refused (e.g. a source paused by an earlier migration): query-migrate still shows that one, not this.
+            meta?.Write(files.MetaFile);
+            throw;
+        }
         _log.LogInformation(
             "Migrating {VmId} from {Node} to {Target} (bandwidth {Bandwidth}, downtime limit {DowntimeMs} ms, auto-converge {AutoConverge}, TLS {Tls})",
             vmid, _node, spec.Uri, spec.MaxBandwidthBytesPerSec, spec.DowntimeLimitMs, spec.AutoConverge, _tls is not null);
@@ -82,7 +91,7 @@ public sealed class QemuMigrations
             await Task.Delay(1, ct);
             raw = await _qmp.ExecuteAsync(vmid, "query-migrate", ct: ct);
         }
-        var p = QmpMapping.Migration(raw);
+        var p = QmpMapping.Migration(raw) with { Uri = meta?.OutgoingUri };
         if (p.Status == MigrationState.Completed && raw?["ram"] is null)
             return p with { Status = meta is null ? MigrationState.None : MigrationState.Setup };
         return p;

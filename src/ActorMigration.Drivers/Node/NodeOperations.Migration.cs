@@ -6,16 +6,25 @@ namespace ActorMigration.Drivers.Node;
 /// <summary>Outgoing migration and drive mirrors: one query-migrate or one query-block-jobs per operation.</summary>
 public sealed partial class NodeOperations
 {
-    /// <summary>Started only when no migration runs or completed (a retry after a crash finds it running).</summary>
+    /// <summary>
+    /// Started unless THIS migration (same URI) runs already, or completed and the source still waits in post-migrate:
+    /// a retry after a crash. A source resumed after a completed migration still reports it completed (QEMU keeps the
+    /// last state), and a port may be handed out again, so neither alone means this migration.
+    /// </summary>
     public async Task<StepResult> StartMigration(StartMigration s, CancellationToken ct = default)
     {
         var current = await Hypervisor.QueryMigrationAsync(s.VmId, ct);
-        if (current.Status is MigrationState.Setup or MigrationState.Active or MigrationState.Device
-            or MigrationState.PreSwitchover or MigrationState.Completed)
-            return Done.Instance;
-        await Hypervisor.StartMigrationAsync(s.VmId, s.Spec, ct);
+        if (current.Uri != s.Spec.Uri || !await StartedOrDone(s.VmId, current.Status, ct))
+            await Hypervisor.StartMigrationAsync(s.VmId, s.Spec, ct);
         return Done.Instance;
     }
+
+    private async Task<bool> StartedOrDone(int vmid, MigrationState status, CancellationToken ct) => status switch
+    {
+        MigrationState.Setup or MigrationState.Active or MigrationState.Device or MigrationState.PreSwitchover => true,
+        MigrationState.Completed => (await Hypervisor.GetAsync(vmid, ct)).State == VmRunState.PostMigrate,
+        _ => false
+    };
 
     /// <summary>Answers when the migration ended or after the step's poll delay.</summary>
     public async Task<StepResult> PollMigration(PollMigration s, CancellationToken ct = default) =>

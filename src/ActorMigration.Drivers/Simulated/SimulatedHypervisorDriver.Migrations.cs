@@ -14,6 +14,8 @@ public sealed partial class SimulatedHypervisorDriver
             if (vm.Migration is { } old && Snapshot(old).Phase is MigrationPhase.Precopy or MigrationPhase.Switchover)
                 throw new InvalidOperationException($"VM {vmid}: a migration to {old.Uri} is already in progress");
             var state = EffectiveState(vm);
+            if (state == VmRunState.PostMigrate) // QEMU's text
+                throw new InvalidOperationException("Can't migrate the vm that was paused due to previous migration");
             if (state is not (VmRunState.Running or VmRunState.Paused))
                 throw new InvalidOperationException($"VM {vmid} is in state {state}; cannot migrate");
 
@@ -64,7 +66,8 @@ public sealed partial class SimulatedHypervisorDriver
             ExpectedDowntimeMs: s.ExpectedDowntimeMs is { } e ? (long)Math.Round(e) : null,
             DowntimeMs: s.DowntimeMs is { } d ? (long)Math.Round(d) : null,
             TotalTimeMs: (long)Math.Round(s.ElapsedSec * 1000),
-            Error: s.Error));
+            Error: s.Error,
+            Uri: m.Uri));
     }
 
     public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
