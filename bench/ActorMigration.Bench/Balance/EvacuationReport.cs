@@ -13,7 +13,8 @@ public static class EvacuationReport
             : "`migrateall target=node2 maxworkers=1`";
         Console.WriteLine($"{EvacuationBench.Vms} running VMs of {EvacuationBench.MemoryMiB} MiB on node1 of 3 nodes, simulated link "
             + $"{EvacuationBench.Link}/s, speed factor 1; fresh member per round\n");
-        Console.WriteLine("| round | how | node1 empty, task ended (s) | exit status | moved to node2 / node3 | left on node1 | one migration after its slot, mean (s) |");
+        Console.WriteLine("| round | how | node1 empty, task ended (s) | exit status | moved to node2 / node3 | left on node1 " +
+            "| one migration after its slot, mean (s) |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var r in rounds)
             Console.WriteLine(string.Format(inv, "| {0} | {1} | {2:F1} | {3} | {4} / {5} | {6} | {7:F1} |", r.Index, Name(r.Kind), r.Seconds,

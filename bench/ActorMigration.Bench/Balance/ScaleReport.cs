@@ -13,10 +13,11 @@ public static class ScaleReport
             + $"migration-limits {r.Limits}\n");
         Console.WriteLine("| | value |");
         Console.WriteLine("|---|---|");
-        Console.WriteLine($"| VM records created (through the VM actors, 100 at a time) | {F(r.CreateSeconds, "F1")} s |");
+        Console.WriteLine($"| VM records created (through the VM actors, 250 at a time) | {F(r.CreateSeconds, "F1")} s |");
         Console.WriteLine($"| VMs started for migration (node actors, 100 at a time) | {F(r.StartSeconds, "F1")} s |");
         Console.WriteLine($"| all {r.Migrations} `POST …/migrate` answered (UPIDs) | {F(r.SubmitSeconds, "F1")} s |");
         Console.WriteLine($"| **time until all migrations ended** (first POST → last task end) | **{F(r.AllEndedSeconds, "F1")} s** |");
+        Console.WriteLine($"| POSTs answered only after the start timeout ({ScaleBench.StartTimeoutMs / 1000} s) | {r.LateStarts} |");
         Console.WriteLine($"| ended OK | {r.Ok} of {r.Migrations} |");
         Console.WriteLine($"| most running at once / queued at once (`GET /cluster/migrations`, every 1 s) | {r.PeakRunning} / {r.PeakQueued} |");
         Console.WriteLine($"| RSS idle (records loaded, before the migrations) | {Mib(r.RssIdle)} |");
@@ -29,8 +30,8 @@ public static class ScaleReport
         Console.WriteLine(string.Format(inv, "| **p99 ratio during / idle** | **{0:F2}** |", r.During.P99 / r.Idle.P99));
         Console.WriteLine(string.Format(inv, "| read model lag: task end → listed as ended, p50 / p99 / max ({0} tasks, sampled every 100 ms) " +
             "| {1:F0} / {2:F0} / {3:F0} ms |", r.TaskLagSeen, r.TaskLag.P50, r.TaskLag.P99, r.TaskLag.Max));
-        Console.WriteLine(string.Format(inv, "| read model tag offset behind the journal's newest tagged row, median / max (every 500 ms) | {0:F0} / {1} rows |",
-            r.OffsetBehindMedian, r.OffsetBehindMax));
+        Console.WriteLine(string.Format(inv, "| read model tag offset behind the journal's newest tagged row, median / max (every 500 ms) " +
+            "| {0:F0} / {1} rows |", r.OffsetBehindMedian, r.OffsetBehindMax));
         foreach (var n in r.NotOk.Take(20)) Console.WriteLine($"not OK: {n}");
     }
 }
