@@ -21,7 +21,7 @@ public static class ScaleBench
 {
     public sealed record Result(int Nodes, int Vms, int Migrations, string Limits, double CreateSeconds, double StartSeconds,
         double SubmitSeconds, double AllEndedSeconds, int Ok, IReadOnlyList<string> NotOk, int LateStarts, int PeakRunning, int PeakQueued,
-        long RssIdle, long RssPeak, long RssEnd, Latency Idle, Latency During, Latency TaskLag, int TaskLagSeen,
+        long RssIdle, long RssPeak, long RssEnd, Latency Idle, Latency During, Latency EndWritten, Latency EndListed,
         long OffsetBehindMax, double OffsetBehindMedian);
 
     public const int MemoryMiB = 256;
@@ -101,6 +101,7 @@ public static class ScaleBench
                 await Task.Delay(1000);
             }
         });
+        var persisted = WatchPersistedEnds(server.Services.GetRequiredService<ActorSystem>());
         var started = DateTimeOffset.UtcNow;
         sw.Restart();
         var answers = await Task.WhenAll(moving.Select(m => Submit(c, m.From, m.VmId, m.To)));
@@ -110,25 +111,31 @@ public static class ScaleBench
         log($"{migrations} migrations answered in {submitSeconds:F1} s ({lateStarts} after the start timeout)");
 
         using var lagStop = new CancellationTokenSource(Deadline);
-        var lag = await SampleTaskLag(readModel, upids.ToHashSet(), TimeSpan.FromMilliseconds(100), lagStop.Token);
+        var listed = await SampleListedEnds(readModel, upids.ToHashSet(), TimeSpan.FromMilliseconds(100), lagStop.Token);
         await stop.CancelAsync();
         var duringMs = await during;
         var behind = await offsets;
         await queue;
-        log($"{lag.Count} of {migrations} ended in the read model");
+        log($"{listed.Count} of {migrations} ended in the read model");
 
         var notOk = new List<string>();
         var lastEnd = started;
+        List<double> writeMs = [], listMs = [];
         foreach (var upid in upids)
         {
             var s = await tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid), TimeSpan.FromSeconds(30));
             if (s.EndedAt is { } e && e > lastEnd) lastEnd = e;
+            if (s.EndedAt is { } end && persisted.TryGetValue(upid, out var written))
+            {
+                writeMs.Add((written - end).TotalMilliseconds);
+                if (listed.TryGetValue(upid, out var seen)) listMs.Add((seen - written).TotalMilliseconds);
+            }
             if (s.Running || s.ExitStatus != "OK") notOk.Add($"{upid}: {(s.Running ? $"running ({s.Phase})" : s.ExitStatus)}");
         }
         var (rssEnd, rssPeak) = Rss();
         return new Result(nodeCount, vmCount, migrations, limits, createSeconds, startSeconds, submitSeconds, (lastEnd - started).TotalSeconds,
             migrations - notOk.Count, notOk, lateStarts, peakRunning, peakQueued, rssIdle, rssPeak, rssEnd, Summarize(idle), Summarize(duringMs),
-            Summarize(lag.Values.ToList()), lag.Count, behind.DefaultIfEmpty().Max(), BenchStats.Median(behind.Select(b => (double)b).DefaultIfEmpty()));
+            Summarize(writeMs), Summarize(listMs), behind.DefaultIfEmpty().Max(), BenchStats.Median(behind.Select(b => (double)b).DefaultIfEmpty()));
     }
 
     /// <summary>

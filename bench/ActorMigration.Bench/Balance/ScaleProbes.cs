@@ -61,20 +61,20 @@ public static class ScaleProbes
     }
 
     /// <summary>
-    /// Every <paramref name="period"/>: the read model's task list; for each task it shows ended for the first time, the
-    /// time since the task's own end (<c>TaskFinished.At</c>) in ms. Up to one period of the lag is the sampling's.
+    /// Every <paramref name="period"/>: the read model's task list; for each task it shows ended for the first time, when
+    /// it was seen. Up to one period of a lag measured from it is the sampling's.
     /// </summary>
-    public static async Task<ConcurrentDictionary<string, double>> SampleTaskLag(IActorRef readModel, ISet<string> upids, TimeSpan period,
+    public static async Task<ConcurrentDictionary<string, DateTimeOffset>> SampleListedEnds(IActorRef readModel, ISet<string> upids, TimeSpan period,
         CancellationToken stop)
     {
-        var lag = new ConcurrentDictionary<string, double>();
+        var lag = new ConcurrentDictionary<string, DateTimeOffset>();
         while (!stop.IsCancellationRequested)
         {
             var list = await readModel.Ask<TaskList>(new ListTasks(), TimeSpan.FromSeconds(30));
             var now = DateTimeOffset.UtcNow;
             foreach (var t in list.Tasks)
-                if (t.EndedAt is { } ended && upids.Contains(t.Upid))
-                    lag.TryAdd(t.Upid, (now - ended).TotalMilliseconds);
+                if (t.EndedAt is not null && upids.Contains(t.Upid))
+                    lag.TryAdd(t.Upid, now);
             if (lag.Count == upids.Count) break;
             try
             {
@@ -85,6 +85,27 @@ public static class ScaleProbes
             }
         }
         return lag;
+    }
+
+    /// <summary>
+    /// Subscribes to the member's event stream: when each task's <c>TaskFinished</c> was persisted (the entity publishes every
+    /// tagged event it persisted, <see cref="TaggedEventPersisted"/>); wall time by UPID.
+    /// </summary>
+    public static ConcurrentDictionary<string, DateTimeOffset> WatchPersistedEnds(ActorSystem system)
+    {
+        var at = new ConcurrentDictionary<string, DateTimeOffset>();
+        var watcher = system.ActorOf(Props.Create(() => new PersistedEndWatcher(at)), "bench-persisted-ends");
+        system.EventStream.Subscribe(watcher, typeof(TaggedEventPersisted));
+        return at;
+    }
+
+    private sealed class PersistedEndWatcher : ReceiveActor
+    {
+        public PersistedEndWatcher(ConcurrentDictionary<string, DateTimeOffset> at) =>
+            Receive<TaggedEventPersisted>(p =>
+            {
+                if (p.Event is Domain.Workflows.TaskFinished f) at.TryAdd(f.Upid, DateTimeOffset.UtcNow);
+            });
     }
 
     /// <summary>
