@@ -22,7 +22,7 @@ public static class ScaleBench
     public sealed record Result(int Nodes, int Vms, int Migrations, string Limits, double CreateSeconds, double StartSeconds,
         double SubmitSeconds, double AllEndedSeconds, int Ok, IReadOnlyList<string> NotOk, int LateStarts, int PeakRunning, int PeakQueued,
         long RssIdle, long RssPeak, long RssEnd, Latency Idle, Latency During, Latency EndWritten, Latency EndListed,
-        long OffsetBehindMax, double OffsetBehindMedian);
+        long OffsetBehindMax, double OffsetBehindMedian, int ListedAfterOneSecond);
 
     public const int MemoryMiB = 256;
     public const int StartTimeoutMs = 120_000;
@@ -135,7 +135,8 @@ public static class ScaleBench
         var (rssEnd, rssPeak) = Rss();
         return new Result(nodeCount, vmCount, migrations, limits, createSeconds, startSeconds, submitSeconds, (lastEnd - started).TotalSeconds,
             migrations - notOk.Count, notOk, lateStarts, peakRunning, peakQueued, rssIdle, rssPeak, rssEnd, Summarize(idle), Summarize(duringMs),
-            Summarize(writeMs), Summarize(listMs), behind.DefaultIfEmpty().Max(), BenchStats.Median(behind.Select(b => (double)b).DefaultIfEmpty()));
+            Summarize(writeMs), Summarize(listMs), behind.DefaultIfEmpty().Max(), BenchStats.Median(behind.Select(b => (double)b).DefaultIfEmpty()),
+            listMs.Count(ms => ms > 1000));
     }
 
     /// <summary>

@@ -35,6 +35,7 @@ public static class ScaleReport
             "| {1:F0} / **{2:F0}** / {3:F0} ms |", r.EndListed.Samples, r.EndListed.P50, r.EndListed.P99, r.EndListed.Max));
         Console.WriteLine(string.Format(inv, "| read model tag offset behind the journal's newest tagged row, median / max (every 500 ms) " +
             "| {0:F0} / {1} rows |", r.OffsetBehindMedian, r.OffsetBehindMax));
+        Console.WriteLine($"| tasks listed as ended more than 1 s after their end was persisted | {r.ListedAfterOneSecond} |");
         foreach (var n in r.NotOk.Take(20)) Console.WriteLine($"not OK: {n}");
     }
 }
