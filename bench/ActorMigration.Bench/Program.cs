@@ -7,6 +7,7 @@ using ActorMigration.Bench;
 //   | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]
 //   | ha-recovery [rounds]
 //   | balance-sim [nodes] [vms] [rounds]
+//   | scale [nodes] [vms] [migrations] | evacuate [rounds]
 var mode = args.FirstOrDefault() ?? "orchestration";
 int Arg(int i, int def) => args.Length > i && int.TryParse(args[i], out var v) ? v : def;
 var inv = CultureInfo.InvariantCulture;
@@ -72,13 +73,20 @@ switch (mode)
     case "balance-sim":
         ActorMigration.Bench.Balance.BalanceSimReport.Print(ActorMigration.Bench.Balance.BalanceSimBench.Run(Arg(1, 5), Arg(2, 300), Arg(3, 20)));
         break;
+    case "scale":
+        ActorMigration.Bench.Balance.ScaleReport.Print(await ActorMigration.Bench.Balance.ScaleBench.Run(Arg(1, 50), Arg(2, 10000), Arg(3, 1000)));
+        break;
+    case "evacuate":
+        ActorMigration.Bench.Balance.EvacuationReport.Print(await ActorMigration.Bench.Balance.EvacuationBench.Run(Arg(1, 3)));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
             + " | fuzz [requests] [seed] [hang seconds] [deep OVF levels] [sparse MiB] | failover [rounds] [source] [target] [bystander]"
             + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]"
             + " | ha-recovery [rounds]"
-            + " | balance-sim [nodes] [vms] [rounds]");
+            + " | balance-sim [nodes] [vms] [rounds]"
+            + " | scale [nodes] [vms] [migrations] | evacuate [rounds]");
         return 2;
 }
 return 0;
