@@ -56,10 +56,10 @@ public static class ClusterEndpoints
                     var vms = await s.ReadModel.Ask<VmList>(new ListVms(), ApiServices.AskTimeout);
                     var ha = await HaApi.ConfigOrLastSeen(ctx);
                     var manager = await HaApi.ManagerIfManaged(ctx, ha);
-                    // Per node: its VMs' runtimes, or null when the node does not answer (status "unknown").
-                    var runtimes = new Dictionary<string, Dictionary<int, VmRuntime>?>();
-                    foreach (var n in vms.Vms.Select(v => v.Node).OfType<string>().Distinct())
-                        runtimes[n] = (await s.NodeVms(n, TimeSpan.FromSeconds(3)))?.Vms.ToDictionary(r => r.VmId);
+                    // Per node, asked at once: its VMs' runtimes, or null when the node does not answer (status "unknown").
+                    var runtimes = (await Task.WhenAll(vms.Vms.Select(v => v.Node).OfType<string>().Distinct().Select(async n =>
+                            (Node: n, Vms: (await s.NodeVms(n, TimeSpan.FromSeconds(3)))?.Vms.ToDictionary(r => r.VmId)))))
+                        .ToDictionary(x => x.Node, x => x.Vms);
                     // Proxmox lists what the caller may audit: VMs (VM.Audit), nodes (Sys.Audit), storages.
                     foreach (var v in vms.Vms.Where(v => ctx.Allowed($"/vms/{v.VmId}", "VM.Audit")))
                     {
