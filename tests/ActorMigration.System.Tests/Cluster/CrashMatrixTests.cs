@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace ActorMigration.SystemTests.Cluster;
 
 /// <summary>
@@ -102,10 +104,31 @@ public sealed class CrashMatrixTests(CrashMatrixCluster cluster, Xunit.Abstracti
     private static async Task<int> Create(PveClient api, MatrixPhase phase, string source)
     {
         var vmid = Interlocked.Increment(ref _nextVmId);
-        Assert.Equal("OK", await api.Wait(await api.Upid(api.Post($"/nodes/{source}/qemu",
-            ("vmid", vmid.ToString()), ("memory", "2048"), ("scsi0", phase.Online ? "local:1" : "local:4")))));
-        if (phase.Online) Assert.Equal("OK", await api.Wait(await api.Upid(api.Post($"/nodes/{source}/qemu/{vmid}/status/start"))));
+        var vm = $"/nodes/{source}/qemu/{vmid}";
+        await Settled(api, () => api.Post($"/nodes/{source}/qemu", ("vmid", vmid.ToString()), ("memory", "2048"),
+            ("scsi0", phase.Online ? "local:1" : "local:4")), $"{vm}/config", d => d["lock"] is null);
+        if (phase.Online)
+            await Settled(api, () => api.Post($"{vm}/status/start"), $"{vm}/status/current",
+                d => d["status"]?.GetValue<string>() == "running" && d["lock"] is null);
         return vmid;
+    }
+
+    /// <summary>
+    /// Posts a task and waits for it to end OK. Right after the previous case's member came back its shards may still be
+    /// handed back to it (remembered entities restart there), and a POST may answer Proxmox's "got timeout - the request
+    /// may still take effect": then the task's effect (<paramref name="done"/> on <paramref name="check"/>) is awaited.
+    /// </summary>
+    private static async Task Settled(PveClient api, Func<Task<PveClient.Response>> post, string check, Func<JsonNode, bool> done)
+    {
+        var r = await post();
+        if (r.Status == System.Net.HttpStatusCode.OK)
+        {
+            Assert.Equal("OK", await api.Wait(r.Data!.GetValue<string>()));
+            return;
+        }
+        Assert.True(r.Reason?.StartsWith("got timeout", StringComparison.Ordinal) == true, $"{check}: {r}");
+        await PveClient.Eventually(async () => (await api.Get(check)) is { Status: System.Net.HttpStatusCode.OK, Data: { } d } && done(d),
+            TimeSpan.FromSeconds(60), $"{check} after a timed-out POST");
     }
 
     /// <summary>Starts the migration of <paramref name="vmid"/> from <paramref name="source"/> to <paramref name="target"/>.</summary>
