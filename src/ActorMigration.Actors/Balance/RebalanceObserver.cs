@@ -5,7 +5,6 @@ using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Balance;
-using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
 using ActorMigration.Domain.Workflows.Evacuation;
@@ -78,28 +77,7 @@ public sealed class RebalanceObserver(ActorSystem system, IActorRef readModel, I
         var vms = (await readModel.Ask<VmList>(new ListVms(), AskTimeout)).Vms.Where(v => v.Error is null && v.Node is not null).ToList();
         var ended = (await readModel.Ask<TaskList>(new ListTasks(IncludeRunning: false), AskTimeout)).Tasks;
         var lastMoved = Cooldown.LastMoves(state.LastMoved, ended.Select(t => (t.Type, t.Id, t.EndedAt, t.ExitStatus)));
-        var capacities = new List<NodeCapacity>();
-        var running = new HashSet<(int, string)>();
-        foreach (var node in topology.ClusterNodes)
-        {
-            var down = new NodeCapacity(node, false, cluster.IsInMaintenance(node), 0, 0, "", "");
-            if (!NodeMembership.IsOnline(system, node))
-            {
-                capacities.Add(down);
-                continue;
-            }
-            try
-            {
-                var facts = await nodes.Ask<NodeFacts>(new GetNodeFacts(node), AskTimeout);
-                var alive = await nodes.Ask<NodeVms>(new ListNodeVms(node), AskTimeout);
-                foreach (var r in alive.Vms.Where(r => r.IsAlive)) running.Add((r.VmId, node));
-                capacities.Add(new NodeCapacity(node, facts.Online, cluster.IsInMaintenance(node), facts.MaxMem, facts.MaxCpu, facts.Version, facts.CpuVendor));
-            }
-            catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
-            {
-                capacities.Add(down);
-            }
-        }
+        var (capacities, alive) = await NodeCapacities.ReadAsync(system, nodes, topology.ClusterNodes, cluster, AskTimeout, AskTimeout);
         var storage = StorageConfig.Parse(topology.StorageConfigText);
         var eligible = capacities.Where(n => n.Eligible).Select(n => n.Node).ToList();
         var demands = new List<VmDemand>();
@@ -108,8 +86,8 @@ public sealed class RebalanceObserver(ActorSystem system, IActorRef readModel, I
         foreach (var v in vms)
         {
             if (!QmConfig.TryParse(v.ConfigText, out var cfg, out _)) continue;
-            var demand = UsageSmoother.WithUsage(Evacuation.DemandOf(v.VmId, v.Node!, cfg!, running.Contains((v.VmId, v.Node!)), v.Lock),
-                _usage.GetValueOrDefault(v.VmId));
+            var isRunning = alive.TryGetValue(v.Node!, out var on) && on.Contains(v.VmId);
+            var demand = UsageSmoother.WithUsage(Evacuation.DemandOf(v.VmId, v.Node!, cfg!, isRunning, v.Lock), _usage.GetValueOrDefault(v.VmId));
             demands.Add(demand);
             var group = Evacuation.GroupOf(ha, v.VmId);
             if (group is not null) groups[v.VmId] = group;

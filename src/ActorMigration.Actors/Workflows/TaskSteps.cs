@@ -3,8 +3,6 @@ using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Ha;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
-using ActorMigration.Domain.Balance;
-using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Bulk;
@@ -62,27 +60,8 @@ internal static class TaskSteps
         var config = registry.Get<ClusterConfigStore>().Ask<ClusterConfigReply>(new GetClusterConfig(), timeouts.Default);
         var ha = registry.Get<HaConfigStore>().Ask<HaConfigReply>(new GetHaConfig(), timeouts.Default);
         var all = (await registry.Get<ClusterReadModel>().Ask<VmList>(new ListVms(), timeouts.Default)).Vms.Where(v => v.Error is null).ToList();
-        var nodes = new List<NodeCapacity>();
-        var running = new Dictionary<string, IReadOnlySet<int>>();
-        var maintenance = (await config).State;
-        foreach (var node in topology.ClusterNodes)
-        {
-            if (!NodeMembership.IsOnline(system, node))
-            {
-                nodes.Add(new NodeCapacity(node, false, maintenance.IsInMaintenance(node), 0, 0, "", ""));
-                continue;
-            }
-            try
-            {
-                var facts = await registry.Get<HypervisorNodeRegion>().Ask<NodeFacts>(new GetNodeFacts(node), timeouts.Facts);
-                running[node] = await Running(registry, node, timeouts);
-                nodes.Add(new NodeCapacity(node, facts.Online, maintenance.IsInMaintenance(node), facts.MaxMem, facts.MaxCpu, facts.Version, facts.CpuVendor));
-            }
-            catch (Exception e) when (e is AskTimeoutException or NodeOperationException or NodeOfflineException)
-            {
-                nodes.Add(new NodeCapacity(node, false, maintenance.IsInMaintenance(node), 0, 0, "", ""));
-            }
-        }
+        var (nodes, running) = await NodeCapacities.ReadAsync(system, registry.Get<HypervisorNodeRegion>(), topology.ClusterNodes, (await config).State,
+            timeouts.Facts, timeouts.Default);
         var here = running.GetValueOrDefault(s.Node) ?? throw new NodeOfflineException(s.Node);
         var mine = all.Where(v => v.Node == s.Node).Select(v => Vm(v, here, s.Node, s.User)).ToList();
         var others = all.Where(v => v.Node is { } n && n != s.Node && running.TryGetValue(n, out var r) && r.Contains(v.VmId))
