@@ -269,6 +269,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         StartMigration s => (new NodeStep(s.Node, s), timeouts.Default),
         PollMigration s => (new NodeStep(s.Node, s), timeouts.Default + s.MaxWait),
         CancelMigration s => (new NodeStep(s.Node, s), timeouts.Default),
+        TuneMigration s => (new NodeStep(s.Node, s), timeouts.Default),
+        StartPostcopy s => (new NodeStep(s.Node, s), timeouts.Default),
         StartMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
         PollMirrors s => (new NodeStep(s.Node, s), timeouts.Default),
         FinishMirrors s => (new NodeStep(s.Node, s), timeouts.Start),

@@ -50,7 +50,9 @@ public enum MigrationState
     Completed,
     Failed,
     Cancelling,
-    Cancelled
+    Cancelled,
+    /// <summary>Post-copy: the target runs the VM and pulls the pages it still lacks.</summary>
+    PostcopyActive
 }
 
 /// <summary>
@@ -70,18 +72,31 @@ public sealed record MigrationProgress(
     long? DowntimeMs = null,
     long? TotalTimeMs = null,
     string? Error = null,
-    string? Uri = null)
+    string? Uri = null,
+    int ThrottlePct = 0)
 {
     public bool IsFinal => Status is MigrationState.Completed or MigrationState.Failed or MigrationState.Cancelled;
     public double DirtyBytesPerSec => DirtyPagesRate * (double)PageSize;
 }
 
-/// <summary>Parameters of one outgoing migration.</summary>
+/// <summary>
+/// Parameters of one outgoing migration. <paramref name="ThrottleCeilingPct"/>: the auto-converge throttle QEMU may
+/// apply (cpu-throttle-initial and max-cpu-throttle), set by the convergence controller; null: QEMU's defaults
+/// (20 %, +10 %, up to 99 %). <paramref name="PostCopy"/>: the postcopy-ram capability, so post-copy may be started.
+/// </summary>
 public sealed record MigrationStartSpec(
     string Uri,
     long? MaxBandwidthBytesPerSec,
     long DowntimeLimitMs = 100,
-    bool AutoConverge = true);
+    bool AutoConverge = true,
+    int? ThrottleCeilingPct = null,
+    bool PostCopy = false);
+
+/// <summary>
+/// What the convergence controller changes while a migration runs (migrate-set-parameters): the downtime limit and the
+/// auto-converge throttle ceiling (cpu-throttle-initial = increment = max-cpu-throttle; null: unchanged).
+/// </summary>
+public sealed record MigrationTuning(long DowntimeLimitMs, int? ThrottleCeilingPct);
 
 /// <summary>A block job as query-block-jobs reports it.</summary>
 public sealed record BlockJobInfo(

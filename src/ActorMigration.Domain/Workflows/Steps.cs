@@ -116,6 +116,12 @@ public sealed record PollMigration(string Key, string Node, int VmId, TimeSpan M
 
 public sealed record CancelMigration(string Key, string Node, int VmId) : WorkflowStep(Key);
 
+/// <summary>migrate-set-parameters on the running migration: the convergence controller's throttle and downtime.</summary>
+public sealed record TuneMigration(string Key, string Node, int VmId, MigrationTuning Tuning) : WorkflowStep(Key);
+
+/// <summary>migrate-start-postcopy: the target runs the VM from now on and pulls the pages it lacks.</summary>
+public sealed record StartPostcopy(string Key, string Node, int VmId) : WorkflowStep(Key);
+
 public sealed record TransferConntrack(string Key, string Source, string Target, int VmId) : WorkflowStep(Key);
 
 /// <summary>

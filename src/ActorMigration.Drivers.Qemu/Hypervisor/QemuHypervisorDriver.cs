@@ -110,6 +110,10 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     public Task CancelMigrationAsync(int vmid, CancellationToken ct = default) => _migrations.CancelAsync(vmid, ct);
 
+    public Task TuneMigrationAsync(int vmid, MigrationTuning tuning, CancellationToken ct = default) => _migrations.TuneAsync(vmid, tuning, ct);
+
+    public Task StartPostcopyAsync(int vmid, CancellationToken ct = default) => _migrations.StartPostcopyAsync(vmid, ct);
+
     // Block jobs and NBD
 
     public Task StartMirrorAsync(int vmid, string drive, MirrorTarget target, CancellationToken ct = default) =>

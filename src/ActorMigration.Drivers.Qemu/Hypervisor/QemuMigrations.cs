@@ -39,13 +39,11 @@ public sealed class QemuMigrations
         {
             ["capabilities"] = new JsonArray(
                 new JsonObject { ["capability"] = "events", ["state"] = true },
-                new JsonObject { ["capability"] = "auto-converge", ["state"] = spec.AutoConverge })
+                new JsonObject { ["capability"] = "auto-converge", ["state"] = spec.AutoConverge },
+                new JsonObject { ["capability"] = "postcopy-ram", ["state"] = spec.PostCopy })
         }, ct: ct);
-        var parameters = new JsonObject
-        {
-            ["downtime-limit"] = spec.DowntimeLimitMs,
-            ["max-bandwidth"] = spec.MaxBandwidthBytesPerSec is > 0 and var bw ? bw : _unlimitedBandwidth
-        };
+        var parameters = Tuning(new MigrationTuning(spec.DowntimeLimitMs, spec.ThrottleCeilingPct));
+        parameters["max-bandwidth"] = spec.MaxBandwidthBytesPerSec is > 0 and var bw ? bw : _unlimitedBandwidth;
         if (_tls is not null)
         {
             await _tls.EnsureClientAsync(_qmp, vmid, ct);
@@ -107,6 +105,36 @@ public sealed class QemuMigrations
         var p = await QueryAsync(vmid, ct);
         // A signal left from an earlier migration must not turn the next waits into a busy loop.
         if (known && ended!.Task.IsCompleted && !p.IsFinal) _ended.TryRemove(new(vmid, ended));
+        return p;
+    }
+
+    /// <summary>The controller's new downtime limit and throttle ceiling, on the running migration.</summary>
+    public async Task TuneAsync(int vmid, MigrationTuning tuning, CancellationToken ct)
+    {
+        await _qmp.ExecuteAsync(vmid, "migrate-set-parameters", Tuning(tuning), ct: ct);
+        _log.LogInformation("Tuned migration of {VmId} on {Node}: downtime limit {DowntimeMs} ms, throttle ceiling {ThrottlePct}",
+            vmid, _node, tuning.DowntimeLimitMs, tuning.ThrottleCeilingPct);
+    }
+
+    public async Task StartPostcopyAsync(int vmid, CancellationToken ct)
+    {
+        await _qmp.ExecuteAsync(vmid, "migrate-start-postcopy", ct: ct);
+        _log.LogInformation("Switched migration of {VmId} on {Node} to post-copy", vmid, _node);
+    }
+
+    /// <summary>
+    /// downtime-limit, and a throttle ceiling as cpu-throttle-initial = increment = max-cpu-throttle: QEMU's next
+    /// auto-converge step goes straight to it and never above it.
+    /// </summary>
+    private static JsonObject Tuning(MigrationTuning t)
+    {
+        var p = new JsonObject { ["downtime-limit"] = t.DowntimeLimitMs };
+        if (t.ThrottleCeilingPct is { } pct)
+        {
+            p["cpu-throttle-initial"] = pct;
+            p["cpu-throttle-increment"] = pct;
+            p["max-cpu-throttle"] = pct;
+        }
         return p;
     }
 

@@ -21,7 +21,8 @@ internal static class QmpMapping
     {
         null or "none" => MigrationState.None,
         "setup" => MigrationState.Setup,
-        "active" or "postcopy-active" or "postcopy-paused" or "postcopy-recover" or "wait-unplug" or "colo" => MigrationState.Active,
+        "postcopy-active" or "postcopy-paused" or "postcopy-recover" => MigrationState.PostcopyActive,
+        "active" or "wait-unplug" or "colo" => MigrationState.Active,
         "pre-switchover" => MigrationState.PreSwitchover,
         "device" => MigrationState.Device,
         "completed" => MigrationState.Completed,
@@ -47,7 +48,8 @@ internal static class QmpMapping
             ExpectedDowntimeMs: Long(r, "expected-downtime"),
             DowntimeMs: Long(r, "downtime"),
             TotalTimeMs: Long(r, "total-time"),
-            Error: Str(r, "error-desc"));
+            Error: Str(r, "error-desc"),
+            ThrottlePct: (int)(Long(r, "cpu-throttle-percentage") ?? 0));
     }
 
     public static BlockJobInfo BlockJob(JsonNode j) => new(

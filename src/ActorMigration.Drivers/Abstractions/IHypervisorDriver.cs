@@ -57,6 +57,12 @@ public interface IHypervisorDriver
 
     Task CancelMigrationAsync(int vmid, CancellationToken ct = default);
 
+    /// <summary>migrate-set-parameters on the running outgoing migration: the convergence controller's downtime and throttle.</summary>
+    Task TuneMigrationAsync(int vmid, MigrationTuning tuning, CancellationToken ct = default);
+
+    /// <summary>migrate-start-postcopy (the migration was started with <see cref="MigrationStartSpec.PostCopy"/>).</summary>
+    Task StartPostcopyAsync(int vmid, CancellationToken ct = default);
+
     /// <summary>
     /// Starts drive-mirror of <paramref name="drive"/> (e.g. scsi0) to the target, without looking at the running jobs
     /// (a job of that drive already running is refused). Job id = drive.

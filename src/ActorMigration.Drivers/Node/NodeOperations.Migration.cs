@@ -21,7 +21,8 @@ public sealed partial class NodeOperations
 
     private async Task<bool> StartedOrDone(int vmid, MigrationState status, CancellationToken ct) => status switch
     {
-        MigrationState.Setup or MigrationState.Active or MigrationState.Device or MigrationState.PreSwitchover => true,
+        MigrationState.Setup or MigrationState.Active or MigrationState.Device or MigrationState.PreSwitchover
+            or MigrationState.PostcopyActive => true,
         MigrationState.Completed => (await Hypervisor.GetAsync(vmid, ct)).State == VmRunState.PostMigrate,
         _ => false
     };
@@ -54,6 +55,23 @@ public sealed partial class NodeOperations
     public async Task<StepResult> CancelMigration(CancelMigration s, CancellationToken ct = default)
     {
         await Hypervisor.CancelMigrationAsync(s.VmId, ct);
+        return Done.Instance;
+    }
+
+    /// <summary>Setting the same parameters twice is harmless; a migration that already ended has nothing to tune.</summary>
+    public async Task<StepResult> TuneMigration(TuneMigration s, CancellationToken ct = default)
+    {
+        var current = await Hypervisor.QueryMigrationAsync(s.VmId, ct);
+        if (!current.IsFinal) await Hypervisor.TuneMigrationAsync(s.VmId, s.Tuning, ct);
+        return Done.Instance;
+    }
+
+    /// <summary>Switched once: a migration already in post-copy, or ended, is left as it is.</summary>
+    public async Task<StepResult> StartPostcopy(StartPostcopy s, CancellationToken ct = default)
+    {
+        var current = await Hypervisor.QueryMigrationAsync(s.VmId, ct);
+        if (current.Status is MigrationState.Active or MigrationState.Setup)
+            await Hypervisor.StartPostcopyAsync(s.VmId, ct);
         return Done.Instance;
     }
 

@@ -28,6 +28,8 @@ public sealed partial class NodeOperations(INodeDriver driver)
         StartMigration s => StartMigration(s, ct),
         PollMigration s => PollMigration(s, ct),
         CancelMigration s => CancelMigration(s, ct),
+        TuneMigration s => TuneMigration(s, ct),
+        StartPostcopy s => StartPostcopy(s, ct),
         StartMirrors s => StartMirrors(s, ct),
         PollMirrors s => PollMirrors(s, ct),
         FinishMirrors s => FinishMirrors(s, ct),

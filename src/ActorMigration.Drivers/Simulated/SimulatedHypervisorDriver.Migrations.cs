@@ -87,6 +87,12 @@ public sealed partial class SimulatedHypervisorDriver
         _log.LogInformation("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
     }
 
+    public Task TuneMigrationAsync(int vmid, MigrationTuning tuning, CancellationToken ct = default) =>
+        throw new NotSupportedException("the simulated driver does not tune migrations yet");
+
+    public Task StartPostcopyAsync(int vmid, CancellationToken ct = default) =>
+        throw new NotSupportedException("the simulated driver has no post-copy yet");
+
     private MigrationSnapshot Snapshot(SimMigrationState m)
     {
         var plan = _plans.GetOrAdd(m.Id, _ => MigrationPlan.Compute(m.Params));

@@ -1,6 +1,11 @@
 namespace ActorMigration.Domain.Workflows.Migration;
 
-/// <summary>POST /nodes/{node}/qemu/{vmid}/migrate, validated.</summary>
+/// <summary>
+/// POST /nodes/{node}/qemu/{vmid}/migrate, validated. <paramref name="DowntimeLimitMs"/>: the VM's migrate_downtime;
+/// <paramref name="MaxDowntimeMs"/>: how far the convergence controller may raise it (max-downtime; null: the default
+/// rule of <see cref="Convergence.ConvergenceSettings"/>); <paramref name="PostCopy"/>: post-copy allowed (post-copy=1);
+/// the timeouts end a migration that does not converge or makes no progress.
+/// </summary>
 public sealed record MigrationRequest(
     int VmId,
     string Source,
@@ -13,7 +18,11 @@ public sealed record MigrationRequest(
     bool WithConntrackState,
     string User,
     long DowntimeLimitMs = 100,
-    int PollIntervalMs = 500);
+    int PollIntervalMs = 500,
+    long? MaxDowntimeMs = null,
+    bool PostCopy = false,
+    double CompletionTimeoutPerGiBSec = 150,
+    double ProgressTimeoutSec = 150);
 
 /// <summary>A disk that moves with the VM. <paramref name="WithSnapshots"/>: copied as the file itself, keeping its qcow2 snapshots.</summary>
 public sealed record DiskMove(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, bool Live, bool WithSnapshots = false);

@@ -1,0 +1,139 @@
+using System.Globalization;
+using ActorMigration.Domain.Config;
+using ActorMigration.Domain.Hypervisor;
+
+namespace ActorMigration.Domain.Workflows.Migration.Convergence;
+
+/// <summary>
+/// The engine's convergence policy: it decides from each iteration's measured dirty rate, bandwidth and pass size
+/// (<see cref="ConvergenceForecast"/>) instead of fixed counters. It starts QEMU at a downtime limit below the VM's
+/// migrate_downtime (another short pass is cheap while passes shrink), and when the forecast says the passes stop
+/// shrinking or will not converge in time it acts, cheapest first:
+/// <list type="number">
+/// <item>the downtime limit back up to migrate_downtime;</item>
+/// <item>the auto-converge throttle ceiling up to what brings the dirty rate to half the bandwidth;</item>
+/// <item>the downtime limit up in steps to max-downtime;</item>
+/// <item>post-copy, where allowed.</item>
+/// </list>
+/// At the completion timeout it switches to post-copy where allowed, else aborts; at the progress timeout it aborts.
+/// Every action carries its numbers for the task log.
+/// </summary>
+public sealed class ConvergenceController : IConvergencePolicy
+{
+    public const int InitialThrottlePct = 20;
+    public const int MaxThrottlePct = 99;
+    public const int ThrottleStepPct = 10;
+
+    /// <summary>The dirty rate a throttle aims at, as a share of the bandwidth.</summary>
+    public const double TargetRatio = 0.5;
+
+    /// <summary>QEMU's downtime limit at the start, as a share of migrate_downtime (but at least <see cref="MinStartDowntimeMs"/>).</summary>
+    public const double StartDowntimeShare = 0.25;
+    public const long MinStartDowntimeMs = 10;
+
+    /// <summary>Each raise above migrate_downtime is at least this factor.</summary>
+    public const double DowntimeStepFactor = 1.5;
+
+    /// <summary>After an action, QEMU gets this long (and a new iteration) to show its effect before the next.</summary>
+    public const double SettleSec = 2.0;
+
+    public static readonly ConvergenceController Instance = new();
+
+    public string Name => "controller";
+
+    public ConvergenceState Start(ConvergenceSettings s) =>
+        new(new MigrationTuning(StartDowntime(s), InitialThrottlePct), AutoConverge: true);
+
+    public static long StartDowntime(ConvergenceSettings s) =>
+        Math.Min(s.DowntimeLimitMs, Math.Max(MinStartDowntimeMs, (long)(s.DowntimeLimitMs * StartDowntimeShare)));
+
+    public ConvergenceDecision Decide(ConvergenceState state, ConvergenceSample x, ConvergenceSettings s)
+    {
+        var st = Watermark(state, x);
+        if (st.PostCopyStarted || x.PostCopyActive) return new(st with { PostCopyStarted = true });
+        if (x.ElapsedSec - st.ProgressAtSec > s.ProgressTimeoutSec)
+            return new(st, new AbortAction(
+                $"migration made no progress for {Sec(x.ElapsedSec - st.ProgressAtSec)} (progress timeout {Sec(s.ProgressTimeoutSec)}): " +
+                $"remaining {SizeFormat.Human(x.RemainingBytes)}, lowest {SizeFormat.Human(st.LowestRemainingBytes)} at {Sec(st.ProgressAtSec)}, " +
+                $"{Rates(x)}"));
+        if (x.ElapsedSec > s.CompletionTimeoutSec)
+            return s.PostCopyAllowed
+                ? new(st with { PostCopyStarted = true, LastActionSec = x.ElapsedSec }, new PostcopyAction(
+                    $"switching to post-copy: not converged within the completion timeout {Sec(s.CompletionTimeoutSec)} " +
+                    $"({s.CompletionTimeoutPerGiBSec:0.#} s/GiB); {Rates(x)}"))
+                : new(st, new AbortAction(
+                    $"migration did not converge within the completion timeout {Sec(s.CompletionTimeoutSec)} " +
+                    $"({s.CompletionTimeoutPerGiBSec:0.#} s/GiB): remaining {SizeFormat.Human(x.RemainingBytes)}, {Rates(x)}, " +
+                    $"downtime limit {st.Tuning.DowntimeLimitMs} ms, throttle {x.ThrottlePct}%"));
+
+        // Decide once per iteration, from the second on (the first has no dirty rate yet).
+        if (x.Iteration < 2 || x.Iteration <= st.Iteration) return new(st);
+        st = st with { Iteration = x.Iteration, PassBytes = x.RemainingBytes };
+        if (x.ElapsedSec - st.LastActionSec < SettleSec && st.LastActionSec > 0) return new(st);
+
+        var f = ConvergenceForecast.Of(x.BandwidthBytesPerSec, x.DirtyBytesPerSec, st.PassBytes, st.Tuning.DowntimeLimitMs);
+        if (f.Converges && f.SecondsToConverge <= (s.CompletionTimeoutSec - x.ElapsedSec) / 2) return new(st);
+        var action = Escalate(st, x, s, f);
+        return action is null ? new(st) : new(Applied(st, action, x.ElapsedSec), action);
+    }
+
+    /// <summary>force-complete: post-copy where allowed, else the downtime limit at max-downtime.</summary>
+    public static ConvergenceDecision ForceComplete(ConvergenceState st, ConvergenceSettings s, double elapsedSec)
+    {
+        if (st.PostCopyStarted) return new(st);
+        ConvergenceAction action = s.PostCopyAllowed
+            ? new PostcopyAction("force-complete: switching to post-copy")
+            : new TuneAction(st.Tuning with { DowntimeLimitMs = s.MaxDowntimeMs },
+                $"force-complete: downtime limit raised to max-downtime {s.MaxDowntimeMs} ms");
+        return new(Applied(st, action, elapsedSec), action);
+    }
+
+    private static ConvergenceAction? Escalate(ConvergenceState st, ConvergenceSample x, ConvergenceSettings s, ConvergenceForecast f)
+    {
+        var limit = st.Tuning.DowntimeLimitMs;
+        var b = x.BandwidthBytesPerSec;
+        var why = $"{Rates(x)} (ratio {f.Ratio:0.00}), pass {SizeFormat.Human(f.PassBytes)}, " +
+                  $"does not converge at downtime limit {limit} ms";
+        if (limit < s.DowntimeLimitMs)
+            return new TuneAction(st.Tuning with { DowntimeLimitMs = s.DowntimeLimitMs },
+                $"{why}: downtime limit back to migrate_downtime {s.DowntimeLimitMs} ms");
+
+        var ceiling = st.Tuning.ThrottleCeilingPct ?? 0;
+        if (ceiling < MaxThrottlePct && b > 0 && x.DirtyBytesPerSec > 0)
+        {
+            var raw = x.DirtyBytesPerSec / Math.Max(0.01, 1 - x.ThrottlePct / 100.0);
+            var needed = (int)Math.Ceiling((1 - TargetRatio * b / raw) * 100 / ThrottleStepPct) * ThrottleStepPct;
+            var pct = Math.Clamp(Math.Max(ceiling + ThrottleStepPct, needed), 1, MaxThrottlePct);
+            return new TuneAction(st.Tuning with { ThrottleCeilingPct = pct },
+                $"{why}: auto-converge throttle up to {pct}% (guest dirties {SizeFormat.Human(raw)}/s unthrottled)");
+        }
+
+        if (limit < s.MaxDowntimeMs)
+        {
+            var wanted = b > 0 ? f.NextPassDowntimeMs(b) * 1.25 : 0;
+            var next = Math.Min(s.MaxDowntimeMs, (long)Math.Ceiling(Math.Max(limit * DowntimeStepFactor, wanted)));
+            return new TuneAction(st.Tuning with { DowntimeLimitMs = next },
+                $"{why} at throttle {x.ThrottlePct}%: downtime limit up to {next} ms (max-downtime {s.MaxDowntimeMs} ms)");
+        }
+
+        if (s.PostCopyAllowed)
+            return new PostcopyAction($"{why} at throttle {x.ThrottlePct}% and max-downtime: switching to post-copy");
+        return null;
+    }
+
+    private static ConvergenceState Applied(ConvergenceState st, ConvergenceAction a, double at) => a switch
+    {
+        TuneAction t => st with { Tuning = t.Tuning, LastActionSec = at },
+        PostcopyAction => st with { PostCopyStarted = true, LastActionSec = at },
+        _ => st
+    };
+
+    /// <summary>Progress: the remaining data reached a new low.</summary>
+    private static ConvergenceState Watermark(ConvergenceState st, ConvergenceSample x) =>
+        x.RemainingBytes < st.LowestRemainingBytes ? st with { LowestRemainingBytes = x.RemainingBytes, ProgressAtSec = x.ElapsedSec } : st;
+
+    private static string Rates(ConvergenceSample x) =>
+        $"dirty rate {SizeFormat.Human(x.DirtyBytesPerSec)}/s, bandwidth {SizeFormat.Human(x.BandwidthBytesPerSec)}/s";
+
+    private static string Sec(double s) => s.ToString("0.#", CultureInfo.InvariantCulture) + " s";
+}
