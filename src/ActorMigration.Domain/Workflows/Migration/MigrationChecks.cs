@@ -187,7 +187,8 @@ public static class MigrationChecks
 
         foreach (var mv in moves.Where(m => m.SrcVolid != m.DstVolid))
             info.Add($"volume '{mv.SrcVolid}' is '{mv.DstVolid}' on the target");
-        var plan = new MigrationPlan(online, running, f.Target.Address, cfg.ToString(), newCfg.ToString(), incoming.ToString(), moves);
+        var plan = new MigrationPlan(online, running, f.Target.Address, cfg.ToString(), newCfg.ToString(), incoming.ToString(), moves,
+            req.DowntimeLimitMs, req.BwLimitKiB);
         return (plan, null, info);
 
         (MigrationPlan?, string?, IReadOnlyList<string>) Fail(string e) => (null, e, info);

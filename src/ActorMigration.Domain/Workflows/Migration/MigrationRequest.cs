@@ -27,7 +27,10 @@ public sealed record MigrationRequest(
 /// <summary>A disk that moves with the VM. <paramref name="WithSnapshots"/>: copied as the file itself, keeping its qcow2 snapshots.</summary>
 public sealed record DiskMove(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, bool Live, bool WithSnapshots = false);
 
-/// <summary>What prepare decided.</summary>
+/// <summary>
+/// What prepare decided. <paramref name="DowntimeLimitMs"/> and <paramref name="BwLimitKiB"/>: the live migration's
+/// downtime limit and speed limit (KiB/s, null: unlimited) from the request and the VM's config.
+/// </summary>
 public sealed record MigrationPlan(
     bool Online,
     bool Running,
@@ -35,7 +38,9 @@ public sealed record MigrationPlan(
     string ConfigText,
     string NewConfigText,
     string IncomingConfigText,
-    IReadOnlyList<DiskMove> Disks)
+    IReadOnlyList<DiskMove> Disks,
+    long DowntimeLimitMs = 100,
+    long? BwLimitKiB = null)
 {
     public IEnumerable<DiskMove> LiveDisks => Disks.Where(d => d.Live);
     public IEnumerable<DiskMove> CopiedDisks => Disks.Where(d => !d.Live);

@@ -6,11 +6,10 @@ namespace ActorMigration.Domain.Workflows.Migration.Convergence;
 
 /// <summary>
 /// The engine's convergence policy: it decides from each iteration's measured dirty rate, bandwidth and pass size
-/// (<see cref="ConvergenceForecast"/>) instead of fixed counters. It starts QEMU at a downtime limit below the VM's
-/// migrate_downtime (another short pass is cheap while passes shrink), and when the forecast says the passes stop
-/// shrinking or will not converge in time it acts, cheapest first:
+/// (<see cref="ConvergenceForecast"/>) instead of fixed counters. It starts QEMU at the VM's migrate_downtime, and when
+/// the forecast says the passes stop shrinking or will not converge in time it acts, cheapest first:
 /// <list type="number">
-/// <item>the downtime limit back up to migrate_downtime;</item>
+/// <item>the downtime limit back up to migrate_downtime, if it was lowered;</item>
 /// <item>the auto-converge throttle ceiling up to what brings the dirty rate to half the bandwidth;</item>
 /// <item>the downtime limit up in steps to max-downtime;</item>
 /// <item>post-copy, where allowed.</item>
@@ -27,10 +26,6 @@ public sealed class ConvergenceController : IConvergencePolicy
     /// <summary>The dirty rate a throttle aims at, as a share of the bandwidth.</summary>
     public const double TargetRatio = 0.5;
 
-    /// <summary>QEMU's downtime limit at the start, as a share of migrate_downtime (but at least <see cref="MinStartDowntimeMs"/>).</summary>
-    public const double StartDowntimeShare = 0.25;
-    public const long MinStartDowntimeMs = 10;
-
     /// <summary>Each raise above migrate_downtime is at least this factor.</summary>
     public const double DowntimeStepFactor = 1.5;
 
@@ -42,10 +37,7 @@ public sealed class ConvergenceController : IConvergencePolicy
     public string Name => "controller";
 
     public ConvergenceState Start(ConvergenceSettings s) =>
-        new(new MigrationTuning(StartDowntime(s), InitialThrottlePct), AutoConverge: true);
-
-    public static long StartDowntime(ConvergenceSettings s) =>
-        Math.Min(s.DowntimeLimitMs, Math.Max(MinStartDowntimeMs, (long)(s.DowntimeLimitMs * StartDowntimeShare)));
+        new(new MigrationTuning(s.DowntimeLimitMs, InitialThrottlePct), AutoConverge: true);
 
     public ConvergenceDecision Decide(ConvergenceState state, ConvergenceSample x, ConvergenceSettings s)
     {
