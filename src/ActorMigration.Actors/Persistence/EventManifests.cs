@@ -109,6 +109,12 @@ public static class EventManifests
         [typeof(Domain.Scheduling.MigrationQueueState)] = "mq.state",
         [typeof(MigrationSlotRequested)] = "mig.slot",
         [typeof(MigrationQueued)] = "mig.queued",
+        // Migration convergence control
+        [typeof(MigrationStarted)] = "mig.started",
+        [typeof(MigrationConvergenceNoted)] = "mig.convergence",
+        [typeof(MigrationTuned)] = "mig.tuned",
+        [typeof(MigrationPostcopyRequested)] = "mig.postcopy",
+        [typeof(MigrationMirrorsProgressed)] = "mig.mirrors",
         // HA rules (Proxmox 9 resource-affinity)
         [typeof(HaRuleSaved)] = "ha.rule",
         [typeof(HaRuleRemoved)] = "ha.rule-",

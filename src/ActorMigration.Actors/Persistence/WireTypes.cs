@@ -26,6 +26,7 @@ public static class WireTypes
         typeof(NodeVolumes), typeof(NodeCopyProgress), typeof(NodeBackupManifest), typeof(NodeText),
         typeof(NodeConntrack), typeof(NodeCount),
         typeof(TaskAcceptedReply), typeof(TaskRejectedReply), typeof(TaskStatusReply), typeof(TaskLogReply),
+        typeof(WorkflowCommandReply),
         // access control: events, the state that replicas receive, the store's messages
         typeof(Domain.Access.IAccessEvent), typeof(Domain.Access.AccessState), typeof(Access.IAccessMessage),
         // HA configuration: events, the state in replies, the store's messages

@@ -4,12 +4,14 @@ using Akka.Actor;
 namespace ActorMigration.Actors.Workflows;
 
 /// <summary>One migration (qm migrate), online or offline, as a persistent workflow keyed by its UPID.</summary>
-public sealed class MigrationWorkflowActor(string upid, StepRunner runner)
-    : WorkflowActor<MigrationWorkflowState>(PersistenceIdPrefix, upid, Machine, runner)
+public sealed class MigrationWorkflowActor : WorkflowActor<MigrationWorkflowState>
 {
     public const string TypeName = "migration";
     public const string PersistenceIdPrefix = "migration-";
     private static readonly MigrationMachine Machine = new();
+
+    public MigrationWorkflowActor(string upid, StepRunner runner) : base(PersistenceIdPrefix, upid, Machine, runner) =>
+        Command<ForceCompleteTask>(_ => Sender.Tell(TryCommand(new ForceCompleteMigration())));
 
     public static Props Props(string upid, StepRunner runner) =>
         Akka.Actor.Props.Create(() => new MigrationWorkflowActor(upid, runner));

@@ -142,6 +142,20 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
         public static readonly CheckNodes Instance = new();
     }
 
+    /// <summary>A command the machine takes now is decided like any input; else the reply names the refusal.</summary>
+    protected WorkflowCommandReply TryCommand(object command)
+    {
+        var upid = _state.Core.Upid;
+        if (!_state.Core.Started)
+        {
+            PassivateIfUnknown();
+            return new WorkflowCommandReply(upid, $"no such task '{upid}'");
+        }
+        if (_machine.Refusal(_state, command) is { } why) return new WorkflowCommandReply(upid, why);
+        Handle(new CommandRequested(command, DateTimeOffset.UtcNow));
+        return new WorkflowCommandReply(upid, null);
+    }
+
     private void OnStart(StartTask start)
     {
         if (_state.Core.Started)

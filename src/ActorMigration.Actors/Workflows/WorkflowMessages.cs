@@ -20,6 +20,12 @@ public sealed record GetTaskLog(string Upid, int Start, int Limit) : IWorkflowCo
 /// <summary>DELETE on the task. → <see cref="TaskStatusReply"/></summary>
 public sealed record AbortTask(string Upid) : IWorkflowCommand;
 
+/// <summary>force-complete of a running migration (our extension). → <see cref="WorkflowCommandReply"/></summary>
+public sealed record ForceCompleteTask(string Upid) : IWorkflowCommand;
+
+/// <summary>A command taken (<paramref name="Error"/> null) or refused with its reason.</summary>
+public sealed record WorkflowCommandReply(string Upid, string? Error);
+
 /// <summary>Wakes a workflow after a member restart so it resumes.</summary>
 public sealed record WakeTask(string Upid) : IWorkflowCommand;
 

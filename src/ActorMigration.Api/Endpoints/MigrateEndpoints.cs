@@ -1,4 +1,5 @@
 using ActorMigration.Actors.Nodes;
+using ActorMigration.Actors.Workflows;
 using ActorMigration.Api.Http;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Workflows;
@@ -26,6 +27,24 @@ public static class MigrateEndpoints
             new ParamSpec("with-conntrack-state", PType.Boolean));
         api.MapPost("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.Vm("VM.Migrate"), post, p => Start(ctx, s, p)));
+
+        api.MapPost("/nodes/{node}/qemu/{vmid}/migrate/force-complete", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, Need.Vm("VM.Migrate"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam()), p => ForceComplete(s, p)));
+    }
+
+    /// <summary>
+    /// Our extension: the VM's running migration switches to post-copy where it was allowed, else its downtime limit goes
+    /// to max-downtime. Answers the migration's UPID.
+    /// </summary>
+    private static async Task<IResult> ForceComplete(ApiServices s, PveParams p)
+    {
+        var vmid = p.Int("vmid");
+        var (vm, err) = await s.VmOnNode(p["node"]!, vmid);
+        if (err is not null) return err;
+        if (vm!.Lock != "migrate" || vm.LockOwner is not { } upid || !upid.StartsWith("UPID:", StringComparison.Ordinal))
+            return PveResult.Error($"VM {vmid} is not being migrated");
+        var reply = await s.Tasks.Ask<WorkflowCommandReply>(new ForceCompleteTask(upid), ApiServices.AskTimeout);
+        return reply.Error is { } why ? PveResult.Error(why) : PveResult.Data(upid);
     }
 
     private static async Task<long?> VolumeSize(ApiServices s, string node, string volid)

@@ -91,7 +91,11 @@ public sealed record ResumeVm(string Key, string Node, int VmId) : WorkflowStep(
 /// The target confirms, before the point of no return, that it holds the complete incoming VM of the workflow
 /// <paramref name="Tag"/>, paused. It waits up to <paramref name="MaxWait"/> for the incoming state to finish loading.
 /// </summary>
-public sealed record ConfirmIncoming(string Key, string Node, int VmId, string Tag, TimeSpan MaxWait) : WorkflowStep(Key);
+public sealed record ConfirmIncoming(string Key, string Node, int VmId, string Tag, TimeSpan MaxWait) : WorkflowStep(Key)
+{
+    /// <summary>After post-copy the target already runs the VM: running confirms it too.</summary>
+    public bool Running { get; init; }
+}
 
 public sealed record MirrorJob(string Drive, MirrorTarget Target);
 

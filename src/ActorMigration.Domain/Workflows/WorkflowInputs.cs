@@ -20,3 +20,6 @@ public sealed record StepProgressed(WorkflowStep Step, StepResult Progress, Date
 
 /// <summary>DELETE on the task.</summary>
 public sealed record AbortRequested(DateTimeOffset At) : WorkflowInput(At);
+
+/// <summary>A command to a running workflow (e.g. force-complete); its machine says whether it takes it (<c>Refusal</c>).</summary>
+public sealed record CommandRequested(object Command, DateTimeOffset At) : WorkflowInput(At);

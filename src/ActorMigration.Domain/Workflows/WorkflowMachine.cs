@@ -21,6 +21,11 @@ public abstract class WorkflowMachine<TState> where TState : class, IWorkflowSta
     protected abstract IEnumerable<IWorkflowEvent> OnStepDone(TState s, WorkflowStep step, StepResult result, DateTimeOffset at);
     protected virtual IEnumerable<IWorkflowEvent> OnProgress(TState s, WorkflowStep step, StepResult progress, DateTimeOffset at) => [];
 
+    /// <summary>Why the workflow does not take <paramref name="command"/> now; null: it does (<see cref="OnCommand"/>).</summary>
+    public virtual string? Refusal(TState s, object command) => $"this task does not take {command.GetType().Name}";
+
+    protected virtual IEnumerable<IWorkflowEvent> OnCommand(TState s, object command, DateTimeOffset at) => [];
+
     /// <summary>Closing log lines and exit status once no step is left.</summary>
     protected abstract (IReadOnlyList<string> Lines, string ExitStatus) Outcome(TState s, DateTimeOffset at);
 
@@ -59,6 +64,10 @@ public abstract class WorkflowMachine<TState> where TState : class, IWorkflowSta
                     && !done.Any(e => e is WorkflowFailed || e is StepCompleted c && c.Key == ok.Step.Key))
                     events.Add(new StepAttemptsReset(ok.Step.Key));
                 events.AddRange(done);
+                break;
+            case CommandRequested c:
+                if (Refusal(s, c.Command) is not null) return [];
+                events.AddRange(OnCommand(s, c.Command, c.At));
                 break;
             case StepProgressed p:
                 if (!IsCurrent(s, p.Step)) return [];

@@ -43,7 +43,7 @@ public sealed partial class NodeOperations
             var rt = await Hypervisor.GetAsync(s.VmId, ct);
             if (rt.State == VmRunState.Stopped || rt.Tag != s.Tag)
                 throw new InvalidOperationException($"VM {s.VmId} is not this migration's incoming VM (tag {rt.Tag ?? "none"}, {rt.QmpStatus})");
-            if (rt.State == VmRunState.Paused) return Done.Instance;
+            if (rt.State == VmRunState.Paused || s.Running && rt.State == VmRunState.Running) return Done.Instance;
             if (rt.State != VmRunState.InMigrate || DateTime.UtcNow >= deadline)
                 throw new InvalidOperationException($"incoming VM {s.VmId} did not receive the complete state (status: {rt.QmpStatus})");
             await Task.Delay(ConfirmPoll, ct);

@@ -20,6 +20,9 @@ public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
     [
         [new StartMigration("migrate", "node1", 100, new MigrationStartSpec("tcp:10.0.0.2:60000", 1000, 50, false))],
         [new PollMigration("poll", "node1", 100, TimeSpan.FromMilliseconds(250)) { RecordWithNext = true }],
+        [new TuneMigration("tune:1", "node1", 100, new MigrationTuning(400, 60)) { RecordWithNext = true }],
+        [new StartPostcopy("postcopy", "node1", 100)],
+        [new ConfirmIncoming("confirm-target", "node2", 100, "UPID:x", TimeSpan.FromSeconds(10)) { Running = true }],
         [new DeleteVolumes("free", "node1", ["local:100/vm-100-disk-0.raw"]) { GoOnPastFailures = true }],
         [new StartVm("start", "node2", 100, "memory: 512\n", new IncomingSpec("10.0.0.2", ["scsi0"]), "tag")],
         [new StartVm("start", "node1", 100, "memory: 512\n", null, "tag", LoadVm: "s1")],

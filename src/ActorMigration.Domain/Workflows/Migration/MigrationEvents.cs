@@ -1,3 +1,6 @@
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Workflows.Migration.Convergence;
+
 namespace ActorMigration.Domain.Workflows.Migration;
 
 /// <summary>Persisted events of a migration workflow (besides the shared task events).</summary>
@@ -19,3 +22,24 @@ public sealed record MigrationSlotRequested(Scheduling.MigrationSlot Slot) : IMi
 
 /// <summary>The migration waits in the queue with <paramref name="Ahead"/> entries before it (written at most every few seconds).</summary>
 public sealed record MigrationQueued(int Ahead, DateTimeOffset At) : IMigrationEvent;
+
+/// <summary>The outgoing migration started at <paramref name="At"/> with the convergence controller's first settings.</summary>
+public sealed record MigrationStarted(DateTimeOffset At, ConvergenceState Convergence) : IMigrationEvent;
+
+/// <summary>The controller's watermark and iteration moved on (written at most about once a second).</summary>
+public sealed record MigrationConvergenceNoted(ConvergenceState Convergence) : IMigrationEvent;
+
+/// <summary>The controller (or force-complete) set new migration parameters: a TuneMigration step follows.</summary>
+public sealed record MigrationTuned(MigrationTuning Tuning, ConvergenceState Convergence) : IMigrationEvent;
+
+/// <summary>
+/// The controller (or force-complete) switches to post-copy: from here the target runs the VM, so this is the point of
+/// no return of a post-copy migration; a StartPostcopy step follows.
+/// </summary>
+public sealed record MigrationPostcopyRequested(ConvergenceState Convergence) : IMigrationEvent;
+
+/// <summary>The live disks' mirrors had sent <paramref name="Bytes"/> in all at <paramref name="At"/>, more than before (their progress mark).</summary>
+public sealed record MigrationMirrorsProgressed(long Bytes, DateTimeOffset At) : IMigrationEvent;
+
+/// <summary>force-complete (POST …/migrate/force-complete) on a migration in pre-copy.</summary>
+public sealed record ForceCompleteMigration;

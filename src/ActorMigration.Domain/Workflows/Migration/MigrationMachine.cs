@@ -38,6 +38,11 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         MigrationConntrackTransferred c => s with { ConntrackEntries = c.Entries },
         MigrationSlotRequested r => s with { Slot = r.Slot },
         MigrationQueued q => s with { QueuedAhead = q.Ahead, QueuedLoggedAt = q.At },
+        MigrationStarted m => s with { PrecopyStartedAt = m.At, Convergence = m.Convergence },
+        MigrationConvergenceNoted c => s with { Convergence = c.Convergence },
+        MigrationTuned t => s with { Convergence = t.Convergence, Tunings = [.. s.Tunings ?? [], t.Tuning] },
+        MigrationPostcopyRequested p => s with { Convergence = p.Convergence, PostcopyRequested = true },
+        MigrationMirrorsProgressed m => s with { MirrorsProgress = m },
         _ => s
     };
 
@@ -81,16 +86,19 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                         req.BwLimitKiB * 1024))).ToList());
                 yield return new PollMirrors("mirror-ready", req.Source, req.VmId, poll);
             }
-            yield return new StartMigration("migrate", req.Source, req.VmId,
-                new MigrationStartSpec(s.IncomingUri ?? "", req.BwLimitKiB * 1024, req.DowntimeLimitMs));
-            yield return new PollMigration("precopy", req.Source, req.VmId, poll);
+            yield return MigrationPrecopy.Start(s);
+            foreach (var action in MigrationPrecopy.Actions(s)) yield return action;
+            yield return new PollMigration(MigrationPrecopy.PollKey, req.Source, req.VmId, poll);
             if (live.Count > 0)
             {
                 yield return new FinishMirrors("mirror-finish", req.Source, req.VmId, live.Select(d => d.Drive).ToList(), Pivot: false);
                 yield return new StopNbd("nbd-stop", req.Target, req.VmId);
             }
             // The target confirms it holds the complete VM, paused, before the owner moves; a re-run finds it the same.
-            yield return new ConfirmIncoming(ConfirmKey, req.Target, req.VmId, s.Core.Upid, ConfirmWait) { RecordWithNext = true };
+            yield return new ConfirmIncoming(ConfirmKey, req.Target, req.VmId, s.Core.Upid, ConfirmWait)
+            {
+                RecordWithNext = true, Running = s.PostcopyRequested
+            };
             if (req.WithConntrackState)
                 yield return new TransferConntrack("conntrack", req.Source, req.Target, req.VmId);
         }
@@ -195,42 +203,25 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 break;
 
             case (PollMirrors, MirrorsPolled p):
-            {
-                if (p.Jobs.FirstOrDefault(j => j.Error is not null || j.Status is "concluded" && !j.Ready) is { } bad)
-                {
-                    yield return new WorkflowFailed($"mirroring error: drive-{bad.Device}: {bad.Error ?? bad.Status}", at);
-                    yield break;
-                }
-                // BlockJob::monitor: a job that vanished before completion was cancelled.
-                var expected = s.Plan!.LiveDisks.Select(d => d.Drive).ToList();
-                if (expected.FirstOrDefault(d => p.Jobs.All(j => j.Device != d)) is { } gone)
-                {
-                    yield return new WorkflowFailed($"mirroring error: drive-{gone}: 'mirror' has been cancelled", at);
-                    yield break;
-                }
-                var ready = p.Jobs.Count > 0 && p.Jobs.All(j => j.Ready);
-                if (ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-                    yield return Log(at, p.Jobs.Select(j =>
-                        $"drive-{j.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)} ({Pct(j.Offset, j.Length)}%)"
-                        + (j.Ready ? ", ready" : "")).ToArray());
-                if (ready)
-                {
-                    yield return Log(at, "all 'mirror' jobs are ready");
-                    yield return new StepCompleted(step.Key);
-                }
+                foreach (var e in MigrationMirrors.OnPolled(s, step, p, at)) yield return e;
                 break;
-            }
 
             case (StartMigration m, _):
                 yield return Log(at, $"starting online/live migration on {m.Spec.Uri}", "set migration capabilities",
                     $"migration downtime limit: {m.Spec.DowntimeLimitMs} ms",
                     m.Spec.MaxBandwidthBytesPerSec is { } bw ? $"migration speed limit: {SizeFormat.Human(bw)}/s" : "migration speed limit: unlimited",
                     "set migration parameters", $"start migrate command to {m.Spec.Uri}");
+                foreach (var e in MigrationPrecopy.OnStarted(s, at)) yield return e;
+                yield return new StepCompleted(step.Key);
+                break;
+
+            case (StartPostcopy, _):
+                yield return Log(at, "switched to post-copy");
                 yield return new StepCompleted(step.Key);
                 break;
 
             case (PollMigration, MigrationPolled p):
-                foreach (var e in OnMigrationPolled(s, step, p.Progress, at)) yield return e;
+                foreach (var e in MigrationPrecopy.OnPolled(s, step, p.Progress, at)) yield return e;
                 break;
 
             case (FinishMirrors f, _):
@@ -307,41 +298,17 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({Pct(p.DoneBytes, p.TotalBytes)}%)");
     }
 
-    private static IEnumerable<IWorkflowEvent> OnMigrationPolled(MigrationWorkflowState s, WorkflowStep step, MigrationProgress p, DateTimeOffset at)
+    public override string? Refusal(MigrationWorkflowState s, object command) => command switch
     {
-        switch (p.Status)
-        {
-            case MigrationState.Completed:
-            {
-                var seconds = Math.Max(0.001, (p.TotalTimeMs ?? 0) / 1000.0);
-                yield return new MigrationCompleted(p.TransferredBytes, p.TotalTimeMs ?? 0, p.DowntimeMs ?? 0, p.DirtySyncCount);
-                yield return Log(at,
-                    $"average migration speed: {SizeFormat.Human(p.TransferredBytes / seconds)}/s - downtime {p.DowntimeMs ?? 0} ms",
-                    "migration status: completed");
-                yield return new StepCompleted(step.Key);
-                break;
-            }
-            case MigrationState.Failed or MigrationState.Cancelled or MigrationState.Cancelling:
-                yield return new WorkflowFailed($"migration status " +
-                    $"error: {(p.Error is { } err ? $"failed - {err}" : p.Status.ToString().ToLowerInvariant())}", at);
-                break;
-            case MigrationState.None:
-                yield return new WorkflowFailed("migration not active on source", at);
-                break;
-            default:
-                if (at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1) && p.TotalBytes > 0)
-                {
-                    var line = $"migration active, transferred {SizeFormat.Human(p.TransferredBytes)} of {SizeFormat.Human(p.TotalBytes)} VM-state, "
-                        + $"{SizeFormat.Human(p.SpeedBytesPerSec)}/s";
-                    var extra = new List<string> { line };
-                    if (p.DirtyPagesRate > 0 || p.DirtySyncCount > 1)
-                        extra.Add($"migration iteration {p.DirtySyncCount}, remaining {SizeFormat.Human(p.RemainingBytes)}, dirty " +
-                            $"rate {SizeFormat.Human(p.DirtyBytesPerSec)}/s, expected downtime {p.ExpectedDowntimeMs ?? 0} ms");
-                    yield return Log(at, extra.ToArray());
-                }
-                break;
-        }
-    }
+        ForceCompleteMigration => MigrationPrecopy.ForceCompleteRefusal(s),
+        _ => base.Refusal(s, command)
+    };
+
+    protected override IEnumerable<IWorkflowEvent> OnCommand(MigrationWorkflowState s, object command, DateTimeOffset at) => command switch
+    {
+        ForceCompleteMigration => [Log(at, "force-complete requested"), .. MigrationPrecopy.OnForceComplete(s, at)],
+        _ => []
+    };
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(MigrationWorkflowState s, DateTimeOffset at)
     {
@@ -354,6 +321,6 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             Tasks.TaskLog.ExitStatus(null, s.Core.Warnings));
     }
 
-    private static string Pct(long done, long total) =>
+    internal static string Pct(long done, long total) =>
         (total == 0 ? 100.0 : done * 100.0 / total).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,6 @@
+using ActorMigration.Domain.Hypervisor;
+using ActorMigration.Domain.Workflows.Migration.Convergence;
+
 namespace ActorMigration.Domain.Workflows.Migration;
 
 public sealed record MigrationStats(long TransferredBytes, long TotalTimeMs, long DowntimeMs, long Iterations);
@@ -12,7 +15,12 @@ public sealed record MigrationWorkflowState(
     int? ConntrackEntries,
     Scheduling.MigrationSlot? Slot = null,
     int? QueuedAhead = null,
-    DateTimeOffset? QueuedLoggedAt = null) : IWorkflowState<MigrationWorkflowState>
+    DateTimeOffset? QueuedLoggedAt = null,
+    DateTimeOffset? PrecopyStartedAt = null,
+    ConvergenceState? Convergence = null,
+    IReadOnlyList<MigrationTuning>? Tunings = null,
+    bool PostcopyRequested = false,
+    MigrationMirrorsProgressed? MirrorsProgress = null) : IWorkflowState<MigrationWorkflowState>
 {
     public MigrationWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
 
@@ -37,7 +45,7 @@ public sealed record MigrationWorkflowState(
             }
             if (Plan.CopiedDisks.Any(d => !done.Contains(MigrationMachine.CopyKey(d)))) return "prepare";
             if (!done.Contains("incoming") || (Plan.LiveDisks.Any() && !done.Contains("mirror-ready"))) return "start-incoming";
-            if (!done.Contains("precopy")) return "precopy-iterations";
+            if (!done.Contains("precopy")) return PostcopyRequested ? "postcopy" : "precopy-iterations";
             if (Plan.LiveDisks.Any() && !done.Contains("nbd-stop") || !done.Contains(MigrationMachine.ConfirmKey)) return "stop-and-copy";
             if (Request!.WithConntrackState && !done.Contains("conntrack")) return "conntrack-transfer";
             return "cleanup";

@@ -22,15 +22,18 @@ public partial class MigrationMachineTests
         IReadOnlyList<IWorkflowEvent> At(double s, StepResult r) => h.Feed(new StepSucceeded(step, r, t + TimeSpan.FromSeconds(s)));
 
         Assert.Empty(At(0.5, Active(256L << 20, 100 << 20)));
-        var first = Assert.Single(At(1.0, Active(512L << 20, 100 << 20)));
-        Assert.EndsWith(" migration active, transferred 512.0 MiB of 2.0 GiB VM-state, 100.0 MiB/s", Assert.Single(((TaskLogged)first).Lines));
+        // the log line, and the controller's progress watermark written with it
+        var firstEvents = At(1.0, Active(512L << 20, 100 << 20));
+        Assert.Contains(firstEvents, e => e is Domain.Workflows.Migration.MigrationConvergenceNoted);
+        var first = Assert.Single(firstEvents.OfType<TaskLogged>());
+        Assert.EndsWith(" migration active, transferred 512.0 MiB of 2.0 GiB VM-state, 100.0 MiB/s", Assert.Single(first.Lines));
         Assert.Empty(At(1.5, Active(600L << 20, 100 << 20)));
         Assert.Empty(At(1.99, Active(700L << 20, 100 << 20)));
-        var second = Assert.Single(At(2.0, Active(1536L << 20, 110 << 20, dirtySync: 2, dirtyPages: 2560)));
+        var second = Assert.Single(At(2.0, Active(1536L << 20, 110 << 20, dirtySync: 2, dirtyPages: 2560)).OfType<TaskLogged>());
         Assert.Equal(
             ["migration active, transferred 1.5 GiB of 2.0 GiB VM-state, 110.0 MiB/s",
              "migration iteration 2, remaining 512.0 MiB, dirty rate 10.0 MiB/s, expected downtime 80 ms"],
-            ((TaskLogged)second).Lines.Select(l => l[20..]));
+            second.Lines.Select(l => l[20..]));
         Assert.Equal("precopy", h.Next!.Key);
         Assert.Equal("precopy-iterations", h.S.Phase);
     }
@@ -66,7 +69,7 @@ public partial class MigrationMachineTests
         var t = h.Now;
         var half = new MirrorsPolled([new BlockJobInfo("scsi0", "mirror", 32 * GiB, 8 * GiB, false, "running"),
             new BlockJobInfo("scsi1", "mirror", 4 * GiB, 4 * GiB, true, "ready")]);
-        Assert.Empty(h.Feed(new StepSucceeded(step, half, t.AddMilliseconds(500))));
+        Assert.Empty(h.Feed(new StepSucceeded(step, half, t.AddMilliseconds(500))).OfType<TaskLogged>());
         var logged = Assert.IsType<TaskLogged>(Assert.Single(h.Feed(new StepSucceeded(step, half, t.AddSeconds(1)))));
         Assert.Equal(["drive-scsi0: transferred 8.0 GiB of 32.0 GiB (25.00%)", "drive-scsi1: transferred 4.0 GiB of 4.0 GiB (100.00%), ready"],
             logged.Lines.Select(l => l[20..]));

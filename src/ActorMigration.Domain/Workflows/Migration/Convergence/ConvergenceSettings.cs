@@ -22,10 +22,11 @@ public sealed record ConvergenceSettings(
     /// <summary>The completion timeout: per GiB of what moves, counted as at least one GiB.</summary>
     public double CompletionTimeoutSec => CompletionTimeoutPerGiBSec * Math.Max(1.0, (MemoryBytes + DiskBytes) / GiB);
 
-    public static ConvergenceSettings Of(MigrationRequest r, long memoryBytes, long diskBytes) => new(
-        r.DowntimeLimitMs,
-        Math.Max(r.DowntimeLimitMs, r.MaxDowntimeMs ?? DefaultMaxDowntimeMs(r.DowntimeLimitMs)),
-        r.PostCopy,
+    /// <summary>A migration's settings: <paramref name="downtimeLimitMs"/> is the effective migrate_downtime (request and config).</summary>
+    public static ConvergenceSettings Of(MigrationRequest r, long downtimeLimitMs, long memoryBytes, long diskBytes, bool postCopyPossible = true) => new(
+        downtimeLimitMs,
+        Math.Max(downtimeLimitMs, r.MaxDowntimeMs ?? DefaultMaxDowntimeMs(downtimeLimitMs)),
+        r.PostCopy && postCopyPossible,
         memoryBytes,
         diskBytes,
         r.CompletionTimeoutPerGiBSec,
