@@ -114,7 +114,7 @@ public static class EventManifests
         [typeof(MigrationConvergenceNoted)] = "mig.convergence",
         [typeof(MigrationTuned)] = "mig.tuned",
         [typeof(MigrationPostcopyRequested)] = "mig.postcopy",
-        [typeof(MigrationMirrorsProgressed)] = "mig.mirrors",
+        [typeof(MirrorsProgressed)] = "wf.mirrors",
         // HA rules (Proxmox 9 resource-affinity)
         [typeof(HaRuleSaved)] = "ha.rule",
         [typeof(HaRuleRemoved)] = "ha.rule-",

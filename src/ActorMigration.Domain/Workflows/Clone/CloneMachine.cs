@@ -19,7 +19,8 @@ public sealed record CloneRequest(
     long? BwLimitKiB,
     string User,
     int PollIntervalMs = 500,
-    FreshIds? Ids = null);
+    FreshIds? Ids = null,
+    double ProgressTimeoutSec = MirrorsProgressed.DefaultTimeoutSec);
 
 /// <summary>How one drive is copied: linked (qcow2 overlay), convert (qemu-img) or mirror (running VM).</summary>
 public sealed record CloneDisk(string Drive, string SrcVolid, string DstVolid, string Format, long SizeBytes, string Mode);
@@ -32,7 +33,8 @@ public sealed record CloneRequested(CloneRequest Request) : ICloneEvent;
 
 public sealed record ClonePlanned(ClonePlan Plan) : ICloneEvent;
 
-public sealed record CloneWorkflowState(WorkflowCore Core, CloneRequest? Request, ClonePlan? Plan) : IWorkflowState<CloneWorkflowState>
+public sealed record CloneWorkflowState(WorkflowCore Core, CloneRequest? Request, ClonePlan? Plan, MirrorsProgressed? MirrorsProgress = null)
+    : IWorkflowState<CloneWorkflowState>
 {
     public CloneWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
 
@@ -62,6 +64,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     {
         CloneRequested r => s with { Request = r.Request },
         ClonePlanned p => s with { Plan = p.Plan },
+        MirrorsProgressed m => s with { MirrorsProgress = m },
         _ => s
     };
 
@@ -281,11 +284,15 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
                     yield break;
                 }
                 var ready = jobs.All(j => j!.Ready);
-                if (ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-                    yield return Log(at, jobs.Select(j =>
-                        $"{j!.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)}{(j.Ready ? ", ready" : "")}").ToArray());
-                if (!ready) yield break;
-                break;
+                var logDue = ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1);
+                var lines = jobs.Select(j =>
+                    $"{j!.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)}{(j.Ready ? ", ready" : "")}").ToArray();
+                if (logDue) yield return Log(at, lines);
+                if (ready) break;
+                var (mark, stalled) = MirrorsProgressed.Check(s.MirrorsProgress, p.Jobs, at, logDue, r.ProgressTimeoutSec, lines);
+                if (mark is not null) yield return mark;
+                if (stalled is not null) yield return new WorkflowFailed(stalled, at);
+                yield break;
             }
             case (LinkClone { Key: "link" }, _):
                 yield return Log(at, $"registered VM {r.NewId} as linked clone of template {s.Plan!.TemplateVmId}");

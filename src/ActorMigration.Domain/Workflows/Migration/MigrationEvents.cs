@@ -38,8 +38,5 @@ public sealed record MigrationTuned(MigrationTuning Tuning, ConvergenceState Con
 /// </summary>
 public sealed record MigrationPostcopyRequested(ConvergenceState Convergence) : IMigrationEvent;
 
-/// <summary>The live disks' mirrors had sent <paramref name="Bytes"/> in all at <paramref name="At"/>, more than before (their progress mark).</summary>
-public sealed record MigrationMirrorsProgressed(long Bytes, DateTimeOffset At) : IMigrationEvent;
-
 /// <summary>force-complete (POST …/migrate/force-complete) on a migration in pre-copy.</summary>
 public sealed record ForceCompleteMigration;

@@ -42,7 +42,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
         MigrationConvergenceNoted c => s with { Convergence = c.Convergence },
         MigrationTuned t => s with { Convergence = t.Convergence, Tunings = [.. s.Tunings ?? [], t.Tuning] },
         MigrationPostcopyRequested p => s with { Convergence = p.Convergence, PostcopyRequested = true },
-        MigrationMirrorsProgressed m => s with { MirrorsProgress = m },
+        MirrorsProgressed m => s with { MirrorsProgress = m },
         _ => s
     };
 

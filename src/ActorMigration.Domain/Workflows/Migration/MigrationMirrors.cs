@@ -1,4 +1,3 @@
-using System.Globalization;
 using ActorMigration.Domain.Config;
 
 namespace ActorMigration.Domain.Workflows.Migration;
@@ -36,19 +35,8 @@ public static class MigrationMirrors
             yield break;
         }
 
-        var sent = p.Jobs.Sum(j => j.Offset);
-        var mark = s.MirrorsProgress;
-        if (mark is null || sent > mark.Bytes)
-        {
-            // Written with the log line (or the first time): the mark may lag by a second.
-            if (mark is null || logDue) yield return new MigrationMirrorsProgressed(sent, at);
-            yield break;
-        }
-        var timeout = s.Request!.ProgressTimeoutSec;
-        if ((at - mark.At).TotalSeconds > timeout)
-            yield return new WorkflowFailed($"mirroring error: no progress for {Sec((at - mark.At).TotalSeconds)} (progress timeout " +
-                $"{Sec(timeout)}): {string.Join(", ", lines)}", at);
+        var (mark, stalled) = MirrorsProgressed.Check(s.MirrorsProgress, p.Jobs, at, logDue, s.Request!.ProgressTimeoutSec, lines);
+        if (mark is not null) yield return mark;
+        if (stalled is not null) yield return new WorkflowFailed(stalled, at);
     }
-
-    private static string Sec(double s) => s.ToString("0.#", CultureInfo.InvariantCulture) + " s";
 }

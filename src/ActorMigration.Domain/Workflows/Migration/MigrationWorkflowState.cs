@@ -20,7 +20,7 @@ public sealed record MigrationWorkflowState(
     ConvergenceState? Convergence = null,
     IReadOnlyList<MigrationTuning>? Tunings = null,
     bool PostcopyRequested = false,
-    MigrationMirrorsProgressed? MirrorsProgress = null) : IWorkflowState<MigrationWorkflowState>
+    MirrorsProgressed? MirrorsProgress = null) : IWorkflowState<MigrationWorkflowState>
 {
     public MigrationWorkflowState WithCore(WorkflowCore core) => this with { Core = core };
 
