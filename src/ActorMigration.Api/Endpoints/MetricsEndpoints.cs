@@ -8,7 +8,8 @@ namespace ActorMigration.Api.Endpoints;
 /// <summary>
 /// GET /metrics (our extension, docs/metrics.md): this member's metrics in Prometheus text format, on the API's ports and
 /// authenticated like the API (<see cref="TokenAuth"/> runs on it too: 401 without a ticket or token), for a caller with
-/// Sys.Audit on <c>/</c> (403 otherwise). Nothing is collected before both checks pass.
+/// Sys.Audit on <c>/</c> (403 otherwise). Nothing is collected before both checks pass. Mapped at the root (Prometheus'
+/// usual scrape path) and under /api2/json (the API's table and its route sweep).
 /// </summary>
 public static class MetricsEndpoints
 {

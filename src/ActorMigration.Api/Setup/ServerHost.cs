@@ -98,6 +98,7 @@ public static class ServerHost
         AccessUserEndpoints.Map(api);
         HaEndpoints.Map(api);
         RebalanceEndpoints.Map(api);
+        MetricsEndpoints.Map(api);
         MetricsEndpoints.Map(app);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
