@@ -20,7 +20,8 @@ public sealed class MigrationMetrics(IMetricFactory factory)
     private readonly Gauge _dirty = Create(factory, "kubevirt_vmi_migration_dirty_memory_rate_bytes", "Rate at which the guest dirties memory (bytes/s).");
     private readonly Gauge _rate = Create(factory, "kubevirt_vmi_migration_memory_transfer_rate_bytes", "Rate at which memory is transferred (bytes/s).");
     private readonly Gauge _start = Create(factory, "kubevirt_vmi_migration_start_time_seconds", "When the migration task started (Unix time).");
-    private readonly Gauge _iteration = Create(factory, "actormigration_migration_iteration", "Dirty-memory sync passes so far (query-migrate dirty-sync-count).");
+    private readonly Gauge _iteration = Create(factory, "actormigration_migration_iteration",
+        "Dirty-memory sync passes so far (query-migrate dirty-sync-count).");
     private readonly Gauge _downtime = Create(factory, "actormigration_migration_expected_downtime_seconds", "QEMU's expected stop-and-copy downtime.");
     private readonly Gauge _throttle = Create(factory, "actormigration_migration_cpu_throttle_percent", "The auto-converge CPU throttle in force (0: none).");
     private readonly Gauge _phase = factory.CreateGauge("actormigration_migration_phase",
