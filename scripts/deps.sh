@@ -26,6 +26,7 @@ if [ "$mode" = test ]; then
   want postgresql
   want python3-proxmoxer  # the compat tests drive the API with the real client
   want docker-compose     # make compose-check validates docker-compose.yml with it
+  want python3-prometheus-client  # the metrics tests parse /metrics with its text-format parser
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

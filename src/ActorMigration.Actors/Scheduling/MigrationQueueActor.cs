@@ -1,4 +1,5 @@
 using ActorMigration.Actors.Balance;
+using ActorMigration.Actors.Metrics;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Balance;
@@ -40,6 +41,7 @@ public sealed class MigrationQueueActor : ReceivePersistentActor, IWithTimers
     private MigrationQueueState _state = MigrationQueueState.Empty;
     private ClusterConfigState? _cluster;
     private long _parkIds;
+    private readonly QueueMetrics _metrics = MemberMetrics.Get(Context.System).Queue;
 
     public override string PersistenceId => Name;
 
@@ -69,6 +71,7 @@ public sealed class MigrationQueueActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             _log.Info("Migration queue recovered: {Running} running, {Queued} queued", _state.Running.Count, _state.Queued.Count);
+            _metrics.Set(_state.Running.Count, _state.Queued.Count);
             _mediator.Tell(new Subscribe(ClusterConfigActor.Topic, Self));
             _config.Tell(new GetClusterConfig());
             Timers.StartPeriodicTimer("tick", Tick.Instance, _timings.ReconcileEvery);
@@ -146,6 +149,7 @@ public sealed class MigrationQueueActor : ReceivePersistentActor, IWithTimers
         });
         DeferAsync(events, _ =>
         {
+            _metrics.Set(_state.Running.Count, _state.Queued.Count);
             if (LastSequenceNr % SnapshotEvery < events.Count) SaveSnapshot(_state);
             after?.Invoke(events);
         });
@@ -205,6 +209,12 @@ public sealed class MigrationQueueActor : ReceivePersistentActor, IWithTimers
             _tasks.Ask<TaskStatusReply>(new GetTaskStatus(upid), TimeSpan.FromSeconds(5))
                 .PipeTo(Self, success: r => new TaskChecked(upid, r.Running), failure: _ => new TaskChecked(upid, true));
         }
+    }
+
+    protected override void PostStop()
+    {
+        _metrics.Clear();
+        base.PostStop();
     }
 
     private MigrationQueueView View() =>

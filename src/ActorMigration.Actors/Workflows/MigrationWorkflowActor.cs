@@ -1,3 +1,5 @@
+using ActorMigration.Actors.Metrics;
+using ActorMigration.Domain.Workflows;
 using ActorMigration.Domain.Workflows.Migration;
 using Akka.Actor;
 
@@ -9,6 +11,7 @@ public sealed class MigrationWorkflowActor : WorkflowActor<MigrationWorkflowStat
     public const string TypeName = "migration";
     public const string PersistenceIdPrefix = "migration-";
     private static readonly MigrationMachine Machine = new();
+    private readonly MigrationMetrics _metrics = MemberMetrics.Get(Context.System).Migrations;
 
     public MigrationWorkflowActor(string upid, StepRunner runner) : base(PersistenceIdPrefix, upid, Machine, runner) =>
         Command<ForceCompleteTask>(_ => Sender.Tell(TryCommand(new ForceCompleteMigration())));
@@ -17,6 +20,14 @@ public sealed class MigrationWorkflowActor : WorkflowActor<MigrationWorkflowStat
         Akka.Actor.Props.Create(() => new MigrationWorkflowActor(upid, runner));
 
     protected override string Phase(MigrationWorkflowState state) => state.Phase;
+
+    protected override void Observed(MigrationWorkflowState state, StepResult? result) => _metrics.Observe(state, result);
+
+    protected override void PostStop()
+    {
+        _metrics.Remove(State.Core.Upid);
+        base.PostStop();
+    }
 
     protected override IReadOnlyList<string> NodesOf(MigrationWorkflowState state) =>
         state.Request is { } r ? [r.Source, r.Target] : [];

@@ -1,3 +1,4 @@
+using ActorMigration.Actors.Metrics;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
@@ -25,6 +26,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
     private int _seq;
     private long _lastTaggedSeq; // -1: unknown (recovered from a snapshot that came after it)
     private readonly List<IWorkflowEvent> _unwritten = new(); // applied, written with the next write
+    private readonly WorkflowMeter _meter;
 
     public override string PersistenceId { get; }
 
@@ -38,6 +40,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
         _machine = machine;
         _runner = runner;
         _state = machine.Initial(upid);
+        _meter = new WorkflowMeter(MemberMetrics.Get(Context.System).Workflows, persistenceIdPrefix.TrimEnd('-'), upid);
 
         Recover<IWorkflowEvent>(e =>
         {
@@ -65,6 +68,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             var self = Self;
             var seq = r.Seq;
             var attempt = _state.Core.AttemptsOf(r.Step.Key) + 1;
+            _meter.StepDispatched();
             _runner.Run(r.Step, _state.Core.Upid, self, attempt).ContinueWith(t => t.IsCompletedSuccessfully
                 ? new StepOutcome(seq, r.Step, t.Result, null, false)
                 : Failure(seq, r.Step, t.Exception!)).PipeTo(self);
@@ -73,9 +77,13 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
         {
             if (o.Seq != _seq || _inflight is null) return;
             _inflight = null;
+            _meter.StepEnded(o.Step);
             var now = DateTimeOffset.UtcNow;
             if (o.Error is null)
+            {
+                Observed(_state, o.Result);
                 Handle(new StepSucceeded(o.Step, o.Result!, now));
+            }
             else
             {
                 _log.Warning("Workflow {0}: step {1} failed: {2}", _state.Core.Upid, o.Step.Key, o.Error);
@@ -110,6 +118,17 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+    }
+
+    /// <summary>Sees the state after each change and each step's result before it is handled (metrics).</summary>
+    protected virtual void Observed(TState state, StepResult? result)
+    {
+    }
+
+    protected override void PostStop()
+    {
+        _meter.Stopped();
+        base.PostStop();
     }
 
     /// <summary>The phase shown in task status.</summary>
@@ -164,6 +183,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             return;
         }
         _starter = Sender;
+        _meter.Started();
         _log.Info("Workflow {0} starts on this member", _state.Core.Upid);
         Handle(new StartWorkflow(start.Request, DateTimeOffset.UtcNow));
     }
@@ -191,6 +211,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
             events = [.. _unwritten, .. events];
             _unwritten.Clear();
         }
+        var writing = WorkflowMeter.Writing();
         PersistAll(events, e =>
         {
             if (applied > 0) applied--;
@@ -201,6 +222,7 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
         });
         DeferAsync(events, _ =>
         {
+            _meter.Written(writing);
             if (LastSequenceNr % SnapshotEvery < events.Count) SaveSnapshot(_state);
             AfterChange();
         });
@@ -208,6 +230,8 @@ public abstract class WorkflowActor<TState> : ReceivePersistentActor, IWithTimer
 
     private void AfterChange()
     {
+        _meter.Changed(_state.Core);
+        Observed(_state, null);
         if (_starter is not null && (_state.Core.Accepted || _state.Core.Rejected))
         {
             Reply(_starter);

@@ -76,6 +76,7 @@ public static class ServerHost
         });
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api2/json"),
             b => b.UseMiddleware<TokenAuth>(new TokenStore([token])).Use(MemberReadiness.Gate));
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(MetricsEndpoints.Path), b => b.UseMiddleware<TokenAuth>(new TokenStore([token])));
 
         var api = app.MapGroup("/api2/json");
         ClusterEndpoints.Map(api);
@@ -97,6 +98,8 @@ public static class ServerHost
         AccessUserEndpoints.Map(api);
         HaEndpoints.Map(api);
         RebalanceEndpoints.Map(api);
+        MetricsEndpoints.Map(api);
+        MetricsEndpoints.Map(app);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 
