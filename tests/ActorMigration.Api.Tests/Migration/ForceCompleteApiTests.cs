@@ -1,5 +1,5 @@
 using System.Net;
-using ActorMigration.TestSupport;
+using ActorMigration.Api.Tests.Infrastructure;
 
 namespace ActorMigration.Api.Tests.Migration;
 
