@@ -136,6 +136,8 @@ public static class MigrateEndpoints
         var downtimeMs = LiveMigrationLimits.DowntimeMs(QmConfig.Parse(vm!.ConfigText).Main, request.DowntimeLimitMs);
         if (LiveMigrationLimits.MaxDowntimeError(request.MaxDowntimeMs, downtimeMs) is { } maxDowntime)
             return PveResult.ParamError(MaxDowntimeKey, maxDowntime);
+        // The request carries the VM's migrate_downtime as it is now (prepare reads it again from the config).
+        request = request with { DowntimeLimitMs = downtimeMs };
         var network = MigrationNetwork.Effective((await ClusterConfigApi.ConfigOrNull(ctx))?.Options.Migration,
             p["migration_type"], p["migration_network"]);
 

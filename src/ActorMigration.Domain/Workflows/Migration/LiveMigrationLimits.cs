@@ -29,7 +29,8 @@ public static class LiveMigrationLimits
     public static long? SpeedKiB(QmSection cfg, long? bwlimitKiB)
     {
         var bw = bwlimitKiB ?? 0;
-        var speed = (long.TryParse(cfg[SpeedKey], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mib) ? Math.Clamp(mib, 0, long.MaxValue / 1024) : 0) * 1024;
+        var mib = long.TryParse(cfg[SpeedKey], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var speed = Math.Clamp(mib, 0, long.MaxValue / 1024) * 1024;
         var limit = bw > 0 && speed > 0 ? Math.Min(bw, speed) : Math.Max(bw, speed);
         return limit > 0 ? limit : null;
     }
