@@ -35,6 +35,9 @@ public class LiveMigrationLimitsTests
     [InlineData("0", 0)]
     [InlineData("0.0015", 1)]
     [InlineData("1e-1", 100)]
+    [InlineData(".5", 500)]
+    [InlineData("2.", 2000)]
+    [InlineData("+1.25", 1250)]
     public void Migrate_downtime_in_seconds_becomes_the_limit_in_ms(string seconds, long ms) =>
         Assert.Equal(ms, Plan($"migrate_downtime: {seconds}\n").DowntimeLimitMs);
 
