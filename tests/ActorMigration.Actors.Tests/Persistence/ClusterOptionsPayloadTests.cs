@@ -19,7 +19,8 @@ public sealed class ClusterOptionsPayloadTests : IDisposable
     public void A_payload_without_migration_decodes_and_one_with_it_round_trips()
     {
         var serializer = new ActorMigrationSerializer((ExtendedActorSystem)_system);
-        const string old = """{"options":{"maxWorkers":17,"limits":{"cluster":14,"outbound":15,"inbound":14}},"user":"u@pve","at":"2026-11-26T12:00:02+00:00"}""";
+        const string old = "{\"options\":{\"maxWorkers\":17,\"limits\":{\"cluster\":14,\"outbound\":15,\"inbound\":14}}," +
+            "\"user\":\"u@pve\",\"at\":\"2026-11-26T12:00:02+00:00\"}";
         var back = Assert.IsType<ClusterOptionsSet>(serializer.FromBinary(Encoding.UTF8.GetBytes(old), "cc.options"));
         Assert.Equal(new ClusterOptions(17, new MigrationLimits(14, 15, 14)), back.Options);
         Assert.Null(back.Options.Migration);
