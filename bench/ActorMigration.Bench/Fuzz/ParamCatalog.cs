@@ -31,6 +31,7 @@ internal static class ParamCatalog
         new("ciuser", Kind.Text, MaxLen: 256), new("cipassword", Kind.Text, MaxLen: 256), new("sshkeys", Kind.Text, MaxLen: 65536),
         new("nameserver", Kind.Text, MaxLen: 256), new("searchdomain", Kind.Text, MaxLen: 256), new("ciupgrade", Kind.Bool),
         new("citype", Kind.Enum, Values: ["nocloud", "configdrive2", "opennebula"]), new("cicustom", Kind.Text, MaxLen: 1024),
+        new("migrate_downtime", Kind.Number, Min: 0), new("migrate_speed", Kind.Int, Min: 0),
     ];
 
     private static readonly P[] VmTaskOptions =
@@ -96,6 +97,7 @@ internal static class ParamCatalog
             new("targetstorage", Kind.TargetStorage, MaxLen: 1024), new("bwlimit", Kind.Int, Min: 0), new("force", Kind.Bool, Root: true),
             new("migration_type", Kind.Enum, Values: ["secure", "insecure"], Root: true), new("migration_network", Kind.Text, Root: true),
             new("with-conntrack-state", Kind.Bool),
+            new("max-downtime", Kind.Number, Min: 0), new("post-copy", Kind.Bool),
         ],
         ["POST /nodes/{node}/qemu/{vmid}/clone"] =
         [

@@ -68,6 +68,11 @@ public sealed class PersistedConfigTests(ValidationFixture f)
     [InlineData("cores", "\u0664", "integer")]
     [InlineData("cores", "\uff14", "integer")] // fullwidth four
     [InlineData("cpuunits", "1\u00a0000", "integer")]
+    [InlineData("migrate_downtime", "NaN", "number")]
+    [InlineData("migrate_downtime", "0.5 ", "number")]
+    [InlineData("migrate_downtime", "1e999", "number")]
+    [InlineData("migrate_speed", "\uff18", "integer")] // fullwidth eight
+    [InlineData("migrate_speed", "8.0", "integer")]
     public async Task Numbers_are_parsed_strictly(string param, string value, string type)
     {
         var r = await f.Unchanged(() => C.Put(Cfg, (param, value)));
@@ -82,6 +87,7 @@ public sealed class PersistedConfigTests(ValidationFixture f)
                  {
                      ("cpulimit", "1.5", "1.5"), ("cpulimit", ".5", ".5"), ("cpulimit", "2.", "2."), ("cpulimit", "1e1", "1e1"),
                      ("cpulimit", "+3", "+3"), ("cores", "+3", "3"), ("cores", "007", "7"),
+                     ("migrate_downtime", ".5", "0.5"), ("migrate_speed", "+8", "8"), // JSON numbers on GET
                  })
         {
             var r = await C.Put($"/nodes/node1/qemu/{vmid}/config", (param, value));
