@@ -33,7 +33,8 @@ public static class ConvergenceHarness
     public const double PollSec = 0.5;
     public const double SwitchoverOverheadMs = 5;
 
-    public static ConvergenceRun Run(IConvergencePolicy policy, ConvergenceCase c, ConvergenceSettings s, string? name = null)
+    public static ConvergenceRun Run(IConvergencePolicy policy, ConvergenceCase c, ConvergenceSettings s, string? name = null,
+        Action<double, ConvergenceAction>? log = null)
     {
         var state = policy.Start(s);
         var p = new MigrationParams(c.RamBytes, c.BandwidthBytesPerSec, state.Tuning.DowntimeLimitMs, state.AutoConverge,
@@ -70,6 +71,7 @@ public static class ConvergenceHarness
             }
             if (d.Action is not null)
             {
+                log?.Invoke(t, d.Action);
                 reason = d.Action.Reason;
                 plan = MigrationPlan.Compute(p, changes);
             }

@@ -26,6 +26,20 @@ public static class ConvergenceReport
         }
     }
 
+    /// <summary>One case, every policy: each action with its time and reason, then the outcome.</summary>
+    public static void Trace(int ramGiB, int workingSetPct, double ratio)
+    {
+        var ram = ramGiB * ConvergenceBench.GiB;
+        var c = new ConvergenceCase(ram, ram * workingSetPct / 100, ratio, ConvergenceBench.Bandwidth);
+        foreach (var (name, policy, postCopy) in ConvergenceBench.Policies(withPostcopy: true))
+        {
+            Console.WriteLine($"{name}:");
+            var r = ConvergenceHarness.Run(policy, c, ConvergenceBench.Settings(c, postCopy), name,
+                (t, a) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {t,7:0.0} s {a.GetType().Name}: {a.Reason}")));
+            Console.WriteLine($"  {r.Outcome}: {Cell(r)}");
+        }
+    }
+
     /// <summary>The goal: converge wherever a baseline does; downtime ≤ the best baseline's in ≥ 80 % of those; never above max-downtime.</summary>
     public static IEnumerable<string> GoalCheck(List<ConvergenceRun> runs)
     {

@@ -43,6 +43,12 @@ public sealed class ConvergenceController : IConvergencePolicy
 
     public const long MinDowntimeLimitMs = 10;
 
+    /// <summary>
+    /// Lowering waits for this iteration: the rate read after pass 1 counts a working set once over the whole first pass,
+    /// so a guest that rewrites a small working set fast reads as slow there.
+    /// </summary>
+    public const long TightenFromIteration = 3;
+
     public static readonly ConvergenceController Instance = new();
 
     public string Name => "controller";
@@ -94,13 +100,13 @@ public sealed class ConvergenceController : IConvergencePolicy
     /// <summary>
     /// Converging fast: the downtime limit down to <see cref="TightenFactor"/> × migrate_downtime, once (not after an
     /// escalation, nor below what it is), when the forecast at the lower limit still converges within the budget.
-    /// Going from threshold T to T/4 at ratio r costs about 0.75·T / (bandwidth · (1 − r)) seconds: under 0.3 s per
-    /// 100 ms of limit at r ≤ 0.75.
+    /// Going from threshold T to T/4 at ratio r sends at most T / (1 − r) more: 0.4 s per 100 ms of limit at r = 0.75.
     /// </summary>
     private static TuneAction? Tighten(ConvergenceState st, ConvergenceSample x, ConvergenceSettings s, ConvergenceForecast f, double budget)
     {
         var target = Math.Max(MinDowntimeLimitMs, (long)(s.DowntimeLimitMs * TightenFactor));
-        if (st.Tuning.DowntimeLimitMs != s.DowntimeLimitMs || target >= s.DowntimeLimitMs || !(f.Ratio <= TightenRatio)) return null;
+        if (x.Iteration < TightenFromIteration || st.Tuning.DowntimeLimitMs != s.DowntimeLimitMs || target >= s.DowntimeLimitMs
+            || !(f.Ratio <= TightenRatio)) return null;
         var lower = ConvergenceForecast.Of(x.BandwidthBytesPerSec, x.DirtyBytesPerSec, f.PassBytes, target);
         if (!lower.Converges || lower.SecondsToConverge > budget) return null;
         return new TuneAction(st.Tuning with { DowntimeLimitMs = target }, string.Create(CultureInfo.InvariantCulture,
