@@ -105,6 +105,7 @@ public sealed partial class SimulatedHypervisorDriver
             }
             check?.Invoke(m);
             if (Snapshot(m).Phase is not (MigrationPhase.Precopy or MigrationPhase.Switchover or MigrationPhase.Postcopy)) return;
+            _plans.TryRemove($"{m.Id}/{m.Changes.Count}", out _); // the plan without this change is not asked for again
             m.Changes.Add(change with { AtSec = _clock.SimSecondsSince(m.StartedAt, m.SpeedFactor) });
         }, ct);
 
