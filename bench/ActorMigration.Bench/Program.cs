@@ -79,6 +79,14 @@ switch (mode)
     case "evacuate":
         ActorMigration.Bench.Balance.EvacuationReport.Print(await ActorMigration.Bench.Balance.EvacuationBench.Run(Arg(1, 3)));
         break;
+    case "convergence" when args.ElementAtOrDefault(1) == "trace":
+        ActorMigration.Bench.Convergence.ConvergenceReport.Trace(Arg(2, 1), Arg(3, 100), double.Parse(args.ElementAtOrDefault(4) ?? "1",
+            System.Globalization.CultureInfo.InvariantCulture));
+        break;
+    case "convergence":
+        ActorMigration.Bench.Convergence.ConvergenceReport.Print(ActorMigration.Bench.Convergence.ConvergenceBench.Run(args.Contains("postcopy")),
+            args.Skip(1).FirstOrDefault(a => a.EndsWith(".png", StringComparison.Ordinal)));
+        break;
     default:
         Console.Error.WriteLine("modes: orchestration [n] [rounds] | memory [vms] [migrations] | qemu-live [rounds] [memoryMiB] [pollMs] [warm-up] | " +
             "clone [rounds] [data MiB] [dir]"
@@ -86,7 +94,8 @@ switch (mode)
             + " | lock-after-target-loss [rounds] [memoryMiB] | throughput-cluster [n] [rounds] | bystander-pause [rounds] [record-lag]"
             + " | ha-recovery [rounds]"
             + " | balance-sim [nodes] [vms] [rounds]"
-            + " | scale [nodes] [vms] [migrations] | evacuate [rounds]");
+            + " | scale [nodes] [vms] [migrations] | evacuate [rounds]"
+            + " | convergence [plot.png] [postcopy] | convergence trace [RAM GiB] [working set %] [dirty/bandwidth]");
         return 2;
 }
 return 0;

@@ -1,17 +1,20 @@
 namespace ActorMigration.Drivers.Simulated;
 
 /// <summary>
-/// The whole course of a pre-copy migration, computed up front from its <see cref="MigrationParams"/>, so the
-/// state at any instant is a pure function of the elapsed simulated time (<see cref="At"/>).
+/// The whole course of a pre-copy migration, computed up front from its <see cref="MigrationParams"/> and the changes
+/// made to it so far, so the state at any instant is a pure function of the elapsed simulated time (<see cref="At"/>).
 /// Model (after QEMU's RAM migration):
 /// <list type="bullet">
 /// <item>pass 1 sends all RAM at the bandwidth; each later pass sends what the guest dirtied during the previous one,
 /// dirtied = min(working set, dirty rate × (1 − throttle) × pass duration);</item>
-/// <item>a dirty-bitmap sync ends every pass (sync 1 happens at setup); if the dirty bytes are ≤ bandwidth × downtime
-/// limit (or less than a page) the source stops and sends them: downtime = bytes / bandwidth + overhead;</item>
+/// <item>a dirty-bitmap sync ends every pass (sync 1 happens at setup); the changes made up to it apply there; if the
+/// dirty bytes are ≤ bandwidth × downtime limit (or less than a page) the source stops and sends them:
+/// downtime = bytes / bandwidth + overhead;</item>
 /// <item>auto-converge: a sync more than 1 s after the previous period's start closes a period; when the period dirtied
-/// more than 50% of what it transferred for the second time, the CPU throttle starts at 20% and then rises by 10% up
-/// to 99% (QEMU's migration_trigger_throttle / mig_throttle_guest_down);</item>
+/// more than 50% of what it transferred for the second time, the CPU throttle steps (QEMU's migration_trigger_throttle
+/// / mig_throttle_guest_down, <see cref="MigrationParams.NextThrottle"/>);</item>
+/// <item>post-copy (when started with it) switches at once: the source stops, downtime = the overhead, and the target
+/// pulls the rest (what the pass had left plus what the guest dirtied in it) at the bandwidth;</item>
 /// <item>without convergence the passes reach a steady state that repeats forever.</item>
 /// </list>
 /// </summary>
@@ -26,6 +29,9 @@ public sealed class MigrationPlan
     /// <summary>False: the last pass of <see cref="Passes"/> repeats forever.</summary>
     public bool Converges { get; }
 
+    /// <summary>It completes by post-copy: <see cref="SwitchoverStartSec"/> is the switch, <see cref="SwitchoverBytes"/> what is pulled.</summary>
+    public bool Postcopy { get; }
+
     public double SwitchoverStartSec { get; }
     public double SwitchoverBytes { get; }
     public double DowntimeMs { get; }
@@ -37,21 +43,24 @@ public sealed class MigrationPlan
     public long FinalDirtySyncCount => _passes.Count + 1;
 
     private MigrationPlan(MigrationParams p, List<MigrationPass> passes, bool converges, double switchStart,
-        double switchBytes, double downtimeMs, long steadyRate, int finalThrottle)
+        double switchBytes, double downtimeMs, long steadyRate, int finalThrottle, bool postcopy = false)
     {
         Params = p;
         _passes = passes;
         Converges = converges;
+        Postcopy = postcopy;
         SwitchoverStartSec = converges ? switchStart : double.PositiveInfinity;
         SwitchoverBytes = switchBytes;
         DowntimeMs = downtimeMs;
-        CompletedAtSec = converges ? switchStart + downtimeMs / 1000.0 : double.PositiveInfinity;
+        CompletedAtSec = !converges ? double.PositiveInfinity
+            : postcopy ? switchStart + (p.SwitchoverOverheadMs / 1000.0) + (switchBytes / p.BandwidthBytesPerSec)
+            : switchStart + (downtimeMs / 1000.0);
         TotalTransferredBytes = converges ? passes.Sum(x => x.Bytes) + switchBytes : double.PositiveInfinity;
         _steadyDirtyPagesRate = steadyRate;
         FinalThrottlePct = finalThrottle;
     }
 
-    public static MigrationPlan Compute(MigrationParams p, int maxPasses = 100_000)
+    public static MigrationPlan Compute(MigrationParams p, IReadOnlyList<MigrationChange>? changes = null, int maxPasses = 100_000)
     {
         if (p.Instant)
             return new MigrationPlan(p, [], true, 0, 0, 0, 0, 0);
@@ -59,7 +68,13 @@ public sealed class MigrationPlan
 
         var b = p.BandwidthBytesPerSec;
         var ws = Math.Min(p.WorkingSetBytes, p.RamBytes);
-        var threshold = p.ThresholdBytes;
+        var tunes = (changes ?? []).Where(c => !c.Postcopy).OrderBy(c => c.AtSec).ToList();
+        var postcopyAt = p.PostCopy ? (changes ?? []).Where(c => c.Postcopy).Select(c => c.AtSec).DefaultIfEmpty(double.PositiveInfinity).Min()
+            : double.PositiveInfinity;
+        var lastChange = Math.Max(tunes.Count > 0 ? tunes[^1].AtSec : 0, double.IsPositiveInfinity(postcopyAt) ? 0 : postcopyAt);
+        var downtimeMs = p.DowntimeLimitMs;
+        var steps = MigrationParams.ThrottleSteps(p.ThrottleCeilingPct);
+        var applied = 0;
         var passes = new List<MigrationPass>();
         double size = p.RamBytes, t = 0, before = 0;
         double periodStart = 0, periodDirty = 0, periodXfer = 0;
@@ -70,12 +85,25 @@ public sealed class MigrationPlan
         {
             var passThrottle = throttle;
             var dur = size / b;
-            var dirtied = Math.Min(ws, p.DirtyRateBytesPerSec * (1 - passThrottle / 100.0) * dur);
+            if (postcopyAt < t + dur)
+            {
+                var part = Math.Max(0, postcopyAt - t);
+                var partDirtied = Math.Min(ws, p.DirtyRateBytesPerSec * (1 - (passThrottle / 100.0)) * part);
+                passes.Add(new MigrationPass(n, t, part, b * part, before, passThrottle, partDirtied, rate));
+                var pulled = Math.Min(p.RamBytes, size - (b * part) + partDirtied);
+                return new MigrationPlan(p, passes, true, t + part, pulled, p.SwitchoverOverheadMs, rate, throttle, postcopy: true);
+            }
+            var dirtied = Math.Min(ws, p.DirtyRateBytesPerSec * (1 - (passThrottle / 100.0)) * dur);
             passes.Add(new MigrationPass(n, t, dur, size, before, passThrottle, dirtied, rate));
             t += dur;
             before += size;
 
-            // bitmap sync n+1
+            // bitmap sync n+1: QEMU reads the parameters set so far
+            for (; applied < tunes.Count && tunes[applied].AtSec <= t; applied++)
+            {
+                downtimeMs = tunes[applied].DowntimeLimitMs ?? downtimeMs;
+                if (tunes[applied].ThrottleCeilingPct is { } c) steps = MigrationParams.ThrottleSteps(c);
+            }
             periodDirty += dirtied;
             periodXfer += size;
             if (t - periodStart > 1.0)
@@ -84,22 +112,20 @@ public sealed class MigrationPlan
                 if (p.AutoConverge && periodDirty > periodXfer * MigrationParams.ThrottleTriggerPct / 100.0 && ++high >= 2)
                 {
                     high = 0;
-                    throttle = throttle == 0
-                        ? MigrationParams.ThrottleInitialPct
-                        : Math.Min(MigrationParams.ThrottleMaxPct, throttle + MigrationParams.ThrottleIncrementPct);
+                    throttle = MigrationParams.NextThrottle(throttle, steps.Initial, steps.Increment, steps.Max);
                 }
                 periodStart = t;
                 periodDirty = 0;
                 periodXfer = 0;
             }
 
-            if (dirtied <= threshold || dirtied < MigrationParams.PageSize)
-                return new MigrationPlan(p, passes, true, t, dirtied, dirtied / b * 1000.0 + p.SwitchoverOverheadMs,
+            if (dirtied <= b * downtimeMs / 1000.0 || dirtied < MigrationParams.PageSize)
+                return new MigrationPlan(p, passes, true, t, dirtied, (dirtied / b * 1000.0) + p.SwitchoverOverheadMs,
                     rate, throttle);
 
-            var throttleFinal = !p.AutoConverge || throttle >= MigrationParams.ThrottleMaxPct;
+            var throttleFinal = !p.AutoConverge || MigrationParams.NextThrottle(throttle, steps.Initial, steps.Increment, steps.Max) == throttle;
             var same = Math.Abs(dirtied - size) <= 1e-9 * size && throttle == passThrottle;
-            if ((throttleFinal && same) || n >= maxPasses)
+            if ((throttleFinal && same && t > lastChange) || n >= maxPasses)
                 return new MigrationPlan(p, passes, false, 0, 0, 0, rate, throttle);
             size = dirtied;
         }
@@ -166,6 +192,12 @@ public sealed class MigrationPlan
     {
         var b = Params.BandwidthBytesPerSec;
         if (Params.Instant) return Completed();
+        if (t >= SwitchoverStartSec && Postcopy)
+        {
+            var pulled = Math.Min(SwitchoverBytes, b * Math.Max(0, t - SwitchoverStartSec - (Params.SwitchoverOverheadMs / 1000.0)));
+            return new MigrationSnapshot(MigrationPhase.Postcopy, t, _passes.Count, _passes.Sum(x => x.Bytes) + pulled,
+                SwitchoverBytes - pulled, _steadyDirtyPagesRate, FinalDirtySyncCount, FinalThrottlePct, null, null);
+        }
         if (t >= SwitchoverStartSec)
         {
             var sent = Math.Min(SwitchoverBytes, b * (t - SwitchoverStartSec));

@@ -75,6 +75,9 @@ internal sealed class SimMigrationState
     public int FaultIteration { get; set; } = 1;
     public DateTimeOffset? CancelledAt { get; set; }
 
+    /// <summary>Tuning and post-copy, in the order they were made (simulated seconds since the start).</summary>
+    public List<MigrationChange> Changes { get; set; } = [];
+
     /// <summary>The final outcome was applied to the VM's run state (e.g. PostMigrate).</summary>
     public bool Applied { get; set; }
 }

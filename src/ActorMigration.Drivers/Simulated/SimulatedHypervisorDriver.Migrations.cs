@@ -11,7 +11,7 @@ public sealed partial class SimulatedHypervisorDriver
         await Mutate(vmid, vm =>
         {
             // QEMU itself refuses a second migration while one runs.
-            if (vm.Migration is { } old && Snapshot(old).Phase is MigrationPhase.Precopy or MigrationPhase.Switchover)
+            if (vm.Migration is { } old && Snapshot(old).Phase is MigrationPhase.Precopy or MigrationPhase.Switchover or MigrationPhase.Postcopy)
                 throw new InvalidOperationException($"VM {vmid}: a migration to {old.Uri} is already in progress");
             var state = EffectiveState(vm);
             if (state == VmRunState.PostMigrate) // QEMU's text
@@ -31,7 +31,8 @@ public sealed partial class SimulatedHypervisorDriver
                 StartedAt = _clock.Now,
                 SpeedFactor = _options.SpeedFactor,
                 Params = new MigrationParams(vm.MemoryMiB * MiB, bw, spec.DowntimeLimitMs, spec.AutoConverge,
-                    vm.DirtyRateBytesPerSec, vm.WorkingSetBytes, _options.SwitchoverOverheadMs, _options.InstantCopy),
+                    vm.DirtyRateBytesPerSec, vm.WorkingSetBytes, _options.SwitchoverOverheadMs, _options.InstantCopy,
+                    spec.ThrottleCeilingPct, spec.PostCopy),
                 FaultPhase = fault?.Phase,
                 FaultIteration = fault?.Iteration ?? 1
             };
@@ -48,26 +49,7 @@ public sealed partial class SimulatedHypervisorDriver
         var s = Snapshot(m);
         if (s.Phase == MigrationPhase.Completed && SimUris.ReceivedFile(m.Uri) is { } received && !File.Exists(received))
             SimFiles.WriteJson(received, new { vm.VmId, From = Node });
-        return Task.FromResult(new MigrationProgress(
-            s.Phase switch
-            {
-                MigrationPhase.Completed => MigrationState.Completed,
-                MigrationPhase.Failed => MigrationState.Failed,
-                MigrationPhase.Cancelled => MigrationState.Cancelled,
-                _ => MigrationState.Active
-            },
-            TotalBytes: m.Params.RamBytes,
-            TransferredBytes: (long)s.TransferredBytes,
-            RemainingBytes: (long)Math.Ceiling(s.RemainingBytes),
-            SpeedBytesPerSec: m.Params.BandwidthBytesPerSec,
-            DirtyPagesRate: s.DirtyPagesRate,
-            PageSize: MigrationParams.PageSize,
-            DirtySyncCount: s.DirtySyncCount,
-            ExpectedDowntimeMs: s.ExpectedDowntimeMs is { } e ? (long)Math.Round(e) : null,
-            DowntimeMs: s.DowntimeMs is { } d ? (long)Math.Round(d) : null,
-            TotalTimeMs: (long)Math.Round(s.ElapsedSec * 1000),
-            Error: s.Error,
-            Uri: m.Uri));
+        return Task.FromResult(s.ToProgress(m.Params, m.Uri));
     }
 
     public async Task CancelMigrationAsync(int vmid, CancellationToken ct = default)
@@ -87,15 +69,49 @@ public sealed partial class SimulatedHypervisorDriver
         _log.LogInformation("Node {Node}: VM {VmId} migration cancelled", Node, vmid);
     }
 
-    public Task TuneMigrationAsync(int vmid, MigrationTuning tuning, CancellationToken ct = default) =>
-        throw new NotSupportedException("the simulated driver does not tune migrations yet");
+    /// <summary>migrate-set-parameters on the running migration: QEMU reads the values at its next bitmap sync.</summary>
+    public async Task TuneMigrationAsync(int vmid, MigrationTuning tuning, CancellationToken ct = default)
+    {
+        // QEMU's checks (migrate_params_check), before anything changes.
+        if (tuning.DowntimeLimitMs is < 0 or > MaxDowntimeLimitMs)
+            throw new InvalidOperationException("Parameter 'downtime_limit' expects an integer in the range of 0 to 2000 seconds");
+        if (tuning.ThrottleCeilingPct is < 1 or > MigrationParams.ThrottleMaxPct)
+            throw new InvalidOperationException("Parameter 'cpu_throttle_initial' expects an integer in the range of 1 to 99");
+        await ChangeMigration(vmid, new MigrationChange(0, tuning.DowntimeLimitMs, tuning.ThrottleCeilingPct), ct);
+        _log.LogInformation("Node {Node}: VM {VmId} migration tuned: downtime limit {DowntimeMs} ms, throttle ceiling {ThrottlePct}",
+            Node, vmid, tuning.DowntimeLimitMs, tuning.ThrottleCeilingPct);
+    }
 
-    public Task StartPostcopyAsync(int vmid, CancellationToken ct = default) =>
-        throw new NotSupportedException("the simulated driver has no post-copy yet");
+    /// <summary>migrate-start-postcopy: refused as QEMU does without the capability or a migration; ignored once it ended.</summary>
+    public async Task StartPostcopyAsync(int vmid, CancellationToken ct = default)
+    {
+        await ChangeMigration(vmid, new MigrationChange(0, Postcopy: true), ct, m =>
+        {
+            if (!m.Params.PostCopy) throw new InvalidOperationException("Enable postcopy with migrate_set_capability before the start of migration");
+        });
+        _log.LogInformation("Node {Node}: VM {VmId} migration switched to post-copy", Node, vmid);
+    }
+
+    private const long MaxDowntimeLimitMs = 2000 * 1000;
+
+    /// <summary>Records <paramref name="change"/> at the current simulated time on the running migration.</summary>
+    private Task ChangeMigration(int vmid, MigrationChange change, CancellationToken ct, Action<SimMigrationState>? check = null) =>
+        Mutate(vmid, vm =>
+        {
+            if (vm.Migration is not { } m)
+            {
+                if (change.Postcopy) throw new InvalidOperationException("Postcopy must be started after migration has been started");
+                return; // QEMU keeps parameters for a later migration; ours come with each start
+            }
+            check?.Invoke(m);
+            if (Snapshot(m).Phase is not (MigrationPhase.Precopy or MigrationPhase.Switchover or MigrationPhase.Postcopy)) return;
+            _plans.TryRemove($"{m.Id}/{m.Changes.Count}", out _); // the plan without this change is not asked for again
+            m.Changes.Add(change with { AtSec = _clock.SimSecondsSince(m.StartedAt, m.SpeedFactor) });
+        }, ct);
 
     private MigrationSnapshot Snapshot(SimMigrationState m)
     {
-        var plan = _plans.GetOrAdd(m.Id, _ => MigrationPlan.Compute(m.Params));
+        var plan = _plans.GetOrAdd($"{m.Id}/{m.Changes.Count}", _ => MigrationPlan.Compute(m.Params, m.Changes));
         var t = _clock.SimSecondsSince(m.StartedAt, m.SpeedFactor);
         double? failAt = m.FaultPhase switch
         {

@@ -254,7 +254,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
     {
         if (vm.Migration is not { Applied: false } m) return false;
         var phase = Snapshot(m).Phase;
-        if (phase is MigrationPhase.Precopy or MigrationPhase.Switchover) return false;
+        if (phase is MigrationPhase.Precopy or MigrationPhase.Switchover or MigrationPhase.Postcopy) return false;
         if (phase == MigrationPhase.Completed && vm.State is VmRunState.Running or VmRunState.Paused)
             vm.State = VmRunState.PostMigrate;
         m.Applied = true;
@@ -271,7 +271,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
         {
             switch (Snapshot(m).Phase)
             {
-                case MigrationPhase.Switchover: return VmRunState.FinishMigrate;
+                case MigrationPhase.Switchover or MigrationPhase.Postcopy: return VmRunState.FinishMigrate; // QEMU's postcopy_start stops the source
                 case MigrationPhase.Completed: return VmRunState.PostMigrate;
             }
         }

@@ -14,6 +14,9 @@ namespace ActorMigration.Domain.Workflows.Migration.Convergence;
 /// <item>the downtime limit up in steps to max-downtime;</item>
 /// <item>post-copy, where allowed.</item>
 /// </list>
+/// While the passes shrink fast (ratio at most <see cref="TightenRatio"/>) it lowers the downtime limit once, to a quarter
+/// of migrate_downtime: each pass then costs at most the limit's time and cuts the stop-and-copy by the ratio, so the
+/// few extra passes take well under a second and the switchover is shorter (<see cref="Tighten"/>).
 /// At the completion timeout it switches to post-copy where allowed, else aborts; at the progress timeout it aborts.
 /// Every action carries its numbers for the task log.
 /// </summary>
@@ -31,6 +34,20 @@ public sealed class ConvergenceController : IConvergencePolicy
 
     /// <summary>After an action, QEMU gets this long (and a new iteration) to show its effect before the next.</summary>
     public const double SettleSec = 2.0;
+
+    /// <summary>Passes shrinking at least this fast (dirty rate / bandwidth) make a lower downtime limit cheap.</summary>
+    public const double TightenRatio = 0.75;
+
+    /// <summary>The lowered limit: this share of migrate_downtime, not below <see cref="MinDowntimeLimitMs"/>.</summary>
+    public const double TightenFactor = 0.25;
+
+    public const long MinDowntimeLimitMs = 10;
+
+    /// <summary>
+    /// Lowering waits for this iteration: the rate read after pass 1 counts a working set once over the whole first pass,
+    /// so a guest that rewrites a small working set fast reads as slow there.
+    /// </summary>
+    public const long TightenFromIteration = 3;
 
     public static readonly ConvergenceController Instance = new();
 
@@ -64,8 +81,8 @@ public sealed class ConvergenceController : IConvergencePolicy
         if (x.ElapsedSec - st.LastActionSec < SettleSec && st.LastActionSec > 0) return new(st);
 
         var f = ConvergenceForecast.Of(x.BandwidthBytesPerSec, x.DirtyBytesPerSec, st.PassBytes, st.Tuning.DowntimeLimitMs);
-        if (f.Converges && f.SecondsToConverge <= (s.CompletionTimeoutSec - x.ElapsedSec) / 2) return new(st);
-        var action = Escalate(st, x, s, f);
+        var budget = (s.CompletionTimeoutSec - x.ElapsedSec) / 2;
+        var action = f.Converges && f.SecondsToConverge <= budget ? Tighten(st, x, s, f, budget) : Escalate(st, x, s, f);
         return action is null ? new(st) : new(Applied(st, action, x.ElapsedSec), action);
     }
 
@@ -78,6 +95,24 @@ public sealed class ConvergenceController : IConvergencePolicy
             : new TuneAction(st.Tuning with { DowntimeLimitMs = s.MaxDowntimeMs },
                 $"force-complete: downtime limit raised to max-downtime {s.MaxDowntimeMs} ms");
         return new(Applied(st, action, elapsedSec), action);
+    }
+
+    /// <summary>
+    /// Converging fast: the downtime limit down to <see cref="TightenFactor"/> × migrate_downtime, once (not after an
+    /// escalation, nor below what it is), when the forecast at the lower limit still converges within the budget.
+    /// Going from threshold T to T/4 at ratio r sends at most T / (1 − r) more: 0.4 s per 100 ms of limit at r = 0.75.
+    /// </summary>
+    private static TuneAction? Tighten(ConvergenceState st, ConvergenceSample x, ConvergenceSettings s, ConvergenceForecast f, double budget)
+    {
+        var target = Math.Max(MinDowntimeLimitMs, (long)(s.DowntimeLimitMs * TightenFactor));
+        if (x.Iteration < TightenFromIteration || st.Tuning.DowntimeLimitMs != s.DowntimeLimitMs || target >= s.DowntimeLimitMs
+            || !(f.Ratio <= TightenRatio)) return null;
+        var lower = ConvergenceForecast.Of(x.BandwidthBytesPerSec, x.DirtyBytesPerSec, f.PassBytes, target);
+        if (!lower.Converges || lower.SecondsToConverge > budget) return null;
+        return new TuneAction(st.Tuning with { DowntimeLimitMs = target }, string.Create(CultureInfo.InvariantCulture,
+            $"{Rates(x)} (ratio {f.Ratio:0.00}), pass {SizeFormat.Human(f.PassBytes)}: converging in {lower.SecondsToConverge:0.#} s " +
+            $"at {target} ms ({f.SecondsToConverge:0.#} s at {s.DowntimeLimitMs} ms): downtime limit lowered to {target} ms " +
+            $"(a quarter of migrate_downtime {s.DowntimeLimitMs} ms) for a shorter switchover"));
     }
 
     private static ConvergenceAction? Escalate(ConvergenceState st, ConvergenceSample x, ConvergenceSettings s, ConvergenceForecast f)
