@@ -9,15 +9,22 @@ public static class ConfigJson
     private static readonly HashSet<string> Numeric =
     [
         "cores", "sockets", "vcpus", "balloon", "cpuunits", "template", "onboot", "kvm", "acpi", "numa",
-        "protection", "tablet", "localtime", "shares", "freeze", "snaptime", "reboot", "ciupgrade"
+        "protection", "tablet", "localtime", "shares", "freeze", "snaptime", "reboot", "ciupgrade",
+        "migrate_speed"
     ];
+
+    /// <summary>Options of type number, returned as JSON numbers.</summary>
+    private static readonly HashSet<string> Fractional = ["migrate_downtime"];
 
     public static Dictionary<string, object?> From(QmSection s, string? digest)
     {
         var d = new Dictionary<string, object?>();
         if (s.Description is not null) d["description"] = s.Description;
         foreach (var (k, v) in s.Values)
-            d[k] = k == "cipassword" ? Http.CloudInitOptions.Masked : Numeric.Contains(k) && long.TryParse(v, out var n) ? n : v;
+            d[k] = k == "cipassword" ? Http.CloudInitOptions.Masked
+                : Numeric.Contains(k) && long.TryParse(v, out var n) ? n
+                : Fractional.Contains(k) && Http.ParamSchema.TryNumber(v, out var x) ? x
+                : v;
         if (digest is not null) d["digest"] = digest;
         return d;
     }

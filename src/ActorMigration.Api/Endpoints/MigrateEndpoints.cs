@@ -11,6 +11,8 @@ namespace ActorMigration.Api.Endpoints;
 /// <summary>GET (precondition) and POST (start) of /nodes/{node}/qemu/{vmid}/migrate.</summary>
 public static class MigrateEndpoints
 {
+    private const string MaxDowntimeKey = "max-downtime";
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
@@ -23,8 +25,10 @@ public static class MigrateEndpoints
             new ParamSpec("targetstorage", MaxLength: 1024), new ParamSpec("bwlimit", PType.Integer, Min: 0),
             new ParamSpec("force", PType.Boolean, RootOnly: true),
             new ParamSpec("migration_type", Enum: ["secure", "insecure"], RootOnly: true),
-            new ParamSpec("migration_network", RootOnly: true),
-            new ParamSpec("with-conntrack-state", PType.Boolean));
+            new ParamSpec("migration_network", RootOnly: true, Format: MigrationNetwork.CidrError),
+            new ParamSpec("with-conntrack-state", PType.Boolean),
+            // Ours: how far the convergence controller may raise the downtime limit (seconds), and post-copy allowed.
+            new ParamSpec(MaxDowntimeKey, PType.Number, Min: 0), new ParamSpec("post-copy", PType.Boolean));
         api.MapPost("/nodes/{node}/qemu/{vmid}/migrate", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.Vm("VM.Migrate"), post, p => Start(ctx, s, p)));
 
@@ -46,6 +50,9 @@ public static class MigrateEndpoints
         var reply = await s.Tasks.Ask<WorkflowCommandReply>(new ForceCompleteTask(upid), ApiServices.AskTimeout);
         return reply.Error is { } why ? PveResult.Error(why) : PveResult.Data(upid);
     }
+
+    private static long? MaxDowntimeMs(PveParams p) =>
+        p[MaxDowntimeKey] is { } v && ParamSchema.TryNumber(v, out var sec) ? LiveMigrationLimits.ToMs(sec) : null;
 
     private static async Task<long?> VolumeSize(ApiServices s, string node, string volid)
     {
@@ -143,12 +150,18 @@ public static class MigrateEndpoints
         var user = TokenAuth.UserOf(ctx);
         var request = new MigrationRequest(vmid, node, target, p.Bool("online"), p.Bool("with-local-disks"),
             p["targetstorage"], p.Long("bwlimit"), p.Bool("force"), p.Bool("with-conntrack-state"), user,
-            PollIntervalMs: s.Options.PollIntervalMs);
+            PollIntervalMs: s.Options.PollIntervalMs, MaxDowntimeMs: MaxDowntimeMs(p), PostCopy: p.Bool("post-copy"),
+            CompletionTimeoutPerGiBSec: s.Options.CompletionTimeoutPerGiBSec, ProgressTimeoutSec: s.Options.ProgressTimeoutSec);
+        var downtimeMs = LiveMigrationLimits.DowntimeMs(QmConfig.Parse(vm!.ConfigText).Main, request.DowntimeLimitMs);
+        if (LiveMigrationLimits.MaxDowntimeError(request.MaxDowntimeMs, downtimeMs) is { } maxDowntime)
+            return PveResult.ParamError(MaxDowntimeKey, maxDowntime);
+        var network = MigrationNetwork.Effective((await ClusterConfigApi.ConfigOrNull(ctx))?.Options.Migration,
+            p["migration_type"], p["migration_network"]);
 
         // The same checks prepare runs, now, so a refusal changes nothing and names its reason.
         var upid = s.NewUpid(node, "qmigrate", vmid.ToString(), user);
         var facts = await s.Gather<MigrationFacts>(new GatherMigrationFacts("prepare", vmid, node, target));
-        var (_, error, _) = MigrationChecks.Prepare(request, facts, upid.ToString());
+        var (_, error, _) = MigrationChecks.Prepare(request, facts, upid.ToString(), network);
         if (error is not null) return PveResult.Error(error);
         return await s.StartTask(upid, request);
     }

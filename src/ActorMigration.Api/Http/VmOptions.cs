@@ -57,6 +57,9 @@ public static class VmOptions
         new("hotplug", MaxLength: 256),
         new("cpulimit", PType.Number, Min: 0, Max: 128),
         new("cpuunits", PType.Integer, Min: 1, Max: 262144),
+        // Seconds (default 0.1) and MiB/s (0: no limit), read by prepare (LiveMigrationLimits).
+        new("migrate_downtime", PType.Number, Min: 0),
+        new("migrate_speed", PType.Integer, Min: 0),
         .. CloudInitOptions.Fixed(),
         new("lock", Enum: ["backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"]),
     ];

@@ -52,7 +52,8 @@ public static class ServerHost
                 k.Listen(IPAddress.Loopback, http, o => o.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton(topology);
-        builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix, TaskStartTimeoutMs: settings.TaskStartTimeoutMs));
+        builder.Services.AddSingleton(new ApiOptions(settings.PollIntervalMs, settings.MacPrefix, TaskStartTimeoutMs: settings.TaskStartTimeoutMs,
+            CompletionTimeoutPerGiBSec: settings.MigrationCompletionTimeoutPerGiBSec, ProgressTimeoutSec: settings.MigrationProgressTimeoutSec));
         builder.Services.AddSingleton<ApiServices>();
         builder.Services.AddSingleton<MemberReadiness>();
         // Access control: this member's copy of users/tokens/ACL, IPermissions over it, the brute-force brake.

@@ -28,7 +28,9 @@ public sealed record ServerSettings(
     string? ClusterTlsDir = null,
     string? ClusterCaFrom = null,
     FenceTimings? Fencing = null,
-    FenceArming FenceArming = FenceArming.HaNodes)
+    FenceArming FenceArming = FenceArming.HaNodes,
+    double MigrationCompletionTimeoutPerGiBSec = 150,
+    double MigrationProgressTimeoutSec = 150)
 {
     /// <summary>The member's cluster TLS files (AM_CLUSTER_TLS_DIR, default &lt;data-dir&gt;/cluster-tls).</summary>
     public string TlsDir => ClusterTlsDir ?? Path.Combine(DataDir, "cluster-tls");
@@ -103,7 +105,16 @@ public sealed record ServerSettings(
             e.TryGetValue("AM_CLUSTER_TLS_DIR", out var td) && !string.IsNullOrWhiteSpace(td) ? Path.GetFullPath(td) : null,
             e.TryGetValue("AM_CLUSTER_CA", out var ca) && !string.IsNullOrWhiteSpace(ca) ? Path.GetFullPath(ca) : null,
             arming is null ? null : FenceTimings.FromMilliseconds(Ms("AM_FENCE_TIMEOUT_MS"), Ms("AM_FENCE_MARGIN_MS"), Ms("AM_FENCE_GRACE_MS")),
-            arming ?? FenceArming.HaNodes);
+            arming ?? FenceArming.HaNodes,
+            Seconds("AM_MIGRATION_COMPLETION_TIMEOUT_PER_GIB_S", 150),
+            Seconds("AM_MIGRATION_PROGRESS_TIMEOUT_S", 150));
+
+        // A live migration's timeouts (KubeVirt's completionTimeoutPerGiB and progressTimeout), seconds > 0.
+        double Seconds(string key, double def) =>
+            !e.TryGetValue(key, out var v) || string.IsNullOrWhiteSpace(v) ? def
+            : double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var sec)
+              && double.IsFinite(sec) && sec > 0 ? sec
+            : throw new ArgumentException($"{key} must be a number of seconds > 0, not '{v}'");
 
         long? Ms(string key) => e.TryGetValue(key, out var v) && long.TryParse(v, out var ms) ? ms : null;
     }

@@ -46,13 +46,16 @@ public static class ClusterConfigDecider
         if (c.Set.MaxWorkers is < 1) return Fail($"{ClusterOptions.MaxWorkersKey}: value must have a minimum value of 1");
         if (c.Set.Limits is { } l && MigrationLimits.Parse(l.Format()).Error is { } bad)
             return Fail($"{ClusterOptions.LimitsKey}: invalid format - {bad}");
+        if (c.Set.Migration is { } m && Workflows.Migration.MigrationNetwork.Parse(m.Format()).Error is { } badMigration)
+            return Fail($"{ClusterOptions.MigrationKey}: invalid format - {badMigration}");
         // Proxmox deletes keys it does not know without a word.
-        var o = new ClusterOptions(c.Set.MaxWorkers ?? s.Options.MaxWorkers, c.Set.Limits ?? s.Options.Limits);
+        var o = new ClusterOptions(c.Set.MaxWorkers ?? s.Options.MaxWorkers, c.Set.Limits ?? s.Options.Limits, c.Set.Migration ?? s.Options.Migration);
         foreach (var k in c.Delete)
             o = k switch
             {
                 ClusterOptions.MaxWorkersKey => o with { MaxWorkers = null },
                 ClusterOptions.LimitsKey => o with { Limits = null },
+                ClusterOptions.MigrationKey => o with { Migration = null },
                 _ => o,
             };
         return Ok(new ClusterOptionsSet(o, c.User, at));

@@ -87,9 +87,12 @@ public static class MigrationChecks
         return missing.ToList();
     }
 
-    /// <summary>All checks of prepare. Returns the first refusal, or the plan.</summary>
+    /// <summary>
+    /// All checks of prepare. Returns the first refusal, or the plan. <paramref name="network"/>: the effective
+    /// migration_type/migration_network (<see cref="MigrationNetwork.Effective"/>); its network must hold the target's address.
+    /// </summary>
     public static (MigrationPlan? Plan, string? Error, IReadOnlyList<string> Info) Prepare(
-        MigrationRequest req, MigrationFacts f, string lockOwner)
+        MigrationRequest req, MigrationFacts f, string lockOwner, MigrationNetwork? network = null)
     {
         var info = new List<string>();
         var storage = StorageConfig.Parse(f.StorageConfigText);
@@ -98,12 +101,15 @@ public static class MigrationChecks
             return Fail($"Configuration file 'nodes/{req.Source}/qemu-server/{req.VmId}.conf' does not exist");
         if (TargetError(req.Source, req.Target, f.ClusterNodes) is { } te) return Fail(te);
         if (f.Target is null || !f.Target.Online) return Fail(TargetOffline(req.Target));
+        if (MigrationNetwork.AddressError(network?.Network, f.Target.Address) is { } noIp) return Fail(noIp);
         if (vm.Lock is { } l && vm.LockOwner != lockOwner) return Fail($"VM is locked ({l})");
 
         var cfg = QmConfig.Parse(vm.ConfigText);
         var running = f.Runtime.IsAlive;
         if (running && !req.Online) return Fail(RunningWithoutOnline);
         var online = running && req.Online;
+        var downtimeMs = LiveMigrationLimits.DowntimeMs(cfg.Main, req.DowntimeLimitMs);
+        if (LiveMigrationLimits.MaxDowntimeError(req.MaxDowntimeMs, downtimeMs) is { } maxDowntime) return Fail(maxDowntime);
 
         if (PackageVersion.Compare(f.Target.Version, f.Source.Version) < 0)
             return Fail($"target node '{req.Target}' runs an older version ({f.Target.Version}) than source node '{req.Source}' ({f.Source.Version})");
@@ -188,7 +194,7 @@ public static class MigrationChecks
         foreach (var mv in moves.Where(m => m.SrcVolid != m.DstVolid))
             info.Add($"volume '{mv.SrcVolid}' is '{mv.DstVolid}' on the target");
         var plan = new MigrationPlan(online, running, f.Target.Address, cfg.ToString(), newCfg.ToString(), incoming.ToString(), moves,
-            req.DowntimeLimitMs, req.BwLimitKiB);
+            downtimeMs, LiveMigrationLimits.SpeedKiB(cfg.Main, req.BwLimitKiB));
         return (plan, null, info);
 
         (MigrationPlan?, string?, IReadOnlyList<string>) Fail(string e) => (null, e, info);
