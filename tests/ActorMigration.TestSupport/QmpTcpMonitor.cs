@@ -31,15 +31,15 @@ public sealed class QmpTcpMonitor : IAsyncDisposable
     {
         var port = ListeningPorts(pid).FirstOrDefault();
         if (port == 0) throw new InvalidOperationException($"QEMU {pid} listens on no TCP port (no '{Args}' in its args?)");
-        return await ConnectAsync(port);
+        return await ConnectToPortAsync(port);
     }
 
-    public static async Task<QmpTcpMonitor> ConnectAsync(int port, string host = "127.0.0.1")
+    public static async Task<QmpTcpMonitor> ConnectToPortAsync(int port, string host = "127.0.0.1")
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(host, port).WaitAsync(TimeSpan.FromSeconds(10));
         var m = new QmpTcpMonitor(tcp);
-        await m._in.ReadLineAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)); // greeting
+        await m._in.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)); // greeting
         await m.ExecuteAsync("qmp_capabilities");
         return m;
     }
@@ -55,7 +55,7 @@ public sealed class QmpTcpMonitor : IAsyncDisposable
             await _out.WriteLineAsync(msg.ToJsonString());
             while (true)
             {
-                var line = await _in.ReadLineAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))
+                var line = await _in.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))
                            ?? throw new IOException($"QMP closed during {command}");
                 var reply = JsonNode.Parse(line)!;
                 if (reply["event"] is not null) continue;
