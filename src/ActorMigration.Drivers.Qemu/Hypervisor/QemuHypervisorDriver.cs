@@ -69,7 +69,13 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public Task<IReadOnlyList<Domain.Balance.VmUsage>> UsageAsync(CancellationToken ct = default) =>
         Task.FromResult(_usage.Sample(_processes.RunningPids()));
 
-    public Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default) => _processes.StartAsync(spec, ct);
+    public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
+    {
+        var rt = await _processes.StartAsync(spec, ct);
+        // QEMU takes post-copy only when the incoming side has postcopy-ram too; harmless for a pre-copy-only stream.
+        if (spec.Incoming is not null) await _migrations.AllowIncomingPostcopyAsync(spec.VmId, ct);
+        return rt;
+    }
 
     public async Task StopAsync(int vmid, CancellationToken ct = default)
     {

@@ -116,6 +116,25 @@ public sealed class QemuMigrations
             vmid, _node, tuning.DowntimeLimitMs, tuning.ThrottleCeilingPct);
     }
 
+    /// <summary>
+    /// postcopy-ram on an incoming VM (before the stream connects): QEMU's destination refuses the source's post-copy
+    /// advise without it. Where the host has no userfaultfd QEMU refuses the capability: then post-copy is not possible.
+    /// </summary>
+    public async Task AllowIncomingPostcopyAsync(int vmid, CancellationToken ct)
+    {
+        try
+        {
+            await _qmp.ExecuteAsync(vmid, "migrate-set-capabilities", new JsonObject
+            {
+                ["capabilities"] = new JsonArray(new JsonObject { ["capability"] = "postcopy-ram", ["state"] = true })
+            }, ct: ct);
+        }
+        catch (QmpException e)
+        {
+            _log.LogWarning("No post-copy into {VmId} on {Node}: {Error}", vmid, _node, e.Message);
+        }
+    }
+
     public async Task StartPostcopyAsync(int vmid, CancellationToken ct)
     {
         await _qmp.ExecuteAsync(vmid, "migrate-start-postcopy", ct: ct);
