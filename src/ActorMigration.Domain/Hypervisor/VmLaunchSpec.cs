@@ -9,8 +9,11 @@ public sealed record DiskLaunch(string Drive, string Bus, int Index, string? Pat
 public sealed record NicLaunch(string Name, string Model, string? Mac, string? Bridge = null, int? Tag = null, double? RateMBps = null,
     int? Mtu = null, bool LinkDown = false, bool Firewall = false);
 
-/// <summary>Start the VM waiting for an incoming migration; export <see cref="NbdDrives"/> for drive-mirror.</summary>
-public sealed record IncomingSpec(string ListenHost, IReadOnlyList<string> NbdDrives);
+/// <summary>
+/// Start the VM waiting for an incoming migration; export <see cref="NbdDrives"/> for drive-mirror; <see cref="PostCopy"/>: the
+/// incoming side takes post-copy (QEMU needs postcopy-ram on both ends), set only for a migration that allows it.
+/// </summary>
+public sealed record IncomingSpec(string ListenHost, IReadOnlyList<string> NbdDrives, bool PostCopy = false);
 
 /// <summary>Everything a driver needs to start a VM, derived from its qm config.</summary>
 public sealed record VmLaunchSpec(

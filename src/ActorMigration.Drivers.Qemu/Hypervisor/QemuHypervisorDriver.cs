@@ -72,8 +72,8 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public async Task<VmRuntime> StartAsync(VmLaunchSpec spec, CancellationToken ct = default)
     {
         var rt = await _processes.StartAsync(spec, ct);
-        // QEMU takes post-copy only when the incoming side has postcopy-ram too; harmless for a pre-copy-only stream.
-        if (spec.Incoming is not null) await _migrations.AllowIncomingPostcopyAsync(spec.VmId, ct);
+        // QEMU takes post-copy only when the incoming side has postcopy-ram too: set only where the migration allows it.
+        if (spec.Incoming is { PostCopy: true }) await _migrations.AllowIncomingPostcopyAsync(spec.VmId, ct);
         return rt;
     }
 

@@ -10,7 +10,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// Akka remoting is mutual TLS with the cluster's CA: a peer with the cluster's certificates is admitted (the control),
 /// one with a certificate from another CA or without TLS is not, and the member logs the refusal.
 /// </summary>
-[Collection(Collections.Qemu)] // simulated members, in the qemu collection to balance the two (see Collections)
+[Collection(Collections.Cluster)]
 public sealed class ClusterTlsTests
 {
     private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(12);

@@ -7,7 +7,7 @@ namespace ActorMigration.SystemTests.Cluster;
 /// Three members on one PostgreSQL journal, one node each; member3 (node3) is killed with kill -9 for good. The survivors
 /// serve at once what does not need node3, and node3 is one warning, not an error every second.
 /// </summary>
-[Collection(Collections.Qemu)] // simulated members, in the qemu collection to balance the two (see Collections)
+[Collection(Collections.Cluster)]
 public sealed class NodeLossTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static async Task<MemberProcess[]> ThreeMembers(string pg)

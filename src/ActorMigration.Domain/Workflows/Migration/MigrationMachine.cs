@@ -78,7 +78,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             if (live.Count > 0)
                 yield return new AllocateVolumes("alloc", req.Target, live.Select(d => new VolumeAlloc(d.DstVolid, d.Format, d.SizeBytes)).ToList());
             yield return new StartVm("incoming", req.Target, req.VmId, plan.IncomingConfigText,
-                new IncomingSpec(plan.TargetAddress, live.Select(d => d.Drive).ToList()), s.Core.Upid);
+                new IncomingSpec(plan.TargetAddress, live.Select(d => d.Drive).ToList(), MigrationPrecopy.Settings(s).PostCopyAllowed), s.Core.Upid);
             if (live.Count > 0)
             {
                 yield return new StartMirrors("mirror-start", req.Source, req.VmId,
