@@ -84,9 +84,10 @@ public static class MigrationPrecopy
         if (p.Status is not (MigrationState.Active or MigrationState.PostcopyActive) || p.TotalBytes == 0) yield break;
 
         var started = s.PrecopyStartedAt ?? at;
-        var current = s.Convergence ?? Policy.Start(Settings(s));
+        var settings = Settings(s); // parses the config: once per poll
+        var current = s.Convergence ?? Policy.Start(settings);
         if (s.PrecopyStartedAt is null) yield return new MigrationStarted(at, current);
-        var d = Policy.Decide(current, ConvergenceSample.Of(p, (at - started).TotalSeconds), Settings(s));
+        var d = Policy.Decide(current, ConvergenceSample.Of(p, (at - started).TotalSeconds), settings);
         foreach (var e in OnDecision(s, d, at)) yield return e;
         if (d.Action is null && d.State != current && logDue) yield return new MigrationConvergenceNoted(d.State);
     }
@@ -102,9 +103,10 @@ public static class MigrationPrecopy
 
     public static IEnumerable<IWorkflowEvent> OnForceComplete(MigrationWorkflowState s, DateTimeOffset at)
     {
-        var current = s.Convergence ?? Policy.Start(Settings(s));
+        var settings = Settings(s);
+        var current = s.Convergence ?? Policy.Start(settings);
         var elapsed = ((s.PrecopyStartedAt is { } t ? at - t : TimeSpan.Zero)).TotalSeconds;
-        return OnDecision(s, ConvergenceController.ForceComplete(current, Settings(s), elapsed), at);
+        return OnDecision(s, ConvergenceController.ForceComplete(current, settings, elapsed), at);
     }
 
     private static IEnumerable<IWorkflowEvent> OnDecision(MigrationWorkflowState s, ConvergenceDecision d, DateTimeOffset at)
