@@ -25,6 +25,7 @@ if [ "$mode" = test ]; then
   want nftables
   want postgresql
   want python3-proxmoxer  # the compat tests drive the API with the real client
+  want ansible            # the compat tests run community.general's Proxmox modules (tests/fixtures/ansible)
   want docker-compose     # make compose-check validates docker-compose.yml with it
   want python3-prometheus-client  # the metrics tests parse /metrics with its text-format parser
 fi

@@ -34,6 +34,7 @@ public sealed class ForceCompleteApiTests(ServerFixture f) : IClassFixture<Serve
     }
 
     [Fact]
+    [Compat.Shapes.Covers("POST /nodes/{node}/qemu/{vmid}/migrate/force-complete")] // the answer is the migration's UPID
     public async Task Force_complete_raises_the_downtime_limit_to_max_downtime_and_the_migration_ends_on_the_target()
     {
         var vmid = await BusyVm("-sim-dirty-rate 100M -sim-working-set 16M");
