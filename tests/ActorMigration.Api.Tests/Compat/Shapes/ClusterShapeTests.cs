@@ -29,7 +29,8 @@ public sealed class ClusterShapeTests(ServerFixture f) : IClassFixture<ServerFix
         await s.Get("/cluster/resources", "/cluster/resources",
             "[{id:str, type:str, node:str?, status:str?, vmid:int?, name:str?, maxmem:int?, maxdisk:int?, maxcpu:num?, storage:str?, template:bool?}]");
         await s.Get("/cluster/nextid", "/cluster/nextid", "str");
-        await s.Get("/cluster/status", "/cluster/status", "[{id:str, name:str, type:str, nodeid:int?, ip:str?, online:bool?, local:bool?, quorate:bool?, nodes:int?}]");
+        await s.Get("/cluster/status", "/cluster/status",
+            "[{id:str, name:str, type:str, nodeid:int?, ip:str?, online:bool?, local:bool?, quorate:bool?, nodes:int?}]");
         await s.Check("PUT", "/cluster/options", "/cluster/options", "null", ("max_workers", "3"));
         await s.Get("/cluster/options", "/cluster/options", "{max_workers:int?, allowed-tags:[str]?}");
         await s.Get("/cluster/migrations", "/cluster/migrations", "{limits:{}, running:[any], queued:[any]}");

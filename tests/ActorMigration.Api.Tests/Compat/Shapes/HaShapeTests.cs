@@ -54,7 +54,8 @@ public sealed class HaShapeTests(ServerFixture f) : IClassFixture<ServerFixture>
         foreach (var file in new[] { "Win10-Liz.ovf", "Win10-Liz-disk1.vmdk" })
             File.Copy(Path.Combine(Repo.Root, "tests", "fixtures", "ovf", file), Path.Combine(import, file), true);
         await s.Get("/nodes/{node}/storage/{storage}/import-metadata", "/nodes/node1/storage/local/import-metadata",
-            "{type:str, source:str, create-args:{}, disks:{*:{volid:str, size:int?}}, net:{*:{model:str?, macaddr:str?}}?, warnings:[{type:str}]}", ("volume", "local:import/Win10-Liz.ovf"));
+            "{type:str, source:str, create-args:{}, disks:{*:{volid:str, size:int?}}, net:{*:{model:str?, macaddr:str?}}?, warnings:[{type:str}]}",
+            ("volume", "local:import/Win10-Liz.ovf"));
         s.AssertAllChecked(this);
     }
 }

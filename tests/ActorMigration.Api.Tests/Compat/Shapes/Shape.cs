@@ -101,7 +101,8 @@ public sealed class Shape
         "int" => Kind(name, n => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out _)),
         "num" => Kind(name, n => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number),
         "bool" => Kind(name, n => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var b) && b is 0 or 1),
-        "upid" => Kind(name, n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().StartsWith("UPID:", StringComparison.Ordinal)),
+        "upid" => Kind(name, n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                                  && v.GetValue<string>().StartsWith("UPID:", StringComparison.Ordinal)),
         "null" => Kind(name, n => n is null),
         "any" => Kind(name, _ => true),
         _ => throw new FormatException($"unknown shape '{name}'")

@@ -31,7 +31,8 @@ public sealed class VmShapeTests(ServerFixture f) : IClassFixture<ServerFixture>
         await Ok(await s.Check("POST", "/nodes/{node}/qemu", node, "upid", ("vmid", vmid.ToString()), ("scsi0", "local:1,format=qcow2"),
             ("memory", "512"), ("net0", "virtio,bridge=vmbr0")));
         await s.Get("/nodes/{node}/qemu", node,
-            "[{vmid:int, status:str, name:str?, maxmem:int?, maxdisk:int?, cpus:num?, mem:int?, disk:int?, uptime:int?, cpu:num?, template:bool?, lock:str?, tags:str?}]");
+            "[{vmid:int, status:str, name:str?, maxmem:int?, maxdisk:int?, cpus:num?, mem:int?, disk:int?, uptime:int?, cpu:num?, template:bool?, "
+            + "lock:str?, tags:str?}]");
         await s.Get("/nodes/{node}/qemu/{vmid}", vm, Index);
         await s.Get("/nodes/{node}/qemu/{vmid}/config", $"{vm}/config", "{digest:str, memory:str|int, scsi0:str, net0:str, smbios1:str?, vmgenid:str?}");
         await s.Check("PUT", "/nodes/{node}/qemu/{vmid}/config", $"{vm}/config", "null", ("name", "shape"));
