@@ -27,7 +27,7 @@ public sealed class TaskEventStream(ActorSystem system, long since, Func<TaskSta
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         if (timeout is { } t) cts.CancelAfter(t);
         await Write(res, ": task events after " + since + "\n\n", cts.Token);
-        var items = TaskEventFeed.After(system, since).Where(visible).Select(c => (object)c)
+        var items = TaskEventFeed.After(system, since).Where(c => visible(c)).Select(c => (object)c)
             .KeepAlive(KeepAlive, () => Tick)
             .RunAsAsyncEnumerable(system.Materializer());
         try
