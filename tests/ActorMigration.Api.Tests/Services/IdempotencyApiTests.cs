@@ -1,5 +1,12 @@
 using System.Net;
+using ActorMigration.Actors.Submissions;
+using ActorMigration.Actors.Workflows;
 using ActorMigration.Api.Tests.Infrastructure;
+using ActorMigration.Domain.Submissions;
+using ActorMigration.Domain.Workflows.VmTask;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorMigration.Api.Tests.Services;
 
@@ -97,5 +104,30 @@ public sealed class IdempotencyApiTests(ServerFixture f) : IClassFixture<ServerF
         Assert.Equal(HttpStatusCode.BadRequest, r.Status);
         Assert.NotNull(r.Errors!["Idempotency-Key"]);
         Assert.Equal(0, await TasksOf("node1", vmid, "qmstart"));
+    }
+
+    [Fact]
+    public async Task A_claim_whose_task_never_started_is_started_by_the_retry_once()
+    {
+        // The member that received the request claimed the key and died before it started the task: the claim is there,
+        // the task is not. The retry (on any member) starts that very task.
+        var vmid = await CreateVm("node1");
+        const string user = "root@pam!admin";
+        var key = $"crashed-{vmid}";
+        var upid = UpidFactory.Next("node1", "qmstart", vmid.ToString(), user).ToString();
+        var fingerprint = IdempotencyKeys.Fingerprint("POST", $"/api2/json/nodes/node1/qemu/{vmid}/status/start",
+            [new("node", "node1"), new("vmid", vmid.ToString())]);
+        var region = f.Server.Services.GetRequiredService<ActorRegistry>().Get<SubmissionRegion>();
+        var claim = await region.Ask<SubmissionReply>(new ClaimSubmission(IdempotencyKeys.EntityId(user, key), key, user, fingerprint,
+            new StartTask(upid, new VmTaskRequest(VmTaskMachine.Start, vmid, "node1", user, 30)), DateTimeOffset.UtcNow), TimeSpan.FromSeconds(15));
+        Assert.Equal(upid, claim.Start!.Upid);
+        Assert.Equal(0, await TasksOf("node1", vmid, "qmstart"));
+
+        var retry = await Post($"/nodes/node1/qemu/{vmid}/status/start", key, []);
+        Assert.Equal(HttpStatusCode.OK, retry.Status);
+        Assert.Equal(upid, retry.Data!.GetValue<string>());
+        Assert.Equal("OK", await C.Wait(upid));
+        Assert.Equal(upid, (await Post($"/nodes/node1/qemu/{vmid}/status/start", key, [])).Data!.GetValue<string>());
+        await PveClient.Eventually(async () => await TasksOf("node1", vmid, "qmstart") == 1, what: "the task listed");
     }
 }
