@@ -119,6 +119,12 @@ internal static class ParamCatalog
             new("mode", Kind.Enum, Values: ["snapshot", "suspend", "stop"]), new("compress", Kind.Enum, Values: ["0", "gzip", "lzo", "zstd"]),
             new("remove", Kind.Bool), new("notes-template", Kind.Text, MaxLen: 1024),
         ],
+        // A stream: timeout (required here) ends it, or the fuzzer would wait for its end.
+        ["GET /cluster/tasks/events"] =
+        [
+            new("timeout", Kind.Int, Required: true, Min: 1, Max: 2), new("since", Kind.Int, Min: 0), new("upid", Kind.Upid),
+            new("node", Kind.Node), new("type", Kind.Text),
+        ],
     };
 
     /// <summary>Every parameter any route takes, for routes the catalog does not know.</summary>

@@ -7,6 +7,7 @@ using ActorMigration.Actors.Scheduling;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.Persistence;
 using ActorMigration.Actors.ReadModel;
+using ActorMigration.Actors.Submissions;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
 using Akka.Actor;
@@ -50,6 +51,7 @@ public static class ActorMigrationHosting
             .AddMigrationQueue()
             .AddHaManager(o)
             .AddFencing(o)
+            .AddSubmissions()
             .WithActors((system, _) =>
             {
                 if (o.SeedNodes is null || o.SeedNodes.Count == 0)

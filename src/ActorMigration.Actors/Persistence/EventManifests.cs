@@ -132,6 +132,8 @@ public static class EventManifests
         [typeof(RebalanceMoveEnded)] = "rb.moved",
         [typeof(RebalancePlanEnded)] = "rb.ended",
         [typeof(RebalancerState)] = "rb.state",
+        // Idempotent submission: a caller's client request id claimed for a task start
+        [typeof(Submissions.SubmissionClaimed)] = "sub.claimed",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

@@ -47,5 +47,7 @@ public static class WireTypes
         typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
         // rebalancer singleton: its messages (API → proxy)
         typeof(Balance.IRebalancerMessage),
+        // idempotent submission: the claim (persisted), its commands and reply
+        typeof(Submissions.SubmissionClaimed), typeof(Submissions.ISubmissionCommand), typeof(Submissions.SubmissionReply),
     ];
 }

@@ -1,6 +1,7 @@
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
 using ActorMigration.Actors.ReadModel;
+using ActorMigration.Actors.Submissions;
 using ActorMigration.Actors.Vms;
 using ActorMigration.Actors.Workflows;
 using ActorMigration.Domain.Cluster;
@@ -14,7 +15,7 @@ namespace ActorMigration.Api.Http;
 
 /// <summary>What handlers need: the entities (truth), the read model (listings) and task helpers.</summary>
 public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology, ApiOptions options, ActorSystem system,
-    ILogger<ApiServices> log)
+    ILogger<ApiServices> log, IHttpContextAccessor http)
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
 
@@ -26,6 +27,8 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     public IActorRef ReadModel => registry.Get<ClusterReadModel>();
 
     public IActorRef Precheck => registry.Get<Precheck>();
+
+    public IActorRef Submissions => registry.Get<SubmissionRegion>();
 
     /// <summary>
     /// Facts gathered by the member's <see cref="PrecheckActor"/> (with the member's step timeouts) from a fact-gathering
@@ -118,15 +121,30 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
     /// <summary>
     /// Starts a workflow and answers with its UPID once it holds its lock, or with the refusal. When the answer
     /// takes longer than <see cref="ApiOptions.TaskStartTimeoutMs"/>, the task itself is asked: one that has
-    /// started is answered with its UPID, so a timeout never hides a running task.
+    /// started is answered with its UPID, so a timeout never hides a running task. A request with an Idempotency-Key
+    /// claims the key for this start first (persisted); the claim that holds names the task that is started.
     /// </summary>
     public async Task<IResult> StartTask(Upid upid, object request)
     {
-        var id = upid.ToString();
+        if (http.HttpContext is { } ctx && IdempotentSubmission.Take(ctx) is { } key)
+        {
+            var claim = await Submissions.Ask<SubmissionReply>(
+                new ClaimSubmission(key.EntityId, key.Key, key.User, key.Fingerprint, new StartTask(upid.ToString(), request), DateTimeOffset.UtcNow),
+                AskTimeout);
+            if (claim.Fingerprint != key.Fingerprint || claim.Start is null) return IdempotentSubmission.MismatchResult;
+            return await StartTask(claim.Start);
+        }
+        return await StartTask(new StartTask(upid.ToString(), request));
+    }
+
+    /// <summary>Sends the start to its task (again, for a repeat: a started task answers as it did).</summary>
+    public async Task<IResult> StartTask(StartTask start)
+    {
+        var id = start.Upid;
         object reply;
         try
         {
-            reply = await Tasks.Ask(new StartTask(id, request), TimeSpan.FromMilliseconds(options.TaskStartTimeoutMs));
+            reply = await Tasks.Ask(start, TimeSpan.FromMilliseconds(options.TaskStartTimeoutMs));
         }
         catch (AskTimeoutException)
         {

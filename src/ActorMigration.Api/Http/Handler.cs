@@ -28,6 +28,7 @@ public static class Handler
                 return Access.Forbidden(denied);
             var errors = schema.Validate(p, caller?.IsRootUser == true);
             if (errors.Count > 0) return PveResult.ParamErrors(errors);
+            if (await IdempotentSubmission.Replay(ctx, p) is { } replay) return replay;
             return await body(p);
         }
         catch (ParamException e)

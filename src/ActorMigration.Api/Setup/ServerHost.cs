@@ -64,6 +64,7 @@ public static class ServerHost
         builder.Services.AddSingleton<IPermissions>(sp => sp.GetRequiredService<AccessService>());
         builder.Services.AddSingleton(new LoginThrottle(settings.AuthFailDelayMs));
         builder.Services.AddSingleton(rootPassword);
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
             Tls: tls, Fencing: settings.Fencing, FenceArming: settings.FenceArming))
@@ -101,6 +102,7 @@ public static class ServerHost
         RebalanceEndpoints.Map(api);
         MetricsEndpoints.Map(api);
         MetricsEndpoints.Map(app);
+        TaskEventsEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

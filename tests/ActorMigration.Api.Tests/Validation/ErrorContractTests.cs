@@ -32,6 +32,9 @@ public sealed class ErrorContractTests(ValidationFixture f)
     [InlineData("POST", "/nodes/node1/qemu/100/status/start", "timeout=١٠")]
     [InlineData("GET", "/nodes/node1/tasks", "start=١")]
     [InlineData("GET", "/nodes/node1/qemu/١٠٠/config", "")]
+    [InlineData("GET", "/cluster/tasks/events", "since=١")]
+    [InlineData("GET", "/cluster/tasks/events", "since=99999999999999999999|timeout=1")]
+    [InlineData("GET", "/cluster/tasks/events", "timeout=99999999999")]
     public async Task Hostile_values_never_surface_an_exception_text(string method, string path, string pairs)
     {
         var values = pairs.Split('|', StringSplitOptions.RemoveEmptyEntries)
