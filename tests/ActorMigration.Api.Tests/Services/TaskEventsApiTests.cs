@@ -76,6 +76,7 @@ public sealed class TaskEventsApiTests(ServerFixture f) : IClassFixture<ServerFi
     }
 
     [Fact]
+    [Compat.Shapes.Covers("GET /cluster/tasks/events")] // text/event-stream; each event's data checked here
     public async Task An_event_has_the_documented_shape()
     {
         var upid = await Migration();
