@@ -132,6 +132,9 @@ public static class EventManifests
         [typeof(RebalanceMoveEnded)] = "rb.moved",
         [typeof(RebalancePlanEnded)] = "rb.ended",
         [typeof(RebalancerState)] = "rb.state",
+        // Resource pools (user.cfg's pools, in the access store)
+        [typeof(PoolSaved)] = "acc.pool",
+        [typeof(PoolDeleted)] = "acc.pool-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

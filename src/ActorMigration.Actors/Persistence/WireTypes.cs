@@ -47,5 +47,7 @@ public static class WireTypes
         typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
         // rebalancer singleton: its messages (API → proxy)
         typeof(Balance.IRebalancerMessage),
+        // node status and storage reads (/nodes/{node}/status, /nodes/{node}/storage)
+        typeof(Domain.Cluster.NodeStatus), typeof(NodeStorageSpaces), typeof(NodeStorageContent),
     ];
 }

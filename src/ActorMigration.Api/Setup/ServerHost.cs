@@ -101,6 +101,11 @@ public static class ServerHost
         RebalanceEndpoints.Map(api);
         MetricsEndpoints.Map(api);
         MetricsEndpoints.Map(app);
+        StorageEndpoints.Map(api);
+        NodeStorageEndpoints.Map(api);
+        StorageContentEndpoints.Map(api);
+        PoolEndpoints.Map(api);
+        ClusterTasksEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 
