@@ -43,7 +43,8 @@ public sealed class StorageSpaceTests(ITestOutputHelper output)
         var uptime = (long)double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(status.Uptime, uptime - 5, uptime + 1);
         Assert.Equal(3, status.LoadAvg.Count);
-        var memTotal = long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        var memLine = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:"));
+        var memTotal = long.Parse(memLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         Assert.Equal(memTotal, status.Memory.Total);
         Assert.InRange(status.Memory.Used, 1, memTotal);
         Assert.InRange(status.Cpu, 0, 1);

@@ -61,7 +61,8 @@ public static class PoolEndpoints
                     var vms = Split(p["vms"]).Select(int.Parse).ToList();
                     var storages = Split(p["storage"]);
                     // check_perm_modify on each member added or removed.
-                    foreach (var (path, priv) in vms.Select(v => ($"/vms/{v}", "VM.Allocate")).Concat(storages.Select(st => ($"/storage/{st}", "Datastore.Allocate"))))
+                    var targets = vms.Select(v => ($"/vms/{v}", "VM.Allocate")).Concat(storages.Select(st => ($"/storage/{st}", "Datastore.Allocate")));
+                    foreach (var (path, priv) in targets)
                         if (Http.Access.Denied(ctx.Caller(), ctx.Permissions(), path, ["Permissions.Modify", priv], any: true) is { } denied)
                             return Http.Access.Forbidden(denied);
                     foreach (var st in storages.Where(st => s.Topology.Storage.Get(st) is null))

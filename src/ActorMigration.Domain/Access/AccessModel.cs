@@ -87,6 +87,7 @@ public static partial class AccessIds
     [GeneratedRegex(@"^[A-Za-z0-9\.\-_/]+$")]
     private static partial Regex PathCharsRegex();
 
-    [GeneratedRegex(@"^(/|/access|/nodes|/nodes/[A-Za-z0-9\.\-_]+|/pool|/pool/[A-Za-z0-9\.\-_]+|/storage|/storage/[A-Za-z0-9\.\-_]+|/vms|/vms/[1-9][0-9]{2,})$")]
+    [GeneratedRegex(@"^(/|/access|/nodes|/nodes/[A-Za-z0-9\.\-_]+|/pool|/pool/[A-Za-z0-9\.\-_]+"
+        + @"|/storage|/storage/[A-Za-z0-9\.\-_]+|/vms|/vms/[1-9][0-9]{2,})$")]
     private static partial Regex AclPathRegex();
 }

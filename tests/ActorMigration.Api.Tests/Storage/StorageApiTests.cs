@@ -86,7 +86,8 @@ public sealed class StorageApiTests(ServerFixture f)
         var images = Array(await C.Get("/nodes/node1/storage/local/content", ("content", "images"), ("vmid", vm.ToString())));
         var image = Assert.Single(images)!.AsObject();
         var imageVolid = $"local:{vm}/vm-{vm}-disk-0.qcow2";
-        Assert.Equal((imageVolid, "qcow2", 1L << 30), (image["volid"]!.GetValue<string>(), image["format"]!.GetValue<string>(), image["size"]!.GetValue<long>()));
+        Assert.Equal((imageVolid, "qcow2", 1L << 30),
+            (image["volid"]!.GetValue<string>(), image["format"]!.GetValue<string>(), image["size"]!.GetValue<long>()));
         Assert.True(image.ContainsKey("used"));
         var info = (await C.Get($"/nodes/node1/storage/local/content/{imageVolid}")).Data!.AsObject();
         Assert.Equal(("qcow2", 1L << 30), (info["format"]!.GetValue<string>(), info["size"]!.GetValue<long>()));
