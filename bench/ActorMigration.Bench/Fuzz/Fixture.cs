@@ -26,6 +26,8 @@ internal static class Fixture
         await Run(post, "/nodes/node1/vzdump", ("vmid", "101"), ("storage", "local"));
         await Run(post, "/nodes/node1/qemu/101/snapshot", ("snapname", "snap1"), ("description", "fixture"));
         await Run(post, "/nodes/node1/qemu/102/status/start");
+        // The pool valid create and clone requests name (ValidValues: pool1).
+        await m.Call(post, "/pools", ("poolid", "pool1"));
         var dump = Path.Combine(m.DataDir, "nodes", "node1", "local", "dump");
         var archive = Directory.GetFiles(dump, "vzdump-qemu-101-*.tar").Single();
         return "backup/" + Path.GetFileName(archive);

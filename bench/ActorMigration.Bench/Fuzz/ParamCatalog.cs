@@ -125,6 +125,21 @@ internal static class ParamCatalog
             new("timeout", Kind.Int, Required: true, Min: 1, Max: 2), new("since", Kind.Int, Min: 0), new("upid", Kind.Upid),
             new("node", Kind.Node), new("type", Kind.Text),
         ],
+        // Storage, pools, cluster tasks (issue 17)
+        ["GET /storage"] = [new("type", Kind.Enum, Values: ["dir", "nfs", "lvm"])],
+        ["GET /nodes/{node}/storage"] =
+        [
+            new("storage", Kind.Storage), new("content", Kind.Enum, Values: ["images", "backup", "iso", "import", "images,backup"]),
+            new("enabled", Kind.Bool), new("target", Kind.Node), new("format", Kind.Bool),
+        ],
+        ["GET /nodes/{node}/storage/{storage}/content"] =
+            [new("content", Kind.Enum, Values: ["images", "backup", "iso", "import", "vztmpl"]), new("vmid", Kind.VmId)],
+        ["POST /pools"] = [new("poolid", Kind.Text, Required: true, MaxLen: 64), new("comment", Kind.Text, MaxLen: 4096)],
+        ["PUT /pools/{poolid}"] =
+        [
+            new("comment", Kind.Text, MaxLen: 4096), new("vms", Kind.Text), new("storage", Kind.Storage), new("delete", Kind.Bool),
+            new("allow-move", Kind.Bool),
+        ],
     };
 
     /// <summary>Every parameter any route takes, for routes the catalog does not know.</summary>

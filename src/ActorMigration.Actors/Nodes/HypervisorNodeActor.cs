@@ -69,6 +69,9 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         Receive<LoadNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.LoadAsync(m.VmId, m.Entries))));
         Receive<FlushNodeConntrack>(m => Stamped(m, async () => new NodeCount(await _driver.Conntrack.FlushAsync(m.VmId))));
         Receive<GetNodeUsage>(_ => Io(async () => new NodeUsage(_node, await _driver.Hypervisor.UsageAsync())));
+        Receive<GetNodeStatus>(_ => Run(() => _driver.GetStatusAsync()));
+        Receive<GetNodeStorageSpace>(m => Io(async () => new NodeStorageSpaces(await _operations.StorageSpaces(m.Storages))));
+        Receive<ListNodeStorageContent>(m => Io(async () => new NodeStorageContent(await _operations.StorageContent(m.Storage, m.VmId))));
         Receive<CheckStrays>(OnCheckStrays);
         Receive<StraysChecked>(OnStraysChecked);
     }

@@ -113,3 +113,16 @@ public sealed record NodeUsage(string Node, IReadOnlyList<Domain.Balance.VmUsage
 
 /// <summary>A driver error; the message is what the task log shows.</summary>
 public sealed class NodeOperationException(string message) : Exception(message);
+
+/// <summary>→ <see cref="Domain.Cluster.NodeStatus"/>: uptime, load, CPU, memory of the node's host.</summary>
+public sealed record GetNodeStatus(string Node) : INodeCommand;
+
+/// <summary>→ <see cref="NodeStorageSpaces"/>: each storage's space on the node.</summary>
+public sealed record GetNodeStorageSpace(string Node, IReadOnlyList<string> Storages) : INodeCommand;
+
+public sealed record NodeStorageSpaces(IReadOnlyList<Domain.Cluster.StorageSpace> Storages);
+
+/// <summary>→ <see cref="NodeStorageContent"/>: a storage's volumes (of one VM), with their files' change times.</summary>
+public sealed record ListNodeStorageContent(string Node, string Storage, int? VmId) : INodeCommand;
+
+public sealed record NodeStorageContent(IReadOnlyList<Domain.Cluster.StorageVolume> Volumes);

@@ -134,6 +134,9 @@ public static class EventManifests
         [typeof(RebalancerState)] = "rb.state",
         // Idempotent submission: a caller's client request id claimed for a task start
         [typeof(Submissions.SubmissionClaimed)] = "sub.claimed",
+        // Resource pools (user.cfg's pools, in the access store)
+        [typeof(PoolSaved)] = "acc.pool",
+        [typeof(PoolDeleted)] = "acc.pool-",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

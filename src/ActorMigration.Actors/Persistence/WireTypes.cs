@@ -49,5 +49,7 @@ public static class WireTypes
         typeof(Balance.IRebalancerMessage),
         // idempotent submission: the claim (persisted), its commands and reply
         typeof(Submissions.SubmissionClaimed), typeof(Submissions.ISubmissionCommand), typeof(Submissions.SubmissionReply),
+        // node status and storage reads (/nodes/{node}/status, /nodes/{node}/storage)
+        typeof(Domain.Cluster.NodeStatus), typeof(NodeStorageSpaces), typeof(NodeStorageContent),
     ];
 }

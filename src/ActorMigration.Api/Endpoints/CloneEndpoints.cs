@@ -14,7 +14,7 @@ public static class CloneEndpoints
             new ParamSpec("name", Format: Formats.DnsName, MaxLength: 128), new ParamSpec("description", MaxLength: 8192, MultiLine: true),
             new ParamSpec("full", PType.Boolean), Formats.NodeParam("target", optional: true),
             new ParamSpec("storage", Format: Formats.StorageId), new ParamSpec("format", Enum: ["raw", "qcow2", "vmdk"]),
-            new ParamSpec("snapname", Format: Formats.ConfigId), new ParamSpec("pool"), new ParamSpec("bwlimit", PType.Integer, Min: 0));
+            new ParamSpec("snapname", Format: Formats.ConfigId), PoolEndpoints.PoolParam(), new ParamSpec("bwlimit", PType.Integer, Min: 0));
         // Proxmox: VM.Clone on the source, VM.Allocate on the new id, Datastore.AllocateSpace on a target storage.
         var need = Need.Vm("VM.Clone").And("/vms/{newid}", "VM.Allocate").AndIf("storage", "/storage/{storage}", "Datastore.AllocateSpace");
         api.MapPost("/nodes/{node}/qemu/{vmid}/clone", (HttpContext ctx, ApiServices s) => Handler.Run(ctx, need, clone, p => Clone(ctx, s, p)));
@@ -29,6 +29,7 @@ public static class CloneEndpoints
         if (!s.IsOnline(target)) return PveResult.Error(MigrationChecks.TargetOffline(target));
         var vmid = p.Int("vmid");
         var newid = p.Int("newid");
+        if (PoolEndpoints.CheckExists(ctx, p["pool"]) is { } noPool) return noPool;
         var (vm, err) = await s.VmOnNode(node, vmid);
         if (err is not null) return err;
         var cfg = QmConfig.Parse(vm!.ConfigText);
@@ -41,6 +42,7 @@ public static class CloneEndpoints
             p["snapname"], p.Long("bwlimit"), user, s.Options.PollIntervalMs, ids);
         // The same checks the workflow makes, now, so a refusal changes nothing.
         if (CloneMachine.Check(request, vm, s.Topology.Storage, null) is { } refusal) return PveResult.Error(refusal);
+        if (await PoolEndpoints.Place(ctx, newid, p["pool"]) is { } poolError) return poolError;
         return await s.StartTask(s.NewUpid(node, "qmclone", vmid.ToString(), user), request);
     }
 }

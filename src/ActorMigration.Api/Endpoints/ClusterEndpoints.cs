@@ -15,7 +15,7 @@ public static class ClusterEndpoints
             {
                 ["version"] = s.Options.Version,
                 ["release"] = s.Options.Release,
-                ["repoid"] = "a1c7e0d2b3f4a5b6",
+                ["repoid"] = Domain.Cluster.PveVersion.RepoId,
             }))));
 
         api.MapGet("/nodes", (HttpContext ctx, ApiServices s) =>
@@ -31,20 +31,7 @@ public static class ClusterEndpoints
                 PveResult.Data(new[] { "qemu", "tasks", "status", "storage" }.Select(n => new Dictionary<string, object?> { ["name"] = n }).ToList()))));
 
         api.MapGet("/nodes/{node}/status", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, Need.Node("Sys.Audit"), new ParamSchema(Formats.NodeParam()), async p =>
-            {
-                if (s.CheckNode(p["node"]!) is { } bad) return bad;
-                var f = await s.Facts(p["node"]!, TimeSpan.FromSeconds(5));
-                if (f is null) return PveResult.Error(ApiServices.Offline(p["node"]!));
-                return PveResult.Data(new Dictionary<string, object?>
-                {
-                    ["pveversion"] = $"pve-manager/{f.Version}",
-                    ["cpuinfo"] = new Dictionary<string, object?> { ["cpus"] = f.MaxCpu, ["vendor"] = f.CpuVendor },
-                    ["memory"] = new Dictionary<string, object?> { ["total"] = f.MaxMem },
-                    ["accelerator"] = f.Accelerator,
-                    ["address"] = f.Address,
-                });
-            }));
+            Handler.Run(ctx, Need.Node("Sys.Audit"), new ParamSchema(Formats.NodeParam()), p => NodeStatusEndpoints.Status(s, p["node"]!)));
 
         api.MapGet("/cluster/resources", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.User, new ParamSchema(new ParamSpec("type", Enum: ["vm", "storage", "node", "sdn"])), async p =>
@@ -73,6 +60,7 @@ public static class ClusterEndpoints
                         entry.Remove("cpus");
                         entry["template"] = e.ContainsKey("template") ? 1 : 0;
                         if (HaApi.VmStatus(ha, v.VmId, rt?.IsAlive, manager, v.Node).GetValueOrDefault("state") is { } hastate) entry["hastate"] = hastate;
+                        if (PoolEndpoints.PoolOf(ctx, v.VmId) is { } pool) entry["pool"] = pool;
                         result.Add(entry);
                     }
                 }
@@ -86,12 +74,7 @@ public static class ClusterEndpoints
                     foreach (var n in s.Topology.ClusterNodes)
                         foreach (var st in s.Topology.Storage.On(n).Where(st => ctx.Allowed($"/storage/{st.Id}", "Datastore.Audit")
                             || ctx.Allowed($"/storage/{st.Id}", "Datastore.AllocateSpace")))
-                            result.Add(new Dictionary<string, object?>
-                            {
-                                ["id"] = $"storage/{n}/{st.Id}", ["storage"] = st.Id, ["node"] = n, ["type"] = "storage",
-                                ["plugintype"] = st.Type, ["status"] = "available", ["shared"] = st.Shared ? 1 : 0,
-                                ["content"] = string.Join(',', st.Content), ["disk"] = 0, ["maxdisk"] = 0,
-                            });
+                            result.Add(StorageEndpoints.Resource(n, st));
                 return PveResult.Data(result);
             }));
 

@@ -211,7 +211,7 @@ public static class QemuEndpoints
         var schema = VmOptions.Schema(storage,
             Formats.NodeParam(), Formats.VmIdParam(),
             new ParamSpec("archive", MaxLength: 255), new ParamSpec("storage", Format: Formats.StorageId),
-            new ParamSpec("pool"), new ParamSpec("start", PType.Boolean), new ParamSpec("ha-managed", PType.Boolean),
+            PoolEndpoints.PoolParam(), new ParamSpec("start", PType.Boolean), new ParamSpec("ha-managed", PType.Boolean),
             new ParamSpec("bwlimit", PType.Integer, Min: 0), new ParamSpec("force", PType.Boolean, Requires: "archive", RootOnly: true),
             new ParamSpec("unique", PType.Boolean, Requires: "archive"), new ParamSpec("live-restore", PType.Boolean),
             new ParamSpec("import-working-storage", Format: Formats.StorageId),
@@ -222,12 +222,13 @@ public static class QemuEndpoints
             // Create and restore onto an offline node are refused at once, before any question to it.
             if (s.CheckOnline(node) is { } bad) return bad;
             var vmid = p.Int("vmid");
+            if (PoolEndpoints.CheckExists(ctx, p["pool"]) is { } noPool) return noPool;
             if (ConfigAccess.Check(ctx, vmid, ConfigKeys(p, storage), [], _ => null, creating: true) is { } refused) return refused;
             // The archive or import manifest is read with the caller's rights on its volume (check_volume_access).
             foreach (var source in new[] { p["archive"], p["import-source"] }.OfType<string>())
                 if (ConfigAccess.VolumeDenied(ctx.Caller(), ctx.Permissions(), vmid, source) is { } denied) return Access.Forbidden(denied);
             if (p["archive"] is not null)
-                return HaApi.RestoreRefusal(p) ?? await CreateFromSource.Restore(ctx, s, p);
+                return HaApi.RestoreRefusal(p) ?? await PoolEndpoints.PlaceIfSet(ctx, vmid, p["pool"]) ?? await CreateFromSource.Restore(ctx, s, p);
             var existing = await s.Vm(vmid);
             if (existing.Exists)
                 return PveResult.Error($"unable to create VM {vmid} - VM {vmid} already exists on node '{existing.Node}'");
@@ -261,6 +262,7 @@ public static class QemuEndpoints
             var user = TokenAuth.UserOf(ctx);
             var upid = s.NewUpid(node, "qmcreate", vmid.ToString(), user);
             await HaApi.PlanAfterCreate(ctx, p, upid.ToString(), vmid);
+            if (await PoolEndpoints.Place(ctx, vmid, p["pool"]) is { } placeError) return placeError;
             return await s.StartTask(upid, new CreateRequest(vmid, node, cfg.ToString(), disks, p.Bool("start"), p.Long("bwlimit"), user, warnings));
         });
     }

@@ -186,5 +186,5 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
 /// <param name="TaskStartTimeoutMs">How long a request waits for its task to hold its lock before asking the task.</param>
 /// <param name="CompletionTimeoutPerGiBSec">A live migration's completion timeout per GiB of RAM (AM_MIGRATION_COMPLETION_TIMEOUT_PER_GIB_S).</param>
 /// <param name="ProgressTimeoutSec">How long a live migration may make no progress (AM_MIGRATION_PROGRESS_TIMEOUT_S).</param>
-public sealed record ApiOptions(int PollIntervalMs, string MacPrefix, string Version = "9.1.2", string Release = "9.1",
+public sealed record ApiOptions(int PollIntervalMs, string MacPrefix, string Version = PveVersion.Version, string Release = PveVersion.Release,
     int TaskStartTimeoutMs = 15000, double CompletionTimeoutPerGiBSec = 150, double ProgressTimeoutSec = 150);

@@ -103,6 +103,11 @@ public static class ServerHost
         MetricsEndpoints.Map(api);
         MetricsEndpoints.Map(app);
         TaskEventsEndpoints.Map(api);
+        StorageEndpoints.Map(api);
+        NodeStorageEndpoints.Map(api);
+        StorageContentEndpoints.Map(api);
+        PoolEndpoints.Map(api);
+        ClusterTasksEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

@@ -16,6 +16,10 @@ namespace ActorMigration.Domain.Access;
 [JsonDerivedType(typeof(DeleteToken), "token-")]
 [JsonDerivedType(typeof(ModifyAcl), "acl")]
 [JsonDerivedType(typeof(EnsureTicketKey), "key")]
+[JsonDerivedType(typeof(CreatePool), "pool+")]
+[JsonDerivedType(typeof(UpdatePool), "pool~")]
+[JsonDerivedType(typeof(DeletePool), "pool-")]
+[JsonDerivedType(typeof(SetVmPool), "vmpool")]
 public interface IAccessCommand;
 
 public sealed record CreateUser(AccessUser User) : IAccessCommand;

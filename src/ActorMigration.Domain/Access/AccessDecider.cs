@@ -19,6 +19,7 @@ public static class AccessDecider
             : Fail($"deleting token failed: {NoToken(s, c.UserId, c.TokenId)}"),
         ModifyAcl c => Acl(s, c),
         EnsureTicketKey c => s.TicketKey is null ? Ok(new TicketKeySet(c.Key)) : Ok(),
+        CreatePool or UpdatePool or DeletePool or SetVmPool => PoolDecider.Decide(s, command),
         _ => Fail($"unknown access command {command.GetType().Name}"),
     };
 
@@ -115,6 +116,7 @@ public static class AccessDecider
             },
             AclRevoked x => s with { Acl = s.Acl.RemoveAll(a => a.Path == x.Path && a.Subject == x.Subject && a.Role == x.Role) },
             TicketKeySet x => s with { TicketKey = x.Key },
+            PoolSaved or PoolDeleted => PoolDecider.Apply(s, e),
             _ => s,
         };
     }

@@ -29,6 +29,9 @@ public sealed record AccessState(
 {
     public const string Root = "root@pam";
 
+    /// <summary>Resource pools (user.cfg's <c>pool:</c> lines); absent in a state from a member that predates them.</summary>
+    public ImmutableDictionary<string, AccessPool> Pools { get; init; } = ImmutableDictionary.Create<string, AccessPool>(StringComparer.Ordinal);
+
     /// <summary>The admin token file's token: root's, privsep=0, not stored here.</summary>
     public const string AdminTokenId = "root@pam!admin";
 
@@ -84,6 +87,7 @@ public static partial class AccessIds
     [GeneratedRegex(@"^[A-Za-z0-9\.\-_/]+$")]
     private static partial Regex PathCharsRegex();
 
-    [GeneratedRegex(@"^(/|/access|/nodes|/nodes/[A-Za-z0-9\.\-_]+|/storage|/storage/[A-Za-z0-9\.\-_]+|/vms|/vms/[1-9][0-9]{2,})$")]
+    [GeneratedRegex(@"^(/|/access|/nodes|/nodes/[A-Za-z0-9\.\-_]+|/pool|/pool/[A-Za-z0-9\.\-_]+"
+        + @"|/storage|/storage/[A-Za-z0-9\.\-_]+|/vms|/vms/[1-9][0-9]{2,})$")]
     private static partial Regex AclPathRegex();
 }

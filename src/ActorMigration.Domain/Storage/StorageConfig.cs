@@ -40,6 +40,10 @@ public sealed class StorageConfig
 
     public IEnumerable<StorageDefinition> On(string node) => Storages.Where(s => s.AvailableOn(node));
 
+    /// <summary>The storages configured for the node, disabled ones too with <paramref name="includeDisabled"/> (storage_info lists them).</summary>
+    public IEnumerable<StorageDefinition> On(string node, bool includeDisabled) =>
+        includeDisabled ? Storages.Where(s => s.Nodes is null || s.Nodes.Contains(node)) : On(node);
+
     /// <summary>The node's own (unshared) storages for disk images: what only that node holds.</summary>
     public IEnumerable<StorageDefinition> LocalImagesOn(string node) => On(node).Where(s => !s.Shared && s.HasContent("images"));
 

@@ -52,6 +52,8 @@ public sealed class QemuNodeDriver : INodeDriver
             Accelerator: accel.Accelerator);
     }
 
+    public Task<NodeStatus> GetStatusAsync(CancellationToken ct = default) => HostStatus.ReadAsync(ct);
+
     /// <summary>Closes connections; VMs and exports keep running.</summary>
     public ValueTask DisposeAsync() => _hypervisor.DisposeAsync();
 }

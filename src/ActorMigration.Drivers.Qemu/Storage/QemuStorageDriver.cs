@@ -43,6 +43,9 @@ public sealed class QemuStorageDriver : IStorageDriver
     public Task<IReadOnlyList<VolumeInfo>> ListAsync(string storage, int? vmid = null, CancellationToken ct = default) =>
         _dirs.ListAsync(storage, vmid, _images.BackingOfAsync, _images.InfoAsync, ct);
 
+    public Task<Domain.Cluster.StorageSpace> SpaceAsync(string storage, CancellationToken ct = default) =>
+        Task.FromResult(FileSystemSpace.OfStorage(storage, _dirs.RootOf(storage)));
+
     public Task<VolumeInfo> CreateAsync(string volid, string format, long sizeBytes, string? backingVolid = null,
         CancellationToken ct = default) => _images.CreateAsync(volid, format, sizeBytes, backingVolid, ct);
 

@@ -73,6 +73,9 @@ public interface IStorageDriver
 
     /// <summary>Reads a text file on an import or backup storage (OVF, VMX).</summary>
     Task<string> ReadTextAsync(string volid, CancellationToken ct = default);
+
+    /// <summary>The storage's space on this node (Proxmox's storage_info): statvfs of its directory, or the simulator's figures.</summary>
+    Task<Domain.Cluster.StorageSpace> SpaceAsync(string storage, CancellationToken ct = default);
 }
 
 public sealed record BackupManifest(string ConfigText, IReadOnlyList<BackupDisk> Disks);

@@ -31,6 +31,9 @@ public interface INodeDriver : IAsyncDisposable
 
     /// <summary>Version, CPU vendor, address and capacity of the node.</summary>
     Task<NodeFacts> GetFactsAsync(CancellationToken ct = default);
+
+    /// <summary>Uptime, load, CPU, memory, swap, root file system and kernel: /nodes/{node}/status.</summary>
+    Task<NodeStatus> GetStatusAsync(CancellationToken ct = default);
 }
 
 /// <summary>Creates drivers by name ("qemu", "sim").</summary>

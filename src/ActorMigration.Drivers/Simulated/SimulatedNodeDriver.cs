@@ -49,5 +49,26 @@ public sealed class SimulatedNodeDriver : INodeDriver
             Accelerator: _options.Accelerator);
     }
 
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+
+    /// <summary>The simulator's figures: its running VMs' CPU and memory on top of a 1 GiB host, a 100 GiB root file system.</summary>
+    public async Task<NodeStatus> GetStatusAsync(CancellationToken ct = default)
+    {
+        var vms = await Hypervisor.UsageAsync(ct);
+        var cores = vms.Sum(v => v.CpuCores ?? 0);
+        var used = Math.Min(_options.MaxMemBytes, (1L << 30) + vms.Sum(v => v.MemUsedBytes));
+        const long root = 100L << 30, rootUsed = 8L << 30;
+        var load = Math.Round(cores, 2);
+        return new NodeStatus(
+            (long)(DateTimeOffset.UtcNow - _started).TotalSeconds, [load, load, load],
+            Math.Clamp(cores / _options.MaxCpu, 0, 1), 0,
+            new SpaceUsage(_options.MaxMemBytes, used, _options.MaxMemBytes - used, _options.MaxMemBytes - used),
+            new SpaceUsage(0, 0, 0, 0),
+            new SpaceUsage(root, rootUsed, root - rootUsed, root - rootUsed),
+            0,
+            new CpuFacts("Simulated CPU", _options.MaxCpu, 1, _options.MaxCpu, 2400, _options.Accelerator == "kvm", ""),
+            new KernelFacts("Linux", "6.14.8-2-pve", "#1 SMP PREEMPT_DYNAMIC (simulated)", "x86_64"));
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -66,6 +66,14 @@ public sealed partial class SimulatedStorageDriver : IStorageDriver
 
     public string PathOf(string volid) => Resolve(volid).Path;
 
+    /// <summary>The simulator's figures: <see cref="SimulationOptions.StorageTotalBytes"/>, used by the volumes' allocated bytes.</summary>
+    public async Task<Domain.Cluster.StorageSpace> SpaceAsync(string storage, CancellationToken ct = default)
+    {
+        var used = (await ListAsync(storage, null, ct)).Sum(v => v.ActualSize);
+        var total = Math.Max(_options.StorageTotalBytes, used);
+        return new Domain.Cluster.StorageSpace(storage, true, total, used, total - used);
+    }
+
     /// <summary>Sidecar, or what the file itself tells (images placed by hand, imports) in the name's format, opened safely.</summary>
     private static VolumeMeta ReadMeta(Vol v) =>
         SimFiles.ReadJson<VolumeMeta>(v.MetaPath) ?? Probe(StorageFiles.OpenRead(v.File), UntrustedImage.FormatOf(v.Name) ?? v.Name.Format);

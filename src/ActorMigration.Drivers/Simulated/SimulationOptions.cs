@@ -62,6 +62,9 @@ public sealed class SimulationOptions
     public int MaxCpu { get; set; } = 16;
     public long MaxMemBytes { get; set; } = 64L * 1024 * 1024 * 1024;
 
+    /// <summary>Size of every simulated storage (status: total; avail = total − the volumes' allocated bytes).</summary>
+    public long StorageTotalBytes { get; set; } = 1L << 40;
+
     /// <summary>Waits at <see cref="HoldPoint"/>s, in real milliseconds (tests that act during a short phase).</summary>
     public Dictionary<string, int> Holds { get; set; } = new();
 

@@ -71,6 +71,7 @@ public sealed class HypervisorNodeActorTests : Akka.TestKit.Xunit2.TestKit, IDis
         public IStorageDriver Storage => storage;
         public IConntrackDriver Conntrack => inner.Conntrack;
         public Task<NodeFacts> GetFactsAsync(CancellationToken ct = default) => inner.GetFactsAsync(ct);
+        public Task<NodeStatus> GetStatusAsync(CancellationToken ct = default) => inner.GetStatusAsync(ct);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 

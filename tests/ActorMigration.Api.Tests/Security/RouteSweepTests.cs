@@ -22,7 +22,7 @@ public sealed class RouteSweepTests(ValidationFixture f) : IClassFixture<Validat
     {
         var path = r.Path.Replace("{node}", Node).Replace("{vmid}", Vm.ToString()).Replace("{snapname}", "sweep")
             .Replace("{storage}", "local").Replace("{upid}", upid).Replace("{userid}", "root@pam").Replace("{tokenid}", "swept")
-            .Replace("{sid}", $"vm:{Vm}").Replace("{group}", "sweep");
+            .Replace("{sid}", $"vm:{Vm}").Replace("{group}", "sweep").Replace("{poolid}", "sweep").Replace("{*volume}", $"local:{Vm}/vm-{Vm}-disk-0.qcow2");
         (string, string)[] form = (r.Method, r.Path) switch
         {
             ("POST", "/nodes/{node}/qemu") => [("vmid", FreeId.ToString()), ("memory", "512"), ("scsi0", "local:1")],

@@ -26,6 +26,7 @@ public sealed class CountingDriver(INodeDriver inner) : INodeDriver
     public IStorageDriver Storage => _storage ??= Recording<IStorageDriver>.Create(inner.Storage, this);
     public IConntrackDriver Conntrack => inner.Conntrack;
     public Task<NodeFacts> GetFactsAsync(CancellationToken ct = default) => inner.GetFactsAsync(ct);
+    public Task<NodeStatus> GetStatusAsync(CancellationToken ct = default) => inner.GetStatusAsync(ct);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     public class Recording<T> : DispatchProxy where T : class
