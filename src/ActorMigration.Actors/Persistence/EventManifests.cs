@@ -132,6 +132,10 @@ public static class EventManifests
         [typeof(RebalanceMoveEnded)] = "rb.moved",
         [typeof(RebalancePlanEnded)] = "rb.ended",
         [typeof(RebalancerState)] = "rb.state",
+        // Disk moves (move_disk, qmmove)
+        [typeof(Domain.Workflows.MoveDisk.MoveDiskRequested)] = "movedisk.requested",
+        [typeof(Domain.Workflows.MoveDisk.MoveDiskPlanned)] = "movedisk.planned",
+        [typeof(Domain.Workflows.MoveDisk.MoveDiskWorkflowState)] = "movedisk.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

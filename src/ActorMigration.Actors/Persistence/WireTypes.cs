@@ -47,5 +47,7 @@ public static class WireTypes
         typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
         // rebalancer singleton: its messages (API → proxy)
         typeof(Balance.IRebalancerMessage),
+        // disk moves: the workflow's state (its events are workflow events)
+        typeof(Domain.Workflows.MoveDisk.MoveDiskWorkflowState),
     ];
 }

@@ -100,6 +100,7 @@ public static class ServerHost
         HaEndpoints.Map(api);
         RebalanceEndpoints.Map(api);
         MetricsEndpoints.Map(api);
+        MoveDiskEndpoints.Map(api);
         MetricsEndpoints.Map(app);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));

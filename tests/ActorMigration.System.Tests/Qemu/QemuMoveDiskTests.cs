@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace ActorMigration.SystemTests.Qemu;
+
+/// <summary>
+/// move_disk on real QEMU: a running guest's disk mirrored to the other dir storage and pivoted (the guest keeps beating and
+/// keeps its data, query-block shows the new file), back again with delete=1; a stopped VM's disk converted qcow2 → raw.
+/// </summary>
+[Collection(Collections.Qemu)]
+public sealed class QemuMoveDiskTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
+{
+    private MemberProcess M => f.Member;
+    private PveClient C => M.Client;
+
+    private async Task<JsonNode> Config(int vmid) => (await C.Get($"/nodes/node1/qemu/{vmid}/config")).Data!;
+
+    private async Task<string> BlockFile(int pid)
+    {
+        await using var mon = await QmpTcpMonitor.ConnectAsync(pid);
+        var block = (JsonArray)(await mon.ExecuteAsync("query-block"))!;
+        return block.Select(b => b!["inserted"]?["file"]?.ToString()).Single(x => x is not null && x.Contains("vm-", StringComparison.Ordinal))!;
+    }
+
+    private async Task Move(int vmid, params (string, string)[] form)
+    {
+        var upid = await C.Upid(C.Post($"/nodes/node1/qemu/{vmid}/move_disk", [("disk", "scsi0"), .. form]));
+        Assert.Contains(":qmmove:", upid);
+        output.WriteLine(string.Join('\n', await QemuVms.WaitOk(M, upid)));
+    }
+
+    [Fact]
+    public async Task A_running_guests_disk_moves_live_to_the_other_storage_and_back_with_delete()
+    {
+        var vmid = f.NextVmId();
+        var root = await M.RootSessionAsync();
+        try
+        {
+            var create = await root.Upid(root.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("memory", "256"), ("scsi0", "local:1"),
+                ("args", QmpTcpMonitor.Args), ("start", "1")));
+            await QemuVms.WaitOk(M, create);
+            await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "disk mounted /dev/sda");
+            await GuestConsole.WaitForSettledAsync(M.DataDir, "node1", vmid);
+            var pid = Reality.QemuPid(M.DataDir, "node1", vmid)!.Value;
+            await GuestConsole.RunAsync(M.DataDir, "node1", vmid, "echo before > /mnt/disk/f; sync");
+
+            await Move(vmid, ("storage", "shared"));
+            var cfg = await Config(vmid);
+            var moved = $"shared:{vmid}/vm-{vmid}-disk-0.qcow2";
+            Assert.StartsWith(moved + ",", cfg["scsi0"]!.GetValue<string>());
+            Assert.Equal($"local:{vmid}/vm-{vmid}-disk-0.qcow2", cfg["unused0"]!.GetValue<string>());
+            Assert.Equal(f.PathOf(moved), await BlockFile(pid));
+            Assert.True(File.Exists(f.PathOf($"local:{vmid}/vm-{vmid}-disk-0.qcow2")));
+            // The same QEMU, still beating, reads the old data from the new volume and writes there.
+            Assert.Equal(pid, QemuVms.AssertOneQemuOn(M, vmid, "node1"));
+            var beat = GuestConsole.MaxHeartbeat(M.DataDir, "node1", vmid);
+            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node1", vmid, beat + 2, TimeSpan.FromSeconds(30));
+            Assert.Contains("before", await GuestConsole.RunAsync(M.DataDir, "node1", vmid,
+                "echo 3 > /proc/sys/vm/drop_caches; cat /mnt/disk/f; echo after > /mnt/disk/g; sync"));
+
+            await Move(vmid, ("storage", "local"), ("delete", "1"));
+            cfg = await Config(vmid);
+            var back = $"local:{vmid}/vm-{vmid}-disk-1.qcow2";
+            Assert.StartsWith(back + ",", cfg["scsi0"]!.GetValue<string>());
+            Assert.Null(cfg["unused1"]);
+            Assert.Equal(f.PathOf(back), await BlockFile(pid));
+            Assert.False(File.Exists(f.PathOf(moved)), "the moved-away volume is removed with delete=1");
+            Assert.Equal(["before", "after"], (await GuestConsole.RunAsync(M.DataDir, "node1", vmid,
+                "echo 3 > /proc/sys/vm/drop_caches; cat /mnt/disk/f /mnt/disk/g")).Where(l => l is "before" or "after"));
+        }
+        finally
+        {
+            await QemuVms.StopQuietly(M, vmid);
+        }
+    }
+
+    [Fact]
+    public async Task A_stopped_vms_qcow2_disk_is_converted_to_raw_on_the_other_storage()
+    {
+        var vmid = f.NextVmId();
+        await QemuVms.CreateAsync(C, "node1", vmid, 256, start: false, ("scsi0", "local:1"));
+        await Move(vmid, ("storage", "shared"), ("format", "raw"));
+        var moved = $"shared:{vmid}/vm-{vmid}-disk-0.raw";
+        Assert.StartsWith(moved + ",", (await Config(vmid))["scsi0"]!.GetValue<string>());
+        var info = await QemuHost.Info(f.PathOf(moved));
+        Assert.Equal("raw", info["format"]!.GetValue<string>());
+        Assert.Equal(1L << 30, info["virtual-size"]!.GetValue<long>());
+    }
+}
