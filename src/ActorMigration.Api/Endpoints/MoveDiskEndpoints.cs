@@ -14,14 +14,17 @@ public static class MoveDiskEndpoints
 
     public const string NoReassign = "moving a disk to another VM (target-vmid) is not supported";
 
+    /// <summary>qemu-server's valid_drive_names_with_unused.</summary>
+    private static readonly string[] DiskKeys = [.. Drives.ValidDriveNames, .. Enumerable.Range(0, 256).Select(i => $"unused{i}")];
+
     public static void Map(RouteGroupBuilder api)
     {
         var schema = new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(),
-            new ParamSpec("disk", Optional: false, Enum: [.. Drives.ValidDriveNames, .. Enumerable.Range(0, 256).Select(i => $"unused{i}")]),
+            new ParamSpec("disk", Optional: false, Enum: DiskKeys),
             new ParamSpec("storage", Format: Formats.StorageId), new ParamSpec("format", Enum: ["raw", "qcow2", "vmdk"]),
             new ParamSpec("delete", PType.Boolean), new ParamSpec("digest", MaxLength: 40), new ParamSpec("target-digest", MaxLength: 40),
             Formats.VmIdParam("target-vmid", optional: true),
-            new ParamSpec("target-disk", Enum: [.. Drives.ValidDriveNames, .. Enumerable.Range(0, 256).Select(i => $"unused{i}")]),
+            new ParamSpec("target-disk", Enum: DiskKeys),
             new ParamSpec("bwlimit", PType.Integer, Min: 0));
         // Proxmox: VM.Config.Disk on the VM, Datastore.AllocateSpace on the target storage.
         var need = Need.Vm("VM.Config.Disk").AndIf("storage", "/storage/{storage}", "Datastore.AllocateSpace");
@@ -35,7 +38,8 @@ public static class MoveDiskEndpoints
         var vmid = p.Int("vmid");
         if (p["storage"] is not { } storage)
         {
-            if (p["target-vmid"] is null) return PveResult.ParamErrors(new Dictionary<string, string> { ["storage"] = BothMissing, ["target-vmid"] = BothMissing });
+            if (p["target-vmid"] is null)
+                return PveResult.ParamErrors(new Dictionary<string, string> { ["storage"] = BothMissing, ["target-vmid"] = BothMissing });
             return PveResult.Error(p.Int("target-vmid") == vmid
                 ? "Moving a disk to the same VM is not possible. Did you mean to move the disk to a different storage?"
                 : NoReassign);

@@ -41,6 +41,7 @@ public sealed class RouteSweepTests(ValidationFixture f) : IClassFixture<Validat
             ("PUT", "/access/users/{userid}") => [("comment", "swept")],
             ("PUT", "/access/password") => [("userid", "root@pam"), ("password", "hunter22")],
             ("POST" or "PUT", "/access/users/{userid}/token/{tokenid}") => [("privsep", "0"), ("comment", "swept")],
+            ("POST", "/nodes/{node}/qemu/{vmid}/move_disk" or "/nodes/{node}/qemu/{vmid}/move-disk") => [("disk", "scsi0"), ("storage", "shared")],
             _ => [],
         };
         (string, string)[] query = r.Path.EndsWith("/import-metadata", StringComparison.Ordinal) ? [("volume", "import/x.ovf")] : [];

@@ -164,7 +164,8 @@ public sealed class MoveDiskMachine : WorkflowMachine<MoveDiskWorkflowState>
         var job = p.Jobs.FirstOrDefault(j => j.Device == drive || j.Device == $"drive-{drive}");
         if (job is null || job.Error is not null)
         {
-            yield return new WorkflowFailed(job?.Error is { } err ? $"mirroring error: drive-{drive}: {err}" : "mirroring error: 'mirror' has been cancelled", at);
+            var why = job?.Error is { } err ? $"mirroring error: drive-{drive}: {err}" : "mirroring error: 'mirror' has been cancelled";
+            yield return new WorkflowFailed(why, at);
             yield break;
         }
         var logDue = job.Ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1);

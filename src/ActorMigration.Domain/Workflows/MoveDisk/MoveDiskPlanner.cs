@@ -91,7 +91,7 @@ public static class MoveDiskPlanner
         string? unusedKey = null;
         if (!r.Delete)
         {
-            unusedKey = Enumerable.Range(0, 256).Select(i => $"unused{i}").First(k => cfg.Main[k] is null);
+            unusedKey = FreeUnused(cfg);
             cfg.Main[unusedKey] = src.VolId;
         }
         cfg.Main.Remove("lock");
@@ -104,7 +104,10 @@ public static class MoveDiskPlanner
     {
         if (p.UnusedKey is not null) return p.NewConfigText;
         var cfg = QmConfig.Parse(p.NewConfigText);
-        cfg.Main[Enumerable.Range(0, 256).Select(i => $"unused{i}").First(k => cfg.Main[k] is null)] = p.SrcVolid;
+        cfg.Main[FreeUnused(cfg)] = p.SrcVolid;
         return cfg.ToString();
     }
+
+    /// <summary>The first unusedN the config does not use (qemu-server's add_unused_volume).</summary>
+    private static string FreeUnused(QmConfig cfg) => Enumerable.Range(0, 256).Select(i => $"unused{i}").First(k => cfg.Main[k] is null);
 }
