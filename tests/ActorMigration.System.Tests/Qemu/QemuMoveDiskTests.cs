@@ -29,51 +29,6 @@ public sealed class QemuMoveDiskTests(QemuMemberFixture f, ITestOutputHelper out
         output.WriteLine(string.Join('\n', await QemuVms.WaitOk(M, upid)));
     }
 
-    [Fact]
-    public async Task A_running_guests_disk_moves_live_to_the_other_storage_and_back_with_delete()
-    {
-        var vmid = f.NextVmId();
-        var root = await M.RootSessionAsync();
-        try
-        {
-            var create = await root.Upid(root.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("memory", "256"), ("scsi0", "local:1"),
-                ("args", QmpTcpMonitor.Args), ("start", "1")));
-            await QemuVms.WaitOk(M, create);
-            await GuestConsole.WaitForLineAsync(M.DataDir, "node1", vmid, "disk mounted /dev/sda");
-            await GuestConsole.WaitForSettledAsync(M.DataDir, "node1", vmid);
-            var pid = Reality.QemuPid(M.DataDir, "node1", vmid)!.Value;
-            await GuestConsole.RunAsync(M.DataDir, "node1", vmid, "echo before > /mnt/disk/f; sync");
-
-            await Move(vmid, ("storage", "shared"));
-            var cfg = await Config(vmid);
-            var moved = $"shared:{vmid}/vm-{vmid}-disk-0.qcow2";
-            Assert.StartsWith(moved + ",", cfg["scsi0"]!.GetValue<string>());
-            Assert.Equal($"local:{vmid}/vm-{vmid}-disk-0.qcow2", cfg["unused0"]!.GetValue<string>());
-            Assert.Equal(f.PathOf(moved), await BlockFile(pid));
-            Assert.True(File.Exists(f.PathOf($"local:{vmid}/vm-{vmid}-disk-0.qcow2")));
-            // The same QEMU, still beating, reads the old data from the new volume and writes there.
-            Assert.Equal(pid, QemuVms.AssertOneQemuOn(M, vmid, "node1"));
-            var beat = GuestConsole.MaxHeartbeat(M.DataDir, "node1", vmid);
-            await GuestConsole.WaitForHeartbeatAsync(M.DataDir, "node1", vmid, beat + 2, TimeSpan.FromSeconds(30));
-            Assert.Contains("before", await GuestConsole.RunAsync(M.DataDir, "node1", vmid,
-                "echo 3 > /proc/sys/vm/drop_caches; cat /mnt/disk/f; echo after > /mnt/disk/g; sync"));
-
-            await Move(vmid, ("storage", "local"), ("delete", "1"));
-            cfg = await Config(vmid);
-            var back = $"local:{vmid}/vm-{vmid}-disk-1.qcow2";
-            Assert.StartsWith(back + ",", cfg["scsi0"]!.GetValue<string>());
-            Assert.Null(cfg["unused1"]);
-            Assert.Equal(f.PathOf(back), await BlockFile(pid));
-            Assert.False(File.Exists(f.PathOf(moved)), "the moved-away volume is removed with delete=1");
-            Assert.Equal(["before", "after"], (await GuestConsole.RunAsync(M.DataDir, "node1", vmid,
-                "echo 3 > /proc/sys/vm/drop_caches; cat /mnt/disk/f /mnt/disk/g")).Where(l => l is "before" or "after"));
-        }
-        finally
-        {
-            await QemuVms.StopQuietly(M, vmid);
-        }
-    }
-
     /// <summary>
     /// The first move is interrupted by kill -9 of the member during the mirror: after the restart the task ends OK (the mirror
     /// job that still runs is reused) or rolled back, the VM runs on exactly one volume and the config names it, no stray volume.
