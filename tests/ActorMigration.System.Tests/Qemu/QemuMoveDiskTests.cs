@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace ActorMigration.SystemTests.Qemu;
 
 /// <summary>
-/// move_disk on real QEMU: a running guest's disk mirrored to the other dir storage and pivoted (the guest keeps beating and
-/// keeps its data, query-block shows the new file), back again with delete=1; a stopped VM's disk converted qcow2 → raw.
+/// move_disk on real QEMU: a running guest's disk mirrored to the other dir storage and pivoted through a kill -9 of the member
+/// (the guest keeps beating and its data, query-block shows the file the config names), on with delete=1; a stopped VM's disk
+/// converted qcow2 → raw.
 /// </summary>
 [Collection(Collections.Qemu)]
 public sealed class QemuMoveDiskTests(QemuMemberFixture f, ITestOutputHelper output) : IClassFixture<QemuMemberFixture>
