@@ -49,6 +49,14 @@ internal static class ParamCatalog
         new("skiplock", Kind.Bool, Root: true), new("digest", Kind.Digest, MaxLen: 40),
     ];
 
+    /// <summary>move_disk and move-disk (qmmove).</summary>
+    private static readonly P[] MoveDisk =
+    [
+        new("disk", Kind.DiskKey, Required: true), new("storage", Kind.Storage), new("format", Kind.Enum, Values: ["raw", "qcow2", "vmdk"]),
+        new("delete", Kind.Bool), new("digest", Kind.Digest, MaxLen: 40), new("target-digest", Kind.Digest, MaxLen: 40),
+        new("target-vmid", Kind.VmId), new("target-disk", Kind.DiskKey), new("bwlimit", Kind.Int, Min: 0),
+    ];
+
     public static readonly Dictionary<string, P[]> Routes = new()
     {
         ["GET /version"] = [],
@@ -140,6 +148,8 @@ internal static class ParamCatalog
             new("comment", Kind.Text, MaxLen: 4096), new("vms", Kind.Text), new("storage", Kind.Storage), new("delete", Kind.Bool),
             new("allow-move", Kind.Bool),
         ],
+        ["POST /nodes/{node}/qemu/{vmid}/move_disk"] = MoveDisk,
+        ["POST /nodes/{node}/qemu/{vmid}/move-disk"] = MoveDisk,
     };
 
     /// <summary>Every parameter any route takes, for routes the catalog does not know.</summary>

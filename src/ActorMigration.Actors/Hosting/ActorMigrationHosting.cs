@@ -42,6 +42,7 @@ public static class ActorMigrationHosting
             .AddCopyWorkflows(o.Topology, timeouts)
             .AddHaRecoveryWorkflows(o.Topology, timeouts)
             .AddBulkWorkflows(o.Topology, timeouts)
+            .AddMoveDiskWorkflows(o.Topology, timeouts)
             .AddTaskRouter()
             .AddPrecheck(o.Topology, timeouts)
             .AddClusterReadModel()

@@ -137,6 +137,10 @@ public static class EventManifests
         // Resource pools (user.cfg's pools, in the access store)
         [typeof(PoolSaved)] = "acc.pool",
         [typeof(PoolDeleted)] = "acc.pool-",
+        // Disk moves (move_disk, qmmove)
+        [typeof(Domain.Workflows.MoveDisk.MoveDiskRequested)] = "movedisk.requested",
+        [typeof(Domain.Workflows.MoveDisk.MoveDiskPlanned)] = "movedisk.planned",
+        [typeof(Domain.Workflows.MoveDisk.MoveDiskWorkflowState)] = "movedisk.state",
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByManifest =

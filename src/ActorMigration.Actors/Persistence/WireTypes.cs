@@ -51,5 +51,7 @@ public static class WireTypes
         typeof(Submissions.SubmissionClaimed), typeof(Submissions.ISubmissionCommand), typeof(Submissions.SubmissionReply),
         // node status and storage reads (/nodes/{node}/status, /nodes/{node}/storage)
         typeof(Domain.Cluster.NodeStatus), typeof(NodeStorageSpaces), typeof(NodeStorageContent),
+        // disk moves: the workflow's state (its events are workflow events)
+        typeof(Domain.Workflows.MoveDisk.MoveDiskWorkflowState),
     ];
 }

@@ -91,7 +91,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
             case LinkClone s:
                 await Vm(s.Add ? new AddLinkedClone(s.TemplateVmId, s.Child) : new RemoveLinkedClone(s.TemplateVmId, s.Child));
                 return Done.Instance;
-            case GatherMigrationFacts or GatherVmFacts or GatherCloneFacts:
+            case GatherMigrationFacts or GatherVmFacts or GatherCloneFacts or GatherMoveDiskFacts:
                 return await Gather(step);
             case TransferConntrack s:
             {
@@ -121,6 +121,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         GatherMigrationFacts s => await MigrationFacts(s),
         GatherCloneFacts s => await CloneFacts(s),
         GatherVmFacts s => new VmFacts(await VmQuery(s.VmId), await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId))),
+        GatherMoveDiskFacts s => await MoveDiskFacts(s),
         _ => throw new StepRefusedException($"no facts for step {step.GetType().Name}")
     };
 
@@ -223,6 +224,20 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         return new CloneFacts(source, runtime, newVm, existing, topology.StorageConfigText);
     }
 
+    /// <summary>The VM, its runtime, the disk's volume as the node's storage sees it and the VM's volumes on the node's image storages.</summary>
+    private async Task<MoveDiskFacts> MoveDiskFacts(GatherMoveDiskFacts s)
+    {
+        var vm = await VmQuery(s.VmId);
+        var runtime = await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId));
+        VolumeInfo? source = null;
+        if (vm.Exists && QmConfig.Parse(vm.ConfigText)[s.Disk] is { } value && DriveSpec.TryParse(value)?.Volume is { } volid)
+            source = (await Node<NodeVolume>(new GetNodeVolume(s.Node, volid.ToString()))).Volume;
+        var existing = new List<string>();
+        foreach (var st in topology.Storage.On(s.Node).Where(x => x.HasContent("images")))
+            existing.AddRange((await Node<NodeVolumes>(new ListNodeVolumes(s.Node, st.Id, s.VmId))).Volumes.Select(v => v.VolId));
+        return new MoveDiskFacts(vm, runtime, source, existing, topology.StorageConfigText);
+    }
+
     /// <summary>How long one ask to a VM record waits before an idempotent command is sent again.</summary>
     public static readonly TimeSpan VmRetryAfter = TimeSpan.FromSeconds(3);
 
@@ -286,6 +301,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         HotplugDisk s => (new NodeStep(s.Node, s), timeouts.Default),
         ResizeDisk s => (new NodeStep(s.Node, s), timeouts.Default),
+        PivotMirror s => (new NodeStep(s.Node, s), timeouts.Start),
+        CancelMirror s => (new NodeStep(s.Node, s), timeouts.Start),
         _ => null
     };
 }

@@ -21,6 +21,7 @@ public sealed class TaskRouterActor : ReceiveActor
         Domain.Workflows.HaRecovery.HaRecoveryMachine.TaskType => HaRecoveryWorkflowActor.TypeName,
         Domain.Workflows.Bulk.BulkMigrationMachine.TaskType => BulkWorkflowActor.TypeName,
         Domain.Workflows.Evacuation.EvacuationMachine.TaskType => EvacuationWorkflowActor.TypeName,
+        Domain.Workflows.MoveDisk.MoveDiskMachine.TaskType => MoveDiskWorkflowActor.TypeName,
         _ => VmTaskWorkflowActor.TypeName
     };
 

@@ -26,6 +26,8 @@ public sealed class HaRecoveryWorkflowRegion;
 
 public sealed class TaskRouter;
 
+public sealed class MoveDiskWorkflowRegion;
+
 public static class WorkflowHosting
 {
     /// <summary>The step runner every workflow uses; built once from the registry, node liveness from this member's view.</summary>
@@ -62,6 +64,10 @@ public static class WorkflowHosting
     public static AkkaConfigurationBuilder AddHaRecoveryWorkflows(this AkkaConfigurationBuilder builder,
         ClusterTopology topology, StepTimeouts timeouts) =>
         builder.AddWorkflow<HaRecoveryWorkflowRegion>(HaRecoveryWorkflowActor.TypeName, topology, timeouts, HaRecoveryWorkflowActor.Props);
+
+    public static AkkaConfigurationBuilder AddMoveDiskWorkflows(this AkkaConfigurationBuilder builder,
+        ClusterTopology topology, StepTimeouts timeouts) =>
+        builder.AddWorkflow<MoveDiskWorkflowRegion>(MoveDiskWorkflowActor.TypeName, topology, timeouts, MoveDiskWorkflowActor.Props);
 
     /// <summary>
     /// One workflow region: remember-entities (event-sourced store) with coordinator state in memory-only ddata,
@@ -105,6 +111,7 @@ public static class WorkflowHosting
                 [HaRecoveryWorkflowActor.TypeName] = registry.Get<HaRecoveryWorkflowRegion>(),
                 [BulkWorkflowActor.TypeName] = registry.Get<BulkWorkflowRegion>(),
                 [EvacuationWorkflowActor.TypeName] = registry.Get<EvacuationWorkflowRegion>(),
+                [MoveDiskWorkflowActor.TypeName] = registry.Get<MoveDiskWorkflowRegion>(),
             };
             registry.Register<TaskRouter>(system.ActorOf(TaskRouterActor.Props(regions), "task-router"));
         });

@@ -101,6 +101,7 @@ public static class ServerHost
         HaEndpoints.Map(api);
         RebalanceEndpoints.Map(api);
         MetricsEndpoints.Map(api);
+        MoveDiskEndpoints.Map(api);
         MetricsEndpoints.Map(app);
         TaskEventsEndpoints.Map(api);
         StorageEndpoints.Map(api);

@@ -57,3 +57,10 @@ public sealed record NodeFenceFacts(string Node, bool Held, bool Expired, DateTi
 /// (null: the queue did not answer), or refused (the target went into maintenance).
 /// </summary>
 public sealed record SlotPolled(bool Granted, int? Ahead, string? Refused = null) : StepResult;
+
+/// <summary>What a disk move reads first: the VM, its runtime, the disk's volume (null: unreadable) and the VM's volumes.</summary>
+public sealed record MoveDiskFacts(VmRecordView Vm, VmRuntime Runtime, VolumeInfo? Source, IReadOnlyList<string> ExistingVolumes,
+    string StorageConfigText) : StepResult;
+
+/// <summary>After a pivot or cancel of a drive's mirror: whether the running VM's drive now writes the new volume.</summary>
+public sealed record DriveSwitched(bool OnTarget) : StepResult;

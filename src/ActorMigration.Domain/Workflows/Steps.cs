@@ -196,3 +196,16 @@ public sealed record ReleaseSlot(string Key, string Why) : WorkflowStep(Key)
 {
     public override int MaxAttempts => 10;
 }
+
+// Disk move steps (move_disk).
+/// <summary>Reads the VM record, its runtime, the disk's volume and the VM's volumes on the node's image storages.</summary>
+public sealed record GatherMoveDiskFacts(string Key, int VmId, string Node, string Disk) : WorkflowStep(Key);
+
+/// <summary>
+/// block-job-complete of the drive's mirror into <paramref name="DstVolid"/>: the running VM writes the new volume from
+/// now on. Done already when the drive's current file is that volume; no mirror job left means the VM stayed on the old one.
+/// </summary>
+public sealed record PivotMirror(string Key, string Node, int VmId, string Drive, string DstVolid) : WorkflowStep(Key);
+
+/// <summary>block-job-cancel of the drive's mirror into <paramref name="DstVolid"/>, unless the VM already writes that volume.</summary>
+public sealed record CancelMirror(string Key, string Node, int VmId, string Drive, string DstVolid) : WorkflowStep(Key);

@@ -84,20 +84,34 @@ public sealed class MirrorJobs(NodeSettings settings, QmpSessions qmp, TimeSpan 
         log.LogInformation("Mirror {Drive} of {VmId} on {Node} finished ({How})", jobId, vmid, Node, pivot ? "pivot" : "cancel, source kept");
     }
 
-    private async Task<string> ResolveNodeAsync(int vmid, string drive, CancellationToken ct)
+    private async Task<string> ResolveNodeAsync(int vmid, string drive, CancellationToken ct) =>
+        QmpMapping.Str((await InsertedAsync(vmid, drive, ct)), "node-name") ?? QemuCommandLine.NodeName(drive);
+
+    /// <summary>query-block's "inserted" of the drive's device: its top block node (after a pivot, the mirror's target).</summary>
+    private async Task<JsonNode?> InsertedAsync(int vmid, string drive, CancellationToken ct)
     {
-        var r = await qmp.ExecuteAsync(vmid, "query-block", ct: ct);
-        if (r is JsonArray a)
+        drive = QemuCommandLine.DriveKey(drive);
+        if (await qmp.ExecuteAsync(vmid, "query-block", ct: ct) is not JsonArray a) return null;
+        foreach (var b in a)
         {
-            foreach (var b in a)
-            {
-                var qdev = QmpMapping.Str(b, "qdev");
-                if (qdev is null) continue;
-                if (qdev == drive || qdev == $"/machine/peripheral/{drive}/virtio-backend" || qdev == $"/machine/peripheral/{drive}")
-                    if (QmpMapping.Str(b?["inserted"], "node-name") is { } n) return n;
-            }
+            var qdev = QmpMapping.Str(b, "qdev");
+            if (qdev == drive || qdev == $"/machine/peripheral/{drive}/virtio-backend" || qdev == $"/machine/peripheral/{drive}")
+                return b?["inserted"];
         }
-        return QemuCommandLine.NodeName(drive);
+        return null;
+    }
+
+    /// <summary>The file the drive's device reads and writes now; null when the VM does not run or has no such drive.</summary>
+    public async Task<string?> DriveFileAsync(int vmid, string drive, CancellationToken ct)
+    {
+        try
+        {
+            return QmpMapping.Str(await InsertedAsync(vmid, drive, ct), "file");
+        }
+        catch (VmNotRunningException)
+        {
+            return null;
+        }
     }
 
     private string ResolveLocalTarget(string target)

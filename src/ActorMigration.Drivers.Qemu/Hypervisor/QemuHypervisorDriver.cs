@@ -130,6 +130,8 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public Task FinishMirrorAsync(int vmid, string drive, bool pivot, CancellationToken ct = default) =>
         _mirrors.FinishAsync(vmid, drive, pivot, ct);
 
+    public Task<string?> DriveFileAsync(int vmid, string drive, CancellationToken ct = default) => _mirrors.DriveFileAsync(vmid, drive, ct);
+
     public Task BackupDrivesAsync(int vmid, IReadOnlyList<DriveBackupTarget> targets, IProgress<CopyProgress>? progress = null,
         CancellationToken ct = default) => _backups.RunAsync(vmid, targets, progress, ct);
 

@@ -115,6 +115,9 @@ public interface IHypervisorDriver
 
     /// <summary>Measured use of each running VM (CPU cores since the previous call, used memory); for balancing.</summary>
     Task<IReadOnlyList<Domain.Balance.VmUsage>> UsageAsync(CancellationToken ct = default);
+
+    /// <summary>The file the running VM's drive reads and writes now (query-block); null when the VM or the drive is not there.</summary>
+    Task<string?> DriveFileAsync(int vmid, string drive, CancellationToken ct = default);
 }
 
 /// <summary>Where <see cref="IHypervisorDriver.BackupDrivesAsync"/> copies a drive: a host path.</summary>

@@ -42,6 +42,7 @@ public sealed class RouteSweepTests(ValidationFixture f) : IClassFixture<Validat
             ("PUT", "/access/password") => [("userid", "root@pam"), ("password", "hunter22")],
             ("POST" or "PUT", "/access/users/{userid}/token/{tokenid}") => [("privsep", "0"), ("comment", "swept")],
             ("GET", "/cluster/tasks/events") => [("timeout", "1")],
+            ("POST", "/nodes/{node}/qemu/{vmid}/move_disk" or "/nodes/{node}/qemu/{vmid}/move-disk") => [("disk", "scsi0"), ("storage", "shared")],
             _ => [],
         };
         (string, string)[] query = r.Path.EndsWith("/import-metadata", StringComparison.Ordinal) ? [("volume", "import/x.ovf")] : [];

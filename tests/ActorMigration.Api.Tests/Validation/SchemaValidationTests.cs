@@ -312,6 +312,20 @@ public sealed class SchemaValidationTests(ValidationFixture f)
         Assert.Equal(["cores", "foo", "ostype"], errors.Select(e => e.Key).Order().ToArray());
     }
 
+    [Fact]
+    public async Task Move_disk_refuses_bad_values_with_proxmoxs_texts_and_changes_nothing()
+    {
+        Expect.ParamError(await f.Unchanged(() => C.Post($"{Vm}/move_disk", ("disk", "scsi0"), ("storage", "local"), ("bwlimit", "-1"))),
+            "bwlimit", "value must have a minimum value of 0");
+        Expect.ParamError(await f.Unchanged(() => C.Post($"{Vm}/move-disk", ("storage", "shared"))), "disk", Missing);
+        Expect.ParamError(await f.Unchanged(() => C.Post($"{Vm}/move_disk", ("disk", "scsi0"), ("target-vmid", "x"))), "target-vmid",
+            "type check ('integer') failed - got 'x'");
+        var both = Expect.ParamErrors(await f.Unchanged(() => C.Post($"{Vm}/move_disk", ("disk", "scsi0"))));
+        Assert.Equal(["storage", "target-vmid"], both.Select(e => e.Key).Order().ToArray());
+        Expect.Refused(await f.Unchanged(() => C.Post($"{Vm}/move_disk", ("disk", "scsi0"), ("storage", "local"))),
+            "you can't move to the same storage with same format");
+    }
+
     private async Task NoVm(int vmid)
     {
         var r = await C.Get($"/nodes/node1/qemu/{vmid}/status/current");
