@@ -86,4 +86,18 @@ public sealed class VmShapeTests(ServerFixture f) : IClassFixture<ServerFixture>
         await s.Check("DELETE", "/nodes/{node}/tasks/{upid}", $"/nodes/node1/tasks/{upid}", "null");
         s.AssertAllChecked(this);
     }
+
+    [Fact]
+    [Covers("POST /nodes/{node}/qemu/{vmid}/move_disk", "POST /nodes/{node}/qemu/{vmid}/move-disk")]
+    public async Task Move_disk_answers_a_upid_under_both_names()
+    {
+        var s = new RouteShapes(C);
+        var vmid = f.NextVmId();
+        var vm = $"/nodes/node1/qemu/{vmid}";
+        await Ok(await C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("scsi0", "local:1,format=qcow2")));
+        await Ok(await s.Check("POST", "/nodes/{node}/qemu/{vmid}/move_disk", $"{vm}/move_disk", "upid", ("disk", "scsi0"), ("storage", "shared")));
+        await Ok(await s.Check("POST", "/nodes/{node}/qemu/{vmid}/move-disk", $"{vm}/move-disk", "upid", ("disk", "scsi0"), ("storage", "local"),
+            ("delete", "1")));
+        s.AssertAllChecked(this);
+    }
 }
