@@ -113,3 +113,12 @@ public sealed record NodeUsage(string Node, IReadOnlyList<Domain.Balance.VmUsage
 
 /// <summary>A driver error; the message is what the task log shows.</summary>
 public sealed class NodeOperationException(string message) : Exception(message);
+
+/// <summary>
+/// A guest agent command (guest-ping, guest-network-get-interfaces) on a running VM → <see cref="NodeGuestAgent"/>.
+/// </summary>
+public sealed record QueryNodeGuestAgent(string Node, int VmId, string Command, TimeSpan Timeout) : INodeCommand;
+
+/// <summary>The agent's <c>return</c> as JSON, or <paramref name="Json"/> null when no agent answered.</summary>
+public sealed record NodeGuestAgent(string? Json);
+

@@ -47,5 +47,7 @@ public static class WireTypes
         typeof(Domain.Balance.IRebalancerEvent), typeof(Domain.Balance.RebalancerState),
         // rebalancer singleton: its messages (API → proxy)
         typeof(Balance.IRebalancerMessage),
+        // guest agent: the node's answer
+        typeof(NodeGuestAgent),
     ];
 }

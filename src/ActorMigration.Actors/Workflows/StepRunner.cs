@@ -286,6 +286,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         HotplugDisk s => (new NodeStep(s.Node, s), timeouts.Default),
         ResizeDisk s => (new NodeStep(s.Node, s), timeouts.Default),
+        ResetVm s => (new NodeStep(s.Node, s), timeouts.Default),
+        PauseVm s => (new NodeStep(s.Node, s), timeouts.Default),
         _ => null
     };
 }

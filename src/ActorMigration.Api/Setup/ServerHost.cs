@@ -70,6 +70,7 @@ public static class ServerHost
             .AddAccessControl(accessView));
 
         var app = builder.Build();
+        AccessLog.Use(app, settings.DataDir);
         app.Use(async (ctx, next) =>
         {
             ctx.Response.Headers.Server = "pve-api-daemon/3.0";
@@ -101,6 +102,9 @@ public static class ServerHost
         RebalanceEndpoints.Map(api);
         MetricsEndpoints.Map(api);
         MetricsEndpoints.Map(app);
+        PowerEndpoints.Map(api);
+        AgentEndpoints.Map(api);
+        UnlinkEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

@@ -45,6 +45,8 @@ public sealed partial class NodeOperations(INodeDriver driver)
         RestoreDisk s => RestoreDisk(s, progress, ct),
         HotplugDisk s => HotplugDisk(s, ct),
         ResizeDisk s => ResizeDisk(s, ct),
+        ResetVm s => ResetVm(s, ct),
+        PauseVm s => PauseVm(s, ct),
         _ => throw new InvalidOperationException($"no node operation for step {step.GetType().Name}")
     };
 
