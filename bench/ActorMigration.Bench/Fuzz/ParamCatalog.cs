@@ -150,6 +150,18 @@ internal static class ParamCatalog
         ],
         ["POST /nodes/{node}/qemu/{vmid}/move_disk"] = MoveDisk,
         ["POST /nodes/{node}/qemu/{vmid}/move-disk"] = MoveDisk,
+        // Issue 17: power actions, guest agent, unlink.
+        ["POST /nodes/{node}/qemu/{vmid}/status/reboot"] = [new("timeout", Kind.Int, Min: 0, Max: IntMax)],
+        ["POST /nodes/{node}/qemu/{vmid}/status/reset"] = [new("skiplock", Kind.Bool, Root: true)],
+        ["POST /nodes/{node}/qemu/{vmid}/status/suspend"] =
+            [new("skiplock", Kind.Bool, Root: true), new("todisk", Kind.Bool), new("statestorage", Kind.Storage)],
+        ["POST /nodes/{node}/qemu/{vmid}/status/resume"] = [new("skiplock", Kind.Bool, Root: true), new("nocheck", Kind.Bool, Root: true)],
+        ["GET /nodes/{node}/qemu/{vmid}/agent"] = [],
+        ["POST /nodes/{node}/qemu/{vmid}/agent"] =
+            [new("command", Kind.Enum, Required: true, Values: ["ping", "network-get-interfaces", "get-host-name", "info"])],
+        ["POST /nodes/{node}/qemu/{vmid}/agent/ping"] = [],
+        ["GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"] = [],
+        ["PUT /nodes/{node}/qemu/{vmid}/unlink"] = [new("idlist", Kind.DiskKey, Required: true), new("force", Kind.Bool)],
     };
 
     /// <summary>Every parameter any route takes, for routes the catalog does not know.</summary>

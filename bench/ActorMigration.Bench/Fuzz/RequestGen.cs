@@ -10,7 +10,7 @@ internal sealed class RequestGen(Random rng, World world, IReadOnlyList<RouteInf
     private static readonly string[] JunkPaths =
     [
         "/nodes/node1/lxc", "/access/ticket", "/nodes/node1/qemu/101/config/extra", "/pools", "/nodes/node1/qemu/101/agent/exec",
-        "/", "/nodes/node1/qemu/101/vncproxy", "/nodes/node1/qemu/101/status/reboot", "/nodes/node1/qemu/101/resize",
+        "/", "/nodes/node1/qemu/101/vncproxy", "/nodes/node1/qemu/101/status/sendkey", "/nodes/node1/qemu/101/resize",
         "/nodes/node1/qemu/101/move_disk", "/nodes/node1/storage/local/content", "/%2e%2e/%2e%2e/etc/passwd", "/nodes/node1/qemu/101/../../../version",
     ];
 

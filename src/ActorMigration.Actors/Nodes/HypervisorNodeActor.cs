@@ -48,6 +48,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         Receive<ListNodeVms>(_ => Run(async () => new NodeVms(_node, await _driver.Hypervisor.DiscoverAsync())));
         Receive<GetVmRuntime>(m => Run(() => _driver.Hypervisor.GetAsync(m.VmId)));
         Receive<QueryNodeVmGenId>(m => Run(async () => new NodeVmGenId(await _driver.Hypervisor.QueryVmGenIdAsync(m.VmId))));
+        Receive<QueryNodeGuestAgent>(m => Io(() => AskGuestAgent(m)));
         Receive<NodeStep>(m => Stamped(m, () => _operations.Run(m.Step, Progress(m.ProgressTo))));
         Receive<CreateNodeVolumes>(m => Stamped(m, () => Done(_operations.CreateVolumes(m.Volumes, m.ReplaceExisting))));
         Receive<GetNodeVolume>(m => Io(async () => new NodeVolume(await _driver.Storage.InfoAsync(m.Volid))));
@@ -145,6 +146,19 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
     {
         // Disposing the driver closes QMP connections; VMs keep running.
         _driver.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>The agent may not answer for seconds: it waits on the thread pool, never on this actor's thread.</summary>
+    private async Task<NodeGuestAgent> AskGuestAgent(QueryNodeGuestAgent m)
+    {
+        try
+        {
+            return new NodeGuestAgent(await _driver.Hypervisor.GuestAgentAsync(m.VmId, m.Command, m.Timeout));
+        }
+        catch (GuestAgentNotRunningException)
+        {
+            return new NodeGuestAgent(null);
+        }
     }
 
     private void Run<T>(Func<Task<T>> op) where T : notnull =>

@@ -126,3 +126,11 @@ public sealed record NodeStorageSpaces(IReadOnlyList<Domain.Cluster.StorageSpace
 public sealed record ListNodeStorageContent(string Node, string Storage, int? VmId) : INodeCommand;
 
 public sealed record NodeStorageContent(IReadOnlyList<Domain.Cluster.StorageVolume> Volumes);
+/// <summary>
+/// A guest agent command (guest-ping, guest-network-get-interfaces) on a running VM → <see cref="NodeGuestAgent"/>.
+/// </summary>
+public sealed record QueryNodeGuestAgent(string Node, int VmId, string Command, TimeSpan Timeout) : INodeCommand;
+
+/// <summary>The agent's <c>return</c> as JSON, or <paramref name="Json"/> null when no agent answered.</summary>
+public sealed record NodeGuestAgent(string? Json);
+

@@ -53,5 +53,7 @@ public static class WireTypes
         typeof(Domain.Cluster.NodeStatus), typeof(NodeStorageSpaces), typeof(NodeStorageContent),
         // disk moves: the workflow's state (its events are workflow events)
         typeof(Domain.Workflows.MoveDisk.MoveDiskWorkflowState),
+        // guest agent: the node's answer
+        typeof(NodeGuestAgent),
     ];
 }

@@ -303,6 +303,8 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         ResizeDisk s => (new NodeStep(s.Node, s), timeouts.Default),
         PivotMirror s => (new NodeStep(s.Node, s), timeouts.Start),
         CancelMirror s => (new NodeStep(s.Node, s), timeouts.Start),
+        ResetVm s => (new NodeStep(s.Node, s), timeouts.Default),
+        PauseVm s => (new NodeStep(s.Node, s), timeouts.Default),
         _ => null
     };
 }

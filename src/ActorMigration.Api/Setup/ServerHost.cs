@@ -71,6 +71,7 @@ public static class ServerHost
             .AddAccessControl(accessView));
 
         var app = builder.Build();
+        AccessLog.Use(app, settings.DataDir);
         app.Use(async (ctx, next) =>
         {
             ctx.Response.Headers.Server = "pve-api-daemon/3.0";
@@ -109,6 +110,9 @@ public static class ServerHost
         StorageContentEndpoints.Map(api);
         PoolEndpoints.Map(api);
         ClusterTasksEndpoints.Map(api);
+        PowerEndpoints.Map(api);
+        AgentEndpoints.Map(api);
+        UnlinkEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

@@ -15,7 +15,10 @@ public sealed record NicLaunch(string Name, string Model, string? Mac, string? B
 /// </summary>
 public sealed record IncomingSpec(string ListenHost, IReadOnlyList<string> NbdDrives, bool PostCopy = false);
 
-/// <summary>Everything a driver needs to start a VM, derived from its qm config.</summary>
+/// <summary>
+/// Everything a driver needs to start a VM, derived from its qm config. <see cref="Agent"/>: the guest agent channel's
+/// type (virtio, isa) when the <c>agent</c> option enables it, else null.
+/// </summary>
 public sealed record VmLaunchSpec(
     int VmId,
     string Name,
@@ -35,7 +38,8 @@ public sealed record VmLaunchSpec(
     string? Cpu = null,
     string? OsType = null,
     string? LoadVm = null,
-    IReadOnlyDictionary<string, int>? BootIndexes = null)
+    IReadOnlyDictionary<string, int>? BootIndexes = null,
+    string? Agent = null)
 {
     /// <summary>The <c>bootindex</c> of a drive or NIC (<see cref="BootOrder.DeviceIndexes"/>), or null.</summary>
     public int? BootIndex(string device) => BootIndexes is not null && BootIndexes.TryGetValue(device, out var i) ? i : null;
@@ -80,6 +84,7 @@ public sealed record VmLaunchSpec(
         var tpm = Drives.All(c, includeUnused: false).FirstOrDefault(x => x.Key == "tpmstate0").Drive;
         return new VmLaunchSpec(vmid, config.Name(vmid), memory, cores, sockets, c["machine"], vmgenid, smbios,
             disks, nics, c["args"], Bios: c["bios"], TpmVersion: tpm is null ? null : tpm.Props["version"] ?? "v1.2",
-            Cpu: c["cpu"], OsType: c["ostype"], BootIndexes: BootOrder.DeviceIndexes(c));
+            Cpu: c["cpu"], OsType: c["ostype"], BootIndexes: BootOrder.DeviceIndexes(c),
+            Agent: GuestAgent.Channel(c["agent"]));
     }
 }

@@ -49,6 +49,7 @@ internal static class QemuCommandLine
 
         if (s.SmbiosUuid is { Length: > 0 } uuid) A("-smbios", $"type=1,uuid={Escape(uuid)}");
         if (s.VmGenId is { Length: > 0 } gen) A("-device", $"vmgenid,guid={Escape(gen)},id=vmgenid0");
+        args.AddRange(GuestAgentClient.Args(s.Agent, f.AgentSocket));
         args.AddRange(Ovmf.Args(p, warnings));
         args.AddRange(Swtpm.Args(p));
 

@@ -93,6 +93,11 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
 
     public Task ResumeAsync(int vmid, CancellationToken ct = default) => _processes.ResumeAsync(vmid, ct);
 
+    public async Task ResetAsync(int vmid, CancellationToken ct = default) => await _qmp.ExecuteAsync(vmid, "system_reset", ct: ct);
+
+    public Task<string> GuestAgentAsync(int vmid, string command, TimeSpan timeout, CancellationToken ct = default) =>
+        GuestAgentClient.ExecuteAsync(FilesOf(vmid).AgentSocket, command, timeout, ct);
+
     public async Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default)
     {
         try

@@ -24,6 +24,8 @@ public sealed class VmRunFiles
     public string SwtpmSocket => Path.Combine(Dir, "swtpm.sock");
     public string SwtpmPidFile => Path.Combine(Dir, "swtpm.pid");
     public string SwtpmLog => Path.Combine(Dir, "swtpm.log");
+    /// <summary>The guest agent channel (qemu-server's &lt;vmid&gt;.qga), when the config enables the agent.</summary>
+    public string AgentSocket => Path.Combine(Dir, "qga.sock");
 
     /// <summary>A string that is in the QEMU command line of this VM only (guards pid reuse).</summary>
     public string Marker => PidFile;
@@ -37,7 +39,7 @@ public sealed class VmRunFiles
 
     public void EnsureSocketPathsFit()
     {
-        foreach (var p in new[] { QmpSocket, SerialSocket, SwtpmSocket })
+        foreach (var p in new[] { QmpSocket, SerialSocket, SwtpmSocket, AgentSocket })
             if (p.Length > MaxSocketPath)
                 throw new InvalidOperationException($"run dir too long for a unix socket path ({p.Length} > {MaxSocketPath}): {p}");
     }
@@ -45,7 +47,7 @@ public sealed class VmRunFiles
     /// <summary>Removes pidfile, sockets and metadata; keeps the last serial log as serial.log.old.</summary>
     public void Clean()
     {
-        foreach (var f in new[] { PidFile, QmpSocket, SerialSocket, MetaFile, MetaFile + ".tmp" })
+        foreach (var f in new[] { PidFile, QmpSocket, SerialSocket, MetaFile, MetaFile + ".tmp", AgentSocket })
             TryDelete(f);
         if (File.Exists(SerialLog))
         {

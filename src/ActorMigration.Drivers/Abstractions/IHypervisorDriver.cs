@@ -113,6 +113,15 @@ public interface IHypervisorDriver
     /// <summary>query-vm-generation-id; null if the VM has no vmgenid device.</summary>
     Task<string?> QueryVmGenIdAsync(int vmid, CancellationToken ct = default);
 
+    /// <summary>QMP system_reset: the guest restarts, the process stays. Asks nothing first.</summary>
+    Task ResetAsync(int vmid, CancellationToken ct = default);
+
+    /// <summary>
+    /// A QEMU guest agent command (<c>guest-ping</c>, <c>guest-network-get-interfaces</c>) over the VM's agent channel: its
+    /// <c>return</c> value as JSON. Throws <see cref="GuestAgentNotRunningException"/> when no agent answers within <paramref name="timeout"/>.
+    /// </summary>
+    Task<string> GuestAgentAsync(int vmid, string command, TimeSpan timeout, CancellationToken ct = default);
+
     /// <summary>Measured use of each running VM (CPU cores since the previous call, used memory); for balancing.</summary>
     Task<IReadOnlyList<Domain.Balance.VmUsage>> UsageAsync(CancellationToken ct = default);
 
@@ -122,3 +131,6 @@ public interface IHypervisorDriver
 
 /// <summary>Where <see cref="IHypervisorDriver.BackupDrivesAsync"/> copies a drive: a host path.</summary>
 public sealed record DriveBackupTarget(string Drive, string Path);
+
+/// <summary>Nothing answers on the VM's guest agent channel (no agent in the guest, or the guest does not run).</summary>
+public sealed class GuestAgentNotRunningException(string message) : Exception(message);

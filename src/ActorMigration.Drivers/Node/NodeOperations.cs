@@ -47,6 +47,8 @@ public sealed partial class NodeOperations(INodeDriver driver)
         ResizeDisk s => ResizeDisk(s, ct),
         PivotMirror s => PivotMirror(s, ct),
         CancelMirror s => CancelMirror(s, ct),
+        ResetVm s => ResetVm(s, ct),
+        PauseVm s => PauseVm(s, ct),
         _ => throw new InvalidOperationException($"no node operation for step {step.GetType().Name}")
     };
 

@@ -43,6 +43,10 @@ internal sealed class SimVmState
     public List<string> SavedStates { get; set; } = new();
     /// <summary>The snapshot whose RAM state this run started from (-loadvm), or null.</summary>
     public string? LoadedState { get; set; }
+    /// <summary>The guest agent channel (virtio, isa) the VM was started with; the simulated guest runs an agent on it. Null: none.</summary>
+    public string? Agent { get; set; }
+    /// <summary>system_reset calls since the start (the simulated guest's boots minus one).</summary>
+    public int Resets { get; set; }
 
     public IEnumerable<int> Ports()
     {

@@ -128,6 +128,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                 VmGenId = spec.VmGenId,
                 SmbiosUuid = spec.SmbiosUuid,
                 LoadedState = spec.LoadVm,
+                Agent = spec.Agent,
                 Disks = spec.Disks.Select(d => new SimDisk
                 {
                     Drive = d.Drive, Path = d.Path, Format = d.Format, SizeBytes = d.SizeBytes, Cdrom = d.Cdrom

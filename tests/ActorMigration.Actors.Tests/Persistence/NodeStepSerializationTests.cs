@@ -30,6 +30,8 @@ public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
         [new StartMirrors("mirrors", "node1", 100, [new MirrorJob("scsi0", new MirrorTarget("nbd:10.0.0.2:60001", "raw", 1024))])],
         [new HotplugDisk("plug:scsi1", "node1", 100, "scsi1", "local:100/vm-100-disk-1.qcow2")],
         [new ResizeDisk("resize", "node1", 100, "scsi0", "local:100/vm-100-disk-0.qcow2", 1L << 30)],
+        [new ResetVm("reset", "node1", 100)],
+        [new PauseVm("pause", "node1", 100)],
     ];
 
     [Theory]

@@ -34,6 +34,10 @@ public sealed class WireGoldenTests : IDisposable
         ["load-conntrack"] = new LoadNodeConntrack("node2", 100, ["tcp 6 src=10.0.0.1"], Stamp),
         ["flush-conntrack"] = new FlushNodeConntrack("node1", 100, Stamp),
         ["node-usage"] = new NodeUsage("node1", [new Domain.Balance.VmUsage(100, 1.5, 1L << 30), new Domain.Balance.VmUsage(101, null, 1 << 20)]),
+        ["node-step-reset"] = new NodeStep("node1", new Domain.Workflows.VmTask.ResetVm("reset", "node1", 100), null, Stamp),
+        ["node-step-pause"] = new NodeStep("node1", new Domain.Workflows.VmTask.PauseVm("pause", "node1", 100), null, Stamp),
+        ["guest-agent-query"] = new QueryNodeGuestAgent("node1", 100, "guest-network-get-interfaces", TimeSpan.FromSeconds(10)),
+        ["guest-agent-reply"] = new NodeGuestAgent("[{\"name\":\"lo\"}]"),
     };
 
     public static IEnumerable<object[]> Names() => Samples.Keys.Order(StringComparer.Ordinal).Select(n => new object[] { n });

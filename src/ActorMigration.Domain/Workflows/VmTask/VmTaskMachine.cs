@@ -6,7 +6,7 @@ namespace ActorMigration.Domain.Workflows.VmTask;
 
 /// <summary>
 /// Short tasks on one VM: qmstart, qmstop, qmshutdown, qmdestroy, qmconfig (<paramref name="Disks"/>: new volumes it
-/// allocates, already named in <paramref name="Set"/>) and resize.
+/// allocates, already named in <paramref name="Set"/>), resize, the power actions (<see cref="PowerActions"/>) and unlink.
 /// </summary>
 public sealed record VmTaskRequest(string Kind, int VmId, string Node, string User, int TimeoutSeconds = 60, bool SkipLock = false,
     IReadOnlyDictionary<string, string>? Set = null, IReadOnlyList<string>? Delete = null, string? Digest = null,
@@ -31,6 +31,8 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
     public const string Start = "start", Stop = "stop", Shutdown = "shutdown", Destroy = "destroy", Config = "config",
         Resize = "resize";
 
+    public const string Reboot = "reboot", Reset = "reset", Suspend = "suspend", Resume = "resume", UnlinkDisks = "unlink";
+
     public static string TaskType(string kind) => kind switch
     {
         Start => "qmstart",
@@ -39,6 +41,12 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         Destroy => "qmdestroy",
         Config => "qmconfig",
         Resize => "resize",
+        Reboot => "qmreboot",
+        Reset => "qmreset",
+        // Proxmox: qmsuspend is the suspend to disk, a plain suspend is qmpause.
+        Suspend => "qmpause",
+        Resume => "qmresume",
+        UnlinkDisks => "qmconfig",
         _ => throw new ArgumentOutOfRangeException(nameof(kind))
     };
 
@@ -89,6 +97,18 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
                 var value = QmConfig.Parse(text)[rs.Disk]!;
                 yield return new EditConfig("config", r.VmId, r.Node,
                     new Dictionary<string, string> { [rs.Disk] = DiskEdits.WithSize(value, rs.SizeBytes) }, [], null);
+                break;
+            }
+            case Reboot or Reset or Suspend or Resume:
+                foreach (var step in PowerActions.Steps(r, text, s.Core.Upid)) yield return step;
+                break;
+            case UnlinkDisks:
+            {
+                var set = r.Set ?? new Dictionary<string, string>();
+                var delete = r.Delete ?? [];
+                yield return new EditConfig("edit", r.VmId, r.Node, set, delete, r.Digest);
+                var freed = Unlink.Freed(QmConfig.Parse(text), r.VmId, set, delete);
+                if (freed.Count > 0) yield return new DeleteVolumes("volumes", r.Node, freed);
                 break;
             }
             case Destroy:
@@ -164,7 +184,8 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         if (!f.Vm.Exists || f.Vm.Node != r.Node) return VmDecider.NoConfig(r.Node, r.VmId);
         var cfg = QmConfig.Parse(f.Vm.ConfigText);
         var ownLock = r.Kind == Destroy && f.Vm.Lock == "destroyed";
-        if (f.Vm.Lock is { } l && !r.SkipLock && !ownLock) return VmDecider.Locked(l);
+        if (f.Vm.Lock is { } l && !r.SkipLock && !ownLock && !PowerActions.IgnoresLock(r.Kind, l)) return VmDecider.Locked(l);
+        if (PowerActions.IsPower(r.Kind)) return PowerActions.Check(r.Kind, r.VmId, f.Runtime);
         // Checked before anything is allocated or resized (the config edit checks it again when it writes).
         if ((r.Kind == Resize || r.Disks is { Count: > 0 }) && r.Digest is { } dg && !string.Equals(dg, f.Vm.Digest, StringComparison.OrdinalIgnoreCase))
             return VmDecider.DigestMismatch;
@@ -178,6 +199,7 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
                 DiskEdits.CannotHotplug(cold.Drive),
             Resize when DiskEdits.ResizableDisk(cfg, r.Resize!.Disk) is { Error: { } bad } => bad,
             Resize when DriveSpec.Parse(cfg[r.Resize!.Disk]!).File != r.Resize.Volid => $"disk '{r.Resize.Disk}' does not exist",
+            UnlinkDisks when Unlink.Check(cfg, r, f.Runtime.IsAlive) is { } bad => bad,
             Destroy when f.Vm.LinkedClones.Count > 0 =>
                 $"base volume is used by linked clone(s): {string.Join(", ", f.Vm.LinkedClones)}",
             _ => null
