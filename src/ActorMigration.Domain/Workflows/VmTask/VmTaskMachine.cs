@@ -140,7 +140,9 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
     /// <summary>Volumes this VM owns: its images (not a template's base it links to).</summary>
     public static IReadOnlyList<string> OwnVolumes(QmConfig cfg, int vmid)
     {
-        var all = Drives.All(cfg.Main).Concat(cfg.Snapshots.SelectMany(x => Drives.All(x.Section)));
+        // A disk still pending (added to a running VM) is the VM's too.
+        var all = Drives.All(cfg.Main).Concat(cfg.Snapshots.SelectMany(x => Drives.All(x.Section)))
+            .Concat(cfg.Pending is { } pending ? Drives.All(pending) : []);
         return all.Select(d => d.Drive.Volume?.ToString())
             .Where(v => v is not null && Storage.VolumeName.TryParse(v, out var n, out _) && n!.VType == "images" && n.VmId == vmid)
             .Select(v => v!)

@@ -83,6 +83,21 @@ public sealed class DiskEditMachineTests
     }
 
     [Fact]
+    public void A_start_applies_what_is_pending_first_and_starts_qemu_with_the_result()
+    {
+        var pending = Config + "\n[PENDING]\nmemory: 1024\nsata1: local:100/vm-100-disk-1.qcow2,size=1G\n";
+        var h = Started(new VmTaskRequest(VmTaskMachine.Start, 100, "node1", "root@pam"), config: pending).RunToEnd();
+        Assert.Equal(["check", "pending", "start"], h.Ran);
+        Assert.Equal(ActorMigration.Domain.Vms.ConfigEditMode.ApplyPending, h.Step<EditConfig>("pending").Mode);
+        var started = Domain.Config.QmConfig.Parse(h.Step<StartVm>("start").ConfigText);
+        Assert.Equal(("1024", "local:100/vm-100-disk-1.qcow2,size=1G"), (started["memory"], started["sata1"]));
+        Assert.Null(started.Pending);
+        // Nothing pending: no extra step; a destroy counts a pending disk among the VM's volumes.
+        Assert.Equal(["check", "start"], Started(new VmTaskRequest(VmTaskMachine.Start, 100, "node1", "root@pam")).RunToEnd().Ran);
+        Assert.Contains("local:100/vm-100-disk-1.qcow2", VmTaskMachine.OwnVolumes(Domain.Config.QmConfig.Parse(pending), 100));
+    }
+
+    [Fact]
     public void A_stale_digest_is_refused_before_anything_is_allocated()
     {
         var h = Started(AddDisk(digest: "0000")).RunToEnd();
