@@ -137,7 +137,7 @@ internal static class HostileValues
                 return [H("nosuch", Tag.Missing, "no such storage"), H("local:nosuch", Tag.Missing, "no such storage"),
                     H("local:shared:x", Tag.Format, "bad storage map")];
             case Kind.Tags:
-                return [H("a|b", Tag.Format, "not a tag"), H("a b\u00e9", Tag.Unicode, null)];
+                return [H("a|b", Tag.Format, "not a tag"), H("a b\u00e9", Tag.Unicode, null), H("ok;-lead", Tag.Format, "not a tag")];
             case Kind.Smbios:
                 return [H("uuid=zz", Tag.Format, "not a UUID"), H("manufacturer=\u0000x", Tag.Ctl, "control character")];
             case Kind.VmGenId:

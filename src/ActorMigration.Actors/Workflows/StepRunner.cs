@@ -76,8 +76,13 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 await Vm(new ReplaceVmConfig(s.VmId, s.ConfigText, upid));
                 return Done.Instance;
             case EditConfig s:
-                await Vm(new EditVmConfig(s.VmId, s.Node, s.Set, s.Delete, s.Digest, upid));
+            {
+                // A user's edit is applied as the VM is when it is written (update_vm_api's check_running).
+                var mode = s.Mode is not (ConfigEditMode.Stopped or ConfigEditMode.Running) ? s.Mode
+                    : (await Node<VmRuntime>(new GetVmRuntime(s.Node, s.VmId))).IsAlive ? ConfigEditMode.Running : ConfigEditMode.Stopped;
+                await Vm(new EditVmConfig(s.VmId, s.Node, s.Set, s.Delete, s.Digest, upid, s.SkipLock, mode, s.Force));
                 return Done.Instance;
+            }
             case CreateVmRecord s:
             {
                 var existing = await VmQuery(s.VmId);

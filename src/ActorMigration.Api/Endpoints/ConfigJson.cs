@@ -20,13 +20,29 @@ public static class ConfigJson
     {
         var d = new Dictionary<string, object?>();
         if (s.Description is not null) d["description"] = s.Description;
-        foreach (var (k, v) in s.Values)
-            d[k] = k == "cipassword" ? Http.CloudInitOptions.Masked
-                : Numeric.Contains(k) && long.TryParse(v, out var n) ? n
-                : Fractional.Contains(k) && Http.ParamSchema.TryNumber(v, out var x) ? x
-                : v;
+        foreach (var (k, v) in s.Values) d[k] = Value(k, v);
         if (digest is not null) d["digest"] = digest;
         return d;
+    }
+
+    private static object Value(string k, string v) =>
+        k == "cipassword" ? Http.CloudInitOptions.Masked
+        : Numeric.Contains(k) && long.TryParse(v, out var n) ? n
+        : Fractional.Contains(k) && Http.ParamSchema.TryNumber(v, out var x) ? x
+        : v;
+
+    /// <summary>GET …/pending: one entry per key, sorted, with <c>value</c>, <c>pending</c> and <c>delete</c> (1, or 2 forced) where set.</summary>
+    public static List<Dictionary<string, object?>> Pending(QmConfig cfg, string digest)
+    {
+        var items = PendingChanges.Items(cfg).Append(new PendingItem("digest", digest, null, null)).OrderBy(i => i.Key, StringComparer.Ordinal);
+        return items.Select(i =>
+        {
+            var e = new Dictionary<string, object?> { ["key"] = i.Key };
+            if (i.Value is { } v) e["value"] = Value(i.Key, v);
+            if (i.Pending is { } pv) e["pending"] = Value(i.Key, pv);
+            if (i.Delete is { } del) e["delete"] = del;
+            return e;
+        }).ToList();
     }
 
     /// <summary>Size of the boot disk (bootdisk_size: the first disk of the boot order, legacy <c>bootdisk</c> included), else of the first disk.</summary>

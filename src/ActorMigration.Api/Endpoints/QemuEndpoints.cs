@@ -44,6 +44,13 @@ public static class QemuEndpoints
             Handler.Run(ctx, Need.Vm("VM.Audit"), new ParamSchema(Formats.NodeParam(), Formats.VmIdParam(), new ParamSpec("current", PType.Boolean),
                 new ParamSpec("snapshot", Format: Formats.ConfigId)), p => GetConfig(s, p)));
 
+        api.MapGet("/nodes/{node}/qemu/{vmid}/pending", (HttpContext ctx, ApiServices s) =>
+            Handler.Run(ctx, Need.Vm("VM.Audit"), NodeVm, async p =>
+            {
+                var (vm, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
+                return err ?? PveResult.Data(ConfigJson.Pending(QmConfig.Parse(vm!.ConfigText), vm.Digest));
+            }));
+
         api.MapPut("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) => UpdateConfig(ctx, s, async: false));
         api.MapPost("/nodes/{node}/qemu/{vmid}/config", (HttpContext ctx, ApiServices s) => UpdateConfig(ctx, s, async: true));
 
@@ -177,7 +184,8 @@ public static class QemuEndpoints
             return cfg.Snapshot(snap) is { } section
                 ? PveResult.Data(ConfigJson.From(section, null))
                 : PveResult.Error($"snapshot '{snap}' does not exist");
-        var data = ConfigJson.From(cfg.Main, vm.Digest);
+        // Without current=1, pending values count (Proxmox's vm_config): what a client reads back is what it wrote.
+        var data = ConfigJson.From(p.Bool("current") ? cfg.Main : PendingChanges.WithPending(cfg), vm.Digest);
         if (vm.Error is { } error) data["error"] = error;
         return PveResult.Data(data);
     }
@@ -333,7 +341,6 @@ public static class QemuEndpoints
             var vmid = p.Int("vmid");
             var set = ConfigKeys(p, storage);
             var delete = (p["delete"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
-            // Nothing is ever pending here, so a valid revert changes nothing; it is checked as Proxmox checks it.
             var revert = (p["revert"] ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries).ToList();
             foreach (var k in revert)
             {
@@ -350,46 +357,41 @@ public static class QemuEndpoints
             var (vm, err) = await s.VmOnNode(node, vmid);
             if (err is not null) return err;
             var stored = QmConfig.Parse(vm!.ConfigText);
-            if (ConfigAccess.Check(ctx, vmid, set, delete, k => stored[k]) is { } refused) return refused;
+            if (ConfigAccess.Check(ctx, vmid, set, delete.Concat(revert).ToList(), k => stored[k]) is { } refused) return refused;
             if (await VolumeChecks.Drives(s, node, set) is { } missing) return missing;
             var (newDisks, planError) = await ConfigDiskEdit.PlanAsync(s, node, vmid, set);
             if (planError is not null) return planError;
             if (await CloudInitEdit.ApplyAsync(s, node, vmid, vm!.ConfigText, set) is { } ciError) return ciError;
 
-            // A removed disk becomes unusedN, as in Proxmox; its volume is kept.
-            var cfg = stored;
+            // Everything goes through [PENDING] (PendingChanges): a disk removed or replaced becomes unusedN there.
             var normalized = new Dictionary<string, string>(VmConfigRules.NormalizeEdit(set, FreshIdSource.New(set.Keys, s.Options.MacPrefix)));
-            var deletes = new List<string>();
-            // A disk replaced by a new one becomes unusedN as well (update_vm_api's vmconfig_register_unused_drive).
-            foreach (var k in delete.Concat(newDisks.Select(d => d.Drive)))
+            var deletes = delete.ToList();
+            // revert: the current value again (a pending value equal to it is dropped), or the pending-only key deleted.
+            foreach (var k in revert)
             {
-                if (!newDisks.Any(d => d.Drive == k)) deletes.Add(k);
-                if (Drives.IsDriveKey(k) && !Drives.IsUnused(k) && cfg[k] is { } dv && DriveSpec.Parse(dv) is { Volume: not null, IsCdrom: false } ds)
-                {
-                    var n = 0;
-                    while (cfg[$"unused{n}"] is not null || normalized.ContainsKey($"unused{n}")) n++;
-                    normalized[$"unused{n}"] = ds.File;
-                }
+                if (stored.Main[k] is { } current) normalized[k] = current;
+                else if (stored.Pending?[k] is not null) deletes.Add(k);
             }
             var user = TokenAuth.UserOf(ctx);
-            if (newDisks.Count > 0)
+            if (newDisks.Count > 0 || async)
             {
-                var request = new VmTaskRequest(VmTaskMachine.Config, vmid, node, user, 0, p.Bool("skiplock"), normalized, deletes, p["digest"], newDisks);
-                var (facts, factsError) = await s.VmFactsOnNode(node, vmid);
-                if (factsError is not null) return factsError;
-                if (VmTaskMachine.Check(request, facts!) is { } no) return PveResult.Error(no);
+                // The task's Delete list marks forced deletes with '!', the pending list's own syntax.
+                var taskDeletes = p.Bool("force") ? deletes.Select(k => "!" + k).ToList() : deletes;
+                var request = new VmTaskRequest(VmTaskMachine.Config, vmid, node, user, 0, p.Bool("skiplock"), normalized, taskDeletes, p["digest"],
+                    newDisks.Count > 0 ? newDisks : null);
+                if (newDisks.Count > 0)
+                {
+                    var (facts, factsError) = await s.VmFactsOnNode(node, vmid);
+                    if (factsError is not null) return factsError;
+                    if (VmTaskMachine.Check(request, facts!) is { } no) return PveResult.Error(no);
+                }
                 var id = s.NewUpid(node, "qmconfig", vmid.ToString(), user);
                 var started = await s.StartTask(id, request);
                 return async ? started : await ConfigDiskEdit.AwaitEnd(s, id.ToString(), started);
             }
-            if (async)
-            {
-                var upid = s.NewUpid(node, "qmconfig", vmid.ToString(), user);
-                return await s.StartTask(upid, new VmTaskRequest(VmTaskMachine.Config, vmid, node, user, 0, p.Bool("skiplock"),
-                    normalized, deletes, p["digest"]));
-            }
-            var reply = await s.Vms.Ask<VmReply>(new EditVmConfig(vmid, node, normalized, deletes, p["digest"], null, p.Bool("skiplock")),
-                ApiServices.AskTimeout);
+            var mode = (await s.Runtime(node, vmid))?.IsAlive == true ? ConfigEditMode.Running : ConfigEditMode.Stopped;
+            var reply = await s.Vms.Ask<VmReply>(new EditVmConfig(vmid, node, normalized, deletes, p["digest"], null, p.Bool("skiplock"), mode,
+                p.Bool("force")), ApiServices.AskTimeout);
             return reply.Ok ? PveResult.Data(null) : PveResult.Error(reply.Error!);
         });
     }

@@ -31,7 +31,7 @@ public static class VmOptions
         new("cpu", MaxLength: 256, Format: CpuModel.Check),
         new("ostype", Enum: OsTypes),
         new("description", MaxLength: 8192, MultiLine: true),
-        new("tags", MaxLength: 1024, Pattern: @"[a-zA-Z0-9_\-\+\.;, ]*"),
+        new("tags", MaxLength: 1024, Format: Tags.Check),
         new("onboot", PType.Boolean),
         new("template", PType.Boolean),
         new("vmgenid", Pattern: @"(?:[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}|[01])"),
@@ -54,7 +54,7 @@ public static class VmOptions
         new("startup", MaxLength: 256),
         new("vga", MaxLength: 256),
         new("keyboard", MaxLength: 16),
-        new("hotplug", MaxLength: 256),
+        new("hotplug", MaxLength: 256, Format: v => HotplugFeatures.Check(v, out _)),
         new("cpulimit", PType.Number, Min: 0, Max: 128),
         new("cpuunits", PType.Integer, Min: 1, Max: 262144),
         // Seconds (default 0.1) and MiB/s (0: no limit), read by prepare (LiveMigrationLimits).

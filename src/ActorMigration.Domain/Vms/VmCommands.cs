@@ -11,7 +11,10 @@ public sealed record GetVm(int VmId) : IVmCommand;
 /// <summary>Creates the record. With <paramref name="Lock"/> it is created locked by <paramref name="Owner"/>.</summary>
 public sealed record CreateVm(int VmId, string Node, string ConfigText, string? Lock = null, string? Owner = null) : IVmCommand;
 
-/// <summary>Sets and deletes options (already validated). <paramref name="Node"/> must be the owner.</summary>
+/// <summary>
+/// Sets and deletes options (already validated). <paramref name="Node"/> must be the owner. <paramref name="Mode"/>
+/// says how (<see cref="ConfigEditMode"/>); <paramref name="Force"/> marks the deletes forced in the pending list.
+/// </summary>
 public sealed record EditVmConfig(
     int VmId,
     string Node,
@@ -19,7 +22,22 @@ public sealed record EditVmConfig(
     IReadOnlyList<string> Delete,
     string? Digest = null,
     string? Owner = null,
-    bool SkipLock = false) : IVmCommand;
+    bool SkipLock = false,
+    ConfigEditMode Mode = ConfigEditMode.Direct,
+    bool Force = false) : IVmCommand;
+
+/// <summary>How an <see cref="EditVmConfig"/> writes (qemu-server's update_vm_api and vm_start).</summary>
+public enum ConfigEditMode
+{
+    /// <summary>Written as given into the current config (internal edits such as a resize's new size).</summary>
+    Direct,
+    /// <summary>A user's edit of a stopped VM: through [PENDING], then everything pending applied.</summary>
+    Stopped,
+    /// <summary>A user's edit of a running VM: through [PENDING], then what can be applied live (fast-plug, hotplug).</summary>
+    Running,
+    /// <summary>The start of a VM: everything pending applied (vmconfig_apply_pending); Set and Delete are empty.</summary>
+    ApplyPending,
+}
 
 /// <summary>Replaces the whole config; only the lock owner may do it.</summary>
 public sealed record ReplaceVmConfig(int VmId, string ConfigText, string Owner) : IVmCommand;

@@ -26,6 +26,7 @@ public static class VmConfigRules
             c["smbios1"] = s.Print();
         }
         c["meta"] ??= $"creation-qemu={QemuVersion},ctime={now.ToUnixTimeSeconds()}";
+        if (c["tags"] is { } tags) c["tags"] = Tags.Normalize(tags);
         foreach (var key in c.Keys.Where(NetSpec.IsNetKey).ToList())
             c[key] = WithMac(c[key]!, key, ids);
         if (c["boot"] is null)
@@ -60,13 +61,14 @@ public static class VmConfigRules
     }
 
     /// <summary>
-    /// Turns edit values into stored values: vmgenid=1 → a new UUID, a NIC written without a MAC gets its new one
+    /// Turns edit values into stored values: vmgenid=1 → a new UUID, tags normalized, a NIC written without a MAC gets its new one
     /// (qemu-server's parse_net on update: the NIC is stored as <c>virtio=BC:24:11:…,bridge=vmbr0</c>).
     /// </summary>
     public static IReadOnlyDictionary<string, string> NormalizeEdit(IReadOnlyDictionary<string, string> set, FreshIds ids)
     {
         var result = new Dictionary<string, string>(set);
         if (result.TryGetValue("vmgenid", out var g)) result["vmgenid"] = VmGenId(g, ids.VmGenId);
+        if (result.TryGetValue("tags", out var t)) result["tags"] = Tags.Normalize(t);
         foreach (var key in set.Keys.Where(NetSpec.IsNetKey)) result[key] = WithMac(set[key], key, ids);
         return result;
     }

@@ -45,8 +45,7 @@ public static class VmDecider
                     return Err(DigestMismatch);
                 // A config with lines that cannot be parsed is edited as read: writing it drops those lines.
                 var cfg = s.Config;
-                foreach (var k in e.Delete) cfg.Main.Remove(k);
-                foreach (var (k, v) in e.Set) cfg[k] = v;
+                PendingEdit.Apply(cfg, e);
                 if (Persistable(cfg, out var text) is { } werr) return Err(werr);
                 return text == s.ConfigText && s.Damage is null ? Ok() : (new IVmEvent[] { new VmConfigReplaced(e.VmId, text) }, null);
             }

@@ -39,9 +39,13 @@ public sealed record MoveVm(string Key, int VmId, string From, string To, string
 
 public sealed record ReplaceConfig(string Key, int VmId, string ConfigText) : WorkflowStep(Key);
 
-/// <summary>Sets and deletes options; refused if the config changed since <paramref name="Digest"/>.</summary>
+/// <summary>
+/// Sets and deletes options; refused if the config changed since <paramref name="Digest"/>. <paramref name="Mode"/>
+/// Stopped or Running: a user's edit through [PENDING], the step asks the node which of the two applies.
+/// </summary>
 public sealed record EditConfig(string Key, int VmId, string Node, IReadOnlyDictionary<string, string> Set,
-    IReadOnlyList<string> Delete, string? Digest) : WorkflowStep(Key)
+    IReadOnlyList<string> Delete, string? Digest, Vms.ConfigEditMode Mode = Vms.ConfigEditMode.Direct, bool Force = false,
+    bool SkipLock = false) : WorkflowStep(Key)
 {
     public override int MaxAttempts => 1;
 }

@@ -42,7 +42,7 @@ public sealed class ConfigValidationTests(ValidationFixture f)
         Expect.ParamError(r, "delete", "unknown option 'foo'");
     }
 
-    // --- revert (nothing is ever pending here, so a valid one changes nothing)
+    // --- revert (nothing is pending on this VM, so a valid one changes nothing; PendingApiTests has the pending cases)
 
     [Theory]
     [InlineData("digest", "digest")]

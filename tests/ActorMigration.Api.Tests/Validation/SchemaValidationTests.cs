@@ -241,10 +241,10 @@ public sealed class SchemaValidationTests(ValidationFixture f)
     }
 
     [Fact]
-    public async Task Tags_not_matching_the_pattern_are_refused()
+    public async Task Tags_not_matching_the_tag_format_are_refused()
     {
         var r = await f.Unchanged(() => C.Put(Cfg, ("tags", "a$b")));
-        Expect.ParamError(r, "tags", "value does not match the regex pattern");
+        Expect.ParamError(r, "tags", "invalid format - invalid characters in tag\n");
     }
 
     // --- requires

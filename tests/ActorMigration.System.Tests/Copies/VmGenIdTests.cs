@@ -75,6 +75,45 @@ public sealed class VmGenIdTests(QemuMemberFixture f)
         }
     }
 
+    /// <summary>
+    /// proxmoxer's finding: vmgenid=1 (and memory) on a running VM stay pending, the running QEMU keeps its values,
+    /// name is applied at once; after stop and start QEMU runs with the pending values (vm_start's apply_pending).
+    /// </summary>
+    [Fact]
+    public async Task A_running_vms_pending_vmgenid_and_memory_are_applied_at_the_next_start()
+    {
+        var root = await f.Member.RootSessionAsync();
+        var vmid = f.NextVmId();
+        await root.CreateVm(vmid, ("memory", "64"));
+        await root.Start(vmid);
+        try
+        {
+            var before = (await root.Config(vmid)).Str("vmgenid");
+            Assert.Equal(System.Net.HttpStatusCode.OK,
+                (await root.Put($"/nodes/node1/qemu/{vmid}/config", ("vmgenid", "1"), ("memory", "96"), ("name", "pending-test"))).Status);
+            var current = await root.Get($"/nodes/node1/qemu/{vmid}/config", ("current", "1"));
+            Assert.Equal(before, current.Data!["vmgenid"]!.GetValue<string>());
+            Assert.Equal("pending-test", current.Data!["name"]!.GetValue<string>());
+            var next = (await root.Config(vmid)).Str("vmgenid");
+            AssertUuid(next);
+            Assert.NotEqual(before, next);
+            Assert.Equal(before, (await root.Current(vmid)).Str("running-vmgenid"));
+            Assert.Contains("-m\n64\n", QemuHost.QemuCommandLine(f.DataDir, "node1", vmid)!.Replace(' ', '\n') + "\n");
+
+            await root.Stop(vmid);
+            await root.Start(vmid);
+            Assert.Equal(next, (await root.Current(vmid)).Str("running-vmgenid"));
+            var cmd = QemuHost.QemuCommandLine(f.DataDir, "node1", vmid)!;
+            Assert.Contains($"vmgenid,guid={next}", cmd);
+            Assert.Contains("-m\n96\n", cmd.Replace(' ', '\n') + "\n");
+            Assert.Null((await root.Get($"/nodes/node1/qemu/{vmid}/pending")).Data!.AsArray().FirstOrDefault(i => i!["pending"] is not null));
+        }
+        finally
+        {
+            await root.Stop(vmid);
+        }
+    }
+
     [Fact]
     public async Task Rollback_with_start_runs_the_vm_with_the_new_generation()
     {

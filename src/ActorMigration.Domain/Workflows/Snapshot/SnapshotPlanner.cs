@@ -93,7 +93,7 @@ public static class SnapshotPlanner
         var result = new QmConfig();
         foreach (var (k, v) in main.Values) result[k] = v;
         result.Main.Description = main.Description;
-        result.Pending = cfg.Pending;
+        // __snapshot_apply_config builds a new config without [PENDING]: pending changes are dropped by a rollback.
         result.Snapshots.AddRange(cfg.Snapshots);
         result.Special.AddRange(cfg.Special);
         return new SnapshotPlan(drives.Select(d => d.Volid).ToList(), result.ToString(), null)

@@ -76,8 +76,19 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         switch (r.Kind)
         {
             case Start:
+            {
+                // vm_start applies what is pending first (vmconfig_apply_pending); the VM starts with the result.
+                var cfg = QmConfig.Parse(text);
+                if (PendingChanges.Has(cfg))
+                {
+                    yield return new EditConfig("pending", r.VmId, r.Node, new Dictionary<string, string>(), [], null, ConfigEditMode.ApplyPending,
+                        SkipLock: r.SkipLock);
+                    PendingChanges.ApplyAll(cfg);
+                    text = cfg.ToString();
+                }
                 yield return new StartVm("start", r.Node, r.VmId, text, null, s.Core.Upid);
                 break;
+            }
             case Stop:
                 yield return new StopVm("stop", r.Node, r.VmId);
                 break;
@@ -87,9 +98,18 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
             case Config:
                 foreach (var d in r.Disks ?? [])
                     yield return new AllocateVolumes(AllocKey(d), r.Node, [new VolumeAlloc(d.DstVolid, d.Format, CreateMachine.AllocationSize(d))]);
-                yield return new EditConfig("edit", r.VmId, r.Node, r.Set ?? new Dictionary<string, string>(), r.Delete ?? [], r.Digest);
-                foreach (var d in r.Disks ?? []) yield return new HotplugDisk("plug:" + d.Drive, r.Node, r.VmId, d.Drive, d.DstVolid);
-                break;
+                {
+                    // Deletes marked '!' are forced (the pending list's syntax); the node's state picks Stopped or Running.
+                    var delete = r.Delete ?? [];
+                    yield return new EditConfig("edit", r.VmId, r.Node, r.Set ?? new Dictionary<string, string>(),
+                        delete.Select(k => k.TrimStart('!')).ToList(), r.Digest, ConfigEditMode.Stopped, delete.Any(k => k.StartsWith('!')));
+                    // Only disks a running VM takes now are plugged; the others stay pending (a stopped VM plugs nothing).
+                    var checkedCfg = QmConfig.Parse(text);
+                    foreach (var d in r.Disks ?? [])
+                        if (PendingChanges.CanApplyLive(checkedCfg, checkedCfg.Main["hotplug"], d.Drive, r.Set![d.Drive]))
+                            yield return new HotplugDisk("plug:" + d.Drive, r.Node, r.VmId, d.Drive, d.DstVolid);
+                    break;
+                }
             case Resize:
             {
                 var rs = r.Resize!;
@@ -140,7 +160,9 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
     /// <summary>Volumes this VM owns: its images (not a template's base it links to).</summary>
     public static IReadOnlyList<string> OwnVolumes(QmConfig cfg, int vmid)
     {
-        var all = Drives.All(cfg.Main).Concat(cfg.Snapshots.SelectMany(x => Drives.All(x.Section)));
+        // A disk still pending (added to a running VM) is the VM's too.
+        var all = Drives.All(cfg.Main).Concat(cfg.Snapshots.SelectMany(x => Drives.All(x.Section)))
+            .Concat(cfg.Pending is { } pending ? Drives.All(pending) : []);
         return all.Select(d => d.Drive.Volume?.ToString())
             .Where(v => v is not null && Storage.VolumeName.TryParse(v, out var n, out _) && n!.VType == "images" && n.VmId == vmid)
             .Select(v => v!)
@@ -195,8 +217,6 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
             Start when Hypervisor.VmArch.StartError(cfg.Main) is { } archError => archError,
             Start when f.Runtime.IsAlive => $"VM {r.VmId} already running",
             Destroy when f.Runtime.IsAlive => $"VM {r.VmId} is running - destroy failed",
-            Config when f.Runtime.IsAlive && (r.Disks ?? []).FirstOrDefault(d => !DiskEdits.CanHotplug(d.Drive)) is { } cold =>
-                DiskEdits.CannotHotplug(cold.Drive),
             Resize when DiskEdits.ResizableDisk(cfg, r.Resize!.Disk) is { Error: { } bad } => bad,
             Resize when DriveSpec.Parse(cfg[r.Resize!.Disk]!).File != r.Resize.Volid => $"disk '{r.Resize.Disk}' does not exist",
             UnlinkDisks when Unlink.Check(cfg, r, f.Runtime.IsAlive) is { } bad => bad,

@@ -61,16 +61,40 @@ public sealed class DiskEditMachineTests
         Assert.Equal("qemu-img create failed", h.Core.ExitStatus);
     }
 
+    /// <summary>
+    /// vmconfig_hotplug_pending: a new scsi/virtio disk of a running VM is plugged; an ide/sata disk is allocated and
+    /// stays pending (no plug step) until the next start, as with hotplug=0. A stopped VM's plug steps are no-ops.
+    /// </summary>
     [Theory]
-    [InlineData("sata1", true, "can't hotplug device 'sata1'")]
-    [InlineData("ide1", true, "can't hotplug device 'ide1'")]
-    [InlineData("scsi1", false, null)]
-    [InlineData("sata1", false, null)]
-    public void Only_scsi_and_virtio_disks_can_be_added_to_a_running_vm(string drive, bool running, string? error)
+    [InlineData("sata1", true, null, false)]
+    [InlineData("ide1", true, null, false)]
+    [InlineData("scsi1", true, "0", false)]
+    [InlineData("scsi1", true, "network,usb", false)]
+    [InlineData("virtio1", true, "disk", true)]
+    [InlineData("scsi1", false, null, true)]
+    [InlineData("sata1", false, null, false)]
+    public void Only_scsi_and_virtio_disks_are_plugged_and_only_with_disk_hotplug(string drive, bool running, string? hotplug, bool plugged)
     {
-        var h = Started(AddDisk(drive), running).RunToEnd();
-        Assert.Equal(error ?? "OK", h.Core.ExitStatus);
-        if (error is not null) Assert.Equal(["check"], h.Ran);
+        var h = Started(AddDisk(drive), running, hotplug is null ? Config : Config + $"hotplug: {hotplug}\n").RunToEnd();
+        Assert.Equal("OK", h.Core.ExitStatus);
+        Assert.Contains("alloc:" + drive, h.Ran);
+        Assert.Equal(ActorMigration.Domain.Vms.ConfigEditMode.Stopped, h.Step<EditConfig>("edit").Mode);
+        Assert.Equal(plugged, h.Ran.Contains("plug:" + drive));
+    }
+
+    [Fact]
+    public void A_start_applies_what_is_pending_first_and_starts_qemu_with_the_result()
+    {
+        var pending = Config + "\n[PENDING]\nmemory: 1024\nsata1: local:100/vm-100-disk-1.qcow2,size=1G\n";
+        var h = Started(new VmTaskRequest(VmTaskMachine.Start, 100, "node1", "root@pam"), config: pending).RunToEnd();
+        Assert.Equal(["check", "pending", "start"], h.Ran);
+        Assert.Equal(ActorMigration.Domain.Vms.ConfigEditMode.ApplyPending, h.Step<EditConfig>("pending").Mode);
+        var started = Domain.Config.QmConfig.Parse(h.Step<StartVm>("start").ConfigText);
+        Assert.Equal(("1024", "local:100/vm-100-disk-1.qcow2,size=1G"), (started["memory"], started["sata1"]));
+        Assert.Null(started.Pending);
+        // Nothing pending: no extra step; a destroy counts a pending disk among the VM's volumes.
+        Assert.Equal(["check", "start"], Started(new VmTaskRequest(VmTaskMachine.Start, 100, "node1", "root@pam")).RunToEnd().Ran);
+        Assert.Contains("local:100/vm-100-disk-1.qcow2", VmTaskMachine.OwnVolumes(Domain.Config.QmConfig.Parse(pending), 100));
     }
 
     [Fact]
