@@ -100,4 +100,32 @@ public sealed class VmShapeTests(ServerFixture f) : IClassFixture<ServerFixture>
             ("delete", "1")));
         s.AssertAllChecked(this);
     }
+
+    [Fact]
+    [Covers("POST /nodes/{node}/qemu/{vmid}/status/suspend", "POST /nodes/{node}/qemu/{vmid}/status/resume", "POST /nodes/{node}/qemu/{vmid}/status/reset",
+        "POST /nodes/{node}/qemu/{vmid}/status/reboot", "GET /nodes/{node}/qemu/{vmid}/agent", "POST /nodes/{node}/qemu/{vmid}/agent",
+        "POST /nodes/{node}/qemu/{vmid}/agent/ping", "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces",
+        "GET /nodes/{node}/qemu/{vmid}/pending", "PUT /nodes/{node}/qemu/{vmid}/unlink")]
+    public async Task Power_agent_pending_and_unlink_routes_answer_proxmox_shapes()
+    {
+        var s = new RouteShapes(C);
+        var vmid = f.NextVmId();
+        var vm = $"/nodes/node1/qemu/{vmid}";
+        await Ok(await C.Post("/nodes/node1/qemu", ("vmid", vmid.ToString()), ("scsi0", "local:1"), ("scsi1", "local:1"), ("agent", "1"),
+            ("net0", "virtio,bridge=vmbr0"), ("start", "1")));
+        await Ok(await s.Check("POST", "/nodes/{node}/qemu/{vmid}/status/suspend", $"{vm}/status/suspend", "upid"));
+        await Ok(await s.Check("POST", "/nodes/{node}/qemu/{vmid}/status/resume", $"{vm}/status/resume", "upid"));
+        await Ok(await s.Check("POST", "/nodes/{node}/qemu/{vmid}/status/reset", $"{vm}/status/reset", "upid"));
+        await Ok(await s.Check("POST", "/nodes/{node}/qemu/{vmid}/status/reboot", $"{vm}/status/reboot", "upid"));
+        await s.Get("/nodes/{node}/qemu/{vmid}/agent", $"{vm}/agent", "[{name:str}]");
+        await s.Check("POST", "/nodes/{node}/qemu/{vmid}/agent", $"{vm}/agent", "{result:any}", ("command", "ping"));
+        await s.Check("POST", "/nodes/{node}/qemu/{vmid}/agent/ping", $"{vm}/agent/ping", "{result:any}");
+        await s.Get("/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", $"{vm}/agent/network-get-interfaces",
+            "{result:[{name:str, hardware-address:str?, ip-addresses:[{ip-address:str, ip-address-type:str, prefix:int}]?}]}");
+        await C.Put($"{vm}/config", ("memory", "1024"));
+        await s.Get("/nodes/{node}/qemu/{vmid}/pending", $"{vm}/pending", "[{key:str, value:str|int|num?, pending:str|int|num?, delete:int?}]");
+        await Ok(await C.Post($"{vm}/status/stop"));
+        await s.Check("PUT", "/nodes/{node}/qemu/{vmid}/unlink", $"{vm}/unlink", "null", ("idlist", "scsi1"));
+        s.AssertAllChecked(this);
+    }
 }
