@@ -10,7 +10,7 @@ namespace ActorMigration.SystemTests.Ha;
 /// (fence after 8 s, lease 10 s), HA VMs of the test guest with their disk on storage <c>shared</c> (one directory for all
 /// members). Every QEMU of the test's VMs is sampled from /proc every 50 ms through the whole test: never two of one VM.
 /// </summary>
-[Collection(Collections.Qemu)]
+[Collection(Collections.Cluster)]
 public sealed class QemuHaRecoveryTests(ThreeQemuMembers c, ITestOutputHelper output) : IClassFixture<ThreeQemuMembers>
 {
     private const int MemoryMiB = 256;
