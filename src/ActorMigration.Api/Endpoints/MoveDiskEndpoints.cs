@@ -44,8 +44,7 @@ public static class MoveDiskEndpoints
                 ? "Moving a disk to the same VM is not possible. Did you mean to move the disk to a different storage?"
                 : NoReassign);
         }
-        if (s.CheckOnline(node) is { } bad) return bad;
-        var (facts, err) = await s.VmFactsOnNode(node, vmid);
+        var (facts, err) = await s.OnlineVmFacts(node, vmid);
         if (err is not null) return err;
         if (p["digest"] is { } digest && !string.Equals(digest, facts!.Vm.Digest, StringComparison.OrdinalIgnoreCase))
             return PveResult.Error(Modified);

@@ -32,9 +32,8 @@ public static class PowerEndpoints
     private static async Task<IResult> Run(HttpContext ctx, ApiServices s, PveParams p, string kind)
     {
         var node = p["node"]!;
-        if (s.CheckOnline(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
-        var (facts, err) = await s.VmFactsOnNode(node, vmid);
+        var (facts, err) = await s.OnlineVmFacts(node, vmid);
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
         // vm_reboot's shutdown waits 60 s unless told otherwise (_do_vm_stop).

@@ -24,9 +24,8 @@ public static class ResizeEndpoints
     private static async Task<IResult> Resize(HttpContext ctx, ApiServices s, PveParams p)
     {
         var node = p["node"]!;
-        if (s.CheckOnline(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
-        var (facts, err) = await s.VmFactsOnNode(node, vmid);
+        var (facts, err) = await s.OnlineVmFacts(node, vmid);
         if (err is not null) return err;
         var disk = p["disk"]!;
         var (drive, refusal) = DiskEdits.ResizableDisk(QmConfig.Parse(facts!.Vm.ConfigText), disk);

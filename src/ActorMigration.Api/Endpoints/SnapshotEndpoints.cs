@@ -70,9 +70,8 @@ public static class SnapshotEndpoints
     private static async Task<IResult> Snapshot(HttpContext ctx, ApiServices s, PveParams p, string action)
     {
         var node = p["node"]!;
-        if (s.CheckOnline(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
-        var (facts, err) = await s.VmFactsOnNode(node, vmid);
+        var (facts, err) = await s.OnlineVmFacts(node, vmid);
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
         var request = new SnapshotRequest(action, vmid, node, p["snapname"]!, p["description"], user,

@@ -18,9 +18,8 @@ public static class TemplateEndpoints
     private static async Task<IResult> Template(HttpContext ctx, ApiServices s, PveParams p)
     {
         var node = p["node"]!;
-        if (s.CheckOnline(node) is { } bad) return bad;
         var vmid = p.Int("vmid");
-        var (facts, err) = await s.VmFactsOnNode(node, vmid);
+        var (facts, err) = await s.OnlineVmFacts(node, vmid);
         if (err is not null) return err;
         var user = TokenAuth.UserOf(ctx);
         var request = new TemplateRequest(vmid, node, p["disk"], user);

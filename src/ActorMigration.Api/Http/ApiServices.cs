@@ -62,6 +62,10 @@ public sealed class ApiServices(ActorRegistry registry, ClusterTopology topology
         return (new Domain.Workflows.VmFacts(vm!, rt), null);
     }
 
+    /// <summary><see cref="CheckOnline"/>, then <see cref="VmFactsOnNode"/>: what a request acting on a VM needs first.</summary>
+    public async Task<(Domain.Workflows.VmFacts? Facts, IResult? Error)> OnlineVmFacts(string node, int vmid) =>
+        CheckOnline(node) is { } bad ? (null, bad) : await VmFactsOnNode(node, vmid);
+
     /// <summary>Whether a member that hosts the node is up and reachable: instant, from cluster membership.</summary>
     public bool IsOnline(string node) => NodeMembership.IsOnline(system, node);
 
