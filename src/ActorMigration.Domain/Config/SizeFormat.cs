@@ -35,6 +35,10 @@ public static class SizeFormat
         return bytes.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A copy's or mirror's progress as Proxmox logs it: "transferred 1.0 GiB of 2.0 GiB (50.00%)".</summary>
+    public static string Transferred(long done, long total) =>
+        $"transferred {Human(done)} of {Human(total)} ({(total == 0 ? 100.0 : done * 100.0 / total).ToString("0.00", CultureInfo.InvariantCulture)}%)";
+
     /// <summary>Like PVE::Format::render_bytes with precision 1: "512.0 MiB", "0.0 B".</summary>
     public static string Human(double bytes)
     {

@@ -263,7 +263,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
                 yield return Log(at, $"create full clone of drive {d.Drive} ({d.SrcVolid})");
                 break;
             case (ConvertDisk, VolumeReady v):
-                yield return Log(at, $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)");
+                yield return Log(at, SizeFormat.Transferred(v.Volume.VirtualSize, v.Volume.VirtualSize));
                 break;
             case (MirrorToVolumes m, _):
                 yield return Log(at, m.Mirrors.Select(x => $"create full clone of drive {x.Drive} ({s.Plan!.Disks.First(d => d.Drive == x.Drive).SrcVolid})")
@@ -305,10 +305,7 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
     {
         // The 100% line comes once, when the step is done.
         if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-        {
-            var percent = p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes;
-            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({percent:0.00}%)");
-        }
+            yield return Log(at, SizeFormat.Transferred(p.DoneBytes, p.TotalBytes));
     }
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(CloneWorkflowState s, DateTimeOffset at) =>

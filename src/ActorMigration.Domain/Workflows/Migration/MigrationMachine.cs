@@ -184,7 +184,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
                 break;
 
             case (CopyDisk c, _):
-                yield return Log(at, $"{c.SrcVolid}: transferred {SizeFormat.Human(c.SizeBytes)} of {SizeFormat.Human(c.SizeBytes)} (100.00%)",
+                yield return Log(at, $"{c.SrcVolid}: {SizeFormat.Transferred(c.SizeBytes, c.SizeBytes)}",
                     $"volume '{c.SrcVolid}' copied to '{c.DstVolid}' on node '{c.TargetNode}'");
                 yield return new StepCompleted(step.Key);
                 break;
@@ -294,8 +294,7 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
     protected override IEnumerable<IWorkflowEvent> OnProgress(MigrationWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
         if (step is CopyDisk c && progress is CopyProgressed p && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-            yield return Log(at, $"{c.SrcVolid}: " +
-                $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} ({Pct(p.DoneBytes, p.TotalBytes)}%)");
+            yield return Log(at, $"{c.SrcVolid}: {SizeFormat.Transferred(p.DoneBytes, p.TotalBytes)}");
     }
 
     public override string? Refusal(MigrationWorkflowState s, object command) => command switch
@@ -321,6 +320,4 @@ public sealed class MigrationMachine : WorkflowMachine<MigrationWorkflowState>
             Tasks.TaskLog.ExitStatus(null, s.Core.Warnings));
     }
 
-    internal static string Pct(long done, long total) =>
-        (total == 0 ? 100.0 : done * 100.0 / total).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 }

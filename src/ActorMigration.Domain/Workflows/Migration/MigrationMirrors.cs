@@ -25,7 +25,7 @@ public static class MigrationMirrors
         var ready = p.Jobs.Count > 0 && p.Jobs.All(j => j.Ready);
         var logDue = ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1);
         var lines = p.Jobs.Select(j =>
-            $"drive-{j.Device}: transferred {SizeFormat.Human(j.Offset)} of {SizeFormat.Human(j.Length)} ({MigrationMachine.Pct(j.Offset, j.Length)}%)"
+            $"drive-{j.Device}: {SizeFormat.Transferred(j.Offset, j.Length)}"
             + (j.Ready ? ", ready" : "")).ToArray();
         if (logDue) yield return new TaskLogged(lines.Select(l => Tasks.TaskLog.Line(at, l)).ToArray(), at);
         if (ready)

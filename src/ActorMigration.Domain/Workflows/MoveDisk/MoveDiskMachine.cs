@@ -1,4 +1,3 @@
-using System.Globalization;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
 
@@ -143,7 +142,7 @@ public sealed class MoveDiskMachine : WorkflowMachine<MoveDiskWorkflowState>
                 yield return new PointOfNoReturnPassed(at);
                 break;
             case (ConvertDisk, VolumeReady v):
-                yield return Log(at, $"transferred {SizeFormat.Human(v.Volume.VirtualSize)} of {SizeFormat.Human(v.Volume.VirtualSize)} (100.00%)");
+                yield return Log(at, SizeFormat.Transferred(v.Volume.VirtualSize, v.Volume.VirtualSize));
                 yield return new PointOfNoReturnPassed(at);
                 break;
             case (DeleteVolumes, VolumesDeleted { Failed.Count: > 0 } d):
@@ -169,10 +168,8 @@ public sealed class MoveDiskMachine : WorkflowMachine<MoveDiskWorkflowState>
             yield break;
         }
         var logDue = job.Ready || at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1);
-        var percent = job.Length == 0 ? 100 : job.Offset * 100.0 / job.Length;
         var secs = (int)(at - s.Core.StartedAt).TotalSeconds;
-        var line = $"drive-{drive}: transferred {SizeFormat.Human(job.Offset)} of {SizeFormat.Human(job.Length)} "
-            + $"({percent.ToString("0.00", CultureInfo.InvariantCulture)}%) in {secs}s{(job.Ready ? ", ready" : "")}";
+        var line = $"drive-{drive}: {SizeFormat.Transferred(job.Offset, job.Length)} in {secs}s{(job.Ready ? ", ready" : "")}";
         if (job.Ready)
         {
             yield return Log(at, line, "all 'mirror' jobs are ready");
@@ -188,11 +185,7 @@ public sealed class MoveDiskMachine : WorkflowMachine<MoveDiskWorkflowState>
     protected override IEnumerable<IWorkflowEvent> OnProgress(MoveDiskWorkflowState s, WorkflowStep step, StepResult progress, DateTimeOffset at)
     {
         if (progress is CopyProgressed p && p.DoneBytes < p.TotalBytes && at - s.Core.LastLogAt >= TimeSpan.FromSeconds(1))
-        {
-            var percent = p.TotalBytes == 0 ? 100 : p.DoneBytes * 100.0 / p.TotalBytes;
-            yield return Log(at, $"transferred {SizeFormat.Human(p.DoneBytes)} of {SizeFormat.Human(p.TotalBytes)} "
-                + $"({percent.ToString("0.00", CultureInfo.InvariantCulture)}%)");
-        }
+            yield return Log(at, SizeFormat.Transferred(p.DoneBytes, p.TotalBytes));
     }
 
     protected override (IReadOnlyList<string> Lines, string ExitStatus) Outcome(MoveDiskWorkflowState s, DateTimeOffset at) =>
