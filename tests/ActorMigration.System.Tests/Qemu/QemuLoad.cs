@@ -75,7 +75,7 @@ public static class QemuLoad
                 if (knobs.Count == 0 || knobs[^1] != k) knobs.Add(k);
                 var st = (await mon.ExecuteAsync("query-migrate"))?["status"]?.GetValue<string>() ?? "none";
                 if (statuses.Count == 0 || statuses[^1] != st) statuses.Add(st);
-                await Task.Delay(250, ct);
+                await Task.Delay(50, ct);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or TimeoutException
