@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using ActorMigration.Contracts;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
 
@@ -23,14 +24,7 @@ public sealed record ClusterTls(X509Certificate2 Ca, X509Certificate2 Member)
             log.Warning("Refused cluster peer {PeerAddress}: it presented no certificate", peer);
             return false;
         }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        var ok = chain.Build(cert) && chain.ChainElements.Count > 1
-            && chain.ChainElements[^1].Certificate.Thumbprint == Ca.Thumbprint;
-        if (ok) return true;
-        var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
+        if (ClusterCaTrust.IsIssuedBy(Ca, cert, out var status)) return true;
         log.Warning("Refused cluster peer {PeerAddress}: certificate {Subject} issued by {Issuer} is not from the cluster CA ({Status})",
             peer, cert.Subject, cert.Issuer, status.Length > 0 ? status : errors.ToString());
         return false;

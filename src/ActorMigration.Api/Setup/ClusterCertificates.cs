@@ -81,16 +81,49 @@ public static class ClusterCertificates
         File.WriteAllText(certFile, cert.ExportCertificatePem() + "\n");
     }
 
+    /// <summary>
+    /// A service's certificate for the ClusterClient (docs/services.md): issued by the cluster CA in <paramref name="tlsDir"/>,
+    /// written to <paramref name="outDir"/> as ca-cert.pem, client-cert.pem and client-key.pem; the CA's key stays here.
+    /// </summary>
+    public static void IssueService(string tlsDir, string outDir, string name)
+    {
+        var caCert = Path.Combine(tlsDir, CaCert);
+        var caKey = Path.Combine(tlsDir, CaKey);
+        if (!File.Exists(caCert) || !File.Exists(caKey))
+            throw new InvalidOperationException($"{tlsDir} has no cluster CA ({CaCert}, {CaKey}) to issue a service certificate");
+        Directory.CreateDirectory(outDir);
+        var (certPem, keyPem) = Issue(caCert, caKey, name, member: false);
+        DataDirectory.WritePrivate(Path.Combine(outDir, ClientKey), keyPem);
+        File.WriteAllText(Path.Combine(outDir, ClientCert), certPem);
+        File.WriteAllText(Path.Combine(outDir, CaCert), File.ReadAllText(caCert));
+    }
+
     /// <summary>One certificate for both roles: QEMU reads it as server-* and client-*, Akka uses it both ways.</summary>
     private static void IssueMember(string dir, string caCertFile, string caKeyFile)
     {
+        var (certPem, keyPem) = Issue(caCertFile, caKeyFile, Environment.MachineName, member: true);
+        DataDirectory.WritePrivate(Path.Combine(dir, ServerKey), keyPem);
+        DataDirectory.WritePrivate(Path.Combine(dir, ClientKey), keyPem);
+        File.WriteAllText(Path.Combine(dir, ServerCert), certPem);
+        File.WriteAllText(Path.Combine(dir, ClientCert), certPem);
+    }
+
+    private static (string CertPem, string KeyPem) Issue(string caCertFile, string caKeyFile, string name, bool member)
+    {
         using var ca = X509Certificate2.CreateFromPemFile(caCertFile, caKeyFile);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest($"CN={Environment.MachineName}, O=ActorMigration", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(PeerName);
-        san.AddDnsName(Environment.MachineName);
-        req.CertificateExtensions.Add(san.Build());
+        var dn = new X500DistinguishedNameBuilder();
+        dn.AddCommonName(name);
+        dn.AddOrganizationName("ActorMigration");
+        var req = new CertificateRequest(dn.Build(), key, HashAlgorithmName.SHA256);
+        if (member)
+        {
+            // A service's certificate does not carry the members' peer name: QEMU's TLS never takes it for a member.
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName(PeerName);
+            san.AddDnsName(Environment.MachineName);
+            req.CertificateExtensions.Add(san.Build());
+        }
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], false));
         req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
@@ -99,11 +132,6 @@ public static class ClusterCertificates
         var notAfter = DateTimeOffset.UtcNow.AddYears(5);
         if (notAfter > ca.NotAfter) notAfter = ca.NotAfter;
         using var cert = req.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), notAfter, serial);
-        var certPem = cert.ExportCertificatePem() + "\n";
-        var keyPem = key.ExportPkcs8PrivateKeyPem() + "\n";
-        DataDirectory.WritePrivate(Path.Combine(dir, ServerKey), keyPem);
-        DataDirectory.WritePrivate(Path.Combine(dir, ClientKey), keyPem);
-        File.WriteAllText(Path.Combine(dir, ServerCert), certPem);
-        File.WriteAllText(Path.Combine(dir, ClientCert), certPem);
+        return (cert.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 }

@@ -4,6 +4,7 @@ using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Hosting;
 using ActorMigration.Api.Endpoints;
 using ActorMigration.Api.Http;
+using ActorMigration.Api.Services;
 using ActorMigration.Drivers.Abstractions;
 using Akka.Actor;
 using Akka.Hosting;
@@ -68,7 +69,8 @@ public static class ServerHost
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
             Tls: tls, Fencing: settings.Fencing, FenceArming: settings.FenceArming))
-            .AddAccessControl(accessView));
+            .AddAccessControl(accessView)
+            .AddServiceGateway(ServiceGatewayHosting.LoopbackOf(settings.ApiBind, settings.ApiPort, settings.HttpPort, cert)));
 
         var app = builder.Build();
         AccessLog.Use(app, settings.DataDir);
