@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
 namespace ActorMigration.Contracts;
 
 /// <summary>
@@ -9,7 +12,15 @@ namespace ActorMigration.Contracts;
 public interface IServiceMessage;
 
 /// <summary>A request that starts a task; answered with <see cref="TaskAccepted"/> or <see cref="Refused"/>.</summary>
-public abstract record SubmitTask(string Token, string? RequestId, string Node, int VmId) : IServiceMessage;
+public abstract record SubmitTask(string Token, string? RequestId, string Node, int VmId) : IServiceMessage
+{
+    /// <summary>Printed (logs, dead letters) without the token's secret.</summary>
+    protected virtual bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Token = {Secrets.Mask(Token)}, RequestId = {RequestId}, Node = {Node}, VmId = {VmId}");
+        return true;
+    }
+}
 
 /// <summary><c>POST /nodes/{node}/qemu/{vmid}/migrate</c>.</summary>
 public sealed record SubmitMigrate(string Token, string? RequestId, string Node, int VmId, string Target, bool Online = false,
@@ -30,7 +41,15 @@ public sealed record SubmitStart(string Token, string? RequestId, string Node, i
 public sealed record SubmitStop(string Token, string? RequestId, string Node, int VmId) : SubmitTask(Token, RequestId, Node, VmId);
 
 /// <summary><c>GET /nodes/{node}/tasks/{upid}/status</c>; answered with <see cref="TaskReport"/> or <see cref="Refused"/>.</summary>
-public sealed record QueryTask(string Token, string Upid) : IServiceMessage;
+public sealed record QueryTask(string Token, string Upid) : IServiceMessage
+{
+    [SuppressMessage("CodeQuality", "IDE0051", Justification = "the record's ToString calls it")]
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Token = {Secrets.Mask(Token)}, Upid = {Upid}");
+        return true;
+    }
+}
 
 /// <summary>
 /// Task state changes as <c>GET /cluster/tasks/events</c> streams them: <see cref="TaskEvent"/>s in journal order, after
@@ -39,7 +58,15 @@ public sealed record QueryTask(string Token, string Upid) : IServiceMessage;
 /// (or <see cref="Refused"/> when the subscription is not allowed). The sender is the subscriber.
 /// </summary>
 public sealed record SubscribeTaskEvents(string Token, long? Since = null, string? Upid = null, string? Node = null, string? Type = null)
-    : IServiceMessage;
+    : IServiceMessage
+{
+    [SuppressMessage("CodeQuality", "IDE0051", Justification = "the record's ToString calls it")]
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Token = {Secrets.Mask(Token)}, Since = {Since}, Upid = {Upid}, Node = {Node}, Type = {Type}");
+        return true;
+    }
+}
 
 /// <summary>Ends the sender's subscriptions on the member that has them.</summary>
 public sealed record UnsubscribeTaskEvents : IServiceMessage
@@ -82,4 +109,10 @@ public static class Gateway
 
     /// <summary>The contract version these messages are (the serializer's manifests carry it).</summary>
     public const int Version = 1;
+}
+
+/// <summary>A token as logs may show it: <c>user@realm!tokenid=***</c>.</summary>
+public static class Secrets
+{
+    public static string Mask(string token) => token.LastIndexOf('=') is var i and >= 0 ? token[..(i + 1)] + "***" : "***";
 }

@@ -79,4 +79,17 @@ public sealed class ServiceRestTests
         Assert.Null(ServiceRest.TokenOf(new TaskAccepted(Upid)));
         Assert.Equal(Token, ServiceRest.TokenOf(new QueryTask(Token, Upid)));
     }
+
+    [Fact]
+    public void A_printed_request_does_not_show_the_token_s_secret()
+    {
+        IServiceMessage[] requests =
+        [
+            new SubmitMigrate(Token, "k", "node1", 100, "node2"), new SubmitStart(Token, null, "node1", 100),
+            new QueryTask(Token, Upid), new SubscribeTaskEvents(Token, Since: 3),
+        ];
+        Assert.All(requests, r => Assert.DoesNotContain("secret", r.ToString()));
+        Assert.All(requests, r => Assert.Contains("Token = svc@pve!ci=***", r.ToString()));
+        Assert.Contains("Target = node2", requests[0].ToString());
+    }
 }
