@@ -62,8 +62,11 @@ public sealed class MemberProcess : IAsyncDisposable
     public async Task<PveClient> RootSessionAsync() =>
         await PveClient.LoginAsync(HttpPort, "root@pam", (await File.ReadAllTextAsync(Path.Combine(DataDir, "root.password"))).Trim());
 
-    /// <summary>The member's Akka address (its receptionist is there for ClusterClient services).</summary>
+    /// <summary>The member's cluster address (members only).</summary>
     public string AkkaAddress => $"akka.ssl.tcp://actormigration@127.0.0.1:{_env["AM_AKKA_PORT"]}";
+
+    /// <summary>The services' address (ClusterClient receptionist), when the member was given an <c>AM_SERVICE_PORT</c>.</summary>
+    public string ServiceAddress => $"akka.ssl.tcp://am-services@127.0.0.1:{_env["AM_SERVICE_PORT"]}";
 
     public static string Dll => Path.Combine(Repo.Root, "src", "ActorMigration.Api", "bin",
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "actormigration.dll");

@@ -20,7 +20,7 @@ public static class ClusterCertificates
     public const string ClientKey = "client-key.pem";
 
     /// <summary>The DNS name in every member certificate; QEMU's migration and NBD clients check it (tls-hostname).</summary>
-    public const string PeerName = "actormigration-cluster";
+    public const string PeerName = ClusterTls.PeerName;
 
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
     private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");

@@ -69,8 +69,10 @@ public static class ServerHost
         builder.Services.AddAkka("actormigration", (akka, _) => akka.AddActorMigration(new MemberOptions(
             topology, driver, settings.Persistence, settings.PgConnection, settings.AkkaHost, settings.AkkaPort, settings.Seeds,
             Tls: tls, Fencing: settings.Fencing, FenceArming: settings.FenceArming))
-            .AddAccessControl(accessView)
-            .AddServiceGateway(ServiceGatewayHosting.LoopbackOf(settings.ApiBind, settings.ApiPort, settings.HttpPort, cert)));
+            .AddAccessControl(accessView));
+        if (settings.ServicePort is { } servicePort)
+            builder.Services.AddHostedService(_ => new ServiceGatewayHost(settings.AkkaHost, servicePort, tls,
+                ServiceGatewayHost.LoopbackOf(settings.ApiBind, settings.ApiPort, settings.HttpPort, cert)));
 
         var app = builder.Build();
         AccessLog.Use(app, settings.DataDir);

@@ -30,7 +30,8 @@ public sealed record ServerSettings(
     FenceTimings? Fencing = null,
     FenceArming FenceArming = FenceArming.HaNodes,
     double MigrationCompletionTimeoutPerGiBSec = 150,
-    double MigrationProgressTimeoutSec = 150)
+    double MigrationProgressTimeoutSec = 150,
+    int? ServicePort = null)
 {
     /// <summary>The member's cluster TLS files (AM_CLUSTER_TLS_DIR, default &lt;data-dir&gt;/cluster-tls).</summary>
     public string TlsDir => ClusterTlsDir ?? Path.Combine(DataDir, "cluster-tls");
@@ -107,7 +108,8 @@ public sealed record ServerSettings(
             arming is null ? null : FenceTimings.FromMilliseconds(Ms("AM_FENCE_TIMEOUT_MS"), Ms("AM_FENCE_MARGIN_MS"), Ms("AM_FENCE_GRACE_MS")),
             arming ?? FenceArming.HaNodes,
             Seconds("AM_MIGRATION_COMPLETION_TIMEOUT_PER_GIB_S", 150),
-            Seconds("AM_MIGRATION_PROGRESS_TIMEOUT_S", 150));
+            Seconds("AM_MIGRATION_PROGRESS_TIMEOUT_S", 150),
+            e.TryGetValue("AM_SERVICE_PORT", out var sp) && !string.IsNullOrWhiteSpace(sp) ? int.Parse(sp) : null);
 
         // A live migration's timeouts (KubeVirt's completionTimeoutPerGiB and progressTimeout), seconds > 0.
         double Seconds(string key, double def) =>

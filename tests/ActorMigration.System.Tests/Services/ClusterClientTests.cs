@@ -18,7 +18,8 @@ public sealed class ClusterClientTests(Xunit.Abstractions.ITestOutputHelper outp
     [Fact]
     public async Task A_resubmission_after_kill_9_of_the_receiving_member_answers_the_same_upid_and_one_task_runs_with_its_events_in_order()
     {
-        await using var three = await ThreeMembers.StartAsync("5");
+        await using var three = await ThreeMembers.StartAsync("5",
+            memberEnv: [.. Enumerable.Range(0, 3).Select(_ => new Dictionary<string, string> { ["AM_SERVICE_PORT"] = $"{Repo.FreePort()}" })]);
         var (m1, m2, m3) = (three[0], three[1], three[2]);
         var tls = Repo.TempDir("am-svc-tls");
         ClusterCertificates.IssueService(m1.TlsDir, tls, "billing");
@@ -105,6 +106,11 @@ public sealed class ClusterClientTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Contains("  target: ", badParam.Err);
         Assert.Equal("running", (await m3.Client.Get($"/nodes/node3/qemu/{VmId}/status/current")).Data!["status"]!.GetValue<string>());
         Assert.Single((await m1.Client.Get("/cluster/tasks")).Data!.AsArray(), t => t!["type"]!.GetValue<string>() == "qmigrate");
+
+        // A service's certificate opens the services' port only: the cluster's own port refuses it.
+        var intruder = await Sample(token, tls, [m1], ["status", "--upid", upid, "--timeout", "5"], contact: m1.AkkaAddress);
+        Assert.Equal(3, intruder.Code);
+        Assert.Contains("is not a member's", m1.ReadLog());
     }
 
     private static string Last(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
@@ -113,10 +119,14 @@ public sealed class ClusterClientTests(Xunit.Abstractions.ITestOutputHelper outp
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "ActorMigration.SampleClient.dll");
 
     /// <summary>Runs the sample client with <paramref name="contacts"/> as its only initial contacts.</summary>
-    private async Task<(int Code, string Out, string Err)> Sample(string token, string tls, MemberProcess[] contacts, params string[] args)
+    private Task<(int Code, string Out, string Err)> Sample(string token, string tls, MemberProcess[] contacts, params string[] args) =>
+        Sample(token, tls, contacts, args, null);
+
+    private async Task<(int Code, string Out, string Err)> Sample(string token, string tls, MemberProcess[] contacts, string[] args, string? contact)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[Dll, .. args, "--contact", string.Join(",", contacts.Select(c => c.AkkaAddress)), "--tls-dir", tls])
+        var to = contact ?? string.Join(",", contacts.Select(c => c.ServiceAddress));
+        foreach (var a in (string[])[Dll, .. args, "--contact", to, "--tls-dir", tls])
             psi.ArgumentList.Add(a);
         psi.Environment["AM_TOKEN"] = token;
         using var p = Process.Start(psi)!;
