@@ -42,17 +42,9 @@ public static class CloudInitEndpoints
             }));
     }
 
+    /// <summary>The schema's values are strings (the section's are stored unparsed), the password masked.</summary>
     private static List<Dictionary<string, object?>> Rows(QmConfig cfg) =>
-        CloudInitChanges.Items(cfg).Select(i =>
-        {
-            var e = new Dictionary<string, object?> { ["key"] = i.Key };
-            if (i.Value is { } v) e["value"] = Shown(i.Key, v);
-            if (i.Pending is { } pv) e["pending"] = Shown(i.Key, pv);
-            if (i.Delete is { } d) e["delete"] = d;
-            return e;
-        }).ToList();
-
-    private static string Shown(string key, string value) => key == "cipassword" ? CloudInitOptions.Masked : value;
+        ConfigJson.Rows(CloudInitChanges.Items(cfg), (key, value) => key == "cipassword" ? CloudInitOptions.Masked : value);
 
     /// <summary>
     /// vmconfig_update_cloudinit_drive: the image is written from the current config by the VM's node (as at start), then

@@ -3,9 +3,6 @@ using ActorMigration.Domain.Config;
 
 namespace ActorMigration.Domain.CloudInit;
 
-/// <summary>One row of GET …/cloudinit: the value the image was generated from, the newer value, or a delete.</summary>
-public sealed record CloudInitItem(string Key, string? Value, string? Pending, int? Delete);
-
 /// <summary>
 /// What changed since the cloud-init image was generated, as qemu-server keeps it in the config's
 /// <c>[special:cloudinit]</c> section: the old value of each changed key, and <c>added</c> for keys that were not set
@@ -100,22 +97,22 @@ public static class CloudInitChanges
         Of(cfg) is { } s ? string.Concat(s.Values.Select(kv => $"{kv.Key}: {kv.Value}\n")) : "";
 
     /// <summary>
-    /// GET …/cloudinit (cloudinit_pending): the added keys with their value as pending; each of
+    /// GET …/cloudinit (cloudinit_pending), rows as GET …/pending's: the added keys with their value as pending; each of
     /// <see cref="Options"/> that is set, with the image's value and the newer one when it changed; each recorded key
     /// no longer set as a delete. Sorted by key within each part (Proxmox's order is a Perl hash's).
     /// </summary>
-    public static List<CloudInitItem> Items(QmConfig cfg)
+    public static List<PendingItem> Items(QmConfig cfg)
     {
         var ci = Of(cfg) ?? new QmSection();
         var c = cfg.Main;
         var added = PendingChanges.SplitList(ci[AddedKey]).ToList();
-        var items = added.Select(k => new CloudInitItem(k, null, c[k], null)).ToList();
+        var items = added.Select(k => new PendingItem(k, null, c[k], null)).ToList();
         // Perl's truth: a value "0" or "" counts as not set.
         static bool Set(string? v) => v is { Length: > 0 } and not "0";
         foreach (var key in Options.Where(k => Set(c[k]) && !added.Contains(k)))
-            items.Add(ci[key] is { Length: > 0 } old and not "0" ? new CloudInitItem(key, old, c[key], null) : new CloudInitItem(key, c[key], null, null));
+            items.Add(ci[key] is { Length: > 0 } old and not "0" ? new PendingItem(key, old, c[key], null) : new PendingItem(key, c[key], null, null));
         foreach (var key in ci.Keys.Where(k => k != AddedKey && !Set(c[k])))
-            items.Add(new CloudInitItem(key, null, null, 1));
+            items.Add(new PendingItem(key, null, null, 1));
         return items;
     }
 }

@@ -29,8 +29,8 @@ public sealed class CloudInitChangesTests
         // As Proxmox: a changed ipconfigN is recorded but not listed (only the $cloudinitoptions keys are).
         Assert.Equal(
             [
-                new CloudInitItem("sshkeys", null, "k1", null), new CloudInitItem("ciuser", "admin", "ops", null),
-                new CloudInitItem("nameserver", null, null, 1),
+                new PendingItem("sshkeys", null, "k1", null), new PendingItem("ciuser", "admin", "ops", null),
+                new PendingItem("nameserver", null, null, 1),
             ],
             CloudInitChanges.Items(cfg));
     }
