@@ -28,7 +28,7 @@ public static class CloudInitEndpoints
             }));
 
         api.MapPut("/nodes/{node}/qemu/{vmid}/cloudinit", (HttpContext ctx, ApiServices s) =>
-            Handler.Run(ctx, Need.Vm("VM.Config.Cloudinit"), NodeVm, p => Update(s, p["node"]!, p.Int("vmid"))));
+            Handler.Run(ctx, Need.Vm(ConfigAccess.CloudinitPriv), NodeVm, p => Update(s, p["node"]!, p.Int("vmid"))));
 
         api.MapGet("/nodes/{node}/qemu/{vmid}/cloudinit/dump", (HttpContext ctx, ApiServices s) =>
             Handler.Run(ctx, Need.Vm("VM.Audit"), DumpSchema, async p =>
@@ -37,7 +37,7 @@ public static class CloudInitEndpoints
                 var (vm, err) = await s.VmOnNode(p["node"]!, vmid);
                 if (err is not null) return err;
                 // Without VM.Config.Cloudinit the password is masked (meta-data's instance id still counts it).
-                var mask = !ctx.Allowed($"/vms/{vmid}", "VM.Config.Cloudinit");
+                var mask = !ctx.Allowed($"/vms/{vmid}", ConfigAccess.CloudinitPriv);
                 return Dump(QmConfig.Parse(vm!.ConfigText).Main, vmid, p["type"]!, mask);
             }));
     }
