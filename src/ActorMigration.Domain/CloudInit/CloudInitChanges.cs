@@ -20,8 +20,11 @@ public static class CloudInitChanges
 
     private static readonly Regex IpConfigKey = new(@"^ipconfig([0-9]|[12][0-9]|3[01])\z", RegexOptions.Compiled);
 
+    /// <summary><c>ipconfig0</c> … <c>ipconfig31</c>.</summary>
+    public static bool IsIpConfigKey(string key) => IpConfigKey.IsMatch(key);
+
     /// <summary>$confdesc_cloudinit: the cloud-init options (fast-plug: a running VM takes them at once).</summary>
-    public static bool IsConfigKey(string key) => Options.Contains(key) || IpConfigKey.IsMatch(key);
+    public static bool IsConfigKey(string key) => Options.Contains(key) || IsIpConfigKey(key);
 
     /// <summary>cloudinit_pending_properties: the cloud-init options, <c>name</c> and the NICs.</summary>
     public static bool IsRecorded(string key) => IsConfigKey(key) || key == "name" || NetSpec.IsNetKey(key);
