@@ -51,6 +51,7 @@ public sealed class HypervisorNodeActor : ReceiveActor, IWithTimers
         Receive<QueryNodeGuestAgent>(m => Io(() => AskGuestAgent(m)));
         Receive<NodeStep>(m => Stamped(m, () => _operations.Run(m.Step, Progress(m.ProgressTo))));
         Receive<CreateNodeVolumes>(m => Stamped(m, () => Done(_operations.CreateVolumes(m.Volumes, m.ReplaceExisting))));
+        Receive<WriteNodeCloudInit>(m => Stamped(m, () => Done(_operations.WriteCloudInit(m.VmId, m.ConfigText))));
         Receive<GetNodeVolume>(m => Io(async () => new NodeVolume(await _driver.Storage.InfoAsync(m.Volid))));
         Receive<ListNodeVolumes>(m => Io(async () => new NodeVolumes(await _driver.Storage.ListAsync(m.Storage, m.VmId))));
         Receive<ExportNodeVolume>(m => Stamped(m, () => m.FileLength is { } length

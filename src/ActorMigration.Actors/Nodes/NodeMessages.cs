@@ -49,6 +49,9 @@ public sealed record QueryNodeVmGenId(string Node, int VmId) : INodeCommand;
 public sealed record CreateNodeVolumes(string Node, IReadOnlyList<VolumeAlloc> Volumes, bool ReplaceExisting, StepStamp? Stamp = null)
     : IStampedNodeCommand;
 
+/// <summary>Writes the VM's cloud-init images from <see cref="ConfigText"/> (PUT …/cloudinit). → <see cref="NodeDone"/></summary>
+public sealed record WriteNodeCloudInit(string Node, int VmId, string ConfigText, StepStamp? Stamp = null) : IStampedNodeCommand;
+
 /// <summary>→ <see cref="NodeVolume"/></summary>
 public sealed record GetNodeVolume(string Node, string Volid) : INodeCommand;
 

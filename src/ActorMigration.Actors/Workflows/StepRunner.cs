@@ -1,5 +1,6 @@
 using ActorMigration.Actors.Cluster;
 using ActorMigration.Actors.Nodes;
+using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Cluster;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Hypervisor;
@@ -44,7 +45,11 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
     {
         // Single-node steps: one request each to the node, which runs them under the same name.
         if (OnOneNode(step, workflow) is (NodeStep request, TimeSpan timeout))
-            return await Node<StepResult>(request with { Stamp = Stamp(upid, step, attempt, timeout) }, timeout);
+        {
+            var result = await Node<StepResult>(request with { Stamp = Stamp(upid, step, attempt, timeout) }, timeout);
+            if (step is StartVm { Incoming: null } started) await CloudInitGenerated(started);
+            return result;
+        }
         switch (step)
         {
             case LockVm s:
@@ -117,6 +122,24 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 return await TaskSteps.Run(step, this, timeouts);
             default:
                 throw new StepRefusedException($"no runner for step {step.GetType().Name}");
+        }
+    }
+
+    /// <summary>
+    /// vm_start's apply_cloudinit_config: a start (not a migration's target) wrote the cloud-init image from the step's
+    /// config, so the changes recorded since the last image are dropped. Best effort: a record that does not answer keeps
+    /// them (GET …/cloudinit then shows changes the image already has), the started VM is not failed for it.
+    /// </summary>
+    private async Task CloudInitGenerated(StartVm s)
+    {
+        var cfg = QmConfig.Parse(s.ConfigText);
+        if (!CloudInitChanges.HasChanges(cfg) || !CloudInitDrive.Of(cfg.Main, s.VmId).Any()) return;
+        try
+        {
+            await Vm(new MarkCloudInitGenerated(s.VmId, s.Node, CloudInitChanges.Text(cfg)));
+        }
+        catch (Exception e) when (e is StepRefusedException or AskTimeoutException)
+        {
         }
     }
 

@@ -35,15 +35,19 @@ public static class ConfigJson
     public static List<Dictionary<string, object?>> Pending(QmConfig cfg, string digest)
     {
         var items = PendingChanges.Items(cfg).Append(new PendingItem("digest", digest, null, null)).OrderBy(i => i.Key, StringComparer.Ordinal);
-        return items.Select(i =>
+        return Rows(items, Value);
+    }
+
+    /// <summary>Rows <c>{key, value?, pending?, delete?}</c>, each value as <paramref name="shown"/> gives it (key, value).</summary>
+    public static List<Dictionary<string, object?>> Rows(IEnumerable<PendingItem> items, Func<string, string, object> shown) =>
+        items.Select(i =>
         {
             var e = new Dictionary<string, object?> { ["key"] = i.Key };
-            if (i.Value is { } v) e["value"] = Value(i.Key, v);
-            if (i.Pending is { } pv) e["pending"] = Value(i.Key, pv);
+            if (i.Value is { } v) e["value"] = shown(i.Key, v);
+            if (i.Pending is { } pv) e["pending"] = shown(i.Key, pv);
             if (i.Delete is { } del) e["delete"] = del;
             return e;
         }).ToList();
-    }
 
     /// <summary>Size of the boot disk (bootdisk_size: the first disk of the boot order, legacy <c>bootdisk</c> included), else of the first disk.</summary>
     public static long MaxDisk(QmSection c)

@@ -36,7 +36,7 @@ public static class QemuEndpoints
             Handler.Run(ctx, Need.User, NodeVm, async p =>
             {
                 var (_, err) = await s.VmOnNode(p["node"]!, p.Int("vmid"));
-                return err ?? PveResult.Data(new[] { "config", "status", "migrate", "clone", "template", "snapshot", "agent", "unlink" }
+                return err ?? PveResult.Data(new[] { "config", "status", "migrate", "clone", "template", "snapshot", "agent", "unlink", "cloudinit" }
                     .Select(n => new Dictionary<string, object?> { ["subdir"] = n }).ToList());
             }));
 

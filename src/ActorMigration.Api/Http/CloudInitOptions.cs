@@ -13,7 +13,6 @@ public static class CloudInitOptions
 {
     private static readonly Regex UrlEncoded = new(@"^[~:/?#\[\]@!$&'()*+,;=%a-zA-Z0-9\-_.]*\z", RegexOptions.Compiled);
     private static readonly Regex Hashed = new(@"^\$(?:[156]|2[ay])(\$.+){2}", RegexOptions.Compiled);
-    private static readonly Regex IpConfigKey = new(@"^ipconfig([0-9]|[12][0-9]|3[01])\z", RegexOptions.Compiled);
 
     public static IEnumerable<ParamSpec> Fixed() =>
     [
@@ -27,7 +26,7 @@ public static class CloudInitOptions
         new("ciupgrade", PType.Boolean),
     ];
 
-    public static ParamSpec? Dynamic(string key) => IpConfigKey.IsMatch(key) ? new ParamSpec(key, MaxLength: 1024, Format: CheckIpConfig) : null;
+    public static ParamSpec? Dynamic(string key) => CloudInitChanges.IsIpConfigKey(key) ? new ParamSpec(key, MaxLength: 1024, Format: CheckIpConfig) : null;
 
     /// <summary>pve-qm-ipconfig: ip (CIDR or dhcp), gw, ip6 (CIDR, dhcp or auto), gw6.</summary>
     public static string? CheckIpConfig(string value)

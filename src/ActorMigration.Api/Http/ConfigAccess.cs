@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ActorMigration.Domain.CloudInit;
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Storage;
 
@@ -43,8 +44,6 @@ public static class ConfigAccess
         ["boot"] = DiskPriv, ["bootdisk"] = DiskPriv, ["vmstatestorage"] = DiskPriv,
     };
 
-    private static readonly HashSet<string> CloudinitKeys =
-        ["cicustom", "cipassword", "citype", "ciuser", "ciupgrade", "nameserver", "searchdomain", "sshkeys"];
 
     private static readonly Regex NumberedKey = new(@"^(net|ipconfig|serial|usb|hostpci|numa)[0-9]+\z", RegexOptions.Compiled);
 
@@ -88,7 +87,7 @@ public static class ConfigAccess
                 case "usb": return (old is null ? null : UsbRefusal(key, old)) ?? (deleting ? null : UsbRefusal(key, value!));
                 case "hostpci": return (old is null ? null : HostPciRefusal(key, old)) ?? (deleting ? null : HostPciRefusal(key, value!));
             }
-            if (CloudinitKeys.Contains(key)) return Denied(Access.Denied(caller, perms, vm, [CloudinitPriv, NetworkPriv], any: true));
+            if (CloudInitChanges.Options.Contains(key)) return Denied(Access.Denied(caller, perms, vm, [CloudinitPriv, NetworkPriv], any: true));
             if (Category.TryGetValue(key, out var priv))
                 return Denied(Need(priv)) ?? (key == "startup" ? Denied(Access.Denied(caller, perms, "/", ["Sys.Modify"])) : null);
             return Access.RootOnly($"only root can set '{key}' config");

@@ -117,6 +117,7 @@ public static class ServerHost
         PowerEndpoints.Map(api);
         AgentEndpoints.Map(api);
         UnlinkEndpoints.Map(api);
+        CloudInitEndpoints.Map(api);
         app.MapFallback((HttpContext ctx) =>
             PveResult.NotImplemented(ctx.Request.Method, ctx.Request.Path.Value?.Replace("/api2/json", "") ?? "/"));
 

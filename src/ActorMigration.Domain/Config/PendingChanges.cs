@@ -16,6 +16,9 @@ public static class PendingChanges
         "startup", "tags", "vmstatestorage",
     };
 
+    /// <summary>A fast-plug key: <see cref="FastPlug"/>, or a cloud-init option (qemu-server adds $confdesc_cloudinit).</summary>
+    public static bool IsFastPlug(string key) => FastPlug.Contains(key) || CloudInit.CloudInitChanges.IsConfigKey(key);
+
     /// <summary>Drive options a running VM takes without a re-plug (vmconfig_update_disk on the same volume).</summary>
     private static readonly HashSet<string> LiveDriveOptions = ["backup", "replicate", "size"];
 
@@ -147,7 +150,7 @@ public static class PendingChanges
     /// <summary>
     /// vmconfig_hotplug_pending on a running VM: fast-plug keys always, then each other pending change that
     /// <paramref name="live"/> can apply now (key, pending value or null for a delete). The rest stays pending.
-    /// Returns the keys applied.
+    /// What is applied is recorded for cloud-init (<see cref="CloudInit.CloudInitChanges.Record"/>). Returns the keys applied.
     /// </summary>
     public static List<string> ApplyLive(QmConfig cfg, Func<string, string?, bool> live)
     {
@@ -160,16 +163,20 @@ public static class PendingChanges
             applied.Add(QmSection.DescriptionKey);
         }
         foreach (var (key, _) in Deletes(cfg).OrderBy(d => d.Key, StringComparer.Ordinal))
-            if (FastPlug.Contains(key) || live(key, null))
+            if (IsFastPlug(key) || live(key, null))
             {
+                var old = cfg.Main[key];
                 cfg.Main.Remove(key);
                 RemoveDelete(cfg, key);
+                CloudInit.CloudInitChanges.Record(cfg, key, old, null);
                 applied.Add(key);
             }
         foreach (var key in (cfg.Pending?.Keys ?? []).Where(k => k != DeleteKey).ToList())
-            if (FastPlug.Contains(key) || live(key, cfg.Pending![key]))
+            if (IsFastPlug(key) || live(key, cfg.Pending![key]))
             {
+                var old = cfg.Main[key];
                 Apply(cfg, key);
+                CloudInit.CloudInitChanges.Record(cfg, key, old, cfg.Main[key]);
                 applied.Add(key);
             }
         DropIfEmpty(cfg);

@@ -28,5 +28,7 @@ public static class PendingEdit
                     break;
                 }
         }
+        // Without a cloud-init drive the changes since its image mean nothing (vmconfig_register_unused_drive).
+        CloudInit.CloudInitChanges.Normalize(cfg);
     }
 }

@@ -39,6 +39,13 @@ public enum ConfigEditMode
     ApplyPending,
 }
 
+/// <summary>
+/// The VM's cloud-init image was written from a config whose <c>[special:cloudinit]</c> section was
+/// <paramref name="SectionText"/> (CloudInitChanges.Text): the section goes unless it changed since. No lock is
+/// checked (Proxmox generates at start under the start's own lock): it drops only what the image now holds.
+/// </summary>
+public sealed record MarkCloudInitGenerated(int VmId, string Node, string SectionText) : IVmCommand;
+
 /// <summary>Replaces the whole config; only the lock owner may do it.</summary>
 public sealed record ReplaceVmConfig(int VmId, string ConfigText, string Owner) : IVmCommand;
 

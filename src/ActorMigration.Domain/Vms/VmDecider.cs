@@ -50,6 +50,15 @@ public static class VmDecider
                 return text == s.ConfigText && s.Damage is null ? Ok() : (new IVmEvent[] { new VmConfigReplaced(e.VmId, text) }, null);
             }
 
+            case MarkCloudInitGenerated g:
+            {
+                if (!s.Exists || s.Node != g.Node) return Err(NoConfig(g.Node, g.VmId));
+                var cfg = s.Config;
+                CloudInit.CloudInitChanges.Generated(cfg, g.SectionText);
+                if (Persistable(cfg, out var text) is { } werr) return Err(werr);
+                return text == s.ConfigText ? Ok() : (new IVmEvent[] { new VmConfigReplaced(g.VmId, text) }, null);
+            }
+
             case ReplaceVmConfig r:
             {
                 if (!s.Exists) return Err($"VM {r.VmId} does not exist");

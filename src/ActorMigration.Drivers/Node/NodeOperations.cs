@@ -68,6 +68,13 @@ public sealed partial class NodeOperations(INodeDriver driver)
         return new VmStarted(await Hypervisor.StartAsync(spec, ct));
     }
 
+    /// <summary>
+    /// PUT …/cloudinit (vmconfig_update_cloudinit_drive): the cloud-init drives get a fresh image from the config now, as
+    /// at start. A running guest keeps the image it opened (the volume is replaced, not rewritten in place).
+    /// </summary>
+    public Task WriteCloudInit(int vmid, string configText, CancellationToken ct = default) =>
+        CloudInitStart.ApplyAsync(Storage, vmid, QmConfig.Parse(configText), ct);
+
     public async Task<StepResult> StopVm(StopVm s, CancellationToken ct = default)
     {
         await Hypervisor.StopAsync(s.VmId, ct);

@@ -65,4 +65,40 @@ public sealed class QemuCloudInitTests(QemuMemberFixture f, ITestOutputHelper ou
             await QemuVms.StopQuietly(M, vmid);
         }
     }
+    [Fact]
+    public async Task Put_cloudinit_rewrites_a_running_vms_image_with_the_new_user_and_address()
+    {
+        const int vmid = 233;
+        try
+        {
+            await QemuVms.CreateAsync(M.Client, "node1", vmid, 256, true, ("name", "ci-put"), ("ide2", "local:cloudinit"),
+                ("ciuser", "admin"), ("ipconfig0", "ip=192.0.2.10/24,gw=192.0.2.1"));
+            var pid = Reality.QemuPid(M.DataDir, "node1", vmid);
+            Assert.Contains("user: admin\n", (await IsoFile(Volume("node1", vmid), "user-data")).Content);
+
+            var r = await M.Client.Put($"/nodes/node1/qemu/{vmid}/config", ("ciuser", "ops"), ("ipconfig0", "ip=192.0.2.20/24,gw=192.0.2.1"));
+            Assert.True(r.Status == System.Net.HttpStatusCode.OK, r.ToString());
+            var pending = (await M.Client.Get($"/nodes/node1/qemu/{vmid}/cloudinit")).Data!.AsArray();
+            Assert.Contains(pending, x => x!["key"]!.GetValue<string>() == "ciuser" && x["pending"]?.GetValue<string>() == "ops");
+            Assert.Contains("user: admin\n", (await IsoFile(Volume("node1", vmid), "user-data")).Content);
+
+            r = await M.Client.Put($"/nodes/node1/qemu/{vmid}/cloudinit");
+            Assert.True(r.Status == System.Net.HttpStatusCode.OK, r.ToString());
+            var (label, user) = await IsoFile(Volume("node1", vmid), "user-data");
+            Assert.Equal("cidata", label);
+            Assert.Contains("user: ops\n", user);
+            var network = (await IsoFile(Volume("node1", vmid), "network-config")).Content;
+            Assert.Contains("address: '192.0.2.20'\n", network);
+            // The dump is the file's text (isoinfo's output comes back without its last newline).
+            Assert.Equal((await M.Client.Get($"/nodes/node1/qemu/{vmid}/cloudinit/dump", ("type", "network"))).Data!.GetValue<string>().TrimEnd('\n'),
+                network.TrimEnd('\n'));
+            Assert.DoesNotContain((await M.Client.Get($"/nodes/node1/qemu/{vmid}/cloudinit")).Data!.AsArray(), x => x!["pending"] is not null);
+            // The running QEMU was left alone: the guest sees the new image at its next boot.
+            Assert.Equal(pid, Reality.QemuPid(M.DataDir, "node1", vmid));
+        }
+        finally
+        {
+            await QemuVms.StopQuietly(M, vmid);
+        }
+    }
 }

@@ -232,6 +232,9 @@ public sealed class CloneMachine : WorkflowMachine<CloneWorkflowState>
         var result = new QmConfig();
         foreach (var (k, v) in section.Values) result[k] = v;
         result.Main.Description = section.Description;
+        // clone_vm copies the special sections with the current config (not from a snapshot): the clone's cloud-init
+        // image is the source's copy, so the changes recorded since it was written hold for the clone too.
+        if (r.Snapname is null) result.Special.AddRange(cfg.Special.Where(x => x.Name == CloudInit.CloudInitChanges.Section));
         return new ClonePlan(disks, result.ToString(), template);
     }
 
