@@ -328,6 +328,7 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
         BackupVm s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         RestoreDisk s => (new NodeStep(s.Node, s, workflow), timeouts.Copy),
         HotplugDisk s => (new NodeStep(s.Node, s), timeouts.Default),
+        HotplugNic s => (new NodeStep(s.Node, s), timeouts.Default),
         ResizeDisk s => (new NodeStep(s.Node, s), timeouts.Default),
         PivotMirror s => (new NodeStep(s.Node, s), timeouts.Start),
         CancelMirror s => (new NodeStep(s.Node, s), timeouts.Start),

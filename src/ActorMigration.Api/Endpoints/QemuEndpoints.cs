@@ -373,7 +373,10 @@ public static class QemuEndpoints
                 else if (stored.Pending?[k] is not null) deletes.Add(k);
             }
             var user = TokenAuth.UserOf(ctx);
-            if (newDisks.Count > 0 || async)
+            var running = (await s.Runtime(node, vmid))?.IsAlive == true;
+            // A NIC a running VM takes now is plugged by the qmconfig task, as a new disk is.
+            var plugsNic = running && VmTaskMachine.PlugsNics(stored, normalized).Count > 0;
+            if (newDisks.Count > 0 || plugsNic || async)
             {
                 // The task's Delete list marks forced deletes with '!', the pending list's own syntax.
                 var taskDeletes = p.Bool("force") ? deletes.Select(k => "!" + k).ToList() : deletes;
@@ -389,7 +392,7 @@ public static class QemuEndpoints
                 var started = await s.StartTask(id, request);
                 return async ? started : await ConfigDiskEdit.AwaitEnd(s, id.ToString(), started);
             }
-            var mode = (await s.Runtime(node, vmid))?.IsAlive == true ? ConfigEditMode.Running : ConfigEditMode.Stopped;
+            var mode = running ? ConfigEditMode.Running : ConfigEditMode.Stopped;
             var reply = await s.Vms.Ask<VmReply>(new EditVmConfig(vmid, node, normalized, deletes, p["digest"], null, p.Bool("skiplock"), mode,
                 p.Bool("force")), ApiServices.AskTimeout);
             return reply.Ok ? PveResult.Data(null) : PveResult.Error(reply.Error!);

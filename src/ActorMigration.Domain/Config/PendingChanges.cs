@@ -185,9 +185,9 @@ public static class PendingChanges
 
     /// <summary>
     /// What our drivers apply to a running VM without a restart, as vmconfig_hotplug_pending decides: the
-    /// <c>hotplug</c> option itself (without memory), a new scsi/virtio disk when disk hot-plug is on, and option
-    /// changes of a disk that keep its volume and need no re-plug. NICs, memory, CPUs and everything else wait for
-    /// the next start.
+    /// <c>hotplug</c> option itself (without memory), a new scsi/virtio disk when disk hot-plug is on, a new NIC when
+    /// network hot-plug is on, and option changes of a disk that keep its volume and need no re-plug. Changed NICs,
+    /// memory, CPUs and everything else wait for the next start.
     /// </summary>
     /// <param name="hotplug">The VM's <c>hotplug</c> option before the edit.</param>
     public static bool CanApplyLive(QmConfig cfg, string? hotplug, string key, string? value)
@@ -195,6 +195,8 @@ public static class PendingChanges
         var features = HotplugFeatures.Parse(hotplug);
         if (key == "hotplug")
             return value is null ? !features.Memory : HotplugFeatures.TryParse(value, out var next) && !next.Memory && !features.Memory;
+        // A new NIC with network hot-plug on (vm_deviceplug); a changed one waits for the next start.
+        if (NetSpec.IsNetKey(key)) return value is not null && cfg.Main[key] is null && features.Network;
         if (value is null || !Drives.IsDriveKey(key) || Drives.IsUnused(key) || key is "efidisk0" or "tpmstate0") return false;
         if (DriveSpec.TryParse(value) is not { } drive || drive.IsCdrom) return false;
         if (cfg.Main[key] is { } old)

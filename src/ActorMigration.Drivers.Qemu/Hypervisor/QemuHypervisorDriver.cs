@@ -27,6 +27,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     private readonly SerialConsole _console;
     private readonly QemuSnapshots _snapshots;
     private readonly DiskHotplug _disks;
+    private readonly NicHotplug _nics;
     private readonly VmUsageSampler _usage = new();
 
     /// <param name="loggers">Where the driver logs (the node driver's factory); none: it logs nothing.</param>
@@ -48,6 +49,7 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
         _console = new SerialConsole(settings.RunDir, settings.Node);
         _snapshots = new QemuSnapshots(settings.Node, _qmp, options.BlockJobFinishTimeout, log);
         _disks = new DiskHotplug(_qmp, settings.Node, log);
+        _nics = new NicHotplug(_qmp, _launcher.Taps, settings.Node, log);
     }
 
     public string Node => _settings.Node;
@@ -157,6 +159,8 @@ public sealed class QemuHypervisorDriver : IHypervisorDriver, IAsyncDisposable
     public Task AddBlockNodeAsync(int vmid, DiskLaunch disk, CancellationToken ct = default) => _disks.AddBlockNodeAsync(vmid, disk, ct);
 
     public Task AddDiskDeviceAsync(int vmid, DiskLaunch disk, CancellationToken ct = default) => _disks.AddDeviceAsync(vmid, disk, ct);
+
+    public Task AddNicAsync(int vmid, NicLaunch nic, CancellationToken ct = default) => _nics.AddAsync(vmid, nic, ct);
 
     public Task BlockResizeAsync(int vmid, string drive, long sizeBytes, CancellationToken ct = default) =>
         _disks.BlockResizeAsync(vmid, drive, sizeBytes, ct);

@@ -24,28 +24,37 @@ internal sealed class TapNics(NodeSettings settings, ILogger log)
     public async Task CheckAsync(VmLaunchSpec spec, CancellationToken ct)
     {
         if (!Enabled) return;
-        foreach (var nic in spec.Nics.Where(n => n.Bridge is not null))
-            if (TapPlan.StartError(nic, await BridgeAsync(nic.Bridge!, ct)) is { } error)
-                throw new InvalidOperationException(error);
+        foreach (var nic in spec.Nics.Where(n => n.Bridge is not null)) await CheckAsync(nic, ct);
+    }
+
+    /// <summary>Throws Proxmox's error of a NIC whose bridge is missing (or cannot carry its tag).</summary>
+    public async Task CheckAsync(NicLaunch nic, CancellationToken ct)
+    {
+        if (Enabled && nic.Bridge is not null && TapPlan.StartError(nic, await BridgeAsync(nic.Bridge, ct)) is { } error)
+            throw new InvalidOperationException(error);
     }
 
     /// <summary>Plugs the running VM's taps into their bridges (rate, VLAN, MTU) and installs their firewall marks.</summary>
     public async Task PlugAsync(VmLaunchSpec spec, CancellationToken ct)
     {
         if (!Enabled) return;
-        foreach (var nic in spec.Nics.Where(n => n.Bridge is not null))
+        foreach (var nic in spec.Nics.Where(n => n.Bridge is not null)) await PlugAsync(spec.VmId, nic, ct);
+    }
+
+    /// <summary>Plugs one tap (QEMU made it) into its bridge, with its firewall marks; a NIC without a bridge has none.</summary>
+    public async Task PlugAsync(int vmid, NicLaunch nic, CancellationToken ct)
+    {
+        if (!Enabled || nic.Bridge is null) return;
+        var bridge = await BridgeAsync(nic.Bridge, ct) ?? throw new InvalidOperationException(TapPlan.MissingBridge(nic.Bridge));
+        var tap = TapPlan.TapName(vmid, nic.Name);
+        foreach (var cmd in TapPlan.Plug(vmid, nic, bridge))
+            await RunAsync(cmd, $"can't add interface '{tap}' to bridge '{nic.Bridge}'", ct, optional: TapPlan.IsIngressPolice(cmd));
+        if (nic.Firewall)
         {
-            var bridge = await BridgeAsync(nic.Bridge!, ct) ?? throw new InvalidOperationException(TapPlan.MissingBridge(nic.Bridge!));
-            var tap = TapPlan.TapName(spec.VmId, nic.Name);
-            foreach (var cmd in TapPlan.Plug(spec.VmId, nic, bridge))
-                await RunAsync(cmd, $"can't add interface '{tap}' to bridge '{nic.Bridge}'", ct, optional: TapPlan.IsIngressPolice(cmd));
-            if (nic.Firewall)
-            {
-                await RunAsync(["sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"], "can't enable bridge netfilter", ct);
-                foreach (var cmd in TapPlan.Firewall(spec.VmId, tap)) await RunAsync(cmd, $"can't set up the firewall of '{tap}'", ct);
-            }
-            log.LogInformation("Plugged {Tap} of {VmId} into {Bridge} in {Netns}", tap, spec.VmId, nic.Bridge, settings.VmNetns);
+            await RunAsync(["sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"], "can't enable bridge netfilter", ct);
+            foreach (var cmd in TapPlan.Firewall(vmid, tap)) await RunAsync(cmd, $"can't set up the firewall of '{tap}'", ct);
         }
+        log.LogInformation("Plugged {Tap} of {VmId} into {Bridge} in {Netns}", tap, vmid, nic.Bridge, settings.VmNetns);
     }
 
     /// <summary>Removes the firewall tables of a VM's taps (the taps go away with QEMU).</summary>

@@ -107,6 +107,13 @@ public interface IHypervisorDriver
     /// <summary>device_add of the disk on its bus (the virtio-scsi controller scsihw0 first when the VM has none).</summary>
     Task AddDiskDeviceAsync(int vmid, DiskLaunch disk, CancellationToken ct = default);
 
+    /// <summary>
+    /// Plugs a NIC into the running VM (vm_deviceplug): its netdev (a tap into its bridge where the node has a VM
+    /// namespace, else user-mode), then the device with the NIC's MAC. The device id is the NIC's name (netN), which
+    /// <see cref="QueryDisksAsync"/> lists among the devices once plugged.
+    /// </summary>
+    Task AddNicAsync(int vmid, NicLaunch nic, CancellationToken ct = default);
+
     /// <summary>block_resize of node drive-&lt;key&gt; to <paramref name="sizeBytes"/>.</summary>
     Task BlockResizeAsync(int vmid, string drive, long sizeBytes, CancellationToken ct = default);
 

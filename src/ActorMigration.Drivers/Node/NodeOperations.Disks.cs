@@ -5,7 +5,7 @@ using ActorMigration.Domain.Workflows.VmTask;
 
 namespace ActorMigration.Drivers.Node;
 
-/// <summary>Disk edits of a VM: hot-plug of a new drive and growing a volume, each re-checking what is done already.</summary>
+/// <summary>Device edits of a VM: hot-plug of a new drive or NIC and growing a volume, each re-checking what is done already.</summary>
 public sealed partial class NodeOperations
 {
     /// <summary>Plugs what of the drive is missing in the running VM; a VM that does not run gets the drive at its next start.</summary>
@@ -17,6 +17,15 @@ public sealed partial class NodeOperations
         var have = await Hypervisor.QueryDisksAsync(s.VmId, ct);
         if (!have.BlockNodes.Contains(s.Drive)) await Hypervisor.AddBlockNodeAsync(s.VmId, disk, ct);
         if (!have.Devices.Contains(s.Drive)) await Hypervisor.AddDiskDeviceAsync(s.VmId, disk, ct);
+        return Done.Instance;
+    }
+
+    /// <summary>Plugs the NIC unless the running VM has its device already; a VM that does not run gets it at its next start.</summary>
+    public async Task<StepResult> HotplugNic(HotplugNic s, CancellationToken ct = default)
+    {
+        if (!(await Hypervisor.GetAsync(s.VmId, ct)).IsAlive) return Done.Instance;
+        if (!(await Hypervisor.QueryDisksAsync(s.VmId, ct)).Devices.Contains(s.Nic))
+            await Hypervisor.AddNicAsync(s.VmId, TapPlan.FromConfig(s.Nic, s.Value), ct);
         return Done.Instance;
     }
 

@@ -44,6 +44,7 @@ public sealed partial class NodeOperations(INodeDriver driver)
         BackupVm s => BackupVm(s, progress, ct),
         RestoreDisk s => RestoreDisk(s, progress, ct),
         HotplugDisk s => HotplugDisk(s, ct),
+        HotplugNic s => HotplugNic(s, ct),
         ResizeDisk s => ResizeDisk(s, ct),
         PivotMirror s => PivotMirror(s, ct),
         CancelMirror s => CancelMirror(s, ct),

@@ -20,8 +20,10 @@ internal sealed class SimVmState
     public List<SimDisk> Disks { get; set; } = new();
     /// <summary>A virtio-scsi controller was hot-plugged.</summary>
     public bool ScsiController { get; set; }
-    /// <summary>The MAC each NIC was started with, in NIC order (null: QEMU's default).</summary>
+    /// <summary>The MAC each NIC was started with, in NIC order (null: QEMU's default); hot-plugged NICs follow.</summary>
     public List<string?> Macs { get; set; } = new();
+    /// <summary>The NICs' device ids (netN), as <see cref="Macs"/>.</summary>
+    public List<string> Nics { get; set; } = new();
     public VmRunState State { get; set; }
     public int Pid { get; set; }
     public DateTimeOffset StartedAt { get; set; }

@@ -2,7 +2,7 @@ using ActorMigration.Domain.Hypervisor;
 
 namespace ActorMigration.Drivers.Simulated;
 
-/// <summary>Disk hot-plug and live resize of a simulated VM, with QEMU's refusals.</summary>
+/// <summary>Disk and NIC hot-plug and live resize of a simulated VM, with QEMU's refusals.</summary>
 public sealed partial class SimulatedHypervisorDriver
 {
     private const string ScsiController = "scsihw0";
@@ -10,7 +10,7 @@ public sealed partial class SimulatedHypervisorDriver
     public Task<VmDisks> QueryDisksAsync(int vmid, CancellationToken ct = default)
     {
         if (Load(vmid) is not { } vm) return Task.FromException<VmDisks>(new InvalidOperationException($"VM {vmid} not running"));
-        var devices = vm.Disks.Where(d => d.Device).Select(d => d.Drive).ToHashSet();
+        var devices = vm.Disks.Where(d => d.Device).Select(d => d.Drive).Concat(vm.Nics).ToHashSet();
         if (vm.Disks.Any(d => d.Device && d.Drive.StartsWith("scsi", StringComparison.Ordinal)) || vm.ScsiController) devices.Add(ScsiController);
         return Task.FromResult(new VmDisks(vm.Disks.Select(d => d.Drive).ToHashSet(), devices));
     }
@@ -33,6 +33,16 @@ public sealed partial class SimulatedHypervisorDriver
             if (d.Device) throw new InvalidOperationException($"Duplicate device ID '{disk.Drive}'");
             if (disk.Bus == "scsi") vm.ScsiController = true;
             d.Device = true;
+        }, ct);
+
+    /// <summary>A NIC plugged as QEMU does: its bridge must exist (Proxmox's error, shared with the start), the id be new.</summary>
+    public Task AddNicAsync(int vmid, NicLaunch nic, CancellationToken ct = default) =>
+        Mutate(vmid, vm =>
+        {
+            if (nic.Bridge is { } bridge && TapPlan.StartError(nic, _options.Bridge(bridge)) is { } error) throw new InvalidOperationException(error);
+            if (vm.Nics.Contains(nic.Name)) throw new InvalidOperationException($"Duplicate device ID '{nic.Name}'");
+            vm.Nics.Add(nic.Name);
+            vm.Macs.Add(nic.Mac);
         }, ct);
 
     public Task BlockResizeAsync(int vmid, string drive, long sizeBytes, CancellationToken ct = default) =>

@@ -134,6 +134,7 @@ public sealed partial class SimulatedHypervisorDriver : IHypervisorDriver
                     Drive = d.Drive, Path = d.Path, Format = d.Format, SizeBytes = d.SizeBytes, Cdrom = d.Cdrom
                 }).ToList(),
                 Macs = spec.Nics.Select(n => n.Mac).ToList(),
+                Nics = spec.Nics.Select(n => n.Name).ToList(),
                 State = spec.Incoming is null ? VmRunState.Running : VmRunState.InMigrate,
                 Pid = Random.Shared.Next(10_000, 4_000_000),
                 StartedAt = _clock.Now,

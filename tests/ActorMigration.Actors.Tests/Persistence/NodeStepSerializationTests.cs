@@ -29,6 +29,7 @@ public sealed class NodeStepSerializationTests : Akka.TestKit.Xunit2.TestKit
         [new SnapshotRunningVm("volumes", "node1", 100, [new SnapshotDrive("scsi0", "local:100/vm-100-disk-0.qcow2")], "s1", "create", "scsi0")],
         [new StartMirrors("mirrors", "node1", 100, [new MirrorJob("scsi0", new MirrorTarget("nbd:10.0.0.2:60001", "raw", 1024))])],
         [new HotplugDisk("plug:scsi1", "node1", 100, "scsi1", "local:100/vm-100-disk-1.qcow2")],
+        [new HotplugNic("plug:net1", "node1", 100, "net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0")],
         [new ResizeDisk("resize", "node1", 100, "scsi0", "local:100/vm-100-disk-0.qcow2", 1L << 30)],
         [new ResetVm("reset", "node1", 100)],
         [new PauseVm("pause", "node1", 100)],

@@ -124,7 +124,10 @@ public sealed class PendingApiTests(ValidationFixture f)
         Assert.Equal("y;z", (await Config(vmid))["tags"]!.GetValue<string>());
     }
 
-    /// <summary>proxmox_disk: POST …/config scsi1=local:8,format=qcow2 and a wait on the task; proxmox_nic: PUT net1 twice.</summary>
+    /// <summary>
+    /// proxmox_disk: POST …/config scsi1=local:8,format=qcow2 and a wait on the task; proxmox_nic: PUT net1 twice (hot-plugged
+    /// the first time, as hotplug's default has network).
+    /// </summary>
     [Fact]
     public async Task Ansibles_disk_and_nic_edits_work_on_a_running_vm_and_a_second_run_changes_nothing()
     {
@@ -138,11 +141,20 @@ public sealed class PendingApiTests(ValidationFixture f)
         Assert.Contains(SimVm(vmid)["disks"]!.AsArray(), d => d!["drive"]!.GetValue<string>() == "scsi1");
 
         Assert.Equal(HttpStatusCode.OK, (await C.Put($"/nodes/node1/qemu/{vmid}/config", ("net1", "virtio,bridge=vmbr0"))).Status);
-        var net1 = (await Config(vmid))["net1"]!.GetValue<string>();
+        // hotplug's default has network: the new NIC is in the config at once and plugged into the running VM.
+        var net1 = (await Config(vmid, current: true))["net1"]!.GetValue<string>();
         Assert.Matches("^virtio=([0-9A-F]{2}:){5}[0-9A-F]{2},bridge=vmbr0$", net1);
-        // proxmox_nic's second run: the MAC it read back, the same options: the value it sends is what it read.
         var mac = net1.Split(',')[0].Split('=')[1];
-        Assert.Equal($"virtio={mac},bridge=vmbr0", net1);
+        Assert.Equal(["net0", "net1"], SimVm(vmid)["nics"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(mac, SimVm(vmid)["macs"]!.AsArray()[1]!.GetValue<string>());
+        // proxmox_nic's second run: the MAC it read back, the same options: nothing changes, nothing is plugged again.
+        Assert.Equal(HttpStatusCode.OK, (await C.Put($"/nodes/node1/qemu/{vmid}/config", ("net1", net1))).Status);
+        Assert.Equal(2, SimVm(vmid)["nics"]!.AsArray().Count);
+        Assert.Null((await Pending(vmid))["net1"]["pending"]);
+        // A changed NIC waits for the next start (no live NIC option change).
+        Assert.Equal(HttpStatusCode.OK, (await C.Put($"/nodes/node1/qemu/{vmid}/config", ("net1", $"virtio={mac},bridge=vmbr0,firewall=1"))).Status);
+        Assert.Equal($"virtio={mac},bridge=vmbr0,firewall=1", (await Pending(vmid))["net1"]["pending"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await C.Put($"/nodes/node1/qemu/{vmid}/config", ("revert", "net1"))).Status);
 
         await Run($"/nodes/node1/qemu/{vmid}/status/stop");
         await Run($"/nodes/node1/qemu/{vmid}/status/start");

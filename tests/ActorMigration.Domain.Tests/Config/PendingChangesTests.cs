@@ -1,5 +1,6 @@
 using ActorMigration.Domain.Config;
 using ActorMigration.Domain.Vms;
+using ActorMigration.Domain.Workflows.VmTask;
 
 namespace ActorMigration.Domain.Tests.Config;
 
@@ -79,7 +80,9 @@ public sealed class PendingChangesTests
     [Fact]
     public void Get_config_without_current_shows_pending_values_and_hides_pending_deletes()
     {
-        var cfg = Edit(Cfg(), ConfigEditMode.Running, Set(("memory", "1024"), ("net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0")), ["vmgenid"]);
+        // Without network hot-plug a new NIC of a running VM is pending too.
+        var cfg = Edit(Cfg(Base + "hotplug: disk\n"), ConfigEditMode.Running, Set(("memory", "1024"), ("net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0")),
+            ["vmgenid"]);
         var shown = PendingChanges.WithPending(cfg);
         Assert.Equal("1024", shown["memory"]);
         Assert.Equal("virtio=BC:24:11:00:00:02,bridge=vmbr0", shown["net1"]);
@@ -129,12 +132,28 @@ public sealed class PendingChangesTests
     }
 
     [Fact]
+    public void A_new_nic_applies_live_with_network_hot_plug_a_changed_one_waits_for_the_next_start()
+    {
+        var cfg = Cfg();
+        Assert.True(PendingChanges.CanApplyLive(cfg, null, "net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0"));
+        Assert.True(PendingChanges.CanApplyLive(cfg, "network", "net1", "e1000=BC:24:11:00:00:02"));
+        Assert.False(PendingChanges.CanApplyLive(cfg, "disk,usb", "net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0"));
+        Assert.False(PendingChanges.CanApplyLive(cfg, "0", "net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0"));
+        Assert.False(PendingChanges.CanApplyLive(cfg, null, "net1", null));
+        Assert.False(PendingChanges.CanApplyLive(cfg, null, "net0", "virtio=BC:24:11:00:00:01,bridge=vmbr1"));
+        Assert.Equal(["net1", "net2"], VmTaskMachine.PlugsNics(cfg, new Dictionary<string, string>
+        {
+            ["net2"] = "virtio,bridge=vmbr0", ["net0"] = "virtio,bridge=vmbr1", ["net1"] = "virtio,bridge=vmbr0", ["memory"] = "1024",
+        }));
+        Assert.Empty(VmTaskMachine.PlugsNics(Cfg(Base + "hotplug: disk\n"), new Dictionary<string, string> { ["net1"] = "virtio" }));
+    }
+
+    [Fact]
     public void Option_changes_of_a_disk_apply_live_only_when_no_replug_is_needed()
     {
         var cfg = Cfg();
         Assert.True(PendingChanges.CanApplyLive(cfg, null, "scsi0", "local:100/vm-100-disk-0.qcow2,backup=0,size=4G"));
         Assert.False(PendingChanges.CanApplyLive(cfg, null, "scsi0", "local:100/vm-100-disk-0.qcow2,cache=writeback,size=4G"));
-        Assert.False(PendingChanges.CanApplyLive(cfg, null, "net0", "virtio=BC:24:11:00:00:01,bridge=vmbr1"));
         Assert.False(PendingChanges.CanApplyLive(cfg, null, "memory", "1024"));
         Assert.True(PendingChanges.CanApplyLive(cfg, null, "hotplug", "network,disk"));
         Assert.False(PendingChanges.CanApplyLive(cfg, null, "hotplug", "network,memory"));

@@ -52,6 +52,43 @@ public sealed class QemuDiskEditTests(QemuMemberFixture f, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_running_guest_gets_a_nic_added_by_a_config_edit_with_its_mac_and_qemu_keeps_running()
+    {
+        const int vmid = 244;
+        try
+        {
+            // args (a second QMP monitor for the test) is root's.
+            await QemuVms.CreateAsync(await M.RootSessionAsync(), "node1", vmid, 256, start: true, ("scsi0", "local:1"), ("args", QmpTcpMonitor.Args));
+            var pid = Reality.QemuPid(M.DataDir, "node1", vmid)!.Value;
+            await GuestConsole.WaitForSettledAsync(M.DataDir, "node1", vmid);
+            var before = await Guest("node1", vmid, "ls /sys/class/net");
+            output.WriteLine("guest NICs before: " + string.Join(' ', before));
+
+            var put = await C.Put($"/nodes/node1/qemu/{vmid}/config", ("net1", "virtio"));
+            Assert.True(put.Status == HttpStatusCode.OK, put.ToString());
+            var net1 = (await C.Get($"/nodes/node1/qemu/{vmid}/config", ("current", "1"))).Data!["net1"]!.GetValue<string>();
+            var mac = Regex.Match(net1, "^virtio=([0-9A-F:]{17})$").Groups[1].Value;
+            Assert.NotEmpty(mac);
+
+            // QEMU has the device with the config's MAC: the same process, plugged live.
+            await using var qmp = await QmpTcpMonitor.ConnectAsync(pid);
+            var qemuMac = (await qmp.ExecuteAsync("qom-get", new System.Text.Json.Nodes.JsonObject
+            {
+                ["path"] = "/machine/peripheral/net1", ["property"] = "mac",
+            }))!.GetValue<string>();
+            Assert.Equal(mac, qemuMac, ignoreCase: true);
+            Assert.Equal(pid, Reality.QemuPid(M.DataDir, "node1", vmid));
+            // The guest's kernel finds the new PCI device (ACPI hot-plug).
+            await PveClient.Eventually(async () => (await Guest("node1", vmid, "cat /sys/class/net/*/address")).Any(l => l.Contains(mac.ToLowerInvariant())),
+                TimeSpan.FromSeconds(30), "the guest sees the new NIC's MAC");
+        }
+        finally
+        {
+            await QemuVms.StopQuietly(M, vmid);
+        }
+    }
+
+    [Fact]
     public async Task A_stopped_vm_disk_grows_with_qemu_img()
     {
         const int vmid = 242;

@@ -108,6 +108,8 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
                     foreach (var d in r.Disks ?? [])
                         if (PendingChanges.CanApplyLive(checkedCfg, checkedCfg.Main["hotplug"], d.Drive, r.Set![d.Drive]))
                             yield return new HotplugDisk("plug:" + d.Drive, r.Node, r.VmId, d.Drive, d.DstVolid);
+                    foreach (var nic in PlugsNics(checkedCfg, r.Set))
+                        yield return new HotplugNic("plug:" + nic, r.Node, r.VmId, nic, r.Set![nic]);
                     break;
                 }
             case Resize:
@@ -156,6 +158,14 @@ public sealed class VmTaskMachine : WorkflowMachine<VmTaskWorkflowState>
         if (r.Kind == Config && !s.Core.Done.Contains("edit") && made.Count > 0)
             yield return new DeleteVolumes("rb-volumes", r.Node, made);
     }
+
+    /// <summary>
+    /// The NICs of an edit that a running VM takes now (PendingChanges.CanApplyLive on the config before the edit): a
+    /// config edit with one of them runs as a qmconfig task, whose plug steps plug them.
+    /// </summary>
+    public static IReadOnlyList<string> PlugsNics(QmConfig before, IReadOnlyDictionary<string, string>? set) =>
+        [.. (set ?? new Dictionary<string, string>()).Where(kv => NetSpec.IsNetKey(kv.Key)
+            && PendingChanges.CanApplyLive(before, before.Main["hotplug"], kv.Key, kv.Value)).Select(kv => kv.Key).Order(StringComparer.Ordinal)];
 
     /// <summary>Volumes this VM owns: its images (not a template's base it links to).</summary>
     public static IReadOnlyList<string> OwnVolumes(QmConfig cfg, int vmid)

@@ -39,6 +39,19 @@ public sealed class DiskEditMachineTests
     }
 
     [Fact]
+    public void A_new_nic_of_a_running_vm_is_written_then_plugged_a_changed_one_is_not()
+    {
+        var r = new VmTaskRequest(VmTaskMachine.Config, 100, "node1", "root@pam",
+            Set: new Dictionary<string, string> { ["net1"] = "virtio=BC:24:11:00:00:02,bridge=vmbr0", ["net0"] = "e1000=BC:24:11:00:00:01" },
+            Delete: [], Digest: null);
+        var h = Started(r, running: true, config: Config + "net0: virtio=BC:24:11:00:00:01,bridge=vmbr0\n").RunToEnd();
+        Assert.Equal(["check", "edit", "plug:net1"], h.Ran);
+        var plug = h.Step<HotplugNic>("plug:net1");
+        Assert.Equal(("node1", 100, "net1", "virtio=BC:24:11:00:00:02,bridge=vmbr0"), (plug.Node, plug.VmId, plug.Nic, plug.Value));
+        Assert.Equal("OK", h.Core.ExitStatus);
+    }
+
+    [Fact]
     public void A_refused_config_write_removes_the_new_volume_again()
     {
         var h = Started(AddDisk());
