@@ -59,9 +59,14 @@ public sealed class StepRunner(IActorRef vms, IActorRef nodes, ClusterTopology t
                 await Vm(new ReleaseVmLock(s.VmId, upid));
                 return Done.Instance;
             case MoveVm s:
-                // The point of no return needs both ends: a move towards a lost node, or away from one, rolls back instead.
+                // The point of no return needs both ends: a move towards a lost node, or away from one, rolls back instead;
+                // unless the record moved already (this step ran before a crash): then the point is behind, whatever the ends.
                 foreach (var end in new[] { s.From, s.To })
-                    if (online?.Invoke(end) == false) throw new NodeOfflineException(end);
+                    if (online?.Invoke(end) == false)
+                    {
+                        if (await VmQuery(s.VmId) is { Exists: true } moved && moved.Node == s.To && moved.LockOwner == upid) return Done.Instance;
+                        throw new NodeOfflineException(end);
+                    }
                 await Vm(new MoveVmOwner(s.VmId, s.From, s.To, s.ConfigText, upid));
                 return Done.Instance;
             case RecoverVm s:

@@ -176,4 +176,26 @@ public sealed class StepRunnerTests : PersistenceTest, IDisposable
         Assert.Equal(lost, e.Node);
         Assert.Equal("node1", (await _vms.Ask<VmReply>(new GetVm(100), NoHang)).Vm!.Node);
     }
+
+    /// <summary>
+    /// The move ran, then the member running the workflow died before recording it, and the source's member with it: the
+    /// re-run finds the record moved and is done (the point of no return is behind), not a rollback that leaves the VM
+    /// on the target under an aborted task (seen in EvacuationCrashTests, CI 2026-12-06).
+    /// </summary>
+    [Theory]
+    [InlineData("node1")]
+    [InlineData("node2")]
+    public async Task A_re_run_of_a_done_owner_move_is_done_even_with_an_end_offline(string lost)
+    {
+        Assert.True((await _vms.Ask<VmReply>(new CreateVm(100, "node1", "memory: 512\n", "migrate", Upid), NoHang)).Ok);
+        Assert.True((await _vms.Ask<VmReply>(new MoveVmOwner(100, "node1", "node2", "memory: 512\n", Upid), NoHang)).Ok);
+        var runner = new StepRunner(_vms, _nodes, _cluster.Topology, StepTimeouts.Standard, online: n => n != lost);
+
+        Assert.Same(Done.Instance, await runner.Run(new MoveVm("owner", 100, "node1", "node2", "memory: 512\n"), Upid, ActorRefs.Nobody));
+        Assert.Equal("node2", (await _vms.Ask<VmReply>(new GetVm(100), NoHang)).Vm!.Node);
+        // Another task's move (another owner) is not taken for this one's.
+        await Assert.ThrowsAsync<NodeOfflineException>(() =>
+            runner.Run(new MoveVm("owner", 100, "node1", "node2", "memory: 512\n"), "UPID:node1:00000009:00000009:6B000000:qmigrate:100:root@pam:",
+                ActorRefs.Nobody));
+    }
 }
