@@ -67,22 +67,22 @@ public sealed class QemuConvergenceTests(QemuMemberFixture f, ITestOutputHelper 
 
             // QEMU started at the controller's first settings, and took its changes; each change has its task-log line.
             Assert.Contains((100L, 20L, 20L), knobs);
-            var throttles = log.Select(l => Regex.Match(l, @"auto-converge throttle up to (\d+)%")).Where(m => m.Success)
-                .Select(m => long.Parse(m.Groups[1].Value)).ToList();
-            var downtimes = log.Select(l => Regex.Match(l, @"downtime limit up to (\d+) ms")).Where(m => m.Success)
-                .Select(m => long.Parse(m.Groups[1].Value)).ToList();
-            Assert.True(throttles.Count + downtimes.Count > 0, "no controller action in the task log");
-            // Every value QEMU held was the start value or a logged step; every logged step but the last was seen (the last may
-            // let the migration complete and the source quit between two samples).
+            // Each controller line ends with the settings it left QEMU at: "(downtime-limit N ms[, max-cpu-throttle P%])" (no
+            // throttle: unchanged).
+            var states = new List<(long Downtime, long Throttle)>();
+            foreach (var m in log.Select(l => Regex.Match(l, @"\(downtime-limit (\d+) ms(?:, max-cpu-throttle (\d+)%)?\)")).Where(m => m.Success))
+                states.Add((long.Parse(m.Groups[1].Value), m.Groups[2].Success ? long.Parse(m.Groups[2].Value) : states.LastOrDefault((0, 20)).Throttle));
+            Assert.True(states.Count > 0, "no controller action in the task log");
+            var downtimes = states.Select(x => x.Downtime).Append(100).ToHashSet();
+            var throttles = states.Select(x => x.Throttle).Append(20).ToHashSet();
+            // Every value QEMU held is the start value or one a controller line names (a step may set its two knobs one
+            // after the other, so each knob is checked on its own); every state but the last was seen (the last may let
+            // the migration complete and the source quit between two samples).
             foreach (var k in knobs.Skip(1))
-                Assert.True((k.MaxThrottle == 20 || throttles.Contains(k.MaxThrottle)) && (k.Downtime == 100 || downtimes.Contains(k.Downtime)),
+                Assert.True(downtimes.Contains(k.Downtime) && throttles.Contains(k.MaxThrottle) && k.InitialThrottle == k.MaxThrottle,
                     $"QEMU held {k} without a task-log line for it");
-            var steps = log.Select(l => Regex.Match(l, @"(?:auto-converge throttle up to (\d+)%|downtime limit up to (\d+) ms)"))
-                .Where(m => m.Success).ToList();
-            foreach (var m in steps.SkipLast(1))
-                Assert.Contains(knobs, k => m.Groups[1].Success
-                    ? k.MaxThrottle == long.Parse(m.Groups[1].Value) && k.InitialThrottle == k.MaxThrottle
-                    : k.Downtime == long.Parse(m.Groups[2].Value));
+            foreach (var st in states.SkipLast(1))
+                Assert.Contains(knobs, k => k.Downtime == st.Downtime && k.MaxThrottle == st.Throttle);
             Assert.Contains(knobs, k => k.MaxThrottle > 20 || k.Downtime > 100);
             QemuVms.Downtime(log);
             Assert.True(QemuVms.AssertOneQemuOn(M, vmid, "node2") > 0);
